@@ -1,0 +1,207 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { sql } from 'kysely';
+import { ApprovalRepository } from '../approvals/approval.repository.js';
+import { registerApprovalRoutes } from '../approvals/approval.routes.js';
+import { ApprovalService } from '../approvals/approval.service.js';
+import { AppRepository } from '../apps/app.repository.js';
+import { registerAppRoutes } from '../apps/app.routes.js';
+import { AppService } from '../apps/app.service.js';
+import { UsageRepository } from '../apps/usage.repository.js';
+import { UsageCounter } from '../apps/usage-counter.js';
+import type { Config } from '../config/load-config.js';
+import { deriveServiceKeys } from '../crypto/master-key.js';
+import { cryptoRandom, type Random } from '../crypto/random.js';
+import { createSecretBox } from '../crypto/secret-box.js';
+import type { Store } from '../db/database.js';
+import { createApiGate } from '../http/api-gate.js';
+import { installErrorHandling } from '../http/error-handler.js';
+import { parseForm } from '../http/form-parser.js';
+import { createMemoryRateLimiter, type RateLimiter } from '../http/rate-limiter.js';
+import { redactUrl } from '../http/redact.js';
+import { BODY_LIMIT, parseBody } from '../http/request-body.js';
+import { type Clock, systemClock } from '../lib/clock.js';
+import { createConsoleProvider } from '../messaging/console-provider.js';
+import type { MessagingProvider } from '../messaging/messaging-provider.js';
+import { OutboxRepository } from '../messaging/outbox.repository.js';
+import { createTwilioProvider } from '../messaging/twilio-provider.js';
+import { registerPhoneRoutes } from '../phones/phone.routes.js';
+import { PhoneService } from '../phones/phone.service.js';
+import { PhoneVerificationRepository } from '../phones/phone-verification.repository.js';
+import { TokenRepository } from '../tokens/token.repository.js';
+import { registerTokenRoutes } from '../tokens/token.routes.js';
+import { TokenService } from '../tokens/token.service.js';
+import { UserRepository } from '../users/user.repository.js';
+import { registerUserRoutes } from '../users/user.routes.js';
+import { UserService } from '../users/user.service.js';
+
+/** What lies outside the process. Tests swap any of them. */
+export interface Deps {
+  readonly db: Store;
+  readonly clock?: Clock;
+  readonly random?: Random;
+  readonly messaging?: MessagingProvider;
+  readonly rateLimiter?: RateLimiter;
+  readonly logger?: FastifyBaseLogger;
+}
+
+/** The services behind the routes, for the command line and for tests. */
+export interface Services {
+  readonly apps: AppService;
+  readonly users: UserService;
+  readonly tokens: TokenService;
+  readonly approvals: ApprovalService;
+  readonly phones: PhoneService;
+  readonly outbox: OutboxRepository;
+  readonly usage: UsageCounter;
+}
+
+/** Wires the services over a store. Used by `buildApp` and by the commands that work on the database. */
+export function createServices(config: Config, deps: Deps): Services & { messaging: MessagingProvider } {
+  const clock = deps.clock ?? systemClock;
+  const random = deps.random ?? cryptoRandom;
+  const keys = deriveServiceKeys(config.masterKey);
+  const box = createSecretBox(keys.encryption);
+  const outbox = new OutboxRepository(deps.db, box, random);
+  const messaging =
+    deps.messaging ??
+    (config.messaging.provider === 'twilio'
+      ? createTwilioProvider(config.messaging)
+      : createConsoleProvider(outbox, clock));
+  const usage = new UsageCounter(new UsageRepository(deps.db), clock);
+  const apps = new AppService(new AppRepository(deps.db), keys, box, random, clock);
+  const users = new UserService(new UserRepository(deps.db), box, random, clock, usage);
+  const settings = {
+    codeTtlSeconds: config.codeTtlSeconds,
+    sendLimitPer10Minutes: config.sendLimitPer10Minutes,
+  };
+  const tokens = new TokenService(
+    new TokenRepository(deps.db),
+    users,
+    messaging,
+    keys,
+    random,
+    clock,
+    usage,
+    settings,
+  );
+  const approvals = new ApprovalService(new ApprovalRepository(deps.db), users, box, random, clock);
+  const phones = new PhoneService(
+    new PhoneVerificationRepository(deps.db),
+    messaging,
+    keys,
+    random,
+    clock,
+    usage,
+    settings,
+  );
+  return { apps, users, tokens, approvals, phones, outbox, usage, messaging };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+/** Builds the HTTP application. It never listens: the entry point does. */
+export async function buildApp(config: Config, deps: Deps): Promise<FastifyInstance> {
+  const clock = deps.clock ?? systemClock;
+  const services = createServices(config, deps);
+  const fastify = Fastify({
+    ...(deps.logger !== undefined
+      ? { loggerInstance: deps.logger }
+      : {
+          logger: {
+            level: config.logLevel,
+            redact: ['req.headers["x-authy-api-key"]', 'req.headers.authorization'],
+          },
+        }),
+    bodyLimit: BODY_LIMIT,
+    routerOptions: {
+      querystringParser: (text: string) => parseForm(text),
+      ignoreTrailingSlash: true,
+      maxParamLength: 200,
+    },
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    return503OnClosing: true,
+    // The framework's own request log would print URLs with `api_key` in them (D10): ours redacts.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  fastify.decorate('services', services);
+  fastify.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: redactUrl(request.url),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser(
+    ['application/json', 'application/x-www-form-urlencoded'],
+    { parseAs: 'string', bodyLimit: BODY_LIMIT },
+    (request, body, done) => {
+      try {
+        done(null, parseBody(request.headers['content-type'], body as string));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
+  // Validation happens in the API routes on the merged parameters; schemas are for the OpenAPI document.
+  fastify.setValidatorCompiler(() => () => true);
+  installErrorHandling(fastify);
+
+  await fastify.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Countersign API',
+        version: '0.1.0',
+        description:
+          'The Authy REST API, self-hosted. Parameters may arrive in the query string or the body.',
+      },
+      components: {
+        securitySchemes: {
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-Authy-API-Key' },
+          apiKeyQuery: { type: 'apiKey', in: 'query', name: 'api_key' },
+        },
+      },
+    },
+  });
+  await fastify.register(swaggerUi, { routePrefix: '/docs' });
+
+  const gate = createApiGate(
+    services.apps,
+    deps.rateLimiter ?? createMemoryRateLimiter(config.rateLimitPerMinute),
+    services.usage,
+    clock,
+  );
+  registerUserRoutes(fastify, gate, services.users);
+  registerTokenRoutes(fastify, gate, services.tokens);
+  registerApprovalRoutes(fastify, gate, services.approvals);
+  registerPhoneRoutes(fastify, gate, services.phones);
+  registerAppRoutes(fastify, gate, {
+    usage: new UsageRepository(deps.db),
+    users: services.users,
+    clock,
+    messagingEnabled: true,
+  });
+
+  fastify.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
+    await sql`select 1`.execute(deps.db);
+    return reply.send({ status: 'ok' });
+  });
+
+  services.usage.start();
+  fastify.addHook('onClose', async () => {
+    await services.usage.stop();
+  });
+  return fastify;
+}

@@ -1,0 +1,99 @@
+import type { Store } from '../db/database.js';
+
+export interface ApprovalRow {
+  uuid: string;
+  app_id: number;
+  user_id: number;
+  email: string;
+  message: string;
+  details: string;
+  hidden_details_ct: string;
+  logos: string | null;
+  seconds_to_expire: number;
+  expires_at: number | null;
+  status: string;
+  number_match: string | null;
+  created_at: number;
+  updated_at: number;
+  processed_at: number | null;
+  reason: string | null;
+}
+
+export interface NewApprovalRow {
+  uuid: string;
+  app_id: number;
+  user_id: number;
+  message: string;
+  details: string;
+  hidden_details_ct: string;
+  logos: string | null;
+  seconds_to_expire: number;
+  expires_at: number | null;
+  nonce: string;
+  number_match: string | null;
+  created_at: number;
+}
+
+/** The only code that reads and writes approval requests. */
+export class ApprovalRepository {
+  constructor(private readonly db: Store) {}
+
+  async insert(row: NewApprovalRow): Promise<void> {
+    await this.db
+      .insertInto('approval_requests')
+      .values({
+        ...row,
+        status: 'pending',
+        updated_at: row.created_at,
+        processed_at: null,
+        device_id: null,
+        reason: null,
+      })
+      .execute();
+  }
+
+  /** The app's request with this uuid; another app's uuid reads as missing (R7). */
+  async find(appId: number, uuid: string): Promise<ApprovalRow | undefined> {
+    const row = await this.db
+      .selectFrom('approval_requests')
+      .innerJoin('app_users', (join) =>
+        join
+          .onRef('app_users.app_id', '=', 'approval_requests.app_id')
+          .onRef('app_users.user_id', '=', 'approval_requests.user_id'),
+      )
+      .select([
+        'approval_requests.uuid',
+        'approval_requests.app_id',
+        'approval_requests.user_id',
+        'app_users.email',
+        'approval_requests.message',
+        'approval_requests.details',
+        'approval_requests.hidden_details_ct',
+        'approval_requests.logos',
+        'approval_requests.seconds_to_expire',
+        'approval_requests.expires_at',
+        'approval_requests.status',
+        'approval_requests.number_match',
+        'approval_requests.created_at',
+        'approval_requests.updated_at',
+        'approval_requests.processed_at',
+        'approval_requests.reason',
+      ])
+      .where('approval_requests.uuid', '=', uuid)
+      .where('approval_requests.app_id', '=', appId)
+      .executeTakeFirst();
+    return row;
+  }
+
+  /** Moves a pending request past its expiry to `expired`; one row changed means this caller did it. */
+  async expire(uuid: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('approval_requests')
+      .set({ status: 'expired', updated_at: now })
+      .where('uuid', '=', uuid)
+      .where('status', '=', 'pending')
+      .where('expires_at', '<=', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+}

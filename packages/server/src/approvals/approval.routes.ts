@@ -1,0 +1,98 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import type { App } from '../apps/app.js';
+import { type ApiGate, addApiRoute } from '../http/route.js';
+import { Text, UserIdParams } from '../http/schemas.js';
+import type { ApprovalService } from './approval.service.js';
+import { type ApprovalRequest, LOGO_RESOLUTIONS } from './approval-request.js';
+
+const MAX_FIELDS = 20;
+
+const Details = Type.Record(Type.String(), Type.Union([Text(200), Type.Number(), Type.Boolean()]), {
+  maxProperties: MAX_FIELDS,
+  propertyNames: { minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]*$' },
+});
+
+const Logo = Type.Object({
+  res: Type.Union(LOGO_RESOLUTIONS.map((r) => Type.Literal(r))),
+  url: Type.String({ maxLength: 500, pattern: '^https://[^\\s]+$' }),
+});
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** The status object of spec 4.12, with every field authy-client checks. */
+function statusBody(app: App, request: ApprovalRequest): Record<string, unknown> {
+  return {
+    _app_name: app.name,
+    _app_serial_id: app.id,
+    _authy_id: String(request.userId),
+    _id: request.uuid.replaceAll('-', ''),
+    _user_email: request.userEmail,
+    app_id: String(app.id),
+    created_at: iso(request.createdAt),
+    notified: false,
+    processed_at: iso(request.processedAt),
+    seconds_to_expire: request.secondsToExpire,
+    expires_at: iso(request.expiresAt),
+    status: request.status,
+    updated_at: iso(request.updatedAt),
+    user_id: String(request.userId),
+    uuid: request.uuid,
+    message: request.message,
+    details: request.details,
+    hidden_details: request.hiddenDetails,
+    logos: request.logos,
+    ...(request.numberMatch !== null && { number_match: request.numberMatch }),
+    ...(request.reason !== null && { reason: request.reason }),
+  };
+}
+
+export function registerApprovalRoutes(
+  fastify: FastifyInstance,
+  gate: ApiGate,
+  approvals: ApprovalService,
+): void {
+  addApiRoute(fastify, gate, {
+    method: 'POST',
+    urls: ['/onetouch/json/users/:id/approval_requests'],
+    summary: 'Create a OneTouch approval request',
+    tags: ['approvals'],
+    params: UserIdParams,
+    input: Type.Object({
+      message: Text(200, 1),
+      details: Type.Optional(Details),
+      hidden_details: Type.Optional(Details),
+      logos: Type.Optional(Type.Array(Logo, { maxItems: 8 })),
+      seconds_to_expire: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
+    }),
+    handle: async ({ input, app, params }) => {
+      const request = await approvals.create(app, params.id, {
+        message: input.message,
+        details: input.details ?? {},
+        hiddenDetails: input.hidden_details ?? {},
+        logos: input.logos ?? [],
+        secondsToExpire: input.seconds_to_expire,
+      });
+      return {
+        approval_request: {
+          uuid: request.uuid,
+          ...(request.numberMatch !== null && { number_match: request.numberMatch }),
+        },
+        success: true,
+      };
+    },
+  });
+
+  addApiRoute(fastify, gate, {
+    method: 'GET',
+    urls: ['/onetouch/json/approval_requests/:uuid'],
+    summary: 'Status of an approval request',
+    tags: ['approvals'],
+    params: Type.Object({ uuid: Type.String() }),
+    input: Type.Object({}),
+    handle: async ({ app, params }) => {
+      const request = await approvals.status(app, params.uuid);
+      return { approval_request: statusBody(app, request), success: true };
+    },
+  });
+}

@@ -1,0 +1,137 @@
+import { type App, policyOf } from '../apps/app.js';
+import type { Random } from '../crypto/random.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { AuthyError, invalidParameter } from '../errors/authy-error.js';
+import type { Clock } from '../lib/clock.js';
+import type { UserService } from '../users/user.service.js';
+import type { ApprovalRepository, ApprovalRow } from './approval.repository.js';
+import type { ApprovalRequest, ApprovalStatus, Logo } from './approval-request.js';
+
+/** D2: a request without `seconds_to_expire` lives ten minutes. */
+export const DEFAULT_SECONDS_TO_EXPIRE = 600;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface NewApprovalRequest {
+  message: string;
+  details: Record<string, string | number | boolean>;
+  hiddenDetails: Record<string, string | number | boolean>;
+  logos: Logo[];
+  secondsToExpire: number | undefined;
+}
+
+const hiddenContext = (uuid: string) => `approval_requests.hidden_details_ct:${uuid}`;
+const notFound = () => new AuthyError('60049');
+
+function asStrings(values: Record<string, string | number | boolean>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) out[key] = String(value);
+  return out;
+}
+
+/** OneTouch approval requests: created by apps, answered by devices, expired by time. */
+export class ApprovalService {
+  constructor(
+    private readonly repository: ApprovalRepository,
+    private readonly users: UserService,
+    private readonly box: SecretBox,
+    private readonly random: Random,
+    private readonly clock: Clock,
+  ) {}
+
+  async create(app: App, idParam: string | undefined, input: NewApprovalRequest): Promise<ApprovalRequest> {
+    const user = await this.users.find(app, idParam);
+    const policy = policyOf(app);
+    const seconds = input.secondsToExpire ?? DEFAULT_SECONDS_TO_EXPIRE;
+    if (seconds === 0 && !policy.neverExpireAllowed) {
+      throw invalidParameter(
+        'seconds_to_expire',
+        `must be between 1 and ${policy.maxApprovalSeconds} for this app`,
+      );
+    }
+    if (seconds > policy.maxApprovalSeconds) {
+      throw invalidParameter(
+        'seconds_to_expire',
+        `must be at most ${policy.maxApprovalSeconds} for this app`,
+      );
+    }
+    const now = this.clock.now();
+    const uuid = this.random.uuid();
+    const details = asStrings(input.details);
+    const hiddenDetails = asStrings(input.hiddenDetails);
+    const numberMatch = app.numberMatching === 'off' ? null : this.random.digits(Number(app.numberMatching));
+    const logos = input.logos.length === 0 ? null : input.logos;
+    await this.repository.insert({
+      uuid,
+      app_id: app.id,
+      user_id: user.userId,
+      message: input.message,
+      details: JSON.stringify(details),
+      hidden_details_ct: this.box.seal(JSON.stringify(hiddenDetails), hiddenContext(uuid)),
+      logos: logos === null ? null : JSON.stringify(logos),
+      seconds_to_expire: seconds,
+      expires_at: seconds === 0 ? null : now + seconds * 1000,
+      nonce: this.random.bytes(16).toString('base64url'),
+      number_match: numberMatch,
+      created_at: now,
+    });
+    return {
+      uuid,
+      appId: app.id,
+      userId: user.userId,
+      userEmail: user.email,
+      message: input.message,
+      details,
+      hiddenDetails,
+      logos,
+      secondsToExpire: seconds,
+      expiresAt: seconds === 0 ? null : now + seconds * 1000,
+      status: 'pending',
+      numberMatch,
+      createdAt: now,
+      updatedAt: now,
+      processedAt: null,
+      reason: null,
+    };
+  }
+
+  /** The request as it stands now: a pending request past its expiry reads, and is stored, as expired (R33). */
+  async status(app: App, uuid: string | undefined): Promise<ApprovalRequest> {
+    const id = uuid?.toLowerCase();
+    if (id === undefined || !UUID.test(id)) throw notFound();
+    const row = await this.repository.find(app.id, id);
+    if (row === undefined) throw notFound();
+    const now = this.clock.now();
+    const expiresAt = row.expires_at === null ? null : Number(row.expires_at);
+    if (row.status === 'pending' && expiresAt !== null && expiresAt <= now) {
+      await this.repository.expire(row.uuid, now);
+      const fresh = await this.repository.find(app.id, id);
+      if (fresh === undefined) throw notFound();
+      return this.toRequest(fresh);
+    }
+    return this.toRequest(row);
+  }
+
+  private toRequest(row: ApprovalRow): ApprovalRequest {
+    return {
+      uuid: row.uuid,
+      appId: Number(row.app_id),
+      userId: Number(row.user_id),
+      userEmail: row.email,
+      message: row.message,
+      details: JSON.parse(row.details) as Record<string, string>,
+      hiddenDetails: JSON.parse(this.box.open(row.hidden_details_ct, hiddenContext(row.uuid))) as Record<
+        string,
+        string
+      >,
+      logos: row.logos === null ? null : (JSON.parse(row.logos) as Logo[]),
+      secondsToExpire: Number(row.seconds_to_expire),
+      expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+      status: row.status as ApprovalStatus,
+      numberMatch: row.number_match,
+      createdAt: Number(row.created_at),
+      updatedAt: Number(row.updated_at),
+      processedAt: row.processed_at === null ? null : Number(row.processed_at),
+      reason: row.reason,
+    };
+  }
+}

@@ -1,0 +1,144 @@
+import type { Selectable } from 'kysely';
+import type { Store } from '../db/database.js';
+import type { AppTable } from '../db/schema.js';
+import { type App, isNumberMatching, isProfile } from './app.js';
+
+export type AppRow = Selectable<AppTable>;
+
+export function toApp(row: AppRow): App {
+  if (!isProfile(row.profile) || !isNumberMatching(row.number_matching)) {
+    throw new Error(`app ${row.id} has an unknown profile or number matching setting`);
+  }
+  return {
+    id: Number(row.id),
+    name: row.name,
+    profile: row.profile,
+    numberMatching: row.number_matching,
+    tokenLength: row.token_length,
+    callbackUrl: row.callback_url,
+    createdAt: Number(row.created_at),
+  };
+}
+
+export interface NewAppRow {
+  name: string;
+  profile: string;
+  number_matching: string;
+  token_length: number;
+  callback_url: string | null;
+  created_at: number;
+}
+
+/** The only code that reads and writes apps and their keys. */
+export class AppRepository {
+  constructor(private readonly db: Store) {}
+
+  /** Inserts an app and its first key; `seal` receives the new id so ciphertexts can be bound to it. */
+  async insert(
+    row: NewAppRow,
+    seal: (appId: number) => { webhookSecretCt: string; key: { digest: string; keyCt: string } },
+  ): Promise<App> {
+    return this.db.transaction().execute(async (tx) => {
+      const inserted = await tx
+        .insertInto('apps')
+        .values({ ...row, webhook_secret_ct: '', updated_at: row.created_at })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const sealed = seal(Number(inserted.id));
+      await tx
+        .updateTable('apps')
+        .set({ webhook_secret_ct: sealed.webhookSecretCt })
+        .where('id', '=', inserted.id)
+        .execute();
+      await tx
+        .insertInto('api_keys')
+        .values({
+          app_id: inserted.id,
+          digest: sealed.key.digest,
+          key_ct: sealed.key.keyCt,
+          created_at: row.created_at,
+          expires_at: null,
+        })
+        .execute();
+      return toApp(inserted);
+    });
+  }
+
+  /** The app whose live key has this digest. */
+  async findByKeyDigest(digest: string, now: number): Promise<App | undefined> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .innerJoin('apps', 'apps.id', 'api_keys.app_id')
+      .selectAll('apps')
+      .where('api_keys.digest', '=', digest)
+      .where((eb) => eb.or([eb('api_keys.expires_at', 'is', null), eb('api_keys.expires_at', '>', now)]))
+      .executeTakeFirst();
+    return row === undefined ? undefined : toApp(row);
+  }
+
+  async findById(id: number): Promise<App | undefined> {
+    const row = await this.db.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toApp(row);
+  }
+
+  async list(): Promise<App[]> {
+    const rows = await this.db.selectFrom('apps').selectAll().orderBy('id').execute();
+    return rows.map(toApp);
+  }
+
+  async webhookSecretCt(id: number): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('apps')
+      .select('webhook_secret_ct')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row?.webhook_secret_ct;
+  }
+
+  /** The newest live key's ciphertext (used to sign Authy callbacks and to show the dev key). */
+  async newestKeyCt(appId: number, now: number): Promise<{ digest: string; keyCt: string } | undefined> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .select(['digest', 'key_ct'])
+      .where('app_id', '=', appId)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
+    return row === undefined ? undefined : { digest: row.digest, keyCt: row.key_ct };
+  }
+
+  /** Adds a key and makes every older live key expire at `oldKeysExpireAt`. */
+  async rotateKey(
+    appId: number,
+    key: { digest: string; keyCt: string },
+    now: number,
+    oldKeysExpireAt: number,
+  ): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('api_keys')
+        .set({ expires_at: oldKeysExpireAt })
+        .where('app_id', '=', appId)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', oldKeysExpireAt)]))
+        .execute();
+      await tx
+        .insertInto('api_keys')
+        .values({ app_id: appId, digest: key.digest, key_ct: key.keyCt, created_at: now, expires_at: null })
+        .execute();
+    });
+  }
+
+  async update(
+    id: number,
+    changes: Partial<Pick<AppTable, 'name' | 'number_matching' | 'callback_url' | 'token_length'>>,
+    now: number,
+  ): Promise<App | undefined> {
+    const row = await this.db
+      .updateTable('apps')
+      .set({ ...changes, updated_at: now })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row === undefined ? undefined : toApp(row);
+  }
+}

@@ -1,0 +1,98 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { type ApiGate, addApiRoute } from '../http/route.js';
+import { UserIp } from '../http/schemas.js';
+import type { Clock } from '../lib/clock.js';
+import type { UserService } from '../users/user.service.js';
+import type { UsageRepository } from './usage.repository.js';
+
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+export interface AppRouteDeps {
+  usage: UsageRepository;
+  users: UserService;
+  clock: Clock;
+  /** Whether SMS and calls can be sent at all (a messaging provider is configured). */
+  messagingEnabled: boolean;
+}
+
+export function registerAppRoutes(fastify: FastifyInstance, gate: ApiGate, deps: AppRouteDeps): void {
+  addApiRoute(fastify, gate, {
+    method: 'GET',
+    urls: ['/protected/json/app/details'],
+    summary: 'Details of the calling app',
+    tags: ['app'],
+    input: Type.Object({ user_ip: UserIp }),
+    handle: async ({ app }) => ({
+      app: {
+        name: app.name,
+        plan: 'self_hosted',
+        sms_enabled: deps.messagingEnabled,
+        phone_calls_enabled: deps.messagingEnabled,
+        app_id: app.id,
+        onetouch_enabled: true,
+        profile: app.profile,
+        number_matching: app.numberMatching,
+        ...(app.profile === 'sandbox' && { sandbox: true }),
+      },
+      message: 'Application information.',
+      success: true,
+    }),
+  });
+
+  addApiRoute(fastify, gate, {
+    method: 'GET',
+    urls: ['/protected/json/app/stats'],
+    summary: 'Monthly statistics of the calling app (the last twelve months)',
+    tags: ['app'],
+    input: Type.Object({ user_ip: UserIp }),
+    handle: async ({ app }) => {
+      const recorded = new Map((await deps.usage.months(app.id)).map((m) => [`${m.year}-${m.month}`, m]));
+      const now = new Date(deps.clock.now());
+      const stats = [];
+      for (let back = 11; back >= 0; back--) {
+        const date = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - back, 1));
+        const year = date.getUTCFullYear();
+        const month = date.getUTCMonth() + 1;
+        const m = recorded.get(`${year}-${month}`);
+        if (
+          m === undefined &&
+          date.getTime() <
+            Date.UTC(new Date(app.createdAt).getUTCFullYear(), new Date(app.createdAt).getUTCMonth(), 1)
+        ) {
+          continue;
+        }
+        stats.push({
+          sms_count: m?.sms ?? 0,
+          calls_count: m?.calls ?? 0,
+          users_count: m?.users ?? 0,
+          auths_count: m?.auths ?? 0,
+          month: MONTHS[month - 1] ?? '',
+          api_calls_count: m?.api_calls ?? 0,
+          year,
+        });
+      }
+      return {
+        message: 'Monthly statistics.',
+        count: stats.length,
+        total_users: await deps.users.countForApp(app),
+        app_id: app.id,
+        stats,
+        success: true,
+      };
+    },
+  });
+}

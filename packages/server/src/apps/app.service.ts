@@ -1,0 +1,154 @@
+import { hmacHex } from '../crypto/digest.js';
+import type { ServiceKeys } from '../crypto/master-key.js';
+import type { Random } from '../crypto/random.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { Clock } from '../lib/clock.js';
+import type { App, NumberMatching, Profile } from './app.js';
+import type { AppRepository } from './app.repository.js';
+
+export interface NewApp {
+  name: string;
+  profile?: Profile;
+  numberMatching?: NumberMatching;
+  callbackUrl?: string | null;
+  tokenLength?: number;
+}
+
+export interface CreatedApp {
+  app: App;
+  apiKey: string;
+  webhookSecret: string;
+}
+
+export interface AppChanges {
+  name?: string;
+  numberMatching?: NumberMatching;
+  callbackUrl?: string | null;
+  tokenLength?: number;
+}
+
+export class AppSettingError extends Error {
+  override readonly name = 'AppSettingError';
+}
+
+const keyContext = (digest: string) => `api_keys.key_ct:${digest}`;
+const webhookContext = (appId: number) => `apps.webhook_secret_ct:${appId}`;
+
+function checkName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === '' || trimmed.length > 100 || /\p{Cc}/u.test(trimmed)) {
+    throw new AppSettingError('an app name is 1 to 100 printable characters');
+  }
+  return trimmed;
+}
+
+function checkTokenLength(length: number): number {
+  if (!Number.isInteger(length) || length < 6 || length > 8)
+    throw new AppSettingError('token length is 6, 7 or 8');
+  return length;
+}
+
+function checkCallbackUrl(url: string | null): string | null {
+  if (url === null || url === '') return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new AppSettingError(`callback URL is not a URL: ${url}`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+    throw new AppSettingError('callback URL must be http(s)');
+  if (parsed.username !== '' || parsed.password !== '')
+    throw new AppSettingError('callback URL must not carry credentials');
+  return parsed.toString();
+}
+
+/** Apps and their keys: created and changed by the operator, looked up on every API call. */
+export class AppService {
+  constructor(
+    private readonly repository: AppRepository,
+    private readonly keys: ServiceKeys,
+    private readonly box: SecretBox,
+    private readonly random: Random,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The lookup digest of an API key: HMAC-SHA-256 with the server pepper (D5). */
+  keyDigest(apiKey: string): string {
+    return hmacHex(this.keys.pepper, `api-key:${apiKey}`);
+  }
+
+  private newKey(): { apiKey: string; digest: string; keyCt: string } {
+    const apiKey = this.random.bytes(24).toString('hex');
+    const digest = this.keyDigest(apiKey);
+    return { apiKey, digest, keyCt: this.box.seal(apiKey, keyContext(digest)) };
+  }
+
+  async create(input: NewApp): Promise<CreatedApp> {
+    const key = this.newKey();
+    const webhookSecret = `whsec_${this.random.bytes(32).toString('base64')}`;
+    const app = await this.repository.insert(
+      {
+        name: checkName(input.name),
+        profile: input.profile ?? 'compat',
+        number_matching: input.numberMatching ?? 'off',
+        token_length: checkTokenLength(input.tokenLength ?? 7),
+        callback_url: checkCallbackUrl(input.callbackUrl ?? null),
+        created_at: this.clock.now(),
+      },
+      (appId) => ({
+        webhookSecretCt: this.box.seal(webhookSecret, webhookContext(appId)),
+        key: { digest: key.digest, keyCt: key.keyCt },
+      }),
+    );
+    return { app, apiKey: key.apiKey, webhookSecret };
+  }
+
+  /** The app a key belongs to, or `undefined` for a missing, unknown or expired key. */
+  async authenticate(apiKey: string): Promise<App | undefined> {
+    if (apiKey === '' || apiKey.length > 200) return undefined;
+    return this.repository.findByKeyDigest(this.keyDigest(apiKey), this.clock.now());
+  }
+
+  list(): Promise<App[]> {
+    return this.repository.list();
+  }
+
+  find(id: number): Promise<App | undefined> {
+    return this.repository.findById(id);
+  }
+
+  /** Issues a new key; older keys stay valid for `graceSeconds` (0: they stop at once). */
+  async rotateKey(appId: number, graceSeconds = 0): Promise<{ app: App; apiKey: string } | undefined> {
+    const app = await this.repository.findById(appId);
+    if (app === undefined) return undefined;
+    const key = this.newKey();
+    const now = this.clock.now();
+    await this.repository.rotateKey(appId, key, now, now + graceSeconds * 1000);
+    return { app, apiKey: key.apiKey };
+  }
+
+  async update(appId: number, changes: AppChanges): Promise<App | undefined> {
+    return this.repository.update(
+      appId,
+      {
+        ...(changes.name !== undefined && { name: checkName(changes.name) }),
+        ...(changes.numberMatching !== undefined && { number_matching: changes.numberMatching }),
+        ...(changes.callbackUrl !== undefined && { callback_url: checkCallbackUrl(changes.callbackUrl) }),
+        ...(changes.tokenLength !== undefined && { token_length: checkTokenLength(changes.tokenLength) }),
+      },
+      this.clock.now(),
+    );
+  }
+
+  /** The newest live API key in clear: for signing Authy callbacks (D5) and for `countersign dev`. */
+  async revealKey(appId: number): Promise<string | undefined> {
+    const key = await this.repository.newestKeyCt(appId, this.clock.now());
+    return key === undefined ? undefined : this.box.open(key.keyCt, keyContext(key.digest));
+  }
+
+  async revealWebhookSecret(appId: number): Promise<string | undefined> {
+    const sealed = await this.repository.webhookSecretCt(appId);
+    return sealed === undefined ? undefined : this.box.open(sealed, webhookContext(appId));
+  }
+}

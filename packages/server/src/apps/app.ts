@@ -1,0 +1,47 @@
+/** Policy profiles: `compat` behaves like Authy; `strict` follows NIST/ASVS; `psd2` the EU RTS; `sandbox` Authy's test sandbox. */
+export const PROFILES = ['compat', 'strict', 'psd2', 'sandbox'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+export const NUMBER_MATCHING = ['off', '2', '6'] as const;
+export type NumberMatching = (typeof NUMBER_MATCHING)[number];
+
+/** A tenant: one relying application with its own keys, users and settings. */
+export interface App {
+  readonly id: number;
+  readonly name: string;
+  readonly profile: Profile;
+  readonly numberMatching: NumberMatching;
+  readonly tokenLength: number;
+  readonly callbackUrl: string | null;
+  readonly createdAt: number;
+}
+
+/** What a profile decides (spec/security.md D2, D3, D8, D10). */
+export interface AppPolicy {
+  /** Longest `seconds_to_expire` accepted; `0` (never expire) is allowed only when this is unbounded. */
+  readonly maxApprovalSeconds: number;
+  readonly neverExpireAllowed: boolean;
+  /** Consecutive OTP failures before a lock. */
+  readonly maxFailures: number;
+  /** Whether `api_key` may arrive in the query string (the `authy` npm client puts it there). */
+  readonly queryKeyAllowed: boolean;
+}
+
+const POLICIES: Record<Profile, AppPolicy> = {
+  compat: { maxApprovalSeconds: 86_400, neverExpireAllowed: true, maxFailures: 10, queryKeyAllowed: true },
+  sandbox: { maxApprovalSeconds: 86_400, neverExpireAllowed: true, maxFailures: 10, queryKeyAllowed: true },
+  strict: { maxApprovalSeconds: 600, neverExpireAllowed: false, maxFailures: 10, queryKeyAllowed: false },
+  psd2: { maxApprovalSeconds: 300, neverExpireAllowed: false, maxFailures: 5, queryKeyAllowed: true },
+};
+
+export function policyOf(app: Pick<App, 'profile'>): AppPolicy {
+  return POLICIES[app.profile];
+}
+
+export function isProfile(value: string): value is Profile {
+  return (PROFILES as readonly string[]).includes(value);
+}
+
+export function isNumberMatching(value: string): value is NumberMatching {
+  return (NUMBER_MATCHING as readonly string[]).includes(value);
+}

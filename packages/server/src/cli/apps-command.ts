@@ -1,0 +1,131 @@
+import type { Command } from 'commander';
+import { type App, isNumberMatching, isProfile, type NumberMatching, type Profile } from '../apps/app.js';
+import { loadConfig } from '../config/load-config.js';
+import { withServices } from './open-services.js';
+import { output, UsageError } from './output.js';
+
+function appJson(app: App) {
+  return {
+    id: app.id,
+    name: app.name,
+    profile: app.profile,
+    number_matching: app.numberMatching,
+    token_length: app.tokenLength,
+    callback_url: app.callbackUrl,
+    created_at: new Date(app.createdAt).toISOString(),
+  };
+}
+
+function profile(value: string): Profile {
+  if (!isProfile(value))
+    throw new UsageError(`--profile must be compat, strict, psd2 or sandbox, got "${value}"`);
+  if (value === 'sandbox') throw new UsageError('the sandbox profile is not available yet');
+  return value;
+}
+
+function numberMatching(value: string): NumberMatching {
+  if (!isNumberMatching(value)) throw new UsageError(`--number-matching must be off, 2 or 6, got "${value}"`);
+  return value;
+}
+
+function appId(value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new UsageError(`an app id is a positive whole number, got "${value}"`);
+  return Number(value);
+}
+
+function tokenLength(value: string): number {
+  if (!/^[678]$/.test(value)) throw new UsageError(`--token-length must be 6, 7 or 8, got "${value}"`);
+  return Number(value);
+}
+
+export function addAppsCommand(program: Command): void {
+  const apps = program.command('apps').description('create and manage apps (tenants) and their keys');
+
+  apps
+    .command('create')
+    .description('create an app; prints its API key and webhook secret once')
+    .requiredOption('--name <name>', 'the name users see on their devices')
+    .option('--callback-url <url>', 'where answers are POSTed')
+    .option('--number-matching <mode>', 'off, 2 or 6 digits', 'off')
+    .option('--profile <profile>', 'compat, strict or psd2', 'compat')
+    .option('--token-length <digits>', 'digits of TOTP and SMS codes: 6, 7 or 8', '7')
+    .option('--json', 'print one JSON document')
+    .action(async (options) => {
+      const input = {
+        name: String(options.name),
+        profile: profile(String(options.profile)),
+        numberMatching: numberMatching(String(options.numberMatching)),
+        tokenLength: tokenLength(String(options.tokenLength)),
+        callbackUrl: options.callbackUrl === undefined ? null : String(options.callbackUrl),
+      };
+      const created = await withServices(loadConfig(), (s) => s.apps.create(input));
+      output(
+        options.json === true,
+        { ...appJson(created.app), api_key: created.apiKey, webhook_secret: created.webhookSecret },
+        () =>
+          [
+            `Created app ${created.app.id} "${created.app.name}" (${created.app.profile}).`,
+            `API key:        ${created.apiKey}`,
+            `Webhook secret: ${created.webhookSecret}`,
+            'Keep both safe: they are shown only now.',
+          ].join('\n'),
+      );
+    });
+
+  apps
+    .command('list')
+    .description('list apps (never their keys)')
+    .option('--json', 'print one JSON document')
+    .action(async (options) => {
+      const list = await withServices(loadConfig(), (s) => s.apps.list());
+      output(options.json === true, list.map(appJson), () =>
+        list.length === 0
+          ? 'No apps yet: countersign apps create --name NAME'
+          : list
+              .map((a) => `${a.id}\t${a.name}\t${a.profile}\tnumber matching ${a.numberMatching}`)
+              .join('\n'),
+      );
+    });
+
+  apps
+    .command('rotate-key')
+    .description('issue a new API key; older keys stop working after --grace seconds')
+    .argument('<id>', 'app id')
+    .option('--grace <seconds>', 'how long older keys keep working', '0')
+    .option('--json', 'print one JSON document')
+    .action(async (id: string, options) => {
+      const grace = String(options.grace);
+      if (!/^\d{1,7}$/.test(grace)) throw new UsageError(`--grace is a number of seconds, got "${grace}"`);
+      const rotated = await withServices(loadConfig(), (s) => s.apps.rotateKey(appId(id), Number(grace)));
+      if (rotated === undefined) throw new UsageError(`no app with id ${id}`);
+      output(options.json === true, { ...appJson(rotated.app), api_key: rotated.apiKey }, () =>
+        [
+          `New API key for app ${rotated.app.id}: ${rotated.apiKey}`,
+          `Older keys stop working in ${grace} s.`,
+        ].join('\n'),
+      );
+    });
+
+  apps
+    .command('update')
+    .description("change an app's settings")
+    .argument('<id>', 'app id')
+    .option('--name <name>')
+    .option('--callback-url <url>', "where answers are POSTed ('' removes it)")
+    .option('--number-matching <mode>', 'off, 2 or 6 digits')
+    .option('--token-length <digits>', '6, 7 or 8')
+    .option('--json', 'print one JSON document')
+    .action(async (id: string, options) => {
+      const changes = {
+        ...(options.name !== undefined && { name: String(options.name) }),
+        ...(options.callbackUrl !== undefined && { callbackUrl: String(options.callbackUrl) }),
+        ...(options.numberMatching !== undefined && {
+          numberMatching: numberMatching(String(options.numberMatching)),
+        }),
+        ...(options.tokenLength !== undefined && { tokenLength: tokenLength(String(options.tokenLength)) }),
+      };
+      const app = await withServices(loadConfig(), (s) => s.apps.update(appId(id), changes));
+      if (app === undefined) throw new UsageError(`no app with id ${id}`);
+      output(options.json === true, appJson(app), () => `Updated app ${app.id} "${app.name}".`);
+    });
+}

@@ -1,0 +1,93 @@
+import { Command } from 'commander';
+import { AppSettingError } from '../apps/app.service.js';
+import { ConfigError, loadConfig } from '../config/load-config.js';
+import { openDatabase } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { closeOnSignals, startServer } from '../server/start-server.js';
+import { addAppsCommand } from './apps-command.js';
+import { addDevCommand } from './dev-command.js';
+import { withServices } from './open-services.js';
+import { output, UsageError } from './output.js';
+
+/** The `countersign` command line: a stable contract for operators, scripts and tests. */
+export function buildProgram(): Command {
+  const program = new Command('countersign')
+    .description('Self-hosted push approvals and two-factor codes, speaking the Authy API')
+    .showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('run the service (configured from the environment)')
+    .action(async () => {
+      const server = await startServer(loadConfig());
+      closeOnSignals(server);
+    });
+
+  program
+    .command('migrate')
+    .description('bring the database schema up to date')
+    .option('--json', 'print one JSON document')
+    .action(async (options) => {
+      const config = loadConfig();
+      const db = openDatabase(config.databaseUrl);
+      try {
+        const applied = await migrateToLatest(db);
+        output(options.json === true, { applied }, () =>
+          applied.length === 0 ? 'The schema is up to date.' : `Applied: ${applied.join(', ')}`,
+        );
+      } finally {
+        await db.destroy();
+      }
+    });
+
+  addAppsCommand(program);
+
+  program
+    .command('outbox')
+    .description('messages sent by the console messaging provider (newest last)')
+    .option('--limit <n>', 'how many', '20')
+    .option('--json', 'print one JSON document')
+    .action(async (options) => {
+      const limit = String(options.limit);
+      if (!/^\d{1,5}$/.test(limit)) throw new UsageError(`--limit is a number, got "${limit}"`);
+      const entries = await withServices(loadConfig(), (s) => s.outbox.list(Number(limit)));
+      output(
+        options.json === true,
+        entries.map((e) => ({
+          id: e.id,
+          app_id: e.appId,
+          channel: e.channel,
+          to: e.to,
+          body: e.body,
+          created_at: new Date(e.createdAt).toISOString(),
+        })),
+        () =>
+          entries.length === 0
+            ? 'The outbox is empty.'
+            : entries
+                .map(
+                  (e) => `${new Date(e.createdAt).toISOString()}  ${e.channel.padEnd(4)} ${e.to}  ${e.body}`,
+                )
+                .join('\n'),
+      );
+    });
+
+  addDevCommand(program);
+  return program;
+}
+
+const KNOWN = [UsageError, ConfigError, AppSettingError];
+
+/** Runs the command line; known mistakes print one line, anything else its stack. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    const known = KNOWN.some((type) => error instanceof type);
+    const name = (error as Error).name;
+    const message = known || name.endsWith('Error') ? (error as Error).message : String(error);
+    process.stderr.write(`countersign: ${message}\n`);
+    if (!known && process.env.LOG_LEVEL === 'debug') process.stderr.write(`${(error as Error).stack}\n`);
+    process.exitCode = error instanceof UsageError || error instanceof AppSettingError ? 2 : 1;
+  }
+}

@@ -1,0 +1,139 @@
+import type { Generated } from 'kysely';
+
+/** Row types of every table. Times are epoch milliseconds written by the service; flags are 0 or 1. */
+export interface Database {
+  meta: MetaTable;
+  apps: AppTable;
+  api_keys: ApiKeyTable;
+  users: UserTable;
+  app_users: AppUserTable;
+  otp_codes: OtpCodeTable;
+  approval_requests: ApprovalRequestTable;
+  phone_verifications: PhoneVerificationTable;
+  activities: ActivityTable;
+  outbox: OutboxTable;
+  usage_monthly: UsageMonthlyTable;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface AppTable {
+  id: Generated<number>;
+  name: string;
+  profile: string;
+  number_matching: string;
+  token_length: number;
+  callback_url: string | null;
+  webhook_secret_ct: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ApiKeyTable {
+  id: Generated<number>;
+  app_id: number;
+  digest: string;
+  key_ct: string;
+  created_at: number;
+  expires_at: number | null;
+}
+
+export interface UserTable {
+  id: Generated<number>;
+  namespace: string;
+  country_code: string;
+  phone: string;
+  created_at: number;
+}
+
+export interface AppUserTable {
+  app_id: number;
+  user_id: number;
+  email: string;
+  totp_seed_ct: string;
+  totp_last_step: number | null;
+  totp_confirmed: number;
+  confirmed: number;
+  failed_count: number;
+  lock_count: number;
+  locked_until: number | null;
+  created_at: number;
+}
+
+export interface OtpCodeTable {
+  id: Generated<number>;
+  app_id: number;
+  user_id: number;
+  channel: string;
+  action: string;
+  code_digest: string;
+  state: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ApprovalRequestTable {
+  uuid: string;
+  app_id: number;
+  user_id: number;
+  message: string;
+  details: string;
+  hidden_details_ct: string;
+  logos: string | null;
+  seconds_to_expire: number;
+  expires_at: number | null;
+  status: string;
+  nonce: string;
+  number_match: string | null;
+  created_at: number;
+  updated_at: number;
+  processed_at: number | null;
+  device_id: number | null;
+  reason: string | null;
+}
+
+export interface PhoneVerificationTable {
+  id: string;
+  app_id: number;
+  country_code: string;
+  phone: string;
+  via: string;
+  code_digest: string;
+  attempts: number;
+  state: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ActivityTable {
+  id: Generated<number>;
+  app_id: number;
+  user_id: number;
+  type: string;
+  data: string;
+  user_ip: string | null;
+  created_at: number;
+}
+
+export interface OutboxTable {
+  id: string;
+  app_id: number;
+  channel: string;
+  recipient: string;
+  body_ct: string;
+  created_at: number;
+}
+
+export interface UsageMonthlyTable {
+  app_id: number;
+  year: number;
+  month: number;
+  api_calls: number;
+  auths: number;
+  sms: number;
+  calls: number;
+  users: number;
+}

@@ -1,0 +1,76 @@
+/** Every failure the API reports, by its Authy error code. */
+const DEFINITIONS = {
+  '60000': { status: 400, message: 'An error occurred' },
+  '60001': { status: 401, message: 'Invalid API key' },
+  '60002': { status: 400, message: 'Invalid request' },
+  '60003': { status: 429, message: 'Too many requests' },
+  '60004': { status: 400, message: 'Invalid parameter' },
+  '60015': { status: 503, message: 'The message could not be sent' },
+  '60019': { status: 401, message: 'Token is invalid. Token was used recently.' },
+  '60020': { status: 401, message: 'Token is invalid' },
+  '60022': { status: 401, message: 'Verification code is incorrect' },
+  '60023': { status: 404, message: 'No pending verifications found.' },
+  '60026': { status: 404, message: 'User not found.' },
+  '60027': { status: 400, message: 'User was not valid' },
+  '60031': { status: 403, message: 'Action not authorized' },
+  '60033': { status: 400, message: 'Phone number is invalid' },
+  '60035': { status: 404, message: 'Registration not found.' },
+  '60049': { status: 404, message: 'Approval request not found.' },
+  '60123': { status: 403, message: 'Secret is no longer available' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type AuthyErrorCode = keyof typeof DEFINITIONS;
+
+export interface AuthyErrorOptions {
+  /** Replaces the code's standard message. */
+  message?: string;
+  /** HTTP status when it differs from the code's usual one (413, 415). */
+  status?: number;
+  /** Per-field problems, repeated at the top level and under `errors` as Authy did. */
+  fields?: Record<string, string>;
+  /** Extra top-level keys the clients look for (`token: "is invalid"`). */
+  extra?: Record<string, string | number | boolean>;
+  /** Response headers (`Retry-After`). */
+  headers?: Record<string, string>;
+}
+
+/** The one error type of the API. Its handler writes the Authy envelope; nothing else builds error bodies. */
+export class AuthyError extends Error {
+  override readonly name = 'AuthyError';
+  readonly code: AuthyErrorCode;
+  readonly status: number;
+  readonly fields: Readonly<Record<string, string>>;
+  readonly extra: Readonly<Record<string, string | number | boolean>>;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(code: AuthyErrorCode, options: AuthyErrorOptions = {}) {
+    super(options.message ?? DEFINITIONS[code].message);
+    this.code = code;
+    this.status = options.status ?? DEFINITIONS[code].status;
+    this.fields = options.fields ?? {};
+    this.extra = options.extra ?? {};
+    this.headers = options.headers ?? {};
+  }
+
+  /** The Authy error envelope: `{message, success:false, errors:{message,…}, error_code}`. */
+  toBody(): Record<string, unknown> {
+    return {
+      ...this.fields,
+      message: this.message,
+      ...this.extra,
+      success: false,
+      errors: { ...this.fields, message: this.message },
+      error_code: this.code,
+    };
+  }
+}
+
+/** A parameter the caller must fix: 400, code 60004, naming the parameter. */
+export function invalidParameter(name: string, problem: string): AuthyError {
+  return new AuthyError('60004', {
+    message: `Invalid parameter: ${name} - ${problem}`,
+    fields: { [name]: problem },
+  });
+}
+
+export const userNotFound = (): AuthyError => new AuthyError('60026');

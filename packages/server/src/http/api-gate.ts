@@ -1,0 +1,45 @@
+import type { FastifyRequest } from 'fastify';
+import { type App, policyOf } from '../apps/app.js';
+import type { AppService } from '../apps/app.service.js';
+import type { UsageCounter } from '../apps/usage-counter.js';
+import { AuthyError } from '../errors/authy-error.js';
+import type { Clock } from '../lib/clock.js';
+import type { RateLimiter } from './rate-limiter.js';
+import type { ApiGate } from './route.js';
+
+const invalidKey = () => new AuthyError('60001');
+
+/**
+ * The door of every API route (R1, D10): the key from `X-Authy-API-Key`, else from an `api_key`
+ * parameter; then the per-app rate limit (R78).
+ */
+export function createApiGate(
+  apps: AppService,
+  limiter: RateLimiter,
+  usage: UsageCounter,
+  clock: Clock,
+): ApiGate {
+  return {
+    async admit(request: FastifyRequest, merged: Record<string, unknown>): Promise<App> {
+      const header = request.headers['x-authy-api-key'];
+      const query = request.query as Record<string, unknown>;
+      let key: unknown = header;
+      let inQuery = false;
+      if (typeof header !== 'string' || header === '') {
+        key = merged.api_key;
+        inQuery = query !== null && typeof query === 'object' && query.api_key === key;
+      }
+      if (typeof key !== 'string') throw invalidKey();
+      const app = await apps.authenticate(key);
+      if (app === undefined) throw invalidKey();
+      if (inQuery && !policyOf(app).queryKeyAllowed) {
+        throw new AuthyError('60001', { message: 'Invalid API key: send it in the X-Authy-API-Key header' });
+      }
+      const wait = limiter.hit(`app:${app.id}`, clock.now());
+      if (wait > 0) throw new AuthyError('60003', { headers: { 'retry-after': String(wait) } });
+      usage.count(app.id, 'api_calls');
+      request.log.debug({ appId: app.id }, 'authenticated');
+      return app;
+    },
+  };
+}

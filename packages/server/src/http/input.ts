@@ -1,0 +1,77 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import type { Static, TSchema } from 'typebox';
+
+const ajv = new Ajv({ coerceTypes: true, allErrors: false, strict: false, useDefaults: false });
+
+export type InputProblem = { field: string; problem: string };
+export type InputResult<T> = { ok: true; value: T } | { ok: false; error: InputProblem };
+
+/** A validator for a route's merged parameters, typed by its schema. */
+export type InputValidator<T extends TSchema> = (raw: Record<string, unknown>) => InputResult<Static<T>>;
+
+const FLAG_WORDS: Record<string, string> = { true: 'true', false: 'false', '1': 'true', '0': 'false' };
+
+/**
+ * Brings the clients' spellings to one form before validation: `null` means "not given" (authy-python sends
+ * `"seconds_to_expire": null`), and flags arrive as `True`, `"true"`, `1` or `true`.
+ */
+function normalise(value: unknown, schema: Record<string, unknown>): unknown {
+  if (schema.type === 'boolean' && typeof value === 'string') return FLAG_WORDS[value.toLowerCase()] ?? value;
+  if (schema.type !== 'object' || value === null || typeof value !== 'object' || Array.isArray(value))
+    return value;
+  const properties = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item === null) continue;
+    const child = Object.hasOwn(properties, key) ? properties[key] : undefined;
+    out[key] = child === undefined ? item : normalise(item, child);
+  }
+  return out;
+}
+
+function describe(error: ErrorObject): InputProblem {
+  const path = error.instancePath.split('/').filter((p) => p !== '');
+  if (error.keyword === 'required') {
+    return { field: String(error.params.missingProperty), problem: 'Parameter is required' };
+  }
+  const field = path.at(-1) ?? 'body';
+  switch (error.keyword) {
+    case 'maxLength':
+      return { field, problem: `must be at most ${error.params.limit} characters` };
+    case 'minLength':
+      return {
+        field,
+        problem:
+          error.params.limit === 1
+            ? 'must not be blank'
+            : `must be at least ${error.params.limit} characters`,
+      };
+    case 'maxProperties':
+      return { field, problem: `must have at most ${error.params.limit} entries` };
+    case 'maxItems':
+      return { field, problem: `must have at most ${error.params.limit} items` };
+    case 'enum':
+      return { field, problem: `must be one of ${(error.params.allowedValues as unknown[]).join(', ')}` };
+    case 'type':
+      return {
+        field,
+        problem: `must be ${error.params.type === 'integer' ? 'a whole number' : `a ${error.params.type}`}`,
+      };
+    default:
+      return { field, problem: error.message ?? 'is invalid' };
+  }
+}
+
+/** Compiles a route's input schema once; the returned function validates and coerces a merged parameter set. */
+export function compileInput<T extends TSchema>(schema: T): InputValidator<T> {
+  const check = ajv.compile(schema as object);
+  return (raw) => {
+    const value = normalise(raw, schema as unknown as Record<string, unknown>);
+    if (check(value)) return { ok: true, value: value as Static<T> };
+    const first = check.errors?.[0];
+    return {
+      ok: false,
+      error: first === undefined ? { field: 'body', problem: 'is invalid' } : describe(first),
+    };
+  };
+}

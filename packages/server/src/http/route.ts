@@ -1,0 +1,79 @@
+import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
+import type { Static, TSchema } from 'typebox';
+import type { App } from '../apps/app.js';
+import { type AuthyError, invalidParameter } from '../errors/authy-error.js';
+import { compileInput, type InputProblem } from './input.js';
+import { readGetBody } from './request-body.js';
+
+/** What a handler receives: validated input, the calling app, the raw path parameters. */
+export interface RouteContext<T> {
+  readonly input: T;
+  readonly app: App;
+  readonly params: Readonly<Record<string, string>>;
+  readonly request: FastifyRequest;
+}
+
+export interface ApiRoute<S extends TSchema> {
+  readonly method: 'GET' | 'POST';
+  /** The path and its aliases (the delete route has three). */
+  readonly urls: readonly string[];
+  readonly summary: string;
+  readonly tags: readonly string[];
+  /** Parameters merged from the query string and the body, whatever the method. */
+  readonly input: S;
+  /** Path parameters, for the OpenAPI document; handlers validate them. */
+  readonly params?: TSchema;
+  /** Turns a validation problem into the route's error (default: 400 / 60004). */
+  readonly invalid?: (problem: InputProblem) => AuthyError;
+  handle(context: RouteContext<Static<S>>): Promise<Record<string, unknown>>;
+}
+
+/** Authenticates a call and applies the per-app limits; shared by every API route. */
+export interface ApiGate {
+  admit(request: FastifyRequest, merged: Record<string, unknown>): Promise<App>;
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
+/** Registers an Authy API route: one schema gives validation, types and the OpenAPI entry. */
+export function addApiRoute<S extends TSchema>(
+  fastify: FastifyInstance,
+  gate: ApiGate,
+  route: ApiRoute<S>,
+): void {
+  const validate = compileInput(route.input);
+  const invalid = route.invalid ?? ((p: InputProblem) => invalidParameter(p.field, p.problem));
+  const schema: FastifySchema = {
+    summary: route.summary,
+    tags: [...route.tags],
+    security: [{ apiKeyHeader: [] }, { apiKeyQuery: [] }],
+    ...(route.params !== undefined && { params: route.params }),
+    ...(route.method === 'GET' ? { querystring: route.input } : { body: route.input }),
+  };
+  for (const url of route.urls) {
+    fastify.route({
+      method: route.method,
+      url,
+      schema,
+      handler: async (request, reply) => {
+        const body = request.method === 'GET' ? await readGetBody(request.raw) : asObject(request.body);
+        const merged: Record<string, unknown> = { ...asObject(request.query), ...body };
+        const app = await gate.admit(request, merged);
+        delete merged.api_key;
+        const result = validate(merged);
+        if (!result.ok) throw invalid(result.error);
+        const output = await route.handle({
+          input: result.value,
+          app,
+          params: request.params as Record<string, string>,
+          request,
+        });
+        return reply.header('cache-control', 'no-store').send(output);
+      },
+    });
+  }
+}

@@ -1,0 +1,56 @@
+import type { Random } from '../crypto/random.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { Store } from '../db/database.js';
+
+export interface OutboxEntry {
+  id: string;
+  appId: number;
+  channel: string;
+  to: string;
+  body: string;
+  createdAt: number;
+}
+
+const context = (id: string) => `outbox.body_ct:${id}`;
+
+/** Messages of the console provider. Bodies hold codes, so they are sealed like every other secret. */
+export class OutboxRepository {
+  constructor(
+    private readonly db: Store,
+    private readonly box: SecretBox,
+    private readonly random: Random,
+  ) {}
+
+  async insert(entry: Omit<OutboxEntry, 'id'>): Promise<void> {
+    const id = this.random.uuid();
+    await this.db
+      .insertInto('outbox')
+      .values({
+        id,
+        app_id: entry.appId,
+        channel: entry.channel,
+        recipient: entry.to,
+        body_ct: this.box.seal(entry.body, context(id)),
+        created_at: entry.createdAt,
+      })
+      .execute();
+  }
+
+  /** The newest `limit` messages, oldest first. */
+  async list(limit: number): Promise<OutboxEntry[]> {
+    const rows = await this.db
+      .selectFrom('outbox')
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.reverse().map((r) => ({
+      id: r.id,
+      appId: Number(r.app_id),
+      channel: r.channel,
+      to: r.recipient,
+      body: this.box.open(r.body_ct, context(r.id)),
+      createdAt: Number(r.created_at),
+    }));
+  }
+}

@@ -1,0 +1,111 @@
+import type { Store } from '../db/database.js';
+
+export interface PhoneVerificationRow {
+  id: string;
+  via: string;
+  code_digest: string;
+  attempts: number;
+  state: string;
+  expires_at: number;
+}
+
+/** The only code that reads and writes phone verifications. */
+export class PhoneVerificationRepository {
+  constructor(private readonly db: Store) {}
+
+  async countStarts(appId: number, countryCode: string, phone: string, since: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('phone_verifications')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('app_id', '=', appId)
+      .where('country_code', '=', countryCode)
+      .where('phone', '=', phone)
+      .where('created_at', '>', since)
+      .where('state', '!=', 'failed_send')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Starts a verification and retires the pending one for the same number. */
+  async start(row: {
+    id: string;
+    appId: number;
+    countryCode: string;
+    phone: string;
+    via: string;
+    digest: string;
+    now: number;
+    expiresAt: number;
+  }): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('phone_verifications')
+        .set({ state: 'replaced' })
+        .where('app_id', '=', row.appId)
+        .where('country_code', '=', row.countryCode)
+        .where('phone', '=', row.phone)
+        .where('state', '=', 'pending')
+        .execute();
+      await tx
+        .insertInto('phone_verifications')
+        .values({
+          id: row.id,
+          app_id: row.appId,
+          country_code: row.countryCode,
+          phone: row.phone,
+          via: row.via,
+          code_digest: row.digest,
+          attempts: 0,
+          state: 'pending',
+          created_at: row.now,
+          expires_at: row.expiresAt,
+        })
+        .execute();
+    });
+  }
+
+  async setState(id: string, state: string): Promise<void> {
+    await this.db.updateTable('phone_verifications').set({ state }).where('id', '=', id).execute();
+  }
+
+  /** The newest verification of a number that was actually sent. */
+  async latest(appId: number, countryCode: string, phone: string): Promise<PhoneVerificationRow | undefined> {
+    const row = await this.db
+      .selectFrom('phone_verifications')
+      .select(['id', 'via', 'code_digest', 'attempts', 'state', 'expires_at'])
+      .where('app_id', '=', appId)
+      .where('country_code', '=', countryCode)
+      .where('phone', '=', phone)
+      .where('state', 'not in', ['replaced', 'failed_send'])
+      .orderBy('created_at', 'desc')
+      .executeTakeFirst();
+    return row === undefined
+      ? undefined
+      : { ...row, attempts: Number(row.attempts), expires_at: Number(row.expires_at) };
+  }
+
+  /** Counts one check against a pending verification; `undefined` when it is no longer pending or out of tries. */
+  async countCheck(id: string, maxAttempts: number, now: number): Promise<number | undefined> {
+    const row = await this.db
+      .updateTable('phone_verifications')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', id)
+      .where('state', '=', 'pending')
+      .where('attempts', '<', maxAttempts)
+      .where('expires_at', '>', now)
+      .returning('attempts')
+      .executeTakeFirst();
+    return row === undefined ? undefined : Number(row.attempts);
+  }
+
+  /** Marks a pending verification verified; one row changed means this caller won. */
+  async markVerified(id: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('phone_verifications')
+      .set({ state: 'verified' })
+      .where('id', '=', id)
+      .where('state', '=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+}

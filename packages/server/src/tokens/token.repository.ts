@@ -1,0 +1,158 @@
+import { sql } from 'kysely';
+import type { Store } from '../db/database.js';
+
+export type AttemptResult =
+  | { state: 'open'; failedCount: number; lockCount: number }
+  | { state: 'locked'; lockedUntil: number };
+
+/** The only code that touches one-time-code state: attempt counters, used TOTP steps, sent codes. */
+export class TokenRepository {
+  constructor(private readonly db: Store) {}
+
+  /**
+   * Counts an attempt before it is evaluated, in one statement, so parallel guesses cannot all slip in
+   * under the limit (R16). A success later resets the count.
+   */
+  async reserveAttempt(appId: number, userId: number, now: number): Promise<AttemptResult> {
+    const row = await this.db
+      .updateTable('app_users')
+      .set({ failed_count: sql`failed_count + 1` })
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+      .returning(['failed_count', 'lock_count'])
+      .executeTakeFirst();
+    if (row !== undefined)
+      return { state: 'open', failedCount: Number(row.failed_count), lockCount: Number(row.lock_count) };
+    const locked = await this.db
+      .selectFrom('app_users')
+      .select('locked_until')
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return { state: 'locked', lockedUntil: Number(locked?.locked_until ?? now) };
+  }
+
+  /** Locks until `lockedUntil` unless a lock is already running; returns the lock's end. */
+  async lock(appId: number, userId: number, now: number, lockedUntil: number): Promise<number> {
+    const row = await this.db
+      .updateTable('app_users')
+      .set({ locked_until: lockedUntil, lock_count: sql`lock_count + 1`, failed_count: 0 })
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+      .returning('locked_until')
+      .executeTakeFirst();
+    return Number(row?.locked_until ?? lockedUntil);
+  }
+
+  /**
+   * Accepts a TOTP step once: succeeds only if no step at or after it was accepted before (R15), and then
+   * clears the failure count. One row changed means this caller won.
+   */
+  async acceptStep(appId: number, userId: number, step: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('app_users')
+      .set({ totp_last_step: step, totp_confirmed: 1, confirmed: 1, failed_count: 0, lock_count: 0 })
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async resetFailures(appId: number, userId: number): Promise<void> {
+    await this.db
+      .updateTable('app_users')
+      .set({ failed_count: 0, lock_count: 0, confirmed: 1 })
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .execute();
+  }
+
+  /** Codes sent to the user in the window, failed sends excluded (R22, R75). */
+  async countSends(appId: number, userId: number, since: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('otp_codes')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .where('created_at', '>', since)
+      .where('state', '!=', 'failed')
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Stores a new code for (user, action) and retires the previous one: a resend invalidates the old code. */
+  async issueCode(code: {
+    appId: number;
+    userId: number;
+    channel: string;
+    action: string;
+    digest: string;
+    now: number;
+    expiresAt: number;
+  }): Promise<number> {
+    return this.db.transaction().execute(async (tx) => {
+      await tx
+        .updateTable('otp_codes')
+        .set({ state: 'replaced' })
+        .where('app_id', '=', code.appId)
+        .where('user_id', '=', code.userId)
+        .where('action', '=', code.action)
+        .where('state', '=', 'live')
+        .execute();
+      const row = await tx
+        .insertInto('otp_codes')
+        .values({
+          app_id: code.appId,
+          user_id: code.userId,
+          channel: code.channel,
+          action: code.action,
+          code_digest: code.digest,
+          state: 'live',
+          created_at: code.now,
+          expires_at: code.expiresAt,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return Number(row.id);
+    });
+  }
+
+  async markFailed(id: number): Promise<void> {
+    await this.db.updateTable('otp_codes').set({ state: 'failed' }).where('id', '=', id).execute();
+  }
+
+  /** The live, unexpired code for (user, action), if any. */
+  async liveCode(
+    appId: number,
+    userId: number,
+    action: string,
+    now: number,
+  ): Promise<{ id: number; digest: string } | undefined> {
+    const row = await this.db
+      .selectFrom('otp_codes')
+      .select(['id', 'code_digest'])
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .where('action', '=', action)
+      .where('state', '=', 'live')
+      .where('expires_at', '>', now)
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
+    return row === undefined ? undefined : { id: Number(row.id), digest: row.code_digest };
+  }
+
+  /** Uses a code once: one row changed means this caller won. */
+  async useCode(id: number, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('otp_codes')
+      .set({ state: 'used' })
+      .where('id', '=', id)
+      .where('state', '=', 'live')
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+}

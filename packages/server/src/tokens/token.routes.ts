@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
+import { type ApiGate, addApiRoute } from '../http/route.js';
+import { Text, UserIdParams } from '../http/schemas.js';
+import type { TokenService } from './token.service.js';
+
+const P = '/protected/json';
+
+const SendInput = Type.Object({
+  force: Type.Optional(Type.Boolean()),
+  action: Type.Optional(Text(255, 1)),
+  action_message: Type.Optional(Text(255, 1)),
+  locale: Type.Optional(Type.String({ maxLength: 10 })),
+});
+
+export function registerTokenRoutes(fastify: FastifyInstance, gate: ApiGate, tokens: TokenService): void {
+  addApiRoute(fastify, gate, {
+    method: 'GET',
+    urls: [`${P}/verify/:token/:id`],
+    summary: 'Verify a TOTP, SMS or voice token (each accepted once)',
+    tags: ['tokens'],
+    params: Type.Object({ token: Type.String(), id: Type.String() }),
+    input: Type.Object({ force: Type.Optional(Type.Boolean()), action: Type.Optional(Text(255, 1)) }),
+    handle: async ({ input, app, params }) => {
+      await tokens.verify(app, params.id, params.token ?? '', input.action);
+      return { message: 'Token is valid.', token: 'is valid', success: 'true' };
+    },
+  });
+
+  for (const channel of ['sms', 'call'] as const) {
+    addApiRoute(fastify, gate, {
+      method: 'GET',
+      urls: [`${P}/${channel}/:id`],
+      summary: channel === 'sms' ? 'Send a code by SMS' : 'Send a code by voice call',
+      tags: ['tokens'],
+      params: UserIdParams,
+      input: SendInput,
+      handle: async ({ input, app, params }) => {
+        const sent = await tokens.send(app, params.id, channel, {
+          action: input.action,
+          actionMessage: input.action_message,
+        });
+        return {
+          success: true,
+          message: channel === 'sms' ? 'SMS token was sent' : 'Call started...',
+          cellphone: sent.cellphone,
+        };
+      },
+    });
+  }
+}

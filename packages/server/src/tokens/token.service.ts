@@ -1,0 +1,162 @@
+import { type App, policyOf } from '../apps/app.js';
+import type { UsageCounter } from '../apps/usage-counter.js';
+import { constantTimeEqual, hmacHex } from '../crypto/digest.js';
+import type { ServiceKeys } from '../crypto/master-key.js';
+import type { Random } from '../crypto/random.js';
+import { AuthyError } from '../errors/authy-error.js';
+import type { Clock } from '../lib/clock.js';
+import { type Channel, MessagingError, type MessagingProvider } from '../messaging/messaging-provider.js';
+import { maskForMessage } from '../users/phone-number.js';
+import type { AppUser } from '../users/user.repository.js';
+import type { UserService } from '../users/user.service.js';
+import type { TokenRepository } from './token.repository.js';
+import { stepAt, totpCode } from './totp.js';
+
+/** D3: the first lock lasts 15 minutes, each further one twice as long (capped at 2^10 times). */
+const FIRST_LOCK_MS = 15 * 60_000;
+const TOKEN = /^[0-9]{6,10}$/;
+
+export interface TokenSettings {
+  codeTtlSeconds: number;
+  sendLimitPer10Minutes: number;
+}
+
+export interface SendOptions {
+  action?: string | undefined;
+  actionMessage?: string | undefined;
+}
+
+export type VerifyResult = { channel: 'totp' | 'sms' | 'call' };
+
+const tokenInvalid = () => new AuthyError('60020', { extra: { token: 'is invalid' } });
+
+/** TOTP verification (D3, D4) and SMS / voice codes (R21, R22). */
+export class TokenService {
+  constructor(
+    private readonly repository: TokenRepository,
+    private readonly users: UserService,
+    private readonly messaging: MessagingProvider,
+    private readonly keys: ServiceKeys,
+    private readonly random: Random,
+    private readonly clock: Clock,
+    private readonly usage: UsageCounter,
+    private readonly settings: TokenSettings,
+  ) {}
+
+  private codeDigest(user: AppUser, action: string, code: string): string {
+    return hmacHex(this.keys.pepper, `otp:${user.appId}:${user.userId}:${action}:${code}`);
+  }
+
+  /**
+   * Checks a token against the user's TOTP (current step and one back) and their live SMS/voice code.
+   * Every step and every code is accepted once, even under concurrent calls; failures count toward a lock
+   * that refuses even a correct code (R15, R16). `force` is not honoured: every check is a real one.
+   */
+  async verify(app: App, idParam: string | undefined, token: string, action = ''): Promise<VerifyResult> {
+    const user = await this.users.find(app, idParam);
+    if (!TOKEN.test(token)) throw tokenInvalid();
+    const now = this.clock.now();
+    const attempt = await this.repository.reserveAttempt(app.id, user.userId, now);
+    if (attempt.state === 'locked') throw this.lockedError(attempt.lockedUntil, now);
+    const maxFailures = policyOf(app).maxFailures;
+    if (attempt.failedCount > maxFailures) {
+      const until = await this.repository.lock(
+        app.id,
+        user.userId,
+        now,
+        this.lockEnd(now, attempt.lockCount),
+      );
+      throw this.lockedError(until, now);
+    }
+
+    const seed = await this.users.seed(user);
+    const current = stepAt(now);
+    let matched: number | undefined;
+    for (const step of [current, current - 1]) {
+      // Both steps are always computed and compared, so timing does not tell which one matched.
+      if (constantTimeEqual(totpCode(seed, step, app.tokenLength), token) && matched === undefined)
+        matched = step;
+    }
+    if (matched !== undefined) {
+      if (!(await this.repository.acceptStep(app.id, user.userId, matched))) {
+        throw new AuthyError('60019', { extra: { token: 'is invalid' } });
+      }
+      this.usage.count(app.id, 'auths');
+      return { channel: 'totp' };
+    }
+
+    const code = await this.repository.liveCode(app.id, user.userId, action, now);
+    if (code !== undefined && constantTimeEqual(code.digest, this.codeDigest(user, action, token))) {
+      if (!(await this.repository.useCode(code.id, now)))
+        throw new AuthyError('60019', { extra: { token: 'is invalid' } });
+      await this.repository.resetFailures(app.id, user.userId);
+      this.usage.count(app.id, 'auths');
+      return { channel: 'sms' };
+    }
+
+    if (attempt.failedCount >= maxFailures) {
+      await this.repository.lock(app.id, user.userId, now, this.lockEnd(now, attempt.lockCount));
+    }
+    throw tokenInvalid();
+  }
+
+  private lockEnd(now: number, lockCount: number): number {
+    return now + FIRST_LOCK_MS * 2 ** Math.min(lockCount, 10);
+  }
+
+  private lockedError(until: number, now: number): AuthyError {
+    const seconds = Math.max(1, Math.ceil((until - now) / 1000));
+    return new AuthyError('60003', {
+      message: 'Too many failed attempts. Try again later.',
+      headers: { 'retry-after': String(seconds) },
+    });
+  }
+
+  /** Sends a new code by SMS or voice; the previous code for the same action stops working. */
+  async send(
+    app: App,
+    idParam: string | undefined,
+    channel: Channel,
+    options: SendOptions,
+  ): Promise<{ cellphone: string }> {
+    const user = await this.users.find(app, idParam);
+    const now = this.clock.now();
+    const recent = await this.repository.countSends(app.id, user.userId, now - 10 * 60_000);
+    if (recent >= this.settings.sendLimitPer10Minutes) {
+      throw new AuthyError('60003', {
+        message: 'Too many codes were sent to this user. Try again later.',
+        headers: { 'retry-after': '600' },
+      });
+    }
+    const action = options.action ?? '';
+    const code = this.random.digits(app.tokenLength);
+    const id = await this.repository.issueCode({
+      appId: app.id,
+      userId: user.userId,
+      channel,
+      action,
+      digest: this.codeDigest(user, action, code),
+      now,
+      expiresAt: now + this.settings.codeTtlSeconds * 1000,
+    });
+    const lead = options.actionMessage ?? `Your ${app.name} verification code is`;
+    try {
+      await this.messaging.send({
+        appId: app.id,
+        channel,
+        to: `+${user.countryCode}${user.phone}`,
+        body: `${lead} ${code}`,
+      });
+    } catch (error) {
+      await this.repository.markFailed(id);
+      if (error instanceof MessagingError) {
+        throw new AuthyError('60015', {
+          message: `The ${channel === 'sms' ? 'SMS' : 'call'} could not be sent. Try again later.`,
+        });
+      }
+      throw error;
+    }
+    this.usage.count(app.id, channel === 'sms' ? 'sms' : 'calls');
+    return { cellphone: maskForMessage(user.countryCode, user.phone) };
+  }
+}

@@ -1,0 +1,128 @@
+import QRCode from 'qrcode';
+import type { App } from '../apps/app.js';
+import type { UsageCounter } from '../apps/usage-counter.js';
+import type { Random } from '../crypto/random.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { AuthyError, userNotFound } from '../errors/authy-error.js';
+import type { Clock } from '../lib/clock.js';
+import { totpUri } from '../tokens/totp.js';
+import { parseCallingCode, parsePhone } from './phone-number.js';
+import type { AppUser, UserRepository } from './user.repository.js';
+
+export const ACTIVITY_TYPES = ['password_reset', 'banned', 'unbanned', 'cookie_login'] as const;
+export type ActivityType = (typeof ACTIVITY_TYPES)[number];
+
+const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u;
+const USER_ID = /^[1-9]\d{0,14}$/;
+
+const seedContext = (appId: number, userId: number) => `app_users.totp_seed_ct:${appId}:${userId}`;
+
+/** The namespace an app's users live in: one shared identity space, but each sandbox app has its own. */
+export function namespaceOf(app: App): string {
+  return app.profile === 'sandbox' ? `sandbox:${app.id}` : 'live';
+}
+
+export interface Registration {
+  email: string;
+  cellphone: string;
+  countryCode: string;
+}
+
+/** Users: one identity per phone number, linked to each app that registers it (D8). */
+export class UserService {
+  constructor(
+    private readonly repository: UserRepository,
+    private readonly box: SecretBox,
+    private readonly random: Random,
+    private readonly clock: Clock,
+    private readonly usage: UsageCounter,
+  ) {}
+
+  /** Registers a user for an app; the same phone gives the same id. Throws 400 / 60027 naming each bad field. */
+  async register(app: App, input: Registration): Promise<number> {
+    const fields: Record<string, string> = {};
+    const email = input.email.trim();
+    if (email.length > 254 || !EMAIL.test(email)) fields.email = 'is invalid';
+    const countryCode = parseCallingCode(input.countryCode);
+    if (countryCode === undefined) fields.country_code = 'is not supported';
+    const phone = countryCode === undefined ? undefined : parsePhone(input.cellphone, countryCode);
+    if (countryCode !== undefined && (phone === undefined || !phone.valid)) fields.cellphone = 'is invalid';
+    if (Object.keys(fields).length > 0 || phone === undefined) throw new AuthyError('60027', { fields });
+
+    const { userId, created } = await this.repository.register(
+      {
+        namespace: namespaceOf(app),
+        countryCode: phone.countryCode,
+        phone: phone.national,
+        email,
+        appId: app.id,
+        now: this.clock.now(),
+      },
+      (id) => this.box.seal(this.random.bytes(20).toString('hex'), seedContext(app.id, id)),
+    );
+    if (created) this.usage.count(app.id, 'users');
+    return userId;
+  }
+
+  /** The app's user named by a path parameter; anything else is 404 / 60026, whoever owns it (R7). */
+  async find(app: App, idParam: string | undefined): Promise<AppUser> {
+    if (idParam === undefined || !USER_ID.test(idParam)) throw userNotFound();
+    const user = await this.repository.find(app.id, Number(idParam));
+    if (user === undefined) throw userNotFound();
+    return user;
+  }
+
+  /** The user's TOTP seed, hex encoded. */
+  async seed(user: AppUser): Promise<string> {
+    const sealed = await this.repository.seedCt(user.appId, user.userId);
+    if (sealed === undefined) throw userNotFound();
+    return this.box.open(sealed, seedContext(user.appId, user.userId));
+  }
+
+  async remove(app: App, idParam: string | undefined): Promise<void> {
+    const user = await this.find(app, idParam);
+    await this.repository.remove(app.id, user.userId);
+  }
+
+  async registerActivity(
+    app: App,
+    idParam: string | undefined,
+    activity: { type: ActivityType; data: Record<string, unknown>; userIp: string | undefined },
+  ): Promise<void> {
+    const user = await this.find(app, idParam);
+    await this.repository.addActivity({
+      appId: app.id,
+      userId: user.userId,
+      type: activity.type,
+      data: JSON.stringify(activity.data),
+      userIp: activity.userIp ?? null,
+      now: this.clock.now(),
+    });
+  }
+
+  /**
+   * The otpauth URI and its QR code for a third-party authenticator. The seed is handed out only until the
+   * user's first accepted TOTP code, so a leaked API key cannot read it back later (R71).
+   */
+  async authenticatorSecret(
+    app: App,
+    idParam: string | undefined,
+    options: { label?: string | undefined; qrSize?: number | undefined },
+  ): Promise<{ label: string; issuer: string; uri: string; qrCode: string }> {
+    const user = await this.find(app, idParam);
+    if (user.totpConfirmed)
+      throw new AuthyError('60123', { message: 'The secret was already used and is no longer shown' });
+    const label = options.label ?? user.email;
+    const uri = totpUri({ seedHex: await this.seed(user), issuer: app.name, label, digits: app.tokenLength });
+    const qrCode = await QRCode.toDataURL(uri, {
+      width: options.qrSize ?? 300,
+      margin: 1,
+      errorCorrectionLevel: 'M',
+    });
+    return { label, issuer: app.name, uri, qrCode };
+  }
+
+  countForApp(app: App): Promise<number> {
+    return this.repository.countForApp(app.id);
+  }
+}

@@ -1,0 +1,157 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { buildApp, type Deps } from '../../src/app/build-app.js';
+import type { NewApp } from '../../src/apps/app.service.js';
+import { type Config, loadConfig } from '../../src/config/load-config.js';
+import { openDatabase, type Store } from '../../src/db/database.js';
+import { checkMasterKey } from '../../src/db/master-key-check.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import type { Clock } from '../../src/lib/clock.js';
+
+/** A clock the test moves by hand. */
+export interface TestClock extends Clock {
+  set(ms: number): void;
+  advance(ms: number): void;
+}
+
+export function testClock(start = Date.UTC(2026, 10, 26, 12, 0, 0)): TestClock {
+  let now = start;
+  return {
+    now: () => now,
+    set: (ms) => {
+      now = ms;
+    },
+    advance: (ms) => {
+      now += ms;
+    },
+  };
+}
+
+export interface TestServer {
+  /** Base URL on loopback, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly db: Store;
+  readonly config: Config;
+  readonly dir: string;
+  /** Every log line the service wrote, as text. */
+  readonly logs: string[];
+  /** Creates an app through the service; returns its id and API key. */
+  createApp(input?: Partial<NewApp>): Promise<{ id: number; apiKey: string; webhookSecret: string }>;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions extends Partial<Omit<Deps, 'db' | 'logger'>> {
+  env?: Record<string, string>;
+}
+
+/** Starts the real service on loopback over a fresh SQLite file in a temporary folder. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'countersign-test-'));
+  const config = loadConfig({
+    COUNTERSIGN_MASTER_KEY: 'a'.repeat(32) + 'b'.repeat(32),
+    DATABASE_URL: `sqlite:${join(dir, 'countersign.db')}`,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'debug',
+    ...options.env,
+  });
+  const db = openDatabase(config.databaseUrl);
+  await migrateToLatest(db);
+  await checkMasterKey(db, config.masterKey);
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const logger = pino({ level: 'debug' }, sink);
+  const { env: _env, ...deps } = options;
+  const app = await buildApp(config, { db, logger, ...deps });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  if (address === null || typeof address !== 'object') throw new Error('server has no address');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    app,
+    db,
+    config,
+    dir,
+    logs,
+    async createApp(input = {}) {
+      const created = await app.services.apps.create({ name: 'Test Bank', ...input });
+      return { id: created.app.id, apiKey: created.apiKey, webhookSecret: created.webhookSecret };
+    },
+    async close() {
+      await app.close();
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A JSON request with the API key in the header. Returns status, parsed body and raw text. */
+export async function call(
+  server: { url: string },
+  method: string,
+  path: string,
+  options: { key?: string; json?: unknown; form?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: Record<string, unknown>; text: string; headers: Headers }> {
+  const headers: Record<string, string> = {};
+  if (options.key !== undefined) headers['x-authy-api-key'] = options.key;
+  let body: string | undefined;
+  if (options.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  } else if (options.form !== undefined) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    body = options.form;
+  }
+  Object.assign(headers, options.headers);
+  const response = await fetch(`${server.url}${path}`, { method, headers, body });
+  const text = await response.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // Not JSON: the caller asserts on `text`.
+  }
+  return { status: response.status, body: parsed, text, headers: response.headers };
+}
+
+/** A request through `node:http`, which (unlike fetch) can send a body on a GET as the Authy clients do. */
+export function rawRequest(
+  server: { url: string },
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; body: Record<string, unknown>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const sent =
+      body === undefined ? headers : { 'content-length': String(Buffer.byteLength(body)), ...headers };
+    const request = http.request(`${server.url}${path}`, { method, headers: sent }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed: Record<string, unknown> = {};
+        try {
+          parsed = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          // Not JSON.
+        }
+        resolve({ status: response.statusCode ?? 0, body: parsed, text });
+      });
+    });
+    request.on('error', reject);
+    if (body !== undefined) request.write(body);
+    request.end();
+  });
+}
