@@ -16,7 +16,7 @@ import { cryptoRandom, type Random } from '../crypto/random.js';
 import { createSecretBox } from '../crypto/secret-box.js';
 import type { Store } from '../db/database.js';
 import { createApiGate } from '../http/api-gate.js';
-import { installErrorHandling } from '../http/error-handler.js';
+import { installErrorHandling, sendFrameworkError } from '../http/error-handler.js';
 import { parseForm } from '../http/form-parser.js';
 import { createMemoryRateLimiter, type RateLimiter } from '../http/rate-limiter.js';
 import { redactUrl } from '../http/redact.js';
@@ -127,6 +127,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
     return503OnClosing: true,
+    frameworkErrors: sendFrameworkError,
     // The framework's own request log would print URLs with `api_key` in them (D10): ours redacts.
     logController: new LogController({ disableRequestLogging: true }),
   });

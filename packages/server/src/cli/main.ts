@@ -1,8 +1,9 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { AppSettingError } from '../apps/app.service.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
-import { openDatabase } from '../db/database.js';
-import { migrateToLatest } from '../db/migrate.js';
+import { DatabaseUrlError, openDatabase } from '../db/database.js';
+import { MigrationError, migrateToLatest } from '../db/migrate.js';
+import { WrongMasterKeyError } from '../db/master-key-check.js';
 import { closeOnSignals, startServer } from '../server/start-server.js';
 import { addAppsCommand } from './apps-command.js';
 import { addDevCommand } from './dev-command.js';
@@ -13,7 +14,9 @@ import { output, UsageError } from './output.js';
 export function buildProgram(): Command {
   const program = new Command('countersign')
     .description('Self-hosted push approvals and two-factor codes, speaking the Authy API')
-    .showHelpAfterError();
+    // Parse errors are thrown to `main` (inherited by every subcommand), which prints them as one line.
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
 
   program
     .command('serve')
@@ -76,13 +79,22 @@ export function buildProgram(): Command {
   return program;
 }
 
-const KNOWN = [UsageError, ConfigError, AppSettingError];
+const KNOWN = [UsageError, ConfigError, AppSettingError, WrongMasterKeyError, DatabaseUrlError, MigrationError];
 
 /** Runs the command line; known mistakes print one line, anything else its stack. */
 export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
-  } catch (error) {
+  } catch (caught) {
+    if (caught instanceof CommanderError && (caught.exitCode === 0 || caught.code === 'commander.help')) {
+      process.exitCode = caught.exitCode; // help or version, already printed
+      return;
+    }
+    // Commander's own messages ("error: unknown option '--x'\n(Did you mean --y?)") as one usage line.
+    const error =
+      caught instanceof CommanderError
+        ? new UsageError(caught.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '))
+        : caught;
     const known = KNOWN.some((type) => error instanceof type);
     const name = (error as Error).name;
     const message = known || name.endsWith('Error') ? (error as Error).message : String(error);

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthyError } from '../errors/authy-error.js';
 
 function fromFramework(error: FastifyError): AuthyError | undefined {
@@ -14,6 +14,15 @@ function fromFramework(error: FastifyError): AuthyError | undefined {
     return new AuthyError('60002', { status: error.statusCode, message: 'Invalid request' });
   }
   return undefined;
+}
+
+/**
+ * Errors the router raises before any route runs (a path parameter over the length limit, a malformed
+ * escape in the URL). Given to Fastify as `frameworkErrors`, so these answers carry the envelope too.
+ */
+export function sendFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const known = fromFramework(error) ?? new AuthyError('60002');
+  reply.status(known.status).send(known.toBody());
 }
 
 /** The one place that turns errors into responses: the Authy envelope, never a stack trace (R89). */

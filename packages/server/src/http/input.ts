@@ -1,7 +1,9 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import type { Static, TSchema } from 'typebox';
 
-const ajv = new Ajv({ coerceTypes: true, allErrors: false, strict: false, useDefaults: false });
+// No blanket coercion (R59): `false` must not become `0` ("never expire") nor `true` the string "true".
+// `normalise` converts only the spellings the clients send.
+const ajv = new Ajv({ coerceTypes: false, allErrors: false, strict: false, useDefaults: false });
 
 export type InputProblem = { field: string; problem: string };
 export type InputResult<T> = { ok: true; value: T } | { ok: false; error: InputProblem };
@@ -9,14 +11,18 @@ export type InputResult<T> = { ok: true; value: T } | { ok: false; error: InputP
 /** A validator for a route's merged parameters, typed by its schema. */
 export type InputValidator<T extends TSchema> = (raw: Record<string, unknown>) => InputResult<Static<T>>;
 
-const FLAG_WORDS: Record<string, string> = { true: 'true', false: 'false', '1': 'true', '0': 'false' };
+const FLAG_WORDS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false };
 
 /**
  * Brings the clients' spellings to one form before validation: `null` means "not given" (authy-python sends
- * `"seconds_to_expire": null`), and flags arrive as `True`, `"true"`, `1` or `true`.
+ * `"seconds_to_expire": null`), flags arrive as `True`, `"true"`, `1` or `true`, form fields are strings,
+ * and JSON clients send `country_code` as a number. Nothing else changes type.
  */
 function normalise(value: unknown, schema: Record<string, unknown>): unknown {
   if (schema.type === 'boolean' && typeof value === 'string') return FLAG_WORDS[value.toLowerCase()] ?? value;
+  if ((schema.type === 'integer' || schema.type === 'number') && typeof value === 'string')
+    return /^-?\d{1,15}$/.test(value) ? Number(value) : value;
+  if (schema.type === 'string' && typeof value === 'number') return String(value);
   if (schema.type !== 'object' || value === null || typeof value !== 'object' || Array.isArray(value))
     return value;
   const properties = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
@@ -50,6 +56,8 @@ function describe(error: ErrorObject): InputProblem {
       return { field, problem: `must have at most ${error.params.limit} entries` };
     case 'maxItems':
       return { field, problem: `must have at most ${error.params.limit} items` };
+    case 'pattern':
+      return { field, problem: 'has an invalid format' };
     case 'enum':
       return { field, problem: `must be one of ${(error.params.allowedValues as unknown[]).join(', ')}` };
     case 'type':

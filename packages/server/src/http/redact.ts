@@ -1,4 +1,7 @@
-/** Removes `api_key` values from a URL before it is logged or stored (D10). */
+/**
+ * Removes secrets from a URL before it is logged or stored: `api_key` values (D10) and the token in
+ * `/verify/{token}/{id}` (R85).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]api_key=)[^&#]*/gi, '$1[redacted]');
+  return url.replace(/([?&]api_key=)[^&#]*/gi, '$1[redacted]').replace(/(\/verify\/)[^/?#]*/i, '$1[redacted]');
 }

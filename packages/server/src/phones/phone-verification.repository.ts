@@ -26,8 +26,8 @@ export class PhoneVerificationRepository {
     return Number(row.n);
   }
 
-  /** Starts a verification and retires the pending one for the same number. */
-  async start(row: {
+  /** Stores a verification that is not yet checkable: it becomes pending once its code was sent. */
+  async insert(row: {
     id: string;
     appId: number;
     countryCode: string;
@@ -37,30 +37,35 @@ export class PhoneVerificationRepository {
     now: number;
     expiresAt: number;
   }): Promise<void> {
+    await this.db
+      .insertInto('phone_verifications')
+      .values({
+        id: row.id,
+        app_id: row.appId,
+        country_code: row.countryCode,
+        phone: row.phone,
+        via: row.via,
+        code_digest: row.digest,
+        attempts: 0,
+        state: 'sending',
+        created_at: row.now,
+        expires_at: row.expiresAt,
+      })
+      .execute();
+  }
+
+  /** Makes a sent verification the pending one for its number and retires the previous one. */
+  async activate(id: string, appId: number, countryCode: string, phone: string): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       await tx
         .updateTable('phone_verifications')
         .set({ state: 'replaced' })
-        .where('app_id', '=', row.appId)
-        .where('country_code', '=', row.countryCode)
-        .where('phone', '=', row.phone)
+        .where('app_id', '=', appId)
+        .where('country_code', '=', countryCode)
+        .where('phone', '=', phone)
         .where('state', '=', 'pending')
         .execute();
-      await tx
-        .insertInto('phone_verifications')
-        .values({
-          id: row.id,
-          app_id: row.appId,
-          country_code: row.countryCode,
-          phone: row.phone,
-          via: row.via,
-          code_digest: row.digest,
-          attempts: 0,
-          state: 'pending',
-          created_at: row.now,
-          expires_at: row.expiresAt,
-        })
-        .execute();
+      await tx.updateTable('phone_verifications').set({ state: 'pending' }).where('id', '=', id).where('state', '=', 'sending').execute();
     });
   }
 
@@ -76,7 +81,7 @@ export class PhoneVerificationRepository {
       .where('app_id', '=', appId)
       .where('country_code', '=', countryCode)
       .where('phone', '=', phone)
-      .where('state', 'not in', ['replaced', 'failed_send'])
+      .where('state', 'not in', ['replaced', 'failed_send', 'sending'])
       .orderBy('created_at', 'desc')
       .executeTakeFirst();
     return row === undefined

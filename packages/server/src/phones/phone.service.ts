@@ -88,7 +88,7 @@ export class PhoneService {
     }
     const code = options.customCode ?? this.random.digits(options.codeLength);
     const id = this.random.uuid();
-    await this.repository.start({
+    await this.repository.insert({
       id,
       appId: app.id,
       countryCode: phone.countryCode,
@@ -115,6 +115,7 @@ export class PhoneService {
       }
       throw error;
     }
+    await this.repository.activate(id, app.id, phone.countryCode, phone.national);
     this.usage.count(app.id, options.via === 'sms' ? 'sms' : 'calls');
     return {
       carrier: null,

@@ -83,8 +83,8 @@ export class TokenRepository {
     return Number(row.n);
   }
 
-  /** Stores a new code for (user, action) and retires the previous one: a resend invalidates the old code. */
-  async issueCode(code: {
+  /** Stores a new code, not yet usable: it becomes live only once the provider accepted it. */
+  async insertCode(code: {
     appId: number;
     userId: number;
     channel: string;
@@ -93,30 +93,35 @@ export class TokenRepository {
     now: number;
     expiresAt: number;
   }): Promise<number> {
-    return this.db.transaction().execute(async (tx) => {
+    const row = await this.db
+      .insertInto('otp_codes')
+      .values({
+        app_id: code.appId,
+        user_id: code.userId,
+        channel: code.channel,
+        action: code.action,
+        code_digest: code.digest,
+        state: 'sending',
+        created_at: code.now,
+        expires_at: code.expiresAt,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return Number(row.id);
+  }
+
+  /** Makes a sent code the live one for its (user, action): a resend invalidates the old code. */
+  async activateCode(id: number, appId: number, userId: number, action: string): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
       await tx
         .updateTable('otp_codes')
         .set({ state: 'replaced' })
-        .where('app_id', '=', code.appId)
-        .where('user_id', '=', code.userId)
-        .where('action', '=', code.action)
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId)
+        .where('action', '=', action)
         .where('state', '=', 'live')
         .execute();
-      const row = await tx
-        .insertInto('otp_codes')
-        .values({
-          app_id: code.appId,
-          user_id: code.userId,
-          channel: code.channel,
-          action: code.action,
-          code_digest: code.digest,
-          state: 'live',
-          created_at: code.now,
-          expires_at: code.expiresAt,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      return Number(row.id);
+      await tx.updateTable('otp_codes').set({ state: 'live' }).where('id', '=', id).where('state', '=', 'sending').execute();
     });
   }
 

@@ -112,7 +112,10 @@ export class TokenService {
     });
   }
 
-  /** Sends a new code by SMS or voice; the previous code for the same action stops working. */
+  /**
+   * Sends a new code by SMS or voice; once it is sent the previous code for the same action stops working.
+   * A failed send leaves the previous code usable and does not count toward the send limit (R75).
+   */
   async send(
     app: App,
     idParam: string | undefined,
@@ -130,7 +133,7 @@ export class TokenService {
     }
     const action = options.action ?? '';
     const code = this.random.digits(app.tokenLength);
-    const id = await this.repository.issueCode({
+    const id = await this.repository.insertCode({
       appId: app.id,
       userId: user.userId,
       channel,
@@ -156,6 +159,7 @@ export class TokenService {
       }
       throw error;
     }
+    await this.repository.activateCode(id, app.id, user.userId, action);
     this.usage.count(app.id, channel === 'sms' ? 'sms' : 'calls');
     return { cellphone: maskForMessage(user.countryCode, user.phone) };
   }

@@ -61,6 +61,15 @@ describe('TOTP verification (D4, R14, R15)', () => {
     expect(response.text).toContain('"token":"is valid"');
   });
 
+  it('never writes the token of a verify call into the logs (R85)', async () => {
+    const { id, seed } = await newUser();
+    const code = codeAt(seed);
+    await verify(code, id);
+    const logs = server.logs.join('');
+    expect(logs).toContain('/protected/json/verify/[redacted]/');
+    expect(logs).not.toContain(`/verify/${code}`);
+  });
+
   it('accepts the previous step, but not two steps back nor the next step', async () => {
     const { id, seed } = await newUser();
     expect((await verify(codeAt(seed, -2), id)).body).toEqual(INVALID);

@@ -1,0 +1,597 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+const SERVER_DIR = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(SERVER_DIR, 'bin', 'countersign.js');
+const MIGRATIONS = readdirSync(join(SERVER_DIR, 'src', 'db', 'migrations'))
+  .filter((name) => name.endsWith('.ts'))
+  .map((name) => name.slice(0, -'.ts'.length))
+  .sort();
+
+const RUN_TIMEOUT_MS = 20_000;
+const START_TIMEOUT_MS = 15_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+type Env = Record<string, string>;
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const masterKey = () => randomBytes(32).toString('hex');
+
+let dir: string;
+/** The environment of a command: only what the test names, never the parent's configuration. */
+let env: Env;
+
+beforeAll(() => {
+  if (!existsSync(join(SERVER_DIR, 'dist', 'cli', 'main.js')))
+    throw new Error('packages/server is not built: run npx tsc -b packages/server');
+});
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'countersign-cli-'));
+  env = {
+    PATH: process.env.PATH ?? '',
+    DATABASE_URL: `sqlite:${join(dir, 'countersign.db')}`,
+    COUNTERSIGN_MASTER_KEY: masterKey(),
+    HOST: '127.0.0.1',
+  };
+});
+
+const children = new Set<ChildProcess>();
+
+function exited(
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<{ code: number | null; signal: string | null }> {
+  return new Promise((resolve, reject) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve({ code: child.exitCode, signal: child.signalCode });
+      return;
+    }
+    const timer = setTimeout(() => reject(new Error(`process ${child.pid} did not exit`)), timeoutMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal });
+    });
+  });
+}
+
+afterEach(async () => {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited(child, STOP_TIMEOUT_MS).catch(() => undefined);
+  }
+  children.clear();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs the CLI to completion (killed after RUN_TIMEOUT_MS). */
+function run(args: string[], extraEnv: Env = {}, baseEnv: Env = env): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env: { ...baseEnv, ...extraEnv }, cwd: dir, timeout: RUN_TIMEOUT_MS, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Runs the CLI and parses its stdout as exactly one JSON document on one line. */
+async function runJson<T = Record<string, unknown>>(args: string[], extraEnv: Env = {}): Promise<T> {
+  const result = await run(args, extraEnv);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  expect(result.stdout.endsWith('\n')).toBe(true);
+  expect(result.stdout.trimEnd()).not.toContain('\n');
+  return JSON.parse(result.stdout) as T;
+}
+
+interface Running {
+  readonly child: ChildProcess;
+  readonly url: string;
+  readonly output: { stdout: string; stderr: string };
+  stop(): Promise<{ code: number | null; signal: string | null }>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Starts a long-running command on a free port; it is killed after the test whatever happens. */
+async function launch(args: string[], launchEnv: Env): Promise<Running> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...launchEnv, PORT: String(port) },
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  const output = { stdout: '', stderr: '' };
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    output.stdout += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    output.stderr += chunk;
+  });
+  return {
+    child,
+    url: `http://127.0.0.1:${port}`,
+    output,
+    stop() {
+      child.kill('SIGTERM');
+      return exited(child, STOP_TIMEOUT_MS);
+    },
+  };
+}
+
+/** Waits (bounded) until `ready` holds; fails early if the process exits. */
+async function waitFor(
+  running: Running,
+  what: string,
+  ready: () => Promise<boolean> | boolean,
+): Promise<void> {
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (running.child.exitCode !== null || running.child.signalCode !== null) {
+      throw new Error(`exited (${running.child.exitCode}) before ${what}: ${running.output.stderr}`);
+    }
+    if (await ready()) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}: ${running.output.stderr}`);
+}
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
+    await response.body?.cancel();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function serve(): Promise<Running> {
+  const running = await launch(['serve'], env);
+  await waitFor(running, '/healthz', () => healthy(running.url));
+  return running;
+}
+
+async function api(
+  running: Running,
+  method: string,
+  path: string,
+  key: string,
+  json?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${running.url}${path}`, {
+    method,
+    headers: {
+      'x-authy-api-key': key,
+      ...(json !== undefined && { 'content-type': 'application/json' }),
+    },
+    ...(json !== undefined && { body: JSON.stringify(json) }),
+    signal: AbortSignal.timeout(5000),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+const invalidKey = {
+  message: 'Invalid API key',
+  success: false,
+  errors: { message: 'Invalid API key' },
+  error_code: '60001',
+};
+
+const APP_FIELDS = ['callback_url', 'created_at', 'id', 'name', 'number_matching', 'profile', 'token_length'];
+
+interface AppJson {
+  id: number;
+  name: string;
+  profile: string;
+  number_matching: string;
+  token_length: number;
+  callback_url: string | null;
+  created_at: string;
+}
+interface CreatedJson extends AppJson {
+  api_key: string;
+  webhook_secret: string;
+}
+
+function withoutSecrets(created: CreatedJson): AppJson {
+  const { api_key: _key, webhook_secret: _secret, ...app } = created;
+  return app;
+}
+
+describe('countersign migrate', () => {
+  it('--json reports every migration applied on a new database, then none', async () => {
+    const first = await run(['migrate', '--json']);
+    expect(first).toEqual({ code: 0, stdout: `${JSON.stringify({ applied: MIGRATIONS })}\n`, stderr: '' });
+    expect(MIGRATIONS[0]).toBe('0001-initial');
+    const second = await run(['migrate', '--json']);
+    expect(second).toEqual({ code: 0, stdout: '{"applied":[]}\n', stderr: '' });
+  });
+});
+
+describe('countersign apps', () => {
+  it('create --json prints every field once, with a key that works against serve', async () => {
+    const before = Date.now();
+    const created = await runJson<CreatedJson>([
+      'apps',
+      'create',
+      '--name',
+      'Acme Bank',
+      '--callback-url',
+      'https://acme.example/answers',
+      '--number-matching',
+      '6',
+      '--profile',
+      'strict',
+      '--token-length',
+      '8',
+      '--json',
+    ]);
+    const after = Date.now();
+    expect(Object.keys(created).sort()).toEqual([...APP_FIELDS, 'api_key', 'webhook_secret'].sort());
+    expect(withoutSecrets(created)).toEqual({
+      id: 1,
+      name: 'Acme Bank',
+      profile: 'strict',
+      number_matching: '6',
+      token_length: 8,
+      callback_url: 'https://acme.example/answers',
+      created_at: created.created_at,
+    });
+    const createdAt = Date.parse(created.created_at);
+    expect(new Date(createdAt).toISOString()).toBe(created.created_at);
+    expect(createdAt).toBeGreaterThanOrEqual(before);
+    expect(createdAt).toBeLessThanOrEqual(after);
+    expect(created.api_key).toMatch(/^[0-9a-f]{48}$/);
+    expect(created.webhook_secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+
+    const defaults = await runJson<CreatedJson>(['apps', 'create', '--name', 'Plain', '--json']);
+    expect(withoutSecrets(defaults)).toEqual({
+      id: 2,
+      name: 'Plain',
+      profile: 'compat',
+      number_matching: 'off',
+      token_length: 7,
+      callback_url: null,
+      created_at: defaults.created_at,
+    });
+    expect(defaults.api_key).not.toBe(created.api_key);
+
+    const server = await serve();
+    const details = await api(server, 'GET', '/protected/json/app/details', created.api_key);
+    expect(details.status).toBe(200);
+    expect(details.body.app).toEqual({
+      name: 'Acme Bank',
+      plan: 'self_hosted',
+      sms_enabled: true,
+      phone_calls_enabled: true,
+      app_id: 1,
+      onetouch_enabled: true,
+      profile: 'strict',
+      number_matching: '6',
+    });
+  });
+
+  it('list --json lists every app and never prints an API key or webhook secret', async () => {
+    const acme = await runJson<CreatedJson>(['apps', 'create', '--name', 'Acme', '--json']);
+    const zeta = await runJson<CreatedJson>([
+      'apps',
+      'create',
+      '--name',
+      'Zeta',
+      '--number-matching',
+      '2',
+      '--json',
+    ]);
+
+    const listed = await run(['apps', 'list', '--json']);
+    expect(listed).toEqual({
+      code: 0,
+      stdout: `${JSON.stringify([withoutSecrets(acme), withoutSecrets(zeta)])}\n`,
+      stderr: '',
+    });
+    const human = await run(['apps', 'list']);
+    expect(human).toEqual({
+      code: 0,
+      stdout: '1\tAcme\tcompat\tnumber matching off\n2\tZeta\tcompat\tnumber matching 2\n',
+      stderr: '',
+    });
+    for (const secret of [acme.api_key, acme.webhook_secret, zeta.api_key, zeta.webhook_secret]) {
+      expect(listed.stdout).not.toContain(secret);
+      expect(human.stdout).not.toContain(secret);
+    }
+  });
+
+  it('rotate-key --grace 0 refuses the old key at once and the new key works', async () => {
+    const created = await runJson<CreatedJson>(['apps', 'create', '--name', 'Acme', '--json']);
+    const server = await serve();
+    expect((await api(server, 'GET', '/protected/json/app/details', created.api_key)).status).toBe(200);
+
+    const rotated = await runJson<AppJson & { api_key: string }>([
+      'apps',
+      'rotate-key',
+      '1',
+      '--grace',
+      '0',
+      '--json',
+    ]);
+    expect(rotated).toEqual({ ...withoutSecrets(created), api_key: rotated.api_key });
+    expect(rotated.api_key).toMatch(/^[0-9a-f]{48}$/);
+    expect(rotated.api_key).not.toBe(created.api_key);
+
+    const old = await api(server, 'GET', '/protected/json/app/details', created.api_key);
+    expect(old).toEqual({ status: 401, body: invalidKey });
+    expect((await api(server, 'GET', '/protected/json/app/details', rotated.api_key)).status).toBe(200);
+  });
+
+  it('rotate-key without --grace refuses the old key at once', async () => {
+    const created = await runJson<CreatedJson>(['apps', 'create', '--name', 'Acme', '--json']);
+    const rotated = await runJson<{ api_key: string }>(['apps', 'rotate-key', '1', '--json']);
+    const server = await serve();
+    expect(await api(server, 'GET', '/protected/json/app/details', created.api_key)).toEqual({
+      status: 401,
+      body: invalidKey,
+    });
+    expect((await api(server, 'GET', '/protected/json/app/details', rotated.api_key)).status).toBe(200);
+  });
+
+  it('rotate-key --grace keeps the old key working during the grace period, and only then', async () => {
+    const created = await runJson<CreatedJson>(['apps', 'create', '--name', 'Acme', '--json']);
+    const server = await serve();
+
+    const long = await runJson<{ api_key: string }>(['apps', 'rotate-key', '1', '--grace', '600', '--json']);
+    expect((await api(server, 'GET', '/protected/json/app/details', created.api_key)).status).toBe(200);
+    expect((await api(server, 'GET', '/protected/json/app/details', long.api_key)).status).toBe(200);
+
+    // A second rotation with a short grace ends the first key's grace early too.
+    const short = await runJson<{ api_key: string }>(['apps', 'rotate-key', '1', '--grace', '1', '--json']);
+    await sleep(1500);
+    for (const old of [created.api_key, long.api_key]) {
+      expect(await api(server, 'GET', '/protected/json/app/details', old)).toEqual({
+        status: 401,
+        body: invalidKey,
+      });
+    }
+    expect((await api(server, 'GET', '/protected/json/app/details', short.api_key)).status).toBe(200);
+  });
+
+  it('update changes the name, number matching, token length and callback URL; "" clears the callback URL', async () => {
+    const created = await runJson<CreatedJson>([
+      'apps',
+      'create',
+      '--name',
+      'Acme',
+      '--callback-url',
+      'https://acme.example/old',
+      '--json',
+    ]);
+    const updated = await runJson<AppJson>([
+      'apps',
+      'update',
+      '1',
+      '--name',
+      'Acme Renamed',
+      '--number-matching',
+      '2',
+      '--token-length',
+      '6',
+      '--callback-url',
+      'https://acme.example/new',
+      '--json',
+    ]);
+    expect(updated).toEqual({
+      ...withoutSecrets(created),
+      name: 'Acme Renamed',
+      number_matching: '2',
+      token_length: 6,
+      callback_url: 'https://acme.example/new',
+    });
+
+    const cleared = await runJson<AppJson>(['apps', 'update', '1', '--callback-url', '', '--json']);
+    expect(cleared).toEqual({ ...updated, callback_url: null });
+
+    const onlyName = await runJson<AppJson>(['apps', 'update', '1', '--name', 'Acme Again', '--json']);
+    expect(onlyName).toEqual({ ...cleared, name: 'Acme Again' });
+
+    expect(await runJson<AppJson[]>(['apps', 'list', '--json'])).toEqual([onlyName]);
+  });
+});
+
+describe('bad command lines exit 2 with one line on stderr', () => {
+  const cases: [string, string[], string][] = [
+    ['an unknown option', ['apps', 'create', '--name', 'X', '--bogus', '--json'], "unknown option '--bogus'"],
+    [
+      'a misspelt option',
+      ['apps', 'create', '--name', 'X', '--jsn'],
+      "unknown option '--jsn' (Did you mean --json?)",
+    ],
+    [
+      'a missing required option',
+      ['apps', 'create', '--json'],
+      "required option '--name <name>' not specified",
+    ],
+    ['an option without its value', ['apps', 'create', '--name'], "option '--name <name>' argument missing"],
+    ['an unknown command', ['bogus'], "unknown command 'bogus'"],
+    ['a missing argument', ['apps', 'rotate-key'], "missing required argument 'id'"],
+    [
+      'a bad --number-matching',
+      ['apps', 'create', '--name', 'X', '--number-matching', '3', '--json'],
+      '--number-matching must be off, 2 or 6, got "3"',
+    ],
+    [
+      'a bad --token-length',
+      ['apps', 'create', '--name', 'X', '--token-length', '9', '--json'],
+      '--token-length must be 6, 7 or 8, got "9"',
+    ],
+    [
+      'a callback URL that is not http(s)',
+      ['apps', 'create', '--name', 'X', '--callback-url', 'ftp://acme.example/', '--json'],
+      'callback URL must be http(s)',
+    ],
+    [
+      'an app id that is not a number',
+      ['apps', 'rotate-key', 'abc', '--json'],
+      'an app id is a positive whole number, got "abc"',
+    ],
+    [
+      'a bad --grace',
+      ['apps', 'rotate-key', '1', '--grace', 'soon', '--json'],
+      '--grace is a number of seconds, got "soon"',
+    ],
+    ['an unknown app', ['apps', 'update', '7', '--name', 'Q', '--json'], 'no app with id 7'],
+    ['a bad --limit', ['outbox', '--limit', 'many', '--json'], '--limit is a number, got "many"'],
+  ];
+
+  it.each(cases)('%s', async (_what, args, message) => {
+    expect(await run(args)).toEqual({ code: 2, stdout: '', stderr: `countersign: ${message}\n` });
+  });
+});
+
+describe('the master key', () => {
+  const MISSING =
+    'countersign: COUNTERSIGN_MASTER_KEY (64 hex characters) or COUNTERSIGN_MASTER_KEY_FILE is required; ' +
+    "make one with: node -e \"console.log(require('crypto').randomBytes(32).toString('hex'))\"\n";
+  const WRONG = 'countersign: COUNTERSIGN_MASTER_KEY is not the key this database was created with\n';
+
+  it('is required: without one, commands and serve exit 1 with one line and no stack trace', async () => {
+    const { COUNTERSIGN_MASTER_KEY: _key, ...noKey } = env;
+    for (const args of [['apps', 'list', '--json'], ['outbox', '--json'], ['serve']]) {
+      expect(await run(args, {}, noKey)).toEqual({ code: 1, stdout: '', stderr: MISSING });
+    }
+    expect(existsSync(join(dir, 'countersign.db'))).toBe(false);
+  });
+
+  it('must be the one the database was made with: another key makes commands and serve exit 1 with one line', async () => {
+    await runJson(['apps', 'create', '--name', 'Acme', '--json']);
+    const other = { COUNTERSIGN_MASTER_KEY: masterKey() };
+    for (const args of [['apps', 'list', '--json'], ['outbox', '--json'], ['serve']]) {
+      expect(await run(args, other)).toEqual({ code: 1, stdout: '', stderr: WRONG });
+    }
+    // The right key still opens it.
+    expect(await runJson<AppJson[]>(['apps', 'list', '--json'])).toHaveLength(1);
+  });
+
+  it('rejects a malformed key with one line', async () => {
+    expect(await run(['apps', 'list'], { COUNTERSIGN_MASTER_KEY: 'abc' })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'countersign: COUNTERSIGN_MASTER_KEY must be 32 bytes written as 64 hexadecimal characters\n',
+    });
+  });
+});
+
+describe('countersign outbox', () => {
+  it('--json lists the SMS the console provider sent, with its code', async () => {
+    expect(await run(['outbox', '--json'])).toEqual({ code: 0, stdout: '[]\n', stderr: '' });
+    const created = await runJson<CreatedJson>(['apps', 'create', '--name', 'Acme', '--json']);
+    const server = await serve();
+    const user = await api(server, 'POST', '/protected/json/users/new', created.api_key, {
+      user: { email: 'ada@example.com', cellphone: '509-555-1212', country_code: 1 },
+    });
+    expect(user.status).toBe(200);
+    const userId = (user.body.user as { id: number }).id;
+    expect((await api(server, 'GET', `/protected/json/sms/${userId}`, created.api_key)).status).toBe(200);
+
+    const entries = await runJson<Record<string, unknown>[]>(['outbox', '--json']);
+    expect(entries).toHaveLength(1);
+    const entry = entries[0] as Record<string, unknown>;
+    expect(entry).toEqual({
+      id: entry.id,
+      app_id: 1,
+      channel: 'sms',
+      to: '+15095551212',
+      body: entry.body,
+      created_at: entry.created_at,
+    });
+    expect(entry.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Date(String(entry.created_at)).toISOString()).toBe(entry.created_at);
+    const code = /^Your Acme verification code is (\d{7})$/.exec(String(entry.body))?.[1];
+    expect(code).toBeDefined();
+
+    const verified = await api(server, 'GET', `/protected/json/verify/${code}/${userId}`, created.api_key);
+    expect(verified.status).toBe(200);
+  });
+});
+
+describe('countersign serve', () => {
+  it('answers /healthz with 200 {"status":"ok"} and exits 0 on SIGTERM', async () => {
+    const server = await serve();
+    const response = await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(5000) });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+
+    expect(await server.stop()).toEqual({ code: 0, signal: null });
+    expect(await healthy(server.url)).toBe(false);
+  });
+});
+
+describe('countersign dev', () => {
+  const KEY_LINE = /^ {2}Dev API key: {4}([0-9a-f]{48})$/m;
+
+  async function dev(dataDir: string): Promise<{ running: Running; apiKey: string }> {
+    const running = await launch(['dev', '--data', dataDir], { PATH: env.PATH ?? '', HOST: '127.0.0.1' });
+    await waitFor(running, 'the dev API key', () => KEY_LINE.test(running.output.stdout));
+    const apiKey = KEY_LINE.exec(running.output.stdout)?.[1] ?? '';
+    return { running, apiKey };
+  }
+
+  it('prints a working dev API key, creates master.key with mode 0600, and a second start reuses the same app', async () => {
+    const dataDir = join(dir, 'data');
+    const keyFile = join(dataDir, 'master.key');
+
+    const first = await dev(dataDir);
+    expect(first.running.output.stdout).toContain(
+      `Created a development master key in ${keyFile}. Never use it in production.\n`,
+    );
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const keyText = readFileSync(keyFile, 'utf8');
+    expect(keyText).toMatch(/^[0-9a-f]{64}\n$/);
+    const details = await api(first.running, 'GET', '/protected/json/app/details', first.apiKey);
+    expect(details.status).toBe(200);
+    expect(details.body.app).toMatchObject({ name: 'Countersign Bank', app_id: 1, number_matching: '2' });
+    expect(await first.running.stop()).toEqual({ code: 0, signal: null });
+
+    const second = await dev(dataDir);
+    expect(second.apiKey).toBe(first.apiKey);
+    expect(second.running.output.stdout).not.toContain('Created a development master key');
+    expect(readFileSync(keyFile, 'utf8')).toBe(keyText);
+    expect((await api(second.running, 'GET', '/protected/json/app/details', second.apiKey)).status).toBe(200);
+    expect(await second.running.stop()).toEqual({ code: 0, signal: null });
+
+    const apps = await run(['apps', 'list', '--json'], {
+      DATABASE_URL: `sqlite:${join(dataDir, 'countersign.db')}`,
+      COUNTERSIGN_MASTER_KEY: keyText.trim(),
+    });
+    expect(apps.code).toBe(0);
+    expect((JSON.parse(apps.stdout) as AppJson[]).map((a) => a.name)).toEqual(['Countersign Bank']);
+  });
+});

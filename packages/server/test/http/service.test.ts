@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, startTestServer, type TestServer } from '../support/harness.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ env: { COUNTERSIGN_RATE_LIMIT: '5' } });
+});
+afterAll(() => server.close());
+
+describe('per-app rate limit (R12, R78)', () => {
+  it("answers 429 / 60003 past the app's limit, while another app is unaffected", async () => {
+    const a = await server.createApp({ name: 'A' });
+    const b = await server.createApp({ name: 'B' });
+    for (let i = 0; i < 5; i++) expect((await call(server, 'GET', '/protected/json/app/details', { key: a.apiKey })).status).toBe(200);
+    const limited = await call(server, 'GET', '/protected/json/app/details', { key: a.apiKey });
+    expect(limited.status).toBe(429);
+    expect(limited.body).toEqual({
+      message: 'Too many requests',
+      success: false,
+      errors: { message: 'Too many requests' },
+      error_code: '60003',
+    });
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await call(server, 'GET', '/protected/json/app/details', { key: b.apiKey })).status).toBe(200);
+  });
+});
+
+describe('service endpoints', () => {
+  it('/healthz answers 200 once the store answers', async () => {
+    const response = await call(server, 'GET', '/healthz');
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ status: 'ok' });
+  });
+
+  it('serves an OpenAPI document that lists every Authy route, and a browsable reference at /docs', async () => {
+    const spec = await call(server, 'GET', '/docs/json');
+    expect(spec.status).toBe(200);
+    const paths = Object.keys(spec.body.paths as Record<string, unknown>);
+    for (const path of [
+      '/protected/json/users/new',
+      '/protected/json/users/{id}/status',
+      '/protected/json/users/{id}/remove',
+      '/protected/json/users/{id}/delete',
+      '/protected/json/users/delete/{id}',
+      '/protected/json/users/{id}/register_activity',
+      '/protected/json/users/{id}/secret',
+      '/protected/json/sms/{id}',
+      '/protected/json/call/{id}',
+      '/protected/json/verify/{token}/{id}',
+      '/protected/json/app/details',
+      '/protected/json/app/stats',
+      '/onetouch/json/users/{id}/approval_requests',
+      '/onetouch/json/approval_requests/{uuid}',
+      '/protected/json/phones/verification/start',
+      '/protected/json/phones/verification/check',
+      '/protected/json/phones/verification/status',
+      '/protected/json/phones/info',
+      '/protected/json/registrations/status',
+    ]) {
+      expect(paths).toContain(path);
+    }
+    const page = await fetch(`${server.url}/docs/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('swagger');
+  });
+
+  it('an unknown path is a 404 in the Authy envelope, never an HTML page', async () => {
+    const response = await call(server, 'GET', '/protected/xml/app/details');
+    expect(response.status).toBe(404);
+    expect(response.body).toEqual({ message: 'Not found', success: false, errors: { message: 'Not found' }, error_code: '60000' });
+  });
+});
