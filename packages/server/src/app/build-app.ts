@@ -15,6 +15,10 @@ import { deriveServiceKeys } from '../crypto/master-key.js';
 import { cryptoRandom, type Random } from '../crypto/random.js';
 import { createSecretBox } from '../crypto/secret-box.js';
 import type { Store } from '../db/database.js';
+import { DeviceRepository } from '../devices/device.repository.js';
+import { registerDeviceRoutes } from '../devices/device.routes.js';
+import { DeviceService } from '../devices/device.service.js';
+import { createMemoryEventBus, type EventBus } from '../events/event-bus.js';
 import { createApiGate } from '../http/api-gate.js';
 import { installErrorHandling, sendFrameworkError } from '../http/error-handler.js';
 import { parseForm } from '../http/form-parser.js';
@@ -25,10 +29,12 @@ import { type Clock, systemClock } from '../lib/clock.js';
 import { createConsoleProvider } from '../messaging/console-provider.js';
 import type { MessagingProvider } from '../messaging/messaging-provider.js';
 import { OutboxRepository } from '../messaging/outbox.repository.js';
+import { routeSandboxToOutbox } from '../messaging/sandbox-router.js';
 import { createTwilioProvider } from '../messaging/twilio-provider.js';
 import { registerPhoneRoutes } from '../phones/phone.routes.js';
 import { PhoneService } from '../phones/phone.service.js';
 import { PhoneVerificationRepository } from '../phones/phone-verification.repository.js';
+import { loadReceiptSigner, type ReceiptSigner } from '../receipts/receipt-signer.js';
 import { TokenRepository } from '../tokens/token.repository.js';
 import { registerTokenRoutes } from '../tokens/token.routes.js';
 import { TokenService } from '../tokens/token.service.js';
@@ -44,6 +50,7 @@ export interface Deps {
   readonly messaging?: MessagingProvider;
   readonly rateLimiter?: RateLimiter;
   readonly logger?: FastifyBaseLogger;
+  readonly bus?: EventBus;
 }
 
 /** The services behind the routes, for the command line and for tests. */
@@ -55,20 +62,22 @@ export interface Services {
   readonly phones: PhoneService;
   readonly outbox: OutboxRepository;
   readonly usage: UsageCounter;
+  readonly devices: DeviceService;
+  readonly receipts: ReceiptSigner;
+  readonly bus: EventBus;
 }
 
 /** Wires the services over a store. Used by `buildApp` and by the commands that work on the database. */
-export function createServices(config: Config, deps: Deps): Services & { messaging: MessagingProvider } {
+export async function createServices(config: Config, deps: Deps): Promise<Services & { messaging: MessagingProvider }> {
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? cryptoRandom;
   const keys = deriveServiceKeys(config.masterKey);
   const box = createSecretBox(keys.encryption);
   const outbox = new OutboxRepository(deps.db, box, random);
-  const messaging =
-    deps.messaging ??
-    (config.messaging.provider === 'twilio'
-      ? createTwilioProvider(config.messaging)
-      : createConsoleProvider(outbox, clock));
+  const outboxProvider = createConsoleProvider(outbox, clock);
+  const configured =
+    deps.messaging ?? (config.messaging.provider === 'twilio' ? createTwilioProvider(config.messaging) : outboxProvider);
+  const messaging = routeSandboxToOutbox(configured, outboxProvider);
   const usage = new UsageCounter(new UsageRepository(deps.db), clock);
   const apps = new AppService(new AppRepository(deps.db), keys, box, random, clock);
   const users = new UserService(new UserRepository(deps.db), box, random, clock, usage);
@@ -76,6 +85,21 @@ export function createServices(config: Config, deps: Deps): Services & { messagi
     codeTtlSeconds: config.codeTtlSeconds,
     sendLimitPer10Minutes: config.sendLimitPer10Minutes,
   };
+  const bus = deps.bus ?? createMemoryEventBus();
+  const receipts = await loadReceiptSigner(deps.db, box);
+  const deviceRepository = new DeviceRepository(deps.db);
+  const devices = new DeviceService(
+    deviceRepository,
+    users,
+    messaging,
+    keys,
+    random,
+    clock,
+    bus,
+    receipts,
+    config.publicUrl,
+    config.codeTtlSeconds * 1000,
+  );
   const tokens = new TokenService(
     new TokenRepository(deps.db),
     users,
@@ -85,8 +109,9 @@ export function createServices(config: Config, deps: Deps): Services & { messagi
     clock,
     usage,
     settings,
+    async (app, userId) => (await devices.answeringDevices(app, userId)).length,
   );
-  const approvals = new ApprovalService(new ApprovalRepository(deps.db), users, box, random, clock);
+  const approvals = new ApprovalService(new ApprovalRepository(deps.db), users, box, random, clock, bus);
   const phones = new PhoneService(
     new PhoneVerificationRepository(deps.db),
     messaging,
@@ -96,7 +121,7 @@ export function createServices(config: Config, deps: Deps): Services & { messagi
     usage,
     settings,
   );
-  return { apps, users, tokens, approvals, phones, outbox, usage, messaging };
+  return { apps, users, tokens, approvals, phones, outbox, usage, messaging, devices, receipts, bus };
 }
 
 declare module 'fastify' {
@@ -108,7 +133,7 @@ declare module 'fastify' {
 /** Builds the HTTP application. It never listens: the entry point does. */
 export async function buildApp(config: Config, deps: Deps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
-  const services = createServices(config, deps);
+  const services = await createServices(config, deps);
   const fastify = Fastify({
     ...(deps.logger !== undefined
       ? { loggerInstance: deps.logger }
@@ -150,6 +175,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     { parseAs: 'string', bodyLimit: BODY_LIMIT },
     (request, body, done) => {
       try {
+        request.rawBody = body as string;
         done(null, parseBody(request.headers['content-type'], body as string));
       } catch (error) {
         done(error as Error, undefined);
@@ -182,12 +208,17 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     services.apps,
     deps.rateLimiter ?? createMemoryRateLimiter(config.rateLimitPerMinute),
     services.usage,
-    clock,
-  );
-  registerUserRoutes(fastify, gate, services.users);
+    clock, {
+    sandboxAllowed: config.sandboxAllowed,
+  });
+  registerUserRoutes(fastify, gate, services.users, services.devices);
   registerTokenRoutes(fastify, gate, services.tokens);
   registerApprovalRoutes(fastify, gate, services.approvals);
   registerPhoneRoutes(fastify, gate, services.phones);
+  registerDeviceRoutes(fastify, gate, services.devices, services.bus);
+  fastify.get('/.well-known/jwks.json', { schema: { hide: true } }, async (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=300').send(services.receipts.jwks()),
+  );
   registerAppRoutes(fastify, gate, {
     usage: new UsageRepository(deps.db),
     users: services.users,
@@ -201,7 +232,9 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   });
 
   services.usage.start();
+  const nonceSweep = setInterval(() => void services.devices.forgetOldNonces().catch(() => undefined), 60_000).unref();
   fastify.addHook('onClose', async () => {
+    clearInterval(nonceSweep);
     await services.usage.stop();
   });
   return fastify;

@@ -27,4 +27,8 @@ export interface ApprovalRequest {
   readonly updatedAt: number;
   readonly processedAt: number | null;
   readonly reason: string | null;
+  /** The device that answered, once final. */
+  readonly deviceId: string | null;
+  /** The service's signed receipt of the answer (docs/device-protocol.md, "Receipts"). */
+  readonly receipt: string | null;
 }

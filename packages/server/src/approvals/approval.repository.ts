@@ -17,12 +17,15 @@ export interface ApprovalRow {
   updated_at: number;
   processed_at: number | null;
   reason: string | null;
+  device_id: string | null;
+  receipt: string | null;
 }
 
 export interface NewApprovalRow {
   uuid: string;
   app_id: number;
   user_id: number;
+  app_name: string;
   message: string;
   details: string;
   hidden_details_ct: string;
@@ -78,6 +81,8 @@ export class ApprovalRepository {
         'approval_requests.updated_at',
         'approval_requests.processed_at',
         'approval_requests.reason',
+        'approval_requests.device_id',
+        'approval_requests.receipt',
       ])
       .where('approval_requests.uuid', '=', uuid)
       .where('approval_requests.app_id', '=', appId)
@@ -95,5 +100,18 @@ export class ApprovalRepository {
       .where('expires_at', '<=', now)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Pending requests of one user in one app that have not expired. */
+  async countPending(appId: number, userId: number, now: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('approval_requests')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .where('status', '=', 'pending')
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 }

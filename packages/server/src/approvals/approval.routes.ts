@@ -44,6 +44,8 @@ function statusBody(app: App, request: ApprovalRequest): Record<string, unknown>
     logos: request.logos,
     ...(request.numberMatch !== null && { number_match: request.numberMatch }),
     ...(request.reason !== null && { reason: request.reason }),
+    ...(request.deviceId !== null && { device_uuid: request.deviceId }),
+    ...(request.receipt !== null && { receipt: request.receipt }),
   };
 }
 

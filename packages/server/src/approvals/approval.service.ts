@@ -2,13 +2,14 @@ import { type App, policyOf } from '../apps/app.js';
 import type { Random } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { AuthyError, invalidParameter } from '../errors/authy-error.js';
+import { type EventBus, topics } from '../events/event-bus.js';
 import type { Clock } from '../lib/clock.js';
 import type { UserService } from '../users/user.service.js';
 import type { ApprovalRepository, ApprovalRow } from './approval.repository.js';
 import type { ApprovalRequest, ApprovalStatus, Logo } from './approval-request.js';
 
-/** D2: a request without `seconds_to_expire` lives ten minutes. */
-export const DEFAULT_SECONDS_TO_EXPIRE = 600;
+/** Pending requests one user may have in one app before more are refused (R40). */
+export const PENDING_LIMIT = 10;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface NewApprovalRequest {
@@ -36,12 +37,14 @@ export class ApprovalService {
     private readonly box: SecretBox,
     private readonly random: Random,
     private readonly clock: Clock,
+    private readonly bus: EventBus,
+    private readonly pendingLimit = PENDING_LIMIT,
   ) {}
 
   async create(app: App, idParam: string | undefined, input: NewApprovalRequest): Promise<ApprovalRequest> {
     const user = await this.users.find(app, idParam);
     const policy = policyOf(app);
-    const seconds = input.secondsToExpire ?? DEFAULT_SECONDS_TO_EXPIRE;
+    const seconds = input.secondsToExpire ?? policy.defaultApprovalSeconds;
     if (seconds === 0 && !policy.neverExpireAllowed) {
       throw invalidParameter(
         'seconds_to_expire',
@@ -55,6 +58,11 @@ export class ApprovalService {
       );
     }
     const now = this.clock.now();
+    if ((await this.repository.countPending(app.id, user.userId, now)) >= this.pendingLimit) {
+      throw new AuthyError('60003', {
+        message: 'Too many pending approval requests for this user. Wait for an answer or for them to expire.',
+      });
+    }
     const uuid = this.random.uuid();
     const details = asStrings(input.details);
     const hiddenDetails = asStrings(input.hiddenDetails);
@@ -64,6 +72,7 @@ export class ApprovalService {
       uuid,
       app_id: app.id,
       user_id: user.userId,
+      app_name: app.name,
       message: input.message,
       details: JSON.stringify(details),
       hidden_details_ct: this.box.seal(JSON.stringify(hiddenDetails), hiddenContext(uuid)),
@@ -74,6 +83,7 @@ export class ApprovalService {
       number_match: numberMatch,
       created_at: now,
     });
+    this.bus.publish(topics.user(user.userId), { type: 'request', uuid });
     return {
       uuid,
       appId: app.id,
@@ -91,6 +101,8 @@ export class ApprovalService {
       updatedAt: now,
       processedAt: null,
       reason: null,
+      deviceId: null,
+      receipt: null,
     };
   }
 
@@ -132,6 +144,8 @@ export class ApprovalService {
       updatedAt: Number(row.updated_at),
       processedAt: row.processed_at === null ? null : Number(row.processed_at),
       reason: row.reason,
+      deviceId: row.device_id,
+      receipt: row.receipt,
     };
   }
 }

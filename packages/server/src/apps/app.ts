@@ -25,13 +25,21 @@ export interface AppPolicy {
   readonly maxFailures: number;
   /** Whether `api_key` may arrive in the query string (the `authy` npm client puts it there). */
   readonly queryKeyAllowed: boolean;
+  /** `seconds_to_expire` when the app gives none (D2; Authy's sandbox used a day). */
+  readonly defaultApprovalSeconds: number;
+  /** Authy's retired sandbox (spec/sandbox.md): magic codes, lenient phone numbers, nothing sent. */
+  readonly sandbox: boolean;
+  /** Whether devices enrolled by proving the phone may answer, or only those enrolled through this app's link (D8). */
+  readonly phoneDevicesAccepted: boolean;
 }
 
+const BASE = { maxFailures: 10, queryKeyAllowed: true, defaultApprovalSeconds: 600, sandbox: false, phoneDevicesAccepted: true };
+
 const POLICIES: Record<Profile, AppPolicy> = {
-  compat: { maxApprovalSeconds: 86_400, neverExpireAllowed: true, maxFailures: 10, queryKeyAllowed: true },
-  sandbox: { maxApprovalSeconds: 86_400, neverExpireAllowed: true, maxFailures: 10, queryKeyAllowed: true },
-  strict: { maxApprovalSeconds: 600, neverExpireAllowed: false, maxFailures: 10, queryKeyAllowed: false },
-  psd2: { maxApprovalSeconds: 300, neverExpireAllowed: false, maxFailures: 5, queryKeyAllowed: true },
+  compat: { ...BASE, maxApprovalSeconds: 86_400, neverExpireAllowed: true },
+  sandbox: { ...BASE, maxApprovalSeconds: 86_400, neverExpireAllowed: true, defaultApprovalSeconds: 86_400, sandbox: true, phoneDevicesAccepted: false },
+  strict: { ...BASE, maxApprovalSeconds: 600, neverExpireAllowed: false, queryKeyAllowed: false, phoneDevicesAccepted: false },
+  psd2: { ...BASE, maxApprovalSeconds: 300, neverExpireAllowed: false, maxFailures: 5, phoneDevicesAccepted: false },
 };
 
 export function policyOf(app: Pick<App, 'profile'>): AppPolicy {

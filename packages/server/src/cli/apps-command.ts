@@ -19,7 +19,6 @@ function appJson(app: App) {
 function profile(value: string): Profile {
   if (!isProfile(value))
     throw new UsageError(`--profile must be compat, strict, psd2 or sandbox, got "${value}"`);
-  if (value === 'sandbox') throw new UsageError('the sandbox profile is not available yet');
   return value;
 }
 
@@ -47,7 +46,7 @@ export function addAppsCommand(program: Command): void {
     .requiredOption('--name <name>', 'the name users see on their devices')
     .option('--callback-url <url>', 'where answers are POSTed')
     .option('--number-matching <mode>', 'off, 2 or 6 digits', 'off')
-    .option('--profile <profile>', 'compat, strict or psd2', 'compat')
+    .option('--profile <profile>', 'compat, strict, psd2 or sandbox', 'compat')
     .option('--token-length <digits>', 'digits of TOTP and SMS codes: 6, 7 or 8', '7')
     .option('--json', 'print one JSON document')
     .action(async (options) => {
@@ -58,7 +57,11 @@ export function addAppsCommand(program: Command): void {
         tokenLength: tokenLength(String(options.tokenLength)),
         callbackUrl: options.callbackUrl === undefined ? null : String(options.callbackUrl),
       };
-      const created = await withServices(loadConfig(), (s) => s.apps.create(input));
+      const config = loadConfig();
+      if (input.profile === 'sandbox' && !config.sandboxAllowed) {
+        throw new UsageError('sandbox apps are turned off on this server (COUNTERSIGN_SANDBOX=off)');
+      }
+      const created = await withServices(config, (s) => s.apps.create(input));
       output(
         options.json === true,
         { ...appJson(created.app), api_key: created.apiKey, webhook_secret: created.webhookSecret },

@@ -13,7 +13,7 @@ export async function withServices<T>(
   try {
     await migrateToLatest(db);
     await checkMasterKey(db, config.masterKey);
-    const services = createServices(config, { db });
+    const services = await createServices(config, { db });
     const result = await use(services, db);
     await services.usage.stop();
     return result;

@@ -1,8 +1,10 @@
 import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
+import * as devices from './migrations/0002-devices.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-devices': devices,
 };
 
 export class MigrationError extends Error {

@@ -13,6 +13,11 @@ export interface Database {
   activities: ActivityTable;
   outbox: OutboxTable;
   usage_monthly: UsageMonthlyTable;
+  devices: DeviceTable;
+  enrollments: EnrollmentTable;
+  phone_enrollments: PhoneEnrollmentTable;
+  device_nonces: DeviceNonceTable;
+  security_events: SecurityEventTable;
 }
 
 export interface MetaTable {
@@ -61,6 +66,7 @@ export interface AppUserTable {
   lock_count: number;
   locked_until: number | null;
   created_at: number;
+  push_paused_until: number | null;
 }
 
 export interface OtpCodeTable {
@@ -91,8 +97,12 @@ export interface ApprovalRequestTable {
   created_at: number;
   updated_at: number;
   processed_at: number | null;
-  device_id: number | null;
+  device_id: string | null;
   reason: string | null;
+  app_name: string | null;
+  answer: string | null;
+  device_signature: string | null;
+  receipt: string | null;
 }
 
 export interface PhoneVerificationTable {
@@ -120,7 +130,7 @@ export interface ActivityTable {
 
 export interface OutboxTable {
   id: string;
-  app_id: number;
+  app_id: number | null;
   channel: string;
   recipient: string;
   body_ct: string;
@@ -136,4 +146,52 @@ export interface UsageMonthlyTable {
   sms: number;
   calls: number;
   users: number;
+}
+
+export interface DeviceTable {
+  id: string;
+  user_id: number;
+  enrolled_app_id: number | null;
+  public_key: string;
+  name: string;
+  platform: string;
+  push_subscription_ct: string | null;
+  created_at: number;
+  last_seen_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface EnrollmentTable {
+  token_digest: string;
+  app_id: number;
+  user_id: number;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface PhoneEnrollmentTable {
+  id: string;
+  user_id: number | null;
+  code_digest: string;
+  attempts: number;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface DeviceNonceTable {
+  device_id: string;
+  nonce: string;
+  expires_at: number;
+}
+
+export interface SecurityEventTable {
+  id: string;
+  type: string;
+  app_id: number | null;
+  user_id: number | null;
+  device_id: string | null;
+  detail: string;
+  created_at: number;
 }

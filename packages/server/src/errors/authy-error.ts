@@ -13,9 +13,13 @@ const DEFINITIONS = {
   '60026': { status: 404, message: 'User not found.' },
   '60027': { status: 400, message: 'User was not valid' },
   '60031': { status: 403, message: 'Action not authorized' },
+  '60034': { status: 400, message: 'The enrollment is invalid, used or expired' },
+  '60036': { status: 401, message: 'The enrollment code is incorrect' },
   '60033': { status: 400, message: 'Phone number is invalid' },
   '60035': { status: 404, message: 'Registration not found.' },
   '60049': { status: 404, message: 'Approval request not found.' },
+  '60079': { status: 409, message: 'Approval request is no longer pending' },
+  '60080': { status: 400, message: 'The answer does not match the approval request' },
   '60123': { status: 403, message: 'Secret is no longer available' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -18,6 +18,7 @@ export function createApiGate(
   limiter: RateLimiter,
   usage: UsageCounter,
   clock: Clock,
+  options: { sandboxAllowed: boolean },
 ): ApiGate {
   return {
     async admit(request: FastifyRequest, merged: Record<string, unknown>): Promise<App> {
@@ -32,13 +33,18 @@ export function createApiGate(
       if (typeof key !== 'string') throw invalidKey();
       const app = await apps.authenticate(key);
       if (app === undefined) throw invalidKey();
-      if (inQuery && !policyOf(app).queryKeyAllowed) {
+      const policy = policyOf(app);
+      // Every later log line of the request names the app, and says so when it is a sandbox app.
+      request.log = request.log.child({ appId: app.id, ...(policy.sandbox && { sandbox: true }) });
+      if (policy.sandbox && !options.sandboxAllowed) {
+        throw new AuthyError('60031', { message: 'Sandbox apps are turned off on this server (COUNTERSIGN_SANDBOX=off)' });
+      }
+      if (inQuery && !policy.queryKeyAllowed) {
         throw new AuthyError('60001', { message: 'Invalid API key: send it in the X-Authy-API-Key header' });
       }
       const wait = limiter.hit(`app:${app.id}`, clock.now());
       if (wait > 0) throw new AuthyError('60003', { headers: { 'retry-after': String(wait) } });
       usage.count(app.id, 'api_calls');
-      request.log.debug({ appId: app.id }, 'authenticated');
       return app;
     },
   };

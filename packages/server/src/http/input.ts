@@ -28,8 +28,9 @@ function normalise(value: unknown, schema: Record<string, unknown>): unknown {
   const properties = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    if (item === null) continue;
     const child = Object.hasOwn(properties, key) ? properties[key] : undefined;
+    // A declared parameter sent as null was not given; inside free-form maps a null is data.
+    if (item === null && child !== undefined) continue;
     out[key] = child === undefined ? item : normalise(item, child);
   }
   return out;

@@ -30,21 +30,29 @@ export function parseBody(contentType: string | undefined, text: string): Record
 }
 
 /**
+ * The rest of an oversized body is never read, so the answer closes the connection: a paused socket with
+ * unread bytes would otherwise stay open (and hold up shutdown) until the request timeout.
+ */
+const bodyTooLarge = () =>
+  new AuthyError('60002', {
+    status: 413,
+    message: 'Request body is too large',
+    headers: { connection: 'close' },
+  });
+
+/**
  * Reads the body of a GET. The `authy` npm client sends its parameters as a form body on GETs and
  * authy-client sends `{}` as JSON; the framework does not parse bodies on GET, so this does.
  */
 export async function readGetBody(raw: IncomingMessage): Promise<Record<string, unknown>> {
   const length = raw.headers['content-length'];
   if ((length === undefined || length === '0') && raw.headers['transfer-encoding'] === undefined) return {};
-  if (length !== undefined && Number(length) > BODY_LIMIT) {
-    throw new AuthyError('60002', { status: 413, message: 'Request body is too large' });
-  }
+  if (length !== undefined && Number(length) > BODY_LIMIT) throw bodyTooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of raw) {
     size += (chunk as Buffer).length;
-    if (size > BODY_LIMIT)
-      throw new AuthyError('60002', { status: 413, message: 'Request body is too large' });
+    if (size > BODY_LIMIT) throw bodyTooLarge();
     chunks.push(chunk as Buffer);
   }
   return parseBody(raw.headers['content-type'], Buffer.concat(chunks).toString('utf8'));

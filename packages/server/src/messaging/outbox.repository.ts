@@ -4,7 +4,7 @@ import type { Store } from '../db/database.js';
 
 export interface OutboxEntry {
   id: string;
-  appId: number;
+  appId: number | null;
   channel: string;
   to: string;
   body: string;
@@ -46,7 +46,7 @@ export class OutboxRepository {
       .execute();
     return rows.reverse().map((r) => ({
       id: r.id,
-      appId: Number(r.app_id),
+      appId: r.app_id === null ? null : Number(r.app_id),
       channel: r.channel,
       to: r.recipient,
       body: this.box.open(r.body_ct, context(r.id)),

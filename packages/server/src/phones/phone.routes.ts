@@ -26,7 +26,7 @@ export function registerPhoneRoutes(fastify: FastifyInstance, gate: ApiGate, pho
       custom_code: Type.Optional(Type.String({ pattern: '^[0-9]{4,10}$' })),
     }),
     handle: async ({ input, app }) =>
-      phones.start(app, phones.parse(input.country_code, input.phone_number), {
+      phones.start(app, phones.parse(app, input.country_code, input.phone_number), {
         via: input.via ?? 'sms',
         codeLength: input.code_length ?? 4,
         customMessage: input.custom_message,
@@ -41,7 +41,7 @@ export function registerPhoneRoutes(fastify: FastifyInstance, gate: ApiGate, pho
     tags: ['phones'],
     input: Type.Object({ ...Number_, verification_code: Type.String({ pattern: '^[0-9]{4,10}$' }) }),
     handle: async ({ input, app }) => {
-      await phones.check(app, phones.parse(input.country_code, input.phone_number), input.verification_code);
+      await phones.check(app, phones.parse(app, input.country_code, input.phone_number), input.verification_code);
       return { message: 'Verification code is correct.', success: true };
     },
   });
@@ -53,7 +53,7 @@ export function registerPhoneRoutes(fastify: FastifyInstance, gate: ApiGate, pho
     tags: ['phones'],
     input: Type.Object(Number_),
     handle: async ({ input, app }) =>
-      phones.status(app, phones.parse(input.country_code, input.phone_number)),
+      phones.status(app, phones.parse(app, input.country_code, input.phone_number)),
   });
 
   addApiRoute(fastify, gate, {
@@ -62,6 +62,6 @@ export function registerPhoneRoutes(fastify: FastifyInstance, gate: ApiGate, pho
     summary: 'Type and validity of a phone number',
     tags: ['phones'],
     input: Type.Object({ ...Number_, user_ip: UserIp }),
-    handle: async ({ input }) => phones.info(phones.parse(input.country_code, input.phone_number, false)),
+    handle: async ({ input, app }) => phones.info(app, phones.parse(app, input.country_code, input.phone_number, false)),
   });
 }

@@ -6,6 +6,11 @@ import type { TokenService } from './token.service.js';
 
 const P = '/protected/json';
 
+const IGNORED = {
+  sms: 'Ignored: SMS is not needed for smartphones. Pass force=true if you want to actually send it anyway.',
+  call: 'Call ignored. User is using  App Tokens and this call is not necessary. Pass force=true if you still want to call users that are using the App.',
+} as const;
+
 const SendInput = Type.Object({
   force: Type.Optional(Type.Boolean()),
   action: Type.Optional(Text(255, 1)),
@@ -37,9 +42,14 @@ export function registerTokenRoutes(fastify: FastifyInstance, gate: ApiGate, tok
       input: SendInput,
       handle: async ({ input, app, params }) => {
         const sent = await tokens.send(app, params.id, channel, {
+          force: input.force,
           action: input.action,
           actionMessage: input.action_message,
         });
+        if (sent.ignored) {
+          // authy-python reads any `ignored` key as "ignored": it appears only here.
+          return { message: IGNORED[channel], cellphone: sent.cellphone, device: 'authenticator', ignored: true, success: true };
+        }
         return {
           success: true,
           message: channel === 'sms' ? 'SMS token was sent' : 'Call started...',

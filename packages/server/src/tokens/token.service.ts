@@ -15,6 +15,7 @@ import { stepAt, totpCode } from './totp.js';
 /** D3: the first lock lasts 15 minutes, each further one twice as long (capped at 2^10 times). */
 const FIRST_LOCK_MS = 15 * 60_000;
 const TOKEN = /^[0-9]{6,10}$/;
+const SANDBOX_TOKEN = '0000000';
 
 export interface TokenSettings {
   codeTtlSeconds: number;
@@ -22,9 +23,13 @@ export interface TokenSettings {
 }
 
 export interface SendOptions {
+  force?: boolean | undefined;
   action?: string | undefined;
   actionMessage?: string | undefined;
 }
+
+/** `ignored`: the user has a device, so Authy would not send (pass force to send anyway). */
+export type SendResult = { cellphone: string; ignored: boolean };
 
 export type VerifyResult = { channel: 'totp' | 'sms' | 'call' };
 
@@ -41,6 +46,8 @@ export class TokenService {
     private readonly clock: Clock,
     private readonly usage: UsageCounter,
     private readonly settings: TokenSettings,
+    /** Live devices of the user that answer this app: with one, SMS is not needed unless forced. */
+    private readonly answeringDevices: (app: App, userId: number) => Promise<number>,
   ) {}
 
   private codeDigest(user: AppUser, action: string, code: string): string {
@@ -53,12 +60,19 @@ export class TokenService {
    * that refuses even a correct code (R15, R16). `force` is not honoured: every check is a real one.
    */
   async verify(app: App, idParam: string | undefined, token: string, action = ''): Promise<VerifyResult> {
-    const user = await this.users.find(app, idParam);
+    const policy = policyOf(app);
+    // Authy's sandbox: the magic token is valid for any id, registered or not (spec/sandbox.md).
+    if (policy.sandbox && token === SANDBOX_TOKEN) return { channel: 'totp' };
+    const user = await this.users.find(app, idParam).catch((error: unknown) => {
+      throw policy.sandbox && error instanceof AuthyError && error.code === '60026'
+        ? new AuthyError('60026', { message: "User doesn't exist" })
+        : error;
+    });
     if (!TOKEN.test(token)) throw tokenInvalid();
     const now = this.clock.now();
     const attempt = await this.repository.reserveAttempt(app.id, user.userId, now);
     if (attempt.state === 'locked') throw this.lockedError(attempt.lockedUntil, now);
-    const maxFailures = policyOf(app).maxFailures;
+    const maxFailures = policy.maxFailures;
     if (attempt.failedCount > maxFailures) {
       const until = await this.repository.lock(
         app.id,
@@ -121,10 +135,17 @@ export class TokenService {
     idParam: string | undefined,
     channel: Channel,
     options: SendOptions,
-  ): Promise<{ cellphone: string }> {
+  ): Promise<SendResult> {
     const user = await this.users.find(app, idParam);
+    const cellphone = maskForMessage(user.countryCode, user.phone);
+    const sandbox = policyOf(app).sandbox;
+    // Authy's rule: a user with a device gets no SMS unless the app forces it. The sandbox always sends.
+    if (options.force !== true && !sandbox && (await this.answeringDevices(app, user.userId)) > 0) {
+      return { cellphone, ignored: true };
+    }
     const now = this.clock.now();
-    const recent = await this.repository.countSends(app.id, user.userId, now - 10 * 60_000);
+    // Sandbox apps send nothing, so they have nothing to throttle.
+    const recent = sandbox ? 0 : await this.repository.countSends(app.id, user.userId, now - 10 * 60_000);
     if (recent >= this.settings.sendLimitPer10Minutes) {
       throw new AuthyError('60003', {
         message: 'Too many codes were sent to this user. Try again later.',
@@ -149,6 +170,7 @@ export class TokenService {
         channel,
         to: `+${user.countryCode}${user.phone}`,
         body: `${lead} ${code}`,
+        sandbox,
       });
     } catch (error) {
       await this.repository.markFailed(id);
@@ -161,6 +183,6 @@ export class TokenService {
     }
     await this.repository.activateCode(id, app.id, user.userId, action);
     this.usage.count(app.id, channel === 'sms' ? 'sms' : 'calls');
-    return { cellphone: maskForMessage(user.countryCode, user.phone) };
+    return { cellphone, ignored: false };
   }
 }

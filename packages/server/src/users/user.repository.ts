@@ -171,4 +171,16 @@ export class UserRepository {
       .executeTakeFirstOrThrow();
     return Number(row.n);
   }
+
+  /** The live (non-sandbox) identity of a phone number, if any app registered it. */
+  async findIdentity(namespace: string, countryCode: string, phone: string): Promise<number | undefined> {
+    const row = await this.db
+      .selectFrom('users')
+      .select('id')
+      .where('namespace', '=', namespace)
+      .where('country_code', '=', countryCode)
+      .where('phone', '=', phone)
+      .executeTakeFirst();
+    return row === undefined ? undefined : Number(row.id);
+  }
 }

@@ -3,12 +3,18 @@ import { Type } from 'typebox';
 import { AuthyError } from '../errors/authy-error.js';
 import { type ApiGate, addApiRoute } from '../http/route.js';
 import { Text, UserIdParams, UserIp } from '../http/schemas.js';
+import type { DeviceService } from '../devices/device.service.js';
 import { maskForStatus } from './phone-number.js';
 import { ACTIVITY_TYPES, type UserService } from './user.service.js';
 
 const P = '/protected/json';
 
-export function registerUserRoutes(fastify: FastifyInstance, gate: ApiGate, users: UserService): void {
+export function registerUserRoutes(
+  fastify: FastifyInstance,
+  gate: ApiGate,
+  users: UserService,
+  devices: Pick<DeviceService, 'answeringDevices'>,
+): void {
   addApiRoute(fastify, gate, {
     method: 'POST',
     urls: [`${P}/users/new`],
@@ -43,18 +49,27 @@ export function registerUserRoutes(fastify: FastifyInstance, gate: ApiGate, user
     input: Type.Object({ user_ip: UserIp }),
     handle: async ({ app, params }) => {
       const user = await users.find(app, params.id);
+      const enrolled = await devices.answeringDevices(app, user.userId);
       return {
         status: {
           authy_id: user.userId,
           confirmed: user.confirmed,
-          registered: false,
+          registered: enrolled.length > 0,
           country_code: Number(user.countryCode),
           phone_number: maskForStatus(user.phone),
           email: user.email,
-          devices: [],
+          devices: enrolled.map(() => 'authenticator'),
           has_hard_token: false,
           account_disabled: false,
-          detailed_devices: [],
+          detailed_devices: enrolled.map((d) => ({
+            device_type: 'authenticator',
+            os_type: d.platform,
+            registration_method: d.enrolledAppId === null ? 'phone' : 'link',
+            device_id: d.id,
+            name: d.name,
+            last_sync_date: d.lastSeenAt === null ? 0 : Math.floor(d.lastSeenAt / 1000),
+            creation_date: Math.floor(d.createdAt / 1000),
+          })),
           deleted_devices: [],
         },
         message: 'User status.',

@@ -1,12 +1,13 @@
 import QRCode from 'qrcode';
-import type { App } from '../apps/app.js';
+import { type App, policyOf } from '../apps/app.js';
 import type { UsageCounter } from '../apps/usage-counter.js';
 import type { Random } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { AuthyError, userNotFound } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
 import { totpUri } from '../tokens/totp.js';
-import { parseCallingCode, parsePhone } from './phone-number.js';
+import { parseCallingCode } from './phone-number.js';
+import { readPhone } from './phone-rule.js';
 import type { AppUser, UserRepository } from './user.repository.js';
 
 export const ACTIVITY_TYPES = ['password_reset', 'banned', 'unbanned', 'cookie_login'] as const;
@@ -44,8 +45,10 @@ export class UserService {
     const email = input.email.trim();
     if (email.length > 254 || !EMAIL.test(email)) fields.email = 'is invalid';
     const countryCode = parseCallingCode(input.countryCode);
-    if (countryCode === undefined) fields.country_code = 'is not supported';
-    const phone = countryCode === undefined ? undefined : parsePhone(input.cellphone, countryCode);
+    // Authy's sandbox called every bad field "is invalid" (spec/sandbox.md).
+    if (countryCode === undefined)
+      fields.country_code = policyOf(app).sandbox ? 'is invalid' : 'is not supported';
+    const phone = countryCode === undefined ? undefined : readPhone(app, input.cellphone, countryCode);
     if (countryCode !== undefined && (phone === undefined || !phone.valid)) fields.cellphone = 'is invalid';
     if (Object.keys(fields).length > 0 || phone === undefined) throw new AuthyError('60027', { fields });
 
@@ -72,11 +75,16 @@ export class UserService {
     return user;
   }
 
-  /** The user's TOTP seed, hex encoded. */
-  async seed(user: AppUser): Promise<string> {
+  /** The user's TOTP seed for the user's app, hex encoded. */
+  async seed(user: Pick<AppUser, 'appId' | 'userId'>): Promise<string> {
     const sealed = await this.repository.seedCt(user.appId, user.userId);
     if (sealed === undefined) throw userNotFound();
     return this.box.open(sealed, seedContext(user.appId, user.userId));
+  }
+
+  /** The id of a phone number registered by any production app (phone enrollment, D8). */
+  findLiveIdentity(countryCode: string, national: string): Promise<number | undefined> {
+    return this.repository.findIdentity('live', countryCode, national);
   }
 
   async remove(app: App, idParam: string | undefined): Promise<void> {

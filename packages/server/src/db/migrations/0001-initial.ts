@@ -114,7 +114,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
     .addColumn('processed_at', 'bigint')
-    .addColumn('device_id', 'integer')
+    .addColumn('device_id', 'text')
     .addColumn('reason', 'text')
     .execute();
   await db.schema
@@ -168,7 +168,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('outbox')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('app_id', 'integer', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+    .addColumn('app_id', 'integer', (c) => c.references('apps.id').onDelete('cascade'))
     .addColumn('channel', 'text', (c) => c.notNull())
     .addColumn('recipient', 'text', (c) => c.notNull())
     .addColumn('body_ct', 'text', (c) => c.notNull())

@@ -1,0 +1,50 @@
+import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
+import { canonicalJson } from '@countersign/device';
+
+/** A device's public key as it travels: P-256 only (R27's allow-list). */
+export interface PublicJwk {
+  kty: 'EC';
+  crv: 'P-256';
+  x: string;
+  y: string;
+}
+
+const COORDINATE = /^[A-Za-z0-9_-]{43}$/;
+
+/** Accepts exactly a P-256 public JWK; anything else (other curves, RSA, private parts) is refused. */
+export function parsePublicJwk(value: unknown): PublicJwk | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const jwk = value as Record<string, unknown>;
+  const allowed = new Set(['kty', 'crv', 'x', 'y', 'ext', 'key_ops', 'alg', 'use']);
+  if (Object.keys(jwk).some((k) => !allowed.has(k))) return undefined;
+  if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') return undefined;
+  if (typeof jwk.x !== 'string' || typeof jwk.y !== 'string' || !COORDINATE.test(jwk.x) || !COORDINATE.test(jwk.y)) {
+    return undefined;
+  }
+  const clean: PublicJwk = { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y };
+  try {
+    toKeyObject(clean);
+  } catch {
+    return undefined; // Not a point on the curve.
+  }
+  return clean;
+}
+
+export function toKeyObject(jwk: PublicJwk): KeyObject {
+  return createPublicKey({ key: { ...jwk }, format: 'jwk' });
+}
+
+/** Verifies an ECDSA P-256 / SHA-256 signature in IEEE P1363 form, base64url encoded. */
+export function verifySignature(key: KeyObject, data: string, signature: string): boolean {
+  if (!/^[A-Za-z0-9_-]{86}$/.test(signature)) return false;
+  try {
+    return verify('sha256', Buffer.from(data, 'utf8'), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'));
+  } catch {
+    return false;
+  }
+}
+
+/** `B64U(SHA256(JCS({app_name, message, details})))`: the digest of exactly what a device displays. */
+export function displayHash(display: { app_name: string; message: string; details: Record<string, string> }): string {
+  return createHash('sha256').update(canonicalJson(display), 'utf8').digest('base64url');
+}

@@ -1,0 +1,321 @@
+import type { Selectable } from 'kysely';
+import type { Store } from '../db/database.js';
+import type { DeviceTable } from '../db/schema.js';
+import type { Device, DeviceRequest, Platform } from './device.js';
+import type { PublicJwk } from './device-key.js';
+
+function toDevice(row: Selectable<DeviceTable>): Device {
+  return {
+    id: row.id,
+    userId: Number(row.user_id),
+    enrolledAppId: row.enrolled_app_id === null ? null : Number(row.enrolled_app_id),
+    publicKey: JSON.parse(row.public_key) as PublicJwk,
+    name: row.name,
+    platform: row.platform as Platform,
+    createdAt: Number(row.created_at),
+    lastSeenAt: row.last_seen_at === null ? null : Number(row.last_seen_at),
+    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+  };
+}
+
+/** A pending request together with what deciding it needs. */
+export interface AnswerableRequest extends DeviceRequest {
+  readonly userId: number;
+  readonly status: string;
+  readonly numberMatch: string | null;
+  readonly appProfile: string;
+}
+
+export interface Answer {
+  status: 'approved' | 'denied';
+  reason: string | null;
+  deviceId: string;
+  answer: string;
+  signature: string;
+  receipt: string;
+  now: number;
+}
+
+/** The only code that reads and writes devices, enrollments and device nonces. */
+export class DeviceRepository {
+  constructor(private readonly db: Store) {}
+
+  async insert(device: Omit<Device, 'lastSeenAt' | 'revokedAt'>): Promise<void> {
+    await this.db
+      .insertInto('devices')
+      .values({
+        id: device.id,
+        user_id: device.userId,
+        enrolled_app_id: device.enrolledAppId,
+        public_key: JSON.stringify(device.publicKey),
+        name: device.name,
+        platform: device.platform,
+        push_subscription_ct: null,
+        created_at: device.createdAt,
+        last_seen_at: null,
+        revoked_at: null,
+      })
+      .execute();
+  }
+
+  async find(id: string): Promise<Device | undefined> {
+    const row = await this.db.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toDevice(row);
+  }
+
+  async listForUser(userId: number): Promise<Device[]> {
+    const rows = await this.db
+      .selectFrom('devices')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .orderBy('created_at')
+      .execute();
+    return rows.map(toDevice);
+  }
+
+  /** Live devices of a user that may answer an app's requests (D8). */
+  async listAnswering(userId: number, appId: number, phoneDevicesAccepted: boolean): Promise<Device[]> {
+    const rows = await this.db
+      .selectFrom('devices')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where((eb) =>
+        phoneDevicesAccepted
+          ? eb.or([eb('enrolled_app_id', '=', appId), eb('enrolled_app_id', 'is', null)])
+          : eb('enrolled_app_id', '=', appId),
+      )
+      .orderBy('created_at')
+      .execute();
+    return rows.map(toDevice);
+  }
+
+  async revoke(id: string, userId: number, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('devices')
+      .set({ revoked_at: now })
+      .where('id', '=', id)
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async touch(id: string, now: number): Promise<void> {
+    await this.db.updateTable('devices').set({ last_seen_at: now }).where('id', '=', id).execute();
+  }
+
+  async setPushSubscription(id: string, sealed: string | null): Promise<void> {
+    await this.db.updateTable('devices').set({ push_subscription_ct: sealed }).where('id', '=', id).execute();
+  }
+
+  /** Records a request nonce; `false` when the device used it before (replay). */
+  async useNonce(deviceId: string, nonce: string, expiresAt: number): Promise<boolean> {
+    const result = await this.db
+      .insertInto('device_nonces')
+      .values({ device_id: deviceId, nonce, expires_at: expiresAt })
+      .onConflict((oc) => oc.columns(['device_id', 'nonce']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+  }
+
+  async forgetNonces(before: number): Promise<void> {
+    await this.db.deleteFrom('device_nonces').where('expires_at', '<', before).execute();
+  }
+
+  async insertEnrollment(row: { digest: string; appId: number; userId: number; now: number; expiresAt: number }): Promise<void> {
+    await this.db
+      .insertInto('enrollments')
+      .values({ token_digest: row.digest, app_id: row.appId, user_id: row.userId, created_at: row.now, expires_at: row.expiresAt, used_at: null })
+      .execute();
+  }
+
+  /** Uses an enrollment token once: returns its app and user only to the one caller that used it. */
+  async useEnrollment(digest: string, now: number): Promise<{ appId: number; userId: number } | undefined> {
+    const row = await this.db
+      .updateTable('enrollments')
+      .set({ used_at: now })
+      .where('token_digest', '=', digest)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .returning(['app_id', 'user_id'])
+      .executeTakeFirst();
+    return row === undefined ? undefined : { appId: Number(row.app_id), userId: Number(row.user_id) };
+  }
+
+  async insertPhoneEnrollment(row: { id: string; userId: number | null; digest: string; now: number; expiresAt: number }): Promise<void> {
+    await this.db
+      .insertInto('phone_enrollments')
+      .values({ id: row.id, user_id: row.userId, code_digest: row.digest, attempts: 0, created_at: row.now, expires_at: row.expiresAt, used_at: null })
+      .execute();
+  }
+
+  /** Counts one try at a phone enrollment; `undefined` once it is used, expired or out of tries. */
+  async tryPhoneEnrollment(
+    id: string,
+    maxAttempts: number,
+    now: number,
+  ): Promise<{ userId: number | null; digest: string } | undefined> {
+    const row = await this.db
+      .updateTable('phone_enrollments')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', id)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now)
+      .where('attempts', '<', maxAttempts)
+      .returning(['user_id', 'code_digest'])
+      .executeTakeFirst();
+    return row === undefined ? undefined : { userId: row.user_id === null ? null : Number(row.user_id), digest: row.code_digest };
+  }
+
+  async usePhoneEnrollment(id: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('phone_enrollments')
+      .set({ used_at: now })
+      .where('id', '=', id)
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  private requestQuery() {
+    return this.db
+      .selectFrom('approval_requests')
+      .innerJoin('apps', 'apps.id', 'approval_requests.app_id')
+      .select([
+        'approval_requests.uuid',
+        'approval_requests.app_id',
+        'approval_requests.user_id',
+        'approval_requests.app_name',
+        'apps.name as current_app_name',
+        'apps.profile',
+        'approval_requests.message',
+        'approval_requests.details',
+        'approval_requests.created_at',
+        'approval_requests.expires_at',
+        'approval_requests.number_match',
+        'approval_requests.nonce',
+        'approval_requests.status',
+      ]);
+  }
+
+  private toRequest(row: {
+    uuid: string;
+    app_id: number;
+    user_id: number;
+    app_name: string | null;
+    current_app_name: string;
+    profile: string;
+    message: string;
+    details: string;
+    created_at: number;
+    expires_at: number | null;
+    number_match: string | null;
+    nonce: string;
+    status: string;
+  }): AnswerableRequest {
+    return {
+      uuid: row.uuid,
+      appId: Number(row.app_id),
+      userId: Number(row.user_id),
+      appName: row.app_name ?? row.current_app_name,
+      appProfile: row.profile,
+      message: row.message,
+      details: JSON.parse(row.details) as Record<string, string>,
+      createdAt: Number(row.created_at),
+      expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+      numberMatchRequired: row.number_match !== null,
+      numberMatch: row.number_match,
+      nonce: row.nonce,
+      status: row.status,
+    };
+  }
+
+  /** Pending, unexpired requests for a user, oldest first; the caller filters by what the device may answer. */
+  async pendingForUser(userId: number, now: number): Promise<AnswerableRequest[]> {
+    const rows = await this.requestQuery()
+      .where('approval_requests.user_id', '=', userId)
+      .where('approval_requests.status', '=', 'pending')
+      .where((eb) => eb.or([eb('approval_requests.expires_at', 'is', null), eb('approval_requests.expires_at', '>', now)]))
+      .orderBy('approval_requests.created_at')
+      .limit(100)
+      .execute();
+    return rows.map((r) => this.toRequest(r));
+  }
+
+  async findRequest(uuid: string): Promise<AnswerableRequest | undefined> {
+    const row = await this.requestQuery().where('approval_requests.uuid', '=', uuid).executeTakeFirst();
+    return row === undefined ? undefined : this.toRequest(row);
+  }
+
+  /** Moves a request from pending to its answer once, and only before it expires: one row changed = this answer won. */
+  async decide(uuid: string, answer: Answer): Promise<boolean> {
+    const result = await this.db
+      .updateTable('approval_requests')
+      .set({
+        status: answer.status,
+        reason: answer.reason,
+        device_id: answer.deviceId,
+        answer: answer.answer,
+        device_signature: answer.signature,
+        receipt: answer.receipt,
+        processed_at: answer.now,
+        updated_at: answer.now,
+      })
+      .where('uuid', '=', uuid)
+      .where('status', '=', 'pending')
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', answer.now)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  async recordSecurityEvent(event: {
+    id: string;
+    type: string;
+    appId: number | null;
+    userId: number | null;
+    deviceId: string | null;
+    detail: Record<string, unknown>;
+    now: number;
+  }): Promise<void> {
+    await this.db
+      .insertInto('security_events')
+      .values({
+        id: event.id,
+        type: event.type,
+        app_id: event.appId,
+        user_id: event.userId,
+        device_id: event.deviceId,
+        detail: JSON.stringify(event.detail),
+        created_at: event.now,
+      })
+      .execute();
+  }
+
+  async pausePushes(appId: number, userId: number, until: number): Promise<void> {
+    await this.db
+      .updateTable('app_users')
+      .set({ push_paused_until: until })
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .execute();
+  }
+
+  /** The apps a user is registered with, for the accounts a device shows. */
+  async appLinks(userId: number): Promise<Array<{ appId: number; appName: string; profile: string; tokenLength: number }>> {
+    const rows = await this.db
+      .selectFrom('app_users')
+      .innerJoin('apps', 'apps.id', 'app_users.app_id')
+      .select(['apps.id', 'apps.name', 'apps.profile', 'apps.token_length'])
+      .where('app_users.user_id', '=', userId)
+      .orderBy('apps.id')
+      .execute();
+    return rows.map((r) => ({
+      appId: Number(r.id),
+      appName: r.name,
+      profile: r.profile,
+      tokenLength: Number(r.token_length),
+    }));
+  }
+}

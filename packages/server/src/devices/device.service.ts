@@ -1,0 +1,364 @@
+import QRCode from 'qrcode';
+import { canonicalJson } from '@countersign/device';
+import { Secret } from 'otpauth';
+import { type App, policyOf } from '../apps/app.js';
+import { constantTimeEqual, hmacHex } from '../crypto/digest.js';
+import type { ServiceKeys } from '../crypto/master-key.js';
+import type { Random } from '../crypto/random.js';
+import { AuthyError } from '../errors/authy-error.js';
+import { type EventBus, topics } from '../events/event-bus.js';
+import type { Clock } from '../lib/clock.js';
+import type { MessagingProvider } from '../messaging/messaging-provider.js';
+import type { ReceiptSigner } from '../receipts/receipt-signer.js';
+import { TOTP_PERIOD_SECONDS } from '../tokens/totp.js';
+import { parsePhone } from '../users/phone-number.js';
+import type { UserService } from '../users/user.service.js';
+import type { Device, DeviceRequest, Platform } from './device.js';
+import { authenticateDevice, type SignedRequest } from './device-auth.js';
+import { displayHash, type PublicJwk, parsePublicJwk, toKeyObject, verifySignature } from './device-key.js';
+import type { AnswerableRequest, DeviceRepository } from './device.repository.js';
+
+const ENROLLMENT_TTL_MS = 10 * 60_000;
+const PHONE_ENROLLMENT_TRIES = 5;
+/** How far a device's `signed_at` may be from the service's clock. */
+const SIGNING_SKEW_MS = 5 * 60_000;
+/** "This wasn't me" pauses pushes to the user for this long (R42). */
+export const NOT_ME_PAUSE_MS = 60 * 60_000;
+
+export interface Account {
+  app_id: number;
+  app_name: string;
+  authy_id: number;
+  totp: { secret: string; digits: number; period: number; algorithm: 'SHA1' };
+}
+
+export interface EnrollmentInput {
+  publicKey: unknown;
+  name: string;
+  platform: Platform;
+  proof: string;
+}
+
+export interface AnswerInput {
+  document: unknown;
+  signature: string;
+}
+
+const ANSWER_KEYS = ['decision', 'device_id', 'display_hash', 'nonce', 'number_match', 'purpose', 'reason', 'signed_at', 'uuid'];
+
+interface AnswerDocument {
+  purpose: 'countersign-answer';
+  uuid: string;
+  decision: 'approved' | 'denied';
+  reason: null | 'denied' | 'not_me';
+  device_id: string;
+  nonce: string;
+  display_hash: string;
+  number_match: null | string;
+  signed_at: number;
+}
+
+const mismatch = (what: string) => new AuthyError('60080', { message: `The answer does not match the approval request: ${what}` });
+const requestNotFound = () => new AuthyError('60049');
+
+/** Reads an answer document strictly: exactly the protocol's keys, each of its type (R28). */
+function parseAnswer(value: unknown): AnswerDocument {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw mismatch('document is not an object');
+  const d = value as Record<string, unknown>;
+  const keys = Object.keys(d).sort();
+  if (keys.length !== ANSWER_KEYS.length || keys.some((k, i) => k !== ANSWER_KEYS[i])) throw mismatch('unexpected fields');
+  if (d.purpose !== 'countersign-answer') throw mismatch('purpose');
+  if (d.decision !== 'approved' && d.decision !== 'denied') throw mismatch('decision');
+  if (!(d.reason === null || d.reason === 'denied' || d.reason === 'not_me')) throw mismatch('reason');
+  if ((d.decision === 'approved') !== (d.reason === null)) throw mismatch('reason');
+  if (!(d.number_match === null || (typeof d.number_match === 'string' && /^\d{1,10}$/.test(d.number_match)))) {
+    throw mismatch('number_match');
+  }
+  for (const key of ['uuid', 'device_id', 'nonce', 'display_hash'] as const) {
+    if (typeof d[key] !== 'string' || (d[key] as string).length > 100) throw mismatch(key);
+  }
+  if (typeof d.signed_at !== 'number' || !Number.isSafeInteger(d.signed_at)) throw mismatch('signed_at');
+  return d as unknown as AnswerDocument;
+}
+
+/** Devices: enrollment (by an app's link or by the phone), signed requests, pending requests and answers. */
+export class DeviceService {
+  constructor(
+    private readonly repository: DeviceRepository,
+    private readonly users: UserService,
+    private readonly messaging: MessagingProvider,
+    private readonly keys: ServiceKeys,
+    private readonly random: Random,
+    private readonly clock: Clock,
+    private readonly bus: EventBus,
+    private readonly receipts: ReceiptSigner,
+    private readonly publicUrl: string,
+    private readonly codeTtlMs: number,
+  ) {}
+
+  private digest(purpose: string, value: string): string {
+    return hmacHex(this.keys.pepper, `${purpose}:${value}`);
+  }
+
+  /** An enrollment link for one of the app's users: single use, 256 bits, ten minutes (R26). */
+  async createEnrollmentLink(app: App, idParam: string | undefined) {
+    const user = await this.users.find(app, idParam);
+    const token = this.random.bytes(32).toString('base64url');
+    const now = this.clock.now();
+    const expiresAt = now + ENROLLMENT_TTL_MS;
+    await this.repository.insertEnrollment({ digest: this.digest('enrollment', token), appId: app.id, userId: user.userId, now, expiresAt });
+    const url = `${this.publicUrl}/authenticator/#enroll=${token}`;
+    return { url, qrCode: await QRCode.toDataURL(url, { margin: 1, width: 300 }), expiresAt };
+  }
+
+  private checkProof(publicKey: unknown, proof: string, document: (jwk: PublicJwk) => Record<string, unknown>): PublicJwk {
+    const jwk = parsePublicJwk(publicKey);
+    if (jwk === undefined) throw new AuthyError('60034', { message: 'The public key must be a P-256 JWK' });
+    if (!verifySignature(toKeyObject(jwk), canonicalJson(document(jwk)), proof)) {
+      throw new AuthyError('60034', { message: 'The proof of possession does not verify' });
+    }
+    return jwk;
+  }
+
+  private async createDevice(userId: number, enrolledAppId: number | null, jwk: PublicJwk, input: EnrollmentInput) {
+    const device = {
+      id: this.random.uuid(),
+      userId,
+      enrolledAppId,
+      publicKey: jwk,
+      name: input.name,
+      platform: input.platform,
+      createdAt: this.clock.now(),
+    };
+    await this.repository.insert(device);
+    await this.repository.recordSecurityEvent({
+      id: this.random.uuid(),
+      type: 'device.registered',
+      appId: enrolledAppId,
+      userId,
+      deviceId: device.id,
+      detail: { name: input.name, platform: input.platform, method: enrolledAppId === null ? 'phone' : 'link' },
+      now: device.createdAt,
+    });
+    return { deviceId: device.id, accounts: await this.accounts({ ...device, lastSeenAt: null, revokedAt: null }) };
+  }
+
+  /** Enrolls a device with an app's link; the proof shows it holds the key (R27). */
+  async enrollWithToken(token: string, input: EnrollmentInput) {
+    const jwk = this.checkProof(input.publicKey, input.proof, (key) => ({
+      purpose: 'countersign-enrollment',
+      token,
+      public_key: key,
+    }));
+    const enrollment = await this.repository.useEnrollment(this.digest('enrollment', token), this.clock.now());
+    if (enrollment === undefined) throw new AuthyError('60034');
+    return this.createDevice(enrollment.userId, enrollment.appId, jwk, input);
+  }
+
+  /**
+   * Starts an Authy-style enrollment: a code goes to the phone if any app registered it. The answer is the
+   * same either way, so it does not tell who is registered.
+   */
+  async startPhoneEnrollment(countryCode: string, phoneNumber: string) {
+    const phone = parsePhone(phoneNumber, countryCode);
+    if (phone === undefined || !phone.valid) throw new AuthyError('60033');
+    const userId = await this.users.findLiveIdentity(phone.countryCode, phone.national);
+    const id = this.random.uuid();
+    const code = this.random.digits(6);
+    const now = this.clock.now();
+    const expiresAt = now + this.codeTtlMs;
+    await this.repository.insertPhoneEnrollment({ id, userId: userId ?? null, digest: this.digest(`phone-enrollment:${id}`, code), now, expiresAt });
+    if (userId !== undefined) {
+      await this.messaging
+        .send({ appId: null, channel: 'sms', to: phone.e164, body: `Your Countersign device code is ${code}`, sandbox: false })
+        .catch(() => undefined);
+    }
+    return { enrollmentId: id, expiresAt };
+  }
+
+  async completePhoneEnrollment(id: string, code: string, input: EnrollmentInput) {
+    const jwk = this.checkProof(input.publicKey, input.proof, (key) => ({
+      purpose: 'countersign-phone-enrollment',
+      enrollment_id: id,
+      code,
+      public_key: key,
+    }));
+    const now = this.clock.now();
+    const attempt = await this.repository.tryPhoneEnrollment(id, PHONE_ENROLLMENT_TRIES, now);
+    if (attempt === undefined) throw new AuthyError('60034');
+    if (!constantTimeEqual(attempt.digest, this.digest(`phone-enrollment:${id}`, code)) || attempt.userId === null) {
+      throw new AuthyError('60036');
+    }
+    if (!(await this.repository.usePhoneEnrollment(id, now))) throw new AuthyError('60034');
+    return this.createDevice(attempt.userId, null, jwk, input);
+  }
+
+  /** Checks a signed device request (R37). */
+  authenticate(request: SignedRequest): Promise<Device> {
+    return authenticateDevice(this.repository, this.clock, request);
+  }
+
+  /** Whether a device may answer an app's requests: its own app's link, or its phone where the app allows (D8). */
+  private serves(device: Device, appId: number, profile: string): boolean {
+    if (device.enrolledAppId !== null) return device.enrolledAppId === appId;
+    return policyOf({ profile: profile as App['profile'] }).phoneDevicesAccepted;
+  }
+
+  /** The accounts the device holds: one per app it answers, with the TOTP secret for codes. */
+  async accounts(device: Device): Promise<Account[]> {
+    const links = await this.repository.appLinks(device.userId);
+    const accounts: Account[] = [];
+    for (const link of links) {
+      if (!this.serves(device, link.appId, link.profile)) continue;
+      const seed = await this.users.seed({ appId: link.appId, userId: device.userId });
+      accounts.push({
+        app_id: link.appId,
+        app_name: link.appName,
+        authy_id: device.userId,
+        totp: { secret: Secret.fromHex(seed).base32, digits: link.tokenLength, period: TOTP_PERIOD_SECONDS, algorithm: 'SHA1' },
+      });
+    }
+    return accounts;
+  }
+
+  async pending(device: Device): Promise<DeviceRequest[]> {
+    const requests = await this.repository.pendingForUser(device.userId, this.clock.now());
+    return requests.filter((r) => this.serves(device, r.appId, r.appProfile));
+  }
+
+  /** Whether a published request event concerns this device. */
+  async concerns(device: Device, uuid: string): Promise<boolean> {
+    const request = await this.repository.findRequest(uuid);
+    return request !== undefined && request.userId === device.userId && this.serves(device, request.appId, request.appProfile);
+  }
+
+  /**
+   * Verifies a signed answer and moves the request from pending exactly once (R28, R29, R32, R33). Every
+   * refusal leaves the request as it was.
+   */
+  async answer(device: Device, uuid: string, input: AnswerInput): Promise<'approved' | 'denied'> {
+    const request = await this.repository.findRequest(uuid);
+    if (request === undefined || request.userId !== device.userId || !this.serves(device, request.appId, request.appProfile)) {
+      throw requestNotFound();
+    }
+    const document = parseAnswer(input.document);
+    if (!verifySignature(toKeyObject(device.publicKey), canonicalJson(document), input.signature)) {
+      throw new AuthyError('60031', { status: 401, message: 'Could not verify the answer signature' });
+    }
+    if (document.uuid !== request.uuid) throw mismatch('uuid');
+    if (document.device_id !== device.id) throw mismatch('device_id');
+    if (!constantTimeEqual(document.nonce, request.nonce)) throw mismatch('nonce');
+    const shown = displayHash({ app_name: request.appName, message: request.message, details: request.details });
+    if (!constantTimeEqual(document.display_hash, shown)) throw mismatch('display_hash');
+    const now = this.clock.now();
+    if (Math.abs(now - document.signed_at) > SIGNING_SKEW_MS || document.signed_at < request.createdAt - SIGNING_SKEW_MS) {
+      throw mismatch('signed_at');
+    }
+    if (request.status !== 'pending') throw this.notPending(request.status);
+    if (request.expiresAt !== null && request.expiresAt <= now) throw this.notPending('expired');
+
+    let status = document.decision;
+    let reason = document.reason;
+    if (request.numberMatchRequired && document.decision === 'approved') {
+      // A wrong code ends the request: the user may be approving someone else's login (R39).
+      const typed = document.number_match ?? '';
+      if (!constantTimeEqual(typed, request.numberMatch ?? '')) {
+        status = 'denied';
+        reason = 'number_mismatch' as AnswerDocument['reason'];
+      }
+    }
+    const answer = canonicalJson(document);
+    const receipt = await this.receipts.sign({
+      iss: this.publicUrl,
+      sub: request.uuid,
+      aud: String(request.appId),
+      iat: Math.floor(now / 1000),
+      status,
+      reason,
+      device_id: device.id,
+      answer: document,
+      device_signature: input.signature,
+      device_public_key: device.publicKey,
+    });
+    const won = await this.repository.decide(request.uuid, {
+      status,
+      reason,
+      deviceId: device.id,
+      answer,
+      signature: input.signature,
+      receipt,
+      now,
+    });
+    if (!won) {
+      const fresh = await this.repository.findRequest(uuid);
+      throw this.notPending(fresh?.status === 'pending' ? 'expired' : (fresh?.status ?? 'expired'));
+    }
+    if (reason === 'not_me') await this.reportNotMe(device, request, now);
+    this.bus.publish(topics.user(device.userId), { type: 'withdrawn', uuid: request.uuid });
+    this.bus.publish(topics.request(request.uuid), { type: 'status', uuid: request.uuid, status });
+    return status;
+  }
+
+  private notPending(status: string): AuthyError {
+    return status === 'expired'
+      ? new AuthyError('60079', { status: 410, message: 'Approval request has expired' })
+      : new AuthyError('60079', { message: 'Approval request was already answered' });
+  }
+
+  /** "This wasn't me": recorded, and pushes to the user pause for a while (R42). */
+  private async reportNotMe(device: Device, request: AnswerableRequest, now: number): Promise<void> {
+    await this.repository.pausePushes(request.appId, request.userId, now + NOT_ME_PAUSE_MS);
+    await this.repository.recordSecurityEvent({
+      id: this.random.uuid(),
+      type: 'user.suspicious_activity',
+      appId: request.appId,
+      userId: request.userId,
+      deviceId: device.id,
+      detail: { uuid: request.uuid, reason: 'not_me' },
+      now,
+    });
+  }
+
+  async list(device: Device) {
+    const devices = await this.repository.listForUser(device.userId);
+    return devices
+      .filter((d) => d.id === device.id || (d.enrolledAppId === device.enrolledAppId))
+      .map((d) => ({
+        device_id: d.id,
+        name: d.name,
+        platform: d.platform,
+        created_at: new Date(d.createdAt).toISOString(),
+        last_seen_at: d.lastSeenAt === null ? null : new Date(d.lastSeenAt).toISOString(),
+        current: d.id === device.id,
+      }));
+  }
+
+  /** Revokes one of the user's devices at once (R31); its streams are told to close. */
+  async revoke(device: Device, id: string): Promise<void> {
+    const visible = await this.list(device);
+    if (!visible.some((d) => d.device_id === id)) throw new AuthyError('60031', { status: 404, message: 'Device not found' });
+    const now = this.clock.now();
+    if (await this.repository.revoke(id, device.userId, now)) {
+      await this.repository.recordSecurityEvent({
+        id: this.random.uuid(),
+        type: 'device.revoked',
+        appId: device.enrolledAppId,
+        userId: device.userId,
+        deviceId: id,
+        detail: { by: device.id },
+        now,
+      });
+      this.bus.publish(`device:${id}`, { type: 'revoked' });
+    }
+  }
+
+  /** App side: the user's live devices that may answer this app (status, and whether SMS is needed). */
+  answeringDevices(app: App, userId: number): Promise<Device[]> {
+    return this.repository.listAnswering(userId, app.id, policyOf(app).phoneDevicesAccepted);
+  }
+
+  async forgetOldNonces(): Promise<void> {
+    await this.repository.forgetNonces(this.clock.now());
+  }
+
+}

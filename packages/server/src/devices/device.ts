@@ -1,0 +1,31 @@
+import type { PublicJwk } from './device-key.js';
+
+export const PLATFORMS = ['web', 'cli'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+/** An enrolled device: a public key that answers for one user, in one app or in every app of its phone. */
+export interface Device {
+  readonly id: string;
+  readonly userId: number;
+  /** The app whose link enrolled it; `null` when it proved the phone and answers every app that allows it (D8). */
+  readonly enrolledAppId: number | null;
+  readonly publicKey: PublicJwk;
+  readonly name: string;
+  readonly platform: Platform;
+  readonly createdAt: number;
+  readonly lastSeenAt: number | null;
+  readonly revokedAt: number | null;
+}
+
+/** A request as a device sees it: never the hidden details, never the number-match code. */
+export interface DeviceRequest {
+  readonly uuid: string;
+  readonly appId: number;
+  readonly appName: string;
+  readonly message: string;
+  readonly details: Record<string, string>;
+  readonly createdAt: number;
+  readonly expiresAt: number | null;
+  readonly numberMatchRequired: boolean;
+  readonly nonce: string;
+}

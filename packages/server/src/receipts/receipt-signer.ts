@@ -1,0 +1,42 @@
+import { CompactSign, exportJWK, generateKeyPair, importJWK, type JWK, calculateJwkThumbprint } from 'jose';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { Store } from '../db/database.js';
+
+const META_KEY = 'receipt_signing_key';
+const CONTEXT = 'meta.receipt_signing_key';
+
+/** Signs receipts with the service's ES256 key; publishes the public half as a JWKS (R28, receipts). */
+export interface ReceiptSigner {
+  sign(payload: Record<string, unknown>): Promise<string>;
+  jwks(): { keys: JWK[] };
+}
+
+/**
+ * Loads the service's receipt key, making and storing it (sealed under the master key) on first start.
+ * Several instances starting at once agree on one key: the first insert wins and the others read it.
+ */
+export async function loadReceiptSigner(db: Store, box: SecretBox): Promise<ReceiptSigner> {
+  let row = await db.selectFrom('meta').select('value').where('key', '=', META_KEY).executeTakeFirst();
+  if (row === undefined) {
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = await exportJWK(privateKey);
+    await db
+      .insertInto('meta')
+      .values({ key: META_KEY, value: box.seal(JSON.stringify(jwk), CONTEXT) })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+    row = await db.selectFrom('meta').select('value').where('key', '=', META_KEY).executeTakeFirstOrThrow();
+  }
+  const privateJwk = JSON.parse(box.open(row.value, CONTEXT)) as JWK;
+  const { d: _d, ...publicJwk } = privateJwk;
+  const kid = await calculateJwkThumbprint(publicJwk);
+  const key = await importJWK(privateJwk, 'ES256');
+  const published: JWK = { ...publicJwk, kid, alg: 'ES256', use: 'sig' };
+  return {
+    sign: (payload) =>
+      new CompactSign(new TextEncoder().encode(JSON.stringify(payload)))
+        .setProtectedHeader({ alg: 'ES256', kid, typ: 'countersign-receipt+jwt' })
+        .sign(key),
+    jwks: () => ({ keys: [published] }),
+  };
+}
