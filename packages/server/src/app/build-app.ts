@@ -35,6 +35,8 @@ import { registerPhoneRoutes } from '../phones/phone.routes.js';
 import { PhoneService } from '../phones/phone.service.js';
 import { PhoneVerificationRepository } from '../phones/phone-verification.repository.js';
 import { loadReceiptSigner, type ReceiptSigner } from '../receipts/receipt-signer.js';
+import { startPushNotifier } from '../push/push-notifier.js';
+import { createWebPushSender, loadVapidKeys, type PushSender } from '../push/push-sender.js';
 import { TokenRepository } from '../tokens/token.repository.js';
 import { registerTokenRoutes } from '../tokens/token.routes.js';
 import { TokenService } from '../tokens/token.service.js';
@@ -51,6 +53,7 @@ export interface Deps {
   readonly rateLimiter?: RateLimiter;
   readonly logger?: FastifyBaseLogger;
   readonly bus?: EventBus;
+  readonly push?: PushSender;
 }
 
 /** The services behind the routes, for the command line and for tests. */
@@ -65,10 +68,14 @@ export interface Services {
   readonly devices: DeviceService;
   readonly receipts: ReceiptSigner;
   readonly bus: EventBus;
+  readonly push: PushSender;
 }
 
 /** Wires the services over a store. Used by `buildApp` and by the commands that work on the database. */
-export async function createServices(config: Config, deps: Deps): Promise<Services & { messaging: MessagingProvider }> {
+export async function createServices(
+  config: Config,
+  deps: Deps,
+): Promise<Services & { messaging: MessagingProvider; startPush: (log: FastifyBaseLogger) => () => void }> {
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? cryptoRandom;
   const keys = deriveServiceKeys(config.masterKey);
@@ -97,6 +104,7 @@ export async function createServices(config: Config, deps: Deps): Promise<Servic
     clock,
     bus,
     receipts,
+    box,
     config.publicUrl,
     config.codeTtlSeconds * 1000,
   );
@@ -121,7 +129,26 @@ export async function createServices(config: Config, deps: Deps): Promise<Servic
     usage,
     settings,
   );
-  return { apps, users, tokens, approvals, phones, outbox, usage, messaging, devices, receipts, bus };
+  const vapid = await loadVapidKeys(deps.db, box);
+  // VAPID wants an https: or mailto: contact for the push service's operators (RFC 8292 §2.1).
+  const contact = config.publicUrl.startsWith('https:') ? config.publicUrl : `mailto:operator@${new URL(config.publicUrl).hostname}`;
+  const push = deps.push ?? createWebPushSender(vapid, contact);
+  return {
+    apps,
+    users,
+    tokens,
+    approvals,
+    phones,
+    outbox,
+    usage,
+    messaging,
+    devices,
+    receipts,
+    bus,
+    push,
+    startPush: (log: FastifyBaseLogger) =>
+      startPushNotifier({ bus, devices: deviceRepository, sender: push, box, clock, log }),
+  };
 }
 
 declare module 'fastify' {
@@ -215,7 +242,10 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   registerTokenRoutes(fastify, gate, services.tokens);
   registerApprovalRoutes(fastify, gate, services.approvals);
   registerPhoneRoutes(fastify, gate, services.phones);
-  registerDeviceRoutes(fastify, gate, services.devices, services.bus);
+  registerDeviceRoutes(fastify, gate, services.devices, services.bus, {
+    pushPublicKey: services.push.publicKey,
+    pushAllow: config.pushAllow,
+  });
   fastify.get('/.well-known/jwks.json', { schema: { hide: true } }, async (_request, reply) =>
     reply.header('cache-control', 'public, max-age=300').send(services.receipts.jwks()),
   );
@@ -232,9 +262,11 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   });
 
   services.usage.start();
+  const stopPush = services.startPush(fastify.log);
   const nonceSweep = setInterval(() => void services.devices.forgetOldNonces().catch(() => undefined), 60_000).unref();
   fastify.addHook('onClose', async () => {
     clearInterval(nonceSweep);
+    stopPush();
     await services.usage.stop();
   });
   return fastify;

@@ -3,6 +3,7 @@ import type { Random } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { AuthyError, invalidParameter } from '../errors/authy-error.js';
 import { type EventBus, topics } from '../events/event-bus.js';
+import { APPROVALS_TOPIC } from '../push/push-notifier.js';
 import type { Clock } from '../lib/clock.js';
 import type { UserService } from '../users/user.service.js';
 import type { ApprovalRepository, ApprovalRow } from './approval.repository.js';
@@ -84,6 +85,14 @@ export class ApprovalService {
       created_at: now,
     });
     this.bus.publish(topics.user(user.userId), { type: 'request', uuid });
+    this.bus.publish(APPROVALS_TOPIC, {
+      type: 'created',
+      uuid,
+      appId: app.id,
+      userId: user.userId,
+      expiresAt: seconds === 0 ? null : now + seconds * 1000,
+      phoneDevicesAccepted: policy.phoneDevicesAccepted,
+    });
     return {
       uuid,
       appId: app.id,

@@ -7,6 +7,7 @@ import { WrongMasterKeyError } from '../db/master-key-check.js';
 import { closeOnSignals, startServer } from '../server/start-server.js';
 import { addAppsCommand } from './apps-command.js';
 import { addDevCommand } from './dev-command.js';
+import { addDeviceCommand } from './device-command.js';
 import { withServices } from './open-services.js';
 import { output, UsageError } from './output.js';
 
@@ -76,6 +77,7 @@ export function buildProgram(): Command {
     });
 
   addDevCommand(program);
+  addDeviceCommand(program);
   return program;
 }
 

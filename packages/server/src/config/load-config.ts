@@ -27,6 +27,8 @@ export interface Config {
   /** Lifetime of SMS, voice and phone verification codes. */
   readonly codeTtlSeconds: number;
   readonly sandboxAllowed: boolean;
+  /** Hosts besides the browsers' push services that push endpoints may point at (tests, private push services). */
+  readonly pushAllow: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -123,5 +125,11 @@ export function loadConfig(env: Env = process.env): Config {
     sendLimitPer10Minutes: integer(env, 'COUNTERSIGN_SEND_LIMIT', 5, 1, 1000),
     codeTtlSeconds: integer(env, 'COUNTERSIGN_CODE_TTL', 600, 30, 600),
     sandboxAllowed: sandbox === 'on',
+    pushAllow: Object.freeze(
+      (env.COUNTERSIGN_PUSH_ALLOW ?? '')
+        .split(',')
+        .map((h) => h.trim())
+        .filter((h) => h !== ''),
+    ),
   });
 }

@@ -318,4 +318,31 @@ export class DeviceRepository {
       tokenLength: Number(r.token_length),
     }));
   }
+
+  /** Devices of a user that answer an app and have a push subscription. */
+  async pushTargets(userId: number, appId: number, phoneDevicesAccepted: boolean): Promise<Array<{ id: string; subscriptionCt: string }>> {
+    const rows = await this.db
+      .selectFrom('devices')
+      .select(['id', 'push_subscription_ct'])
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('push_subscription_ct', 'is not', null)
+      .where((eb) =>
+        phoneDevicesAccepted
+          ? eb.or([eb('enrolled_app_id', '=', appId), eb('enrolled_app_id', 'is', null)])
+          : eb('enrolled_app_id', '=', appId),
+      )
+      .execute();
+    return rows.map((r) => ({ id: r.id, subscriptionCt: r.push_subscription_ct as string }));
+  }
+
+  async pushPausedUntil(appId: number, userId: number): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('app_users')
+      .select('push_paused_until')
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row?.push_paused_until === null || row === undefined ? null : Number(row.push_paused_until);
+  }
 }

@@ -53,7 +53,13 @@ function requestJson(r: DeviceRequest) {
   };
 }
 
-export function registerDeviceRoutes(fastify: FastifyInstance, gate: ApiGate, devices: DeviceService, bus: EventBus): void {
+export function registerDeviceRoutes(
+  fastify: FastifyInstance,
+  gate: ApiGate,
+  devices: DeviceService,
+  bus: EventBus,
+  push: { pushPublicKey: string; pushAllow: readonly string[] },
+): void {
   addApiRoute(fastify, gate, {
     method: 'POST',
     urls: ['/protected/json/users/:id/enrollments'],
@@ -133,6 +139,24 @@ export function registerDeviceRoutes(fastify: FastifyInstance, gate: ApiGate, de
   fastify.delete<{ Params: { id: string } }>('/device/v1/devices/:id', { schema: { hide: true } }, async (request) => {
     const device = await authenticate(request);
     await devices.revoke(device, request.params.id);
+    return { success: true };
+  });
+
+  fastify.get('/device/v1/push-key', { schema: { hide: true } }, async () => ({ public_key: push.pushPublicKey, success: true }));
+
+  const subscriptionBody = bodyOf(
+    Type.Object({
+      endpoint: Type.String({ maxLength: 1000 }),
+      keys: Type.Object({
+        p256dh: Type.String({ maxLength: 200, pattern: B64U }),
+        auth: Type.String({ maxLength: 100, pattern: B64U }),
+      }),
+    }),
+  );
+  fastify.post('/device/v1/push-subscription', { schema: { hide: true } }, async (request) => {
+    const device = await authenticate(request);
+    const body = subscriptionBody(request);
+    await devices.subscribePush(device, { endpoint: body.endpoint, keys: { p256dh: body.keys.p256dh, auth: body.keys.auth } }, push.pushAllow);
     return { success: true };
   });
 

@@ -9,6 +9,10 @@ import { AuthyError } from '../errors/authy-error.js';
 import { type EventBus, topics } from '../events/event-bus.js';
 import type { Clock } from '../lib/clock.js';
 import type { MessagingProvider } from '../messaging/messaging-provider.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import { pushEndpointAllowed } from '../push/push-endpoint.js';
+import { subscriptionContext } from '../push/push-notifier.js';
+import type { PushSubscription } from '../push/push-sender.js';
 import type { ReceiptSigner } from '../receipts/receipt-signer.js';
 import { TOTP_PERIOD_SECONDS } from '../tokens/totp.js';
 import { parsePhone } from '../users/phone-number.js';
@@ -92,6 +96,7 @@ export class DeviceService {
     private readonly clock: Clock,
     private readonly bus: EventBus,
     private readonly receipts: ReceiptSigner,
+    private readonly box: SecretBox,
     private readonly publicUrl: string,
     private readonly codeTtlMs: number,
   ) {}
@@ -355,6 +360,15 @@ export class DeviceService {
   /** App side: the user's live devices that may answer this app (status, and whether SMS is needed). */
   answeringDevices(app: App, userId: number): Promise<Device[]> {
     return this.repository.listAnswering(userId, app.id, policyOf(app).phoneDevicesAccepted);
+  }
+
+  /** Stores the device's Web Push subscription, sealed; only browsers' push services (or allowed hosts) are accepted. */
+  async subscribePush(device: Device, subscription: PushSubscription, allowedHosts: readonly string[]): Promise<void> {
+    if (!pushEndpointAllowed(subscription.endpoint, allowedHosts)) {
+      throw new AuthyError('60004', { message: 'Invalid parameter: endpoint - is not a known push service' });
+    }
+    const sealed = this.box.seal(JSON.stringify(subscription), subscriptionContext(device.id));
+    await this.repository.setPushSubscription(device.id, sealed);
   }
 
   async forgetOldNonces(): Promise<void> {

@@ -1,0 +1,189 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { Device, DeviceError, type PendingRequest } from '@countersign/device';
+import { folderStorage } from '@countersign/device/node';
+import type { Command } from 'commander';
+import { output, UsageError } from './output.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface StateOptions {
+  state: string;
+  json?: boolean;
+}
+
+/** Failures the user fixes by changing the command line (exit 2); any other failure exits 1. */
+function usageMessage(error: DeviceError, state: string): string | undefined {
+  switch (error.code) {
+    case 'not_enrolled':
+      return `no device is enrolled in ${state}: run countersign device enroll URL --state ${state}`;
+    case 'already_enrolled':
+      return `${state} already holds an enrolled device: use another --state folder`;
+    case 'number_match_required':
+      return 'this request asks for the number the app shows: add --code N';
+    case 'number_match_unexpected':
+      return 'this request does not ask for a number: leave out --code';
+    case 'invalid_link':
+      return `${error.message}: expected {PUBLIC_URL}/authenticator/#enroll=TOKEN`;
+    default:
+      return undefined;
+  }
+}
+
+/** Runs `use` with the device kept in the state folder; turns the user's mistakes into usage errors. */
+async function withDevice<T>(options: StateOptions, use: (device: Device) => Promise<T>): Promise<T> {
+  const state = resolve(options.state);
+  const device = new Device({
+    storage: folderStorage(state),
+    name: `countersign CLI on ${hostname()}`,
+    platform: 'cli',
+  });
+  try {
+    return await use(device);
+  } catch (error) {
+    const usage = error instanceof DeviceError ? usageMessage(error, options.state) : undefined;
+    if (usage !== undefined) throw new UsageError(usage);
+    throw error;
+  }
+}
+
+function requestUuid(value: string): string {
+  if (!UUID.test(value)) throw new UsageError(`a request id is a UUID, got "${value}"`);
+  return value.toLowerCase();
+}
+
+/** The pending request to answer: its content is what the answer signs, so it comes from the service. */
+async function pendingRequest(device: Device, uuid: string): Promise<PendingRequest> {
+  const request = (await device.pending()).find((r) => r.uuid === uuid);
+  if (request === undefined) {
+    throw new Error(`no pending request ${uuid} for this device (answered, expired or unknown)`);
+  }
+  return request;
+}
+
+/** The one line for an answer the service refused. */
+function refusal(error: unknown, uuid: string): unknown {
+  if (!(error instanceof DeviceError)) return error;
+  switch (error.code) {
+    case 'conflict':
+      return new Error(`request ${uuid} was already answered`);
+    case 'gone':
+      return new Error(`request ${uuid} has expired`);
+    case 'not_found':
+      return new Error(`no request ${uuid}`);
+    default:
+      return error;
+  }
+}
+
+function describeRequest(request: PendingRequest): string {
+  const lines = [`${request.uuid}  ${request.app_name}: ${request.message}`];
+  for (const [key, value] of Object.entries(request.details)) lines.push(`    ${key}: ${value}`);
+  if (request.number_match_required) lines.push('    (asks for the number the app shows: --code N)');
+  return lines.join('\n');
+}
+
+/** Adds `--state DIR` (required) and `--json` to a device command. */
+function stateOptions(command: Command): Command {
+  return command
+    .requiredOption('--state <dir>', "folder holding the device's key and state")
+    .option('--json', 'print one JSON document');
+}
+
+/** `countersign device …`: a device on the command line, for scripts, tests and operators. */
+export function addDeviceCommand(program: Command): void {
+  const device = program
+    .command('device')
+    .description('act as an enrolled device: enroll, list and answer requests, show TOTP codes');
+
+  stateOptions(
+    device
+      .command('enroll')
+      .description("enroll with an app's enrollment link")
+      .argument('<url>', '{PUBLIC_URL}/authenticator/#enroll=TOKEN'),
+  ).action(async (url: string, options: StateOptions) => {
+    const enrollment = await withDevice(options, (d) => d.enrollWithLink(url));
+    // TOTP seeds stay in the state folder: `device codes` shows codes, never seeds.
+    const accounts = enrollment.accounts.map(({ app_id, app_name, authy_id }) => ({
+      app_id,
+      app_name,
+      authy_id,
+    }));
+    output(options.json === true, { device_id: enrollment.device_id, accounts }, () =>
+      [
+        `Enrolled as device ${enrollment.device_id}.`,
+        ...accounts.map((a) => `  ${a.app_name} (authy id ${a.authy_id})`),
+      ].join('\n'),
+    );
+  });
+
+  stateOptions(device.command('pending').description('list the requests waiting for an answer')).action(
+    async (options: StateOptions) => {
+      const requests = await withDevice(options, (d) => d.pending());
+      output(
+        options.json === true,
+        requests.map(({ uuid, app_name, message, details, number_match_required }) => ({
+          uuid,
+          app_name,
+          message,
+          details,
+          number_match_required,
+        })),
+        () => (requests.length === 0 ? 'No pending requests.' : requests.map(describeRequest).join('\n')),
+      );
+    },
+  );
+
+  stateOptions(
+    device
+      .command('approve')
+      .description('approve a pending request')
+      .argument('<uuid>', 'request id')
+      .option('--code <n>', 'the number the app shows, when the request asks for it'),
+  ).action(async (uuidText: string, options: StateOptions & { code?: string }) => {
+    const uuid = requestUuid(uuidText);
+    const code = options.code;
+    if (code !== undefined && !/^\d{1,10}$/.test(code))
+      throw new UsageError(`--code is a number, got "${code}"`);
+    const result = await withDevice(options, async (d) => {
+      const request = await pendingRequest(d, uuid);
+      return d.answer(request, 'approved', code === undefined ? {} : { numberMatch: code }).catch((error) => {
+        throw refusal(error, uuid);
+      });
+    });
+    if (result.status !== 'approved') throw new Error(`the number did not match: request ${uuid} is denied`);
+    output(options.json === true, { uuid, status: result.status }, () => `Approved ${uuid}.`);
+  });
+
+  stateOptions(
+    device
+      .command('deny')
+      .description('deny a pending request')
+      .argument('<uuid>', 'request id')
+      .option('--reason <reason>', 'denied, or not_me to report that you did not ask for this', 'denied'),
+  ).action(async (uuidText: string, options: StateOptions & { reason: string }) => {
+    const uuid = requestUuid(uuidText);
+    const reason = options.reason;
+    if (reason !== 'denied' && reason !== 'not_me') {
+      throw new UsageError(`--reason must be denied or not_me, got "${reason}"`);
+    }
+    const result = await withDevice(options, async (d) => {
+      const request = await pendingRequest(d, uuid);
+      return d.answer(request, 'denied', { reason }).catch((error) => {
+        throw refusal(error, uuid);
+      });
+    });
+    output(options.json === true, { uuid, status: result.status }, () => `Denied ${uuid}.`);
+  });
+
+  stateOptions(device.command('codes').description('show the current TOTP code of every account')).action(
+    async (options: StateOptions) => {
+      const codes = await withDevice(options, (d) => d.codes());
+      output(options.json === true, codes, () =>
+        codes
+          .map((c) => `${c.code}  ${c.app_name} (authy id ${c.authy_id}), ${c.expires_in} s left`)
+          .join('\n'),
+      );
+    },
+  );
+}
