@@ -1,6 +1,13 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { Device, DeviceError, type PendingRequest } from '@countersign/device';
+import {
+  type AnswerChoice,
+  type AnswerResult,
+  type Decision,
+  Device,
+  DeviceError,
+  type PendingRequest,
+} from '@countersign/device';
 import { folderStorage } from '@countersign/device/node';
 import type { Command } from 'commander';
 import { output, UsageError } from './output.js';
@@ -52,13 +59,25 @@ function requestUuid(value: string): string {
   return value.toLowerCase();
 }
 
-/** The pending request to answer: its content is what the answer signs, so it comes from the service. */
-async function pendingRequest(device: Device, uuid: string): Promise<PendingRequest> {
+/**
+ * Answers a pending request. The request's content comes from the service's pending list, because the
+ * answer signs exactly what a device was shown.
+ */
+async function answerPending(
+  device: Device,
+  uuid: string,
+  decision: Decision,
+  options: Omit<AnswerChoice, 'decision'>,
+): Promise<AnswerResult> {
   const request = (await device.pending()).find((r) => r.uuid === uuid);
   if (request === undefined) {
     throw new Error(`no pending request ${uuid} for this device (answered, expired or unknown)`);
   }
-  return request;
+  try {
+    return await device.answer(request, decision, options);
+  } catch (error) {
+    throw refusal(error, uuid);
+  }
 }
 
 /** The one line for an answer the service refused. */
@@ -76,9 +95,16 @@ function refusal(error: unknown, uuid: string): unknown {
   }
 }
 
+/** An app's text made safe for a terminal: control characters (escape sequences) would act, not show. */
+function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\uFFFD');
+}
+
 function describeRequest(request: PendingRequest): string {
-  const lines = [`${request.uuid}  ${request.app_name}: ${request.message}`];
-  for (const [key, value] of Object.entries(request.details)) lines.push(`    ${key}: ${value}`);
+  const lines = [`${request.uuid}  ${printable(request.app_name)}: ${printable(request.message)}`];
+  for (const [key, value] of Object.entries(request.details))
+    lines.push(`    ${printable(key)}: ${printable(value)}`);
   if (request.number_match_required) lines.push('    (asks for the number the app shows: --code N)');
   return lines.join('\n');
 }
@@ -145,12 +171,9 @@ export function addDeviceCommand(program: Command): void {
     const code = options.code;
     if (code !== undefined && !/^\d{1,10}$/.test(code))
       throw new UsageError(`--code is a number, got "${code}"`);
-    const result = await withDevice(options, async (d) => {
-      const request = await pendingRequest(d, uuid);
-      return d.answer(request, 'approved', code === undefined ? {} : { numberMatch: code }).catch((error) => {
-        throw refusal(error, uuid);
-      });
-    });
+    const result = await withDevice(options, (d) =>
+      answerPending(d, uuid, 'approved', code === undefined ? {} : { numberMatch: code }),
+    );
     if (result.status !== 'approved') throw new Error(`the number did not match: request ${uuid} is denied`);
     output(options.json === true, { uuid, status: result.status }, () => `Approved ${uuid}.`);
   });
@@ -167,12 +190,7 @@ export function addDeviceCommand(program: Command): void {
     if (reason !== 'denied' && reason !== 'not_me') {
       throw new UsageError(`--reason must be denied or not_me, got "${reason}"`);
     }
-    const result = await withDevice(options, async (d) => {
-      const request = await pendingRequest(d, uuid);
-      return d.answer(request, 'denied', { reason }).catch((error) => {
-        throw refusal(error, uuid);
-      });
-    });
+    const result = await withDevice(options, (d) => answerPending(d, uuid, 'denied', { reason }));
     output(options.json === true, { uuid, status: result.status }, () => `Denied ${uuid}.`);
   });
 

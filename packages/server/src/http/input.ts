@@ -5,7 +5,11 @@ import type { Static, TSchema } from 'typebox';
 // `normalise` converts only the spellings the clients send.
 const ajv = new Ajv({ coerceTypes: false, allErrors: false, strict: false, useDefaults: false });
 
-export type InputProblem = { field: string; problem: string };
+/**
+ * A validation problem. `field` names the parameter as a form would (`details[Account]`, `logos[0][url]`),
+ * so a caller's own keys never become top-level keys of the error body; `leaf` is its last segment.
+ */
+export type InputProblem = { field: string; leaf: string; problem: string };
 export type InputResult<T> = { ok: true; value: T } | { ok: false; error: InputProblem };
 
 /** A validator for a route's merged parameters, typed by its schema. */
@@ -26,7 +30,8 @@ function normalise(value: unknown, schema: Record<string, unknown>): unknown {
   if (schema.type !== 'object' || value === null || typeof value !== 'object' || Array.isArray(value))
     return value;
   const properties = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
-  const out: Record<string, unknown> = {};
+  // No prototype: a `__proto__` key, should one ever get here, stays an ordinary key.
+  const out: Record<string, unknown> = Object.create(null);
   for (const [key, item] of Object.entries(value)) {
     const child = Object.hasOwn(properties, key) ? properties[key] : undefined;
     // A declared parameter sent as null was not given; inside free-form maps a null is data.
@@ -36,38 +41,50 @@ function normalise(value: unknown, schema: Record<string, unknown>): unknown {
   return out;
 }
 
-function describe(error: ErrorObject): InputProblem {
-  const path = error.instancePath.split('/').filter((p) => p !== '');
-  if (error.keyword === 'required') {
-    return { field: String(error.params.missingProperty), problem: 'Parameter is required' };
-  }
-  const field = path.at(-1) ?? 'body';
+const TYPE_NAMES: Record<string, string> = { integer: 'a whole number', object: 'an object', array: 'an array' };
+
+function describe(error: ErrorObject, all: readonly ErrorObject[]): InputProblem {
+  const path = error.instancePath
+    .split('/')
+    .filter((p) => p !== '')
+    .map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~'));
+  if (error.keyword === 'required') path.push(String(error.params.missingProperty));
+  const [head = 'body', ...rest] = path;
+  const named = { field: `${head}${rest.map((p) => `[${p}]`).join('')}`, leaf: path.at(-1) ?? 'body' };
+  if (error.keyword === 'required') return { ...named, problem: 'Parameter is required' };
   switch (error.keyword) {
     case 'maxLength':
-      return { field, problem: `must be at most ${error.params.limit} characters` };
+      return { ...named, problem: `must be at most ${error.params.limit} characters` };
     case 'minLength':
       return {
-        field,
+        ...named,
         problem:
           error.params.limit === 1
             ? 'must not be blank'
             : `must be at least ${error.params.limit} characters`,
       };
     case 'maxProperties':
-      return { field, problem: `must have at most ${error.params.limit} entries` };
+      return { ...named, problem: `must have at most ${error.params.limit} entries` };
     case 'maxItems':
-      return { field, problem: `must have at most ${error.params.limit} items` };
+      return { ...named, problem: `must have at most ${error.params.limit} items` };
     case 'pattern':
-      return { field, problem: 'has an invalid format' };
+      return { ...named, problem: 'has an invalid format' };
+    case 'const': {
+      // A union of literals: name every allowed value, not just the first branch's.
+      const allowed = all
+        .filter((e) => e.keyword === 'const' && e.instancePath === error.instancePath)
+        .map((e) => String(e.params.allowedValue));
+      return { ...named, problem: `must be one of ${allowed.join(', ')}` };
+    }
     case 'enum':
-      return { field, problem: `must be one of ${(error.params.allowedValues as unknown[]).join(', ')}` };
+      return { ...named, problem: `must be one of ${(error.params.allowedValues as unknown[]).join(', ')}` };
     case 'type':
       return {
-        field,
-        problem: `must be ${error.params.type === 'integer' ? 'a whole number' : `a ${error.params.type}`}`,
+        ...named,
+        problem: `must be ${TYPE_NAMES[String(error.params.type)] ?? `a ${error.params.type}`}`,
       };
     default:
-      return { field, problem: error.message ?? 'is invalid' };
+      return { ...named, problem: error.message ?? 'is invalid' };
   }
 }
 
@@ -80,7 +97,7 @@ export function compileInput<T extends TSchema>(schema: T): InputValidator<T> {
     const first = check.errors?.[0];
     return {
       ok: false,
-      error: first === undefined ? { field: 'body', problem: 'is invalid' } : describe(first),
+      error: first === undefined ? { field: 'body', leaf: 'body', problem: 'is invalid' } : describe(first, check.errors ?? []),
     };
   };
 }

@@ -29,7 +29,7 @@ export function registerUserRoutes(
       }),
       send_install_link_via_sms: Type.Optional(Type.Boolean()),
     }),
-    invalid: (p) => new AuthyError('60027', { fields: { [p.field]: 'is invalid' } }),
+    invalid: (p) => new AuthyError('60027', { fields: { [p.leaf]: 'is invalid' } }),
     handle: async ({ input, app }) => {
       const id = await users.register(app, {
         email: input.user.email,

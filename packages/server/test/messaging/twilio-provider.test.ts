@@ -28,6 +28,7 @@ const message = (channel: 'sms' | 'call', body: string): OutgoingMessage => ({
   channel,
   to: PHONE,
   body,
+  sandbox: false,
 });
 
 /** The send's rejection, which must be a `MessagingError`. */
