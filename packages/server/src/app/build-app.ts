@@ -34,9 +34,9 @@ import { createTwilioProvider } from '../messaging/twilio-provider.js';
 import { registerPhoneRoutes } from '../phones/phone.routes.js';
 import { PhoneService } from '../phones/phone.service.js';
 import { PhoneVerificationRepository } from '../phones/phone-verification.repository.js';
-import { loadReceiptSigner, type ReceiptSigner } from '../receipts/receipt-signer.js';
 import { startPushNotifier } from '../push/push-notifier.js';
 import { createWebPushSender, loadVapidKeys, type PushSender } from '../push/push-sender.js';
+import { loadReceiptSigner, type ReceiptSigner } from '../receipts/receipt-signer.js';
 import { TokenRepository } from '../tokens/token.repository.js';
 import { registerTokenRoutes } from '../tokens/token.routes.js';
 import { TokenService } from '../tokens/token.service.js';
@@ -83,7 +83,8 @@ export async function createServices(
   const outbox = new OutboxRepository(deps.db, box, random);
   const outboxProvider = createConsoleProvider(outbox, clock);
   const configured =
-    deps.messaging ?? (config.messaging.provider === 'twilio' ? createTwilioProvider(config.messaging) : outboxProvider);
+    deps.messaging ??
+    (config.messaging.provider === 'twilio' ? createTwilioProvider(config.messaging) : outboxProvider);
   const messaging = routeSandboxToOutbox(configured, outboxProvider);
   const usage = new UsageCounter(new UsageRepository(deps.db), clock);
   const apps = new AppService(new AppRepository(deps.db), keys, box, random, clock);
@@ -131,7 +132,9 @@ export async function createServices(
   );
   const vapid = await loadVapidKeys(deps.db, box);
   // VAPID wants an https: or mailto: contact for the push service's operators (RFC 8292 §2.1).
-  const contact = config.publicUrl.startsWith('https:') ? config.publicUrl : `mailto:operator@${new URL(config.publicUrl).hostname}`;
+  const contact = config.publicUrl.startsWith('https:')
+    ? config.publicUrl
+    : `mailto:operator@${new URL(config.publicUrl).hostname}`;
   const push = deps.push ?? createWebPushSender(vapid, contact);
   return {
     apps,
@@ -235,9 +238,11 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     services.apps,
     deps.rateLimiter ?? createMemoryRateLimiter(config.rateLimitPerMinute),
     services.usage,
-    clock, {
-    sandboxAllowed: config.sandboxAllowed,
-  });
+    clock,
+    {
+      sandboxAllowed: config.sandboxAllowed,
+    },
+  );
   registerUserRoutes(fastify, gate, services.users, services.devices);
   registerTokenRoutes(fastify, gate, services.tokens);
   registerApprovalRoutes(fastify, gate, services.approvals);
@@ -263,7 +268,10 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
 
   services.usage.start();
   const stopPush = services.startPush(fastify.log);
-  const nonceSweep = setInterval(() => void services.devices.forgetOldNonces().catch(() => undefined), 60_000).unref();
+  const nonceSweep = setInterval(
+    () => void services.devices.forgetOldNonces().catch(() => undefined),
+    60_000,
+  ).unref();
   fastify.addHook('onClose', async () => {
     clearInterval(nonceSweep);
     stopPush();

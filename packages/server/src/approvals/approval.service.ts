@@ -3,8 +3,8 @@ import type { Random } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { AuthyError, invalidParameter } from '../errors/authy-error.js';
 import { type EventBus, topics } from '../events/event-bus.js';
-import { APPROVALS_TOPIC } from '../push/push-notifier.js';
 import type { Clock } from '../lib/clock.js';
+import { APPROVALS_TOPIC } from '../push/push-notifier.js';
 import type { UserService } from '../users/user.service.js';
 import type { ApprovalRepository, ApprovalRow } from './approval.repository.js';
 import type { ApprovalRequest, ApprovalStatus, Logo } from './approval-request.js';
@@ -61,7 +61,8 @@ export class ApprovalService {
     const now = this.clock.now();
     if ((await this.repository.countPending(app.id, user.userId, now)) >= this.pendingLimit) {
       throw new AuthyError('60003', {
-        message: 'Too many pending approval requests for this user. Wait for an answer or for them to expire.',
+        message:
+          'Too many pending approval requests for this user. Wait for an answer or for them to expire.',
       });
     }
     const uuid = this.random.uuid();

@@ -33,13 +33,38 @@ export interface AppPolicy {
   readonly phoneDevicesAccepted: boolean;
 }
 
-const BASE = { maxFailures: 10, queryKeyAllowed: true, defaultApprovalSeconds: 600, sandbox: false, phoneDevicesAccepted: true };
+const BASE = {
+  maxFailures: 10,
+  queryKeyAllowed: true,
+  defaultApprovalSeconds: 600,
+  sandbox: false,
+  phoneDevicesAccepted: true,
+};
 
 const POLICIES: Record<Profile, AppPolicy> = {
   compat: { ...BASE, maxApprovalSeconds: 86_400, neverExpireAllowed: true },
-  sandbox: { ...BASE, maxApprovalSeconds: 86_400, neverExpireAllowed: true, defaultApprovalSeconds: 86_400, sandbox: true, phoneDevicesAccepted: false },
-  strict: { ...BASE, maxApprovalSeconds: 600, neverExpireAllowed: false, queryKeyAllowed: false, phoneDevicesAccepted: false },
-  psd2: { ...BASE, maxApprovalSeconds: 300, neverExpireAllowed: false, maxFailures: 5, phoneDevicesAccepted: false },
+  sandbox: {
+    ...BASE,
+    maxApprovalSeconds: 86_400,
+    neverExpireAllowed: true,
+    defaultApprovalSeconds: 86_400,
+    sandbox: true,
+    phoneDevicesAccepted: false,
+  },
+  strict: {
+    ...BASE,
+    maxApprovalSeconds: 600,
+    neverExpireAllowed: false,
+    queryKeyAllowed: false,
+    phoneDevicesAccepted: false,
+  },
+  psd2: {
+    ...BASE,
+    maxApprovalSeconds: 300,
+    neverExpireAllowed: false,
+    maxFailures: 5,
+    phoneDevicesAccepted: false,
+  },
 };
 
 export function policyOf(app: Pick<App, 'profile'>): AppPolicy {

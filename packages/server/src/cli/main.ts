@@ -2,8 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { AppSettingError } from '../apps/app.service.js';
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { DatabaseUrlError, openDatabase } from '../db/database.js';
-import { MigrationError, migrateToLatest } from '../db/migrate.js';
 import { WrongMasterKeyError } from '../db/master-key-check.js';
+import { MigrationError, migrateToLatest } from '../db/migrate.js';
 import { closeOnSignals, startServer } from '../server/start-server.js';
 import { addAppsCommand } from './apps-command.js';
 import { addDevCommand } from './dev-command.js';
@@ -81,7 +81,14 @@ export function buildProgram(): Command {
   return program;
 }
 
-const KNOWN = [UsageError, ConfigError, AppSettingError, WrongMasterKeyError, DatabaseUrlError, MigrationError];
+const KNOWN = [
+  UsageError,
+  ConfigError,
+  AppSettingError,
+  WrongMasterKeyError,
+  DatabaseUrlError,
+  MigrationError,
+];
 
 /** Runs the command line; known mistakes print one line, anything else its stack. */
 export async function main(argv: string[]): Promise<void> {

@@ -1,10 +1,12 @@
 import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
 import * as devices from './migrations/0002-devices.js';
+import * as webhooks from './migrations/0003-webhooks.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-devices': devices,
+  '0003-webhooks': webhooks,
 };
 
 export class MigrationError extends Error {

@@ -18,6 +18,8 @@ export interface Database {
   phone_enrollments: PhoneEnrollmentTable;
   device_nonces: DeviceNonceTable;
   security_events: SecurityEventTable;
+  webhook_events: WebhookEventTable;
+  webhook_attempts: WebhookAttemptTable;
 }
 
 export interface MetaTable {
@@ -35,6 +37,8 @@ export interface AppTable {
   webhook_secret_ct: string;
   created_at: number;
   updated_at: number;
+  callback_expired: Generated<number>;
+  callback_disabled_at: number | null;
 }
 
 export interface ApiKeyTable {
@@ -194,4 +198,28 @@ export interface SecurityEventTable {
   device_id: string | null;
   detail: string;
   created_at: number;
+}
+
+export interface WebhookEventTable {
+  id: string;
+  app_id: number;
+  uuid: string;
+  status: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: number;
+  locked_until: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookAttemptTable {
+  event_id: string;
+  attempt: number;
+  attempted_at: number;
+  duration_ms: number;
+  status_code: number | null;
+  error: string | null;
 }

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { AuthyError } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
 import type { Device } from './device.js';
-import { toKeyObject, verifySignature } from './device-key.js';
 import type { DeviceRepository } from './device.repository.js';
+import { toKeyObject, verifySignature } from './device-key.js';
 
 /** How far a signed request's timestamp may be from the service's clock (R37). */
 export const REQUEST_WINDOW_MS = 60_000;
@@ -26,13 +26,23 @@ function header(request: SignedRequest, name: string): string | undefined {
 }
 
 /** The string a device signs for a request (docs/device-protocol.md, "Signed requests"). */
-export function requestSigningString(method: string, url: string, timestamp: string, nonce: string, body: string): string {
+export function requestSigningString(
+  method: string,
+  url: string,
+  timestamp: string,
+  nonce: string,
+  body: string,
+): string {
   const bodyHash = createHash('sha256').update(body, 'utf8').digest('base64url');
   return ['countersign-device-request', method.toUpperCase(), url, timestamp, nonce, bodyHash].join('\n');
 }
 
 /** Checks a device's signed request: live device, fresh timestamp, unused nonce, valid signature. */
-export async function authenticateDevice(repository: DeviceRepository, clock: Clock, request: SignedRequest): Promise<Device> {
+export async function authenticateDevice(
+  repository: DeviceRepository,
+  clock: Clock,
+  request: SignedRequest,
+): Promise<Device> {
   const deviceId = header(request, 'countersign-device');
   const timestamp = header(request, 'countersign-timestamp');
   const nonce = header(request, 'countersign-nonce');
@@ -40,7 +50,8 @@ export async function authenticateDevice(repository: DeviceRepository, clock: Cl
   if (deviceId === undefined || timestamp === undefined || nonce === undefined || signature === undefined) {
     throw deviceUnauthorized();
   }
-  if (!/^\d{1,15}$/.test(timestamp) || !/^[A-Za-z0-9_-]{16,64}$/.test(nonce) || deviceId.length > 64) throw deviceUnauthorized();
+  if (!/^\d{1,15}$/.test(timestamp) || !/^[A-Za-z0-9_-]{16,64}$/.test(nonce) || deviceId.length > 64)
+    throw deviceUnauthorized();
   const now = clock.now();
   if (Math.abs(now - Number(timestamp)) > REQUEST_WINDOW_MS) throw deviceUnauthorized();
   const device = await repository.find(deviceId);
@@ -48,7 +59,8 @@ export async function authenticateDevice(repository: DeviceRepository, clock: Cl
   const signed = requestSigningString(request.method, request.url, timestamp, nonce, request.body);
   if (!verifySignature(toKeyObject(device.publicKey), signed, signature)) throw deviceUnauthorized();
   // The nonce is spent only once the signature proved the device sent it.
-  if (!(await repository.useNonce(device.id, nonce, Number(timestamp) + 2 * REQUEST_WINDOW_MS))) throw deviceUnauthorized();
+  if (!(await repository.useNonce(device.id, nonce, Number(timestamp) + 2 * REQUEST_WINDOW_MS)))
+    throw deviceUnauthorized();
   await repository.touch(device.id, now);
   return device;
 }

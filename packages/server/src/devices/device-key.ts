@@ -18,7 +18,12 @@ export function parsePublicJwk(value: unknown): PublicJwk | undefined {
   const allowed = new Set(['kty', 'crv', 'x', 'y', 'ext', 'key_ops', 'alg', 'use']);
   if (Object.keys(jwk).some((k) => !allowed.has(k))) return undefined;
   if (jwk.kty !== 'EC' || jwk.crv !== 'P-256') return undefined;
-  if (typeof jwk.x !== 'string' || typeof jwk.y !== 'string' || !COORDINATE.test(jwk.x) || !COORDINATE.test(jwk.y)) {
+  if (
+    typeof jwk.x !== 'string' ||
+    typeof jwk.y !== 'string' ||
+    !COORDINATE.test(jwk.x) ||
+    !COORDINATE.test(jwk.y)
+  ) {
     return undefined;
   }
   const clean: PublicJwk = { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y };
@@ -38,13 +43,22 @@ export function toKeyObject(jwk: PublicJwk): KeyObject {
 export function verifySignature(key: KeyObject, data: string, signature: string): boolean {
   if (!/^[A-Za-z0-9_-]{86}$/.test(signature)) return false;
   try {
-    return verify('sha256', Buffer.from(data, 'utf8'), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'));
+    return verify(
+      'sha256',
+      Buffer.from(data, 'utf8'),
+      { key, dsaEncoding: 'ieee-p1363' },
+      Buffer.from(signature, 'base64url'),
+    );
   } catch {
     return false;
   }
 }
 
 /** `B64U(SHA256(JCS({app_name, message, details})))`: the digest of exactly what a device displays. */
-export function displayHash(display: { app_name: string; message: string; details: Record<string, string> }): string {
+export function displayHash(display: {
+  app_name: string;
+  message: string;
+  details: Record<string, string>;
+}): string {
   return createHash('sha256').update(canonicalJson(display), 'utf8').digest('base64url');
 }

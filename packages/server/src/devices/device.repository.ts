@@ -124,10 +124,23 @@ export class DeviceRepository {
     await this.db.deleteFrom('device_nonces').where('expires_at', '<', before).execute();
   }
 
-  async insertEnrollment(row: { digest: string; appId: number; userId: number; now: number; expiresAt: number }): Promise<void> {
+  async insertEnrollment(row: {
+    digest: string;
+    appId: number;
+    userId: number;
+    now: number;
+    expiresAt: number;
+  }): Promise<void> {
     await this.db
       .insertInto('enrollments')
-      .values({ token_digest: row.digest, app_id: row.appId, user_id: row.userId, created_at: row.now, expires_at: row.expiresAt, used_at: null })
+      .values({
+        token_digest: row.digest,
+        app_id: row.appId,
+        user_id: row.userId,
+        created_at: row.now,
+        expires_at: row.expiresAt,
+        used_at: null,
+      })
       .execute();
   }
 
@@ -144,10 +157,24 @@ export class DeviceRepository {
     return row === undefined ? undefined : { appId: Number(row.app_id), userId: Number(row.user_id) };
   }
 
-  async insertPhoneEnrollment(row: { id: string; userId: number | null; digest: string; now: number; expiresAt: number }): Promise<void> {
+  async insertPhoneEnrollment(row: {
+    id: string;
+    userId: number | null;
+    digest: string;
+    now: number;
+    expiresAt: number;
+  }): Promise<void> {
     await this.db
       .insertInto('phone_enrollments')
-      .values({ id: row.id, user_id: row.userId, code_digest: row.digest, attempts: 0, created_at: row.now, expires_at: row.expiresAt, used_at: null })
+      .values({
+        id: row.id,
+        user_id: row.userId,
+        code_digest: row.digest,
+        attempts: 0,
+        created_at: row.now,
+        expires_at: row.expiresAt,
+        used_at: null,
+      })
       .execute();
   }
 
@@ -166,7 +193,9 @@ export class DeviceRepository {
       .where('attempts', '<', maxAttempts)
       .returning(['user_id', 'code_digest'])
       .executeTakeFirst();
-    return row === undefined ? undefined : { userId: row.user_id === null ? null : Number(row.user_id), digest: row.code_digest };
+    return row === undefined
+      ? undefined
+      : { userId: row.user_id === null ? null : Number(row.user_id), digest: row.code_digest };
   }
 
   async usePhoneEnrollment(id: string, now: number): Promise<boolean> {
@@ -237,7 +266,9 @@ export class DeviceRepository {
     const rows = await this.requestQuery()
       .where('approval_requests.user_id', '=', userId)
       .where('approval_requests.status', '=', 'pending')
-      .where((eb) => eb.or([eb('approval_requests.expires_at', 'is', null), eb('approval_requests.expires_at', '>', now)]))
+      .where((eb) =>
+        eb.or([eb('approval_requests.expires_at', 'is', null), eb('approval_requests.expires_at', '>', now)]),
+      )
       .orderBy('approval_requests.created_at')
       .limit(100)
       .execute();
@@ -303,7 +334,9 @@ export class DeviceRepository {
   }
 
   /** The apps a user is registered with, for the accounts a device shows. */
-  async appLinks(userId: number): Promise<Array<{ appId: number; appName: string; profile: string; tokenLength: number }>> {
+  async appLinks(
+    userId: number,
+  ): Promise<Array<{ appId: number; appName: string; profile: string; tokenLength: number }>> {
     const rows = await this.db
       .selectFrom('app_users')
       .innerJoin('apps', 'apps.id', 'app_users.app_id')
@@ -320,7 +353,11 @@ export class DeviceRepository {
   }
 
   /** Devices of a user that answer an app and have a push subscription. */
-  async pushTargets(userId: number, appId: number, phoneDevicesAccepted: boolean): Promise<Array<{ id: string; subscriptionCt: string }>> {
+  async pushTargets(
+    userId: number,
+    appId: number,
+    phoneDevicesAccepted: boolean,
+  ): Promise<Array<{ id: string; subscriptionCt: string }>> {
     const rows = await this.db
       .selectFrom('devices')
       .select(['id', 'push_subscription_ct'])

@@ -3,7 +3,7 @@ import { type Static, type TSchema, Type } from 'typebox';
 import { AuthyError, invalidParameter } from '../errors/authy-error.js';
 import { type EventBus, topics } from '../events/event-bus.js';
 import { compileInput } from '../http/input.js';
-import { addApiRoute, type ApiGate } from '../http/route.js';
+import { type ApiGate, addApiRoute } from '../http/route.js';
 import { Text, UserIdParams } from '../http/schemas.js';
 import type { Device, DeviceRequest } from './device.js';
 import { PLATFORMS } from './device.js';
@@ -31,7 +31,11 @@ function bodyOf<S extends TSchema>(schema: S): (request: FastifyRequest) => Stat
   const validate = compileInput(schema);
   return (request) => {
     const body = request.body;
-    const result = validate(body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {});
+    const result = validate(
+      body !== null && typeof body === 'object' && !Array.isArray(body)
+        ? (body as Record<string, unknown>)
+        : {},
+    );
     if (!result.ok) throw invalidParameter(result.error.field, result.error.problem);
     return result.value;
   };
@@ -69,14 +73,24 @@ export function registerDeviceRoutes(
     input: Type.Object({}),
     handle: async ({ app, params }) => {
       const link = await devices.createEnrollmentLink(app, params.id);
-      return { enrollment: { url: link.url, qr_code: link.qrCode, expires_at: iso(link.expiresAt) }, success: true };
+      return {
+        enrollment: { url: link.url, qr_code: link.qrCode, expires_at: iso(link.expiresAt) },
+        success: true,
+      };
     },
   });
 
   const authenticate = (request: FastifyRequest): Promise<Device> =>
-    devices.authenticate({ method: request.method, url: request.url, headers: request.headers, body: request.rawBody ?? '' });
+    devices.authenticate({
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body: request.rawBody ?? '',
+    });
 
-  const enrollBody = bodyOf(Type.Object({ token: Type.String({ minLength: 40, maxLength: 100, pattern: B64U }), ...Enrollment }));
+  const enrollBody = bodyOf(
+    Type.Object({ token: Type.String({ minLength: 40, maxLength: 100, pattern: B64U }), ...Enrollment }),
+  );
   fastify.post('/device/v1/enrollments', { schema: { hide: true } }, async (request) => {
     const body = enrollBody(request);
     const enrolled = await devices.enrollWithToken(body.token, {
@@ -88,7 +102,12 @@ export function registerDeviceRoutes(
     return { device_id: enrolled.deviceId, accounts: enrolled.accounts, success: true };
   });
 
-  const phoneBody = bodyOf(Type.Object({ country_code: Type.String({ maxLength: 8 }), phone_number: Type.String({ maxLength: 40 }) }));
+  const phoneBody = bodyOf(
+    Type.Object({
+      country_code: Type.String({ maxLength: 8 }),
+      phone_number: Type.String({ maxLength: 40 }),
+    }),
+  );
   fastify.post('/device/v1/phone-enrollments', { schema: { hide: true } }, async (request) => {
     const body = phoneBody(request);
     const started = await devices.startPhoneEnrollment(body.country_code, body.phone_number);
@@ -96,17 +115,21 @@ export function registerDeviceRoutes(
   });
 
   const completeBody = bodyOf(Type.Object({ code: Type.String({ pattern: '^[0-9]{6}$' }), ...Enrollment }));
-  fastify.post<{ Params: { id: string } }>('/device/v1/phone-enrollments/:id/complete', { schema: { hide: true } }, async (request) => {
-    const body = completeBody(request);
-    if (!/^[0-9a-f-]{36}$/.test(request.params.id)) throw new AuthyError('60034');
-    const enrolled = await devices.completePhoneEnrollment(request.params.id, body.code, {
-      publicKey: body.public_key,
-      name: body.name,
-      platform: body.platform,
-      proof: body.proof,
-    });
-    return { device_id: enrolled.deviceId, accounts: enrolled.accounts, success: true };
-  });
+  fastify.post<{ Params: { id: string } }>(
+    '/device/v1/phone-enrollments/:id/complete',
+    { schema: { hide: true } },
+    async (request) => {
+      const body = completeBody(request);
+      if (!/^[0-9a-f-]{36}$/.test(request.params.id)) throw new AuthyError('60034');
+      const enrolled = await devices.completePhoneEnrollment(request.params.id, body.code, {
+        publicKey: body.public_key,
+        name: body.name,
+        platform: body.platform,
+        proof: body.proof,
+      });
+      return { device_id: enrolled.deviceId, accounts: enrolled.accounts, success: true };
+    },
+  );
 
   fastify.get('/device/v1/accounts', { schema: { hide: true } }, async (request) => {
     const device = await authenticate(request);
@@ -124,25 +147,39 @@ export function registerDeviceRoutes(
       signature: Type.String({ maxLength: 200 }),
     }),
   );
-  fastify.post<{ Params: { uuid: string } }>('/device/v1/requests/:uuid/answer', { schema: { hide: true } }, async (request) => {
-    const device = await authenticate(request);
-    const body = answerBody(request);
-    const status = await devices.answer(device, request.params.uuid, { document: body.document, signature: body.signature });
-    return { status, success: true };
-  });
+  fastify.post<{ Params: { uuid: string } }>(
+    '/device/v1/requests/:uuid/answer',
+    { schema: { hide: true } },
+    async (request) => {
+      const device = await authenticate(request);
+      const body = answerBody(request);
+      const status = await devices.answer(device, request.params.uuid, {
+        document: body.document,
+        signature: body.signature,
+      });
+      return { status, success: true };
+    },
+  );
 
   fastify.get('/device/v1/devices', { schema: { hide: true } }, async (request) => {
     const device = await authenticate(request);
     return { devices: await devices.list(device), success: true };
   });
 
-  fastify.delete<{ Params: { id: string } }>('/device/v1/devices/:id', { schema: { hide: true } }, async (request) => {
-    const device = await authenticate(request);
-    await devices.revoke(device, request.params.id);
-    return { success: true };
-  });
+  fastify.delete<{ Params: { id: string } }>(
+    '/device/v1/devices/:id',
+    { schema: { hide: true } },
+    async (request) => {
+      const device = await authenticate(request);
+      await devices.revoke(device, request.params.id);
+      return { success: true };
+    },
+  );
 
-  fastify.get('/device/v1/push-key', { schema: { hide: true } }, async () => ({ public_key: push.pushPublicKey, success: true }));
+  fastify.get('/device/v1/push-key', { schema: { hide: true } }, async () => ({
+    public_key: push.pushPublicKey,
+    success: true,
+  }));
 
   const subscriptionBody = bodyOf(
     Type.Object({
@@ -156,7 +193,11 @@ export function registerDeviceRoutes(
   fastify.post('/device/v1/push-subscription', { schema: { hide: true } }, async (request) => {
     const device = await authenticate(request);
     const body = subscriptionBody(request);
-    await devices.subscribePush(device, { endpoint: body.endpoint, keys: { p256dh: body.keys.p256dh, auth: body.keys.auth } }, push.pushAllow);
+    await devices.subscribePush(
+      device,
+      { endpoint: body.endpoint, keys: { p256dh: body.keys.p256dh, auth: body.keys.auth } },
+      push.pushAllow,
+    );
     return { success: true };
   });
 
@@ -176,7 +217,8 @@ export function registerDeviceRoutes(
       'x-accel-buffering': 'no',
     });
     raw.write(': connected\n\n');
-    const send = (event: string, data: unknown) => raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const send = (event: string, data: unknown) =>
+      raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     const stopUser = bus.subscribe(topics.user(device.userId), (event) => {
       const uuid = typeof event.uuid === 'string' ? event.uuid : undefined;
       if (uuid === undefined || (event.type !== 'request' && event.type !== 'withdrawn')) return;

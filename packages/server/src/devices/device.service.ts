@@ -1,15 +1,15 @@
-import QRCode from 'qrcode';
 import { canonicalJson } from '@countersign/device';
 import { Secret } from 'otpauth';
+import QRCode from 'qrcode';
 import { type App, policyOf } from '../apps/app.js';
 import { constantTimeEqual, hmacHex } from '../crypto/digest.js';
 import type { ServiceKeys } from '../crypto/master-key.js';
 import type { Random } from '../crypto/random.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 import { AuthyError } from '../errors/authy-error.js';
 import { type EventBus, topics } from '../events/event-bus.js';
 import type { Clock } from '../lib/clock.js';
 import type { MessagingProvider } from '../messaging/messaging-provider.js';
-import type { SecretBox } from '../crypto/secret-box.js';
 import { pushEndpointAllowed } from '../push/push-endpoint.js';
 import { subscriptionContext } from '../push/push-notifier.js';
 import type { PushSubscription } from '../push/push-sender.js';
@@ -18,9 +18,9 @@ import { TOTP_PERIOD_SECONDS } from '../tokens/totp.js';
 import { parsePhone } from '../users/phone-number.js';
 import type { UserService } from '../users/user.service.js';
 import type { Device, DeviceRequest, Platform } from './device.js';
+import type { AnswerableRequest, DeviceRepository } from './device.repository.js';
 import { authenticateDevice, type SignedRequest } from './device-auth.js';
 import { displayHash, type PublicJwk, parsePublicJwk, toKeyObject, verifySignature } from './device-key.js';
-import type { AnswerableRequest, DeviceRepository } from './device.repository.js';
 
 const ENROLLMENT_TTL_MS = 10 * 60_000;
 const PHONE_ENROLLMENT_TRIES = 5;
@@ -48,7 +48,17 @@ export interface AnswerInput {
   signature: string;
 }
 
-const ANSWER_KEYS = ['decision', 'device_id', 'display_hash', 'nonce', 'number_match', 'purpose', 'reason', 'signed_at', 'uuid'];
+const ANSWER_KEYS = [
+  'decision',
+  'device_id',
+  'display_hash',
+  'nonce',
+  'number_match',
+  'purpose',
+  'reason',
+  'signed_at',
+  'uuid',
+];
 
 interface AnswerDocument {
   purpose: 'countersign-answer';
@@ -62,20 +72,25 @@ interface AnswerDocument {
   signed_at: number;
 }
 
-const mismatch = (what: string) => new AuthyError('60080', { message: `The answer does not match the approval request: ${what}` });
+const mismatch = (what: string) =>
+  new AuthyError('60080', { message: `The answer does not match the approval request: ${what}` });
 const requestNotFound = () => new AuthyError('60049');
 
 /** Reads an answer document strictly: exactly the protocol's keys, each of its type (R28). */
 function parseAnswer(value: unknown): AnswerDocument {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw mismatch('document is not an object');
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw mismatch('document is not an object');
   const d = value as Record<string, unknown>;
   const keys = Object.keys(d).sort();
-  if (keys.length !== ANSWER_KEYS.length || keys.some((k, i) => k !== ANSWER_KEYS[i])) throw mismatch('unexpected fields');
+  if (keys.length !== ANSWER_KEYS.length || keys.some((k, i) => k !== ANSWER_KEYS[i]))
+    throw mismatch('unexpected fields');
   if (d.purpose !== 'countersign-answer') throw mismatch('purpose');
   if (d.decision !== 'approved' && d.decision !== 'denied') throw mismatch('decision');
   if (!(d.reason === null || d.reason === 'denied' || d.reason === 'not_me')) throw mismatch('reason');
   if ((d.decision === 'approved') !== (d.reason === null)) throw mismatch('reason');
-  if (!(d.number_match === null || (typeof d.number_match === 'string' && /^\d{1,10}$/.test(d.number_match)))) {
+  if (
+    !(d.number_match === null || (typeof d.number_match === 'string' && /^\d{1,10}$/.test(d.number_match)))
+  ) {
     throw mismatch('number_match');
   }
   for (const key of ['uuid', 'device_id', 'nonce', 'display_hash'] as const) {
@@ -111,12 +126,22 @@ export class DeviceService {
     const token = this.random.bytes(32).toString('base64url');
     const now = this.clock.now();
     const expiresAt = now + ENROLLMENT_TTL_MS;
-    await this.repository.insertEnrollment({ digest: this.digest('enrollment', token), appId: app.id, userId: user.userId, now, expiresAt });
+    await this.repository.insertEnrollment({
+      digest: this.digest('enrollment', token),
+      appId: app.id,
+      userId: user.userId,
+      now,
+      expiresAt,
+    });
     const url = `${this.publicUrl}/authenticator/#enroll=${token}`;
     return { url, qrCode: await QRCode.toDataURL(url, { margin: 1, width: 300 }), expiresAt };
   }
 
-  private checkProof(publicKey: unknown, proof: string, document: (jwk: PublicJwk) => Record<string, unknown>): PublicJwk {
+  private checkProof(
+    publicKey: unknown,
+    proof: string,
+    document: (jwk: PublicJwk) => Record<string, unknown>,
+  ): PublicJwk {
     const jwk = parsePublicJwk(publicKey);
     if (jwk === undefined) throw new AuthyError('60034', { message: 'The public key must be a P-256 JWK' });
     if (!verifySignature(toKeyObject(jwk), canonicalJson(document(jwk)), proof)) {
@@ -125,7 +150,12 @@ export class DeviceService {
     return jwk;
   }
 
-  private async createDevice(userId: number, enrolledAppId: number | null, jwk: PublicJwk, input: EnrollmentInput) {
+  private async createDevice(
+    userId: number,
+    enrolledAppId: number | null,
+    jwk: PublicJwk,
+    input: EnrollmentInput,
+  ) {
     const device = {
       id: this.random.uuid(),
       userId,
@@ -142,10 +172,17 @@ export class DeviceService {
       appId: enrolledAppId,
       userId,
       deviceId: device.id,
-      detail: { name: input.name, platform: input.platform, method: enrolledAppId === null ? 'phone' : 'link' },
+      detail: {
+        name: input.name,
+        platform: input.platform,
+        method: enrolledAppId === null ? 'phone' : 'link',
+      },
       now: device.createdAt,
     });
-    return { deviceId: device.id, accounts: await this.accounts({ ...device, lastSeenAt: null, revokedAt: null }) };
+    return {
+      deviceId: device.id,
+      accounts: await this.accounts({ ...device, lastSeenAt: null, revokedAt: null }),
+    };
   }
 
   /** Enrolls a device with an app's link; the proof shows it holds the key (R27). */
@@ -155,7 +192,10 @@ export class DeviceService {
       token,
       public_key: key,
     }));
-    const enrollment = await this.repository.useEnrollment(this.digest('enrollment', token), this.clock.now());
+    const enrollment = await this.repository.useEnrollment(
+      this.digest('enrollment', token),
+      this.clock.now(),
+    );
     if (enrollment === undefined) throw new AuthyError('60034');
     return this.createDevice(enrollment.userId, enrollment.appId, jwk, input);
   }
@@ -172,10 +212,22 @@ export class DeviceService {
     const code = this.random.digits(6);
     const now = this.clock.now();
     const expiresAt = now + this.codeTtlMs;
-    await this.repository.insertPhoneEnrollment({ id, userId: userId ?? null, digest: this.digest(`phone-enrollment:${id}`, code), now, expiresAt });
+    await this.repository.insertPhoneEnrollment({
+      id,
+      userId: userId ?? null,
+      digest: this.digest(`phone-enrollment:${id}`, code),
+      now,
+      expiresAt,
+    });
     if (userId !== undefined) {
       await this.messaging
-        .send({ appId: null, channel: 'sms', to: phone.e164, body: `Your Countersign device code is ${code}`, sandbox: false })
+        .send({
+          appId: null,
+          channel: 'sms',
+          to: phone.e164,
+          body: `Your Countersign device code is ${code}`,
+          sandbox: false,
+        })
         .catch(() => undefined);
     }
     return { enrollmentId: id, expiresAt };
@@ -191,7 +243,10 @@ export class DeviceService {
     const now = this.clock.now();
     const attempt = await this.repository.tryPhoneEnrollment(id, PHONE_ENROLLMENT_TRIES, now);
     if (attempt === undefined) throw new AuthyError('60034');
-    if (!constantTimeEqual(attempt.digest, this.digest(`phone-enrollment:${id}`, code)) || attempt.userId === null) {
+    if (
+      !constantTimeEqual(attempt.digest, this.digest(`phone-enrollment:${id}`, code)) ||
+      attempt.userId === null
+    ) {
       throw new AuthyError('60036');
     }
     if (!(await this.repository.usePhoneEnrollment(id, now))) throw new AuthyError('60034');
@@ -220,7 +275,12 @@ export class DeviceService {
         app_id: link.appId,
         app_name: link.appName,
         authy_id: device.userId,
-        totp: { secret: Secret.fromHex(seed).base32, digits: link.tokenLength, period: TOTP_PERIOD_SECONDS, algorithm: 'SHA1' },
+        totp: {
+          secret: Secret.fromHex(seed).base32,
+          digits: link.tokenLength,
+          period: TOTP_PERIOD_SECONDS,
+          algorithm: 'SHA1',
+        },
       });
     }
     return accounts;
@@ -234,7 +294,11 @@ export class DeviceService {
   /** Whether a published request event concerns this device. */
   async concerns(device: Device, uuid: string): Promise<boolean> {
     const request = await this.repository.findRequest(uuid);
-    return request !== undefined && request.userId === device.userId && this.serves(device, request.appId, request.appProfile);
+    return (
+      request !== undefined &&
+      request.userId === device.userId &&
+      this.serves(device, request.appId, request.appProfile)
+    );
   }
 
   /**
@@ -243,7 +307,11 @@ export class DeviceService {
    */
   async answer(device: Device, uuid: string, input: AnswerInput): Promise<'approved' | 'denied'> {
     const request = await this.repository.findRequest(uuid);
-    if (request === undefined || request.userId !== device.userId || !this.serves(device, request.appId, request.appProfile)) {
+    if (
+      request === undefined ||
+      request.userId !== device.userId ||
+      !this.serves(device, request.appId, request.appProfile)
+    ) {
       throw requestNotFound();
     }
     const document = parseAnswer(input.document);
@@ -253,10 +321,17 @@ export class DeviceService {
     if (document.uuid !== request.uuid) throw mismatch('uuid');
     if (document.device_id !== device.id) throw mismatch('device_id');
     if (!constantTimeEqual(document.nonce, request.nonce)) throw mismatch('nonce');
-    const shown = displayHash({ app_name: request.appName, message: request.message, details: request.details });
+    const shown = displayHash({
+      app_name: request.appName,
+      message: request.message,
+      details: request.details,
+    });
     if (!constantTimeEqual(document.display_hash, shown)) throw mismatch('display_hash');
     const now = this.clock.now();
-    if (Math.abs(now - document.signed_at) > SIGNING_SKEW_MS || document.signed_at < request.createdAt - SIGNING_SKEW_MS) {
+    if (
+      Math.abs(now - document.signed_at) > SIGNING_SKEW_MS ||
+      document.signed_at < request.createdAt - SIGNING_SKEW_MS
+    ) {
       throw mismatch('signed_at');
     }
     if (request.status !== 'pending') throw this.notPending(request.status);
@@ -327,7 +402,7 @@ export class DeviceService {
   async list(device: Device) {
     const devices = await this.repository.listForUser(device.userId);
     return devices
-      .filter((d) => d.id === device.id || (d.enrolledAppId === device.enrolledAppId))
+      .filter((d) => d.id === device.id || d.enrolledAppId === device.enrolledAppId)
       .map((d) => ({
         device_id: d.id,
         name: d.name,
@@ -341,7 +416,8 @@ export class DeviceService {
   /** Revokes one of the user's devices at once (R31); its streams are told to close. */
   async revoke(device: Device, id: string): Promise<void> {
     const visible = await this.list(device);
-    if (!visible.some((d) => d.device_id === id)) throw new AuthyError('60031', { status: 404, message: 'Device not found' });
+    if (!visible.some((d) => d.device_id === id))
+      throw new AuthyError('60031', { status: 404, message: 'Device not found' });
     const now = this.clock.now();
     if (await this.repository.revoke(id, device.userId, now)) {
       await this.repository.recordSecurityEvent({
@@ -363,7 +439,11 @@ export class DeviceService {
   }
 
   /** Stores the device's Web Push subscription, sealed; only browsers' push services (or allowed hosts) are accepted. */
-  async subscribePush(device: Device, subscription: PushSubscription, allowedHosts: readonly string[]): Promise<void> {
+  async subscribePush(
+    device: Device,
+    subscription: PushSubscription,
+    allowedHosts: readonly string[],
+  ): Promise<void> {
     if (!pushEndpointAllowed(subscription.endpoint, allowedHosts)) {
       throw new AuthyError('60004', { message: 'Invalid parameter: endpoint - is not a known push service' });
     }
@@ -374,5 +454,4 @@ export class DeviceService {
   async forgetOldNonces(): Promise<void> {
     await this.repository.forgetNonces(this.clock.now());
   }
-
 }

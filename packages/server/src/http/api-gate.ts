@@ -37,7 +37,9 @@ export function createApiGate(
       // Every later log line of the request names the app, and says so when it is a sandbox app.
       request.log = request.log.child({ appId: app.id, ...(policy.sandbox && { sandbox: true }) });
       if (policy.sandbox && !options.sandboxAllowed) {
-        throw new AuthyError('60031', { message: 'Sandbox apps are turned off on this server (COUNTERSIGN_SANDBOX=off)' });
+        throw new AuthyError('60031', {
+          message: 'Sandbox apps are turned off on this server (COUNTERSIGN_SANDBOX=off)',
+        });
       }
       if (inQuery && !policy.queryKeyAllowed) {
         throw new AuthyError('60001', { message: 'Invalid API key: send it in the X-Authy-API-Key header' });

@@ -41,7 +41,11 @@ function normalise(value: unknown, schema: Record<string, unknown>): unknown {
   return out;
 }
 
-const TYPE_NAMES: Record<string, string> = { integer: 'a whole number', object: 'an object', array: 'an array' };
+const TYPE_NAMES: Record<string, string> = {
+  integer: 'a whole number',
+  object: 'an object',
+  array: 'an array',
+};
 
 function describe(error: ErrorObject, all: readonly ErrorObject[]): InputProblem {
   const path = error.instancePath
@@ -97,7 +101,10 @@ export function compileInput<T extends TSchema>(schema: T): InputValidator<T> {
     const first = check.errors?.[0];
     return {
       ok: false,
-      error: first === undefined ? { field: 'body', leaf: 'body', problem: 'is invalid' } : describe(first, check.errors ?? []),
+      error:
+        first === undefined
+          ? { field: 'body', leaf: 'body', problem: 'is invalid' }
+          : describe(first, check.errors ?? []),
     };
   };
 }

@@ -65,7 +65,12 @@ export class PhoneVerificationRepository {
         .where('phone', '=', phone)
         .where('state', '=', 'pending')
         .execute();
-      await tx.updateTable('phone_verifications').set({ state: 'pending' }).where('id', '=', id).where('state', '=', 'sending').execute();
+      await tx
+        .updateTable('phone_verifications')
+        .set({ state: 'pending' })
+        .where('id', '=', id)
+        .where('state', '=', 'sending')
+        .execute();
     });
   }
 

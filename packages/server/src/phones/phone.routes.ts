@@ -41,7 +41,11 @@ export function registerPhoneRoutes(fastify: FastifyInstance, gate: ApiGate, pho
     tags: ['phones'],
     input: Type.Object({ ...Number_, verification_code: Type.String({ pattern: '^[0-9]{4,10}$' }) }),
     handle: async ({ input, app }) => {
-      await phones.check(app, phones.parse(app, input.country_code, input.phone_number), input.verification_code);
+      await phones.check(
+        app,
+        phones.parse(app, input.country_code, input.phone_number),
+        input.verification_code,
+      );
       return { message: 'Verification code is correct.', success: true };
     },
   });
@@ -62,6 +66,7 @@ export function registerPhoneRoutes(fastify: FastifyInstance, gate: ApiGate, pho
     summary: 'Type and validity of a phone number',
     tags: ['phones'],
     input: Type.Object({ ...Number_, user_ip: UserIp }),
-    handle: async ({ input, app }) => phones.info(app, phones.parse(app, input.country_code, input.phone_number, false)),
+    handle: async ({ input, app }) =>
+      phones.info(app, phones.parse(app, input.country_code, input.phone_number, false)),
   });
 }

@@ -64,7 +64,8 @@ export class PhoneService {
 
   /** Reads the number or answers 400: 60004 without a country code, 60033 for a number that cannot exist. */
   parse(app: App, countryCode: string, phoneNumber: string, requireValid = true): PhoneNumber {
-    if (parseCallingCode(countryCode) === undefined) throw invalidParameter('country_code', 'is not a calling code');
+    if (parseCallingCode(countryCode) === undefined)
+      throw invalidParameter('country_code', 'is not a calling code');
     const phone = readPhone(app, phoneNumber, countryCode);
     if (phone === undefined || (requireValid && !phone.valid)) throw new AuthyError('60033');
     return phone;
@@ -78,12 +79,9 @@ export class PhoneService {
     const now = this.clock.now();
     const sandbox = policyOf(app).sandbox;
     // Sandbox apps send nothing, so they have nothing to throttle.
-    const recent = sandbox ? 0 : await this.repository.countStarts(
-      app.id,
-      phone.countryCode,
-      phone.national,
-      now - 10 * 60_000,
-    );
+    const recent = sandbox
+      ? 0
+      : await this.repository.countStarts(app.id, phone.countryCode, phone.national, now - 10 * 60_000);
     if (recent >= this.settings.sendLimitPer10Minutes) {
       throw new AuthyError('60003', {
         message: 'Too many verifications were started for this number. Try again later.',
@@ -164,7 +162,12 @@ export class PhoneService {
     const now = this.clock.now();
     const row = await this.repository.latest(app.id, phone.countryCode, phone.national);
     if (row === undefined && policyOf(app).sandbox) {
-      return { message: 'Phone Verification status.', status: 'pending', seconds_to_expire: this.settings.codeTtlSeconds - 1, success: true };
+      return {
+        message: 'Phone Verification status.',
+        status: 'pending',
+        seconds_to_expire: this.settings.codeTtlSeconds - 1,
+        success: true,
+      };
     }
     if (row === undefined) {
       throw new AuthyError('60023', {

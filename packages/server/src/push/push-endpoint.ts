@@ -16,5 +16,7 @@ export function pushEndpointAllowed(endpoint: string, allowedHosts: readonly str
   if (allowedHosts.includes(url.host) || allowedHosts.includes(url.hostname)) {
     return url.protocol === 'https:' || url.protocol === 'http:';
   }
-  return url.protocol === 'https:' && PUSH_SERVICE_SUFFIXES.some((suffix) => `.${url.hostname}`.endsWith(suffix));
+  return (
+    url.protocol === 'https:' && PUSH_SERVICE_SUFFIXES.some((suffix) => `.${url.hostname}`.endsWith(suffix))
+  );
 }

@@ -27,20 +27,35 @@ export function startPushNotifier(options: {
   log: FastifyBaseLogger;
 }): () => void {
   const { bus, devices, sender, box, clock, log } = options;
-  const notify = async (event: { uuid: string; appId: number; userId: number; expiresAt: number | null; phoneDevicesAccepted: boolean }) => {
+  const notify = async (event: {
+    uuid: string;
+    appId: number;
+    userId: number;
+    expiresAt: number | null;
+    phoneDevicesAccepted: boolean;
+  }) => {
     const now = clock.now();
     const pausedUntil = await devices.pushPausedUntil(event.appId, event.userId);
     if (pausedUntil !== null && pausedUntil > now) {
       log.info({ appId: event.appId, uuid: event.uuid }, 'push paused for this user');
       return;
     }
-    const ttl = event.expiresAt === null ? MAX_TTL_SECONDS : Math.min(MAX_TTL_SECONDS, Math.floor((event.expiresAt - now) / 1000));
+    const ttl =
+      event.expiresAt === null
+        ? MAX_TTL_SECONDS
+        : Math.min(MAX_TTL_SECONDS, Math.floor((event.expiresAt - now) / 1000));
     if (ttl <= 0) return;
     const targets = await devices.pushTargets(event.userId, event.appId, event.phoneDevicesAccepted);
     await Promise.all(
       targets.map(async (target) => {
-        const subscription = JSON.parse(box.open(target.subscriptionCt, subscriptionContext(target.id))) as PushSubscription;
-        const outcome = await sender.send(subscription, JSON.stringify({ type: 'request', uuid: event.uuid }), ttl);
+        const subscription = JSON.parse(
+          box.open(target.subscriptionCt, subscriptionContext(target.id)),
+        ) as PushSubscription;
+        const outcome = await sender.send(
+          subscription,
+          JSON.stringify({ type: 'request', uuid: event.uuid }),
+          ttl,
+        );
         if (outcome === 'gone') await devices.setPushSubscription(target.id, null);
         if (outcome !== 'sent') log.warn({ deviceId: target.id, outcome }, 'push not delivered');
       }),

@@ -21,7 +21,10 @@ const META_KEY = 'vapid_keys';
 const CONTEXT = 'meta.vapid_keys';
 
 /** Loads the service's VAPID keys, making them (sealed under the master key) on first start. */
-export async function loadVapidKeys(db: Store, box: SecretBox): Promise<{ publicKey: string; privateKey: string }> {
+export async function loadVapidKeys(
+  db: Store,
+  box: SecretBox,
+): Promise<{ publicKey: string; privateKey: string }> {
   let row = await db.selectFrom('meta').select('value').where('key', '=', META_KEY).executeTakeFirst();
   if (row === undefined) {
     const keys = webPush.generateVAPIDKeys();

@@ -1,4 +1,4 @@
-import { CompactSign, exportJWK, generateKeyPair, importJWK, type JWK, calculateJwkThumbprint } from 'jose';
+import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Store } from '../db/database.js';
 

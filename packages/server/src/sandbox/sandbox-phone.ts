@@ -1,7 +1,16 @@
 import { type PhoneNumber, parseCallingCode } from '../users/phone-number.js';
 
 const KEYPAD: Record<string, string> = {};
-for (const [digit, letters] of Object.entries({ 2: 'ABC', 3: 'DEF', 4: 'GHI', 5: 'JKL', 6: 'MNO', 7: 'PQRS', 8: 'TUV', 9: 'WXYZ' })) {
+for (const [digit, letters] of Object.entries({
+  2: 'ABC',
+  3: 'DEF',
+  4: 'GHI',
+  5: 'JKL',
+  6: 'MNO',
+  7: 'PQRS',
+  8: 'TUV',
+  9: 'WXYZ',
+})) {
   for (const letter of letters) KEYPAD[letter] = digit;
 }
 

@@ -121,7 +121,12 @@ export class TokenRepository {
         .where('action', '=', action)
         .where('state', '=', 'live')
         .execute();
-      await tx.updateTable('otp_codes').set({ state: 'live' }).where('id', '=', id).where('state', '=', 'sending').execute();
+      await tx
+        .updateTable('otp_codes')
+        .set({ state: 'live' })
+        .where('id', '=', id)
+        .where('state', '=', 'sending')
+        .execute();
     });
   }
 

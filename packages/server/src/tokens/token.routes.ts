@@ -48,7 +48,13 @@ export function registerTokenRoutes(fastify: FastifyInstance, gate: ApiGate, tok
         });
         if (sent.ignored) {
           // authy-python reads any `ignored` key as "ignored": it appears only here.
-          return { message: IGNORED[channel], cellphone: sent.cellphone, device: 'authenticator', ignored: true, success: true };
+          return {
+            message: IGNORED[channel],
+            cellphone: sent.cellphone,
+            device: 'authenticator',
+            ignored: true,
+            success: true,
+          };
         }
         return {
           success: true,

@@ -7,5 +7,7 @@ import { type PhoneNumber, parsePhone } from './phone-number.js';
  * digits in the sandbox. `undefined` when it cannot be a number; `valid` says whether it is a real one.
  */
 export function readPhone(app: App, cellphone: string, countryCode: string): PhoneNumber | undefined {
-  return policyOf(app).sandbox ? parseSandboxPhone(cellphone, countryCode) : parsePhone(cellphone, countryCode);
+  return policyOf(app).sandbox
+    ? parseSandboxPhone(cellphone, countryCode)
+    : parsePhone(cellphone, countryCode);
 }

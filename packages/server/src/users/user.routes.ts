@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import type { DeviceService } from '../devices/device.service.js';
 import { AuthyError } from '../errors/authy-error.js';
 import { type ApiGate, addApiRoute } from '../http/route.js';
 import { Text, UserIdParams, UserIp } from '../http/schemas.js';
-import type { DeviceService } from '../devices/device.service.js';
 import { maskForStatus } from './phone-number.js';
 import { ACTIVITY_TYPES, type UserService } from './user.service.js';
 

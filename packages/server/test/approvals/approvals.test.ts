@@ -23,8 +23,10 @@ afterAll(() => server.close());
 
 const create = (body: Record<string, unknown>, apiKey = key, id = userId) =>
   call(server, 'POST', `/onetouch/json/users/${id}/approval_requests`, { key: apiKey, json: body });
-const status = (uuid: string, apiKey = key) => call(server, 'GET', `/onetouch/json/approval_requests/${uuid}`, { key: apiKey });
-const uuidOf = (response: { body: Record<string, unknown> }) => (response.body.approval_request as { uuid: string }).uuid;
+const status = (uuid: string, apiKey = key) =>
+  call(server, 'GET', `/onetouch/json/approval_requests/${uuid}`, { key: apiKey });
+const uuidOf = (response: { body: Record<string, unknown> }) =>
+  (response.body.approval_request as { uuid: string }).uuid;
 
 describe('OneTouch approval requests (spec 4.11, 4.12; D2, R33)', () => {
   it('creates a request and reports every field authy-client checks, hidden details included for the app', async () => {
@@ -75,12 +77,19 @@ describe('OneTouch approval requests (spec 4.11, 4.12; D2, R33)', () => {
     expect((await status(uuid)).body.approval_request).toMatchObject({ status: 'pending' });
     clock.advance(1);
     expect((await status(uuid)).body.approval_request).toMatchObject({ status: 'expired' });
-    const row = await server.db.selectFrom('approval_requests').select('status').where('uuid', '=', uuid).executeTakeFirstOrThrow();
+    const row = await server.db
+      .selectFrom('approval_requests')
+      .select('status')
+      .where('uuid', '=', uuid)
+      .executeTakeFirstOrThrow();
     expect(row.status).toBe('expired');
   });
 
   it('lives 600 seconds when seconds_to_expire is absent or null (authy-python sends null)', async () => {
-    for (const body of [{ message: 'Log in' }, { message: 'Log in', seconds_to_expire: null, details: {}, hidden_details: {}, logos: [] }]) {
+    for (const body of [
+      { message: 'Log in' },
+      { message: 'Log in', seconds_to_expire: null, details: {}, hidden_details: {}, logos: [] },
+    ]) {
       const uuid = uuidOf(await create(body));
       expect((await status(uuid)).body.approval_request).toMatchObject({ seconds_to_expire: 600 });
     }
@@ -90,7 +99,10 @@ describe('OneTouch approval requests (spec 4.11, 4.12; D2, R33)', () => {
     expect((await create({ message: 'x', seconds_to_expire: 86_400 })).status).toBe(200);
     const forever = uuidOf(await create({ message: 'x', seconds_to_expire: 0 }));
     clock.advance(400 * 86_400_000);
-    expect((await status(forever)).body.approval_request).toMatchObject({ status: 'pending', expires_at: null });
+    expect((await status(forever)).body.approval_request).toMatchObject({
+      status: 'pending',
+      expires_at: null,
+    });
 
     const strict = await server.createApp({ name: 'Strict Bank', profile: 'strict' });
     const user = await call(server, 'POST', '/protected/json/users/new', {

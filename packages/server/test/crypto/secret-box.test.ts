@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/load-config.js';
 import { deriveServiceKeys, parseMasterKey } from '../../src/crypto/master-key.js';
 import { createSecretBox, SecretBoxError } from '../../src/crypto/secret-box.js';
-import { ConfigError, loadConfig } from '../../src/config/load-config.js';
 
 describe('secrets at rest (R65)', () => {
   const box = createSecretBox(randomBytes(32));
@@ -57,7 +57,9 @@ describe('master key', () => {
     const key = { COUNTERSIGN_MASTER_KEY: 'ab'.repeat(32) };
     expect(() => loadConfig({ ...key, PORT: 'eighty' })).toThrow('PORT must be a whole number, got "eighty"');
     expect(() => loadConfig({ ...key, COUNTERSIGN_MESSAGING: 'pigeon' })).toThrow(/console" or "twilio/);
-    expect(() => loadConfig({ ...key, COUNTERSIGN_MESSAGING: 'twilio' })).toThrow('TWILIO_ACCOUNT_SID is required');
+    expect(() => loadConfig({ ...key, COUNTERSIGN_MESSAGING: 'twilio' })).toThrow(
+      'TWILIO_ACCOUNT_SID is required',
+    );
     expect(Object.isFrozen(loadConfig(key))).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import { canonicalJson } from '@countersign/device';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startTestServer, type TestServer } from '../support/harness.js';
@@ -11,10 +12,13 @@ import {
   type TestDevice,
   tokenOf,
 } from '../support/test-device.js';
-import { canonicalJson } from '@countersign/device';
 
 let server: TestServer;
 let phone = 4155552600;
+const nextPhone = () => {
+  phone += 1;
+  return String(phone);
+};
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -26,12 +30,15 @@ interface Tenant {
   id: number;
 }
 
-async function tenant(name: string, options: { profile?: 'compat' | 'strict'; numberMatching?: 'off' | '2' | '6' } = {}): Promise<Tenant> {
+async function tenant(
+  name: string,
+  options: { profile?: 'compat' | 'strict'; numberMatching?: 'off' | '2' | '6' } = {},
+): Promise<Tenant> {
   const created = await server.createApp({ name, ...options });
   return { key: created.apiKey, id: created.id };
 }
 
-async function register(app: Tenant, number = String((phone += 1))): Promise<number> {
+async function register(app: Tenant, number = nextPhone()): Promise<number> {
   const response = await call(server, 'POST', '/protected/json/users/new', {
     key: app.key,
     json: { user: { email: `u${number}@example.com`, cellphone: number, country_code: 1 } },
@@ -40,7 +47,9 @@ async function register(app: Tenant, number = String((phone += 1))): Promise<num
 }
 
 async function link(app: Tenant, userId: number): Promise<string> {
-  const response = await call(server, 'POST', `/protected/json/users/${userId}/enrollments`, { key: app.key });
+  const response = await call(server, 'POST', `/protected/json/users/${userId}/enrollments`, {
+    key: app.key,
+  });
   expect(response.status).toBe(200);
   return (response.body.enrollment as { url: string }).url;
 }
@@ -48,7 +57,12 @@ async function link(app: Tenant, userId: number): Promise<string> {
 async function createRequest(app: Tenant, userId: number, body: Record<string, unknown> = {}) {
   const response = await call(server, 'POST', `/onetouch/json/users/${userId}/approval_requests`, {
     key: app.key,
-    json: { message: 'Transfer money to bob@example.com', details: { Amount: '$500', To: 'Bob' }, hidden_details: { ip: '10.1.1.1' }, ...body },
+    json: {
+      message: 'Transfer money to bob@example.com',
+      details: { Amount: '$500', To: 'Bob' },
+      hidden_details: { ip: '10.1.1.1' },
+      ...body,
+    },
   });
   expect(response.status).toBe(200);
   return response.body.approval_request as { uuid: string; number_match?: string };
@@ -61,10 +75,8 @@ async function pending(device: TestDevice): Promise<PendingRequest[]> {
 }
 
 async function statusOf(app: Tenant, uuid: string) {
-  return (await call(server, 'GET', `/onetouch/json/approval_requests/${uuid}`, { key: app.key })).body.approval_request as Record<
-    string,
-    unknown
-  >;
+  return (await call(server, 'GET', `/onetouch/json/approval_requests/${uuid}`, { key: app.key })).body
+    .approval_request as Record<string, unknown>;
 }
 
 const answer = (device: TestDevice, uuid: string, body: unknown) =>
@@ -74,14 +86,21 @@ describe('enrollment by an app’s link (R26, R27)', () => {
   it('gives a single-use link with a QR code, valid ten minutes, carrying 256 bits in the URL fragment', async () => {
     const app = await tenant('Link Bank');
     const userId = await register(app);
-    const response = await call(server, 'POST', `/protected/json/users/${userId}/enrollments`, { key: app.key });
+    const response = await call(server, 'POST', `/protected/json/users/${userId}/enrollments`, {
+      key: app.key,
+    });
     const enrollment = response.body.enrollment as { url: string; qr_code: string; expires_at: string };
     expect(enrollment.url).toMatch(/^http:\/\/localhost:\d+\/authenticator\/#enroll=[A-Za-z0-9_-]{43}$/);
     expect(enrollment.qr_code).toMatch(/^data:image\/png;base64,/);
     expect(Date.parse(enrollment.expires_at) - Date.now()).toBeGreaterThan(9 * 60_000);
     const device = await enrollWithLink(server, enrollment.url);
     expect(device.accounts).toEqual([
-      { app_id: app.id, app_name: 'Link Bank', authy_id: userId, totp: { secret: expect.stringMatching(/^[A-Z2-7]+$/), digits: 7, period: 30, algorithm: 'SHA1' } },
+      {
+        app_id: app.id,
+        app_name: 'Link Bank',
+        authy_id: userId,
+        totp: { secret: expect.stringMatching(/^[A-Z2-7]+$/), digits: 7, period: 30, algorithm: 'SHA1' },
+      },
     ]);
     await expect(enrollWithLink(server, enrollment.url)).rejects.toThrow(/enrollment failed: 400/);
   });
@@ -92,7 +111,10 @@ describe('enrollment by an app’s link (R26, R27)', () => {
     const token = tokenOf(url);
     const enrolled = newKeyPair();
     const other = newKeyPair();
-    const proof = signText(other.privateKey, canonicalJson({ purpose: 'countersign-enrollment', token, public_key: enrolled.publicJwk }));
+    const proof = signText(
+      other.privateKey,
+      canonicalJson({ purpose: 'countersign-enrollment', token, public_key: enrolled.publicJwk }),
+    );
     const response = await call(server, 'POST', '/device/v1/enrollments', {
       json: { token, public_key: enrolled.publicJwk, name: 'x', platform: 'cli', proof },
     });
@@ -123,12 +145,26 @@ describe('signed device requests (R37)', () => {
     const app = await tenant('Replay Bank');
     const device = await enrollWithLink(server, await link(app, await register(app)));
     const nonce = 'n'.repeat(22);
-    expect((await deviceCall(server, device, 'GET', '/device/v1/requests', undefined, { nonce })).status).toBe(200);
+    expect(
+      (await deviceCall(server, device, 'GET', '/device/v1/requests', undefined, { nonce })).status,
+    ).toBe(200);
     const refusals = [
       await deviceCall(server, device, 'GET', '/device/v1/requests', undefined, { nonce }),
-      await deviceCall(server, device, 'GET', '/device/v1/requests', undefined, { timestamp: Date.now() - 61_000 }),
-      await deviceCall(server, { ...device, privateKey: newKeyPair().privateKey }, 'GET', '/device/v1/requests'),
-      await deviceCall(server, { ...device, id: '00000000-0000-4000-8000-000000000000' }, 'GET', '/device/v1/requests'),
+      await deviceCall(server, device, 'GET', '/device/v1/requests', undefined, {
+        timestamp: Date.now() - 61_000,
+      }),
+      await deviceCall(
+        server,
+        { ...device, privateKey: newKeyPair().privateKey },
+        'GET',
+        '/device/v1/requests',
+      ),
+      await deviceCall(
+        server,
+        { ...device, id: '00000000-0000-4000-8000-000000000000' },
+        'GET',
+        '/device/v1/requests',
+      ),
       await call(server, 'GET', '/device/v1/requests'),
     ];
     for (const response of refusals) {
@@ -167,7 +203,11 @@ describe('answering (R28, R29, R32, R33, R38)', () => {
     expect(response.body).toEqual({ status: 'approved', success: true });
 
     const status = await statusOf(app, uuid);
-    expect(status).toMatchObject({ status: 'approved', device_uuid: device.id, processed_at: expect.any(String) });
+    expect(status).toMatchObject({
+      status: 'approved',
+      device_uuid: device.id,
+      processed_at: expect.any(String),
+    });
     const jwks = (await call(server, 'GET', '/.well-known/jwks.json')).body as { keys: [] };
     const verified = await compactVerify(status.receipt as string, createLocalJWKSet(jwks));
     const payload = JSON.parse(new TextDecoder().decode(verified.payload)) as Record<string, unknown>;
@@ -192,11 +232,17 @@ describe('answering (R28, R29, R32, R33, R38)', () => {
     if (request === undefined) throw new Error('no request');
     const good = answerFor(device, request, 'approved');
     const tampered: Array<[string, unknown]> = [
-      ['signature of another document', { ...good, document: { ...good.document, decision: 'denied', reason: 'denied' } }],
+      [
+        'signature of another document',
+        { ...good, document: { ...good.document, decision: 'denied', reason: 'denied' } },
+      ],
       ['uuid', answerFor(device, request, 'approved', { uuid: '00000000-0000-4000-8000-000000000000' })],
       ['device_id', answerFor(device, request, 'approved', { device_id: 'someone-else' })],
       ['nonce', answerFor(device, request, 'approved', { nonce: 'AAAAAAAAAAAAAAAAAAAAAA' })],
-      ['display_hash', answerFor(device, { ...request, message: 'Transfer money to eve@example.com' }, 'approved')],
+      [
+        'display_hash',
+        answerFor(device, { ...request, message: 'Transfer money to eve@example.com' }, 'approved'),
+      ],
       ['signed_at', answerFor(device, request, 'approved', { signed_at: Date.now() - 10 * 60_000 })],
       ['reason on approve', answerFor(device, request, 'approved', { reason: 'not_me' })],
       ['extra field', answerFor(device, request, 'approved', { amount: '1' })],
@@ -243,7 +289,8 @@ describe('answering (R28, R29, R32, R33, R38)', () => {
     const won = responses.filter((r) => r.status === 200);
     expect(won).toHaveLength(1);
     expect(responses.filter((r) => r.status === 409)).toHaveLength(49);
-    expect((await statusOf(app, uuid)).status).toBe((won[0]?.body as { status: string }).status);
+    const winner = won[0]?.body as { status: string } | undefined;
+    expect((await statusOf(app, uuid)).status).toBe(winner?.status);
   });
 
   it('"this wasn\'t me" denies with reason not_me and is recorded', async () => {
@@ -253,11 +300,23 @@ describe('answering (R28, R29, R32, R33, R38)', () => {
     const { uuid } = await createRequest(app, userId);
     const [request] = await pending(device);
     if (request === undefined) throw new Error('no request');
-    expect((await answer(device, uuid, answerFor(device, request, 'denied', { reason: 'not_me' }))).body.status).toBe('denied');
+    expect(
+      (await answer(device, uuid, answerFor(device, request, 'denied', { reason: 'not_me' }))).body.status,
+    ).toBe('denied');
     expect(await statusOf(app, uuid)).toMatchObject({ status: 'denied', reason: 'not_me' });
-    const event = await server.db.selectFrom('security_events').selectAll().where('type', '=', 'user.suspicious_activity').where('user_id', '=', userId).executeTakeFirst();
+    const event = await server.db
+      .selectFrom('security_events')
+      .selectAll()
+      .where('type', '=', 'user.suspicious_activity')
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
     expect(event?.device_id).toBe(device.id);
-    const link_ = await server.db.selectFrom('app_users').select('push_paused_until').where('app_id', '=', app.id).where('user_id', '=', userId).executeTakeFirstOrThrow();
+    const link_ = await server.db
+      .selectFrom('app_users')
+      .select('push_paused_until')
+      .where('app_id', '=', app.id)
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
     expect(Number(link_.push_paused_until)).toBeGreaterThan(Date.now());
   });
 
@@ -272,9 +331,17 @@ describe('answering (R28, R29, R32, R33, R38)', () => {
     expect(JSON.stringify(requests)).not.toContain('number_match"');
     const byUuid = (uuid: string) => requests.find((r) => r.uuid === uuid) as PendingRequest;
     const typo = String((Number(wrong.number_match) + 1) % 100).padStart(2, '0');
-    await answer(device, wrong.uuid, answerFor(device, byUuid(wrong.uuid), 'approved', { number_match: typo }));
+    await answer(
+      device,
+      wrong.uuid,
+      answerFor(device, byUuid(wrong.uuid), 'approved', { number_match: typo }),
+    );
     expect(await statusOf(app, wrong.uuid)).toMatchObject({ status: 'denied', reason: 'number_mismatch' });
-    await answer(device, right.uuid, answerFor(device, byUuid(right.uuid), 'approved', { number_match: right.number_match }));
+    await answer(
+      device,
+      right.uuid,
+      answerFor(device, byUuid(right.uuid), 'approved', { number_match: right.number_match }),
+    );
     expect((await statusOf(app, right.uuid)).status).toBe('approved');
   });
 });
@@ -283,14 +350,21 @@ describe('who may answer (D8, R9, R31)', () => {
   it("a device enrolled through app A's link never sees nor answers app B's requests for the same phone", async () => {
     const a = await tenant('Bank A');
     const b = await tenant('Bank B');
-    const number = String((phone += 1));
+    const number = nextPhone();
     const userA = await register(a, number);
     const userB = await register(b, number);
     expect(userA).toBe(userB);
     const device = await enrollWithLink(server, await link(a, userA));
     const forB = await createRequest(b, userB);
     expect(await pending(device)).toEqual([]);
-    const fake: PendingRequest = { uuid: forB.uuid, app_name: 'Bank B', message: 'Transfer money to bob@example.com', details: { Amount: '$500', To: 'Bob' }, nonce: 'x', number_match_required: false };
+    const fake: PendingRequest = {
+      uuid: forB.uuid,
+      app_name: 'Bank B',
+      message: 'Transfer money to bob@example.com',
+      details: { Amount: '$500', To: 'Bob' },
+      nonce: 'x',
+      number_match_required: false,
+    };
     const response = await answer(device, forB.uuid, answerFor(device, fake, 'approved'));
     expect(response.status).toBe(404);
     expect((await statusOf(b, forB.uuid)).status).toBe('pending');
@@ -302,7 +376,14 @@ describe('who may answer (D8, R9, R31)', () => {
     const mallory = await register(app);
     const malloryDevice = await enrollWithLink(server, await link(app, mallory));
     const { uuid } = await createRequest(app, alice);
-    const fake: PendingRequest = { uuid, app_name: 'Other Bank', message: 'Transfer money to bob@example.com', details: { Amount: '$500', To: 'Bob' }, nonce: 'x', number_match_required: false };
+    const fake: PendingRequest = {
+      uuid,
+      app_name: 'Other Bank',
+      message: 'Transfer money to bob@example.com',
+      details: { Amount: '$500', To: 'Bob' },
+      nonce: 'x',
+      number_match_required: false,
+    };
     expect((await answer(malloryDevice, uuid, answerFor(malloryDevice, fake, 'approved'))).status).toBe(404);
   });
 
@@ -312,7 +393,9 @@ describe('who may answer (D8, R9, R31)', () => {
     const device = await enrollWithLink(server, await link(app, userId));
     const other = await enrollWithLink(server, await link(app, userId));
     const listed = await deviceCall(server, device, 'GET', '/device/v1/devices');
-    expect((listed.body.devices as Array<{ device_id: string }>).map((d) => d.device_id).sort()).toEqual([device.id, other.id].sort());
+    expect((listed.body.devices as Array<{ device_id: string }>).map((d) => d.device_id).sort()).toEqual(
+      [device.id, other.id].sort(),
+    );
     expect((await deviceCall(server, other, 'DELETE', `/device/v1/devices/${device.id}`)).status).toBe(200);
     expect((await deviceCall(server, device, 'GET', '/device/v1/requests')).status).toBe(401);
   });
@@ -321,22 +404,35 @@ describe('who may answer (D8, R9, R31)', () => {
     const compatA = await tenant('Compat A');
     const compatB = await tenant('Compat B');
     const strict = await tenant('Strict C', { profile: 'strict' });
-    const number = String((phone += 1));
+    const number = nextPhone();
     const id = await register(compatA, number);
     await register(compatB, number);
     await register(strict, number);
-    const started = await call(server, 'POST', '/device/v1/phone-enrollments', { json: { country_code: '1', phone_number: number } });
+    const started = await call(server, 'POST', '/device/v1/phone-enrollments', {
+      json: { country_code: '1', phone_number: number },
+    });
     expect(started.status).toBe(200);
     const enrollmentId = started.body.enrollment_id as string;
     const [message] = (await server.app.services.outbox.list(1)).slice(-1);
     const code = /(\d{6})$/.exec(message?.body ?? '')?.[1] ?? '';
     const { publicJwk, privateKey } = newKeyPair();
-    const proof = signText(privateKey, canonicalJson({ purpose: 'countersign-phone-enrollment', enrollment_id: enrollmentId, code, public_key: publicJwk }));
+    const proof = signText(
+      privateKey,
+      canonicalJson({
+        purpose: 'countersign-phone-enrollment',
+        enrollment_id: enrollmentId,
+        code,
+        public_key: publicJwk,
+      }),
+    );
     const done = await call(server, 'POST', `/device/v1/phone-enrollments/${enrollmentId}/complete`, {
       json: { code, public_key: publicJwk, name: 'Phone', platform: 'cli', proof },
     });
     expect(done.status).toBe(200);
-    expect((done.body.accounts as Array<{ app_name: string }>).map((a) => a.app_name)).toEqual(['Compat A', 'Compat B']);
+    expect((done.body.accounts as Array<{ app_name: string }>).map((a) => a.app_name)).toEqual([
+      'Compat A',
+      'Compat B',
+    ]);
     const device = { id: done.body.device_id as string, privateKey, publicJwk, accounts: [] };
     await createRequest(compatA, id);
     await createRequest(compatB, id);
@@ -350,19 +446,27 @@ describe('what the app sees once a device exists', () => {
     const app = await tenant('Status Bank');
     const userId = await register(app);
     await enrollWithLink(server, await link(app, userId));
-    const status = (await call(server, 'GET', `/protected/json/users/${userId}/status`, { key: app.key })).body.status as Record<string, unknown>;
+    const status = (await call(server, 'GET', `/protected/json/users/${userId}/status`, { key: app.key }))
+      .body.status as Record<string, unknown>;
     expect(status).toMatchObject({ registered: true, devices: ['authenticator'] });
     const ignored = await call(server, 'GET', `/protected/json/sms/${userId}`, { key: app.key });
     expect(ignored.body).toMatchObject({ ignored: true, success: true, device: 'authenticator' });
     const forced = await call(server, 'GET', `/protected/json/sms/${userId}?force=true`, { key: app.key });
-    expect(forced.body).toEqual({ success: true, message: 'SMS token was sent', cellphone: expect.any(String) });
+    expect(forced.body).toEqual({
+      success: true,
+      message: 'SMS token was sent',
+      cellphone: expect.any(String),
+    });
   });
 
   it('refuses more than 10 pending requests for one user with 429', async () => {
     const app = await tenant('Busy Bank');
     const userId = await register(app);
     for (let i = 0; i < 10; i++) await createRequest(app, userId);
-    const refused = await call(server, 'POST', `/onetouch/json/users/${userId}/approval_requests`, { key: app.key, json: { message: 'one more' } });
+    const refused = await call(server, 'POST', `/onetouch/json/users/${userId}/approval_requests`, {
+      key: app.key,
+      json: { message: 'one more' },
+    });
     expect(refused.status).toBe(429);
     expect(refused.body.error_code).toBe('60003');
   });

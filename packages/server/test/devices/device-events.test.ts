@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startTestServer, type TestServer } from '../support/harness.js';
-import { answerFor, deviceCall, enrollWithLink, type PendingRequest, signedHeaders, type TestDevice } from '../support/test-device.js';
+import {
+  answerFor,
+  deviceCall,
+  enrollWithLink,
+  type PendingRequest,
+  signedHeaders,
+  type TestDevice,
+} from '../support/test-device.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -58,7 +65,10 @@ describe('device event stream', () => {
     });
     const userId = (user.body.user as { id: number }).id;
     const linkFor = async () =>
-      ((await call(server, 'POST', `/protected/json/users/${userId}/enrollments`, { key: app.apiKey })).body.enrollment as { url: string }).url;
+      (
+        (await call(server, 'POST', `/protected/json/users/${userId}/enrollments`, { key: app.apiKey })).body
+          .enrollment as { url: string }
+      ).url;
     const watcher = await enrollWithLink(server, await linkFor());
     const answerer = await enrollWithLink(server, await linkFor());
     let uuid = '';
@@ -68,9 +78,16 @@ describe('device event stream', () => {
         json: { message: 'Log in' },
       });
       uuid = (created.body.approval_request as { uuid: string }).uuid;
-      const pending = (await deviceCall(server, answerer, 'GET', '/device/v1/requests')).body.requests as PendingRequest[];
+      const pending = (await deviceCall(server, answerer, 'GET', '/device/v1/requests')).body
+        .requests as PendingRequest[];
       const request = pending.find((r) => r.uuid === uuid) as PendingRequest;
-      await deviceCall(server, answerer, 'POST', `/device/v1/requests/${uuid}/answer`, answerFor(answerer, request, 'approved'));
+      await deviceCall(
+        server,
+        answerer,
+        'POST',
+        `/device/v1/requests/${uuid}/answer`,
+        answerFor(answerer, request, 'approved'),
+      );
     });
     expect(events).toEqual([
       { event: 'request', data: { uuid } },
@@ -82,23 +99,36 @@ describe('device event stream', () => {
     const mine = await server.createApp({ name: 'Mine' });
     const theirs = await server.createApp({ name: 'Theirs' });
     const register = async (key: string) =>
-      ((await call(server, 'POST', '/protected/json/users/new', { key, json: { user: { email: 't@example.com', cellphone: '2015550178', country_code: 1 } } })).body.user as { id: number }).id;
+      (
+        (
+          await call(server, 'POST', '/protected/json/users/new', {
+            key,
+            json: { user: { email: 't@example.com', cellphone: '2015550178', country_code: 1 } },
+          })
+        ).body.user as { id: number }
+      ).id;
     const userId = await register(mine.apiKey);
     await register(theirs.apiKey);
-    const url = ((await call(server, 'POST', `/protected/json/users/${userId}/enrollments`, { key: mine.apiKey })).body.enrollment as { url: string }).url;
+    const url = (
+      (await call(server, 'POST', `/protected/json/users/${userId}/enrollments`, { key: mine.apiKey })).body
+        .enrollment as { url: string }
+    ).url;
     const device = await enrollWithLink(server, url);
-    const events = await collect(
-      device,
-      1,
-      async () => {
-        await call(server, 'POST', `/onetouch/json/users/${userId}/approval_requests`, { key: theirs.apiKey, json: { message: 'Not yours' } });
-        const created = await call(server, 'POST', `/onetouch/json/users/${userId}/approval_requests`, { key: mine.apiKey, json: { message: 'Yours' } });
-        expect(created.status).toBe(200);
-      },
-    );
+    const events = await collect(device, 1, async () => {
+      await call(server, 'POST', `/onetouch/json/users/${userId}/approval_requests`, {
+        key: theirs.apiKey,
+        json: { message: 'Not yours' },
+      });
+      const created = await call(server, 'POST', `/onetouch/json/users/${userId}/approval_requests`, {
+        key: mine.apiKey,
+        json: { message: 'Yours' },
+      });
+      expect(created.status).toBe(200);
+    });
     expect(events).toHaveLength(1);
     const [only] = events;
-    const mineRequests = (await deviceCall(server, device, 'GET', '/device/v1/requests')).body.requests as PendingRequest[];
+    const mineRequests = (await deviceCall(server, device, 'GET', '/device/v1/requests')).body
+      .requests as PendingRequest[];
     expect(only?.data).toEqual({ uuid: mineRequests[0]?.uuid });
   });
 });

@@ -11,7 +11,8 @@ describe('per-app rate limit (R12, R78)', () => {
   it("answers 429 / 60003 past the app's limit, while another app is unaffected", async () => {
     const a = await server.createApp({ name: 'A' });
     const b = await server.createApp({ name: 'B' });
-    for (let i = 0; i < 5; i++) expect((await call(server, 'GET', '/protected/json/app/details', { key: a.apiKey })).status).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await call(server, 'GET', '/protected/json/app/details', { key: a.apiKey })).status).toBe(200);
     const limited = await call(server, 'GET', '/protected/json/app/details', { key: a.apiKey });
     expect(limited.status).toBe(429);
     expect(limited.body).toEqual({
@@ -67,6 +68,11 @@ describe('service endpoints', () => {
   it('an unknown path is a 404 in the Authy envelope, never an HTML page', async () => {
     const response = await call(server, 'GET', '/protected/xml/app/details');
     expect(response.status).toBe(404);
-    expect(response.body).toEqual({ message: 'Not found', success: false, errors: { message: 'Not found' }, error_code: '60000' });
+    expect(response.body).toEqual({
+      message: 'Not found',
+      success: false,
+      errors: { message: 'Not found' },
+      error_code: '60000',
+    });
   });
 });

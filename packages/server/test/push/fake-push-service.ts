@@ -63,7 +63,10 @@ export function decryptPush(body: Buffer, receiver: ECDH, authSecret: Buffer): s
   const nonce = Buffer.from(hkdfSync('sha256', ikm, salt, Buffer.from('Content-Encoding: nonce\0'), 12));
   const decipher = createDecipheriv('aes-128-gcm', cek, nonce);
   decipher.setAuthTag(ciphertext.subarray(ciphertext.length - 16));
-  const padded = Buffer.concat([decipher.update(ciphertext.subarray(0, ciphertext.length - 16)), decipher.final()]);
+  const padded = Buffer.concat([
+    decipher.update(ciphertext.subarray(0, ciphertext.length - 16)),
+    decipher.final(),
+  ]);
   // The last record ends with a 0x02 delimiter followed by zero padding (RFC 8188 §2).
   let end = padded.length - 1;
   while (end > 0 && padded[end] === 0) end -= 1;

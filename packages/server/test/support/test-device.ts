@@ -10,7 +10,12 @@ export interface TestDevice {
   id: string;
   publicJwk: Record<string, string>;
   privateKey: KeyObject;
-  accounts: Array<{ app_id: number; app_name: string; authy_id: number; totp: { secret: string; digits: number } }>;
+  accounts: Array<{
+    app_id: number;
+    app_name: string;
+    authy_id: number;
+    totp: { secret: string; digits: number };
+  }>;
 }
 
 export function newKeyPair(): { publicJwk: Record<string, string>; privateKey: KeyObject } {
@@ -20,7 +25,9 @@ export function newKeyPair(): { publicJwk: Record<string, string>; privateKey: K
 }
 
 export function signText(privateKey: KeyObject, text: string): string {
-  return sign('sha256', Buffer.from(text, 'utf8'), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+  return sign('sha256', Buffer.from(text, 'utf8'), { key: privateKey, dsaEncoding: 'ieee-p1363' }).toString(
+    'base64url',
+  );
 }
 
 export function tokenOf(url: string): string {
@@ -30,10 +37,17 @@ export function tokenOf(url: string): string {
 }
 
 /** Enrolls a new key pair with an app's enrollment link. */
-export async function enrollWithLink(server: { url: string }, link: string, name = 'Test phone'): Promise<TestDevice> {
+export async function enrollWithLink(
+  server: { url: string },
+  link: string,
+  name = 'Test phone',
+): Promise<TestDevice> {
   const { publicJwk, privateKey } = newKeyPair();
   const token = tokenOf(link);
-  const proof = signText(privateKey, canonicalJson({ purpose: 'countersign-enrollment', token, public_key: publicJwk }));
+  const proof = signText(
+    privateKey,
+    canonicalJson({ purpose: 'countersign-enrollment', token, public_key: publicJwk }),
+  );
   const response = await call(server, 'POST', '/device/v1/enrollments', {
     json: { token, public_key: publicJwk, name, platform: 'cli', proof },
   });
@@ -82,7 +96,9 @@ export async function deviceCall(
 }
 
 export function displayHashOf(appName: string, message: string, details: Record<string, string>): string {
-  return createHash('sha256').update(canonicalJson({ app_name: appName, message, details }), 'utf8').digest('base64url');
+  return createHash('sha256')
+    .update(canonicalJson({ app_name: appName, message, details }), 'utf8')
+    .digest('base64url');
 }
 
 export interface PendingRequest {

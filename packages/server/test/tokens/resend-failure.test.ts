@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessagingError, type MessagingProvider, type OutgoingMessage } from '../../src/messaging/messaging-provider.js';
+import {
+  MessagingError,
+  type MessagingProvider,
+  type OutgoingMessage,
+} from '../../src/messaging/messaging-provider.js';
 import { call, startTestServer, type TestServer } from '../support/harness.js';
 
 /** A provider that delivers into a list, or refuses while `down` is set. */

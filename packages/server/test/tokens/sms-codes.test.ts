@@ -40,7 +40,11 @@ describe('SMS and voice codes (R21, R22)', () => {
     const id = await newUser();
     const response = await call(server, 'GET', `/protected/json/sms/${id}`, { key });
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ success: true, message: 'SMS token was sent', cellphone: `+1-XXX-XXX-XX${String(phone).slice(-2)}` });
+    expect(response.body).toEqual({
+      success: true,
+      message: 'SMS token was sent',
+      cellphone: `+1-XXX-XXX-XX${String(phone).slice(-2)}`,
+    });
     const sent = await lastCode();
     expect(sent.to).toBe(`+1${phone}`);
     expect(sent.channel).toBe('sms');
@@ -51,7 +55,11 @@ describe('SMS and voice codes (R21, R22)', () => {
   it('a voice code answers "Call started..." and goes out as a call', async () => {
     const id = await newUser();
     const response = await call(server, 'GET', `/protected/json/call/${id}`, { key });
-    expect(response.body).toEqual({ success: true, message: 'Call started...', cellphone: `+1-XXX-XXX-XX${String(phone).slice(-2)}` });
+    expect(response.body).toEqual({
+      success: true,
+      message: 'Call started...',
+      cellphone: `+1-XXX-XXX-XX${String(phone).slice(-2)}`,
+    });
     expect((await lastCode()).channel).toBe('call');
   });
 
@@ -95,7 +103,8 @@ describe('SMS and voice codes (R21, R22)', () => {
 
   it('the sixth send within ten minutes is refused with 429 and sends nothing', async () => {
     const id = await newUser();
-    for (let i = 0; i < 5; i++) expect((await call(server, 'GET', `/protected/json/sms/${id}`, { key })).status).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await call(server, 'GET', `/protected/json/sms/${id}`, { key })).status).toBe(200);
     const before = (await server.app.services.outbox.list(1000)).length;
     const refused = await call(server, 'GET', `/protected/json/call/${id}`, { key });
     expect(refused.status).toBe(429);
@@ -107,7 +116,9 @@ describe('SMS and voice codes (R21, R22)', () => {
 
   it('rejects an action message with control characters, which could forge SMS text (R63)', async () => {
     const id = await newUser();
-    const response = await call(server, 'GET', `/protected/json/sms/${id}?action_message=hi%0Athere`, { key });
+    const response = await call(server, 'GET', `/protected/json/sms/${id}?action_message=hi%0Athere`, {
+      key,
+    });
     expect(response.status).toBe(400);
     expect(response.body.error_code).toBe('60004');
   });

@@ -29,7 +29,18 @@ describe('TOTP (RFC 6238)', () => {
   }
 
   it('reproduces the RFC 4226 HOTP vectors (a TOTP step is an HOTP counter)', () => {
-    const expected = ['755224', '287082', '359152', '969429', '338314', '254676', '287922', '162583', '399871', '520489'];
+    const expected = [
+      '755224',
+      '287082',
+      '359152',
+      '969429',
+      '338314',
+      '254676',
+      '287922',
+      '162583',
+      '399871',
+      '520489',
+    ];
     expect(expected.map((_, counter) => totpCode(SEEDS.SHA1, counter, 6))).toEqual(expected);
   });
 });

@@ -195,12 +195,18 @@ describe('lockout after consecutive failures (D3, R16, R17, R18)', () => {
       json: { user: { email: 'p@example.com', cellphone: '4155552671', country_code: 1 } },
     });
     const id = (created.body.user as { id: number }).id;
-    const seed = await server.app.services.users.seed(await server.app.services.users.find(psd2App, String(id)));
+    const seed = await server.app.services.users.seed(
+      await server.app.services.users.find(psd2App, String(id)),
+    );
     for (let i = 0; i < 5; i++) {
-      const r = await call(server, 'GET', `/protected/json/verify/${wrongFor(seed)}/${id}`, { key: psd2.apiKey });
+      const r = await call(server, 'GET', `/protected/json/verify/${wrongFor(seed)}/${id}`, {
+        key: psd2.apiKey,
+      });
       expect(r.status).toBe(401);
     }
-    const locked = await call(server, 'GET', `/protected/json/verify/${codeAt(seed)}/${id}`, { key: psd2.apiKey });
+    const locked = await call(server, 'GET', `/protected/json/verify/${codeAt(seed)}/${id}`, {
+      key: psd2.apiKey,
+    });
     expect(locked.status).toBe(429);
   });
 });

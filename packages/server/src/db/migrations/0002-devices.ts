@@ -57,7 +57,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('detail', 'text', (c) => c.notNull())
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('security_events_user').on('security_events').columns(['user_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('security_events_user')
+    .on('security_events')
+    .columns(['user_id', 'created_at'])
+    .execute();
 
   await db.schema.alterTable('approval_requests').addColumn('app_name', 'text').execute();
   await db.schema.alterTable('approval_requests').addColumn('answer', 'text').execute();

@@ -1,0 +1,6 @@
+import { base64url } from '../encoding/base64url.js';
+
+/** B64U of `length` bytes from the platform's CSPRNG (WebCrypto `getRandomValues`). */
+export function randomBase64url(length: number): string {
+  return base64url(globalThis.crypto.getRandomValues(new Uint8Array(length)));
+}

@@ -1,0 +1,312 @@
+import { type Clock, systemClock } from './clock.js';
+import { exportPublicJwk, generateDeviceKeyPair } from './crypto/key-pair.js';
+import { DeviceError } from './device-error.js';
+import { readEventStream } from './http/event-stream.js';
+import { type ServiceCall, type Signer, send, sendJson } from './http/service-call.js';
+import { type AnswerChoice, answerDocument, type Decision, signAnswer } from './protocol/answer-document.js';
+import { parseEnrollmentLink } from './protocol/enrollment-link.js';
+import { linkEnrollmentProof, phoneEnrollmentProof } from './protocol/enrollment-proof.js';
+import {
+  readAccounts,
+  readAnswerResult,
+  readDevices,
+  readEnrollment,
+  readEvent,
+  readPhoneEnrollment,
+  readRequests,
+} from './protocol/read-wire.js';
+import type {
+  Account,
+  AnswerResult,
+  DeviceEvent,
+  DeviceInfo,
+  Enrollment,
+  PendingRequest,
+  PhoneEnrollment,
+} from './protocol/wire.js';
+import type { DeviceStorage } from './storage/device-storage.js';
+import { type TotpCode, totpCodes } from './totp/totp-codes.js';
+
+/** How to build a `Device`; everything outside the process is injectable. */
+export interface DeviceOptions {
+  storage: DeviceStorage;
+  /** Shown in the user's device list, e.g. "Pixel 8". */
+  name: string;
+  platform: 'web' | 'cli';
+  clock?: Clock;
+  fetch?: typeof fetch;
+  /** How long one call may take before it fails with `network_error`. */
+  timeoutMs?: number;
+}
+
+/** What a storage holds for an enrolled device. */
+type DeviceRecord = { server: string; device_id: string; accounts: Account[] };
+
+/** What a storage holds between the two steps of a phone enrollment. */
+type PhoneEnrollmentRecord = { server: string; enrollment_id: string; expires_at: string };
+
+/** An enrolled device ready to sign. */
+type Session = { record: DeviceRecord; privateKey: CryptoKey };
+
+const DEVICE = 'device';
+const PHONE_ENROLLMENT = 'phone-enrollment';
+
+/**
+ * An enrolled (or enrollable) device: its key pair and state live in a `DeviceStorage`, and it talks to
+ * the service named by its enrollment. One storage holds one device.
+ */
+export class Device {
+  readonly #storage: DeviceStorage;
+  readonly #name: string;
+  readonly #platform: 'web' | 'cli';
+  readonly #clock: Clock;
+  readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number;
+
+  constructor({ storage, name, platform, clock = systemClock, fetch, timeoutMs = 15_000 }: DeviceOptions) {
+    this.#storage = storage;
+    this.#name = name;
+    this.#platform = platform;
+    this.#clock = clock;
+    // Bound: some platforms refuse a `fetch` called with another `this`.
+    this.#fetch = fetch ?? globalThis.fetch.bind(globalThis);
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** The service and device id this storage is enrolled with, or `undefined`. */
+  async enrollment(): Promise<{ server: string; device_id: string } | undefined> {
+    const record = await this.#record();
+    return record === undefined ? undefined : { server: record.server, device_id: record.device_id };
+  }
+
+  /** Enrolls with an app's link `{PUBLIC_URL}/authenticator/#enroll={TOKEN}`; the device then answers that app. */
+  async enrollWithLink(url: string): Promise<Enrollment> {
+    await this.#refuseIfEnrolled();
+    const { server, token } = parseEnrollmentLink(url);
+    const keys = await this.#keyPair();
+    const publicKey = await exportPublicJwk(keys.publicKey);
+    const body = await sendJson(
+      this.#call(server, 'POST', '/device/v1/enrollments', {
+        token,
+        public_key: publicKey,
+        name: this.#name,
+        platform: this.#platform,
+        proof: await linkEnrollmentProof(keys.privateKey, token, publicKey),
+      }),
+    );
+    return this.#enrolled(server, readEnrollment(body));
+  }
+
+  /** Asks `server` to send a code to the phone; finish with `completePhoneEnrollment(code)`. */
+  async startPhoneEnrollment(server: string, countryCode: string, phone: string): Promise<PhoneEnrollment> {
+    await this.#refuseIfEnrolled();
+    const origin = new URL(server).origin;
+    const body = await sendJson(
+      this.#call(origin, 'POST', '/device/v1/phone-enrollments', {
+        country_code: countryCode,
+        phone_number: phone,
+      }),
+    );
+    const started = readPhoneEnrollment(body);
+    const record: PhoneEnrollmentRecord = { server: origin, ...started };
+    await this.#storage.set(PHONE_ENROLLMENT, record);
+    return started;
+  }
+
+  /** Proves the phone with the code it received; the device then answers every app that registered it. */
+  async completePhoneEnrollment(code: string): Promise<Enrollment> {
+    await this.#refuseIfEnrolled();
+    const pending = await this.#storage.get(PHONE_ENROLLMENT);
+    if (!isPhoneEnrollmentRecord(pending)) {
+      throw new DeviceError('no_phone_enrollment', 'no phone enrollment was started on this device');
+    }
+    const keys = await this.#keyPair();
+    const publicKey = await exportPublicJwk(keys.publicKey);
+    const id = pending.enrollment_id;
+    const body = await sendJson(
+      this.#call(pending.server, 'POST', `/device/v1/phone-enrollments/${encodeURIComponent(id)}/complete`, {
+        code,
+        public_key: publicKey,
+        name: this.#name,
+        platform: this.#platform,
+        proof: await phoneEnrollmentProof(keys.privateKey, id, code, publicKey),
+      }),
+    );
+    const enrollment = await this.#enrolled(pending.server, readEnrollment(body));
+    await this.#storage.set(PHONE_ENROLLMENT, undefined);
+    return enrollment;
+  }
+
+  /** Fetches the accounts this device answers for (an app may have registered the phone since) and keeps them. */
+  async accounts(): Promise<Account[]> {
+    const session = await this.#session();
+    const accounts = readAccounts(await sendJson(this.#signedCall(session, 'GET', '/device/v1/accounts')));
+    await this.#storage.set(DEVICE, { ...session.record, accounts });
+    return accounts;
+  }
+
+  /** The TOTP code of every stored account at `now`; works offline. */
+  async codes(now: number = this.#clock.now()): Promise<TotpCode[]> {
+    return totpCodes((await this.#session()).record.accounts, now);
+  }
+
+  /** The requests waiting for this device's answer. */
+  async pending(): Promise<PendingRequest[]> {
+    return readRequests(
+      await sendJson(this.#signedCall(await this.#session(), 'GET', '/device/v1/requests')),
+    );
+  }
+
+  /**
+   * Signs and sends an answer to a request exactly as it was shown (`request` as `pending()` returned it).
+   * The result's status is `denied` when the service ended the request over a wrong number-match code.
+   */
+  async answer(
+    request: PendingRequest,
+    decision: Decision,
+    options: Omit<AnswerChoice, 'decision'> = {},
+  ): Promise<AnswerResult> {
+    const session = await this.#session();
+    const document = await answerDocument(
+      request,
+      { ...options, decision },
+      { deviceId: session.record.device_id, signedAt: this.#clock.now() },
+    );
+    const path = `/device/v1/requests/${encodeURIComponent(request.uuid)}/answer`;
+    const body = await signAnswer(session.privateKey, document);
+    return readAnswerResult(await sendJson(this.#signedCall(session, 'POST', path, body)));
+  }
+
+  /**
+   * The service's events for this device until `signal` aborts (then the iteration just ends) or the
+   * service closes the stream (reconnect by calling again). Read with fetch because `EventSource` cannot
+   * send the signed-request headers.
+   */
+  async *events(signal?: AbortSignal): AsyncGenerator<DeviceEvent> {
+    // No timeout: the stream stays open until the caller aborts it or the service ends it.
+    const session = await this.#session();
+    const call = this.#signedCall(session, 'GET', '/device/v1/events', undefined, signal ?? null);
+    let response: Response;
+    try {
+      response = await send({ ...call, accept: 'text/event-stream' });
+    } catch (caught) {
+      if (signal?.aborted === true) return;
+      throw caught;
+    }
+    if (response.body === null) throw new DeviceError('unexpected_response', 'the event stream has no body');
+    try {
+      for await (const event of readEventStream(response.body)) {
+        const known = readEvent(event.type, event.data);
+        if (known !== undefined) yield known;
+      }
+    } catch (caught) {
+      if (signal?.aborted === true) return;
+      throw caught;
+    }
+  }
+
+  /** The user's enrolled devices. */
+  async devices(): Promise<DeviceInfo[]> {
+    return readDevices(await sendJson(this.#signedCall(await this.#session(), 'GET', '/device/v1/devices')));
+  }
+
+  /** Revokes one of the user's devices at once; revoking this one also forgets its state and destroys its key. */
+  async revoke(deviceId: string): Promise<void> {
+    const session = await this.#session();
+    const path = `/device/v1/devices/${encodeURIComponent(deviceId)}`;
+    await (await send(this.#signedCall(session, 'DELETE', path))).body?.cancel();
+    if (deviceId === session.record.device_id) {
+      await this.#storage.set(DEVICE, undefined);
+      await this.#storage.setKeyPair(undefined);
+    }
+  }
+
+  async #record(): Promise<DeviceRecord | undefined> {
+    const value = await this.#storage.get(DEVICE);
+    if (value === undefined) return undefined;
+    if (!isDeviceRecord(value)) throw new TypeError('the device storage holds a damaged device record');
+    return value;
+  }
+
+  /** The enrolled device's record and private key, for signed calls. */
+  async #session(): Promise<Session> {
+    const record = await this.#record();
+    if (record === undefined) throw new DeviceError('not_enrolled', 'this device is not enrolled');
+    const keys = await this.#storage.getKeyPair();
+    if (keys === undefined) throw new TypeError('the device storage holds a device record but no key pair');
+    return { record, privateKey: keys.privateKey };
+  }
+
+  async #refuseIfEnrolled(): Promise<void> {
+    const record = await this.#record();
+    if (record !== undefined) {
+      throw new DeviceError('already_enrolled', `this device is already enrolled as ${record.device_id}`);
+    }
+  }
+
+  async #enrolled(server: string, enrollment: Enrollment): Promise<Enrollment> {
+    const record: DeviceRecord = { server, ...enrollment };
+    await this.#storage.set(DEVICE, record);
+    return enrollment;
+  }
+
+  /** The stored key pair, or a new one (kept before it is first used, so a retried enrollment reuses it). */
+  async #keyPair(): Promise<CryptoKeyPair> {
+    const stored = await this.#storage.getKeyPair();
+    if (stored !== undefined) return stored;
+    const pair = await generateDeviceKeyPair({ extractable: !this.#storage.holdsCryptoKeys });
+    await this.#storage.setKeyPair(pair);
+    return pair;
+  }
+
+  /** One call; `signal` null means no deadline at all, undefined the default per-call timeout. */
+  #call(
+    server: string,
+    method: ServiceCall['method'],
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal | null,
+  ): ServiceCall {
+    const deadline = signal === undefined ? AbortSignal.timeout(this.#timeoutMs) : (signal ?? undefined);
+    return { fetch: this.#fetch, server, method, path, body, signal: deadline };
+  }
+
+  #signedCall(
+    session: Session,
+    method: ServiceCall['method'],
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal | null,
+  ): ServiceCall {
+    const signer: Signer = {
+      deviceId: session.record.device_id,
+      privateKey: session.privateKey,
+      now: () => this.#clock.now(),
+    };
+    return { ...this.#call(session.record.server, method, path, body, signal), signer };
+  }
+}
+
+function isDeviceRecord(value: unknown): value is DeviceRecord {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'server' in value &&
+    typeof value.server === 'string' &&
+    'device_id' in value &&
+    typeof value.device_id === 'string' &&
+    'accounts' in value &&
+    Array.isArray(value.accounts)
+  );
+}
+
+function isPhoneEnrollmentRecord(value: unknown): value is PhoneEnrollmentRecord {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'server' in value &&
+    typeof value.server === 'string' &&
+    'enrollment_id' in value &&
+    typeof value.enrollment_id === 'string'
+  );
+}

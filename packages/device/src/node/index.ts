@@ -1,0 +1,1 @@
+export { folderStorage } from './folder-storage.js';

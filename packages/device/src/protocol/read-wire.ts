@@ -1,0 +1,167 @@
+import { DeviceError } from '../device-error.js';
+import type {
+  Account,
+  AnswerResult,
+  DeviceEvent,
+  DeviceInfo,
+  Enrollment,
+  PendingRequest,
+  PhoneEnrollment,
+  TotpParameters,
+} from './wire.js';
+
+// The service's answers are untrusted input: each reader checks the shape the protocol names and copies
+// only the named members, so nothing unexpected travels further into the device (or onto its screen).
+
+type Fields = Record<string, unknown>;
+
+function unexpected(what: string): never {
+  throw new DeviceError(
+    'unexpected_response',
+    `the service sent ${what} that the device protocol does not allow`,
+  );
+}
+
+function fields(value: unknown, what: string): Fields {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) unexpected(what);
+  return value as Fields;
+}
+
+function list(value: unknown, what: string): unknown[] {
+  if (!Array.isArray(value)) unexpected(what);
+  return value;
+}
+
+function text(from: Fields, key: string, what: string): string {
+  const value = from[key];
+  if (typeof value !== 'string') unexpected(`${what} without a string "${key}"`);
+  return value;
+}
+
+function textOrNull(from: Fields, key: string, what: string): string | null {
+  return from[key] === null ? null : text(from, key, what);
+}
+
+function integer(from: Fields, key: string, what: string): number {
+  const value = from[key];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value))
+    unexpected(`${what} without an integer "${key}"`);
+  return value;
+}
+
+function flag(from: Fields, key: string, what: string): boolean {
+  const value = from[key];
+  if (typeof value !== 'boolean') unexpected(`${what} without a boolean "${key}"`);
+  return value;
+}
+
+function stringMap(value: unknown, what: string): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const [key, item] of Object.entries(fields(value, what))) {
+    if (typeof item !== 'string') unexpected(`${what} with a non-string value`);
+    map[key] = item;
+  }
+  return map;
+}
+
+function totp(value: unknown): TotpParameters {
+  const what = 'TOTP parameters';
+  const from = fields(value, what);
+  const algorithm = from.algorithm;
+  if (algorithm !== 'SHA1' && algorithm !== 'SHA256' && algorithm !== 'SHA512') {
+    unexpected(`${what} with an unknown algorithm`);
+  }
+  const secret = text(from, 'secret', what);
+  if (!/^[A-Z2-7]+=*$/i.test(secret)) unexpected(`${what} with a secret that is not base32`);
+  const digits = integer(from, 'digits', what);
+  const period = integer(from, 'period', what);
+  if (digits < 6 || digits > 10 || period < 1) unexpected(`${what} out of range`);
+  return { secret, digits, period, algorithm };
+}
+
+function account(value: unknown): Account {
+  const what = 'an account';
+  const from = fields(value, what);
+  return {
+    app_id: integer(from, 'app_id', what),
+    app_name: text(from, 'app_name', what),
+    authy_id: integer(from, 'authy_id', what),
+    totp: totp(from.totp),
+  };
+}
+
+/** `{"accounts": [ACCOUNT…], "success": true}` */
+export function readAccounts(body: unknown): Account[] {
+  return list(fields(body, 'an accounts answer').accounts, 'accounts').map(account);
+}
+
+/** `{"device_id": UUID, "accounts": [ACCOUNT…], "success": true}` */
+export function readEnrollment(body: unknown): Enrollment {
+  const from = fields(body, 'an enrollment answer');
+  return { device_id: text(from, 'device_id', 'an enrollment answer'), accounts: readAccounts(body) };
+}
+
+/** `{"enrollment_id": ID, "expires_at": ISO, "success": true}` */
+export function readPhoneEnrollment(body: unknown): PhoneEnrollment {
+  const what = 'a phone enrollment answer';
+  const from = fields(body, what);
+  return { enrollment_id: text(from, 'enrollment_id', what), expires_at: text(from, 'expires_at', what) };
+}
+
+function pendingRequest(value: unknown): PendingRequest {
+  const what = 'a request';
+  const from = fields(value, what);
+  return {
+    uuid: text(from, 'uuid', what),
+    app_id: integer(from, 'app_id', what),
+    app_name: text(from, 'app_name', what),
+    message: text(from, 'message', what),
+    details: stringMap(from.details, 'request details'),
+    created_at: text(from, 'created_at', what),
+    expires_at: textOrNull(from, 'expires_at', what),
+    number_match_required: flag(from, 'number_match_required', what),
+    nonce: text(from, 'nonce', what),
+  };
+}
+
+/** `{"requests": [REQUEST…], "success": true}` */
+export function readRequests(body: unknown): PendingRequest[] {
+  return list(fields(body, 'a requests answer').requests, 'requests').map(pendingRequest);
+}
+
+/** `{"status": "approved"|"denied", "success": true}` */
+export function readAnswerResult(body: unknown): AnswerResult {
+  const status = fields(body, 'an answer result').status;
+  if (status !== 'approved' && status !== 'denied') unexpected('an answer result without a final status');
+  return { status };
+}
+
+function deviceInfo(value: unknown): DeviceInfo {
+  const what = 'a device';
+  const from = fields(value, what);
+  return {
+    device_id: text(from, 'device_id', what),
+    name: text(from, 'name', what),
+    platform: text(from, 'platform', what),
+    created_at: text(from, 'created_at', what),
+    last_seen_at: textOrNull(from, 'last_seen_at', what),
+    current: flag(from, 'current', what),
+  };
+}
+
+/** `{"devices": [DEVICE…], "success": true}` */
+export function readDevices(body: unknown): DeviceInfo[] {
+  return list(fields(body, 'a devices answer').devices, 'devices').map(deviceInfo);
+}
+
+/** One server-sent event; `undefined` for an event type the protocol does not name (skipped, not fatal). */
+export function readEvent(type: string, data: string): DeviceEvent | undefined {
+  if (type !== 'request' && type !== 'withdrawn') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    unexpected(`a "${type}" event whose data is not JSON`);
+  }
+  return { type, uuid: text(fields(parsed, 'an event'), 'uuid', 'an event') };
+}

@@ -1,0 +1,68 @@
+// Plain type aliases rather than interfaces, so that these values are assignable to `JsonValue` and a
+// storage can keep them as they are.
+
+/** The TOTP parameters of one account, as the service sends them at enrollment. */
+export type TotpParameters = {
+  /** Base32 (RFC 4648) seed. */
+  secret: string;
+  digits: number;
+  period: number;
+  algorithm: 'SHA1' | 'SHA256' | 'SHA512';
+};
+
+/** One (app, user) this device answers for. */
+export type Account = {
+  app_id: number;
+  app_name: string;
+  authy_id: number;
+  totp: TotpParameters;
+};
+
+/** What both enrollment flows return. */
+export type Enrollment = {
+  device_id: string;
+  accounts: Account[];
+};
+
+/** A started phone enrollment: a code went to the phone. */
+export type PhoneEnrollment = {
+  enrollment_id: string;
+  expires_at: string;
+};
+
+/** A request waiting for this device's answer. `hidden_details` never reach a device. */
+export type PendingRequest = {
+  uuid: string;
+  app_id: number;
+  app_name: string;
+  message: string;
+  details: Record<string, string>;
+  created_at: string;
+  expires_at: string | null;
+  number_match_required: boolean;
+  /** The service's nonce for this request, signed back in the answer. */
+  nonce: string;
+};
+
+/** One of the user's enrolled devices. */
+export type DeviceInfo = {
+  device_id: string;
+  name: string;
+  platform: string;
+  created_at: string;
+  last_seen_at: string | null;
+  /** Whether it is the device asking. */
+  current: boolean;
+};
+
+/** What the service said about an answer. */
+export type AnswerResult = {
+  status: 'approved' | 'denied';
+};
+
+/** A server-sent event from `GET /device/v1/events`. */
+export type DeviceEvent = {
+  /** `request`: a new request this device may answer; `withdrawn`: answered, expired or removed. */
+  type: 'request' | 'withdrawn';
+  uuid: string;
+};

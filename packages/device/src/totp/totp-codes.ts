@@ -1,0 +1,26 @@
+import { Secret, TOTP } from 'otpauth';
+import type { Account } from '../protocol/wire.js';
+
+/** The current TOTP code of one account. */
+export interface TotpCode {
+  app_name: string;
+  authy_id: number;
+  code: string;
+  /** Whole seconds until the code's step ends (1…period). */
+  expires_in: number;
+}
+
+/** The code of every account at `now` (UNIX milliseconds), per its own digits, period and algorithm. */
+export function totpCodes(accounts: readonly Account[], now: number): TotpCode[] {
+  return accounts.map((account) => {
+    const { secret, digits, period, algorithm } = account.totp;
+    const periodMs = period * 1000;
+    const stepEnd = (Math.floor(now / periodMs) + 1) * periodMs;
+    return {
+      app_name: account.app_name,
+      authy_id: account.authy_id,
+      code: TOTP.generate({ secret: Secret.fromBase32(secret), algorithm, digits, period, timestamp: now }),
+      expires_in: Math.ceil((stepEnd - now) / 1000),
+    };
+  });
+}

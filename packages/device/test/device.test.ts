@@ -1,0 +1,251 @@
+import { describe, expect, it } from 'vitest';
+import {
+  canonicalJson,
+  Device,
+  DeviceError,
+  type DeviceEvent,
+  displayHash,
+  memoryStorage,
+  type PendingRequest,
+  totpCodes,
+} from '../src/index.js';
+import { ACCOUNT, type FakeService, fakeService } from './support/fake-service.js';
+import { verifiesWithNode } from './support/node-verify.js';
+
+const NOW = 1_764_158_400_000;
+
+const REQUEST: PendingRequest = {
+  uuid: '6f1d3c1e-6a55-4a8b-9a0e-5d8f1e2c3b4a',
+  app_id: 1,
+  app_name: 'Countersign Bank',
+  message: 'Transfer $500',
+  details: { Account: '1234' },
+  created_at: '2026-11-26T12:00:00.000Z',
+  expires_at: '2026-11-26T12:05:00.000Z',
+  number_match_required: false,
+  nonce: 'request-nonce',
+};
+
+function setup(): { device: Device; service: FakeService; clock: { now(): number } } {
+  const clock = { now: () => NOW };
+  const service = fakeService(clock.now);
+  const device = new Device({
+    storage: memoryStorage(),
+    name: 'Test',
+    platform: 'cli',
+    clock,
+    fetch: service.fetch,
+  });
+  return { device, service, clock };
+}
+
+async function enrolled() {
+  const context = setup();
+  await context.device.enrollWithLink(
+    `${context.service.origin}/authenticator/#enroll=${context.service.token}`,
+  );
+  return context;
+}
+
+async function errorOf(promise: Promise<unknown>): Promise<DeviceError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DeviceError) return error;
+    throw error;
+  }
+  throw new Error('expected a DeviceError');
+}
+
+describe('Device', () => {
+  it('enrolls with a link: posts token, public key, name, platform and a proof the service verifies', async () => {
+    const { device, service } = setup();
+    const enrollment = await device.enrollWithLink(
+      `${service.origin}/authenticator/#enroll=${service.token}`,
+    );
+    expect(enrollment).toEqual({ device_id: [...service.devices.keys()][0], accounts: [ACCOUNT] });
+    const call = service.calls[0];
+    expect(call?.method).toBe('POST');
+    expect(call?.path).toBe('/device/v1/enrollments');
+    expect(call?.headers.get('content-type')).toBe('application/json');
+    expect(call?.headers.has('countersign-signature')).toBe(false);
+    expect(Object.keys(JSON.parse(call?.body ?? '{}')).sort()).toEqual([
+      'name',
+      'platform',
+      'proof',
+      'public_key',
+      'token',
+    ]);
+    expect(await device.enrollment()).toEqual({ server: service.origin, device_id: enrollment.device_id });
+  });
+
+  it('one storage is one device: a second enrollment fails with already_enrolled', async () => {
+    const { device, service } = await enrolled();
+    const error = await errorOf(
+      device.enrollWithLink(`${service.origin}/authenticator/#enroll=${service.token}`),
+    );
+    expect(error.code).toBe('already_enrolled');
+  });
+
+  it('before enrollment, signed calls fail with not_enrolled', async () => {
+    const { device } = setup();
+    for (const call of [device.pending(), device.accounts(), device.codes(), device.devices()]) {
+      expect((await errorOf(call)).code).toBe('not_enrolled');
+    }
+  });
+
+  it('signed calls pass the service checks, each with a fresh nonce, and send no body or content-type on GET', async () => {
+    const { device, service } = await enrolled();
+    service.requests.push(REQUEST);
+    expect(await device.pending()).toEqual([REQUEST]);
+    expect(await device.pending()).toEqual([REQUEST]);
+    const gets = service.calls.filter((c) => c.path === '/device/v1/requests');
+    expect(gets).toHaveLength(2);
+    expect(gets[0]?.headers.get('countersign-nonce')).not.toBe(gets[1]?.headers.get('countersign-nonce'));
+    expect(gets[0]?.headers.has('content-type')).toBe(false);
+    expect(gets[0]?.headers.get('countersign-timestamp')).toBe(String(NOW));
+  });
+
+  it('answers with the signed document of what was shown, under the enrolled key', async () => {
+    const { device, service } = await enrolled();
+    const result = await device.answer({ ...REQUEST, number_match_required: true }, 'approved', {
+      numberMatch: '42',
+    });
+    expect(result).toEqual({ status: 'approved' });
+    const call = service.calls.at(-1);
+    expect(call?.path).toBe(`/device/v1/requests/${REQUEST.uuid}/answer`);
+    const [answer] = service.answers;
+    const deviceId = (await device.enrollment())?.device_id ?? '';
+    expect(answer?.document).toEqual({
+      purpose: 'countersign-answer',
+      uuid: REQUEST.uuid,
+      decision: 'approved',
+      reason: null,
+      device_id: deviceId,
+      nonce: 'request-nonce',
+      display_hash: await displayHash(REQUEST),
+      number_match: '42',
+      signed_at: NOW,
+    });
+    const jwk = service.devices.get(deviceId);
+    if (jwk === undefined || answer === undefined) throw new Error('no device or answer');
+    expect(verifiesWithNode(jwk, canonicalJson(answer.document), answer.signature)).toBe(true);
+
+    await device.answer(REQUEST, 'denied', { reason: 'not_me' });
+    expect(service.answers[1]?.document).toMatchObject({
+      decision: 'denied',
+      reason: 'not_me',
+      number_match: null,
+    });
+  });
+
+  it('a refusal becomes a DeviceError whose code names the status', async () => {
+    const { device, service } = await enrolled();
+    const cases = [
+      [400, 'bad_request'],
+      [401, 'unauthorized'],
+      [404, 'not_found'],
+      [409, 'conflict'],
+      [410, 'gone'],
+      [429, 'rate_limited'],
+      [503, 'server_error'],
+    ] as const;
+    for (const [status, code] of cases) {
+      service.failNext = { status, message: 'Nope' };
+      const error = await errorOf(device.answer(REQUEST, 'approved'));
+      expect([error.code, error.status, error.message]).toEqual([
+        code,
+        status,
+        `the service refused (${status}): Nope`,
+      ]);
+    }
+  });
+
+  it('a clock more than 60 s off is refused by the service (the timestamp is the injected clock)', async () => {
+    const { device, clock } = await enrolled();
+    clock.now = () => NOW + 61_000;
+    expect((await errorOf(device.pending())).code).toBe('unauthorized');
+  });
+
+  it('an unreachable service fails with network_error', async () => {
+    const device = new Device({
+      storage: memoryStorage(),
+      name: 'Test',
+      platform: 'cli',
+      fetch: async () => {
+        throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:1') });
+      },
+    });
+    const error = await errorOf(
+      device.enrollWithLink(`http://127.0.0.1:1/authenticator/#enroll=${'A'.repeat(43)}`),
+    );
+    expect(error.code).toBe('network_error');
+    expect(error.message).toBe('could not reach http://127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1');
+  });
+
+  it('a body that does not follow the protocol fails with unexpected_response', async () => {
+    const { device, service } = await enrolled();
+    service.requests.push({ ...REQUEST, number_match_required: 'yes' as unknown as boolean });
+    expect((await errorOf(device.pending())).code).toBe('unexpected_response');
+  });
+
+  it('codes come from the stored accounts at the given time', async () => {
+    const { device } = await enrolled();
+    expect(await device.codes(NOW + 5000)).toEqual(totpCodes([ACCOUNT], NOW + 5000));
+    expect(await device.codes()).toEqual(totpCodes([ACCOUNT], NOW));
+  });
+
+  it('streams request and withdrawn events, skipping unknown ones', async () => {
+    const { device, service } = await enrolled();
+    service.events = [
+      ': hi\n\nevent: request\ndata: {"uuid":"a"}\n\nevent: other\ndata: {}\n\n',
+      'event: withdrawn\ndata: {"uuid":"a"}\n\n',
+    ];
+    const events: DeviceEvent[] = [];
+    for await (const event of device.events()) events.push(event);
+    expect(events).toEqual([
+      { type: 'request', uuid: 'a' },
+      { type: 'withdrawn', uuid: 'a' },
+    ]);
+    expect(service.calls.at(-1)?.headers.get('accept')).toBe('text/event-stream');
+  });
+
+  it('aborting the event stream, before or during it, ends the iteration quietly', async () => {
+    const { device, service } = await enrolled();
+    const before = new AbortController();
+    before.abort();
+    const none: DeviceEvent[] = [];
+    for await (const event of device.events(before.signal)) none.push(event);
+    expect(none).toEqual([]);
+
+    service.events = ['event: request\ndata: {"uuid":"a"}\n\n'];
+    service.keepEventsOpen = true;
+    const during = new AbortController();
+    const seen: DeviceEvent[] = [];
+    for await (const event of device.events(during.signal)) {
+      seen.push(event);
+      during.abort();
+    }
+    expect(seen).toEqual([{ type: 'request', uuid: 'a' }]);
+  });
+
+  it('lists devices, and revoking itself forgets the enrollment and the key', async () => {
+    const { device, service } = await enrolled();
+    const deviceId = (await device.enrollment())?.device_id;
+    expect(await device.devices()).toEqual([
+      {
+        device_id: deviceId,
+        name: 'CLI',
+        platform: 'cli',
+        created_at: '2026-11-26T12:00:00.000Z',
+        last_seen_at: null,
+        current: true,
+      },
+    ]);
+    await device.revoke(deviceId ?? '');
+    expect(service.calls.at(-1)?.method).toBe('DELETE');
+    expect(service.devices.size).toBe(0);
+    expect(await device.enrollment()).toBeUndefined();
+    expect((await errorOf(device.pending())).code).toBe('not_enrolled');
+  });
+});

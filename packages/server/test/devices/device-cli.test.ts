@@ -1,0 +1,353 @@
+// The device flow end to end through public interfaces only: the service on loopback, an app using the
+// real `authy-client`, and a device that is the `countersign device …` command line (a child process).
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type AuthyClient, authyClientModule, UUID } from '../compat/compat-support.js';
+import { call, startTestServer, type TestServer } from '../support/harness.js';
+
+const SERVER_DIR = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(SERVER_DIR, 'bin', 'countersign.js');
+const RUN_TIMEOUT_MS = 20_000;
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let server: TestServer;
+let plain: { id: number; apiKey: string; client: AuthyClient };
+let matching: { id: number; apiKey: string; client: AuthyClient };
+let dir: string;
+let state: string;
+let phone = 5_095_550_100;
+
+beforeAll(async () => {
+  if (!existsSync(join(SERVER_DIR, 'dist', 'cli', 'main.js'))) {
+    throw new Error('packages/server is not built: run npx tsc -b packages/device packages/server');
+  }
+  // The real clock: the device is another process, and signed calls must be within 60 s of the service.
+  server = await startTestServer();
+  const app = async (name: string, numberMatching: 'off' | '2') => {
+    const created = await server.createApp({ name, numberMatching });
+    const client = new authyClientModule.Client(
+      { key: created.apiKey },
+      { host: server.url, timeout: 10_000 },
+    );
+    return { id: created.id, apiKey: created.apiKey, client };
+  };
+  plain = await app('Test Bank', 'off');
+  matching = await app('Matching Bank', '2');
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+beforeEach((context) => {
+  dir = mkdtempSync(join(tmpdir(), 'countersign-device-cli-'));
+  state = join(dir, 'state');
+  context.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+});
+
+/** Runs `countersign device …` to completion (killed after RUN_TIMEOUT_MS), with nothing of our environment. */
+function device(args: string[]): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, 'device', ...args],
+      { env: { PATH: process.env.PATH ?? '' }, cwd: dir, timeout: RUN_TIMEOUT_MS, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Runs a device command with `--state` and `--json`; expects success and exactly one JSON document. */
+async function deviceJson<T>(args: string[]): Promise<T> {
+  const result = await device([...args, '--state', state, '--json']);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  expect(result.stdout.endsWith('\n')).toBe(true);
+  expect(result.stdout.trimEnd()).not.toContain('\n');
+  return JSON.parse(result.stdout) as T;
+}
+
+/** Registers a fresh user with the app's authy-client and returns its Authy id. */
+async function newUser(app: { client: AuthyClient }): Promise<number> {
+  phone += 1;
+  const response = await app.client.registerUser({
+    countryCode: 'US',
+    email: `u${phone}@example.com`,
+    phone: String(phone),
+  });
+  return (response.user as { id: number }).id;
+}
+
+/**
+ * An enrollment link for the user, as the app gets it with its API key. The harness listens on a port it
+ * learns only after PUBLIC_URL is fixed, so the link's origin is pointed at where the service listens.
+ */
+async function enrollmentLink(app: { apiKey: string }, authyId: number): Promise<string> {
+  const response = await call(server, 'POST', `/protected/json/users/${authyId}/enrollments`, {
+    key: app.apiKey,
+  });
+  expect(response.status).toBe(200);
+  const enrollment = response.body.enrollment as { url: string; qr_code: string; expires_at: string };
+  expect(response.body.success).toBe(true);
+  const prefix = `${server.config.publicUrl}/authenticator/#enroll=`;
+  expect(enrollment.url.startsWith(prefix)).toBe(true);
+  expect(enrollment.url.slice(prefix.length)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  return `${server.url}${new URL(enrollment.url).pathname}${new URL(enrollment.url).hash}`;
+}
+
+interface EnrollJson {
+  device_id: string;
+  accounts: { app_id: number; app_name: string; authy_id: number }[];
+}
+
+/** A user of `app` with this test's state folder enrolled as its device. */
+async function enrolledUser(app: { id: number; apiKey: string; client: AuthyClient }) {
+  const authyId = await newUser(app);
+  const enrolled = await deviceJson<EnrollJson>(['enroll', await enrollmentLink(app, authyId)]);
+  return { authyId, deviceId: enrolled.device_id };
+}
+
+async function approvalRequest(
+  app: { client: AuthyClient },
+  authyId: number,
+  message = 'Transfer $500 to bob@example.com',
+): Promise<{ uuid: string; number_match?: string }> {
+  const created = await app.client.createApprovalRequest({
+    authyId,
+    message,
+    details: { visible: { Amount: '$500', Account: '1234' }, hidden: { ip_address: '10.0.0.7' } },
+  });
+  return created.approval_request as { uuid: string; number_match?: string };
+}
+
+async function approvalStatus(app: { client: AuthyClient }, uuid: string): Promise<Record<string, unknown>> {
+  return (await app.client.getApprovalRequest({ id: uuid })).approval_request as Record<string, unknown>;
+}
+
+describe('countersign device enroll', () => {
+  it('enrolls with an app link: prints the device id and the account (no TOTP seed), in a 0700 folder of 0600 files', async () => {
+    const authyId = await newUser(plain);
+    const enrolled = await deviceJson<EnrollJson>(['enroll', await enrollmentLink(plain, authyId)]);
+    expect(enrolled).toEqual({
+      device_id: expect.stringMatching(UUID),
+      accounts: [{ app_id: plain.id, app_name: 'Test Bank', authy_id: authyId }],
+    });
+    expect(statSync(state).mode & 0o777).toBe(0o700);
+    for (const name of readdirSync(state)) expect(statSync(join(state, name)).mode & 0o777).toBe(0o600);
+  });
+
+  it('a link works once: a second device using it exits 1 with one line', async () => {
+    const authyId = await newUser(plain);
+    const link = await enrollmentLink(plain, authyId);
+    await deviceJson<EnrollJson>(['enroll', link]);
+    const again = await device(['enroll', link, '--state', join(dir, 'other'), '--json']);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toMatch(/^countersign: the service refused \(\d{3}\): [^\n]+\n$/);
+  });
+
+  it('a state folder holds one device: enrolling it again exits 2 with one line', async () => {
+    const { authyId } = await enrolledUser(plain);
+    const again = await device(['enroll', await enrollmentLink(plain, authyId), '--state', state, '--json']);
+    expect(again).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `countersign: ${state} already holds an enrolled device: use another --state folder\n`,
+    });
+  });
+});
+
+describe('countersign device pending, approve and deny', () => {
+  it('pending shows a request exactly as the app wrote it, never its hidden details', async () => {
+    const { authyId } = await enrolledUser(plain);
+    expect(await deviceJson(['pending'])).toEqual([]);
+    const { uuid } = await approvalRequest(plain, authyId);
+    expect(await deviceJson(['pending'])).toEqual([
+      {
+        uuid,
+        app_name: 'Test Bank',
+        message: 'Transfer $500 to bob@example.com',
+        details: { Amount: '$500', Account: '1234' },
+        number_match_required: false,
+      },
+    ]);
+  });
+
+  it('pending without --json lists each request with its details, one per line', async () => {
+    const { authyId } = await enrolledUser(plain);
+    const created = await plain.client.createApprovalRequest({
+      authyId,
+      message: 'Log in',
+      details: { visible: { Where: 'Lisbon' } },
+    });
+    const { uuid } = created.approval_request as { uuid: string };
+    expect(await device(['pending', '--state', state])).toEqual({
+      code: 0,
+      stdout: `${uuid}  Test Bank: Log in\n    Where: Lisbon\n`,
+      stderr: '',
+    });
+  });
+
+  it('approve: the app reads "approved" through authy-client, with the device; the request leaves pending', async () => {
+    const { authyId, deviceId } = await enrolledUser(plain);
+    const { uuid } = await approvalRequest(plain, authyId);
+    expect(await deviceJson(['approve', uuid])).toEqual({ uuid, status: 'approved' });
+    expect(await approvalStatus(plain, uuid)).toMatchObject({
+      uuid,
+      status: 'approved',
+      device_uuid: deviceId,
+    });
+    expect(await deviceJson(['pending'])).toEqual([]);
+
+    const twice = await device(['approve', uuid, '--state', state, '--json']);
+    expect(twice).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `countersign: no pending request ${uuid} for this device (answered, expired or unknown)\n`,
+    });
+  });
+
+  it('deny: the app reads "denied" with reason "denied"', async () => {
+    const { authyId } = await enrolledUser(plain);
+    const { uuid } = await approvalRequest(plain, authyId);
+    expect(await deviceJson(['deny', uuid])).toEqual({ uuid, status: 'denied' });
+    expect(await approvalStatus(plain, uuid)).toMatchObject({ uuid, status: 'denied', reason: 'denied' });
+  });
+
+  it('deny --reason not_me: the app reads "denied" with reason "not_me"', async () => {
+    const { authyId } = await enrolledUser(plain);
+    const { uuid } = await approvalRequest(plain, authyId);
+    expect(await deviceJson(['deny', uuid, '--reason', 'not_me'])).toEqual({ uuid, status: 'denied' });
+    expect(await approvalStatus(plain, uuid)).toMatchObject({ uuid, status: 'denied', reason: 'not_me' });
+  });
+
+  it('a device answers only the app whose link enrolled it: another app’s request for the same phone is not pending', async () => {
+    const { authyId } = await enrolledUser(plain);
+    // The same phone registered by the other app is the same Authy identity (D8).
+    const otherId = (
+      (
+        await matching.client.registerUser({
+          countryCode: 'US',
+          email: 'x@example.com',
+          phone: String(phone),
+        })
+      ).user as { id: number }
+    ).id;
+    expect(otherId).toBe(authyId);
+    await approvalRequest(matching, otherId, 'Other app');
+    expect(await deviceJson(['pending'])).toEqual([]);
+  });
+});
+
+describe('number matching through the command line', () => {
+  it('approve asks for --code (exit 2); the right code approves', async () => {
+    const { authyId } = await enrolledUser(matching);
+    const { uuid, number_match } = await approvalRequest(matching, authyId);
+    expect(number_match).toMatch(/^\d{2}$/);
+    expect(await deviceJson<{ number_match_required: boolean }[]>(['pending'])).toMatchObject([
+      { uuid, number_match_required: true },
+    ]);
+
+    const without = await device(['approve', uuid, '--state', state, '--json']);
+    expect(without).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'countersign: this request asks for the number the app shows: add --code N\n',
+    });
+    expect(await approvalStatus(matching, uuid)).toMatchObject({ status: 'pending' });
+
+    expect(await deviceJson(['approve', uuid, '--code', String(number_match)])).toEqual({
+      uuid,
+      status: 'approved',
+    });
+    expect(await approvalStatus(matching, uuid)).toMatchObject({ status: 'approved' });
+  });
+
+  it('a wrong code ends the request as denied (number_mismatch) and exits 1 with one line', async () => {
+    const { authyId } = await enrolledUser(matching);
+    const { uuid, number_match } = await approvalRequest(matching, authyId);
+    const wrong = number_match === '00' ? '01' : '00';
+    const result = await device(['approve', uuid, '--code', wrong, '--state', state, '--json']);
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `countersign: the number did not match: request ${uuid} is denied\n`,
+    });
+    expect(await approvalStatus(matching, uuid)).toMatchObject({
+      status: 'denied',
+      reason: 'number_mismatch',
+    });
+  });
+
+  it('a denial needs no code', async () => {
+    const { authyId } = await enrolledUser(matching);
+    const { uuid } = await approvalRequest(matching, authyId);
+    expect(await deviceJson(['deny', uuid])).toEqual({ uuid, status: 'denied' });
+  });
+});
+
+describe('countersign device codes', () => {
+  it('gives a TOTP code for the account that GET /protected/json/verify accepts', async () => {
+    const { authyId } = await enrolledUser(plain);
+    const codes = await deviceJson<
+      { app_name: string; authy_id: number; code: string; expires_in: number }[]
+    >(['codes']);
+    expect(codes).toEqual([
+      {
+        app_name: 'Test Bank',
+        authy_id: authyId,
+        code: expect.stringMatching(/^\d{7}$/),
+        expires_in: expect.any(Number),
+      },
+    ]);
+    const [entry] = codes;
+    expect(entry?.expires_in).toBeGreaterThanOrEqual(1);
+    expect(entry?.expires_in).toBeLessThanOrEqual(30);
+    const verified = await call(server, 'GET', `/protected/json/verify/${entry?.code}/${authyId}`, {
+      key: plain.apiKey,
+    });
+    expect(verified.status).toBe(200);
+    expect(verified.body).toEqual({ message: 'Token is valid.', token: 'is valid', success: 'true' });
+  });
+});
+
+describe('device command lines the user can fix exit 2 with one line', () => {
+  it('a state folder without a device', async () => {
+    for (const command of [['pending'], ['codes'], ['approve', '6f1d3c1e-6a55-4a8b-9a0e-5d8f1e2c3b4a']]) {
+      expect(await device([...command, '--state', state, '--json'])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `countersign: no device is enrolled in ${state}: run countersign device enroll URL --state ${state}\n`,
+      });
+    }
+  });
+
+  it('bad arguments', async () => {
+    const uuid = '6f1d3c1e-6a55-4a8b-9a0e-5d8f1e2c3b4a';
+    const cases: [string[], string][] = [
+      [['pending', '--json'], "required option '--state <dir>' not specified"],
+      [['approve', 'nope', '--state', 's'], 'a request id is a UUID, got "nope"'],
+      [['approve', uuid, '--code', '4x', '--state', 's'], '--code is a number, got "4x"'],
+      [['deny', uuid, '--reason', 'bored', '--state', 's'], '--reason must be denied or not_me, got "bored"'],
+      [
+        ['enroll', 'https://cs.example.com/authenticator/', '--state', 's'],
+        'the enrollment link carries no enrollment token (#enroll=…): expected {PUBLIC_URL}/authenticator/#enroll=TOKEN',
+      ],
+    ];
+    for (const [args, message] of cases) {
+      expect(await device(args)).toEqual({ code: 2, stdout: '', stderr: `countersign: ${message}\n` });
+    }
+  });
+});
