@@ -43,6 +43,10 @@ import { TokenService } from '../tokens/token.service.js';
 import { UserRepository } from '../users/user.repository.js';
 import { registerUserRoutes } from '../users/user.routes.js';
 import { UserService } from '../users/user.service.js';
+import { type CallbackSender, createCallbackSender } from '../webhooks/callback-sender.js';
+import { parseAllowList } from '../webhooks/ssrf-guard.js';
+import { WebhookEventRepository } from '../webhooks/webhook-event.repository.js';
+import { WebhookWorker } from '../webhooks/webhook-worker.js';
 
 /** What lies outside the process. Tests swap any of them. */
 export interface Deps {
@@ -54,6 +58,7 @@ export interface Deps {
   readonly logger?: FastifyBaseLogger;
   readonly bus?: EventBus;
   readonly push?: PushSender;
+  readonly callbackSender?: CallbackSender;
 }
 
 /** The services behind the routes, for the command line and for tests. */
@@ -157,6 +162,8 @@ export async function createServices(
 declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
+    /** The callback delivery worker (tests drain it; the CLI's redeliver wakes it through the database). */
+    webhooks: WebhookWorker;
   }
 }
 
@@ -245,7 +252,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   );
   registerUserRoutes(fastify, gate, services.users, services.devices);
   registerTokenRoutes(fastify, gate, services.tokens);
-  registerApprovalRoutes(fastify, gate, services.approvals);
+  registerApprovalRoutes(fastify, gate, services.approvals, services.bus);
   registerPhoneRoutes(fastify, gate, services.phones);
   registerDeviceRoutes(fastify, gate, services.devices, services.bus, {
     pushPublicKey: services.push.publicKey,
@@ -268,13 +275,38 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
 
   services.usage.start();
   const stopPush = services.startPush(fastify.log);
+  const webhooks = new WebhookWorker({
+    events: new WebhookEventRepository(deps.db),
+    apps: services.apps,
+    approvals: services.approvals,
+    send:
+      deps.callbackSender ??
+      createCallbackSender(parseAllowList(config.webhookAllow), config.webhookTimeoutSeconds * 1000),
+    timeoutMs: config.webhookTimeoutSeconds * 1000,
+    bus: services.bus,
+    clock,
+    log: fastify.log,
+    retryForMs: config.webhookRetryHours * 3_600_000,
+  });
+  webhooks.start();
+  fastify.decorate('webhooks', webhooks);
+  // Expiry is enforced on every read and write; the sweeper makes it visible (events, callbacks) within a second.
+  const sweeper = setInterval(
+    () =>
+      void services.approvals
+        .expireDue()
+        .catch((error: unknown) => fastify.log.error({ err: error }, 'expiry sweep failed')),
+    250,
+  ).unref();
   const nonceSweep = setInterval(
     () => void services.devices.forgetOldNonces().catch(() => undefined),
     60_000,
   ).unref();
   fastify.addHook('onClose', async () => {
     clearInterval(nonceSweep);
+    clearInterval(sweeper);
     stopPush();
+    await webhooks.stop();
     await services.usage.stop();
   });
   return fastify;

@@ -31,4 +31,7 @@ export interface ApprovalRequest {
   readonly deviceId: string | null;
   /** The service's signed receipt of the answer (docs/device-protocol.md, "Receipts"). */
   readonly receipt: string | null;
+  /** When the device signed its answer (ms), once answered. */
+  readonly signedAt: number | null;
+  readonly deviceSignature: string | null;
 }

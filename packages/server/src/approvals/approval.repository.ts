@@ -1,4 +1,5 @@
 import type { Store } from '../db/database.js';
+import { insertWebhookEvent } from '../webhooks/webhook-event.repository.js';
 
 export interface ApprovalRow {
   uuid: string;
@@ -19,6 +20,8 @@ export interface ApprovalRow {
   reason: string | null;
   device_id: string | null;
   receipt: string | null;
+  answer: string | null;
+  device_signature: string | null;
 }
 
 export interface NewApprovalRow {
@@ -83,6 +86,8 @@ export class ApprovalRepository {
         'approval_requests.reason',
         'approval_requests.device_id',
         'approval_requests.receipt',
+        'approval_requests.answer',
+        'approval_requests.device_signature',
       ])
       .where('approval_requests.uuid', '=', uuid)
       .where('approval_requests.app_id', '=', appId)
@@ -90,16 +95,60 @@ export class ApprovalRepository {
     return row;
   }
 
-  /** Moves a pending request past its expiry to `expired`; one row changed means this caller did it. */
-  async expire(uuid: string, now: number): Promise<boolean> {
-    const result = await this.db
-      .updateTable('approval_requests')
-      .set({ status: 'expired', updated_at: now })
-      .where('uuid', '=', uuid)
-      .where('status', '=', 'pending')
-      .where('expires_at', '<=', now)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+  /**
+   * Moves a pending request past its expiry to `expired`, with its callback event in the same transaction;
+   * one row changed means this caller did it.
+   */
+  async expire(uuid: string, now: number, eventId: string): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .updateTable('approval_requests')
+        .set({ status: 'expired', updated_at: now })
+        .where('uuid', '=', uuid)
+        .where('status', '=', 'pending')
+        .where('expires_at', '<=', now)
+        .returning('app_id')
+        .executeTakeFirst();
+      if (row === undefined) return false;
+      await insertWebhookEvent(tx, { id: eventId, appId: Number(row.app_id), uuid, status: 'expired', now });
+      return true;
+    });
+  }
+
+  /** Expires every pending request past its expiry (at most `limit`), each with its event. */
+  async expireDue(
+    now: number,
+    limit: number,
+    eventId: () => string,
+  ): Promise<Array<{ uuid: string; userId: number }>> {
+    return this.db.transaction().execute(async (tx) => {
+      const rows = await tx
+        .updateTable('approval_requests')
+        .set({ status: 'expired', updated_at: now })
+        .where(
+          'uuid',
+          'in',
+          tx
+            .selectFrom('approval_requests')
+            .select('uuid')
+            .where('status', '=', 'pending')
+            .where('expires_at', '<=', now)
+            .limit(limit),
+        )
+        .where('status', '=', 'pending')
+        .returning(['uuid', 'app_id', 'user_id'])
+        .execute();
+      for (const row of rows) {
+        await insertWebhookEvent(tx, {
+          id: eventId(),
+          appId: Number(row.app_id),
+          uuid: row.uuid,
+          status: 'expired',
+          now,
+        });
+      }
+      return rows.map((r) => ({ uuid: r.uuid, userId: Number(r.user_id) }));
+    });
   }
 
   /** Pending requests of one user in one app that have not expired. */

@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { App } from '../apps/app.js';
+import type { EventBus } from '../events/event-bus.js';
 import { type ApiGate, addApiRoute } from '../http/route.js';
 import { Text, UserIdParams } from '../http/schemas.js';
 import type { ApprovalService } from './approval.service.js';
 import { type ApprovalRequest, LOGO_RESOLUTIONS } from './approval-request.js';
+import { StatusWaiters } from './status-waiters.js';
 
 const MAX_FIELDS = 20;
 
@@ -53,7 +55,10 @@ export function registerApprovalRoutes(
   fastify: FastifyInstance,
   gate: ApiGate,
   approvals: ApprovalService,
+  bus: EventBus,
 ): void {
+  const waiters = new StatusWaiters(approvals, bus);
+  fastify.addHook('onClose', async () => waiters.closeAll());
   addApiRoute(fastify, gate, {
     method: 'POST',
     urls: ['/onetouch/json/users/:id/approval_requests'],
@@ -91,10 +96,66 @@ export function registerApprovalRoutes(
     summary: 'Status of an approval request',
     tags: ['approvals'],
     params: Type.Object({ uuid: Type.String() }),
-    input: Type.Object({}),
-    handle: async ({ app, params }) => {
+    input: Type.Object({
+      wait: Type.Optional(
+        Type.Integer({
+          minimum: 0,
+          maximum: 60,
+          description: 'Hold the answer up to this many seconds until the request is final',
+        }),
+      ),
+    }),
+    handle: async ({ input, app, params }) => {
       const request = await approvals.status(app, params.uuid);
-      return { approval_request: statusBody(app, request), success: true };
+      const wait = input.wait ?? 0;
+      const final =
+        wait > 0 && request.status === 'pending' ? await waiters.until(app, request, wait * 1000) : request;
+      return { approval_request: statusBody(app, final), success: true };
     },
   });
+
+  fastify.get<{ Params: { uuid: string } }>(
+    '/onetouch/json/approval_requests/:uuid/events',
+    {
+      schema: { summary: 'Server-sent events of an approval request until it is final', tags: ['approvals'] },
+    },
+    async (request, reply) => {
+      const merged = { ...(request.query as Record<string, unknown>) };
+      const app = await gate.admit(request, merged);
+      let current = await approvals.status(app, request.params.uuid);
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-accel-buffering': 'no',
+      });
+      const send = (value: ApprovalRequest) =>
+        raw.write(
+          `event: status\ndata: ${JSON.stringify({ approval_request: statusBody(app, value), success: true })}\n\n`,
+        );
+      send(current);
+      if (current.status !== 'pending') {
+        raw.end();
+        return;
+      }
+      const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+      const stop = waiters.watch(
+        app,
+        current,
+        (next: ApprovalRequest) => {
+          current = next;
+          send(next);
+          if (next.status !== 'pending') close();
+        },
+        () => close(),
+      );
+      const close = () => {
+        clearInterval(keepAlive);
+        stop();
+        if (!raw.writableEnded) raw.end();
+      };
+      request.raw.on('close', close);
+    },
+  );
 }

@@ -113,6 +113,8 @@ export class ApprovalService {
       reason: null,
       deviceId: null,
       receipt: null,
+      signedAt: null,
+      deviceSignature: null,
     };
   }
 
@@ -125,12 +127,32 @@ export class ApprovalService {
     const now = this.clock.now();
     const expiresAt = row.expires_at === null ? null : Number(row.expires_at);
     if (row.status === 'pending' && expiresAt !== null && expiresAt <= now) {
-      await this.repository.expire(row.uuid, now);
+      if (await this.repository.expire(row.uuid, now, this.random.uuid()))
+        this.announceExpiry(row.uuid, Number(row.user_id));
       const fresh = await this.repository.find(app.id, id);
       if (fresh === undefined) throw notFound();
       return this.toRequest(fresh);
     }
     return this.toRequest(row);
+  }
+
+  /** A request as a callback reports it, or `undefined` when it is gone (its user was removed). */
+  async forCallback(app: App, uuid: string): Promise<ApprovalRequest | undefined> {
+    const row = await this.repository.find(app.id, uuid);
+    return row === undefined ? undefined : this.toRequest(row);
+  }
+
+  /** Expires every pending request past its time (the sweeper's tick); returns how many. */
+  async expireDue(limit = 500): Promise<number> {
+    const expired = await this.repository.expireDue(this.clock.now(), limit, () => this.random.uuid());
+    for (const request of expired) this.announceExpiry(request.uuid, request.userId);
+    return expired.length;
+  }
+
+  private announceExpiry(uuid: string, userId: number): void {
+    this.bus.publish(topics.user(userId), { type: 'withdrawn', uuid });
+    this.bus.publish(topics.request(uuid), { type: 'status', uuid, status: 'expired' });
+    this.bus.publish(topics.webhooks, { type: 'due' });
   }
 
   private toRequest(row: ApprovalRow): ApprovalRequest {
@@ -156,6 +178,8 @@ export class ApprovalService {
       reason: row.reason,
       deviceId: row.device_id,
       receipt: row.receipt,
+      signedAt: row.answer === null ? null : (JSON.parse(row.answer) as { signed_at: number }).signed_at,
+      deviceSignature: row.device_signature,
     };
   }
 }

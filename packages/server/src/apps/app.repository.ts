@@ -16,6 +16,8 @@ export function toApp(row: AppRow): App {
     numberMatching: row.number_matching,
     tokenLength: row.token_length,
     callbackUrl: row.callback_url,
+    callbackExpired: Number(row.callback_expired) === 1,
+    callbackDisabledAt: row.callback_disabled_at === null ? null : Number(row.callback_disabled_at),
     createdAt: Number(row.created_at),
   };
 }
@@ -26,6 +28,7 @@ export interface NewAppRow {
   number_matching: string;
   token_length: number;
   callback_url: string | null;
+  callback_expired: number;
   created_at: number;
 }
 
@@ -130,7 +133,11 @@ export class AppRepository {
 
   async update(
     id: number,
-    changes: Partial<Pick<AppTable, 'name' | 'number_matching' | 'callback_url' | 'token_length'>>,
+    changes: Partial<
+      Pick<AppTable, 'name' | 'number_matching' | 'callback_url' | 'token_length' | 'callback_disabled_at'>
+    > & {
+      callback_expired?: number;
+    },
     now: number,
   ): Promise<App | undefined> {
     const row = await this.db

@@ -12,6 +12,7 @@ export interface NewApp {
   numberMatching?: NumberMatching;
   callbackUrl?: string | null;
   tokenLength?: number;
+  callbackExpired?: boolean;
 }
 
 export interface CreatedApp {
@@ -21,6 +22,7 @@ export interface CreatedApp {
 }
 
 export interface AppChanges {
+  callbackExpired?: boolean;
   name?: string;
   numberMatching?: NumberMatching;
   callbackUrl?: string | null;
@@ -94,6 +96,7 @@ export class AppService {
         number_matching: input.numberMatching ?? 'off',
         token_length: checkTokenLength(input.tokenLength ?? 7),
         callback_url: checkCallbackUrl(input.callbackUrl ?? null),
+        callback_expired: input.callbackExpired === true ? 1 : 0,
         created_at: this.clock.now(),
       },
       (appId) => ({
@@ -134,7 +137,12 @@ export class AppService {
       {
         ...(changes.name !== undefined && { name: checkName(changes.name) }),
         ...(changes.numberMatching !== undefined && { number_matching: changes.numberMatching }),
-        ...(changes.callbackUrl !== undefined && { callback_url: checkCallbackUrl(changes.callbackUrl) }),
+        // Setting the URL again also turns callbacks back on after a 410.
+        ...(changes.callbackUrl !== undefined && {
+          callback_url: checkCallbackUrl(changes.callbackUrl),
+          callback_disabled_at: null,
+        }),
+        ...(changes.callbackExpired !== undefined && { callback_expired: changes.callbackExpired ? 1 : 0 }),
         ...(changes.tokenLength !== undefined && { token_length: checkTokenLength(changes.tokenLength) }),
       },
       this.clock.now(),

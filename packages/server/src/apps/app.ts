@@ -13,6 +13,10 @@ export interface App {
   readonly numberMatching: NumberMatching;
   readonly tokenLength: number;
   readonly callbackUrl: string | null;
+  /** Whether callbacks report expiries too (authy-client's verifier refuses any status but approved/denied). */
+  readonly callbackExpired: boolean;
+  /** Set when the receiver answered 410 Gone; cleared when the callback URL is set again. */
+  readonly callbackDisabledAt: number | null;
   readonly createdAt: number;
 }
 

@@ -12,6 +12,8 @@ function appJson(app: App) {
     number_matching: app.numberMatching,
     token_length: app.tokenLength,
     callback_url: app.callbackUrl,
+    callback_expired: app.callbackExpired,
+    callback_disabled: app.callbackDisabledAt !== null,
     created_at: new Date(app.createdAt).toISOString(),
   };
 }
@@ -25,6 +27,12 @@ function profile(value: string): Profile {
 function numberMatching(value: string): NumberMatching {
   if (!isNumberMatching(value)) throw new UsageError(`--number-matching must be off, 2 or 6, got "${value}"`);
   return value;
+}
+
+function onOff(value: string): boolean {
+  if (value !== 'on' && value !== 'off')
+    throw new UsageError(`--callback-expired must be on or off, got "${value}"`);
+  return value === 'on';
 }
 
 function appId(value: string): number {
@@ -117,9 +125,13 @@ export function addAppsCommand(program: Command): void {
     .option('--callback-url <url>', "where answers are POSTed ('' removes it)")
     .option('--number-matching <mode>', 'off, 2 or 6 digits')
     .option('--token-length <digits>', '6, 7 or 8')
+    .option('--callback-expired <on|off>', 'also send callbacks for expired requests')
     .option('--json', 'print one JSON document')
     .action(async (id: string, options) => {
       const changes = {
+        ...(options.callbackExpired !== undefined && {
+          callbackExpired: onOff(String(options.callbackExpired)),
+        }),
         ...(options.name !== undefined && { name: String(options.name) }),
         ...(options.callbackUrl !== undefined && { callbackUrl: String(options.callbackUrl) }),
         ...(options.numberMatching !== undefined && {

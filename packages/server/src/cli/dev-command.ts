@@ -28,6 +28,8 @@ export function addDevCommand(program: Command): void {
       const env = {
         ...process.env,
         DATABASE_URL: process.env.DATABASE_URL ?? `sqlite:${join(dataDir, 'countersign.db')}`,
+        // On a laptop the apps receiving callbacks run on this machine too.
+        COUNTERSIGN_WEBHOOK_ALLOW: process.env.COUNTERSIGN_WEBHOOK_ALLOW ?? 'localhost,127.0.0.0/8,::1/128',
         ...(process.env.COUNTERSIGN_MASTER_KEY === undefined && {
           COUNTERSIGN_MASTER_KEY_FILE: devMasterKeyFile(dataDir),
         }),

@@ -10,6 +10,7 @@ import { addDevCommand } from './dev-command.js';
 import { addDeviceCommand } from './device-command.js';
 import { withServices } from './open-services.js';
 import { output, UsageError } from './output.js';
+import { addWebhooksCommand } from './webhooks-command.js';
 
 /** The `countersign` command line: a stable contract for operators, scripts and tests. */
 export function buildProgram(): Command {
@@ -76,6 +77,7 @@ export function buildProgram(): Command {
       );
     });
 
+  addWebhooksCommand(program);
   addDevCommand(program);
   addDeviceCommand(program);
   return program;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseMasterKey } from '../crypto/master-key.js';
+import { parseAllowList } from '../webhooks/ssrf-guard.js';
 
 export type MessagingConfig =
   | { readonly provider: 'console' }
@@ -29,6 +30,12 @@ export interface Config {
   readonly sandboxAllowed: boolean;
   /** Hosts besides the browsers' push services that push endpoints may point at (tests, private push services). */
   readonly pushAllow: readonly string[];
+  /** Hosts and CIDR ranges callbacks may reach although they are private (`COUNTERSIGN_WEBHOOK_ALLOW`). */
+  readonly webhookAllow: string;
+  /** How long a callback is retried before it is marked failed. */
+  readonly webhookRetryHours: number;
+  /** How long one callback delivery may take. */
+  readonly webhookTimeoutSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -45,6 +52,15 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   if (value < min || value > max)
     throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function checkedAllowList(text: string): string {
+  try {
+    parseAllowList(text);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  return text;
 }
 
 function required(env: Env, name: string): string {
@@ -125,6 +141,9 @@ export function loadConfig(env: Env = process.env): Config {
     sendLimitPer10Minutes: integer(env, 'COUNTERSIGN_SEND_LIMIT', 5, 1, 1000),
     codeTtlSeconds: integer(env, 'COUNTERSIGN_CODE_TTL', 600, 30, 600),
     sandboxAllowed: sandbox === 'on',
+    webhookAllow: checkedAllowList(env.COUNTERSIGN_WEBHOOK_ALLOW ?? ''),
+    webhookRetryHours: integer(env, 'COUNTERSIGN_WEBHOOK_RETRY_HOURS', 72, 1, 24 * 30),
+    webhookTimeoutSeconds: integer(env, 'COUNTERSIGN_WEBHOOK_TIMEOUT', 15, 1, 60),
     pushAllow: Object.freeze(
       (env.COUNTERSIGN_PUSH_ALLOW ?? '')
         .split(',')

@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Store } from '../db/database.js';
 import type { DeviceTable } from '../db/schema.js';
+import { insertWebhookEvent } from '../webhooks/webhook-event.repository.js';
 import type { Device, DeviceRequest, Platform } from './device.js';
 import type { PublicJwk } from './device-key.js';
 
@@ -280,25 +281,39 @@ export class DeviceRepository {
     return row === undefined ? undefined : this.toRequest(row);
   }
 
-  /** Moves a request from pending to its answer once, and only before it expires: one row changed = this answer won. */
-  async decide(uuid: string, answer: Answer): Promise<boolean> {
-    const result = await this.db
-      .updateTable('approval_requests')
-      .set({
+  /**
+   * Moves a request from pending to its answer once, and only before it expires: one row changed = this
+   * answer won. The callback event is written in the same transaction (R50).
+   */
+  async decide(uuid: string, answer: Answer, eventId: string): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await tx
+        .updateTable('approval_requests')
+        .set({
+          status: answer.status,
+          reason: answer.reason,
+          device_id: answer.deviceId,
+          answer: answer.answer,
+          device_signature: answer.signature,
+          receipt: answer.receipt,
+          processed_at: answer.now,
+          updated_at: answer.now,
+        })
+        .where('uuid', '=', uuid)
+        .where('status', '=', 'pending')
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', answer.now)]))
+        .returning('app_id')
+        .executeTakeFirst();
+      if (row === undefined) return false;
+      await insertWebhookEvent(tx, {
+        id: eventId,
+        appId: Number(row.app_id),
+        uuid,
         status: answer.status,
-        reason: answer.reason,
-        device_id: answer.deviceId,
-        answer: answer.answer,
-        device_signature: answer.signature,
-        receipt: answer.receipt,
-        processed_at: answer.now,
-        updated_at: answer.now,
-      })
-      .where('uuid', '=', uuid)
-      .where('status', '=', 'pending')
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', answer.now)]))
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+        now: answer.now,
+      });
+      return true;
+    });
   }
 
   async recordSecurityEvent(event: {

@@ -360,15 +360,19 @@ export class DeviceService {
       device_signature: input.signature,
       device_public_key: device.publicKey,
     });
-    const won = await this.repository.decide(request.uuid, {
-      status,
-      reason,
-      deviceId: device.id,
-      answer,
-      signature: input.signature,
-      receipt,
-      now,
-    });
+    const won = await this.repository.decide(
+      request.uuid,
+      {
+        status,
+        reason,
+        deviceId: device.id,
+        answer,
+        signature: input.signature,
+        receipt,
+        now,
+      },
+      this.random.uuid(),
+    );
     if (!won) {
       const fresh = await this.repository.findRequest(uuid);
       throw this.notPending(fresh?.status === 'pending' ? 'expired' : (fresh?.status ?? 'expired'));
@@ -376,6 +380,7 @@ export class DeviceService {
     if (reason === 'not_me') await this.reportNotMe(device, request, now);
     this.bus.publish(topics.user(device.userId), { type: 'withdrawn', uuid: request.uuid });
     this.bus.publish(topics.request(request.uuid), { type: 'status', uuid: request.uuid, status });
+    this.bus.publish(topics.webhooks, { type: 'due' });
     return status;
   }
 

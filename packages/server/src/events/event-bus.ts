@@ -18,6 +18,8 @@ export interface EventBus {
 export const topics = {
   user: (userId: number) => `user:${userId}`,
   request: (uuid: string) => `request:${uuid}`,
+  /** A callback event was written: the delivery worker need not wait for its next look. */
+  webhooks: 'webhooks',
 } as const;
 
 /** The in-process bus: one instance, one process. */

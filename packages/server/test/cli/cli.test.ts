@@ -207,7 +207,17 @@ const invalidKey = {
   error_code: '60001',
 };
 
-const APP_FIELDS = ['callback_url', 'created_at', 'id', 'name', 'number_matching', 'profile', 'token_length'];
+const APP_FIELDS = [
+  'callback_disabled',
+  'callback_expired',
+  'callback_url',
+  'created_at',
+  'id',
+  'name',
+  'number_matching',
+  'profile',
+  'token_length',
+];
 
 interface AppJson {
   id: number;
@@ -216,6 +226,8 @@ interface AppJson {
   number_matching: string;
   token_length: number;
   callback_url: string | null;
+  callback_expired: boolean;
+  callback_disabled: boolean;
   created_at: string;
 }
 interface CreatedJson extends AppJson {
@@ -265,6 +277,8 @@ describe('countersign apps', () => {
       number_matching: '6',
       token_length: 8,
       callback_url: 'https://acme.example/answers',
+      callback_expired: false,
+      callback_disabled: false,
       created_at: created.created_at,
     });
     const createdAt = Date.parse(created.created_at);
@@ -282,6 +296,8 @@ describe('countersign apps', () => {
       number_matching: 'off',
       token_length: 7,
       callback_url: null,
+      callback_expired: false,
+      callback_disabled: false,
       created_at: defaults.created_at,
     });
     expect(defaults.api_key).not.toBe(created.api_key);
@@ -422,7 +438,16 @@ describe('countersign apps', () => {
     const onlyName = await runJson<AppJson>(['apps', 'update', '1', '--name', 'Acme Again', '--json']);
     expect(onlyName).toEqual({ ...cleared, name: 'Acme Again' });
 
-    expect(await runJson<AppJson[]>(['apps', 'list', '--json'])).toEqual([onlyName]);
+    const expiries = await runJson<AppJson>(['apps', 'update', '1', '--callback-expired', 'on', '--json']);
+    expect(expiries).toEqual({ ...onlyName, callback_expired: true });
+    const bad = await run(['apps', 'update', '1', '--callback-expired', 'maybe', '--json']);
+    expect(bad).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'countersign: --callback-expired must be on or off, got "maybe"\n',
+    });
+
+    expect(await runJson<AppJson[]>(['apps', 'list', '--json'])).toEqual([expiries]);
   });
 });
 

@@ -1,0 +1,79 @@
+import type { App } from '../apps/app.js';
+import { type EventBus, topics } from '../events/event-bus.js';
+import type { ApprovalService } from './approval.service.js';
+import type { ApprovalRequest } from './approval-request.js';
+
+/**
+ * Long polls and event streams of apps waiting for a request's answer. Each waits on the request's topic
+ * of the event bus (so an answer recorded by any instance wakes it) and on the request's own expiry.
+ */
+export class StatusWaiters {
+  /** What to call for each open wait when the service shuts down. */
+  private readonly open = new Map<() => void, () => void>();
+
+  constructor(
+    private readonly approvals: ApprovalService,
+    private readonly bus: EventBus,
+  ) {}
+
+  /**
+   * Calls `onChange` with the request each time its status may have changed, until `stop()`. Time passing
+   * its expiry counts as a change: the status read then reports (and records) `expired`.
+   */
+  watch(
+    app: App,
+    request: ApprovalRequest,
+    onChange: (next: ApprovalRequest) => void,
+    onShutdown: () => void,
+  ): () => void {
+    let stopped = false;
+    let expiryTimer: NodeJS.Timeout | undefined;
+    const check = () => {
+      if (stopped) return;
+      void this.approvals.status(app, request.uuid).then(
+        (next) => {
+          if (!stopped && next.status !== 'pending') onChange(next);
+        },
+        () => undefined,
+      );
+    };
+    const unsubscribe = this.bus.subscribe(topics.request(request.uuid), check);
+    if (request.expiresAt !== null) {
+      // Timers hold at most ~24.8 days; a later expiry is caught by the sweeper's bus event instead.
+      const delay = request.expiresAt - Date.now() + 5;
+      if (delay < 2_147_000_000) expiryTimer = setTimeout(check, Math.max(0, delay));
+    }
+    const stop = () => {
+      stopped = true;
+      unsubscribe();
+      if (expiryTimer !== undefined) clearTimeout(expiryTimer);
+      this.open.delete(stop);
+    };
+    this.open.set(stop, onShutdown);
+    return stop;
+  }
+
+  /** Resolves with the request once it is final or `timeoutMs` has passed (then as it stands). */
+  until(app: App, request: ApprovalRequest, timeoutMs: number): Promise<ApprovalRequest> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish(), timeoutMs);
+      const stop = this.watch(
+        app,
+        request,
+        (next) => finish(next),
+        () => finish(),
+      );
+      const finish = (next?: ApprovalRequest) => {
+        clearTimeout(timer);
+        stop();
+        if (next !== undefined) resolve(next);
+        else void this.approvals.status(app, request.uuid).then(resolve, () => resolve(request));
+      };
+    });
+  }
+
+  /** Ends every wait now (shutdown): long polls answer with the status as it stands. */
+  closeAll(): void {
+    for (const end of [...this.open.values()]) end();
+  }
+}

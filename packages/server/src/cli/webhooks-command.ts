@@ -1,0 +1,76 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load-config.js';
+import { WebhookEventRepository } from '../webhooks/webhook-event.repository.js';
+import { withServices } from './open-services.js';
+import { output, UsageError } from './output.js';
+
+const STATES = ['pending', 'delivered', 'failed', 'skipped', 'disabled'];
+
+export function addWebhooksCommand(program: Command): void {
+  const webhooks = program.command('webhooks').description('callback events and their deliveries');
+
+  webhooks
+    .command('list')
+    .description('newest callback events first, with their delivery state')
+    .option('--app <id>', 'only this app')
+    .option('--state <state>', STATES.join(', '))
+    .option('--limit <n>', 'how many', '50')
+    .option('--json', 'print one JSON document')
+    .action(async (options) => {
+      const appId = options.app === undefined ? undefined : String(options.app);
+      if (appId !== undefined && !/^[1-9]\d*$/.test(appId))
+        throw new UsageError(`--app is an app id, got "${appId}"`);
+      const state = options.state === undefined ? undefined : String(options.state);
+      if (state !== undefined && !STATES.includes(state))
+        throw new UsageError(`--state must be one of ${STATES.join(', ')}`);
+      const limit = String(options.limit);
+      if (!/^\d{1,5}$/.test(limit)) throw new UsageError(`--limit is a number, got "${limit}"`);
+      const events = await withServices(loadConfig(), (_s, db) =>
+        new WebhookEventRepository(db).list({
+          ...(appId !== undefined && { appId: Number(appId) }),
+          ...(state !== undefined && { state }),
+          limit: Number(limit),
+        }),
+      );
+      const rows = events.map((e) => ({
+        id: e.id,
+        app_id: e.appId,
+        uuid: e.uuid,
+        status: e.status,
+        state: e.state,
+        attempts: e.attempts,
+        last_status: e.lastStatus,
+        last_error: e.lastError,
+        next_attempt_at: e.state === 'pending' ? new Date(e.nextAttemptAt).toISOString() : null,
+        created_at: new Date(e.createdAt).toISOString(),
+      }));
+      output(options.json === true, rows, () =>
+        rows.length === 0
+          ? 'No callback events.'
+          : rows
+              .map(
+                (r) =>
+                  `${r.id}  app ${r.app_id}  ${r.status.padEnd(8)} ${r.state.padEnd(9)} attempts ${r.attempts}  ${r.last_status ?? r.last_error ?? ''}`,
+              )
+              .join('\n'),
+      );
+    });
+
+  webhooks
+    .command('redeliver')
+    .description('queue a callback event for delivery again (same webhook-id)')
+    .argument('<event-id>')
+    .option('--json', 'print one JSON document')
+    .action(async (id: string, options) => {
+      if (!/^[0-9a-f-]{36}$/.test(id)) throw new UsageError(`an event id is a UUID, got "${id}"`);
+      const event = await withServices(loadConfig(), (_s, db) =>
+        new WebhookEventRepository(db).redeliver(id, Date.now()),
+      );
+      if (event === undefined) throw new UsageError(`no callback event ${id}`);
+      output(
+        options.json === true,
+        { id: event.id, state: event.state },
+        () => `Queued ${event.id} for delivery.`,
+      );
+    });
+}

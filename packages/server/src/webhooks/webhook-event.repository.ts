@@ -1,0 +1,199 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Store } from '../db/database.js';
+import type { Database } from '../db/schema.js';
+
+export interface WebhookEvent {
+  id: string;
+  appId: number;
+  uuid: string;
+  status: string;
+  state: string;
+  attempts: number;
+  nextAttemptAt: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+type Row = {
+  id: string;
+  app_id: number;
+  uuid: string;
+  status: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+};
+
+function toEvent(row: Row): WebhookEvent {
+  return {
+    id: row.id,
+    appId: Number(row.app_id),
+    uuid: row.uuid,
+    status: row.status,
+    state: row.state,
+    attempts: Number(row.attempts),
+    nextAttemptAt: Number(row.next_attempt_at),
+    lastStatus: row.last_status === null ? null : Number(row.last_status),
+    lastError: row.last_error,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+/**
+ * Writes the event of a state change. Called inside the transaction that makes the change, so the change
+ * and its event are committed together or not at all (R50).
+ */
+export async function insertWebhookEvent(
+  executor: Kysely<Database> | Transaction<Database>,
+  event: { id: string; appId: number; uuid: string; status: string; now: number },
+): Promise<void> {
+  await executor
+    .insertInto('webhook_events')
+    .values({
+      id: event.id,
+      app_id: event.appId,
+      uuid: event.uuid,
+      status: event.status,
+      state: 'pending',
+      attempts: 0,
+      next_attempt_at: event.now,
+      locked_until: null,
+      last_status: null,
+      last_error: null,
+      created_at: event.now,
+      updated_at: event.now,
+    })
+    .execute();
+}
+
+/** The callback outbox: claiming due events, recording attempts and outcomes. */
+export class WebhookEventRepository {
+  constructor(private readonly db: Store) {}
+
+  /**
+   * Claims up to `limit` due events for `leaseMs`: another worker (or this one after a crash) takes them only
+   * once the lease has run out, so an acknowledged delivery is never repeated while this worker lives.
+   */
+  async claimDue(now: number, leaseMs: number, limit: number): Promise<WebhookEvent[]> {
+    const rows = await this.db
+      .updateTable('webhook_events')
+      .set({ locked_until: now + leaseMs })
+      .where(
+        'id',
+        'in',
+        this.db
+          .selectFrom('webhook_events')
+          .select('id')
+          .where('state', '=', 'pending')
+          .where('next_attempt_at', '<=', now)
+          .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+          .orderBy('next_attempt_at')
+          .limit(limit),
+      )
+      .returningAll()
+      .execute();
+    return rows.map(toEvent);
+  }
+
+  async recordAttempt(attempt: {
+    eventId: string;
+    attempt: number;
+    at: number;
+    durationMs: number;
+    statusCode: number | null;
+    error: string | null;
+  }): Promise<void> {
+    await this.db
+      .insertInto('webhook_attempts')
+      .values({
+        event_id: attempt.eventId,
+        attempt: attempt.attempt,
+        attempted_at: attempt.at,
+        duration_ms: attempt.durationMs,
+        status_code: attempt.statusCode,
+        error: attempt.error,
+      })
+      .onConflict((oc) => oc.columns(['event_id', 'attempt']).doNothing())
+      .execute();
+  }
+
+  /** Ends or reschedules an event after an attempt. */
+  async settle(
+    id: string,
+    outcome: {
+      state: string;
+      attempts: number;
+      nextAttemptAt: number;
+      lastStatus: number | null;
+      lastError: string | null;
+      now: number;
+    },
+  ): Promise<void> {
+    await this.db
+      .updateTable('webhook_events')
+      .set({
+        state: outcome.state,
+        attempts: outcome.attempts,
+        next_attempt_at: outcome.nextAttemptAt,
+        locked_until: null,
+        last_status: outcome.lastStatus,
+        last_error: outcome.lastError,
+        updated_at: outcome.now,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Turns an app's callback off after its receiver answered 410 Gone. */
+  async disableCallback(appId: number, now: number): Promise<void> {
+    await this.db.updateTable('apps').set({ callback_disabled_at: now }).where('id', '=', appId).execute();
+  }
+
+  async list(filter: { appId?: number; state?: string; limit: number }): Promise<WebhookEvent[]> {
+    let query = this.db
+      .selectFrom('webhook_events')
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .limit(filter.limit);
+    if (filter.appId !== undefined) query = query.where('app_id', '=', filter.appId);
+    if (filter.state !== undefined) query = query.where('state', '=', filter.state);
+    return (await query.execute()).map(toEvent);
+  }
+
+  /** Queues an event for delivery again (operator's `webhooks redeliver`). */
+  async redeliver(id: string, now: number): Promise<WebhookEvent | undefined> {
+    const row = await this.db
+      .updateTable('webhook_events')
+      .set({ state: 'pending', next_attempt_at: now, locked_until: null, updated_at: now })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    return row === undefined ? undefined : toEvent(row);
+  }
+
+  async attempts(eventId: string) {
+    return this.db
+      .selectFrom('webhook_attempts')
+      .selectAll()
+      .where('event_id', '=', eventId)
+      .orderBy('attempt')
+      .execute();
+  }
+
+  async countDue(now: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('webhook_events')
+      .select(sql<number>`count(*)`.as('n'))
+      .where('state', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+}
