@@ -6,6 +6,7 @@ import { ApprovalRepository } from '../approvals/approval.repository.js';
 import { registerApprovalRoutes } from '../approvals/approval.routes.js';
 import { ApprovalService } from '../approvals/approval.service.js';
 import { AppRepository } from '../apps/app.repository.js';
+import { registerAuthenticatorRoutes } from '../authenticator/authenticator.routes.js';
 import { registerAppRoutes } from '../apps/app.routes.js';
 import { AppService } from '../apps/app.service.js';
 import { UsageRepository } from '../apps/usage.repository.js';
@@ -240,6 +241,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     },
   });
   await fastify.register(swaggerUi, { routePrefix: '/docs' });
+  await registerAuthenticatorRoutes(fastify);
 
   const gate = createApiGate(
     services.apps,

@@ -1,0 +1,149 @@
+import type { Device, DeviceInfo } from '@countersign/device';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { describeError } from '../describe-error.js';
+
+interface DeviceListProps {
+  device: Device;
+  announce: (text: string) => void;
+  /** This device was removed: its key and state are gone. */
+  onRemovedSelf: () => void;
+}
+
+function DeviceRow({
+  info,
+  onRemove,
+}: {
+  info: DeviceInfo;
+  onRemove: (info: DeviceInfo) => Promise<string | null>;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+  const removeRef = useRef<HTMLButtonElement>(null);
+  const id = `device-${info.device_id}`;
+
+  useEffect(() => {
+    if (confirming) confirmRef.current?.focus();
+  }, [confirming]);
+
+  const remove = async () => {
+    setError(await onRemove(info));
+  };
+  const cancel = () => {
+    setConfirming(false);
+    // The confirm button is about to disappear: put focus back where the user started.
+    window.setTimeout(() => removeRef.current?.focus(), 0);
+  };
+
+  return (
+    <li class="device">
+      <div>
+        <p id={`${id}-name`} class="device-name">
+          {info.name}
+          {info.current && <span class="badge">This device</span>}
+        </p>
+        <p class="muted">
+          Added {new Date(info.created_at).toLocaleDateString()}
+          {info.last_seen_at !== null && `, last used ${new Date(info.last_seen_at).toLocaleDateString()}`}
+        </p>
+        {error !== null && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+      </div>
+      {confirming ? (
+        <div class="device-confirm">
+          <button type="button" class="button button-deny" ref={confirmRef} onClick={remove}>
+            {info.current ? 'Remove this device' : 'Remove'}
+            <span class="visually-hidden"> {info.name} now</span>
+          </button>
+          <button type="button" class="button-quiet" onClick={cancel}>
+            Cancel
+          </button>
+        </div>
+      ) : (
+        <button
+          type="button"
+          class="button-quiet"
+          ref={removeRef}
+          aria-describedby={`${id}-name`}
+          onClick={() => setConfirming(true)}
+        >
+          Remove…
+        </button>
+      )}
+    </li>
+  );
+}
+
+/** The user's enrolled devices; any of them (this one included) can be removed, at once. */
+export function DeviceList({ device, announce, onRemovedSelf }: DeviceListProps) {
+  const [open, setOpen] = useState(false);
+  const [devices, setDevices] = useState<readonly DeviceInfo[] | null>(null);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    if (!open) return;
+    let live = true;
+    device
+      .devices()
+      .then((list) => {
+        if (!live) return;
+        setDevices(list);
+        setError(null);
+      })
+      .catch((caught: unknown) => {
+        if (live) setError(caught);
+      });
+    return () => {
+      live = false;
+    };
+  }, [device, open]);
+
+  const remove = async (info: DeviceInfo): Promise<string | null> => {
+    try {
+      await device.revoke(info.device_id);
+    } catch (caught) {
+      return describeError(caught, 'devices');
+    }
+    if (info.current) {
+      onRemovedSelf();
+      return null;
+    }
+    setDevices((list) => list?.filter((other) => other.device_id !== info.device_id) ?? null);
+    announce(`${info.name} was removed. It can no longer answer requests.`);
+    return null;
+  };
+
+  return (
+    <section class="panel" aria-labelledby="devices-title">
+      <h2 id="devices-title">
+        <button
+          type="button"
+          class="disclosure"
+          aria-expanded={open ? 'true' : 'false'}
+          aria-controls="devices-body"
+          onClick={() => setOpen(!open)}
+        >
+          Devices
+        </button>
+      </h2>
+      <div id="devices-body" hidden={!open}>
+        {error !== null ? (
+          <p class="error" role="alert">
+            {describeError(error, 'devices')}
+          </p>
+        ) : devices === null ? (
+          <p class="muted">Loading…</p>
+        ) : (
+          <ul class="devices">
+            {devices.map((info) => (
+              <DeviceRow key={info.device_id} info={info} onRemove={remove} />
+            ))}
+          </ul>
+        )}
+      </div>
+    </section>
+  );
+}

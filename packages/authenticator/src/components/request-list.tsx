@@ -1,0 +1,133 @@
+import type { Device, PendingRequest } from '@countersign/device';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
+import { describeError, isOffline, requestIsOver } from '../describe-error.js';
+import type { PendingState } from '../hooks/use-pending-requests.js';
+import { type AnswerHandler, type Choice, RequestCard } from './request-card.js';
+
+interface RequestListProps {
+  device: Device;
+  pending: PendingState;
+  now: number;
+  /** Says something in the page's live region (and shows it). */
+  announce: (text: string) => void;
+}
+
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
+function outcome(request: PendingRequest, choice: Choice, status: 'approved' | 'denied'): string {
+  if (choice.decision === 'approved' && status === 'denied') {
+    return `The number did not match, so “${request.message}” was denied.`;
+  }
+  if (status === 'approved') return `Approved: “${request.message}”.`;
+  if (choice.decision === 'denied' && choice.reason === 'not_me') {
+    return `Denied and reported as not you: “${request.message}”.`;
+  }
+  return `Denied: “${request.message}”.`;
+}
+
+/** The requests waiting for an answer, live. New ones are announced; focus never jumps on its own. */
+export function RequestList({ device, pending, now, announce }: RequestListProps) {
+  const { requests, error } = pending;
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const sectionRef = useRef<HTMLElement>(null);
+  const seen = useRef<Set<string> | null>(null);
+  const lastFocused = useRef<Element | null>(null);
+
+  // Announce requests that were not there before (not the ones present at first load: the count says those).
+  useEffect(() => {
+    if (requests === null) return;
+    const previous = seen.current;
+    seen.current = new Set(requests.map((request) => request.uuid));
+    if (previous === null) {
+      if (requests.length > 0) announce(`${plural(requests.length, 'request')} waiting.`);
+      return;
+    }
+    const arrived = requests.filter((request) => !previous.has(request.uuid));
+    const newest = arrived.at(-1);
+    if (newest === undefined) return;
+    const what = `${newest.app_name}: ${newest.message}`;
+    announce(
+      arrived.length === 1
+        ? `New request from ${what}`
+        : `${plural(arrived.length, 'new request')}, the latest from ${what}`,
+    );
+  }, [requests, announce]);
+
+  // A card that held focus went away (answered here or elsewhere, or withdrawn): focus the next card's
+  // message, or the heading, rather than leave focus on the page body. Focus the user moved elsewhere,
+  // even to nothing, is left alone: the element they left is still in the page.
+  useLayoutEffect(() => {
+    const left = lastFocused.current;
+    if (left === null || left.isConnected || document.activeElement !== document.body) return;
+    lastFocused.current = null;
+    const next = sectionRef.current?.querySelector<HTMLElement>('.request-message');
+    (next ?? headingRef.current)?.focus();
+  }, [requests]);
+
+  const onAnswer: AnswerHandler = async (request, choice) => {
+    try {
+      const result = await device.answer(
+        request,
+        choice.decision,
+        choice.decision === 'approved'
+          ? choice.numberMatch === undefined
+            ? {}
+            : { numberMatch: choice.numberMatch }
+          : { reason: choice.reason },
+      );
+      pending.remove(request.uuid);
+      announce(outcome(request, choice, result.status));
+      return null;
+    } catch (caught) {
+      if (requestIsOver(caught)) {
+        pending.remove(request.uuid);
+        announce(describeError(caught, 'answer'));
+        return null;
+      }
+      return describeError(caught, 'answer');
+    }
+  };
+
+  const count = requests?.length ?? 0;
+  return (
+    <section
+      class="panel"
+      aria-labelledby="requests-title"
+      ref={sectionRef}
+      onFocusIn={(event) => {
+        lastFocused.current = event.target instanceof Element ? event.target : null;
+      }}
+      onFocusOut={(event) => {
+        const to = event.relatedTarget;
+        if (to instanceof Node && !sectionRef.current?.contains(to)) lastFocused.current = null;
+      }}
+    >
+      <h2 id="requests-title" tabIndex={-1} ref={headingRef}>
+        Requests{count > 0 && <span class="count"> ({count})</span>}
+      </h2>
+      {error !== null && (
+        <p class={isOffline(error) ? 'warning' : 'error'} role="alert">
+          {!isOffline(error)
+            ? describeError(error, 'load')
+            : requests === null
+              ? 'Requests cannot be fetched without a connection. They will appear when it is back.'
+              : 'Cannot reach Countersign right now. New requests will appear when the connection is back.'}
+        </p>
+      )}
+      {requests === null ? (
+        error === null && <p class="muted">Looking for requests…</p>
+      ) : requests.length === 0 ? (
+        <div class="empty">
+          <p>Nothing to approve.</p>
+          <p class="muted">When an app asks you to confirm something, it appears here.</p>
+        </div>
+      ) : (
+        <div class="requests">
+          {requests.map((request) => (
+            <RequestCard key={request.uuid} request={request} now={now} onAnswer={onAnswer} />
+          ))}
+        </div>
+      )}
+    </section>
+  );
+}

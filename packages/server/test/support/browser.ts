@@ -1,0 +1,75 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+
+/** The system Chromium (`apt-get install chromium`); browsers are never downloaded by the tests. */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Screenshots and other artifacts, at the repository root (ignored by the linter and by git). */
+export const RESULTS_DIR = fileURLToPath(new URL('../../../../test-results/', import.meta.url));
+
+/** The phone the authenticator is designed for. */
+export const PHONE_VIEWPORT = { width: 360, height: 740 } as const;
+
+/** Starts headless Chromium with nothing that talks to the internet. Close it in `afterAll`. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+    timeout: 20_000,
+  });
+}
+
+/** What a page reported on its own: uncaught errors, console errors, CSP violations. */
+export interface PageProblems {
+  readonly messages: string[];
+}
+
+/**
+ * A fresh context (its own storage, service workers and permissions) with a phone-sized viewport, and a
+ * page in it whose uncaught errors and console errors are collected, so a test can assert there were none.
+ */
+export async function openPhone(
+  browser: Browser,
+  options: { permissions?: string[]; origin?: string } = {},
+): Promise<{ context: BrowserContext; page: Page; problems: PageProblems }> {
+  const context = await browser.newContext({
+    viewport: PHONE_VIEWPORT,
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    serviceWorkers: 'allow',
+  });
+  context.setDefaultTimeout(10_000);
+  if (options.permissions !== undefined) {
+    await context.grantPermissions(
+      options.permissions,
+      options.origin === undefined ? {} : { origin: options.origin },
+    );
+  }
+  const page = await context.newPage();
+  const problems: PageProblems = { messages: [] };
+  page.on('pageerror', (error) => problems.messages.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.messages.push(`console: ${message.text()}`);
+  });
+  return { context, page, problems };
+}
+
+/** Saves a full-page screenshot as `test-results/<folder>/<name>.png` and returns its path. */
+export async function screenshot(page: Page, folder: string, name: string): Promise<string> {
+  const dir = join(RESULTS_DIR, folder);
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
