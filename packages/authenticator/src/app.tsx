@@ -2,6 +2,7 @@ import type { Device } from '@countersign/device';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { CodeList } from './components/code-list.js';
 import { DeviceList } from './components/device-list.js';
+import { NotificationSettings } from './components/notification-settings.js';
 import { RequestList } from './components/request-list.js';
 import { Welcome } from './components/welcome.js';
 import { ALREADY_ENROLLED, describeError } from './describe-error.js';
@@ -17,7 +18,10 @@ type Setup =
   | { readonly state: 'ready' }
   | { readonly state: 'broken' };
 
-/** The enrolled screen: requests first (they are what cannot wait), then codes, then devices. */
+/**
+ * The enrolled screen: requests first (they are what cannot wait), then whether they are notified, then
+ * codes, then devices.
+ */
 function Home({
   device,
   announce,
@@ -32,6 +36,7 @@ function Home({
   return (
     <>
       <RequestList device={device} pending={pending} now={now} announce={announce} />
+      <NotificationSettings device={device} announce={announce} />
       <CodeList device={device} now={now} announce={announce} />
       <DeviceList device={device} announce={announce} onRemovedSelf={onRemovedSelf} />
     </>

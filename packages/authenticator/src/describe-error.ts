@@ -1,7 +1,7 @@
 import { DeviceError } from '@countersign/device';
 
 /** What the user was doing when something failed; the same code means different things in each. */
-export type Activity = 'enroll' | 'load' | 'answer' | 'devices';
+export type Activity = 'enroll' | 'load' | 'answer' | 'devices' | 'notifications';
 
 const OFFLINE = 'Countersign could not be reached. Check your connection and try again.';
 
@@ -38,6 +38,9 @@ export function describeError(error: unknown, activity: Activity): string {
       // The service refuses an unknown, used or expired enrollment token as a bad request (400).
       if (activity === 'enroll')
         return 'This link has expired or was already used. Ask the app for a new one.';
+      if (error.code === 'bad_request' && activity === 'notifications') {
+        return 'Countersign does not accept this browser’s push service, so notifications cannot be turned on here.';
+      }
       if (error.code === 'bad_request') return 'The service refused this. Reload the page and try again.';
       if (activity === 'answer') return answerRefusal(error.code);
       return 'That is no longer there.';

@@ -13,7 +13,9 @@ import {
   readEnrollment,
   readEvent,
   readPhoneEnrollment,
+  readPushKey,
   readRequests,
+  readSuccess,
 } from './protocol/read-wire.js';
 import type {
   Account,
@@ -23,6 +25,7 @@ import type {
   Enrollment,
   PendingRequest,
   PhoneEnrollment,
+  PushSubscriptionJson,
 } from './protocol/wire.js';
 import type { DeviceStorage } from './storage/device-storage.js';
 import { type TotpCode, totpCodes } from './totp/totp-codes.js';
@@ -210,6 +213,34 @@ export class Device {
     return readDevices(await sendJson(this.#signedCall(await this.#session(), 'GET', '/device/v1/devices')));
   }
 
+  /**
+   * The service's VAPID public key (B64U of an uncompressed P-256 point), for
+   * `pushManager.subscribe({ applicationServerKey })`; `decodeBase64url` gives its bytes. Not signed, but
+   * asked of the service this device is enrolled with, so it needs an enrollment.
+   */
+  async pushKey(): Promise<string> {
+    const record = await this.#enrolledRecord();
+    return readPushKey(await sendJson(this.#call(record.server, 'GET', '/device/v1/push-key')));
+  }
+
+  /**
+   * Has the service send Web Push messages about new requests to `subscription` (a browser's
+   * `PushSubscription.toJSON()`), replacing any earlier one of this device. Only `endpoint` and the two
+   * keys are sent; a subscription without them is a `TypeError`. The service refuses an endpoint that is not
+   * a known push service (`bad_request`).
+   */
+  async subscribePush(subscription: PushSubscriptionJson): Promise<void> {
+    const endpoint = subscription.endpoint;
+    const p256dh = subscription.keys?.p256dh;
+    const auth = subscription.keys?.auth;
+    if (typeof endpoint !== 'string' || typeof p256dh !== 'string' || typeof auth !== 'string') {
+      throw new TypeError('a push subscription needs a string endpoint, keys.p256dh and keys.auth');
+    }
+    const body = { endpoint, keys: { p256dh, auth } };
+    const session = await this.#session();
+    readSuccess(await sendJson(this.#signedCall(session, 'POST', '/device/v1/push-subscription', body)));
+  }
+
   /** Revokes one of the user's devices at once; revoking this one also forgets its state and destroys its key. */
   async revoke(deviceId: string): Promise<void> {
     const session = await this.#session();
@@ -228,10 +259,16 @@ export class Device {
     return value;
   }
 
-  /** The enrolled device's record and private key, for signed calls. */
-  async #session(): Promise<Session> {
+  /** The enrolled device's record; `not_enrolled` without one. */
+  async #enrolledRecord(): Promise<DeviceRecord> {
     const record = await this.#record();
     if (record === undefined) throw new DeviceError('not_enrolled', 'this device is not enrolled');
+    return record;
+  }
+
+  /** The enrolled device's record and private key, for signed calls. */
+  async #session(): Promise<Session> {
+    const record = await this.#enrolledRecord();
     const keys = await this.#storage.getKeyPair();
     if (keys === undefined) throw new TypeError('the device storage holds a device record but no key pair');
     return { record, privateKey: keys.privateKey };

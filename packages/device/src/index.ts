@@ -5,6 +5,7 @@ export { exportPublicJwk, generateDeviceKeyPair, type PublicJwk } from './crypto
 export { sign } from './crypto/sign.js';
 export { Device, type DeviceOptions } from './device.js';
 export { DeviceError, type DeviceErrorCode } from './device-error.js';
+export { decodeBase64url } from './encoding/base64url.js';
 export { readEventStream, type ServerSentEvent } from './http/event-stream.js';
 export {
   type AnswerChoice,
@@ -26,6 +27,7 @@ export type {
   Enrollment,
   PendingRequest,
   PhoneEnrollment,
+  PushSubscriptionJson,
   TotpParameters,
 } from './protocol/wire.js';
 export type { DeviceStorage, JsonValue } from './storage/device-storage.js';

@@ -4,12 +4,14 @@ import {
   Device,
   DeviceError,
   type DeviceEvent,
+  decodeBase64url,
   displayHash,
   memoryStorage,
   type PendingRequest,
+  type PushSubscriptionJson,
   totpCodes,
 } from '../src/index.js';
-import { ACCOUNT, type FakeService, fakeService } from './support/fake-service.js';
+import { ACCOUNT, type FakeService, fakeService, PUSH_KEY } from './support/fake-service.js';
 import { verifiesWithNode } from './support/node-verify.js';
 
 const NOW = 1_764_158_400_000;
@@ -89,7 +91,15 @@ describe('Device', () => {
 
   it('before enrollment, signed calls fail with not_enrolled', async () => {
     const { device } = setup();
-    for (const call of [device.pending(), device.accounts(), device.codes(), device.devices()]) {
+    const subscription = { endpoint: 'https://push.example.com/x', keys: { p256dh: 'p', auth: 'a' } };
+    for (const call of [
+      device.pending(),
+      device.accounts(),
+      device.codes(),
+      device.devices(),
+      device.pushKey(),
+      device.subscribePush(subscription),
+    ]) {
       expect((await errorOf(call)).code).toBe('not_enrolled');
     }
   });
@@ -189,10 +199,86 @@ describe('Device', () => {
     expect((await errorOf(device.pending())).code).toBe('unexpected_response');
   });
 
-  it('codes come from the stored accounts at the given time', async () => {
+  it('codes come from the stored accounts at the given time, each with its period for a countdown', async () => {
     const { device } = await enrolled();
     expect(await device.codes(NOW + 5000)).toEqual(totpCodes([ACCOUNT], NOW + 5000));
     expect(await device.codes()).toEqual(totpCodes([ACCOUNT], NOW));
+    const [code] = await device.codes(NOW + 5000);
+    expect([code?.expires_in, code?.period]).toEqual([25, 30]);
+  });
+
+  it('pushKey asks the enrolled service, unsigned, for its VAPID key: 65 bytes of an uncompressed P-256 point', async () => {
+    const { device, service } = await enrolled();
+    const key = await device.pushKey();
+    expect(key).toBe(PUSH_KEY);
+    const bytes = decodeBase64url(key);
+    expect([bytes.length, bytes[0]]).toEqual([65, 0x04]);
+    const call = service.calls.at(-1);
+    expect([call?.method, call?.path]).toEqual(['GET', '/device/v1/push-key']);
+    expect(call?.headers.has('countersign-signature')).toBe(false);
+  });
+
+  it('pushKey refuses a key that is not an uncompressed P-256 point with unexpected_response', async () => {
+    const { device, service } = await enrolled();
+    const point = Buffer.from(PUSH_KEY, 'base64url');
+    for (const bad of [
+      undefined,
+      42,
+      '',
+      `${PUSH_KEY}=`, // padded
+      PUSH_KEY.replace(/^./, '+'), // not the base64url alphabet
+      Buffer.concat([Buffer.from([0x02]), point.subarray(1, 33)]).toString('base64url'), // compressed
+      Buffer.concat([Buffer.from([0x05]), point.subarray(1)]).toString('base64url'), // wrong prefix
+      Buffer.concat([point, Buffer.from([0])]).toString('base64url'), // too long
+    ]) {
+      service.pushKey = bad;
+      expect((await errorOf(device.pushKey())).code, String(bad)).toBe('unexpected_response');
+    }
+  });
+
+  it('subscribePush sends exactly endpoint and keys, signed, and takes a browser subscription’s toJSON() as it is', async () => {
+    const { device, service } = await enrolled();
+    const deviceId = (await device.enrollment())?.device_id ?? '';
+    // What Chrome's PushSubscription.toJSON() gives: expirationTime is not part of the protocol.
+    const browserJson = {
+      endpoint: 'https://fcm.googleapis.com/fcm/send/abc',
+      expirationTime: null,
+      keys: { p256dh: 'BP256dh', auth: 'authSecret' },
+    };
+    await device.subscribePush(browserJson);
+    const call = service.calls.at(-1);
+    expect([call?.method, call?.path]).toEqual(['POST', '/device/v1/push-subscription']);
+    expect(call?.body).toBe(
+      '{"endpoint":"https://fcm.googleapis.com/fcm/send/abc","keys":{"p256dh":"BP256dh","auth":"authSecret"}}',
+    );
+    expect(service.pushSubscriptions.get(deviceId)).toEqual({
+      endpoint: browserJson.endpoint,
+      keys: browserJson.keys,
+    });
+  });
+
+  it('subscribePush without an endpoint or a key is a TypeError, and nothing is sent', async () => {
+    const { device, service } = await enrolled();
+    const sent = service.calls.length;
+    const incompletes: PushSubscriptionJson[] = [
+      {},
+      { keys: { p256dh: 'p', auth: 'a' } },
+      { endpoint: 'https://fcm.googleapis.com/x' },
+      { endpoint: 'https://fcm.googleapis.com/x', keys: { p256dh: 'p' } },
+    ];
+    for (const incomplete of incompletes) {
+      await expect(device.subscribePush(incomplete)).rejects.toThrow(TypeError);
+    }
+    expect(service.calls).toHaveLength(sent);
+  });
+
+  it('subscribePush reports the service’s refusal of an endpoint as bad_request', async () => {
+    const { device, service } = await enrolled();
+    service.failNext = { status: 400, message: 'Invalid parameter: endpoint - is not a known push service' };
+    const error = await errorOf(
+      device.subscribePush({ endpoint: 'http://10.0.0.1/push', keys: { p256dh: 'p', auth: 'a' } }),
+    );
+    expect([error.code, error.status]).toEqual(['bad_request', 400]);
   });
 
   it('streams request and withdrawn events, skipping unknown ones', async () => {

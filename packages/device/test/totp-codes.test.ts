@@ -43,12 +43,12 @@ describe('totpCodes', () => {
     }
   });
 
-  it('names each account and counts the whole seconds left in the step', () => {
+  it('names each account, counts the whole seconds left in the step, and gives the step’s length', () => {
     const step = 1_764_158_400_000; // a multiple of 30 s
     const accounts = [account(), { ...account({ period: 60 }), app_name: 'Shop', authy_id: 7 }];
     expect(totpCodes(accounts, step).map(({ code: _code, ...rest }) => rest)).toEqual([
-      { app_name: 'Countersign Bank', authy_id: 42, expires_in: 30 },
-      { app_name: 'Shop', authy_id: 7, expires_in: 60 },
+      { app_name: 'Countersign Bank', authy_id: 42, expires_in: 30, period: 30 },
+      { app_name: 'Shop', authy_id: 7, expires_in: 60, period: 60 },
     ]);
     expect(totpCodes([account()], step + 29_999)[0]?.expires_in).toBe(1);
     expect(totpCodes([account()], step + 29_000)[0]?.expires_in).toBe(1);

@@ -1,7 +1,7 @@
-import type { Device } from '@countersign/device';
+import type { Device, TotpCode } from '@countersign/device';
 import { useState } from 'preact/hooks';
 import { describeError } from '../describe-error.js';
-import { type ShownCode, useCodes } from '../hooks/use-codes.js';
+import { useCodes } from '../hooks/use-codes.js';
 import { CountdownRing } from './countdown-ring.js';
 
 /** "1234567" → "123 4567": easier to read and to type elsewhere. */
@@ -10,7 +10,7 @@ function grouped(code: string): string {
   return code.length > 4 ? `${code.slice(0, cut)} ${code.slice(cut)}` : code;
 }
 
-function CodeRow({ code, announce }: { code: ShownCode; announce: (text: string) => void }) {
+function CodeRow({ code, announce }: { code: TotpCode; announce: (text: string) => void }) {
   const [copied, setCopied] = useState(false);
   const copy = async () => {
     try {

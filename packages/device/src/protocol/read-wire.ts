@@ -1,4 +1,5 @@
 import { DeviceError } from '../device-error.js';
+import { decodeBase64url } from '../encoding/base64url.js';
 import type {
   Account,
   AnswerResult,
@@ -152,6 +153,24 @@ function deviceInfo(value: unknown): DeviceInfo {
 /** `{"devices": [DEVICE…], "success": true}` */
 export function readDevices(body: unknown): DeviceInfo[] {
   return list(fields(body, 'a devices answer').devices, 'devices').map(deviceInfo);
+}
+
+/** `{"success": true}`: an acknowledgement that carries nothing else. */
+export function readSuccess(body: unknown): void {
+  if (fields(body, 'an acknowledgement').success !== true) unexpected('an acknowledgement without success');
+}
+
+/** B64U of 65 bytes: an uncompressed P-256 point (`0x04 ‖ x ‖ y`). */
+const UNCOMPRESSED_P256 = /^[A-Za-z0-9_-]{87}$/;
+
+/** `{"public_key": B64U(uncompressed P-256 point), "success": true}`: the service's VAPID public key. */
+export function readPushKey(body: unknown): string {
+  const what = 'a push key answer';
+  const key = text(fields(body, what), 'public_key', what);
+  if (!UNCOMPRESSED_P256.test(key) || decodeBase64url(key)[0] !== 0x04) {
+    unexpected('a push key that is not an uncompressed P-256 point');
+  }
+  return key;
 }
 
 /** One server-sent event; `undefined` for an event type the protocol does not name (skipped, not fatal). */

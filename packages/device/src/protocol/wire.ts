@@ -66,3 +66,15 @@ export type DeviceEvent = {
   type: 'request' | 'withdrawn';
   uuid: string;
 };
+
+/**
+ * A Web Push subscription as a browser's `PushSubscription.toJSON()` gives it, or as written by hand:
+ * `{"endpoint", "keys": {"p256dh", "auth"}}`, each key B64U (the browser's P-256 public key, and its 16-byte
+ * auth secret). The members are optional in the browser's type; `subscribePush` checks they are there.
+ */
+export type PushSubscriptionJson = {
+  endpoint?: string;
+  keys?: Readonly<Record<string, string>>;
+  /** Not sent: the service learns that a subscription ended from the push service (410 Gone). */
+  expirationTime?: number | null;
+};

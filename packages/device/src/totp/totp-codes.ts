@@ -8,6 +8,8 @@ export interface TotpCode {
   code: string;
   /** Whole seconds until the code's step ends (1…period). */
   expires_in: number;
+  /** The length of a step in seconds (the account's TOTP period): what `expires_in` counts down from. */
+  period: number;
 }
 
 /** The code of every account at `now` (UNIX milliseconds), per its own digits, period and algorithm. */
@@ -21,6 +23,7 @@ export function totpCodes(accounts: readonly Account[], now: number): TotpCode[]
       authy_id: account.authy_id,
       code: TOTP.generate({ secret: Secret.fromBase32(secret), algorithm, digits, period, timestamp: now }),
       expires_in: Math.ceil((stepEnd - now) / 1000),
+      period,
     };
   });
 }

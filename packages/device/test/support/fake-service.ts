@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createECDH, createHash, randomUUID } from 'node:crypto';
 import type { Account, PendingRequest, PublicJwk } from '../../src/index.js';
 import { verifiesWithNode } from './node-verify.js';
 
@@ -12,6 +12,10 @@ export interface FakeService {
   readonly requests: PendingRequest[];
   /** Devices by id with their public key. */
   readonly devices: Map<string, PublicJwk>;
+  /** What `GET /device/v1/push-key` answers with as `public_key`. */
+  pushKey: unknown;
+  /** Each device's push subscription, as the body of its last `POST /device/v1/push-subscription`. */
+  readonly pushSubscriptions: Map<string, unknown>;
   /** The status to fail the next call with, once. */
   failNext?: { status: number; message: string };
   /** Events to stream to the next `GET /device/v1/events`, as raw text chunks. */
@@ -20,6 +24,13 @@ export interface FakeService {
   keepEventsOpen: boolean;
   fetch: typeof fetch;
 }
+
+/** A VAPID public key as the service serves it: B64U of an uncompressed P-256 point. */
+export const PUSH_KEY = ((): string => {
+  const vapid = createECDH('prime256v1');
+  vapid.setPrivateKey(Buffer.alloc(32, 7));
+  return vapid.getPublicKey().toString('base64url');
+})();
 
 export const ACCOUNT: Account = {
   app_id: 1,
@@ -47,6 +58,8 @@ export function fakeService(now: () => number): FakeService {
     answers: [],
     requests: [],
     devices: new Map(),
+    pushKey: PUSH_KEY,
+    pushSubscriptions: new Map(),
     events: [],
     keepEventsOpen: false,
     fetch: async (input, init) => {
@@ -74,6 +87,10 @@ export function fakeService(now: () => number): FakeService {
         const deviceId = randomUUID();
         service.devices.set(deviceId, jwk);
         return json(200, { device_id: deviceId, accounts: [ACCOUNT], success: true });
+      }
+
+      if (method === 'GET' && path === '/device/v1/push-key') {
+        return json(200, { public_key: service.pushKey, success: true });
       }
 
       // Every other call is signed.
@@ -123,6 +140,10 @@ export function fakeService(now: () => number): FakeService {
           })),
           success: true,
         });
+      }
+      if (method === 'POST' && path === '/device/v1/push-subscription') {
+        service.pushSubscriptions.set(deviceId, parsed);
+        return json(200, { success: true });
       }
       const revoke = /^\/device\/v1\/devices\/([^/]+)$/.exec(path);
       if (method === 'DELETE' && revoke !== null) {

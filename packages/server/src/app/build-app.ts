@@ -1,7 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { sql } from 'kysely';
 import { ApprovalRepository } from '../approvals/approval.repository.js';
 import { registerApprovalRoutes } from '../approvals/approval.routes.js';
 import { ApprovalService } from '../approvals/approval.service.js';
@@ -16,14 +15,23 @@ import { deriveServiceKeys } from '../crypto/master-key.js';
 import { cryptoRandom, type Random } from '../crypto/random.js';
 import { createSecretBox } from '../crypto/secret-box.js';
 import type { Store } from '../db/database.js';
+import { dialectOf } from '../db/dialect.js';
 import { DeviceRepository } from '../devices/device.repository.js';
 import { registerDeviceRoutes } from '../devices/device.routes.js';
 import { DeviceService } from '../devices/device.service.js';
 import { createMemoryEventBus, type EventBus } from '../events/event-bus.js';
+import { createPostgresEventBus, type PostgresEventBus } from '../events/postgres-event-bus.js';
+import { installContentNegotiation } from '../http/accept.js';
 import { createApiGate } from '../http/api-gate.js';
-import { installErrorHandling, sendFrameworkError } from '../http/error-handler.js';
+import { installErrorHandling, sendClientError, sendFrameworkError } from '../http/error-handler.js';
 import { parseForm } from '../http/form-parser.js';
-import { createMemoryRateLimiter, type RateLimiter } from '../http/rate-limiter.js';
+import { installInFlightLimit } from '../http/in-flight-limit.js';
+import { RateLimitRepository } from '../http/rate-limit.repository.js';
+import {
+  createDatabaseRateLimiter,
+  createMemoryRateLimiter,
+  type RateLimiter,
+} from '../http/rate-limiter.js';
 import { redactUrl } from '../http/redact.js';
 import { BODY_LIMIT, parseBody } from '../http/request-body.js';
 import { type Clock, systemClock } from '../lib/clock.js';
@@ -32,6 +40,10 @@ import type { MessagingProvider } from '../messaging/messaging-provider.js';
 import { OutboxRepository } from '../messaging/outbox.repository.js';
 import { routeSandboxToOutbox } from '../messaging/sandbox-router.js';
 import { createTwilioProvider } from '../messaging/twilio-provider.js';
+import { HealthRepository } from '../operations/health.repository.js';
+import { registerHealthRoutes } from '../operations/health.routes.js';
+import { createMetrics, type Metrics } from '../operations/metrics.js';
+import { REQUEST_ID_HEADER, requestIdOf } from '../operations/request-id.js';
 import { registerPhoneRoutes } from '../phones/phone.routes.js';
 import { PhoneService } from '../phones/phone.service.js';
 import { PhoneVerificationRepository } from '../phones/phone-verification.repository.js';
@@ -101,7 +113,7 @@ export async function createServices(
   };
   const bus = deps.bus ?? createMemoryEventBus();
   const receipts = await loadReceiptSigner(deps.db, box);
-  const deviceRepository = new DeviceRepository(deps.db);
+  const deviceRepository = new DeviceRepository(deps.db, bus);
   const devices = new DeviceService(
     deviceRepository,
     users,
@@ -126,7 +138,7 @@ export async function createServices(
     settings,
     async (app, userId) => (await devices.answeringDevices(app, userId)).length,
   );
-  const approvals = new ApprovalService(new ApprovalRepository(deps.db), users, box, random, clock, bus);
+  const approvals = new ApprovalService(new ApprovalRepository(deps.db, bus), users, box, random, clock, bus);
   const phones = new PhoneService(
     new PhoneVerificationRepository(deps.db),
     messaging,
@@ -165,13 +177,48 @@ declare module 'fastify' {
     services: Services;
     /** The callback delivery worker (tests drain it; the CLI's redeliver wakes it through the database). */
     webhooks: WebhookWorker;
+    /** Prometheus metrics; the entry point serves them on `METRICS_PORT`. */
+    metrics: Metrics;
   }
 }
 
-/** Builds the HTTP application. It never listens: the entry point does. */
+/** How long a new instance waits for its event bus to listen before it gives up starting. */
+const BUS_READY_TIMEOUT_MS = 10_000;
+
+/** The bus between instances on PostgreSQL, listening before the app serves anything. */
+async function listeningBus(
+  config: Config,
+  random: Random,
+  log: FastifyBaseLogger,
+): Promise<PostgresEventBus> {
+  const bus = createPostgresEventBus({ url: config.databaseUrl, instanceId: random.uuid(), log });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      bus.ready,
+      new Promise((_resolve, reject) => {
+        timer = setTimeout(
+          () => reject(new Error('the event bus could not listen on the database')),
+          BUS_READY_TIMEOUT_MS,
+        );
+      }),
+    ]);
+    return bus;
+  } catch (error) {
+    await bus.close();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Builds the HTTP application. It never listens: the entry point does. On PostgreSQL it opens the event
+ * bus's listening connection (unless `deps.bus` is given) and closes it with the app.
+ */
 export async function buildApp(config: Config, deps: Deps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
-  const services = await createServices(config, deps);
+  const postgres = dialectOf(deps.db) === 'postgres';
   const fastify = Fastify({
     ...(deps.logger !== undefined
       ? { loggerInstance: deps.logger }
@@ -191,11 +238,39 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     connectionTimeout: 60_000,
     return503OnClosing: true,
     frameworkErrors: sendFrameworkError,
+    clientErrorHandler: sendClientError,
     // The framework's own request log would print URLs with `api_key` in them (D10): ours redacts.
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    genReqId: requestIdOf,
+  });
+  const ownBus =
+    deps.bus === undefined && postgres
+      ? await listeningBus(config, deps.random ?? cryptoRandom, fastify.log)
+      : undefined;
+  const services = await createServices(config, { ...deps, bus: deps.bus ?? ownBus }).catch(
+    async (error: unknown) => {
+      await ownBus?.close();
+      throw error;
+    },
+  );
+  const webhookEvents = new WebhookEventRepository(deps.db);
+  const metrics = createMetrics({
+    webhooksDue: () => webhookEvents.countDue(clock.now()),
+    ...(ownBus !== undefined && { bus: ownBus }),
   });
   fastify.decorate('services', services);
+  fastify.decorate('metrics', metrics);
+  fastify.addHook('onRequest', async (request, reply) => {
+    // On the raw response, so that streams (which bypass the reply) carry it too.
+    reply.raw.setHeader(REQUEST_ID_HEADER, request.id);
+  });
   fastify.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
     request.log.info(
       {
         method: request.method,
@@ -223,6 +298,8 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   // Validation happens in the API routes on the merged parameters; schemas are for the OpenAPI document.
   fastify.setValidatorCompiler(() => () => true);
   installErrorHandling(fastify);
+  installInFlightLimit(fastify, { requests: config.maxInFlight, streams: config.maxStreams });
+  installContentNegotiation(fastify);
 
   await fastify.register(swagger, {
     openapi: {
@@ -243,15 +320,15 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   await fastify.register(swaggerUi, { routePrefix: '/docs' });
   await registerAuthenticatorRoutes(fastify);
 
-  const gate = createApiGate(
-    services.apps,
-    deps.rateLimiter ?? createMemoryRateLimiter(config.rateLimitPerMinute),
-    services.usage,
-    clock,
-    {
-      sandboxAllowed: config.sandboxAllowed,
-    },
-  );
+  // Instances sharing PostgreSQL share their counts too; one instance on SQLite counts in memory.
+  const limiter =
+    deps.rateLimiter ??
+    (postgres
+      ? createDatabaseRateLimiter(new RateLimitRepository(deps.db), config.rateLimitPerMinute)
+      : createMemoryRateLimiter(config.rateLimitPerMinute));
+  const gate = createApiGate(services.apps, limiter, services.usage, clock, {
+    sandboxAllowed: config.sandboxAllowed,
+  });
   registerUserRoutes(fastify, gate, services.users, services.devices);
   registerTokenRoutes(fastify, gate, services.tokens);
   registerApprovalRoutes(fastify, gate, services.approvals, services.bus);
@@ -270,15 +347,16 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     messagingEnabled: true,
   });
 
-  fastify.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
-    await sql`select 1`.execute(deps.db);
-    return reply.send({ status: 'ok' });
+  const health = new HealthRepository(deps.db);
+  registerHealthRoutes(fastify, {
+    ping: () => health.ping(),
+    ...(ownBus !== undefined && { listening: () => ownBus.listening() }),
   });
 
   services.usage.start();
   const stopPush = services.startPush(fastify.log);
   const webhooks = new WebhookWorker({
-    events: new WebhookEventRepository(deps.db),
+    events: webhookEvents,
     apps: services.apps,
     approvals: services.approvals,
     send:
@@ -304,12 +382,22 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     () => void services.devices.forgetOldNonces().catch(() => undefined),
     60_000,
   ).unref();
-  fastify.addHook('onClose', async () => {
+  // Shutdown (R83): before the server stops taking connections, stop taking background work; once the
+  // requests in flight are answered, finish the deliveries in flight, write the counters, stop listening.
+  let idleSweep: NodeJS.Timeout | undefined;
+  fastify.addHook('preClose', async () => {
     clearInterval(nonceSweep);
     clearInterval(sweeper);
+    // The server closes the connections idle when it stops; a keep-alive connection whose answer is
+    // still being written (a long poll just told to answer) goes idle later and would hold the shutdown.
+    idleSweep = setInterval(() => fastify.server.closeIdleConnections(), 50).unref();
+  });
+  fastify.addHook('onClose', async () => {
+    clearInterval(idleSweep);
     stopPush();
     await webhooks.stop();
     await services.usage.stop();
+    await ownBus?.close();
   });
   return fastify;
 }

@@ -58,7 +58,8 @@ export function registerApprovalRoutes(
   bus: EventBus,
 ): void {
   const waiters = new StatusWaiters(approvals, bus);
-  fastify.addHook('onClose', async () => waiters.closeAll());
+  // Before the server waits for requests in flight: long polls answer now, streams end (R83).
+  fastify.addHook('preClose', async () => waiters.closeAll());
   addApiRoute(fastify, gate, {
     method: 'POST',
     urls: ['/onetouch/json/users/:id/approval_requests'],
@@ -105,11 +106,13 @@ export function registerApprovalRoutes(
         }),
       ),
     }),
-    handle: async ({ input, app, params }) => {
+    handle: async ({ input, app, params, request: http }) => {
       const request = await approvals.status(app, params.uuid);
       const wait = input.wait ?? 0;
       const final =
-        wait > 0 && request.status === 'pending' ? await waiters.until(app, request, wait * 1000) : request;
+        wait > 0 && request.status === 'pending'
+          ? await waiters.until(app, request, wait * 1000, http.raw)
+          : request;
       return { approval_request: statusBody(app, final), success: true };
     },
   });

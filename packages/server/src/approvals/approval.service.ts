@@ -2,7 +2,7 @@ import { type App, policyOf } from '../apps/app.js';
 import type { Random } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { AuthyError, invalidParameter } from '../errors/authy-error.js';
-import { type EventBus, topics } from '../events/event-bus.js';
+import { type EventBus, type Publication, topics } from '../events/event-bus.js';
 import type { Clock } from '../lib/clock.js';
 import { APPROVALS_TOPIC } from '../push/push-notifier.js';
 import type { UserService } from '../users/user.service.js';
@@ -11,6 +11,11 @@ import type { ApprovalRequest, ApprovalStatus, Logo } from './approval-request.j
 
 /** Pending requests one user may have in one app before more are refused (R40). */
 export const PENDING_LIMIT = 10;
+/**
+ * Bytes of JSON a request's content (message, details, hidden details, logos) may take, so that every
+ * callback, which carries all of it, stays under 20 KB (R53).
+ */
+export const CONTENT_LIMIT_BYTES = 16 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface NewApprovalRequest {
@@ -28,6 +33,14 @@ function asStrings(values: Record<string, string | number | boolean>): Record<st
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(values)) out[key] = String(value);
   return out;
+}
+
+/** What an expiry tells devices (the request is gone) and apps waiting on the request, on every instance. */
+function expiryEvents(uuid: string, userId: number): Publication[] {
+  return [
+    { topic: topics.user(userId), event: { type: 'withdrawn', uuid } },
+    { topic: topics.request(uuid), event: { type: 'status', uuid, status: 'expired' } },
+  ];
 }
 
 /** OneTouch approval requests: created by apps, answered by devices, expired by time. */
@@ -58,11 +71,19 @@ export class ApprovalService {
         `must be at most ${policy.maxApprovalSeconds} for this app`,
       );
     }
+    const content = JSON.stringify([input.message, input.details, input.hiddenDetails, input.logos]);
+    if (Buffer.byteLength(content) > CONTENT_LIMIT_BYTES) {
+      throw invalidParameter(
+        'details',
+        `with message, hidden_details and logos must be at most ${CONTENT_LIMIT_BYTES} bytes`,
+      );
+    }
     const now = this.clock.now();
     if ((await this.repository.countPending(app.id, user.userId, now)) >= this.pendingLimit) {
       throw new AuthyError('60003', {
         message:
           'Too many pending approval requests for this user. Wait for an answer or for them to expire.',
+        event: 'excess_rate_limit_exceeded',
       });
     }
     const uuid = this.random.uuid();
@@ -70,22 +91,25 @@ export class ApprovalService {
     const hiddenDetails = asStrings(input.hiddenDetails);
     const numberMatch = app.numberMatching === 'off' ? null : this.random.digits(Number(app.numberMatching));
     const logos = input.logos.length === 0 ? null : input.logos;
-    await this.repository.insert({
-      uuid,
-      app_id: app.id,
-      user_id: user.userId,
-      app_name: app.name,
-      message: input.message,
-      details: JSON.stringify(details),
-      hidden_details_ct: this.box.seal(JSON.stringify(hiddenDetails), hiddenContext(uuid)),
-      logos: logos === null ? null : JSON.stringify(logos),
-      seconds_to_expire: seconds,
-      expires_at: seconds === 0 ? null : now + seconds * 1000,
-      nonce: this.random.bytes(16).toString('base64url'),
-      number_match: numberMatch,
-      created_at: now,
-    });
-    this.bus.publish(topics.user(user.userId), { type: 'request', uuid });
+    await this.repository.insert(
+      {
+        uuid,
+        app_id: app.id,
+        user_id: user.userId,
+        app_name: app.name,
+        message: input.message,
+        details: JSON.stringify(details),
+        hidden_details_ct: this.box.seal(JSON.stringify(hiddenDetails), hiddenContext(uuid)),
+        logos: logos === null ? null : JSON.stringify(logos),
+        seconds_to_expire: seconds,
+        expires_at: seconds === 0 ? null : now + seconds * 1000,
+        nonce: this.random.bytes(16).toString('base64url'),
+        number_match: numberMatch,
+        created_at: now,
+      },
+      [{ topic: topics.user(user.userId), event: { type: 'request', uuid } }],
+    );
+    // The push goes out from this instance only: every instance hears the user's topic.
     this.bus.publish(APPROVALS_TOPIC, {
       type: 'created',
       uuid,
@@ -127,8 +151,8 @@ export class ApprovalService {
     const now = this.clock.now();
     const expiresAt = row.expires_at === null ? null : Number(row.expires_at);
     if (row.status === 'pending' && expiresAt !== null && expiresAt <= now) {
-      if (await this.repository.expire(row.uuid, now, this.random.uuid()))
-        this.announceExpiry(row.uuid, Number(row.user_id));
+      const events = expiryEvents(row.uuid, Number(row.user_id));
+      if (await this.repository.expire(row.uuid, now, this.random.uuid(), events)) this.wakeCallbacks();
       const fresh = await this.repository.find(app.id, id);
       if (fresh === undefined) throw notFound();
       return this.toRequest(fresh);
@@ -144,14 +168,18 @@ export class ApprovalService {
 
   /** Expires every pending request past its time (the sweeper's tick); returns how many. */
   async expireDue(limit = 500): Promise<number> {
-    const expired = await this.repository.expireDue(this.clock.now(), limit, () => this.random.uuid());
-    for (const request of expired) this.announceExpiry(request.uuid, request.userId);
+    const expired = await this.repository.expireDue(
+      this.clock.now(),
+      limit,
+      () => this.random.uuid(),
+      (request) => expiryEvents(request.uuid, request.userId),
+    );
+    if (expired.length > 0) this.wakeCallbacks();
     return expired.length;
   }
 
-  private announceExpiry(uuid: string, userId: number): void {
-    this.bus.publish(topics.user(userId), { type: 'withdrawn', uuid });
-    this.bus.publish(topics.request(uuid), { type: 'status', uuid, status: 'expired' });
+  /** The callback events were written: this instance's worker delivers them now (the others poll). */
+  private wakeCallbacks(): void {
     this.bus.publish(topics.webhooks, { type: 'due' });
   }
 

@@ -4,6 +4,15 @@ import type { ApprovalService } from './approval.service.js';
 import type { ApprovalRequest } from './approval-request.js';
 
 /**
+ * The waiting client's request (`IncomingMessage`): it emits `close` when the client hangs up. A plain
+ * listener rather than an `AbortSignal`, which costs ~1 KB a wait: ten thousand waits add up.
+ */
+export interface ClientConnection {
+  once(event: 'close', listener: () => void): unknown;
+  off(event: 'close', listener: () => void): unknown;
+}
+
+/**
  * Long polls and event streams of apps waiting for a request's answer. Each waits on the request's topic
  * of the event bus (so an answer recorded by any instance wakes it) and on the request's own expiry.
  */
@@ -18,13 +27,15 @@ export class StatusWaiters {
 
   /**
    * Calls `onChange` with the request each time its status may have changed, until `stop()`. Time passing
-   * its expiry counts as a change: the status read then reports (and records) `expired`.
+   * its expiry counts as a change: the status read then reports (and records) `expired`. A watch that ends
+   * by `endsBy` (ms) anyway sets no timer for an expiry after it: its caller reads the status at the end.
    */
   watch(
     app: App,
     request: ApprovalRequest,
     onChange: (next: ApprovalRequest) => void,
     onShutdown: () => void,
+    endsBy = Number.POSITIVE_INFINITY,
   ): () => void {
     let stopped = false;
     let expiryTimer: NodeJS.Timeout | undefined;
@@ -38,7 +49,10 @@ export class StatusWaiters {
       );
     };
     const unsubscribe = this.bus.subscribe(topics.request(request.uuid), check);
-    if (request.expiresAt !== null) {
+    // Look once more now that we listen: an answer committed (on any instance) after the caller read the
+    // request and before the subscription would otherwise go unnoticed until the wait ends.
+    check();
+    if (request.expiresAt !== null && request.expiresAt < endsBy) {
       // Timers hold at most ~24.8 days; a later expiry is caught by the sweeper's bus event instead.
       const delay = request.expiresAt - Date.now() + 5;
       if (delay < 2_147_000_000) expiryTimer = setTimeout(check, Math.max(0, delay));
@@ -53,8 +67,17 @@ export class StatusWaiters {
     return stop;
   }
 
-  /** Resolves with the request once it is final or `timeoutMs` has passed (then as it stands). */
-  until(app: App, request: ApprovalRequest, timeoutMs: number): Promise<ApprovalRequest> {
+  /**
+   * Resolves with the request once it is final or `timeoutMs` has passed (then as it stands); at once, with
+   * the request as given, when `client` hangs up: nobody is left to read the answer, and the wait's
+   * subscription and timers go with the client instead of holding on for up to a minute.
+   */
+  until(
+    app: App,
+    request: ApprovalRequest,
+    timeoutMs: number,
+    client?: ClientConnection,
+  ): Promise<ApprovalRequest> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => finish(), timeoutMs);
       const stop = this.watch(
@@ -62,10 +85,14 @@ export class StatusWaiters {
         request,
         (next) => finish(next),
         () => finish(),
+        Date.now() + timeoutMs,
       );
+      const hungUp = () => finish(request);
+      client?.once('close', hungUp);
       const finish = (next?: ApprovalRequest) => {
         clearTimeout(timer);
         stop();
+        client?.off('close', hungUp);
         if (next !== undefined) resolve(next);
         else void this.approvals.status(app, request.uuid).then(resolve, () => resolve(request));
       };

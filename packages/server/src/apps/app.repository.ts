@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
 import type { AppTable } from '../db/schema.js';
 import { type App, isNumberMatching, isProfile } from './app.js';
@@ -34,7 +35,19 @@ export interface NewAppRow {
 
 /** The only code that reads and writes apps and their keys. */
 export class AppRepository {
-  constructor(private readonly db: Store) {}
+  /** Every API call makes this lookup: compiled once. */
+  private readonly byKeyDigest;
+
+  constructor(private readonly db: Store) {
+    this.byKeyDigest = compiledOnce(db, (digest: string, now: number) =>
+      db
+        .selectFrom('api_keys')
+        .innerJoin('apps', 'apps.id', 'api_keys.app_id')
+        .selectAll('apps')
+        .where('api_keys.digest', '=', digest)
+        .where((eb) => eb.or([eb('api_keys.expires_at', 'is', null), eb('api_keys.expires_at', '>', now)])),
+    );
+  }
 
   /** Inserts an app and its first key; `seal` receives the new id so ciphertexts can be bound to it. */
   async insert(
@@ -69,13 +82,7 @@ export class AppRepository {
 
   /** The app whose live key has this digest. */
   async findByKeyDigest(digest: string, now: number): Promise<App | undefined> {
-    const row = await this.db
-      .selectFrom('api_keys')
-      .innerJoin('apps', 'apps.id', 'api_keys.app_id')
-      .selectAll('apps')
-      .where('api_keys.digest', '=', digest)
-      .where((eb) => eb.or([eb('api_keys.expires_at', 'is', null), eb('api_keys.expires_at', '>', now)]))
-      .executeTakeFirst();
+    const [row] = (await this.byKeyDigest(digest, now)).rows;
     return row === undefined ? undefined : toApp(row);
   }
 

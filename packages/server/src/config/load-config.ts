@@ -23,6 +23,10 @@ export interface Config {
   readonly messaging: MessagingConfig;
   /** Requests per app per minute before 429 / 60003. */
   readonly rateLimitPerMinute: number;
+  /** Requests served at once, all apps together, before 429 / 60003 (`COUNTERSIGN_MAX_IN_FLIGHT`; R78). */
+  readonly maxInFlight: number;
+  /** Event streams open at once before 429 / 60003 (`COUNTERSIGN_MAX_STREAMS`). */
+  readonly maxStreams: number;
   /** SMS and voice sends per user per app in any ten minutes. */
   readonly sendLimitPer10Minutes: number;
   /** Lifetime of SMS, voice and phone verification codes. */
@@ -36,6 +40,10 @@ export interface Config {
   readonly webhookRetryHours: number;
   /** How long one callback delivery may take. */
   readonly webhookTimeoutSeconds: number;
+  /** Port of the Prometheus `/metrics` listener (`METRICS_PORT`); `null`, the default, serves none. */
+  readonly metricsPort: number | null;
+  /** How long a shutdown (SIGTERM) waits for requests in flight before it cuts them (`SHUTDOWN_TIMEOUT`). */
+  readonly shutdownTimeoutSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -138,12 +146,19 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     messaging: Object.freeze(readMessaging(env)),
     rateLimitPerMinute: integer(env, 'COUNTERSIGN_RATE_LIMIT', 120_000, 1, 100_000_000),
+    maxInFlight: integer(env, 'COUNTERSIGN_MAX_IN_FLIGHT', 1024, 1, 1_000_000),
+    maxStreams: integer(env, 'COUNTERSIGN_MAX_STREAMS', 4096, 1, 1_000_000),
     sendLimitPer10Minutes: integer(env, 'COUNTERSIGN_SEND_LIMIT', 5, 1, 1000),
     codeTtlSeconds: integer(env, 'COUNTERSIGN_CODE_TTL', 600, 30, 600),
     sandboxAllowed: sandbox === 'on',
     webhookAllow: checkedAllowList(env.COUNTERSIGN_WEBHOOK_ALLOW ?? ''),
     webhookRetryHours: integer(env, 'COUNTERSIGN_WEBHOOK_RETRY_HOURS', 72, 1, 24 * 30),
     webhookTimeoutSeconds: integer(env, 'COUNTERSIGN_WEBHOOK_TIMEOUT', 15, 1, 60),
+    metricsPort:
+      env.METRICS_PORT === undefined || env.METRICS_PORT === ''
+        ? null
+        : integer(env, 'METRICS_PORT', 0, 0, 65535),
+    shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT', 20, 1, 600),
     pushAllow: Object.freeze(
       (env.COUNTERSIGN_PUSH_ALLOW ?? '')
         .split(',')

@@ -2,11 +2,13 @@ import { type Kysely, type Migration, type MigrationResultSet, Migrator } from '
 import * as initial from './migrations/0001-initial.js';
 import * as devices from './migrations/0002-devices.js';
 import * as webhooks from './migrations/0003-webhooks.js';
+import * as scaleOut from './migrations/0004-scale-out.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-devices': devices,
   '0003-webhooks': webhooks,
+  '0004-scale-out': scaleOut,
 };
 
 export class MigrationError extends Error {

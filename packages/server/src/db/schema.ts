@@ -20,6 +20,7 @@ export interface Database {
   security_events: SecurityEventTable;
   webhook_events: WebhookEventTable;
   webhook_attempts: WebhookAttemptTable;
+  rate_limits: RateLimitTable;
 }
 
 export interface MetaTable {
@@ -133,6 +134,8 @@ export interface ActivityTable {
 }
 
 export interface OutboxTable {
+  /** Numbered by the database in the order messages are written. */
+  seq: Generated<number>;
   id: string;
   app_id: number | null;
   channel: string;
@@ -222,4 +225,10 @@ export interface WebhookAttemptTable {
   duration_ms: number;
   status_code: number | null;
   error: string | null;
+}
+
+export interface RateLimitTable {
+  key: string;
+  window_start: number;
+  count: number;
 }

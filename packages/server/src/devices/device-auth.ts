@@ -18,7 +18,11 @@ export interface SignedRequest {
 
 /** One answer for every way a signed request can fail, so failures tell an attacker nothing (R37). */
 export const deviceUnauthorized = () =>
-  new AuthyError('60031', { status: 401, message: 'Could not verify the device signature' });
+  new AuthyError('60031', {
+    status: 401,
+    message: 'Could not verify the device signature',
+    event: 'authn_login_fail',
+  });
 
 function header(request: SignedRequest, name: string): string | undefined {
   const value = request.headers[name];

@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { Store } from '../db/database.js';
 import type { DeviceTable } from '../db/schema.js';
+import type { EventBus, Publication } from '../events/event-bus.js';
 import { insertWebhookEvent } from '../webhooks/webhook-event.repository.js';
 import type { Device, DeviceRequest, Platform } from './device.js';
 import type { PublicJwk } from './device-key.js';
@@ -39,7 +40,10 @@ export interface Answer {
 
 /** The only code that reads and writes devices, enrollments and device nonces. */
 export class DeviceRepository {
-  constructor(private readonly db: Store) {}
+  constructor(
+    private readonly db: Store,
+    private readonly bus: EventBus,
+  ) {}
 
   async insert(device: Omit<Device, 'lastSeenAt' | 'revokedAt'>): Promise<void> {
     await this.db
@@ -92,15 +96,19 @@ export class DeviceRepository {
     return rows.map(toDevice);
   }
 
-  async revoke(id: string, userId: number, now: number): Promise<boolean> {
-    const result = await this.db
-      .updateTable('devices')
-      .set({ revoked_at: now })
-      .where('id', '=', id)
-      .where('user_id', '=', userId)
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+  /** Revokes a live device once; `events` (its streams must close) go to every instance with the change. */
+  async revoke(id: string, userId: number, now: number, events: readonly Publication[]): Promise<boolean> {
+    return this.bus.transaction(this.db, async (tx) => {
+      const result = await tx
+        .updateTable('devices')
+        .set({ revoked_at: now })
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      const revoked = Number(result.numUpdatedRows) === 1;
+      return { value: revoked, events: revoked ? events : [] };
+    });
   }
 
   async touch(id: string, now: number): Promise<void> {
@@ -177,6 +185,17 @@ export class DeviceRepository {
         used_at: null,
       })
       .execute();
+  }
+
+  /** Phone enrollments that could reach the user's phone, started since `since`. */
+  async countPhoneEnrollments(userId: number, since: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('phone_enrollments')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('user_id', '=', userId)
+      .where('created_at', '>', since)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   /** Counts one try at a phone enrollment; `undefined` once it is used, expired or out of tries. */
@@ -283,10 +302,15 @@ export class DeviceRepository {
 
   /**
    * Moves a request from pending to its answer once, and only before it expires: one row changed = this
-   * answer won. The callback event is written in the same transaction (R50).
+   * answer won. The callback event is written, and `events` are sent, in the same transaction (R50).
    */
-  async decide(uuid: string, answer: Answer, eventId: string): Promise<boolean> {
-    return this.db.transaction().execute(async (tx) => {
+  async decide(
+    uuid: string,
+    answer: Answer,
+    eventId: string,
+    events: readonly Publication[],
+  ): Promise<boolean> {
+    return this.bus.transaction(this.db, async (tx) => {
       const row = await tx
         .updateTable('approval_requests')
         .set({
@@ -304,7 +328,7 @@ export class DeviceRepository {
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', answer.now)]))
         .returning('app_id')
         .executeTakeFirst();
-      if (row === undefined) return false;
+      if (row === undefined) return { value: false, events: [] };
       await insertWebhookEvent(tx, {
         id: eventId,
         appId: Number(row.app_id),
@@ -312,7 +336,7 @@ export class DeviceRepository {
         status: answer.status,
         now: answer.now,
       });
-      return true;
+      return { value: true, events };
     });
   }
 

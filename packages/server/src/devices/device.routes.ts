@@ -202,7 +202,8 @@ export function registerDeviceRoutes(
   });
 
   const streams = new Set<() => void>();
-  fastify.addHook('onClose', async () => {
+  // Before the server waits for connections to end: an open stream would hold the shutdown forever (R83).
+  fastify.addHook('preClose', async () => {
     for (const close of streams) close();
   });
 
@@ -237,7 +238,9 @@ export function registerDeviceRoutes(
       streams.delete(close);
       if (!raw.writableEnded) raw.end();
     };
-    const stopRevoked = bus.subscribe(`device:${device.id}`, close);
+    // Revoked, or (`resync`) events may have been missed while the bus was down: ending the stream makes
+    // the device connect again and fetch its pending requests.
+    const stopRevoked = bus.subscribe(topics.device(device.id), close);
     streams.add(close);
     request.raw.on('close', close);
   });

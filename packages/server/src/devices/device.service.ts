@@ -24,6 +24,9 @@ import { displayHash, type PublicJwk, parsePublicJwk, toKeyObject, verifySignatu
 
 const ENROLLMENT_TTL_MS = 10 * 60_000;
 const PHONE_ENROLLMENT_TRIES = 5;
+/** Codes one phone may be sent for enrollments in ten minutes (R22). */
+const PHONE_ENROLLMENT_SENDS = 5;
+const SEND_WINDOW_MS = 10 * 60_000;
 /** How far a device's `signed_at` may be from the service's clock. */
 const SIGNING_SKEW_MS = 5 * 60_000;
 /** "This wasn't me" pauses pushes to the user for this long (R42). */
@@ -73,8 +76,12 @@ interface AnswerDocument {
 }
 
 const mismatch = (what: string) =>
-  new AuthyError('60080', { message: `The answer does not match the approval request: ${what}` });
-const requestNotFound = () => new AuthyError('60049');
+  new AuthyError('60080', {
+    message: `The answer does not match the approval request: ${what}`,
+    event: 'authz_fail',
+  });
+/** Another user's or app's request answers exactly as an unknown one; only the log tells them apart (R9). */
+const requestNotFound = (exists: boolean) => new AuthyError('60049', exists ? { event: 'authz_fail' } : {});
 
 /** Reads an answer document strictly: exactly the protocol's keys, each of its type (R28). */
 function parseAnswer(value: unknown): AnswerDocument {
@@ -202,15 +209,22 @@ export class DeviceService {
 
   /**
    * Starts an Authy-style enrollment: a code goes to the phone if any app registered it. The answer is the
-   * same either way, so it does not tell who is registered.
+   * same either way, so it does not tell who is registered. Past {@link PHONE_ENROLLMENT_SENDS} codes to a
+   * phone in ten minutes the answer is still the same, but nothing is sent and the enrollment can never
+   * complete: nobody can text a phone without end, nor guess its codes across ever new enrollments (R22).
    */
   async startPhoneEnrollment(countryCode: string, phoneNumber: string) {
     const phone = parsePhone(phoneNumber, countryCode);
     if (phone === undefined || !phone.valid) throw new AuthyError('60033');
-    const userId = await this.users.findLiveIdentity(phone.countryCode, phone.national);
+    const now = this.clock.now();
+    const identity = await this.users.findLiveIdentity(phone.countryCode, phone.national);
+    const userId =
+      identity !== undefined &&
+      (await this.repository.countPhoneEnrollments(identity, now - SEND_WINDOW_MS)) < PHONE_ENROLLMENT_SENDS
+        ? identity
+        : undefined;
     const id = this.random.uuid();
     const code = this.random.digits(6);
-    const now = this.clock.now();
     const expiresAt = now + this.codeTtlMs;
     await this.repository.insertPhoneEnrollment({
       id,
@@ -247,7 +261,7 @@ export class DeviceService {
       !constantTimeEqual(attempt.digest, this.digest(`phone-enrollment:${id}`, code)) ||
       attempt.userId === null
     ) {
-      throw new AuthyError('60036');
+      throw new AuthyError('60036', { event: 'authn_login_fail' });
     }
     if (!(await this.repository.usePhoneEnrollment(id, now))) throw new AuthyError('60034');
     return this.createDevice(attempt.userId, null, jwk, input);
@@ -312,11 +326,15 @@ export class DeviceService {
       request.userId !== device.userId ||
       !this.serves(device, request.appId, request.appProfile)
     ) {
-      throw requestNotFound();
+      throw requestNotFound(request !== undefined);
     }
     const document = parseAnswer(input.document);
     if (!verifySignature(toKeyObject(device.publicKey), canonicalJson(document), input.signature)) {
-      throw new AuthyError('60031', { status: 401, message: 'Could not verify the answer signature' });
+      throw new AuthyError('60031', {
+        status: 401,
+        message: 'Could not verify the answer signature',
+        event: 'authn_login_fail',
+      });
     }
     if (document.uuid !== request.uuid) throw mismatch('uuid');
     if (document.device_id !== device.id) throw mismatch('device_id');
@@ -372,14 +390,17 @@ export class DeviceService {
         now,
       },
       this.random.uuid(),
+      [
+        { topic: topics.user(device.userId), event: { type: 'withdrawn', uuid: request.uuid } },
+        { topic: topics.request(request.uuid), event: { type: 'status', uuid: request.uuid, status } },
+      ],
     );
     if (!won) {
       const fresh = await this.repository.findRequest(uuid);
       throw this.notPending(fresh?.status === 'pending' ? 'expired' : (fresh?.status ?? 'expired'));
     }
     if (reason === 'not_me') await this.reportNotMe(device, request, now);
-    this.bus.publish(topics.user(device.userId), { type: 'withdrawn', uuid: request.uuid });
-    this.bus.publish(topics.request(request.uuid), { type: 'status', uuid: request.uuid, status });
+    // The callback event is written: this instance's worker delivers it now (the others poll).
     this.bus.publish(topics.webhooks, { type: 'due' });
     return status;
   }
@@ -387,7 +408,10 @@ export class DeviceService {
   private notPending(status: string): AuthyError {
     return status === 'expired'
       ? new AuthyError('60079', { status: 410, message: 'Approval request has expired' })
-      : new AuthyError('60079', { message: 'Approval request was already answered' });
+      : new AuthyError('60079', {
+          message: 'Approval request was already answered',
+          event: 'authn_token_reuse',
+        });
   }
 
   /** "This wasn't me": recorded, and pushes to the user pause for a while (R42). */
@@ -424,7 +448,8 @@ export class DeviceService {
     if (!visible.some((d) => d.device_id === id))
       throw new AuthyError('60031', { status: 404, message: 'Device not found' });
     const now = this.clock.now();
-    if (await this.repository.revoke(id, device.userId, now)) {
+    const closeStreams = [{ topic: topics.device(id), event: { type: 'revoked' } }];
+    if (await this.repository.revoke(id, device.userId, now, closeStreams)) {
       await this.repository.recordSecurityEvent({
         id: this.random.uuid(),
         type: 'device.revoked',
@@ -434,7 +459,6 @@ export class DeviceService {
         detail: { by: device.id },
         now,
       });
-      this.bus.publish(`device:${id}`, { type: 'revoked' });
     }
   }
 

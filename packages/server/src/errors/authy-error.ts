@@ -25,6 +25,18 @@ const DEFINITIONS = {
 
 export type AuthyErrorCode = keyof typeof DEFINITIONS;
 
+/**
+ * The security events a refusal can be (R84), named after the OWASP logging vocabulary. The error handler
+ * writes one log line for each refusal that carries one.
+ */
+export type SecurityEvent =
+  | 'authn_login_fail'
+  | 'authn_login_fail_max'
+  | 'authn_login_lock'
+  | 'authn_token_reuse'
+  | 'authz_fail'
+  | 'excess_rate_limit_exceeded';
+
 export interface AuthyErrorOptions {
   /** Replaces the code's standard message. */
   message?: string;
@@ -36,6 +48,8 @@ export interface AuthyErrorOptions {
   extra?: Record<string, string | number | boolean>;
   /** Response headers (`Retry-After`). */
   headers?: Record<string, string>;
+  /** The security event this refusal is; logged, never sent to the client. */
+  event?: SecurityEvent;
 }
 
 /** The one error type of the API. Its handler writes the Authy envelope; nothing else builds error bodies. */
@@ -46,6 +60,7 @@ export class AuthyError extends Error {
   readonly fields: Readonly<Record<string, string>>;
   readonly extra: Readonly<Record<string, string | number | boolean>>;
   readonly headers: Readonly<Record<string, string>>;
+  readonly event: SecurityEvent | undefined;
 
   constructor(code: AuthyErrorCode, options: AuthyErrorOptions = {}) {
     super(options.message ?? DEFINITIONS[code].message);
@@ -54,6 +69,7 @@ export class AuthyError extends Error {
     this.fields = options.fields ?? {};
     this.extra = options.extra ?? {};
     this.headers = options.headers ?? {};
+    this.event = options.event;
   }
 
   /** The Authy error envelope: `{message, success:false, errors:{message,…}, error_code}`. */

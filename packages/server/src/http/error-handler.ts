@@ -1,4 +1,7 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isStoreUnavailable } from '../db/store-unavailable.js';
 import { AuthyError } from '../errors/authy-error.js';
 
 function fromFramework(error: FastifyError): AuthyError | undefined {
@@ -25,16 +28,55 @@ export function sendFrameworkError(error: FastifyError, _request: FastifyRequest
   reply.status(known.status).send(known.toBody());
 }
 
+const CLIENT_ERRORS: Record<string, { status: number; message: string }> = {
+  HPE_HEADER_OVERFLOW: { status: 431, message: 'Invalid request: the headers are too large' },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, message: 'Invalid request: it took too long to arrive' },
+};
+
+/**
+ * What the HTTP parser refuses before any route runs (a malformed request line, headers or URL over the
+ * size limit, a request that took too long) gets the Authy envelope too (R89), then the connection closes.
+ * Given to Fastify as `clientErrorHandler`.
+ */
+export function sendClientError(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, message } = CLIENT_ERRORS[error.code ?? ''] ?? {
+    status: 400,
+    message: 'Invalid request: it is not well-formed HTTP',
+  };
+  const body = JSON.stringify(new AuthyError('60002', { status, message }).toBody());
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
 /** The one place that turns errors into responses: the Authy envelope, never a stack trace (R89). */
 export function installErrorHandling(fastify: FastifyInstance): void {
   fastify.setErrorHandler((error: FastifyError, request, reply) => {
     const known = error instanceof AuthyError ? error : fromFramework(error);
+    if (known === undefined && isStoreUnavailable(error)) {
+      // The database is away (restarting, failing over): nothing was accepted, and a retry may succeed.
+      request.log.warn({ err: error }, 'store unavailable');
+      const unavailable = new AuthyError('60000', { status: 503, message: 'Service unavailable' });
+      return reply.status(503).header('retry-after', '1').send(unavailable.toBody());
+    }
     if (known === undefined) {
       request.log.error({ err: error }, 'unhandled error');
       const internal = new AuthyError('60000', { status: 500, message: 'Internal server error' });
       return reply.status(500).send(internal.toBody());
     }
     if (known.status >= 500) request.log.warn({ code: known.code }, known.message);
+    // R84: who tried what and from where; the app id is on the request's logger once its key was accepted.
+    if (known.event !== undefined) {
+      request.log.warn(
+        { event: known.event, code: known.code, status: known.status, reason: known.message, ip: request.ip },
+        'security event',
+      );
+    }
     return reply.status(known.status).headers(known.headers).send(known.toBody());
   });
   fastify.setNotFoundHandler((_request, reply) => {

@@ -7,15 +7,35 @@ function decoded(text: string): string {
   }
 }
 
-/** Whether a query parameter name is `api_key` or `api_key[…]` once decoded. */
-function isKeyParameter(rawName: string): boolean {
-  return /^api_key(?:\[|$)/i.test(decoded(rawName.replace(/\+/g, ' ')));
+/**
+ * Parameters whose values never reach a log line (R85): keys (D10), codes, hidden details, and the phone
+ * numbers and emails of users. Clients following Authy's curl samples send all of them in the query string.
+ */
+const SECRET_NAMES = new Set([
+  'api_key',
+  'token',
+  'code',
+  'verification_code',
+  'custom_code',
+  'hidden_details',
+  'phone_number',
+  'cellphone',
+  'email',
+]);
+
+/** Whether a query parameter is secret once decoded: `api_key`, `api_key[…]`, `user[email]`, `hidden_details[x]`. */
+function isSecretParameter(rawName: string): boolean {
+  return decoded(rawName.replace(/\+/g, ' '))
+    .toLowerCase()
+    .split(/[[\]]+/)
+    .some((segment) => SECRET_NAMES.has(segment.trim()));
 }
 
 /**
- * Removes secrets from a URL before it is logged or stored: `api_key` values (D10) and the token in
- * `/verify/{token}/{id}` (R85), however they are spelled: `api%5Fkey=…` and `/%76erify/…` reach the API
- * gate and the verify route too, so names are compared once decoded.
+ * Removes secrets from a URL before it is logged or stored: `api_key` values (D10), codes, hidden details,
+ * phone numbers and emails, and the token in `/verify/{token}/{id}` (R85), however they are spelled:
+ * `api%5Fkey=…` and `/%76erify/…` reach the API gate and the verify route too, so names are compared once
+ * decoded.
  */
 export function redactUrl(url: string): string {
   const start = url.indexOf('?');
@@ -31,7 +51,7 @@ export function redactUrl(url: string): string {
     .map((pair) => {
       const equals = pair.indexOf('=');
       const name = equals === -1 ? pair : pair.slice(0, equals);
-      return isKeyParameter(name) ? `${name}=[redacted]` : pair;
+      return isSecretParameter(name) ? `${name}=[redacted]` : pair;
     });
   return `${path}?${pairs.join('&')}`;
 }

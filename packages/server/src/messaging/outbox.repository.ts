@@ -38,12 +38,7 @@ export class OutboxRepository {
 
   /** The newest `limit` messages, oldest first. */
   async list(limit: number): Promise<OutboxEntry[]> {
-    const rows = await this.db
-      .selectFrom('outbox')
-      .selectAll()
-      .orderBy('created_at', 'desc')
-      .limit(limit)
-      .execute();
+    const rows = await this.db.selectFrom('outbox').selectAll().orderBy('seq', 'desc').limit(limit).execute();
     return rows.reverse().map((r) => ({
       id: r.id,
       appId: r.app_id === null ? null : Number(r.app_id),

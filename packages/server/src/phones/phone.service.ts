@@ -86,6 +86,7 @@ export class PhoneService {
       throw new AuthyError('60003', {
         message: 'Too many verifications were started for this number. Try again later.',
         headers: { 'retry-after': '600' },
+        event: 'excess_rate_limit_exceeded',
       });
     }
     const code = options.customCode ?? this.random.digits(options.codeLength);
@@ -154,8 +155,9 @@ export class PhoneService {
       this.usage.count(app.id, 'auths');
       return;
     }
-    if (attempts >= MAX_CHECKS) await this.repository.setState(row.id, 'failed');
-    throw new AuthyError('60022');
+    const exhausted = attempts >= MAX_CHECKS;
+    if (exhausted) await this.repository.setState(row.id, 'failed');
+    throw new AuthyError('60022', { event: exhausted ? 'authn_login_fail_max' : 'authn_login_fail' });
   }
 
   async status(app: App, phone: PhoneNumber) {

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
 
 export type AttemptResult =
@@ -7,21 +8,48 @@ export type AttemptResult =
 
 /** The only code that touches one-time-code state: attempt counters, used TOTP steps, sent codes. */
 export class TokenRepository {
-  constructor(private readonly db: Store) {}
+  /** The statements every verify runs, accepted or refused: compiled once. */
+  private readonly attempt;
+  private readonly step;
+  private readonly live;
+
+  constructor(private readonly db: Store) {
+    this.attempt = compiledOnce(db, (appId: number, userId: number, now: number) =>
+      db
+        .updateTable('app_users')
+        .set({ failed_count: sql`failed_count + 1` })
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+        .returning(['failed_count', 'lock_count']),
+    );
+    this.step = compiledOnce(db, (appId: number, userId: number, step: number) =>
+      db
+        .updateTable('app_users')
+        .set({ totp_last_step: step, totp_confirmed: 1, confirmed: 1, failed_count: 0, lock_count: 0 })
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId)
+        .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)])),
+    );
+    this.live = compiledOnce(db, (appId: number, userId: number, action: string, now: number) =>
+      db
+        .selectFrom('otp_codes')
+        .select(['id', 'code_digest'])
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId)
+        .where('action', '=', action)
+        .where('state', '=', 'live')
+        .where('expires_at', '>', now)
+        .orderBy('id', 'desc'),
+    );
+  }
 
   /**
    * Counts an attempt before it is evaluated, in one statement, so parallel guesses cannot all slip in
    * under the limit (R16). A success later resets the count.
    */
   async reserveAttempt(appId: number, userId: number, now: number): Promise<AttemptResult> {
-    const row = await this.db
-      .updateTable('app_users')
-      .set({ failed_count: sql`failed_count + 1` })
-      .where('app_id', '=', appId)
-      .where('user_id', '=', userId)
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
-      .returning(['failed_count', 'lock_count'])
-      .executeTakeFirst();
+    const [row] = (await this.attempt(appId, userId, now)).rows;
     if (row !== undefined)
       return { state: 'open', failedCount: Number(row.failed_count), lockCount: Number(row.lock_count) };
     const locked = await this.db
@@ -51,14 +79,7 @@ export class TokenRepository {
    * clears the failure count. One row changed means this caller won.
    */
   async acceptStep(appId: number, userId: number, step: number): Promise<boolean> {
-    const result = await this.db
-      .updateTable('app_users')
-      .set({ totp_last_step: step, totp_confirmed: 1, confirmed: 1, failed_count: 0, lock_count: 0 })
-      .where('app_id', '=', appId)
-      .where('user_id', '=', userId)
-      .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    return Number((await this.step(appId, userId, step)).numAffectedRows) === 1;
   }
 
   async resetFailures(appId: number, userId: number): Promise<void> {
@@ -141,16 +162,7 @@ export class TokenRepository {
     action: string,
     now: number,
   ): Promise<{ id: number; digest: string } | undefined> {
-    const row = await this.db
-      .selectFrom('otp_codes')
-      .select(['id', 'code_digest'])
-      .where('app_id', '=', appId)
-      .where('user_id', '=', userId)
-      .where('action', '=', action)
-      .where('state', '=', 'live')
-      .where('expires_at', '>', now)
-      .orderBy('id', 'desc')
-      .executeTakeFirst();
+    const [row] = (await this.live(appId, userId, action, now)).rows;
     return row === undefined ? undefined : { id: Number(row.id), digest: row.code_digest };
   }
 

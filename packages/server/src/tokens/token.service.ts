@@ -3,7 +3,7 @@ import type { UsageCounter } from '../apps/usage-counter.js';
 import { constantTimeEqual, hmacHex } from '../crypto/digest.js';
 import type { ServiceKeys } from '../crypto/master-key.js';
 import type { Random } from '../crypto/random.js';
-import { AuthyError } from '../errors/authy-error.js';
+import { AuthyError, type SecurityEvent } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
 import { type Channel, MessagingError, type MessagingProvider } from '../messaging/messaging-provider.js';
 import { maskForMessage } from '../users/phone-number.js';
@@ -33,7 +33,11 @@ export type SendResult = { cellphone: string; ignored: boolean };
 
 export type VerifyResult = { channel: 'totp' | 'sms' | 'call' };
 
-const tokenInvalid = () => new AuthyError('60020', { extra: { token: 'is invalid' } });
+const tokenInvalid = (event: SecurityEvent = 'authn_login_fail') =>
+  new AuthyError('60020', { extra: { token: 'is invalid' }, event });
+/** A valid code used again (R25): the app hears it as 60019, the log as `authn_token_reuse`. */
+const tokenReused = () =>
+  new AuthyError('60019', { extra: { token: 'is invalid' }, event: 'authn_token_reuse' });
 
 /** TOTP verification (D3, D4) and SMS / voice codes (R21, R22). */
 export class TokenService {
@@ -71,7 +75,7 @@ export class TokenService {
     if (!TOKEN.test(token)) throw tokenInvalid();
     const now = this.clock.now();
     const attempt = await this.repository.reserveAttempt(app.id, user.userId, now);
-    if (attempt.state === 'locked') throw this.lockedError(attempt.lockedUntil, now);
+    if (attempt.state === 'locked') throw this.lockedError(attempt.lockedUntil, now, 'authn_login_fail_max');
     const maxFailures = policy.maxFailures;
     if (attempt.failedCount > maxFailures) {
       const until = await this.repository.lock(
@@ -80,7 +84,7 @@ export class TokenService {
         now,
         this.lockEnd(now, attempt.lockCount),
       );
-      throw this.lockedError(until, now);
+      throw this.lockedError(until, now, 'authn_login_lock');
     }
 
     const seed = await this.users.seed(user);
@@ -92,17 +96,14 @@ export class TokenService {
         matched = step;
     }
     if (matched !== undefined) {
-      if (!(await this.repository.acceptStep(app.id, user.userId, matched))) {
-        throw new AuthyError('60019', { extra: { token: 'is invalid' } });
-      }
+      if (!(await this.repository.acceptStep(app.id, user.userId, matched))) throw tokenReused();
       this.usage.count(app.id, 'auths');
       return { channel: 'totp' };
     }
 
     const code = await this.repository.liveCode(app.id, user.userId, action, now);
     if (code !== undefined && constantTimeEqual(code.digest, this.codeDigest(user, action, token))) {
-      if (!(await this.repository.useCode(code.id, now)))
-        throw new AuthyError('60019', { extra: { token: 'is invalid' } });
+      if (!(await this.repository.useCode(code.id, now))) throw tokenReused();
       await this.repository.resetFailures(app.id, user.userId);
       this.usage.count(app.id, 'auths');
       return { channel: 'sms' };
@@ -110,6 +111,8 @@ export class TokenService {
 
     if (attempt.failedCount >= maxFailures) {
       await this.repository.lock(app.id, user.userId, now, this.lockEnd(now, attempt.lockCount));
+      // The answer stays "invalid"; the log says this failure locked the user.
+      throw tokenInvalid('authn_login_lock');
     }
     throw tokenInvalid();
   }
@@ -118,11 +121,12 @@ export class TokenService {
     return now + FIRST_LOCK_MS * 2 ** Math.min(lockCount, 10);
   }
 
-  private lockedError(until: number, now: number): AuthyError {
+  private lockedError(until: number, now: number, event: SecurityEvent): AuthyError {
     const seconds = Math.max(1, Math.ceil((until - now) / 1000));
     return new AuthyError('60003', {
       message: 'Too many failed attempts. Try again later.',
       headers: { 'retry-after': String(seconds) },
+      event,
     });
   }
 
@@ -150,6 +154,7 @@ export class TokenService {
       throw new AuthyError('60003', {
         message: 'Too many codes were sent to this user. Try again later.',
         headers: { 'retry-after': '600' },
+        event: 'excess_rate_limit_exceeded',
       });
     }
     const action = options.action ?? '';

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
 import type { AppUserTable } from '../db/schema.js';
 
@@ -31,11 +32,32 @@ function toAppUser(row: LinkRow): AppUser {
 
 /** The only code that reads and writes users and their per-app links. */
 export class UserRepository {
-  constructor(private readonly db: Store) {}
+  /** Every call that names a user reads its link, and every verify its seed: both compiled once. */
+  private readonly link;
+  private readonly seed;
+
+  constructor(private readonly db: Store) {
+    this.link = compiledOnce(db, (appId: number, userId: number) =>
+      db
+        .selectFrom('app_users')
+        .innerJoin('users', 'users.id', 'app_users.user_id')
+        .selectAll('app_users')
+        .select(['users.country_code', 'users.phone'])
+        .where('app_users.app_id', '=', appId)
+        .where('app_users.user_id', '=', userId),
+    );
+    this.seed = compiledOnce(db, (appId: number, userId: number) =>
+      db
+        .selectFrom('app_users')
+        .select('totp_seed_ct')
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId),
+    );
+  }
 
   /**
    * Finds or creates the identity for a phone number, then links it to the app (D8). An existing link keeps
-   * its secret and counters; only the email changes. `sealSeed` is called only when a new link is made.
+   * its secret and counters; only the email changes. `sealSeed` is called only when no link exists yet.
    */
   async register(
     input: {
@@ -67,55 +89,49 @@ export class UserRepository {
         .where('phone', '=', input.phone)
         .executeTakeFirstOrThrow();
       const userId = Number(user.id);
-      const updated = await tx
-        .updateTable('app_users')
-        .set({ email: input.email })
-        .where('app_id', '=', input.appId)
-        .where('user_id', '=', userId)
+      const setEmail = async () => {
+        const updated = await tx
+          .updateTable('app_users')
+          .set({ email: input.email })
+          .where('app_id', '=', input.appId)
+          .where('user_id', '=', userId)
+          .executeTakeFirst();
+        return Number(updated.numUpdatedRows) === 1;
+      };
+      if (await setEmail()) return { userId, created: false };
+      // Two registrations of one number at once (two instances on PostgreSQL): one inserts the link, the
+      // other finds it taken and only sets the email, as if it had come second.
+      const inserted = await tx
+        .insertInto('app_users')
+        .values({
+          app_id: input.appId,
+          user_id: userId,
+          email: input.email,
+          totp_seed_ct: sealSeed(userId),
+          totp_last_step: null,
+          totp_confirmed: 0,
+          confirmed: 0,
+          failed_count: 0,
+          lock_count: 0,
+          locked_until: null,
+          created_at: input.now,
+        })
+        .onConflict((oc) => oc.columns(['app_id', 'user_id']).doNothing())
         .executeTakeFirst();
-      const created = Number(updated.numUpdatedRows) === 0;
-      if (created) {
-        await tx
-          .insertInto('app_users')
-          .values({
-            app_id: input.appId,
-            user_id: userId,
-            email: input.email,
-            totp_seed_ct: sealSeed(userId),
-            totp_last_step: null,
-            totp_confirmed: 0,
-            confirmed: 0,
-            failed_count: 0,
-            lock_count: 0,
-            locked_until: null,
-            created_at: input.now,
-          })
-          .execute();
-      }
-      return { userId, created };
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1) return { userId, created: true };
+      await setEmail();
+      return { userId, created: false };
     });
   }
 
   /** The app's user with this id, or `undefined` when the app never registered it (D8: same as nonexistent). */
   async find(appId: number, userId: number): Promise<AppUser | undefined> {
-    const row = await this.db
-      .selectFrom('app_users')
-      .innerJoin('users', 'users.id', 'app_users.user_id')
-      .selectAll('app_users')
-      .select(['users.country_code', 'users.phone'])
-      .where('app_users.app_id', '=', appId)
-      .where('app_users.user_id', '=', userId)
-      .executeTakeFirst();
+    const [row] = (await this.link(appId, userId)).rows;
     return row === undefined ? undefined : toAppUser(row);
   }
 
   async seedCt(appId: number, userId: number): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('app_users')
-      .select('totp_seed_ct')
-      .where('app_id', '=', appId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
+    const [row] = (await this.seed(appId, userId)).rows;
     return row?.totp_seed_ct;
   }
 

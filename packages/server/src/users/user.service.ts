@@ -14,7 +14,9 @@ export const ACTIVITY_TYPES = ['password_reset', 'banned', 'unbanned', 'cookie_l
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 
 const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u;
-const USER_ID = /^[1-9]\d{0,14}$/;
+const USER_ID = /^[1-9]\d{0,9}$/;
+/** The largest id the `integer` id columns hold (PostgreSQL's is 32 bits): any larger id is unknown, not an error. */
+const MAX_USER_ID = 2_147_483_647;
 
 const seedContext = (appId: number, userId: number) => `app_users.totp_seed_ct:${appId}:${userId}`;
 
@@ -69,7 +71,8 @@ export class UserService {
 
   /** The app's user named by a path parameter; anything else is 404 / 60026, whoever owns it (R7). */
   async find(app: App, idParam: string | undefined): Promise<AppUser> {
-    if (idParam === undefined || !USER_ID.test(idParam)) throw userNotFound();
+    if (idParam === undefined || !USER_ID.test(idParam) || Number(idParam) > MAX_USER_ID)
+      throw userNotFound();
     const user = await this.repository.find(app.id, Number(idParam));
     if (user === undefined) throw userNotFound();
     return user;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const SERVER_DIR = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(SERVER_DIR, 'bin', 'countersign.js');
@@ -29,6 +30,8 @@ interface Result {
 const masterKey = () => randomBytes(32).toString('hex');
 
 let dir: string;
+/** The database of the test: SQLite or PostgreSQL (COUNTERSIGN_TEST_DIALECT). */
+let database: TestDatabase;
 /** The environment of a command: only what the test names, never the parent's configuration. */
 let env: Env;
 
@@ -37,11 +40,12 @@ beforeAll(() => {
     throw new Error('packages/server is not built: run npx tsc -b packages/server');
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'countersign-cli-'));
+  database = await createTestDatabase();
   env = {
     PATH: process.env.PATH ?? '',
-    DATABASE_URL: `sqlite:${join(dir, 'countersign.db')}`,
+    DATABASE_URL: database.url,
     COUNTERSIGN_MASTER_KEY: masterKey(),
     HOST: '127.0.0.1',
   };
@@ -72,6 +76,7 @@ afterEach(async () => {
     await exited(child, STOP_TIMEOUT_MS).catch(() => undefined);
   }
   children.clear();
+  await database.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -512,7 +517,7 @@ describe('the master key', () => {
     for (const args of [['apps', 'list', '--json'], ['outbox', '--json'], ['serve']]) {
       expect(await run(args, {}, noKey)).toEqual({ code: 1, stdout: '', stderr: MISSING });
     }
-    expect(existsSync(join(dir, 'countersign.db'))).toBe(false);
+    expect(await database.isEmpty()).toBe(true);
   });
 
   it('must be the one the database was made with: another key makes commands and serve exit 1 with one line', async () => {
@@ -582,11 +587,19 @@ describe('countersign serve', () => {
 describe('countersign dev', () => {
   const KEY_LINE = /^ {2}Dev API key: {4}([0-9a-f]{48})$/m;
 
-  async function dev(dataDir: string): Promise<{ running: Running; apiKey: string }> {
-    const running = await launch(['dev', '--data', dataDir], { PATH: env.PATH ?? '', HOST: '127.0.0.1' });
+  const BANK_LINE = /^ {2}Bank demo: {6}(http:\/\/localhost:\d+)$/m;
+
+  /** `countersign dev` with its bank demo on a free port, never the 5000 a developer may be using. */
+  async function dev(dataDir: string): Promise<{ running: Running; apiKey: string; bankPort: number }> {
+    const bankPort = await freePort();
+    const running = await launch(['dev', '--data', dataDir], {
+      PATH: env.PATH ?? '',
+      HOST: '127.0.0.1',
+      BANK_PORT: String(bankPort),
+    });
     await waitFor(running, 'the dev API key', () => KEY_LINE.test(running.output.stdout));
     const apiKey = KEY_LINE.exec(running.output.stdout)?.[1] ?? '';
-    return { running, apiKey };
+    return { running, apiKey, bankPort };
   }
 
   it('prints a working dev API key, creates master.key with mode 0600, and a second start reuses the same app', async () => {
@@ -618,5 +631,45 @@ describe('countersign dev', () => {
     });
     expect(apps.code).toBe(0);
     expect((JSON.parse(apps.stdout) as AppJson[]).map((a) => a.name)).toEqual(['Countersign Bank']);
+  });
+
+  it('starts the bank demo beside the service on the dev key, prints its URL and the authenticator’s, and stops both', async () => {
+    const { running, bankPort } = await dev(join(dir, 'data'));
+    const { stdout } = running.output;
+    expect(BANK_LINE.exec(stdout)?.[1]).toBe(`http://localhost:${bankPort}`);
+    expect(stdout).toContain(
+      `  Authenticator:  http://localhost:${new URL(running.url).port}/authenticator/\n`,
+    );
+    const bank = `http://127.0.0.1:${bankPort}`;
+    expect((await fetch(`${bank}/healthz`, { signal: AbortSignal.timeout(5000) })).status).toBe(200);
+    const register = await fetch(`${bank}/register`, { signal: AbortSignal.timeout(5000) });
+    expect(register.status).toBe(200);
+    expect(await register.text()).toContain('<h1>Create your account</h1>');
+    expect(existsSync(join(dir, 'data', 'bank.db'))).toBe(true);
+
+    expect(await running.stop()).toEqual({ code: 0, signal: null });
+    expect(await healthy(bank)).toBe(false);
+  });
+
+  it('keeps the service running, and says why, when the bank demo’s port is taken', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const address = taken.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      const running = await launch(['dev', '--data', join(dir, 'data'), '--bank-port', String(port)], {
+        PATH: env.PATH ?? '',
+        HOST: '127.0.0.1',
+      });
+      await waitFor(running, 'the dev API key', () => KEY_LINE.test(running.output.stdout));
+      expect(running.output.stdout).not.toMatch(BANK_LINE);
+      expect(running.output.stderr).toContain(
+        `The bank demo was not started: port ${port}: the port is in use; choose another with BANK_PORT or --bank-port.\n`,
+      );
+      expect(await healthy(running.url)).toBe(true);
+      expect(await running.stop()).toEqual({ code: 0, signal: null });
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });

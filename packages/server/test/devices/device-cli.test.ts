@@ -302,7 +302,7 @@ describe('countersign device codes', () => {
   it('gives a TOTP code for the account that GET /protected/json/verify accepts', async () => {
     const { authyId } = await enrolledUser(plain);
     const codes = await deviceJson<
-      { app_name: string; authy_id: number; code: string; expires_in: number }[]
+      { app_name: string; authy_id: number; code: string; expires_in: number; period: number }[]
     >(['codes']);
     expect(codes).toEqual([
       {
@@ -310,6 +310,7 @@ describe('countersign device codes', () => {
         authy_id: authyId,
         code: expect.stringMatching(/^\d{7}$/),
         expires_in: expect.any(Number),
+        period: 30,
       },
     ]);
     const [entry] = codes;

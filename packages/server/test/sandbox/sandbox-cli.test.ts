@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const SERVER_DIR = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(SERVER_DIR, 'bin', 'countersign.js');
@@ -31,6 +32,7 @@ interface AppJson {
 }
 
 let dir: string;
+let database: TestDatabase;
 let env: Env;
 const children = new Set<ChildProcess>();
 
@@ -39,11 +41,12 @@ beforeAll(() => {
     throw new Error('packages/server is not built: run npx tsc -b packages/server');
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'countersign-sandbox-cli-'));
+  database = await createTestDatabase();
   env = {
     PATH: process.env.PATH ?? '',
-    DATABASE_URL: `sqlite:${join(dir, 'countersign.db')}`,
+    DATABASE_URL: database.url,
     COUNTERSIGN_MASTER_KEY: randomBytes(32).toString('hex'),
     HOST: '127.0.0.1',
   };
@@ -69,6 +72,7 @@ afterEach(async () => {
     await exited(child, STOP_TIMEOUT_MS).catch(() => undefined);
   }
   children.clear();
+  await database.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 

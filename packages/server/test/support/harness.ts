@@ -12,6 +12,7 @@ import { openDatabase, type Store } from '../../src/db/database.js';
 import { checkMasterKey } from '../../src/db/master-key-check.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { Clock } from '../../src/lib/clock.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 /** A clock the test moves by hand. */
 export interface TestClock extends Clock {
@@ -48,14 +49,20 @@ export interface TestServer {
 
 export interface TestServerOptions extends Partial<Omit<Deps, 'db' | 'logger'>> {
   env?: Record<string, string>;
+  /** A database this server shares with others (instances of one deployment): it outlives the server. */
+  database?: TestDatabase;
 }
 
-/** Starts the real service on loopback over a fresh SQLite file in a temporary folder. */
+/**
+ * Starts the real service on loopback over a fresh database: a SQLite file, or a new PostgreSQL database
+ * with `COUNTERSIGN_TEST_DIALECT=postgres` (dropped again on close).
+ */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-test-'));
+  const database = options.database ?? (await createTestDatabase());
   const config = loadConfig({
     COUNTERSIGN_MASTER_KEY: 'a'.repeat(32) + 'b'.repeat(32),
-    DATABASE_URL: `sqlite:${join(dir, 'countersign.db')}`,
+    DATABASE_URL: database.url,
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'debug',
@@ -72,7 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
   });
   const logger = pino({ level: 'debug' }, sink);
-  const { env: _env, ...deps } = options;
+  const { env: _env, database: _database, ...deps } = options;
   const app = await buildApp(config, { db, logger, ...deps });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -91,6 +98,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     async close() {
       await app.close();
       await db.destroy();
+      if (options.database === undefined) await database.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

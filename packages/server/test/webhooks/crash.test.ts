@@ -1,21 +1,18 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { call } from '../support/harness.js';
+import { createTestDatabase } from '../support/test-database.js';
 import { answerFor, deviceCall, enrollWithLink, type PendingRequest } from '../support/test-device.js';
 import { startReceiver } from './receiver.js';
 
 const BIN = join(import.meta.dirname, '../../bin/countersign.js');
-const dir = mkdtempSync(join(tmpdir(), 'countersign-crash-'));
 const children = new Set<ChildProcess>();
 
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function freePort(): Promise<number> {
@@ -55,9 +52,10 @@ describe('crash safety of callbacks (R50)', () => {
     const port = await freePort();
     const receiverPort = await freePort();
     const url = `http://127.0.0.1:${port}`;
+    const database = await createTestDatabase();
     const env = {
       PATH: process.env.PATH,
-      DATABASE_URL: `sqlite:${join(dir, 'crash.db')}`,
+      DATABASE_URL: database.url,
       COUNTERSIGN_MASTER_KEY: randomBytes(32).toString('hex'),
       HOST: '127.0.0.1',
       PORT: String(port),
@@ -126,6 +124,7 @@ describe('crash safety of callbacks (R50)', () => {
     } finally {
       child.kill('SIGKILL');
       await receiver.close();
+      await database.drop();
     }
   }, 40_000);
 });

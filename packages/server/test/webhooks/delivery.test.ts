@@ -160,13 +160,12 @@ describe('callbacks (spec 6, D5, D6, R45, R46, R50)', () => {
     await approve(s);
     await waitForPath(s.path, 1);
     receiver.answer = () => ({ status: 200 });
+    // The worker records the attempt once the receiver has answered: wait for that, not just the delivery.
+    const eventOf = async () =>
+      (await server.db.selectFrom('webhook_events').selectAll().where('app_id', '=', s.appId).execute())[0];
+    await expect.poll(eventOf).toMatchObject({ state: 'pending', attempts: 1, last_status: 503 });
     // Bring the retry forward instead of waiting five seconds: the event is due again now.
-    const [event] = await server.db
-      .selectFrom('webhook_events')
-      .selectAll()
-      .where('app_id', '=', s.appId)
-      .execute();
-    expect(event).toMatchObject({ state: 'pending', attempts: 1, last_status: 503 });
+    const event = await eventOf();
     expect(Number(event?.next_attempt_at) - Date.now()).toBeGreaterThan(3000);
     await server.db
       .updateTable('webhook_events')
@@ -192,11 +191,11 @@ describe('callbacks (spec 6, D5, D6, R45, R46, R50)', () => {
       d.path === s.path ? { status: 429, headers: { 'retry-after': '120' } } : { status: 200 };
     await approve(s);
     await waitForPath(s.path, 1);
-    const [event] = await server.db
-      .selectFrom('webhook_events')
-      .selectAll()
-      .where('app_id', '=', s.appId)
-      .execute();
+    const eventOf = async () =>
+      (await server.db.selectFrom('webhook_events').selectAll().where('app_id', '=', s.appId).execute())[0];
+    // The worker records each attempt once the receiver has answered: wait for the record, not the delivery.
+    await expect.poll(eventOf).toMatchObject({ attempts: 1, last_status: 429 });
+    const event = await eventOf();
     expect(Number(event?.next_attempt_at) - Date.now()).toBeGreaterThan(115_000);
 
     receiver.answer = (d) =>
@@ -208,14 +207,8 @@ describe('callbacks (spec 6, D5, D6, R45, R46, R50)', () => {
       .execute();
     server.app.webhooks.wake();
     await waitForPath(s.path, 2);
-    await new Promise((r) => setTimeout(r, 100));
+    await expect.poll(eventOf).toMatchObject({ state: 'pending', attempts: 2, last_status: 302 });
     expect(receiver.deliveries.filter((d) => d.path === '/elsewhere')).toHaveLength(0);
-    const [redirected] = await server.db
-      .selectFrom('webhook_events')
-      .selectAll()
-      .where('app_id', '=', s.appId)
-      .execute();
-    expect(redirected).toMatchObject({ state: 'pending', last_status: 302 });
 
     receiver.answer = (d) => (d.path === s.path ? { status: 410 } : { status: 200 });
     await server.db
@@ -225,7 +218,7 @@ describe('callbacks (spec 6, D5, D6, R45, R46, R50)', () => {
       .execute();
     server.app.webhooks.wake();
     await waitForPath(s.path, 3);
-    await new Promise((r) => setTimeout(r, 100));
+    await expect.poll(eventOf).toMatchObject({ state: 'disabled', attempts: 3 });
     const app = await server.app.services.apps.find(s.appId);
     expect(app?.callbackDisabledAt).not.toBeNull();
     receiver.answer = () => ({ status: 200 });

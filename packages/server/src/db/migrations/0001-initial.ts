@@ -1,12 +1,5 @@
-import { type ColumnDefinitionBuilder, type Kysely, SqliteAdapter } from 'kysely';
-
-/** An integer primary key the database numbers: SQLite's rowid alias, PostgreSQL's identity column. */
-function autoId(db: Kysely<unknown>): (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder {
-  const sqlite = db.getExecutor().adapter instanceof SqliteAdapter;
-  return sqlite
-    ? (c) => c.primaryKey().autoIncrement()
-    : (c) => c.primaryKey().generatedByDefaultAsIdentity();
-}
+import type { Kysely } from 'kysely';
+import { autoId } from '../auto-id.js';
 
 /** The first schema. Written once for SQLite and PostgreSQL alike: no dialect-only types. */
 export async function up(db: Kysely<unknown>): Promise<void> {

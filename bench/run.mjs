@@ -1,0 +1,411 @@
+#!/usr/bin/env node
+// `npm run bench`: measures the service against an empty route on the same server, on SQLite and on
+// PostgreSQL, and writes bench/results/latest.{json,md,svg}. See bench/README.md for what each figure
+// means and how it is taken.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { startServer } from './lib/child.mjs';
+import { enrollDevice, totp } from './lib/device.mjs';
+import { ok } from './lib/http.mjs';
+import { load, round } from './lib/load.mjs';
+import { renderMarkdown, renderSvg, TARGETS } from './lib/report.mjs';
+import { answerLatency, callbackReceiver, idleWaitMemory } from './lib/waiters.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const { values: options } = parseArgs({
+  allowNegative: true,
+  options: {
+    dialects: { type: 'string', default: 'sqlite,postgres' },
+    'postgres-url': {
+      type: 'string',
+      default: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    },
+    /** Seconds of load per throughput figure (plus one second of warm-up). */
+    duration: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '32' },
+    /** Stored requests for the "large store" status read. */
+    stored: { type: 'string', default: '1000000' },
+    waits: { type: 'string', default: '10000' },
+    samples: { type: 'string', default: '300' },
+    /** Comma-separated subset of: status, create, verify (or throughput: all three), latency, memory, store. */
+    only: { type: 'string', default: 'throughput,latency,memory,store' },
+    /** Write the server's CPU profile (--cpu-prof) into this folder. */
+    profile: { type: 'string' },
+    build: { type: 'boolean', default: true },
+    out: { type: 'string', default: join(ROOT, 'bench', 'results') },
+  },
+});
+
+const DURATION = Number(options.duration);
+const CONNECTIONS = Number(options.connections);
+const STORED = Number(options.stored);
+const WAITS = Number(options.waits);
+const SAMPLES = Number(options.samples);
+const ONLY = new Set(
+  options.only
+    .split(',')
+    .flatMap((name) => (name === 'throughput' ? ['status', 'create', 'verify'] : [name])),
+);
+const STARTED = Date.now();
+
+const log = (message) =>
+  console.log(`[${((Date.now() - STARTED) / 1000).toFixed(1).padStart(6)}s] ${message}`);
+
+async function pool(count, concurrency, task) {
+  const out = new Array(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      out[i] = await task(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return out;
+}
+
+/** A throwaway PostgreSQL database on the given server; `drop()` removes it. */
+async function throwawayPostgres(adminUrl) {
+  const name = `countersign_bench_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
+
+const MESSAGE = {
+  message: 'Login from Firefox on Linux',
+  details: { ip: '203.0.113.7', location: 'Lisbon, Portugal' },
+  hidden_details: { session: 'a1b2c3d4e5f6' },
+};
+
+async function runDialect(dialect) {
+  const dir = mkdtempSync(join(os.tmpdir(), `countersign-bench-${dialect}-`));
+  const database = dialect === 'postgres' ? await throwawayPostgres(options['postgres-url']) : undefined;
+  const databaseUrl = database?.url ?? `sqlite:${join(dir, 'countersign.db')}`;
+  const figures = {};
+  const marks = {};
+  let server;
+  try {
+    server = await startServer({
+      databaseUrl,
+      logFile: join(dir, 'server.log'),
+      profileDir: options.profile === undefined ? undefined : join(options.profile, dialect),
+    });
+    const base = server.url;
+    log(`${dialect}: server ${server.pid} on ${base}`);
+
+    /**
+     * Runs one measured phase and adds the service's CPU time per expected answer (`cpu_us`), a figure
+     * other load on the machine disturbs far less than throughput. Notes the window for the profile.
+     */
+    const phase = async (name, task) => {
+      const from = await server.call('mark');
+      const value = await task();
+      const to = await server.call('mark');
+      marks[name] = [from.at, to.at];
+      const answered = value.ok ?? value.samples ?? 0;
+      return answered > 0 ? { ...value, cpu_us: Math.round((to.cpu - from.cpu) / answered) } : value;
+    };
+    /** A closed-loop (or, with `overallRate`, fixed-rate) load after one second of the same as warm-up. */
+    const measure = async (name, requests, extra = {}) => {
+      const settings = { connections: CONNECTIONS, requests: requests(), headers, ...extra };
+      await load(base, { ...settings, duration: 1, overallRate: undefined });
+      return phase(name, () => load(base, { ...settings, requests: requests(), duration: DURATION }));
+    };
+
+    // Users for the 1 000 stored requests and the creates (at most ten pending each); the verify run adds
+    // what it needs, one fresh user per verify.
+    const bank = await server.call('createApp', { name: 'Bench Bank' });
+    const users = [];
+    const addUsers = async (count) => {
+      for (let left = count; left > 0; left -= 2000) {
+        const batch = Math.min(2000, left);
+        users.push(
+          ...(await server.call('registerUsers', { appId: bank.id, from: users.length, count: batch })),
+        );
+      }
+    };
+    await addUsers(2000);
+    const headers = { 'x-authy-api-key': bank.apiKey };
+    log(`${dialect}: ${users.length} users registered`);
+
+    const createOne = async (user) => {
+      const body = await ok(base, 'POST', `/onetouch/json/users/${user.userId}/approval_requests`, {
+        headers,
+        json: MESSAGE,
+      });
+      return body.approval_request.uuid;
+    };
+    // The store holds exactly these 1 000 requests when the small-store status read runs.
+    const stored = await pool(1000, 16, (i) => createOne(users[i]));
+
+    const empty = () => [{ method: 'GET', path: '/bench/empty' }];
+    const statusReads = () => {
+      let next = 0;
+      return [
+        {
+          method: 'GET',
+          setupRequest: (req) => ({
+            ...req,
+            path: `/onetouch/json/approval_requests/${stored[next++ % stored.length]}`,
+          }),
+        },
+      ];
+    };
+
+    if (['status', 'create', 'verify', 'store'].some((name) => ONLY.has(name))) {
+      figures.baseline = await measure('baseline', empty);
+      log(`${dialect}: baseline ${figures.baseline.rps} req/s, ${figures.baseline.cpu_us} µs CPU each`);
+    }
+    if (ONLY.has('status') || ONLY.has('store')) {
+      figures.status = await measure('status', statusReads);
+      // Latency at a fixed rate, half what the server sustained: service time, not queueing.
+      const rate = Math.max(100, Math.round(figures.status.rps / 2));
+      figures.status_at_rate = await measure('status_at_rate', statusReads, { overallRate: rate });
+      log(
+        `${dialect}: status ${figures.status.rps} req/s, ${figures.status.cpu_us} µs CPU each; ` +
+          `p99 at ${rate} req/s ${figures.status_at_rate.p99} ms`,
+      );
+    }
+
+    const created = [];
+    if (ONLY.has('create')) {
+      let next = 1000;
+      figures.create = await measure('create', () => [
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify(MESSAGE),
+          setupRequest: (req) => ({
+            ...req,
+            path: `/onetouch/json/users/${users[next++ % users.length].userId}/approval_requests`,
+          }),
+          onResponse: (status, body) => {
+            if (status === 200) created.push(JSON.parse(body).approval_request.uuid);
+          },
+        },
+      ]);
+      log(`${dialect}: create ${figures.create.rps} req/s, ${figures.create.cpu_us} µs CPU each`);
+    }
+
+    if (ONLY.has('verify')) {
+      // A TOTP step is accepted once per user, so every verify goes to a user who has not verified yet: each
+      // one is a real success. A first run of 300 warms up and tells how many users the timed run needs.
+      const digits = 7;
+      const verifies = (from, code) => {
+        let next = from;
+        return [
+          {
+            method: 'GET',
+            setupRequest: (req) => {
+              const user = users[next++ % users.length];
+              return { ...req, path: `/protected/json/verify/${code(user)}/${user.userId}` };
+            },
+          },
+        ];
+      };
+      const accepted = (user) => totp(user.seed, digits);
+      const settings = { connections: CONNECTIONS, headers };
+      const warm = await load(base, { ...settings, amount: 300, requests: verifies(0, accepted) });
+      const amount = Math.ceil(warm.rps * DURATION * 1.2);
+      await addUsers(300 + amount - users.length);
+      figures.verify = await phase('verify', () =>
+        load(base, { ...settings, amount, requests: verifies(300, accepted) }),
+      );
+      log(`${dialect}: verify ${figures.verify.rps} req/s, ${figures.verify.cpu_us} µs CPU each`);
+      // The refusal path, for comparison: a wrong code, about one per user, far below the lock threshold.
+      const wrong = (user) => String((Number(accepted(user)) + 1) % 10 ** digits).padStart(digits, '0');
+      figures.verify_refused = await phase('verify_refused', () =>
+        load(base, { ...settings, amount, expect: 401, requests: verifies(0, wrong) }),
+      );
+      log(`${dialect}: verify refused ${figures.verify_refused.rps} req/s`);
+    }
+
+    if (ONLY.has('latency')) {
+      const receiver = await callbackReceiver();
+      try {
+        const shop = await server.call('createApp', { name: 'Bench Shop', callbackUrl: receiver.url });
+        // A phone number far past the bench users' own.
+        const [owner] = await server.call('registerUsers', { appId: bank.id, from: 59_999, count: 1 });
+        const [shopper] = await server.call('registerUsers', { appId: shop.id, from: 59_999, count: 1 });
+        const waiting = {
+          app: bank,
+          user: owner,
+          device: await enrollDevice(base, bank.apiKey, owner.userId),
+        };
+        const calledBack = {
+          app: shop,
+          user: shopper,
+          device: await enrollDevice(base, shop.apiKey, shopper.userId),
+        };
+        figures.answer = {};
+        for (const mode of ['long poll', 'stream', 'callback']) {
+          const who = mode === 'callback' ? calledBack : waiting;
+          figures.answer[mode] = await phase(`answer ${mode}`, () =>
+            answerLatency({
+              server,
+              base,
+              apiKey: who.app.apiKey,
+              userId: who.user.userId,
+              device: who.device,
+              mode,
+              samples: SAMPLES,
+              receiver,
+            }),
+          );
+          const a = figures.answer[mode];
+          log(`${dialect}: answer → ${mode}: p50 ${a.p50} ms, p99 ${a.p99} ms`);
+        }
+      } finally {
+        await receiver.close();
+      }
+    }
+
+    if (ONLY.has('memory')) {
+      // One pending request per wait, as each app waits on its own requests.
+      let next = 0;
+      const more = await pool(Math.max(0, WAITS - created.length), 16, () =>
+        createOne(users[next++ % users.length]),
+      );
+      const uuids = [...created, ...more].slice(0, WAITS);
+      figures.memory = {};
+      for (const mode of ['stream', 'long poll']) {
+        figures.memory[mode] = await idleWaitMemory({ server, base, apiKey: bank.apiKey, uuids, mode });
+        log(`${dialect}: ${WAITS} idle ${mode}s: ${figures.memory[mode].kb_each} KB each`);
+      }
+    }
+
+    if (ONLY.has('store')) {
+      const before = await server.call('count');
+      const filled = await server.call('fill', {
+        appId: bank.id,
+        firstUserId: Math.min(...users.map((u) => u.userId)),
+        users: users.length,
+        total: STORED,
+      });
+      log(`${dialect}: store ${before} → ${filled.rows} requests in ${filled.ms} ms`);
+      figures.store_fill = { from: before, to: filled.rows, ms: filled.ms };
+      figures.status_large = await measure('status_large', statusReads);
+      // The small store's offered rate again, so the two p99s compare like for like.
+      figures.status_large_at_rate = await measure('status_large_at_rate', statusReads, {
+        overallRate: figures.status_at_rate.rate,
+      });
+      log(
+        `${dialect}: status at ${filled.rows} stored ${figures.status_large.rps} req/s; ` +
+          `p99 at ${figures.status_at_rate.rate} req/s ${figures.status_large_at_rate.p99} ms`,
+      );
+      figures.baseline_end = await measure('baseline_end', empty);
+    }
+    return { dialect, available: true, figures };
+  } finally {
+    await server?.stop();
+    if (options.profile !== undefined)
+      writeFileSync(join(options.profile, dialect, 'marks.json'), `${JSON.stringify(marks, null, 2)}\n`);
+    await database?.drop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Whether the service can open a `postgres://` store yet (another engineer is adding it). */
+async function postgresProblem() {
+  try {
+    const { openDatabase } = await import('@countersign/server');
+    const probe = openDatabase(options['postgres-url']);
+    await probe.destroy();
+  } catch (error) {
+    return `the service cannot open PostgreSQL yet: ${error.message}`;
+  }
+  try {
+    const client = new pg.Client({ connectionString: options['postgres-url'] });
+    await client.connect();
+    await client.end();
+  } catch (error) {
+    return `no PostgreSQL at ${options['postgres-url'].replace(/\/\/[^@]*@/, '//')}: ${error.message}`;
+  }
+  return undefined;
+}
+
+if (options.build) {
+  log('building packages (tsc -b)');
+  const built = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules/typescript/bin/tsc'),
+      '-b',
+      'packages/device',
+      'packages/client',
+      'packages/server',
+    ],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
+  if (built.status !== 0) process.exit(built.status ?? 1);
+}
+
+// Other work on the machine skews every figure; the ratios to the same run's baseline skew less. Both
+// load averages go into the report so a noisy run shows as one.
+const loadBefore = os.loadavg()[0];
+if (loadBefore > os.cpus().length / 2)
+  log(`warning: load average ${loadBefore.toFixed(2)} before the run: figures will be noisy`);
+
+const results = [];
+for (const dialect of options.dialects.split(',')) {
+  if (dialect === 'postgres') {
+    const problem = await postgresProblem();
+    if (problem !== undefined) {
+      log(`postgres: skipped (${problem})`);
+      results.push({ dialect, available: false, note: problem });
+      continue;
+    }
+  }
+  results.push(await runDialect(dialect));
+}
+
+const report = {
+  generated_at: new Date().toISOString(),
+  command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+  machine: {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model,
+    memory_gb: round(os.totalmem() / 2 ** 30, 1),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    load_average_before: round(loadBefore, 2),
+    load_average_after: round(os.loadavg()[0], 2),
+  },
+  settings: {
+    duration_s: DURATION,
+    connections: CONNECTIONS,
+    stored: STORED,
+    waits: WAITS,
+    samples: SAMPLES,
+  },
+  targets: TARGETS,
+  results,
+  seconds: round((Date.now() - STARTED) / 1000, 1),
+};
+mkdirSync(options.out, { recursive: true });
+writeFileSync(join(options.out, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+writeFileSync(join(options.out, 'latest.md'), renderMarkdown(report));
+writeFileSync(join(options.out, 'latest.svg'), renderSvg(report));
+log(`wrote ${join(options.out, 'latest.{json,md,svg}')}`);
+process.stdout.write(`\n${renderMarkdown(report)}`);
+// The keep-alive agent would hold the process open.
+process.exit(0);

@@ -1,0 +1,76 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { SqlDatabase } from './sql-database.js';
+
+/** Each entry brings the schema from version `index` to `index + 1`; never edit one that has shipped. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE accounts (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    authy_id INTEGER NOT NULL,
+    country_code TEXT NOT NULL,
+    cellphone TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE approvals (
+    uuid TEXT PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts (id),
+    purpose TEXT NOT NULL CHECK (purpose IN ('login', 'transfer')),
+    message TEXT NOT NULL,
+    details TEXT NOT NULL,
+    number_match TEXT,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'denied', 'expired')),
+    reason TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    decided_at INTEGER,
+    receipt TEXT,
+    receipt_verified INTEGER,
+    receipt_problem TEXT
+  );
+  CREATE INDEX approvals_pending ON approvals (status) WHERE status = 'pending';
+  CREATE TABLE sessions (
+    id_hash TEXT PRIMARY KEY,
+    csrf_token TEXT NOT NULL,
+    account_id INTEGER REFERENCES accounts (id),
+    second_factor INTEGER NOT NULL DEFAULT 0,
+    login_approval TEXT REFERENCES approvals (uuid),
+    created_at INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL
+  );
+  CREATE TABLE transfers (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts (id),
+    payee_email TEXT NOT NULL,
+    account_number TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL CHECK (amount_cents > 0),
+    approval_uuid TEXT NOT NULL UNIQUE REFERENCES approvals (uuid)
+  );
+  CREATE INDEX transfers_by_account ON transfers (account_id, id DESC);
+  `,
+];
+
+/** Applies the migrations the file has not seen yet, each with its version bump in one transaction. */
+export function migrateBankDatabase(db: SqlDatabase): void {
+  const version = Number(db.pragma('user_version', { simple: true }));
+  for (let next = version; next < MIGRATIONS.length; next++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[next] ?? '');
+      db.pragma(`user_version = ${next + 1}`);
+    })();
+  }
+}
+
+/** Opens (creating) `bank.db` in `dataDir`, in WAL mode with foreign keys on, at the latest schema. */
+export function openBankDatabase(dataDir: string): SqlDatabase {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(join(dataDir, 'bank.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrateBankDatabase(db);
+  return db;
+}

@@ -1,0 +1,52 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** A server-sent-events response the route writes to until it or the browser ends it. */
+export interface EventStream {
+  send(event: string, data: unknown): void;
+  close(): void;
+}
+
+/** Open streams, so the bank can end them all when it shuts down. */
+export type OpenStreams = Set<() => void>;
+
+const KEEP_ALIVE_MS = 15_000;
+
+/**
+ * Turns the reply into an event stream (`text/event-stream`). `onClose` runs once, whoever ends it: the
+ * route, the browser going away, or the bank shutting down.
+ */
+export function openEventStream(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  open: OpenStreams,
+  onClose: () => void,
+): EventStream {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+    'x-accel-buffering': 'no',
+  });
+  // EventSource reconnects after this long if the connection drops; each new stream starts with the state.
+  raw.write('retry: 2000\n\n');
+  const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(keepAlive);
+    open.delete(close);
+    onClose();
+    if (!raw.writableEnded) raw.end();
+  };
+  open.add(close);
+  request.raw.on('close', close);
+  return {
+    send(event, data) {
+      if (!closed) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    },
+    close,
+  };
+}

@@ -1,0 +1,410 @@
+// The bank over HTTP without a browser: the real service on loopback, the bank's Fastify instance injected
+// (no socket), and a device written from the protocol document (packages/server/test/support/test-device.ts)
+// answering on the phone's behalf.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../../packages/server/test/support/harness.js';
+import {
+  answerFor,
+  deviceCall,
+  enrollWithLink,
+  type PendingRequest,
+  type TestDevice,
+} from '../../../packages/server/test/support/test-device.js';
+import { buildBank } from '../src/index.js';
+
+let server: TestServer;
+let apiKey: string;
+const dirs: string[] = [];
+const banks: FastifyInstance[] = [];
+let customers = 0;
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'countersign-bank-http-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** A bank over `dataDir`, talking to the test service unless told otherwise. */
+async function bankOver(dataDir: string, apiUrl = server.url): Promise<FastifyInstance> {
+  const bank = await buildBank({ apiUrl, apiKey, dataDir, logLevel: 'silent' });
+  banks.push(bank);
+  await bank.ready();
+  return bank;
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  apiKey = (await server.createApp({ name: 'Countersign Bank', numberMatching: '2' })).apiKey;
+});
+
+afterAll(async () => {
+  for (const bank of banks) await bank.close();
+  await server?.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+const eventually = <T>(read: () => T | Promise<T>, timeout = 10_000) =>
+  expect.poll(read, { timeout, interval: 100 });
+
+/** A browser, reduced to a cookie and the CSRF token of the last page it saw. */
+class Visitor {
+  cookie = '';
+  csrf = '';
+
+  constructor(public bank: FastifyInstance) {}
+
+  private keep(response: LightMyRequestResponse): LightMyRequestResponse {
+    const set = response.headers['set-cookie'];
+    const value = /^bank_session=([^;]*)/.exec(String(set ?? ''))?.[1];
+    if (value !== undefined) this.cookie = value;
+    const token = /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1];
+    if (token !== undefined) this.csrf = token;
+    return response;
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { ...(this.cookie !== '' && { cookie: `bank_session=${this.cookie}` }), ...extra };
+  }
+
+  async get(url: string): Promise<LightMyRequestResponse> {
+    return this.keep(await this.bank.inject({ method: 'GET', url, headers: this.headers() }));
+  }
+
+  async post(
+    url: string,
+    fields: Record<string, string> = {},
+    headers: Record<string, string> = {},
+  ): Promise<LightMyRequestResponse> {
+    const payload = new URLSearchParams({ _csrf: this.csrf, ...fields }).toString();
+    return this.keep(
+      await this.bank.inject({
+        method: 'POST',
+        url,
+        payload,
+        headers: this.headers({ 'content-type': 'application/x-www-form-urlencoded', ...headers }),
+      }),
+    );
+  }
+}
+
+/** Registers a new customer; the visitor is then signed in and on its way to "Set up your authenticator". */
+async function register(visitor: Visitor): Promise<{ email: string; response: LightMyRequestResponse }> {
+  customers += 1;
+  const email = `http${customers}@example.com`;
+  await visitor.get('/register');
+  const response = await visitor.post('/register', {
+    email,
+    password: 'a long enough password',
+    cellphone: `509-555-${String(3000 + customers)}`,
+    country_code: '1',
+  });
+  return { email, response };
+}
+
+/**
+ * The enrollment link on the visitor's setup page. The service writes links under its PUBLIC_URL, which the
+ * test server cannot know before it listens on a random port: the path and fragment are kept.
+ */
+async function enrollmentLink(visitor: Visitor, at: { url: string } = server): Promise<string> {
+  const setup = await visitor.get('/setup');
+  const link = new URL(/id="enrollment-link" href="([^"]+)"/.exec(setup.body)?.[1] ?? '');
+  return `${at.url}${link.pathname}${link.hash}`;
+}
+
+/** Enrolls a protocol-level test device through the link on the visitor's setup page. */
+async function enroll(visitor: Visitor): Promise<TestDevice> {
+  return enrollWithLink(server, await enrollmentLink(visitor));
+}
+
+/** Asks for a transfer; the transfer's id. */
+async function requestTransfer(visitor: Visitor, payee: string): Promise<number> {
+  await visitor.get('/transfers');
+  const response = await visitor.post('/transfers', {
+    payee_email: payee,
+    account_number: '12345678',
+    amount: '42.00',
+  });
+  expect(response.statusCode, response.body).toBe(303);
+  return Number(/^\/transfers\/(\d+)$/.exec(String(response.headers.location))?.[1]);
+}
+
+/** The device's one pending request, and the number the bank shows for it. */
+async function pendingOn(device: TestDevice): Promise<PendingRequest> {
+  const listed = await deviceCall(server, device, 'GET', '/device/v1/requests');
+  const [request] = listed.body.requests as PendingRequest[];
+  if (request === undefined) throw new Error(`no pending request: ${listed.text}`);
+  return request;
+}
+
+async function approve(device: TestDevice, request: PendingRequest, numberMatch: string): Promise<void> {
+  const answer = answerFor(device, request, 'approved', { number_match: numberMatch });
+  const answered = await deviceCall(
+    server,
+    device,
+    'POST',
+    `/device/v1/requests/${request.uuid}/answer`,
+    answer,
+  );
+  expect(answered.status, answered.text).toBe(200);
+}
+
+const numberOn = (page: string) => /data-number-match>(\d+)</.exec(page)?.[1] ?? '';
+
+/** A loopback port nothing listens on. */
+function deadPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+describe('the bank over HTTP', () => {
+  it('pages carry a strict CSP, nosniff and no-store; the session cookie is HttpOnly, SameSite=Lax, and renewed at sign-in', async () => {
+    const bank = await bankOver(tempDir());
+    const visitor = new Visitor(bank);
+    const page = await visitor.get('/register');
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-security-policy']).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    );
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+    expect(page.headers['cache-control']).toBe('no-store');
+    expect(page.headers['set-cookie']).toMatch(
+      /^bank_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/,
+    );
+    const anonymous = visitor.cookie;
+
+    const { response } = await register(visitor);
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe('/setup');
+    expect(visitor.cookie).not.toBe(anonymous);
+    // The anonymous session is gone: its cookie no longer signs anyone in.
+    const old = await bank.inject({
+      method: 'GET',
+      url: '/transfers',
+      headers: { cookie: `bank_session=${anonymous}` },
+    });
+    expect(old.statusCode).toBe(303);
+    expect(old.headers.location).toBe('/login');
+  });
+
+  it('a POST without the session’s CSRF token, or marked cross-site, is refused with 403 and changes nothing', async () => {
+    const bank = await bankOver(tempDir());
+    const visitor = new Visitor(bank);
+    await visitor.get('/register');
+    const fields = {
+      email: 'csrf@example.com',
+      password: 'a long enough password',
+      cellphone: '509-555-3999',
+      country_code: '1',
+    };
+    const token = visitor.csrf;
+    visitor.csrf = 'not-the-token';
+    const forged = await visitor.post('/register', fields);
+    expect(forged.statusCode).toBe(403);
+    expect(forged.body).toContain('This form has expired or came from another site.');
+    visitor.csrf = token;
+    expect((await visitor.post('/register', fields, { 'sec-fetch-site': 'cross-site' })).statusCode).toBe(
+      403,
+    );
+    expect((await visitor.post('/register', fields, { origin: 'https://evil.example' })).statusCode).toBe(
+      403,
+    );
+
+    // Nothing was created: the email is still free, and that login fails.
+    await visitor.get('/login');
+    const login = await visitor.post('/login', { email: fields.email, password: fields.password });
+    expect(login.statusCode).toBe(401);
+    expect(login.body).toContain('That email and password do not match an account.');
+  });
+
+  it('what a customer types is escaped wherever the bank shows it, and reaches the phone unchanged', async () => {
+    const bank = await bankOver(tempDir());
+    const visitor = new Visitor(bank);
+    await register(visitor);
+    const device = await enroll(visitor);
+    const payee = '"><img/src=x/onerror=alert(1)>@example.com';
+    const id = await requestTransfer(visitor, payee);
+    const page = await visitor.get(`/transfers/${id}`);
+    expect(page.body).not.toContain('<img/src=x');
+    expect(page.body).toContain('&quot;&gt;&lt;img/src=x/onerror=alert(1)&gt;@example.com');
+    const request = await pendingOn(device);
+    expect(request.message).toBe(`Transfer money to ${payee}`);
+    expect(request.details.To).toBe(payee);
+
+    const history = await visitor.get('/transfers');
+    expect(history.body).not.toContain('<img/src=x');
+    expect(history.body).toContain('&quot;&gt;&lt;img/src=x/onerror=alert(1)&gt;@example.com');
+  });
+
+  it('another customer’s transfer reads as not found', async () => {
+    const bank = await bankOver(tempDir());
+    const owner = new Visitor(bank);
+    await register(owner);
+    await enroll(owner);
+    const id = await requestTransfer(owner, 'bob@example.com');
+    expect((await owner.get(`/transfers/${id}`)).statusCode).toBe(200);
+
+    const stranger = new Visitor(bank);
+    await register(stranger);
+    const seen = await stranger.get(`/transfers/${id}`);
+    expect(seen.statusCode).toBe(404);
+    expect(seen.body).not.toContain('bob@example.com');
+    expect((await stranger.get(`/transfers/${id}/events`)).statusCode).toBe(404);
+  });
+
+  it('an answer given while no page watches is recorded with its verified receipt, and shows on the next visit', async () => {
+    const bank = await bankOver(tempDir());
+    const visitor = new Visitor(bank);
+    await register(visitor);
+    const device = await enroll(visitor);
+    const id = await requestTransfer(visitor, 'carol@example.com');
+    const number = numberOn((await visitor.get(`/transfers/${id}`)).body);
+    expect(number).toMatch(/^\d{2}$/);
+    await approve(device, await pendingOn(device), number);
+
+    await eventually(async () => (await visitor.get(`/transfers/${id}`)).body).toContain('Transfer approved');
+    const page = (await visitor.get(`/transfers/${id}`)).body;
+    expect(page).toContain('<strong>Receipt verified.</strong>');
+    expect(page).toContain('<dt>Decided</dt>');
+  });
+
+  it('a restarted bank picks up the transfers still pending and learns how they ended', async () => {
+    const dataDir = tempDir();
+    const first = await bankOver(dataDir);
+    const visitor = new Visitor(first);
+    await register(visitor);
+    const device = await enroll(visitor);
+    const id = await requestTransfer(visitor, 'dave@example.com');
+    const number = numberOn((await visitor.get(`/transfers/${id}`)).body);
+    await first.close();
+
+    await approve(device, await pendingOn(device), number);
+    visitor.bank = await bankOver(dataDir);
+    await eventually(async () => (await visitor.get(`/transfers/${id}`)).body).toContain('Transfer approved');
+  });
+
+  it('when the security service cannot be reached, registration and transfers say so and keep what was typed', async () => {
+    const dataDir = tempDir();
+    const up = await bankOver(dataDir);
+    const down = await bankOver(dataDir, `http://127.0.0.1:${await deadPort()}`);
+
+    const newcomer = new Visitor(down);
+    await newcomer.get('/register');
+    const refused = await newcomer.post('/register', {
+      email: 'offline@example.com',
+      password: 'a long enough password',
+      cellphone: '509-555-3998',
+      country_code: '1',
+    });
+    expect(refused.statusCode).toBe(503);
+    expect(refused.body).toContain(
+      'Countersign Bank cannot reach its security service right now, so nothing was sent. Try again in a minute.',
+    );
+    expect(refused.body).toContain('value="offline@example.com"');
+    expect(refused.body).not.toContain('a long enough password');
+
+    // A customer of the bank whose service then goes away (the same store, another way to the service).
+    const customer = new Visitor(up);
+    await register(customer);
+    customer.bank = down;
+    await customer.get('/transfers');
+    const transfer = await customer.post('/transfers', {
+      payee_email: 'erin@example.com',
+      account_number: '12345678',
+      amount: '10',
+    });
+    expect(transfer.statusCode).toBe(503);
+    expect(transfer.body).toContain('Countersign Bank cannot reach its security service right now');
+    expect(transfer.body).toContain('value="erin@example.com"');
+    const setup = await customer.get('/setup');
+    expect(setup.statusCode).toBe(503);
+    expect(setup.body).toContain('Countersign Bank cannot reach its security service right now');
+  });
+
+  it('while the service is away, a pending transfer’s page says so, and the bank keeps waiting', async () => {
+    // A service of its own, to take away.
+    const own = await startTestServer();
+    let running = true;
+    try {
+      const key = (await own.createApp({ name: 'Countersign Bank', numberMatching: '2' })).apiKey;
+      const bank = await buildBank({ apiUrl: own.url, apiKey: key, dataDir: tempDir(), logLevel: 'silent' });
+      banks.push(bank);
+      const visitor = new Visitor(bank);
+      await register(visitor);
+      await enrollWithLink(own, await enrollmentLink(visitor, own));
+      const id = await requestTransfer(visitor, 'frank@example.com');
+      expect((await visitor.get(`/transfers/${id}`)).body).not.toContain('cannot reach its security service');
+
+      await own.close();
+      running = false;
+      await eventually(async () => (await visitor.get(`/transfers/${id}`)).body).toContain(
+        'The bank cannot reach its security service right now. It keeps trying; nothing happens until your answer arrives.',
+      );
+      expect((await visitor.get(`/transfers/${id}`)).body).toContain('Waiting for approval');
+    } finally {
+      if (running) await own.close();
+    }
+  });
+
+  it('form problems are named beside each field, with the labels the customer reads', async () => {
+    const bank = await bankOver(tempDir());
+    const visitor = new Visitor(bank);
+    await visitor.get('/register');
+    const page = await visitor.post('/register', {
+      email: 'not an email',
+      password: 'short',
+      cellphone: 'call me',
+      country_code: '+1x',
+    });
+    expect(page.statusCode).toBe(400);
+    for (const [label, problem] of [
+      ['Email', 'Enter your email like name@example.com.'],
+      ['Password', 'Use at least 8 characters.'],
+      ['Cellphone', 'Enter your cellphone number in digits (spaces and dashes are fine).'],
+      ['Country code', 'Enter the country code in digits, like 1 for the US or 44 for the UK.'],
+    ]) {
+      expect(page.body).toContain(`${label}: ${problem}`);
+    }
+    expect(page.body).toContain('aria-invalid="true"');
+
+    // A number the bank's own rules let through but the service refuses is named beside its field too.
+    const refused = await visitor.post('/register', {
+      email: 'refused@example.com',
+      password: 'a long enough password',
+      cellphone: '000000',
+      country_code: '1',
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain(
+      'Cellphone: The security service did not accept this number for that country code.',
+    );
+    expect(refused.body).toContain('value="refused@example.com"');
+
+    await register(visitor);
+    await visitor.get('/transfers');
+    const transfer = await visitor.post('/transfers', {
+      payee_email: 'x',
+      account_number: '12',
+      amount: '0',
+    });
+    expect(transfer.statusCode).toBe(400);
+    for (const [label, problem] of [
+      ['Payee email', 'Enter the payee’s email like name@example.com.'],
+      ['Account number', 'Enter the account number: 4 to 17 digits.'],
+      ['Amount', 'Enter an amount in US dollars, like 125.50.'],
+    ]) {
+      expect(transfer.body).toContain(`${label}: ${problem}`);
+    }
+  });
+});

@@ -1,0 +1,397 @@
+// The bank demo end to end, in headless Chromium: the real service on loopback (with the built authenticator
+// at /authenticator/), the bank on a free port, and two browser contexts — the customer at the bank, and
+// their phone running the authenticator. Nothing is mocked between them.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  launchBrowser,
+  openPhone,
+  type PageProblems,
+  screenshot,
+} from '../../../packages/server/test/support/browser.js';
+import { startTestServer, type TestServer } from '../../../packages/server/test/support/harness.js';
+import { type RunningBank, startBank } from '../src/index.js';
+
+const SHOTS = 'bank';
+/** Longer than a request takes to reach the phone's event stream, shorter than the authenticator's 10 s fallback poll. */
+const PHONE_LIVE_MS = 8_000;
+/** The second bank's approval requests expire this fast, to see expiry happen. */
+const QUICK_EXPIRY_SECONDS = 4;
+
+let server: TestServer;
+let browser: Browser;
+let bank: RunningBank;
+let quickBank: RunningBank;
+const dirs: string[] = [];
+const contexts: BrowserContext[] = [];
+let customers = 0;
+
+async function bankAt(apiKey: string, approvalSeconds?: number): Promise<RunningBank> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'countersign-bank-'));
+  dirs.push(dataDir);
+  return startBank({
+    port: 0,
+    apiUrl: server.url,
+    apiKey,
+    dataDir,
+    logLevel: 'silent',
+    ...(approvalSeconds !== undefined && { approvalSeconds }),
+  });
+}
+
+beforeAll(async () => {
+  server = await startTestServer();
+  const served = await fetch(`${server.url}/authenticator/`);
+  await served.arrayBuffer();
+  if (served.status !== 200) throw new Error(`GET /authenticator/ answered ${served.status}: is it built?`);
+  // As `countersign dev` makes it: number matching with two digits.
+  const app = await server.createApp({ name: 'Countersign Bank', numberMatching: '2' });
+  bank = await bankAt(app.apiKey);
+  quickBank = await bankAt(app.apiKey, QUICK_EXPIRY_SECONDS);
+  browser = await launchBrowser();
+}, 60_000);
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => undefined);
+  await browser?.close();
+  await bank?.close();
+  await quickBank?.close();
+  await server?.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * Polls the page (not the bank: the bank's pages never poll) until the value matches. Bounded; generous,
+ * because the machine may be busy with other suites — an answer usually shows within a second.
+ */
+const eventually = <T>(read: () => T | Promise<T>, timeout = 10_000) =>
+  expect.poll(read, { timeout, interval: 100 });
+
+/** Errors a page logged on its own (uncaught errors, console errors, CSP violations), and failed subresources. */
+const unexpected = (problems: PageProblems) => problems.messages;
+
+interface Customer {
+  readonly email: string;
+  readonly password: string;
+  readonly site: Page;
+  readonly siteProblems: PageProblems;
+  readonly phone: Page;
+  readonly phoneProblems: PageProblems;
+}
+
+/**
+ * A fresh browser context on a phone-sized screen. A page the bank answers with a 4xx on purpose (a form
+ * shown again with its problem) makes Chromium log "Failed to load resource": such pages are judged by
+ * their content, and every other resource by its response.
+ */
+async function open(): Promise<{ page: Page; problems: PageProblems }> {
+  const { context, page, problems } = await openPhone(browser);
+  contexts.push(context);
+  const failed: string[] = [];
+  page.on('response', (response) => {
+    if (response.status() >= 400 && response.request().resourceType() !== 'document') {
+      failed.push(`${response.status()} ${response.url()}`);
+    }
+  });
+  return {
+    page,
+    problems: {
+      get messages() {
+        const own = problems.messages.filter(
+          (message) => !message.startsWith('console: Failed to load resource'),
+        );
+        return [...own, ...failed];
+      },
+    },
+  };
+}
+
+/** Fills the registration form and submits it; the page is then on "Set up your authenticator". */
+async function register(site: Page, at: RunningBank, email: string, password: string, cellphone: string) {
+  await site.goto(`${at.url}/register`);
+  await site.getByLabel('Email', { exact: true }).fill(email);
+  await site.getByLabel('Password', { exact: true }).fill(password);
+  await site.getByLabel('Cellphone', { exact: true }).fill(cellphone);
+  await site.getByLabel('Country code', { exact: true }).fill('1');
+  await site.getByRole('button', { name: 'Create account' }).click();
+  await eventually(() =>
+    site.getByRole('heading', { name: 'Set up your authenticator', level: 1 }).count(),
+  ).toBe(1);
+}
+
+/**
+ * Opens the bank's enrollment link on the phone. The service writes links under its PUBLIC_URL, which the
+ * test server cannot know before it listens on a random port: the path and fragment are kept, the origin is
+ * the server's.
+ */
+async function enroll(site: Page, phone: Page): Promise<void> {
+  const href = await site.getByRole('link', { name: 'Open the enrollment link' }).getAttribute('href');
+  const link = new URL(href ?? '');
+  expect(link.pathname).toBe('/authenticator/');
+  expect(link.hash).toMatch(/^#enroll=[A-Za-z0-9_-]{43}$/);
+  await phone.goto(`${server.url}${link.pathname}${link.hash}`);
+  await eventually(() => phone.getByRole('heading', { name: /^Requests/ }).count()).toBe(1);
+}
+
+/** A new customer of `at`, registered, with their phone enrolled through the bank's link. */
+async function newCustomer(at: RunningBank = bank): Promise<Customer> {
+  customers += 1;
+  const email = `customer${customers}@example.com`;
+  const password = 'correct horse battery staple';
+  const site = await open();
+  const phone = await open();
+  await register(site.page, at, email, password, `509-555-${String(2000 + customers)}`);
+  await enroll(site.page, phone.page);
+  return {
+    email,
+    password,
+    site: site.page,
+    siteProblems: site.problems,
+    phone: phone.page,
+    phoneProblems: phone.problems,
+  };
+}
+
+/** Submits the transfer form; the page is then the transfer's own, waiting for the phone. */
+async function transfer(site: Page, at: RunningBank, payee: string, account: string, amount: string) {
+  await site.goto(`${at.url}/transfers`);
+  await site.getByLabel('Payee email', { exact: true }).fill(payee);
+  await site.getByLabel('Account number', { exact: true }).fill(account);
+  await site.getByLabel('Amount', { exact: true }).fill(amount);
+  await site.getByRole('button', { name: 'Send for approval' }).click();
+  await eventually(() =>
+    site.getByRole('heading', { name: 'Approve the transfer on your phone' }).count(),
+  ).toBe(1);
+}
+
+/** Marks the page; a reload would lose the mark. */
+async function mark(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    (globalThis as unknown as { mark?: string }).mark = 'same page';
+  });
+}
+
+const marked = (page: Page) => page.evaluate(() => (globalThis as unknown as { mark?: string }).mark);
+
+/** The request's card on the phone, found by its message. */
+const card = (phone: Page, message: string) => phone.locator('article').filter({ hasText: message });
+
+/** The value beside a term in a description list. */
+const detail = (scope: Page | ReturnType<Page['locator']>, term: string) =>
+  scope
+    .locator('dt')
+    .filter({ hasText: new RegExp(`^${term}$`) })
+    .locator('+ dd');
+
+describe('the bank, end to end in Chromium', () => {
+  it('registration shows "Set up your authenticator" with both QR codes; a transfer before enrolling says why it cannot go', async () => {
+    const site = await open();
+    await register(site.page, bank, 'early@example.com', 'a long enough password', '509-555-1999');
+    const { page } = site;
+    expect(await page.getByText('No phone is set up yet.').count()).toBe(1);
+    expect(
+      await page.getByRole('img', { name: 'QR code of your enrollment link' }).getAttribute('src'),
+    ).toMatch(/^data:image\/png;base64,/);
+    expect(
+      await page.getByRole('img', { name: 'QR code for an authenticator app' }).getAttribute('src'),
+    ).toMatch(/^data:image\/png;base64,/);
+    await screenshot(page, SHOTS, '01-setup');
+
+    await page.goto(`${bank.url}/transfers`);
+    await page.getByLabel('Payee email', { exact: true }).fill('bob@example.com');
+    await page.getByLabel('Account number', { exact: true }).fill('12345678');
+    await page.getByLabel('Amount', { exact: true }).fill('10');
+    await page.getByRole('button', { name: 'Send for approval' }).click();
+    await eventually(() => page.getByRole('alert').first().textContent()).toContain(
+      'Your authenticator is not set up yet, so there is nowhere to send the approval.',
+    );
+    // What was typed is kept, to send once the phone is set up.
+    expect(await page.getByLabel('Payee email', { exact: true }).inputValue()).toBe('bob@example.com');
+    expect(unexpected(site.problems)).toEqual([]);
+  });
+
+  it('a transfer shows the number to match and turns approved when the phone approves, without a reload, with a verified receipt', async () => {
+    const customer = await newCustomer();
+    const { site, phone } = customer;
+    await transfer(site, bank, 'bob@example.com', '1234 5678', '1,250.50');
+    await mark(site);
+    const number = (await site.locator('[data-number-match]').textContent()) ?? '';
+    expect(number).toMatch(/^\d{2}$/);
+    expect(await site.locator('.badge').textContent()).toBe('Waiting for approval');
+    await screenshot(site, SHOTS, '02-transfer-pending');
+
+    // The phone shows exactly what the bank sent: the workshop's message and details.
+    const request = card(phone, 'Transfer money to bob@example.com');
+    await eventually(() => request.count(), PHONE_LIVE_MS).toBe(1);
+    expect(await request.getByRole('heading', { level: 3 }).textContent()).toBe(
+      'Transfer money to bob@example.com',
+    );
+    const sent = {
+      From: customer.email,
+      To: 'bob@example.com',
+      'Account Number': '12345678',
+      'US Dollar Amount': '$1,250.50',
+    };
+    for (const [term, value] of Object.entries(sent))
+      expect(await detail(request, term).textContent()).toBe(value);
+    await request.getByRole('textbox', { name: 'Number shown by Countersign Bank' }).fill(number);
+    await screenshot(phone, SHOTS, '03-phone-request');
+    await request.getByRole('button', { name: 'Approve' }).click();
+
+    await eventually(() => site.getByRole('heading', { name: 'Transfer approved' }).count()).toBe(1);
+    expect(await marked(site)).toBe('same page');
+    expect(await site.locator('.badge').textContent()).toBe('Approved');
+    expect(await site.locator('[data-number-match]').count()).toBe(0);
+    for (const [term, value] of Object.entries(sent))
+      expect(await detail(site, term).textContent()).toBe(value);
+    expect(await detail(site, 'Decided').locator('time').getAttribute('datetime')).toMatch(
+      /^\d{4}-\d\d-\d\dT/,
+    );
+    expect(await site.locator('.receipt').textContent()).toMatch(/^Receipt verified\./);
+    expect(await site.locator('#live-status').textContent()).toBe(
+      'Approved: transfer of $1,250.50 to bob@example.com.',
+    );
+    await screenshot(site, SHOTS, '04-transfer-approved');
+
+    await site.goto(`${bank.url}/transfers`);
+    const row = site.locator('.history li').filter({ hasText: 'bob@example.com' });
+    expect(await row.count()).toBe(1);
+    expect(await row.locator('.history-amount').textContent()).toBe('$1,250.50');
+    expect(await row.locator('.badge').textContent()).toBe('Approved');
+    await screenshot(site, SHOTS, '05-history');
+    expect(unexpected(customer.siteProblems)).toEqual([]);
+    expect(unexpected(customer.phoneProblems)).toEqual([]);
+  });
+
+  it('a transfer denied on the phone turns denied, live, and its receipt still verifies', async () => {
+    const customer = await newCustomer();
+    const { site, phone } = customer;
+    await transfer(site, bank, 'mallory@example.com', '99999999', '5000');
+    await mark(site);
+    const request = card(phone, 'Transfer money to mallory@example.com');
+    await eventually(() => request.count(), PHONE_LIVE_MS).toBe(1);
+    await request.getByRole('button', { name: 'Deny' }).click();
+
+    await eventually(() => site.getByRole('heading', { name: 'Transfer denied' }).count()).toBe(1);
+    expect(await marked(site)).toBe('same page');
+    expect(await site.locator('.badge').textContent()).toBe('Denied');
+    expect(await site.locator('.outcome').textContent()).toBe(
+      'You denied it in your authenticator. Nothing happened.',
+    );
+    expect(await site.locator('.receipt').textContent()).toMatch(/^Receipt verified\./);
+    await screenshot(site, SHOTS, '06-transfer-denied');
+
+    await site.goto(`${bank.url}/transfers`);
+    const row = site.locator('.history li').filter({ hasText: 'mallory@example.com' });
+    expect(await row.locator('.badge').textContent()).toBe('Denied');
+    expect(unexpected(customer.siteProblems)).toEqual([]);
+  });
+
+  it('a transfer nobody answers counts down and turns expired, live', async () => {
+    const customer = await newCustomer(quickBank);
+    const { site, phone } = customer;
+    await transfer(site, quickBank, 'slow@example.com', '55555555', '1');
+    await mark(site);
+    expect(await site.locator('time[data-countdown]').textContent()).toMatch(/^in 0:0[1-4]$/);
+    await eventually(() => card(phone, 'Transfer money to slow@example.com').count(), PHONE_LIVE_MS).toBe(1);
+
+    await eventually(
+      () => site.getByRole('heading', { name: 'Transfer expired' }).count(),
+      (QUICK_EXPIRY_SECONDS + 6) * 1000,
+    ).toBe(1);
+    expect(await marked(site)).toBe('same page');
+    expect(await site.locator('.badge').textContent()).toBe('Expired');
+    expect(await site.locator('.outcome').textContent()).toBe(
+      'Nobody answered in time, so it expired. Nothing happened.',
+    );
+    expect(await site.locator('.receipt').count()).toBe(0);
+    await screenshot(site, SHOTS, '07-transfer-expired');
+    expect(unexpected(customer.siteProblems)).toEqual([]);
+  });
+
+  /** Logs out, then gives the password: the page is then "Confirm it’s you". */
+  async function logOutAndIn(customer: Customer): Promise<void> {
+    const { site } = customer;
+    await site.getByRole('button', { name: 'Log out' }).click();
+    await eventually(() => site.getByRole('heading', { name: 'Log in', level: 1 }).count()).toBe(1);
+    await site.getByLabel('Email', { exact: true }).fill(customer.email);
+    await site.getByLabel('Password', { exact: true }).fill(customer.password);
+    await site.getByRole('button', { name: 'Log in' }).click();
+    await eventually(() => site.getByRole('heading', { name: 'Confirm it’s you' }).count()).toBe(1);
+  }
+
+  const signedIn = (site: Page) => site.getByRole('heading', { name: 'Transfers', level: 1 }).count();
+
+  it('logging in takes the password, then a push approved on the phone with the number signs in on its own', async () => {
+    const customer = await newCustomer();
+    const { site, phone } = customer;
+
+    // A wrong password: the same words whether or not the account exists; nothing is signed in.
+    await site.getByRole('button', { name: 'Log out' }).click();
+    await site.getByLabel('Email', { exact: true }).fill(customer.email);
+    await site.getByLabel('Password', { exact: true }).fill('not the password');
+    await site.getByRole('button', { name: 'Log in' }).click();
+    await eventually(() => site.getByRole('alert').textContent()).toContain(
+      'That email and password do not match an account.',
+    );
+    await site.goto(`${bank.url}/transfers`);
+    expect(new URL(site.url()).pathname).toBe('/login');
+
+    await site.getByLabel('Email', { exact: true }).fill(customer.email);
+    await site.getByLabel('Password', { exact: true }).fill(customer.password);
+    await site.getByRole('button', { name: 'Log in' }).click();
+    await eventually(() => site.getByRole('heading', { name: 'Confirm it’s you' }).count()).toBe(1);
+    // The password alone signs nobody in.
+    await site.goto(`${bank.url}/transfers`);
+    expect(new URL(site.url()).pathname).toBe('/login');
+    await site.goto(`${bank.url}/login/verify`);
+
+    await site.getByRole('button', { name: 'Send a push to my phone' }).click();
+    await eventually(() => site.getByRole('heading', { name: 'Check your phone' }).count()).toBe(1);
+    const number = (await site.locator('[data-number-match]').textContent()) ?? '';
+    expect(number).toMatch(/^\d{2}$/);
+    await screenshot(site, SHOTS, '08-login-push');
+    const request = card(phone, 'Log in to Countersign Bank');
+    await eventually(() => request.count(), PHONE_LIVE_MS).toBe(1);
+    expect(await detail(request, 'Email').textContent()).toBe(customer.email);
+    await request.getByRole('textbox', { name: 'Number shown by Countersign Bank' }).fill(number);
+    await request.getByRole('button', { name: 'Approve' }).click();
+    // The page follows the push and finishes the login by itself.
+    await eventually(() => signedIn(site)).toBe(1);
+    expect(unexpected(customer.siteProblems)).toEqual([]);
+  });
+
+  it('a TOTP code from the authenticator, or a texted code, completes the login; a wrong code is refused', async () => {
+    const customer = await newCustomer();
+    const { site, phone } = customer;
+
+    await logOutAndIn(customer);
+    const shown = await phone
+      .locator('.code')
+      .filter({ hasText: 'Countersign Bank' })
+      .locator('.code-value [aria-hidden="true"]')
+      .textContent();
+    await site.getByLabel('Code', { exact: true }).fill((shown ?? '').replace(/\s/g, ''));
+    await site.getByRole('button', { name: 'Verify code' }).click();
+    await eventually(() => signedIn(site)).toBe(1);
+
+    await logOutAndIn(customer);
+    await site.getByRole('button', { name: 'Text me a code' }).click();
+    await eventually(() => site.getByRole('status').first().textContent()).toMatch(
+      /^We texted a code to .+\. Enter it below\.$/,
+    );
+    const [sms] = await server.app.services.outbox.list(1);
+    const code = /\d{6,8}/.exec(sms?.body ?? '')?.[0] ?? '';
+    expect(code).not.toBe('');
+    await site.getByLabel('Code', { exact: true }).fill(code === '0000000' ? '1111111' : '0000000');
+    await site.getByRole('button', { name: 'Verify code' }).click();
+    await eventually(() => site.getByRole('alert').textContent()).toContain('That code is not valid.');
+    await site.getByLabel('Code', { exact: true }).fill(code);
+    await site.getByRole('button', { name: 'Verify code' }).click();
+    await eventually(() => signedIn(site)).toBe(1);
+    expect(unexpected(customer.siteProblems)).toEqual([]);
+  });
+});

@@ -1,0 +1,45 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
+import type { Database } from '../schema.js';
+
+/**
+ * Opens (and creates) the SQLite file at `path`: WAL, foreign keys on, and a busy timeout so that the
+ * command line and a running service can share the file.
+ */
+export function openSqlite(path: string): Kysely<Database> {
+  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
+  const database = new SQLite(path);
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(database) }) });
+}
+
+/** Distinct SQL texts kept prepared: the service has a few dozen; `in (…)` lists add some more. */
+const PREPARED_LIMIT = 500;
+
+/**
+ * Kysely prepares every query anew, and SQLite's parsing and planning cost more than running the lookups
+ * the service makes; the statements are kept by SQL text instead. Reuse is safe: better-sqlite3 runs a
+ * statement to completion synchronously, and Kysely holds its one connection for the length of a query
+ * (a streamed one too), so a statement is never run again while a run of it is in progress.
+ */
+function reusingStatements(database: SQLite.Database): SqliteDatabase {
+  const prepared = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql) {
+      let statement = prepared.get(sql);
+      if (statement === undefined) {
+        statement = database.prepare(sql);
+        // The oldest goes first; a statement still in use elsewhere stays valid.
+        if (prepared.size >= PREPARED_LIMIT) prepared.delete(prepared.keys().next().value as string);
+        prepared.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}

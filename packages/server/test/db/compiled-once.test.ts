@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compiledOnce } from '../../src/db/compiled-once.js';
+import { openDatabase, type Store } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+let database: TestDatabase;
+let db: Store;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  db = openDatabase(database.url);
+  await migrateToLatest(db);
+  await db
+    .insertInto('meta')
+    .values([
+      { key: 'bench:a', value: 'one' },
+      { key: 'bench:b', value: 'two' },
+      { key: 'bench:c', value: 'one' },
+    ])
+    .execute();
+});
+afterAll(async () => {
+  await db.destroy();
+  await database.drop();
+});
+
+describe('queries compiled once', () => {
+  it("binds each run's own values, keeping the constants the query was built with", async () => {
+    const byValue = compiledOnce(db, (value: string) =>
+      db
+        .selectFrom('meta')
+        .select('key')
+        .where('value', '=', value)
+        .where('key', 'like', 'bench:%')
+        .orderBy('key'),
+    );
+    expect((await byValue('one')).rows).toEqual([{ key: 'bench:a' }, { key: 'bench:c' }]);
+    expect((await byValue('two')).rows).toEqual([{ key: 'bench:b' }]);
+    expect((await byValue('three')).rows).toEqual([]);
+  });
+
+  it('binds a value used twice, and values in any order, in every place it appears', async () => {
+    const either = compiledOnce(db, (first: string, second: string) =>
+      db
+        .selectFrom('meta')
+        .select('key')
+        .where((eb) => eb.or([eb('key', '=', second), eb('key', '=', first), eb('value', '=', first)]))
+        .orderBy('key'),
+    );
+    expect((await either('bench:b', 'bench:a')).rows).toEqual([{ key: 'bench:a' }, { key: 'bench:b' }]);
+    expect((await either('one', 'bench:b')).rows).toEqual([
+      { key: 'bench:a' },
+      { key: 'bench:b' },
+      { key: 'bench:c' },
+    ]);
+  });
+
+  it('reports how many rows an update changed, so a conditional update still tells its winner', async () => {
+    const rename = compiledOnce(db, (key: string, from: string, to: string) =>
+      db.updateTable('meta').set({ value: to }).where('key', '=', key).where('value', '=', from),
+    );
+    expect(Number((await rename('bench:a', 'one', 'uno')).numAffectedRows)).toBe(1);
+    expect(Number((await rename('bench:a', 'one', 'eins')).numAffectedRows)).toBe(0);
+  });
+});
