@@ -714,12 +714,14 @@ describe('the service worker', () => {
           data: n.data,
         }));
       });
-    await eventually(notifications).toEqual([
+    // A loaded machine can take seconds to wake the service worker: wait as long as for a live request.
+    await eventually(notifications, 2 * LIVE_MS).toEqual([
       { title: 'New request to review', body: 'Open Countersign to approve or deny it.', data: { uuid } },
     ]);
-    await eventually(() => page.evaluate(() => (globalThis as unknown as InPage).workerMessages)).toEqual([
-      { type: 'push', uuid },
-    ]);
+    await eventually(
+      () => page.evaluate(() => (globalThis as unknown as InPage).workerMessages),
+      2 * LIVE_MS,
+    ).toEqual([{ type: 'push', uuid }]);
     await cdp.detach();
   });
 });
