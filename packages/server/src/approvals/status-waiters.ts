@@ -5,10 +5,10 @@ import type { ApprovalRequest } from './approval-request.js';
 
 /**
  * The waiting client's request (`IncomingMessage`): it emits `close` when the client hangs up. A plain
- * listener rather than an `AbortSignal`, which costs ~1 KB a wait: ten thousand waits add up.
+ * listener, not an `AbortSignal` (~1 KB a wait) nor `once` (a wrapper each): ten thousand waits add up.
  */
 export interface ClientConnection {
-  once(event: 'close', listener: () => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
   off(event: 'close', listener: () => void): unknown;
 }
 
@@ -79,16 +79,7 @@ export class StatusWaiters {
     client?: ClientConnection,
   ): Promise<ApprovalRequest> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => finish(), timeoutMs);
-      const stop = this.watch(
-        app,
-        request,
-        (next) => finish(next),
-        () => finish(),
-        Date.now() + timeoutMs,
-      );
-      const hungUp = () => finish(request);
-      client?.once('close', hungUp);
+      // One `finish` serves the timer, the watch and shutdown alike: every closure a wait holds counts.
       const finish = (next?: ApprovalRequest) => {
         clearTimeout(timer);
         stop();
@@ -96,6 +87,10 @@ export class StatusWaiters {
         if (next !== undefined) resolve(next);
         else void this.approvals.status(app, request.uuid).then(resolve, () => resolve(request));
       };
+      const hungUp = () => finish(request);
+      const timer = setTimeout(finish, timeoutMs);
+      const stop = this.watch(app, request, finish, finish, Date.now() + timeoutMs);
+      client?.on('close', hungUp);
     });
   }
 

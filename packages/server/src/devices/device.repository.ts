@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
 import type { DeviceTable } from '../db/schema.js';
 import type { EventBus, Publication } from '../events/event-bus.js';
@@ -40,10 +41,32 @@ export interface Answer {
 
 /** The only code that reads and writes devices, enrollments and device nonces. */
 export class DeviceRepository {
+  /**
+   * The push targets of every new request, for apps that accept phone-enrolled devices and for those that
+   * take only their own: compiled once each.
+   */
+  private readonly targets;
+
   constructor(
     private readonly db: Store,
     private readonly bus: EventBus,
-  ) {}
+  ) {
+    const targets = (phoneDevicesAccepted: boolean) =>
+      compiledOnce(db, (userId: number, appId: number) =>
+        db
+          .selectFrom('devices')
+          .select(['id', 'push_subscription_ct'])
+          .where('user_id', '=', userId)
+          .where('revoked_at', 'is', null)
+          .where('push_subscription_ct', 'is not', null)
+          .where((eb) =>
+            phoneDevicesAccepted
+              ? eb.or([eb('enrolled_app_id', '=', appId), eb('enrolled_app_id', 'is', null)])
+              : eb('enrolled_app_id', '=', appId),
+          ),
+      );
+    this.targets = { withPhoneDevices: targets(true), ownOnly: targets(false) };
+  }
 
   async insert(device: Omit<Device, 'lastSeenAt' | 'revokedAt'>): Promise<void> {
     await this.db
@@ -397,18 +420,8 @@ export class DeviceRepository {
     appId: number,
     phoneDevicesAccepted: boolean,
   ): Promise<Array<{ id: string; subscriptionCt: string }>> {
-    const rows = await this.db
-      .selectFrom('devices')
-      .select(['id', 'push_subscription_ct'])
-      .where('user_id', '=', userId)
-      .where('revoked_at', 'is', null)
-      .where('push_subscription_ct', 'is not', null)
-      .where((eb) =>
-        phoneDevicesAccepted
-          ? eb.or([eb('enrolled_app_id', '=', appId), eb('enrolled_app_id', 'is', null)])
-          : eb('enrolled_app_id', '=', appId),
-      )
-      .execute();
+    const query = phoneDevicesAccepted ? this.targets.withPhoneDevices : this.targets.ownOnly;
+    const { rows } = await query(userId, appId);
     return rows.map((r) => ({ id: r.id, subscriptionCt: r.push_subscription_ct as string }));
   }
 

@@ -1,20 +1,29 @@
 import { sql } from 'kysely';
+import { compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
 
 /** Request counts per key and window, for the database-backed rate limiter. */
 export class RateLimitRepository {
-  constructor(private readonly db: Store) {}
+  private readonly add;
 
-  /** Adds one call to the key's window and returns the window's count, in one statement. */
-  async count(key: string, windowStart: number): Promise<number> {
-    const row = await this.db
-      .insertInto('rate_limits')
-      .values({ key, window_start: windowStart, count: 1 })
-      .onConflict((oc) =>
-        oc.columns(['key', 'window_start']).doUpdateSet({ count: sql`${sql.ref('rate_limits.count')} + 1` }),
-      )
-      .returning('count')
-      .executeTakeFirstOrThrow();
+  constructor(private readonly db: Store) {
+    this.add = compiledOnce(db, (key: string, windowStart: number, calls: number) =>
+      db
+        .insertInto('rate_limits')
+        .values({ key, window_start: windowStart, count: calls })
+        .onConflict((oc) =>
+          oc
+            .columns(['key', 'window_start'])
+            .doUpdateSet({ count: sql`${sql.ref('rate_limits.count')} + ${calls}` }),
+        )
+        .returning('count'),
+    );
+  }
+
+  /** Adds `calls` to the key's window and returns the window's count, in one statement. */
+  async count(key: string, windowStart: number, calls = 1): Promise<number> {
+    const [row] = (await this.add(key, windowStart, calls)).rows;
+    if (row === undefined) throw new Error('the rate limit count returned no row');
     return Number(row.count);
   }
 

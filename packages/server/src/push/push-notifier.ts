@@ -34,6 +34,9 @@ export function startPushNotifier(options: {
     expiresAt: number | null;
     phoneDevicesAccepted: boolean;
   }) => {
+    // Most users have no device to push to: they cost this one lookup.
+    const targets = await devices.pushTargets(event.userId, event.appId, event.phoneDevicesAccepted);
+    if (targets.length === 0) return;
     const now = clock.now();
     const pausedUntil = await devices.pushPausedUntil(event.appId, event.userId);
     if (pausedUntil !== null && pausedUntil > now) {
@@ -45,7 +48,6 @@ export function startPushNotifier(options: {
         ? MAX_TTL_SECONDS
         : Math.min(MAX_TTL_SECONDS, Math.floor((event.expiresAt - now) / 1000));
     if (ttl <= 0) return;
-    const targets = await devices.pushTargets(event.userId, event.appId, event.phoneDevicesAccepted);
     await Promise.all(
       targets.map(async (target) => {
         const subscription = JSON.parse(

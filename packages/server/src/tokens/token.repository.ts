@@ -3,8 +3,9 @@ import { compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
 
 export type AttemptResult =
-  | { state: 'open'; failedCount: number; lockCount: number }
-  | { state: 'locked'; lockedUntil: number };
+  | { state: 'open'; failedCount: number; lockCount: number; seedCt: string }
+  | { state: 'locked'; lockedUntil: number }
+  | { state: 'unknown' };
 
 /** The only code that touches one-time-code state: attempt counters, used TOTP steps, sent codes. */
 export class TokenRepository {
@@ -21,7 +22,7 @@ export class TokenRepository {
         .where('app_id', '=', appId)
         .where('user_id', '=', userId)
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
-        .returning(['failed_count', 'lock_count']),
+        .returning(['failed_count', 'lock_count', 'totp_seed_ct']),
     );
     this.step = compiledOnce(db, (appId: number, userId: number, step: number) =>
       db
@@ -46,19 +47,26 @@ export class TokenRepository {
 
   /**
    * Counts an attempt before it is evaluated, in one statement, so parallel guesses cannot all slip in
-   * under the limit (R16). A success later resets the count.
+   * under the limit (R16). A success later resets the count. The same statement reads the user's sealed
+   * seed; a user who is not linked to the app reads as `unknown`.
    */
   async reserveAttempt(appId: number, userId: number, now: number): Promise<AttemptResult> {
     const [row] = (await this.attempt(appId, userId, now)).rows;
     if (row !== undefined)
-      return { state: 'open', failedCount: Number(row.failed_count), lockCount: Number(row.lock_count) };
+      return {
+        state: 'open',
+        failedCount: Number(row.failed_count),
+        lockCount: Number(row.lock_count),
+        seedCt: row.totp_seed_ct,
+      };
     const locked = await this.db
       .selectFrom('app_users')
       .select('locked_until')
       .where('app_id', '=', appId)
       .where('user_id', '=', userId)
       .executeTakeFirst();
-    return { state: 'locked', lockedUntil: Number(locked?.locked_until ?? now) };
+    if (locked === undefined) return { state: 'unknown' };
+    return { state: 'locked', lockedUntil: Number(locked.locked_until ?? now) };
   }
 
   /** Locks until `lockedUntil` unless a lock is already running; returns the lock's end. */

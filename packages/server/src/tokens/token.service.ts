@@ -3,7 +3,7 @@ import type { UsageCounter } from '../apps/usage-counter.js';
 import { constantTimeEqual, hmacHex } from '../crypto/digest.js';
 import type { ServiceKeys } from '../crypto/master-key.js';
 import type { Random } from '../crypto/random.js';
-import { AuthyError, type SecurityEvent } from '../errors/authy-error.js';
+import { AuthyError, type SecurityEvent, userNotFound } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
 import { type Channel, MessagingError, type MessagingProvider } from '../messaging/messaging-provider.js';
 import { maskForMessage } from '../users/phone-number.js';
@@ -54,7 +54,7 @@ export class TokenService {
     private readonly answeringDevices: (app: App, userId: number) => Promise<number>,
   ) {}
 
-  private codeDigest(user: AppUser, action: string, code: string): string {
+  private codeDigest(user: Pick<AppUser, 'appId' | 'userId'>, action: string, code: string): string {
     return hmacHex(this.keys.pepper, `otp:${user.appId}:${user.userId}:${action}:${code}`);
   }
 
@@ -67,14 +67,23 @@ export class TokenService {
     const policy = policyOf(app);
     // Authy's sandbox: the magic token is valid for any id, registered or not (spec/sandbox.md).
     if (policy.sandbox && token === SANDBOX_TOKEN) return { channel: 'totp' };
-    const user = await this.users.find(app, idParam).catch((error: unknown) => {
-      throw policy.sandbox && error instanceof AuthyError && error.code === '60026'
+    const unknownUser = (error: unknown) =>
+      policy.sandbox && error instanceof AuthyError && error.code === '60026'
         ? new AuthyError('60026', { message: "User doesn't exist" })
         : error;
-    });
+    let userId: number;
+    try {
+      userId = this.users.idOf(idParam);
+      // An unknown user is reported before a malformed token, which is not counted as an attempt.
+      if (!TOKEN.test(token)) await this.users.find(app, idParam);
+    } catch (error) {
+      throw unknownUser(error);
+    }
     if (!TOKEN.test(token)) throw tokenInvalid();
+    const user = { appId: app.id, userId };
     const now = this.clock.now();
-    const attempt = await this.repository.reserveAttempt(app.id, user.userId, now);
+    const attempt = await this.repository.reserveAttempt(app.id, userId, now);
+    if (attempt.state === 'unknown') throw unknownUser(userNotFound());
     if (attempt.state === 'locked') throw this.lockedError(attempt.lockedUntil, now, 'authn_login_fail_max');
     const maxFailures = policy.maxFailures;
     if (attempt.failedCount > maxFailures) {
@@ -87,7 +96,7 @@ export class TokenService {
       throw this.lockedError(until, now, 'authn_login_lock');
     }
 
-    const seed = await this.users.seed(user);
+    const seed = this.users.openSeed(user, attempt.seedCt);
     const current = stepAt(now);
     let matched: number | undefined;
     for (const step of [current, current - 1]) {

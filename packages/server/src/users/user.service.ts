@@ -71,17 +71,30 @@ export class UserService {
 
   /** The app's user named by a path parameter; anything else is 404 / 60026, whoever owns it (R7). */
   async find(app: App, idParam: string | undefined): Promise<AppUser> {
-    if (idParam === undefined || !USER_ID.test(idParam) || Number(idParam) > MAX_USER_ID)
-      throw userNotFound();
-    const user = await this.repository.find(app.id, Number(idParam));
+    const user = await this.repository.find(app.id, this.idOf(idParam));
     if (user === undefined) throw userNotFound();
     return user;
+  }
+
+  /**
+   * The user id a path names, without reading the store: an id that cannot exist reads as a user that does
+   * not (404 60026), like an unknown one.
+   */
+  idOf(idParam: string | undefined): number {
+    if (idParam === undefined || !USER_ID.test(idParam) || Number(idParam) > MAX_USER_ID)
+      throw userNotFound();
+    return Number(idParam);
   }
 
   /** The user's TOTP seed for the user's app, hex encoded. */
   async seed(user: Pick<AppUser, 'appId' | 'userId'>): Promise<string> {
     const sealed = await this.repository.seedCt(user.appId, user.userId);
     if (sealed === undefined) throw userNotFound();
+    return this.openSeed(user, sealed);
+  }
+
+  /** Opens a seed read along with something else (the verify's attempt counter). */
+  openSeed(user: Pick<AppUser, 'appId' | 'userId'>, sealed: string): string {
     return this.box.open(sealed, seedContext(user.appId, user.userId));
   }
 

@@ -27,8 +27,8 @@ import { base32Bytes } from './support.js';
 
 const BIN = join(import.meta.dirname, '../../bin/countersign.js');
 const USERS = 4;
-/** How long the load runs at most; the kill comes somewhere in its middle. */
-const LOAD_MS = 3_000;
+/** How long the load may take to get going on a slow machine before the kill comes anyway. */
+const LOAD_MS_MAX = 15_000;
 const children = new Set<ChildProcess>();
 
 afterAll(() => {
@@ -144,14 +144,20 @@ describe('crash safety under load (R50, R72, R73)', () => {
 
       // ——— The load, and the kill somewhere in its middle ———
       const acknowledged: Acknowledged = { created: new Set(), answered: new Map(), codes: [] };
-      const killAt = Date.now() + 1_000 + randomInt(0, LOAD_MS - 1_500);
-      const loadEnds = Date.now() + LOAD_MS;
-      const over = () => Date.now() > loadEnds;
+      // The kill comes once every kind of work was acknowledged a few times (however slow the machine),
+      // at a random moment after that, while all of it is still going on.
+      const busyEnough = () =>
+        acknowledged.created.size >= 10 && acknowledged.answered.size >= 5 && acknowledged.codes.length > 0;
+      const giveUp = Date.now() + LOAD_MS_MAX;
+      let killed = false;
+      const over = () => killed || Date.now() > giveUp;
       let turn = 0;
       const running = child;
       const killer = (async () => {
-        while (Date.now() < killAt) await new Promise((r) => setTimeout(r, 10));
+        while (!busyEnough() && Date.now() < giveUp) await new Promise((r) => setTimeout(r, 10));
+        await new Promise((r) => setTimeout(r, randomInt(0, 750)));
         await kill(running);
+        killed = true;
       })();
       await Promise.all([
         ...Array.from({ length: 4 }, () =>
@@ -205,9 +211,7 @@ describe('crash safety under load (R50, R72, R73)', () => {
         `crash: killed after ${acknowledged.created.size} requests created, ${acknowledged.answered.size} answered, ` +
           `${acknowledged.codes.length} codes accepted, ${receiver.deliveries.length} callbacks received`,
       );
-      expect(acknowledged.created.size).toBeGreaterThan(5);
-      expect(acknowledged.answered.size).toBeGreaterThan(2);
-      expect(acknowledged.codes.length).toBeGreaterThan(0);
+      expect(busyEnough(), 'the load got going before the kill').toBe(true);
 
       // What the service had recorded as delivered when it died.
       const store = openDatabase(database.url);

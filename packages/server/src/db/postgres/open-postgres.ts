@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { registerPool } from '../compiled-once.js';
 import type { Database } from '../schema.js';
 
 /** Connections one instance keeps open to PostgreSQL at most (the event listener's comes on top). */
@@ -41,5 +42,7 @@ export function openPostgres(url: string): Kysely<Database> {
   // end the process. The pool already discards idle ones; the query in flight on a busy one fails by itself.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  registerPool(db, pool);
+  return db;
 }
