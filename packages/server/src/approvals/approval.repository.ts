@@ -45,9 +45,8 @@ export interface NewApprovalRow {
 
 /** The only code that reads and writes approval requests. */
 export class ApprovalRepository {
-  /** The status read, the busiest query of all, and the pending count of every create: compiled once. */
+  /** The status read, the busiest query of all: compiled once. */
   private readonly byUuid;
-  private readonly pendingCount;
 
   constructor(
     private readonly db: Store,
@@ -86,33 +85,73 @@ export class ApprovalRepository {
         .where('approval_requests.uuid', '=', uuid)
         .where('approval_requests.app_id', '=', appId),
     );
-    this.pendingCount = compiledOnce(db, (appId: number, userId: number, now: number) =>
-      db
-        .selectFrom('approval_requests')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('app_id', '=', appId)
-        .where('user_id', '=', userId)
-        .where('status', '=', 'pending')
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])),
-    );
   }
 
-  /** Stores a new request; `events` announce it to every instance once it is committed. */
-  async insert(row: NewApprovalRow, events: readonly Publication[]): Promise<void> {
-    await this.bus.transaction(this.db, async (tx) => {
-      await tx
-        .insertInto('approval_requests')
-        .values({
-          ...row,
-          status: 'pending',
-          updated_at: row.created_at,
-          processed_at: null,
-          device_id: null,
-          reason: null,
-        })
-        .execute();
-      return { value: undefined, events };
-    });
+  /**
+   * Stores a new request if its user is linked to the app and has fewer than `limit` pending requests, in
+   * one statement (on SQLite, where one writer runs at a time, the limit then holds exactly; PostgreSQL's
+   * concurrent inserts may each see the others' rows as not yet there). `events` announce it to every
+   * instance once it is committed. False: nothing was stored (no such user, or no room).
+   */
+  async insertIfRoom(row: NewApprovalRow, limit: number, events: readonly Publication[]): Promise<boolean> {
+    const db = this.db;
+    const query = db
+      .insertInto('approval_requests')
+      .columns([
+        'uuid',
+        'app_id',
+        'user_id',
+        'app_name',
+        'message',
+        'details',
+        'hidden_details_ct',
+        'logos',
+        'seconds_to_expire',
+        'expires_at',
+        'nonce',
+        'number_match',
+        'created_at',
+        'updated_at',
+        'status',
+      ])
+      .expression(
+        db
+          .selectFrom('app_users')
+          .select((eb) => [
+            eb.cast<string>(eb.val(row.uuid), 'text').as('uuid'),
+            'app_users.app_id',
+            'app_users.user_id',
+            eb.cast<string>(eb.val(row.app_name), 'text').as('app_name'),
+            eb.cast<string>(eb.val(row.message), 'text').as('message'),
+            eb.cast<string>(eb.val(row.details), 'text').as('details'),
+            eb.cast<string>(eb.val(row.hidden_details_ct), 'text').as('hidden_details_ct'),
+            eb.cast<string | null>(eb.val(row.logos), 'text').as('logos'),
+            eb.cast<number>(eb.val(row.seconds_to_expire), 'integer').as('seconds_to_expire'),
+            eb.cast<number | null>(eb.val(row.expires_at), 'bigint').as('expires_at'),
+            eb.cast<string>(eb.val(row.nonce), 'text').as('nonce'),
+            eb.cast<string | null>(eb.val(row.number_match), 'text').as('number_match'),
+            eb.cast<number>(eb.val(row.created_at), 'bigint').as('created_at'),
+            eb.cast<number>(eb.val(row.created_at), 'bigint').as('updated_at'),
+            eb.cast<string>(eb.val('pending'), 'text').as('status'),
+          ])
+          .where('app_users.app_id', '=', row.app_id)
+          .where('app_users.user_id', '=', row.user_id)
+          .where(
+            (eb) =>
+              eb
+                .selectFrom('approval_requests')
+                .select(eb.fn.countAll<number>().as('n'))
+                .where('app_id', '=', row.app_id)
+                .where('user_id', '=', row.user_id)
+                .where('status', '=', 'pending')
+                .where((w) => w.or([w('expires_at', 'is', null), w('expires_at', '>', row.created_at)])),
+            '<',
+            limit,
+          ),
+      )
+      .returning('uuid')
+      .compile();
+    return (await this.bus.statement(db, query, events)).length === 1;
   }
 
   /** The app's request with this uuid; another app's uuid reads as missing (R7). */
@@ -183,11 +222,5 @@ export class ApprovalRepository {
       const expired = rows.map((r) => ({ uuid: r.uuid, userId: Number(r.user_id) }));
       return { value: expired, events: expired.flatMap(announce) };
     });
-  }
-
-  /** Pending requests of one user in one app that have not expired. */
-  async countPending(appId: number, userId: number, now: number): Promise<number> {
-    const [row] = (await this.pendingCount(appId, userId, now)).rows;
-    return Number(row?.n ?? 0);
   }
 }

@@ -55,10 +55,97 @@ export class ApprovalService {
     private readonly pendingLimit = PENDING_LIMIT,
   ) {}
 
-  async create(app: App, idParam: string | undefined, input: NewApprovalRequest): Promise<ApprovalRequest> {
-    const user = await this.users.find(app, idParam);
+  /**
+   * Stores a new request for the user and announces it. The user's link, the pending limit (R40) and the
+   * insert are one statement; the reasons for a refusal are looked up only when it comes.
+   */
+  async create(
+    app: App,
+    idParam: string | undefined,
+    input: NewApprovalRequest,
+  ): Promise<Omit<ApprovalRequest, 'userEmail'>> {
+    const userId = this.users.idOf(idParam);
     const policy = policyOf(app);
     const seconds = input.secondsToExpire ?? policy.defaultApprovalSeconds;
+    try {
+      this.checkContent(input, seconds, policy);
+    } catch (error) {
+      // An unknown user is the first thing a caller is told.
+      await this.users.find(app, idParam);
+      throw error;
+    }
+    const now = this.clock.now();
+    const uuid = this.random.uuid();
+    const details = asStrings(input.details);
+    const hiddenDetails = asStrings(input.hiddenDetails);
+    const numberMatch = app.numberMatching === 'off' ? null : this.random.digits(Number(app.numberMatching));
+    const logos = input.logos.length === 0 ? null : input.logos;
+    const expiresAt = seconds === 0 ? null : now + seconds * 1000;
+    const stored = await this.repository.insertIfRoom(
+      {
+        uuid,
+        app_id: app.id,
+        user_id: userId,
+        app_name: app.name,
+        message: input.message,
+        details: JSON.stringify(details),
+        hidden_details_ct: this.box.seal(JSON.stringify(hiddenDetails), hiddenContext(uuid)),
+        logos: logos === null ? null : JSON.stringify(logos),
+        seconds_to_expire: seconds,
+        expires_at: expiresAt,
+        nonce: this.random.bytes(16).toString('base64url'),
+        number_match: numberMatch,
+        created_at: now,
+      },
+      this.pendingLimit,
+      [{ topic: topics.user(userId), event: { type: 'request', uuid } }],
+    );
+    if (!stored) {
+      await this.users.find(app, idParam);
+      throw new AuthyError('60003', {
+        message:
+          'Too many pending approval requests for this user. Wait for an answer or for them to expire.',
+        event: 'excess_rate_limit_exceeded',
+      });
+    }
+    // The push goes out from this instance only: every instance hears the user's topic.
+    this.bus.publish(APPROVALS_TOPIC, {
+      type: 'created',
+      uuid,
+      appId: app.id,
+      userId,
+      expiresAt,
+      phoneDevicesAccepted: policy.phoneDevicesAccepted,
+    });
+    return {
+      uuid,
+      appId: app.id,
+      userId,
+      message: input.message,
+      details,
+      hiddenDetails,
+      logos,
+      secondsToExpire: seconds,
+      expiresAt,
+      status: 'pending',
+      numberMatch,
+      createdAt: now,
+      updatedAt: now,
+      processedAt: null,
+      reason: null,
+      deviceId: null,
+      receipt: null,
+      signedAt: null,
+      deviceSignature: null,
+    };
+  }
+
+  /** The limits of a request's life and size (R53), for its app's profile. */
+  private checkContent(
+    input: NewApprovalRequest,
+    seconds: number,
+    policy: ReturnType<typeof policyOf>,
+  ): void {
     if (seconds === 0 && !policy.neverExpireAllowed) {
       throw invalidParameter(
         'seconds_to_expire',
@@ -78,68 +165,6 @@ export class ApprovalService {
         `with message, hidden_details and logos must be at most ${CONTENT_LIMIT_BYTES} bytes`,
       );
     }
-    const now = this.clock.now();
-    if ((await this.repository.countPending(app.id, user.userId, now)) >= this.pendingLimit) {
-      throw new AuthyError('60003', {
-        message:
-          'Too many pending approval requests for this user. Wait for an answer or for them to expire.',
-        event: 'excess_rate_limit_exceeded',
-      });
-    }
-    const uuid = this.random.uuid();
-    const details = asStrings(input.details);
-    const hiddenDetails = asStrings(input.hiddenDetails);
-    const numberMatch = app.numberMatching === 'off' ? null : this.random.digits(Number(app.numberMatching));
-    const logos = input.logos.length === 0 ? null : input.logos;
-    await this.repository.insert(
-      {
-        uuid,
-        app_id: app.id,
-        user_id: user.userId,
-        app_name: app.name,
-        message: input.message,
-        details: JSON.stringify(details),
-        hidden_details_ct: this.box.seal(JSON.stringify(hiddenDetails), hiddenContext(uuid)),
-        logos: logos === null ? null : JSON.stringify(logos),
-        seconds_to_expire: seconds,
-        expires_at: seconds === 0 ? null : now + seconds * 1000,
-        nonce: this.random.bytes(16).toString('base64url'),
-        number_match: numberMatch,
-        created_at: now,
-      },
-      [{ topic: topics.user(user.userId), event: { type: 'request', uuid } }],
-    );
-    // The push goes out from this instance only: every instance hears the user's topic.
-    this.bus.publish(APPROVALS_TOPIC, {
-      type: 'created',
-      uuid,
-      appId: app.id,
-      userId: user.userId,
-      expiresAt: seconds === 0 ? null : now + seconds * 1000,
-      phoneDevicesAccepted: policy.phoneDevicesAccepted,
-    });
-    return {
-      uuid,
-      appId: app.id,
-      userId: user.userId,
-      userEmail: user.email,
-      message: input.message,
-      details,
-      hiddenDetails,
-      logos,
-      secondsToExpire: seconds,
-      expiresAt: seconds === 0 ? null : now + seconds * 1000,
-      status: 'pending',
-      numberMatch,
-      createdAt: now,
-      updatedAt: now,
-      processedAt: null,
-      reason: null,
-      deviceId: null,
-      receipt: null,
-      signedAt: null,
-      deviceSignature: null,
-    };
   }
 
   /** The request as it stands now: a pending request past its expiry reads, and is stored, as expired (R33). */

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import pg from 'pg';
 import {
   type BusEvent,
@@ -10,6 +10,8 @@ import {
 
 /** The one channel every instance listens on; the topic travels in the payload. */
 export const EVENTS_CHANNEL = 'countersign_events';
+/** The column `statement` adds to a statement's rows, and takes off again. */
+const ANNOUNCED = 'countersign_announced';
 /** NOTIFY refuses payloads of 8000 bytes or more; events carry ids only, so a few hundred is plenty. */
 const MAX_PAYLOAD_BYTES = 7_999;
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -176,6 +178,20 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
       });
       for (const { topic, event } of events) local.deliver(topic, event);
       return value;
+    },
+    async statement(db, query, events) {
+      if (events.length === 0) return (await db.executeQuery(query)).rows;
+      // The notifications go out from an uncorrelated subquery, which PostgreSQL evaluates once, when the
+      // first row is formed: never when the statement changed nothing. They commit with the change.
+      const n = query.parameters.length;
+      const announced = CompiledQuery.raw(
+        `with changed as (${query.sql}) select changed.*, (select count(pg_notify($${n + 1}, payload)) ` +
+          `from unnest($${n + 2}::text[]) as payload) as ${ANNOUNCED} from changed`,
+        [...query.parameters, EVENTS_CHANNEL, events.map((p) => encode(instanceId, p))],
+      );
+      const { rows } = await db.executeQuery<Record<string, unknown>>(announced);
+      if (rows.length > 0) for (const { topic, event } of events) local.deliver(topic, event);
+      return rows.map(({ [ANNOUNCED]: _, ...row }) => row as never);
     },
     subscribe: (topic, listener) => local.subscribe(topic, listener),
     listening: () => current !== undefined,

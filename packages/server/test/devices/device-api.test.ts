@@ -2,6 +2,7 @@ import { canonicalJson } from '@countersign/device';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startTestServer, type TestServer } from '../support/harness.js';
+import { TEST_DIALECT } from '../support/test-database.js';
 import {
   answerFor,
   deviceCall,
@@ -469,5 +470,49 @@ describe('what the app sees once a device exists', () => {
     });
     expect(refused.status).toBe(429);
     expect(refused.body.error_code).toBe('60003');
+  });
+
+  // The limit and the insert are one statement. On SQLite, with one writer at a time, it holds exactly
+  // under concurrent creates; PostgreSQL's concurrent inserts can each miss the others' uncommitted rows.
+  it.runIf(TEST_DIALECT === 'sqlite')(
+    '30 concurrent creates for one user: exactly 10 stored, 20 refused',
+    async () => {
+      const app = await tenant('Rushed Bank');
+      const userId = await register(app);
+      const answers = await Promise.all(
+        Array.from({ length: 30 }, (_, i) =>
+          call(server, 'POST', `/onetouch/json/users/${userId}/approval_requests`, {
+            key: app.key,
+            json: { message: `rush ${i}` },
+          }),
+        ),
+      );
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(10);
+      expect(answers.filter((a) => a.status === 429 && a.body.error_code === '60003')).toHaveLength(20);
+    },
+  );
+
+  it('a create for an unknown user is a 404 before anything else is checked', async () => {
+    const app = await tenant('Careful Bank', { profile: 'strict' });
+    const userId = await register(app);
+    // A strict app's requests live 600 s at most: the same call for a known user is refused for that.
+    const tooLong = { message: 'hello', seconds_to_expire: 3_600 };
+    const known = await call(server, 'POST', `/onetouch/json/users/${userId}/approval_requests`, {
+      key: app.key,
+      json: tooLong,
+    });
+    expect(known.status).toBe(400);
+    const unknown = await call(server, 'POST', '/onetouch/json/users/987654/approval_requests', {
+      key: app.key,
+      json: tooLong,
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error_code).toBe('60026');
+    const malformed = await call(server, 'POST', '/onetouch/json/users/abc/approval_requests', {
+      key: app.key,
+      json: { message: 'hello' },
+    });
+    expect(malformed.status).toBe(404);
+    expect(malformed.body.error_code).toBe('60026');
   });
 });

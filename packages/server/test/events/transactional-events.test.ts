@@ -16,6 +16,8 @@ describe('events of a transaction', () => {
   let database: TestDatabase;
   let db: Store;
   let bus: EventBus;
+  /** On PostgreSQL, a second instance's bus on the same database; on SQLite, the same bus. */
+  let other: EventBus;
   let closeBus: () => Promise<void> = async () => undefined;
 
   beforeAll(async () => {
@@ -28,11 +30,16 @@ describe('events of a transaction', () => {
         instanceId: randomUUID(),
         log: silent,
       });
-      await postgres.ready;
+      const second = createPostgresEventBus({ url: database.url, instanceId: randomUUID(), log: silent });
+      await Promise.all([postgres.ready, second.ready]);
       bus = postgres;
-      closeBus = () => postgres.close();
+      other = second;
+      closeBus = async () => {
+        await Promise.all([postgres.close(), second.close()]);
+      };
     } else {
       bus = createMemoryEventBus();
+      other = bus;
     }
   });
   afterAll(async () => {
@@ -88,5 +95,56 @@ describe('events of a transaction', () => {
     bus.publish('local', { type: 'hand-off' });
     expect(seen).toEqual([{ type: 'hand-off' }]);
     stop();
+  });
+
+  describe('of a single statement', () => {
+    const insertMeta = (key: string, value: string) =>
+      db.insertInto('meta').values({ key, value }).returning('key').compile();
+    /** Inserts unless the key exists: no error, and no row returned, when it does. */
+    const insertNew = (key: string, value: string) =>
+      db
+        .insertInto('meta')
+        .values({ key, value })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .returning('key')
+        .compile();
+
+    it('are delivered, here and to the other instances, when it returned its row, which it hands back', async () => {
+      const key = `statement-${randomUUID()}`;
+      const here: BusEvent[] = [];
+      const there: BusEvent[] = [];
+      const stops = [bus.subscribe('one', (e) => here.push(e)), other.subscribe('one', (e) => there.push(e))];
+      const rows = await bus.statement(db, insertMeta(key, 'written'), [
+        { topic: 'one', event: { type: 'changed', key } },
+      ]);
+      expect(rows).toEqual([{ key }]);
+      expect(here).toEqual([{ type: 'changed', key }]);
+      await expect.poll(() => there).toEqual([{ type: 'changed', key }]);
+      expect((await meta(key))?.value).toBe('written');
+      for (const stop of stops) stop();
+    });
+
+    it('are never delivered when it changed nothing or failed', async () => {
+      const key = `statement-${randomUUID()}`;
+      await bus.statement(db, insertMeta(key, 'first'), []);
+      const here: BusEvent[] = [];
+      const there: BusEvent[] = [];
+      const stops = [bus.subscribe('two', (e) => here.push(e)), other.subscribe('two', (e) => there.push(e))];
+      const unchanged = await bus.statement(db, insertNew(key, 'second'), [
+        { topic: 'two', event: { type: 'nothing' } },
+      ]);
+      expect(unchanged).toEqual([]);
+      await expect(
+        bus.statement(db, insertMeta(key, 'duplicate'), [{ topic: 'two', event: { type: 'failed' } }]),
+      ).rejects.toThrow();
+      // A later event on the same topic arrives everywhere: the earlier ones would have arrived before it.
+      await bus.statement(db, insertMeta(`${key}-later`, 'later'), [
+        { topic: 'two', event: { type: 'later' } },
+      ]);
+      await expect.poll(() => there).toEqual([{ type: 'later' }]);
+      expect(here).toEqual([{ type: 'later' }]);
+      expect((await meta(key))?.value).toBe('first');
+      for (const stop of stops) stop();
+    });
   });
 });
