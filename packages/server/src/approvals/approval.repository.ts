@@ -1,4 +1,4 @@
-import { compiledOnce } from '../db/compiled-once.js';
+import { boundOnce, compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
 import type { EventBus, Publication } from '../events/event-bus.js';
@@ -47,6 +47,7 @@ export interface NewApprovalRow {
 export class ApprovalRepository {
   /** The status read, the busiest query of all: compiled once. */
   private readonly byUuid;
+  private readonly insertWithRoom;
 
   constructor(
     private readonly db: Store,
@@ -84,6 +85,79 @@ export class ApprovalRepository {
         ])
         .where('approval_requests.uuid', '=', uuid)
         .where('approval_requests.app_id', '=', appId),
+    ); // Every create runs it: compiled once, with the row's values and the limit bound on each run.
+    this.insertWithRoom = boundOnce(
+      (
+        uuid: string,
+        app_id: number,
+        user_id: number,
+        app_name: string,
+        message: string,
+        details: string,
+        hidden_details_ct: string,
+        logos: string | null,
+        seconds_to_expire: number,
+        expires_at: number | null,
+        nonce: string,
+        number_match: string | null,
+        created_at: number,
+        limit: number,
+      ) =>
+        db
+          .insertInto('approval_requests')
+          .columns([
+            'uuid',
+            'app_id',
+            'user_id',
+            'app_name',
+            'message',
+            'details',
+            'hidden_details_ct',
+            'logos',
+            'seconds_to_expire',
+            'expires_at',
+            'nonce',
+            'number_match',
+            'created_at',
+            'updated_at',
+            'status',
+          ])
+          .expression(
+            db
+              .selectFrom('app_users')
+              .select((eb) => [
+                eb.cast<string>(eb.val(uuid), 'text').as('uuid'),
+                'app_users.app_id',
+                'app_users.user_id',
+                eb.cast<string>(eb.val(app_name), 'text').as('app_name'),
+                eb.cast<string>(eb.val(message), 'text').as('message'),
+                eb.cast<string>(eb.val(details), 'text').as('details'),
+                eb.cast<string>(eb.val(hidden_details_ct), 'text').as('hidden_details_ct'),
+                eb.cast<string | null>(eb.val(logos), 'text').as('logos'),
+                eb.cast<number>(eb.val(seconds_to_expire), 'integer').as('seconds_to_expire'),
+                eb.cast<number | null>(eb.val(expires_at), 'bigint').as('expires_at'),
+                eb.cast<string>(eb.val(nonce), 'text').as('nonce'),
+                eb.cast<string | null>(eb.val(number_match), 'text').as('number_match'),
+                eb.cast<number>(eb.val(created_at), 'bigint').as('created_at'),
+                eb.cast<number>(eb.val(created_at), 'bigint').as('updated_at'),
+                eb.cast<string>(eb.val('pending'), 'text').as('status'),
+              ])
+              .where('app_users.app_id', '=', app_id)
+              .where('app_users.user_id', '=', user_id)
+              .where(
+                (eb) =>
+                  eb
+                    .selectFrom('approval_requests')
+                    .select(eb.fn.countAll<number>().as('n'))
+                    .where('app_id', '=', app_id)
+                    .where('user_id', '=', user_id)
+                    .where('status', '=', 'pending')
+                    .where((w) => w.or([w('expires_at', 'is', null), w('expires_at', '>', created_at)])),
+                '<',
+                limit,
+              ),
+          )
+          .returning('uuid'),
     );
   }
 
@@ -94,64 +168,23 @@ export class ApprovalRepository {
    * instance once it is committed. False: nothing was stored (no such user, or no room).
    */
   async insertIfRoom(row: NewApprovalRow, limit: number, events: readonly Publication[]): Promise<boolean> {
-    const db = this.db;
-    const query = db
-      .insertInto('approval_requests')
-      .columns([
-        'uuid',
-        'app_id',
-        'user_id',
-        'app_name',
-        'message',
-        'details',
-        'hidden_details_ct',
-        'logos',
-        'seconds_to_expire',
-        'expires_at',
-        'nonce',
-        'number_match',
-        'created_at',
-        'updated_at',
-        'status',
-      ])
-      .expression(
-        db
-          .selectFrom('app_users')
-          .select((eb) => [
-            eb.cast<string>(eb.val(row.uuid), 'text').as('uuid'),
-            'app_users.app_id',
-            'app_users.user_id',
-            eb.cast<string>(eb.val(row.app_name), 'text').as('app_name'),
-            eb.cast<string>(eb.val(row.message), 'text').as('message'),
-            eb.cast<string>(eb.val(row.details), 'text').as('details'),
-            eb.cast<string>(eb.val(row.hidden_details_ct), 'text').as('hidden_details_ct'),
-            eb.cast<string | null>(eb.val(row.logos), 'text').as('logos'),
-            eb.cast<number>(eb.val(row.seconds_to_expire), 'integer').as('seconds_to_expire'),
-            eb.cast<number | null>(eb.val(row.expires_at), 'bigint').as('expires_at'),
-            eb.cast<string>(eb.val(row.nonce), 'text').as('nonce'),
-            eb.cast<string | null>(eb.val(row.number_match), 'text').as('number_match'),
-            eb.cast<number>(eb.val(row.created_at), 'bigint').as('created_at'),
-            eb.cast<number>(eb.val(row.created_at), 'bigint').as('updated_at'),
-            eb.cast<string>(eb.val('pending'), 'text').as('status'),
-          ])
-          .where('app_users.app_id', '=', row.app_id)
-          .where('app_users.user_id', '=', row.user_id)
-          .where(
-            (eb) =>
-              eb
-                .selectFrom('approval_requests')
-                .select(eb.fn.countAll<number>().as('n'))
-                .where('app_id', '=', row.app_id)
-                .where('user_id', '=', row.user_id)
-                .where('status', '=', 'pending')
-                .where((w) => w.or([w('expires_at', 'is', null), w('expires_at', '>', row.created_at)])),
-            '<',
-            limit,
-          ),
-      )
-      .returning('uuid')
-      .compile();
-    return (await this.bus.statement(db, query, events)).length === 1;
+    const query = this.insertWithRoom(
+      row.uuid,
+      row.app_id,
+      row.user_id,
+      row.app_name,
+      row.message,
+      row.details,
+      row.hidden_details_ct,
+      row.logos,
+      row.seconds_to_expire,
+      row.expires_at,
+      row.nonce,
+      row.number_match,
+      row.created_at,
+      limit,
+    );
+    return (await this.bus.statement(this.db, query, events)).length === 1;
   }
 
   /** The app's request with this uuid; another app's uuid reads as missing (R7). */

@@ -36,9 +36,7 @@ export function compiledOnce<A extends readonly unknown[], R>(
   db: Kysely<Database>,
   build: (...values: A) => Compilable<R>,
 ): (...values: A) => Promise<QueryResult<R>> {
-  const slots = Array.from({ length: build.length }, (_, index) => new Slot(index));
-  const compiled = build(...(slots as unknown as A)).compile();
-  const bind = (values: A) => compiled.parameters.map((p) => (p instanceof Slot ? values[p.index] : p));
+  const { compiled, bind } = compileWithSlots(build);
   const pool = pools.get(db);
   if (pool !== undefined) {
     const name = `cs_${++statements}`;
@@ -52,4 +50,22 @@ export function compiledOnce<A extends readonly unknown[], R>(
     };
   }
   return (...values) => db.executeQuery<R>(CompiledQuery.raw(compiled.sql, bind(values)));
+}
+
+/**
+ * The same, for a query that something else runs (`EventBus.statement`): each call returns the query
+ * compiled once, with this call's values bound.
+ */
+export function boundOnce<A extends readonly unknown[], R>(
+  build: (...values: A) => Compilable<R>,
+): (...values: A) => CompiledQuery<R> {
+  const { compiled, bind } = compileWithSlots(build);
+  return (...values) => CompiledQuery.raw(compiled.sql, bind(values)) as CompiledQuery<R>;
+}
+
+function compileWithSlots<A extends readonly unknown[], R>(build: (...values: A) => Compilable<R>) {
+  const slots = Array.from({ length: build.length }, (_, index) => new Slot(index));
+  const compiled = build(...(slots as unknown as A)).compile();
+  const bind = (values: A) => compiled.parameters.map((p) => (p instanceof Slot ? values[p.index] : p));
+  return { compiled, bind };
 }
