@@ -7,6 +7,8 @@ import { toKeyObject, verifySignature } from './device-key.js';
 
 /** How far a signed request's timestamp may be from the service's clock (R37). */
 export const REQUEST_WINDOW_MS = 60_000;
+/** How stale a device's "last seen" time may be. */
+const LAST_SEEN_PRECISION_MS = 60_000;
 
 export interface SignedRequest {
   method: string;
@@ -65,6 +67,9 @@ export async function authenticateDevice(
   // The nonce is spent only once the signature proved the device sent it.
   if (!(await repository.useNonce(device.id, nonce, Number(timestamp) + 2 * REQUEST_WINDOW_MS)))
     throw deviceUnauthorized();
-  await repository.touch(device.id, now);
+  // "Last seen" is shown to a minute: a device busy answering does not write it on every request.
+  if (device.lastSeenAt === null || now - device.lastSeenAt >= LAST_SEEN_PRECISION_MS) {
+    await repository.touch(device.id, now);
+  }
   return device;
 }

@@ -35,8 +35,20 @@ export function parsePublicJwk(value: unknown): PublicJwk | undefined {
   return clean;
 }
 
+/** Public keys already parsed, by coordinates: parsing one costs more than checking a signature with it. */
+const parsed = new Map<string, KeyObject>();
+const PARSED_LIMIT = 10_000;
+
 export function toKeyObject(jwk: PublicJwk): KeyObject {
-  return createPublicKey({ key: { ...jwk }, format: 'jwk' });
+  const id = `${jwk.x}.${jwk.y}`;
+  let key = parsed.get(id);
+  if (key === undefined) {
+    key = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y }, format: 'jwk' });
+    // Keys are public and enrolled ones are few; past the limit the oldest go first.
+    if (parsed.size >= PARSED_LIMIT) parsed.delete(parsed.keys().next().value as string);
+    parsed.set(id, key);
+  }
+  return key;
 }
 
 /** Verifies an ECDSA P-256 / SHA-256 signature in IEEE P1363 form, base64url encoded. */
