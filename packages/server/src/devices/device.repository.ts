@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import { compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
+import { dialectOf } from '../db/dialect.js';
 import type { DeviceTable } from '../db/schema.js';
 import type { EventBus, Publication } from '../events/event-bus.js';
 import { insertWebhookEvent } from '../webhooks/webhook-event.repository.js';
@@ -46,6 +47,10 @@ export class DeviceRepository {
    * take only their own: compiled once each.
    */
   private readonly targets;
+  /** What every signed device request and every answer read and write: compiled once. */
+  private readonly byId;
+  private readonly nonce;
+  private readonly requestByUuid;
 
   constructor(
     private readonly db: Store,
@@ -66,6 +71,17 @@ export class DeviceRepository {
           ),
       );
     this.targets = { withPhoneDevices: targets(true), ownOnly: targets(false) };
+    this.byId = compiledOnce(db, (id: string) => db.selectFrom('devices').selectAll().where('id', '=', id));
+    this.nonce = compiledOnce(db, (deviceId: string, nonce: string, expiresAt: number) =>
+      db
+        .insertInto('device_nonces')
+        .values({ device_id: deviceId, nonce, expires_at: expiresAt })
+        .onConflict((oc) => oc.columns(['device_id', 'nonce']).doNothing())
+        .returning('nonce'),
+    );
+    this.requestByUuid = compiledOnce(db, (uuid: string) =>
+      this.requestQuery().where('approval_requests.uuid', '=', uuid),
+    );
   }
 
   async insert(device: Omit<Device, 'lastSeenAt' | 'revokedAt'>): Promise<void> {
@@ -87,7 +103,7 @@ export class DeviceRepository {
   }
 
   async find(id: string): Promise<Device | undefined> {
-    const row = await this.db.selectFrom('devices').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = (await this.byId(id)).rows;
     return row === undefined ? undefined : toDevice(row);
   }
 
@@ -144,12 +160,7 @@ export class DeviceRepository {
 
   /** Records a request nonce; `false` when the device used it before (replay). */
   async useNonce(deviceId: string, nonce: string, expiresAt: number): Promise<boolean> {
-    const result = await this.db
-      .insertInto('device_nonces')
-      .values({ device_id: deviceId, nonce, expires_at: expiresAt })
-      .onConflict((oc) => oc.columns(['device_id', 'nonce']).doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+    return (await this.nonce(deviceId, nonce, expiresAt)).rows.length === 1;
   }
 
   async forgetNonces(before: number): Promise<void> {
@@ -319,7 +330,7 @@ export class DeviceRepository {
   }
 
   async findRequest(uuid: string): Promise<AnswerableRequest | undefined> {
-    const row = await this.requestQuery().where('approval_requests.uuid', '=', uuid).executeTakeFirst();
+    const [row] = (await this.requestByUuid(uuid)).rows;
     return row === undefined ? undefined : this.toRequest(row);
   }
 
@@ -333,6 +344,60 @@ export class DeviceRepository {
     eventId: string,
     events: readonly Publication[],
   ): Promise<boolean> {
+    if (dialectOf(this.db) === 'postgres') {
+      // One statement on PostgreSQL (a round trip, not five): the answer, then its callback event from the
+      // row the answer changed, announced by the bus with them.
+      const db = this.db;
+      const query = db
+        .with('decided', (w) =>
+          w
+            .updateTable('approval_requests')
+            .set({
+              status: answer.status,
+              reason: answer.reason,
+              device_id: answer.deviceId,
+              answer: answer.answer,
+              device_signature: answer.signature,
+              receipt: answer.receipt,
+              processed_at: answer.now,
+              updated_at: answer.now,
+            })
+            .where('uuid', '=', uuid)
+            .where('status', '=', 'pending')
+            .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', answer.now)]))
+            .returning(['app_id', 'uuid']),
+        )
+        .insertInto('webhook_events')
+        .columns([
+          'id',
+          'app_id',
+          'uuid',
+          'status',
+          'state',
+          'attempts',
+          'next_attempt_at',
+          'created_at',
+          'updated_at',
+        ])
+        .expression((eb) =>
+          eb
+            .selectFrom('decided')
+            .select([
+              eb.cast<string>(eb.val(eventId), 'text').as('id'),
+              'decided.app_id',
+              'decided.uuid',
+              eb.cast<string>(eb.val(answer.status), 'text').as('status'),
+              eb.cast<string>(eb.val('pending'), 'text').as('state'),
+              eb.cast<number>(eb.val(0), 'integer').as('attempts'),
+              eb.cast<number>(eb.val(answer.now), 'bigint').as('next_attempt_at'),
+              eb.cast<number>(eb.val(answer.now), 'bigint').as('created_at'),
+              eb.cast<number>(eb.val(answer.now), 'bigint').as('updated_at'),
+            ]),
+        )
+        .returning('id')
+        .compile();
+      return (await this.bus.statement(db, query, events)).length === 1;
+    }
     return this.bus.transaction(this.db, async (tx) => {
       const row = await tx
         .updateTable('approval_requests')

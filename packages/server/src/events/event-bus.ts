@@ -36,9 +36,9 @@ export interface EventBus {
     work: (tx: Transaction<Database>) => Promise<Announced<T>>,
   ): Promise<T>;
   /**
-   * Runs one writing statement with a `RETURNING` clause on its own (its own transaction) and, if it
-   * returned a row, announces `events` with it as `transaction` does. One round trip where a transaction
-   * takes four, for the hot paths that change one row. The statement must return at most one row.
+   * Runs one writing statement that ends with its `RETURNING` clause, on its own (its own transaction), and,
+   * if it returned a row, announces `events` with it as `transaction` does. One round trip where a
+   * transaction takes four, for the hot paths that change one row. It must return at most one row.
    */
   statement<R>(db: Kysely<Database>, query: CompiledQuery<R>, events: readonly Publication[]): Promise<R[]>;
   /** Returns a function that stops listening. */

@@ -181,12 +181,13 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
     },
     async statement(db, query, events) {
       if (events.length === 0) return (await db.executeQuery(query)).rows;
-      // The notifications go out from an uncorrelated subquery, which PostgreSQL evaluates once, when the
-      // first row is formed: never when the statement changed nothing. They commit with the change.
+      // The notifications go out from a subquery added to the statement's RETURNING clause (its last):
+      // PostgreSQL evaluates it once, when the first row is returned, and never when nothing changed.
+      // They commit with the change.
       const n = query.parameters.length;
       const announced = CompiledQuery.raw(
-        `with changed as (${query.sql}) select changed.*, (select count(pg_notify($${n + 1}, payload)) ` +
-          `from unnest($${n + 2}::text[]) as payload) as ${ANNOUNCED} from changed`,
+        `${query.sql}, (select count(pg_notify($${n + 1}, payload)) from unnest($${n + 2}::text[]) as payload) ` +
+          `as ${ANNOUNCED}`,
         [...query.parameters, EVENTS_CHANNEL, events.map((p) => encode(instanceId, p))],
       );
       const { rows } = await db.executeQuery<Record<string, unknown>>(announced);
