@@ -186,8 +186,8 @@ export class ApprovalService {
   }
 
   /** A request as a callback reports it, or `undefined` when it is gone (its user was removed). */
-  async forCallback(app: App, uuid: string): Promise<ApprovalRequest | undefined> {
-    const row = await this.repository.find(app.id, uuid);
+  async forCallback(appId: number, uuid: string): Promise<ApprovalRequest | undefined> {
+    const row = await this.repository.find(appId, uuid);
     return row === undefined ? undefined : this.toRequest(row);
   }
 

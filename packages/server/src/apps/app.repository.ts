@@ -37,6 +37,10 @@ export interface NewAppRow {
 export class AppRepository {
   /** Every API call makes this lookup: compiled once. */
   private readonly byKeyDigest;
+  /** Every callback reads the app, its newest key and its webhook secret: compiled once too. */
+  private readonly byId;
+  private readonly newestKey;
+  private readonly webhookSecret;
 
   constructor(private readonly db: Store) {
     this.byKeyDigest = compiledOnce(db, (digest: string, now: number) =>
@@ -46,6 +50,19 @@ export class AppRepository {
         .selectAll('apps')
         .where('api_keys.digest', '=', digest)
         .where((eb) => eb.or([eb('api_keys.expires_at', 'is', null), eb('api_keys.expires_at', '>', now)])),
+    );
+    this.byId = compiledOnce(db, (id: number) => db.selectFrom('apps').selectAll().where('id', '=', id));
+    this.newestKey = compiledOnce(db, (appId: number, now: number) =>
+      db
+        .selectFrom('api_keys')
+        .select(['digest', 'key_ct'])
+        .where('app_id', '=', appId)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+        .orderBy('id', 'desc')
+        .limit(1),
+    );
+    this.webhookSecret = compiledOnce(db, (id: number) =>
+      db.selectFrom('apps').select('webhook_secret_ct').where('id', '=', id),
     );
   }
 
@@ -87,7 +104,7 @@ export class AppRepository {
   }
 
   async findById(id: number): Promise<App | undefined> {
-    const row = await this.db.selectFrom('apps').selectAll().where('id', '=', id).executeTakeFirst();
+    const [row] = (await this.byId(id)).rows;
     return row === undefined ? undefined : toApp(row);
   }
 
@@ -97,23 +114,13 @@ export class AppRepository {
   }
 
   async webhookSecretCt(id: number): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('apps')
-      .select('webhook_secret_ct')
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const [row] = (await this.webhookSecret(id)).rows;
     return row?.webhook_secret_ct;
   }
 
   /** The newest live key's ciphertext (used to sign Authy callbacks and to show the dev key). */
   async newestKeyCt(appId: number, now: number): Promise<{ digest: string; keyCt: string } | undefined> {
-    const row = await this.db
-      .selectFrom('api_keys')
-      .select(['digest', 'key_ct'])
-      .where('app_id', '=', appId)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-      .orderBy('id', 'desc')
-      .executeTakeFirst();
+    const [row] = (await this.newestKey(appId, now)).rows;
     return row === undefined ? undefined : { digest: row.digest, keyCt: row.key_ct };
   }
 

@@ -110,17 +110,21 @@ export class WebhookWorker {
         lastError: extra.lastError ?? event.lastError,
         now,
       });
-    const app = await apps.find(event.appId);
+    // Four independent reads at once: on PostgreSQL each takes a connection of its own, and the callback
+    // leaves after the slowest of them rather than after their sum.
+    const [app, request, apiKey, secret] = await Promise.all([
+      apps.find(event.appId),
+      this.options.approvals.forCallback(event.appId, event.uuid),
+      apps.revealKey(event.appId),
+      apps.revealWebhookSecret(event.appId),
+    ]);
     if (app === undefined || !this.wants(app, event)) return settle('skipped');
-    const request = await this.options.approvals.forCallback(app, event.uuid);
     if (request === undefined)
       return settle('skipped', { lastError: 'the approval request no longer exists' });
     const url = app.callbackUrl as string;
     const body = JSON.stringify(
       authyCallbackBody({ ...request, status: event.status as 'approved' | 'denied' | 'expired' }),
     );
-    const apiKey = await apps.revealKey(app.id);
-    const secret = await apps.revealWebhookSecret(app.id);
     if (apiKey === undefined || secret === undefined)
       return settle('skipped', { lastError: 'the app has no live key' });
     const seconds = Math.floor(now / 1000);
