@@ -37,24 +37,35 @@ export function compiledOnce<A extends readonly unknown[], R>(
   build: (...values: A) => Compilable<R>,
 ): (...values: A) => Promise<QueryResult<R>> {
   const { compiled, bind } = compileWithSlots(build);
+  return (...values) => runPrepared(db, CompiledQuery.raw(compiled.sql, bind(values)) as CompiledQuery<R>);
+}
+
+/** Prepared statement names by SQL text. Only the texts of queries compiled once come here: a few dozen. */
+const names = new Map<string, string>();
+
+/**
+ * Runs a query compiled once (`compiledOnce`, `boundOnce`): on PostgreSQL as a named prepared statement
+ * straight on the pool, elsewhere through Kysely. Never give it SQL made per call: each text is kept.
+ */
+export async function runPrepared<R>(db: Kysely<Database>, query: CompiledQuery<R>): Promise<QueryResult<R>> {
   const pool = pools.get(db);
-  if (pool !== undefined) {
-    const name = `cs_${++statements}`;
-    return async (...values) => {
-      const result = await pool.query({ name, text: compiled.sql, values: bind(values) });
-      // The shape Kysely's PostgreSQL driver gives: rows, and for writes the number of rows changed.
-      return {
-        rows: result.rows as R[],
-        ...(WRITES.has(result.command) && { numAffectedRows: BigInt(result.rowCount ?? 0) }),
-      };
-    };
+  if (pool === undefined) return db.executeQuery<R>(query);
+  let name = names.get(query.sql);
+  if (name === undefined) {
+    name = `cs_${++statements}`;
+    names.set(query.sql, name);
   }
-  return (...values) => db.executeQuery<R>(CompiledQuery.raw(compiled.sql, bind(values)));
+  const result = await pool.query({ name, text: query.sql, values: [...query.parameters] });
+  // The shape Kysely's PostgreSQL driver gives: rows, and for writes the number of rows changed.
+  return {
+    rows: result.rows as R[],
+    ...(WRITES.has(result.command) && { numAffectedRows: BigInt(result.rowCount ?? 0) }),
+  };
 }
 
 /**
- * The same, for a query that something else runs (`EventBus.statement`): each call returns the query
- * compiled once, with this call's values bound.
+ * The same, for a query that something else runs (`EventBus.statement`, which adds its announcement and
+ * runs it with `runPrepared`): each call returns the query compiled once, with this call's values bound.
  */
 export function boundOnce<A extends readonly unknown[], R>(
   build: (...values: A) => Compilable<R>,

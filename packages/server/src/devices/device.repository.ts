@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import { compiledOnce } from '../db/compiled-once.js';
+import { boundOnce, compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
 import type { DeviceTable } from '../db/schema.js';
@@ -51,6 +51,7 @@ export class DeviceRepository {
   private readonly byId;
   private readonly nonce;
   private readonly requestByUuid;
+  private readonly decideWithEvent;
 
   constructor(
     private readonly db: Store,
@@ -81,6 +82,67 @@ export class DeviceRepository {
     );
     this.requestByUuid = compiledOnce(db, (uuid: string) =>
       this.requestQuery().where('approval_requests.uuid', '=', uuid),
+    );
+    // An answer on PostgreSQL: compiled once (see `decide`).
+    this.decideWithEvent = boundOnce(
+      (
+        uuid: string,
+        status: string,
+        reason: string | null,
+        deviceId: string,
+        answerText: string,
+        signature: string,
+        receipt: string,
+        now: number,
+        eventId: string,
+      ) =>
+        db
+          .with('decided', (w) =>
+            w
+              .updateTable('approval_requests')
+              .set({
+                status,
+                reason,
+                device_id: deviceId,
+                answer: answerText,
+                device_signature: signature,
+                receipt,
+                processed_at: now,
+                updated_at: now,
+              })
+              .where('uuid', '=', uuid)
+              .where('status', '=', 'pending')
+              .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+              .returning(['app_id', 'uuid']),
+          )
+          .insertInto('webhook_events')
+          .columns([
+            'id',
+            'app_id',
+            'uuid',
+            'status',
+            'state',
+            'attempts',
+            'next_attempt_at',
+            'created_at',
+            'updated_at',
+          ])
+          .expression((eb) =>
+            eb
+              .selectFrom('decided')
+              .select([
+                eb.cast<string>(eb.val(eventId), 'text').as('id'),
+                'decided.app_id',
+                'decided.uuid',
+                eb.cast<string>(eb.val(status), 'text').as('status'),
+                eb.cast<string>(eb.val('pending'), 'text').as('state'),
+                eb.cast<number>(eb.val(0), 'integer').as('attempts'),
+                eb.cast<number>(eb.val(now), 'bigint').as('next_attempt_at'),
+                eb.cast<number>(eb.val(now), 'bigint').as('created_at'),
+                eb.cast<number>(eb.val(now), 'bigint').as('updated_at'),
+              ]),
+          )
+          .returning('id'),
     );
   }
 
@@ -347,56 +409,18 @@ export class DeviceRepository {
     if (dialectOf(this.db) === 'postgres') {
       // One statement on PostgreSQL (a round trip, not five): the answer, then its callback event from the
       // row the answer changed, announced by the bus with them.
-      const db = this.db;
-      const query = db
-        .with('decided', (w) =>
-          w
-            .updateTable('approval_requests')
-            .set({
-              status: answer.status,
-              reason: answer.reason,
-              device_id: answer.deviceId,
-              answer: answer.answer,
-              device_signature: answer.signature,
-              receipt: answer.receipt,
-              processed_at: answer.now,
-              updated_at: answer.now,
-            })
-            .where('uuid', '=', uuid)
-            .where('status', '=', 'pending')
-            .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', answer.now)]))
-            .returning(['app_id', 'uuid']),
-        )
-        .insertInto('webhook_events')
-        .columns([
-          'id',
-          'app_id',
-          'uuid',
-          'status',
-          'state',
-          'attempts',
-          'next_attempt_at',
-          'created_at',
-          'updated_at',
-        ])
-        .expression((eb) =>
-          eb
-            .selectFrom('decided')
-            .select([
-              eb.cast<string>(eb.val(eventId), 'text').as('id'),
-              'decided.app_id',
-              'decided.uuid',
-              eb.cast<string>(eb.val(answer.status), 'text').as('status'),
-              eb.cast<string>(eb.val('pending'), 'text').as('state'),
-              eb.cast<number>(eb.val(0), 'integer').as('attempts'),
-              eb.cast<number>(eb.val(answer.now), 'bigint').as('next_attempt_at'),
-              eb.cast<number>(eb.val(answer.now), 'bigint').as('created_at'),
-              eb.cast<number>(eb.val(answer.now), 'bigint').as('updated_at'),
-            ]),
-        )
-        .returning('id')
-        .compile();
-      return (await this.bus.statement(db, query, events)).length === 1;
+      const query = this.decideWithEvent(
+        uuid,
+        answer.status,
+        answer.reason,
+        answer.deviceId,
+        answer.answer,
+        answer.signature,
+        answer.receipt,
+        answer.now,
+        eventId,
+      );
+      return (await this.bus.statement(this.db, query, events)).length === 1;
     }
     return this.bus.transaction(this.db, async (tx) => {
       const row = await tx

@@ -38,7 +38,8 @@ export interface EventBus {
   /**
    * Runs one writing statement that ends with its `RETURNING` clause, on its own (its own transaction), and,
    * if it returned a row, announces `events` with it as `transaction` does. One round trip where a
-   * transaction takes four, for the hot paths that change one row. It must return at most one row.
+   * transaction takes four, for the hot paths that change one row. It must return at most one row, and be
+   * compiled once (`boundOnce`): on PostgreSQL it runs as a prepared statement named by its text.
    */
   statement<R>(db: Kysely<Database>, query: CompiledQuery<R>, events: readonly Publication[]): Promise<R[]>;
   /** Returns a function that stops listening. */

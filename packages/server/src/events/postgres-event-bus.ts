@@ -1,5 +1,6 @@
 import { CompiledQuery, sql } from 'kysely';
 import pg from 'pg';
+import { runPrepared } from '../db/compiled-once.js';
 import {
   type BusEvent,
   createLocalListeners,
@@ -180,7 +181,7 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
       return value;
     },
     async statement(db, query, events) {
-      if (events.length === 0) return (await db.executeQuery(query)).rows;
+      if (events.length === 0) return (await runPrepared(db, query)).rows;
       // The notifications go out from a subquery added to the statement's RETURNING clause (its last):
       // PostgreSQL evaluates it once, when the first row is returned, and never when nothing changed.
       // They commit with the change.
@@ -190,7 +191,7 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
           `as ${ANNOUNCED}`,
         [...query.parameters, EVENTS_CHANNEL, events.map((p) => encode(instanceId, p))],
       );
-      const { rows } = await db.executeQuery<Record<string, unknown>>(announced);
+      const { rows } = await runPrepared<Record<string, unknown>>(db, announced);
       if (rows.length > 0) for (const { topic, event } of events) local.deliver(topic, event);
       return rows.map(({ [ANNOUNCED]: _, ...row }) => row as never);
     },
