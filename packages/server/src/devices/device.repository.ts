@@ -1,8 +1,8 @@
-import type { Selectable } from 'kysely';
+import type { ExpressionBuilder, Selectable } from 'kysely';
 import { boundOnce, compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
-import type { DeviceTable } from '../db/schema.js';
+import type { Database, DeviceTable } from '../db/schema.js';
 import type { EventBus, Publication } from '../events/event-bus.js';
 import { insertWebhookEvent } from '../webhooks/webhook-event.repository.js';
 import type { Device, DeviceRequest, Platform } from './device.js';
@@ -40,6 +40,16 @@ export interface Answer {
   now: number;
 }
 
+/**
+ * The devices that answer an app's requests (D8): those enrolled by its link, and phone-enrolled ones when
+ * the app accepts them.
+ */
+function answering(eb: ExpressionBuilder<Database, 'devices'>, appId: number, phoneDevicesAccepted: boolean) {
+  return phoneDevicesAccepted
+    ? eb.or([eb('enrolled_app_id', '=', appId), eb('enrolled_app_id', 'is', null)])
+    : eb('enrolled_app_id', '=', appId);
+}
+
 /** The only code that reads and writes devices, enrollments and device nonces. */
 export class DeviceRepository {
   /**
@@ -65,11 +75,7 @@ export class DeviceRepository {
           .where('user_id', '=', userId)
           .where('revoked_at', 'is', null)
           .where('push_subscription_ct', 'is not', null)
-          .where((eb) =>
-            phoneDevicesAccepted
-              ? eb.or([eb('enrolled_app_id', '=', appId), eb('enrolled_app_id', 'is', null)])
-              : eb('enrolled_app_id', '=', appId),
-          ),
+          .where((eb) => answering(eb, appId, phoneDevicesAccepted)),
       );
     this.targets = { withPhoneDevices: targets(true), ownOnly: targets(false) };
     this.byId = compiledOnce(db, (id: string) => db.selectFrom('devices').selectAll().where('id', '=', id));
@@ -187,11 +193,7 @@ export class DeviceRepository {
       .selectAll()
       .where('user_id', '=', userId)
       .where('revoked_at', 'is', null)
-      .where((eb) =>
-        phoneDevicesAccepted
-          ? eb.or([eb('enrolled_app_id', '=', appId), eb('enrolled_app_id', 'is', null)])
-          : eb('enrolled_app_id', '=', appId),
-      )
+      .where((eb) => answering(eb, appId, phoneDevicesAccepted))
       .orderBy('created_at')
       .execute();
     return rows.map(toDevice);

@@ -1,16 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compiledOnce } from '../../src/db/compiled-once.js';
-import { openDatabase, type Store } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import type { Store } from '../../src/db/database.js';
+import { openTestStore, type TestStore } from '../support/test-database.js';
 
-let database: TestDatabase;
+let store: TestStore;
 let db: Store;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = openDatabase(database.url);
-  await migrateToLatest(db);
+  store = await openTestStore();
+  db = store.db;
   await db
     .insertInto('meta')
     .values([
@@ -20,10 +18,7 @@ beforeAll(async () => {
     ])
     .execute();
 });
-afterAll(async () => {
-  await db.destroy();
-  await database.drop();
-});
+afterAll(() => store.close());
 
 describe('queries compiled once', () => {
   it("binds each run's own values, keeping the constants the query was built with", async () => {

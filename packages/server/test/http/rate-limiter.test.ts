@@ -2,24 +2,19 @@
 // over one real store and check that together they never allow more than the limit, that they ask the
 // database once per block rather than once per call, and that a store that cannot count refuses calls.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Store } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
+import type { Store } from '../../src/db/database.js';
 import { RateLimitRepository } from '../../src/http/rate-limit.repository.js';
 import { blockSize, createDatabaseRateLimiter } from '../../src/http/rate-limiter.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { openTestStore, type TestStore } from '../support/test-database.js';
 
-let database: TestDatabase;
+let store: TestStore;
 let db: Store;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  db = openDatabase(database.url);
-  await migrateToLatest(db);
+  store = await openTestStore();
+  db = store.db;
 });
-afterAll(async () => {
-  await db.destroy();
-  await database.drop();
-});
+afterAll(() => store.close());
 
 const MINUTE = Date.UTC(2026, 10, 26, 12, 0, 0);
 

@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { openDatabase, type Store } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
 
 export type TestDialect = 'sqlite' | 'postgres';
 
@@ -107,4 +109,26 @@ export async function dropStaleTestDatabases(ageMs: number): Promise<number> {
     }
   }
   return dropped;
+}
+
+/** A fresh database, opened as the service's store and migrated: for tests of the store's own parts. */
+export interface TestStore {
+  readonly database: TestDatabase;
+  readonly db: Store;
+  /** Closes the store and drops the database. */
+  close(): Promise<void>;
+}
+
+export async function openTestStore(dialect: TestDialect = TEST_DIALECT): Promise<TestStore> {
+  const database = await createTestDatabase(dialect);
+  const db = openDatabase(database.url);
+  await migrateToLatest(db);
+  return {
+    database,
+    db,
+    close: async () => {
+      await db.destroy();
+      await database.drop();
+    },
+  };
 }
