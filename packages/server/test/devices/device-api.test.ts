@@ -473,10 +473,10 @@ describe('what the app sees once a device exists', () => {
   });
 
   // The limit and the insert are one statement. On SQLite, with one writer at a time, it holds exactly
-  // under concurrent creates; PostgreSQL's concurrent inserts can each miss the others' uncommitted rows.
-  it.runIf(TEST_DIALECT === 'sqlite')(
-    '30 concurrent creates for one user: exactly 10 stored, 20 refused',
-    async () => {
+  // under concurrent creates; PostgreSQL's concurrent inserts can each miss the others' uncommitted rows
+  // and overshoot it (docs/security.md, R40), so the test is registered on SQLite only.
+  if (TEST_DIALECT === 'sqlite')
+    it('30 concurrent creates for one user: exactly 10 stored, 20 refused', async () => {
       const app = await tenant('Rushed Bank');
       const userId = await register(app);
       const answers = await Promise.all(
@@ -489,8 +489,7 @@ describe('what the app sees once a device exists', () => {
       );
       expect(answers.filter((a) => a.status === 200)).toHaveLength(10);
       expect(answers.filter((a) => a.status === 429 && a.body.error_code === '60003')).toHaveLength(20);
-    },
-  );
+    });
 
   it('a create for an unknown user is a 404 before anything else is checked', async () => {
     const app = await tenant('Careful Bank', { profile: 'strict' });
