@@ -59,7 +59,7 @@ import { UserService } from '../users/user.service.js';
 import { type CallbackSender, createCallbackSender } from '../webhooks/callback-sender.js';
 import { parseAllowList } from '../webhooks/ssrf-guard.js';
 import { WebhookEventRepository } from '../webhooks/webhook-event.repository.js';
-import { WebhookWorker } from '../webhooks/webhook-worker.js';
+import { callbackLeaseMs, WebhookWorker } from '../webhooks/webhook-worker.js';
 
 /** What lies outside the process. Tests swap any of them. */
 export interface Deps {
@@ -126,6 +126,7 @@ export async function createServices(
     box,
     config.publicUrl,
     config.codeTtlSeconds * 1000,
+    callbackLeaseMs(config.webhookTimeoutSeconds * 1000),
   );
   const tokens = new TokenService(
     new TokenRepository(deps.db),

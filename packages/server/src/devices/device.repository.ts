@@ -38,6 +38,8 @@ export interface Answer {
   signature: string;
   receipt: string;
   now: number;
+  /** The callback event is leased to this instance's worker until then (`ClaimedCallback`). */
+  callbackLockedUntil: number;
 }
 
 /**
@@ -101,6 +103,7 @@ export class DeviceRepository {
         receipt: string,
         now: number,
         eventId: string,
+        lockedUntil: number,
       ) =>
         db
           .with('decided', (w) =>
@@ -130,6 +133,7 @@ export class DeviceRepository {
             'state',
             'attempts',
             'next_attempt_at',
+            'locked_until',
             'created_at',
             'updated_at',
           ])
@@ -144,6 +148,7 @@ export class DeviceRepository {
                 eb.cast<string>(eb.val('pending'), 'text').as('state'),
                 eb.cast<number>(eb.val(0), 'integer').as('attempts'),
                 eb.cast<number>(eb.val(now), 'bigint').as('next_attempt_at'),
+                eb.cast<number>(eb.val(lockedUntil), 'bigint').as('locked_until'),
                 eb.cast<number>(eb.val(now), 'bigint').as('created_at'),
                 eb.cast<number>(eb.val(now), 'bigint').as('updated_at'),
               ]),
@@ -421,6 +426,7 @@ export class DeviceRepository {
         answer.receipt,
         answer.now,
         eventId,
+        answer.callbackLockedUntil,
       );
       return (await this.bus.statement(this.db, query, events)).length === 1;
     }
@@ -449,6 +455,7 @@ export class DeviceRepository {
         uuid,
         status: answer.status,
         now: answer.now,
+        lockedUntil: answer.callbackLockedUntil,
       });
       return { value: true, events };
     });

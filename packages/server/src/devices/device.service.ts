@@ -17,6 +17,7 @@ import type { ReceiptSigner } from '../receipts/receipt-signer.js';
 import { TOTP_PERIOD_SECONDS } from '../tokens/totp.js';
 import { parsePhone } from '../users/phone-number.js';
 import type { UserService } from '../users/user.service.js';
+import type { ClaimedCallback } from '../webhooks/webhook-worker.js';
 import type { Device, DeviceRequest, Platform } from './device.js';
 import type { AnswerableRequest, DeviceRepository } from './device.repository.js';
 import { authenticateDevice, type SignedRequest } from './device-auth.js';
@@ -121,6 +122,8 @@ export class DeviceService {
     private readonly box: SecretBox,
     private readonly publicUrl: string,
     private readonly codeTtlMs: number,
+    /** How long the callback event of an answer is left to this instance's worker (`callbackLeaseMs`). */
+    private readonly callbackLeaseMs: number,
   ) {}
 
   private digest(purpose: string, value: string): string {
@@ -378,6 +381,7 @@ export class DeviceService {
       device_signature: input.signature,
       device_public_key: device.publicKey,
     });
+    const eventId = this.random.uuid();
     const won = await this.repository.decide(
       request.uuid,
       {
@@ -388,8 +392,9 @@ export class DeviceService {
         signature: input.signature,
         receipt,
         now,
+        callbackLockedUntil: now + this.callbackLeaseMs,
       },
-      this.random.uuid(),
+      eventId,
       [
         { topic: topics.user(device.userId), event: { type: 'withdrawn', uuid: request.uuid } },
         { topic: topics.request(request.uuid), event: { type: 'status', uuid: request.uuid, status } },
@@ -400,8 +405,16 @@ export class DeviceService {
       throw this.notPending(fresh?.status === 'pending' ? 'expired' : (fresh?.status ?? 'expired'));
     }
     if (reason === 'not_me') await this.reportNotMe(device, request, now);
-    // The callback event is written: this instance's worker delivers it now (the others poll).
-    this.bus.publish(topics.webhooks, { type: 'due' });
+    // The callback event is written, leased to this instance's worker, which delivers it now.
+    const claimed: ClaimedCallback = {
+      type: 'claimed',
+      id: eventId,
+      appId: request.appId,
+      uuid: request.uuid,
+      status,
+      at: now,
+    };
+    this.bus.publish(topics.webhooks, claimed);
     return status;
   }
 

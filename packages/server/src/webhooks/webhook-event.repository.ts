@@ -53,7 +53,15 @@ function toEvent(row: Row): WebhookEvent {
  */
 export async function insertWebhookEvent(
   executor: Kysely<Database> | Transaction<Database>,
-  event: { id: string; appId: number; uuid: string; status: string; now: number },
+  event: {
+    id: string;
+    appId: number;
+    uuid: string;
+    status: string;
+    now: number;
+    /** Leased from the start to the worker of the writing instance, which delivers it at once. */
+    lockedUntil?: number;
+  },
 ): Promise<void> {
   await executor
     .insertInto('webhook_events')
@@ -65,7 +73,7 @@ export async function insertWebhookEvent(
       state: 'pending',
       attempts: 0,
       next_attempt_at: event.now,
-      locked_until: null,
+      locked_until: event.lockedUntil ?? null,
       last_status: null,
       last_error: null,
       created_at: event.now,

@@ -29,6 +29,24 @@ export interface WebhookWorkerOptions {
 
 /** A claim outlives the slowest delivery, so no two workers send the same event while both live. */
 const LEASE_MARGIN_MS = 5_000;
+
+/** How long a claimed event is left to the worker that claimed it: one delivery's time and a margin. */
+export const callbackLeaseMs = (timeoutMs: number) => timeoutMs + LEASE_MARGIN_MS;
+
+/**
+ * What the instance that wrote a callback event, leased to itself (`callbackLeaseMs`), publishes on
+ * `topics.webhooks` so that its worker delivers the event at once, without claiming it first. Should the
+ * instance stop before, the lease runs out and any worker delivers it.
+ */
+export interface ClaimedCallback {
+  readonly type: 'claimed';
+  readonly id: string;
+  readonly appId: number;
+  readonly uuid: string;
+  readonly status: string;
+  readonly at: number;
+  readonly [key: string]: unknown;
+}
 const BATCH = 16;
 
 /**
@@ -41,11 +59,16 @@ export class WebhookWorker {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** Deliveries of events this instance wrote, under way. */
+  private readonly direct = new Set<Promise<void>>();
 
   constructor(private readonly options: WebhookWorkerOptions) {}
 
   start(): void {
-    this.stopBus = this.options.bus.subscribe(topics.webhooks, () => this.wake());
+    this.stopBus = this.options.bus.subscribe(topics.webhooks, (event) => {
+      if (event.type === 'claimed') this.deliverClaimed(event as ClaimedCallback);
+      else this.wake();
+    });
     this.timer = setInterval(() => this.wake(), this.options.intervalMs ?? 500);
     this.timer.unref();
     this.wake();
@@ -56,7 +79,28 @@ export class WebhookWorker {
     this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
     this.stopBus?.();
-    await this.running;
+    await Promise.all([this.running, ...this.direct]);
+  }
+
+  /** Delivers an event this instance wrote leased to itself (see `ClaimedCallback`). */
+  private deliverClaimed(claimed: ClaimedCallback): void {
+    if (this.stopped) return;
+    const delivery = this.deliver({
+      id: claimed.id,
+      appId: claimed.appId,
+      uuid: claimed.uuid,
+      status: claimed.status,
+      state: 'pending',
+      attempts: 0,
+      nextAttemptAt: claimed.at,
+      lastStatus: null,
+      lastError: null,
+      createdAt: claimed.at,
+      updatedAt: claimed.at,
+    })
+      .catch((error: unknown) => this.options.log.error({ err: error }, 'webhook delivery failed'))
+      .finally(() => this.direct.delete(delivery));
+    this.direct.add(delivery);
   }
 
   /** Runs a pass now, or right after the one in progress. */
@@ -82,7 +126,7 @@ export class WebhookWorker {
     while (!this.stopped) {
       const due = await this.options.events.claimDue(
         this.options.clock.now(),
-        this.options.timeoutMs + LEASE_MARGIN_MS,
+        callbackLeaseMs(this.options.timeoutMs),
         BATCH,
       );
       if (due.length === 0) return;

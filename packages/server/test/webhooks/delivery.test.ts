@@ -1,6 +1,8 @@
 import { verifyCallback } from '@countersign/client';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { WebhookEventRepository } from '../../src/webhooks/webhook-event.repository.js';
+import { callbackLeaseMs } from '../../src/webhooks/webhook-worker.js';
 import { call, startTestServer, type TestServer } from '../support/harness.js';
 import {
   answerFor,
@@ -331,5 +333,36 @@ describe('learning the answer without polling (DESIGN: long poll and streams)', 
       '/onetouch/json/approval_requests/00000000-0000-4000-8000-000000000000/events',
     );
     expect(response.status).toBe(401);
+  });
+});
+
+describe('the callback of an answer is leased to the answering instance', () => {
+  it('whose worker delivers it without claiming it; if that worker is gone, any worker takes it once the lease has run out', async () => {
+    const s = await setup();
+    // The lease is one delivery's time and 5 s (COUNTERSIGN_WEBHOOK_TIMEOUT is 15 s by default).
+    const lease = callbackLeaseMs(server.config.webhookTimeoutSeconds * 1000);
+    expect(lease).toBe(20_000);
+    const first = await approve(s);
+    const [delivered] = await waitForPath(s.path, 1);
+    expect(delivered?.body.uuid).toBe(first);
+
+    // Without a worker on the answering instance, the event waits out its lease, then is anybody's.
+    await server.app.webhooks.stop();
+    const before = Date.now();
+    const second = await approve(s);
+    const events = new WebhookEventRepository(server.db);
+    const row = await server.db
+      .selectFrom('webhook_events')
+      .select(['state', 'locked_until', 'attempts'])
+      .where('uuid', '=', second)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ state: 'pending', attempts: 0 });
+    expect(Number(row.locked_until)).toBeGreaterThanOrEqual(before + lease);
+    expect(Number(row.locked_until)).toBeLessThanOrEqual(Date.now() + lease);
+    const stillLeased = await events.claimDue(Date.now(), lease, 16);
+    expect(stillLeased.map((e) => e.uuid)).not.toContain(second);
+    const afterLease = await events.claimDue(Number(row.locked_until) + 1, lease, 16);
+    expect(afterLease.map((e) => e.uuid)).toContain(second);
+    expect(deliveriesTo(s.path)).toHaveLength(1);
   });
 });
