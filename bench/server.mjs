@@ -84,7 +84,7 @@ async function fill({ appId, firstUserId, users, total }) {
       insert into approval_requests (uuid, app_id, user_id, app_name, message, details, hidden_details_ct,
         logos, seconds_to_expire, expires_at, status, nonce, number_match, created_at, updated_at,
         processed_at, device_id, reason)
-      select uuid, ${appId}, ${firstUserId} + (r * ${users}) / (${k} + 1), 'Bench Bank',
+      select uuid, ${appId}, ${firstUserId} + cast(r * ${users} / (${k} + 1) as integer), 'Bench Bank',
         'Login from Firefox on Linux', '{"ip":"203.0.113.7","location":"Lisbon"}',
         'v1.' || lower(hex(randomblob(36))), null, 600, 1700000600000 + r, 'expired', lower(hex(randomblob(16))),
         null, 1700000000000 + r, 1700000600000 + r, null, null, null
@@ -170,6 +170,9 @@ const ops = {
     return true;
   },
 };
+
+// A parent that dies (or is killed) must not leave the service running.
+process.on('disconnect', () => process.exit(1));
 
 process.on('message', (message) => {
   const { id, op, args } = message;

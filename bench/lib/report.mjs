@@ -9,29 +9,28 @@ export const TARGETS = {
   'answer long poll': { label: 'device answer → long poll, p99', unit: 'ms', atMost: 10 },
   'answer stream': { label: 'device answer → event stream, p99', unit: 'ms', atMost: 10 },
   'answer callback': { label: 'device answer → callback, p99', unit: 'ms', atMost: 10 },
-  'memory stream': { label: 'memory per idle event stream', unit: 'KB', atMost: 10 },
-  'memory long poll': { label: 'memory per idle long poll', unit: 'KB', atMost: 10 },
+  'memory stream': { label: 'memory per idle event stream', unit: 'KiB', atMost: 10 },
+  'memory long poll': { label: 'memory per idle long poll', unit: 'KiB', atMost: 10 },
   store: { label: 'status p99, 1 M stored vs 1 000', unit: '×', atMost: 1.5 },
 };
+
+const count = (n) => n.toLocaleString('en');
 
 /** The figure of each target for one dialect's results, with what it was computed from. */
 export function figuresOf(result) {
   const f = result.figures ?? {};
   const out = {};
-  const ratio = (name) => {
-    if (f[name] === undefined || f.baseline === undefined) return;
-    const cpu =
-      f[name].cpu_us > 0 && f.baseline.cpu_us > 0
-        ? `; by CPU time ${round(f.baseline.cpu_us / f[name].cpu_us, 2)}`
-        : '';
+  for (const name of ['create', 'status', 'verify']) {
+    const x = f[name];
+    if (x === undefined || f.baseline === undefined) continue;
+    const cpu = x.cpu_us > 0 && f.baseline.cpu_us > 0 ? round(f.baseline.cpu_us / x.cpu_us, 2) : undefined;
     out[name] = {
-      value: round(f[name].rps / f.baseline.rps, 2),
-      detail: `${f[name].rps.toLocaleString('en')} / ${f.baseline.rps.toLocaleString('en')} req/s${cpu}`,
+      value: round(x.rps / f.baseline.rps, 2),
+      detail:
+        `${count(x.rps)} / ${count(f.baseline.rps)} req/s` +
+        (cpu === undefined ? '' : `; by CPU time ${cpu} (${x.cpu_us} / ${f.baseline.cpu_us} µs)`),
     };
-  };
-  ratio('create');
-  ratio('status');
-  ratio('verify');
+  }
   for (const mode of ['long poll', 'stream', 'callback']) {
     const a = f.answer?.[mode];
     if (a !== undefined)
@@ -39,18 +38,20 @@ export function figuresOf(result) {
   }
   for (const mode of ['stream', 'long poll']) {
     const m = f.memory?.[mode];
-    if (m !== undefined)
-      out[`memory ${mode}`] = {
-        value: m.kb_each,
-        detail: `${m.waits.toLocaleString('en')} at once; RSS ${m.rss_kb_each} KB each`,
-      };
+    if (m === undefined) continue;
+    out[`memory ${mode}`] = {
+      value: m.kb_each,
+      detail: `${count(m.waits)} at once on ${count(m.requests)} requests; RSS ${m.rss_kb_each} KiB each`,
+    };
   }
-  if (f.status_at_rate !== undefined && f.status_large_at_rate !== undefined) {
+  const small = f.status_light;
+  const large = f.status_large_light;
+  if (small !== undefined && large !== undefined) {
     out.store = {
-      value: round(f.status_large_at_rate.p99 / f.status_at_rate.p99, 2),
+      value: round(large.p99 / small.p99, 2),
       detail:
-        `${f.status_large_at_rate.p99} / ${f.status_at_rate.p99} ms at ` +
-        `${f.status_at_rate.rate.toLocaleString('en')} req/s`,
+        `${large.p99} / ${small.p99} ms on ${small.connections} connections; median of 3 runs ` +
+        `(${large.p99_runs.join(', ')} / ${small.p99_runs.join(', ')})`,
     };
   }
   return out;
@@ -63,17 +64,19 @@ export function meets(name, value) {
 
 const targetText = (t) => `${t.atLeast !== undefined ? '≥' : '≤'} ${t.atLeast ?? t.atMost} ${t.unit}`;
 const DIALECT_NAMES = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
+const dialectName = (r) => DIALECT_NAMES[r.dialect] ?? r.dialect;
 
 export function renderMarkdown(report) {
   const columns = report.results;
   const figures = columns.map((r) => (r.available ? figuresOf(r) : {}));
+  const m = report.machine;
   const lines = [
-    `# Countersign benchmark`,
+    '# Countersign benchmark',
     '',
-    `${report.generated_at} · \`${report.command}\` · ${report.machine.cpus} × ${report.machine.cpu} · ` +
-      `Node ${report.machine.node} · ${report.seconds} s`,
+    `${report.generated_at} · \`${report.command}\` · ${m.cpus} × ${m.cpu} · Node ${m.node} · ` +
+      `${report.seconds} s · load average ${m.load_average_before} before, ${m.load_average_after} after`,
     '',
-    `| figure | target | ${columns.map((r) => DIALECT_NAMES[r.dialect] ?? r.dialect).join(' | ')} |`,
+    `| figure | target | ${columns.map(dialectName).join(' | ')} |`,
     `| --- | --- | ${columns.map(() => '---').join(' | ')} |`,
   ];
   for (const [name, target] of Object.entries(TARGETS)) {
@@ -88,7 +91,7 @@ export function renderMarkdown(report) {
   lines.push('');
   for (const r of columns) {
     if (!r.available) {
-      lines.push(`**${DIALECT_NAMES[r.dialect] ?? r.dialect}:** not measured — ${r.note}`, '');
+      lines.push(`**${dialectName(r)}:** not measured — ${r.note}`, '');
       continue;
     }
     const f = r.figures;
@@ -96,32 +99,30 @@ export function renderMarkdown(report) {
       x === undefined
         ? []
         : [
-            `| ${name} | ${x.rps.toLocaleString('en')} | ${x.cpu_us ?? '–'} | ${x.p50 ?? '–'} | ${x.p99 ?? '–'} | ` +
-              `${x.connections}${x.rate ? ` @ ${x.rate}/s` : ''} | ${x.ok} | ${x.other} |`,
+            `| ${name} | ${count(x.rps)} | ${x.cpu_us ?? '–'} | ${x.p50 ?? '–'} | ${x.p99 ?? '–'} | ` +
+              `${x.connections} | ${x.ok} | ${x.other} |`,
           ];
+    const stored = f.store_fill === undefined ? '' : count(f.store_fill.to);
     lines.push(
-      `### ${DIALECT_NAMES[r.dialect]}: every run`,
+      `### ${dialectName(r)}: every run`,
       '',
       '| run | req/s | server CPU µs per request | p50 ms | p99 ms | connections | answered as expected | other |',
       '| --- | --- | --- | --- | --- | --- | --- | --- |',
       ...row('baseline (empty route)', f.baseline),
       ...row('status read, 1 000 stored', f.status),
-      ...row('status read, 1 000 stored, fixed rate', f.status_at_rate),
+      ...row('status read, 1 000 stored, light load (median run)', f.status_light),
       ...row('create approval request', f.create),
       ...row('TOTP verify, accepted (200)', f.verify),
       ...row('TOTP verify, wrong code (401)', f.verify_refused),
-      ...row(`status read, ${f.store_fill?.to?.toLocaleString('en')} stored`, f.status_large),
-      ...row(
-        `status read, ${f.store_fill?.to?.toLocaleString('en')} stored, fixed rate`,
-        f.status_large_at_rate,
-      ),
+      ...row(`status read, ${stored} stored`, f.status_large),
+      ...row(`status read, ${stored} stored, light load (median run)`, f.status_large_light),
       ...row('baseline again, at the end', f.baseline_end),
       '',
     );
     if (f.store_fill !== undefined)
       lines.push(
-        `Store filled from ${f.store_fill.from.toLocaleString('en')} to ${f.store_fill.to.toLocaleString('en')} ` +
-          `requests in ${(f.store_fill.ms / 1000).toFixed(1)} s.`,
+        `Store filled from ${count(f.store_fill.from)} to ${count(f.store_fill.to)} requests in ` +
+          `${(f.store_fill.ms / 1000).toFixed(1)} s.`,
         '',
       );
   }
@@ -142,16 +143,17 @@ export function renderSvg(report) {
   const barMax = width - left - 90;
   const top = 56;
   const height = top + names.length * rowHeight + 20;
+  const m = report.machine;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="12" y="22" font-size="15" font-weight="600">Countersign benchmark — ${xml(report.generated_at.slice(0, 10))}</text>`,
-    `<text x="12" y="40" fill="#555">${xml(`${report.machine.cpus} × ${report.machine.cpu}, Node ${report.machine.node}; dashed line: target`)}</text>`,
+    `<text x="12" y="40" fill="#555">${xml(`${m.cpus} × ${m.cpu}, Node ${m.node}; dashed line: target; ✗: missed`)}</text>`,
   ];
   columns.forEach((r, i) => {
     parts.push(
       `<rect x="${width - 200 + i * 95}" y="30" width="10" height="10" fill="${colors[r.dialect] ?? '#777'}"/>`,
-      `<text x="${width - 186 + i * 95}" y="39">${xml(DIALECT_NAMES[r.dialect] ?? r.dialect)}</text>`,
+      `<text x="${width - 186 + i * 95}" y="39">${xml(dialectName(r))}</text>`,
     );
   });
   names.forEach((name, row) => {

@@ -45,17 +45,29 @@ export async function callbackReceiver() {
 }
 
 /**
- * Answer latency, one sample at a time on an idle server: the app creates a request, the device fetches
+ * Answer latency, one sample at a time on an otherwise idle server: the app creates a request, the device fetches
  * it, the app starts waiting (`mode`), then the clock starts as the device sends its signed approval and
  * stops when the app holds the final status. Only one kind of waiter is attached per sample, so each
  * figure is the cost of its own path.
  */
-export async function answerLatency({ server, base, apiKey, userId, device, mode, samples, receiver }) {
+export async function answerLatency({
+  server,
+  base,
+  apiKey,
+  userId,
+  device,
+  mode,
+  samples,
+  receiver,
+  seconds = Number.POSITIVE_INFINITY,
+}) {
   const headers = { 'x-authy-api-key': apiKey };
   const latencies = [];
   const answerTimes = [];
   let opened = await server.call('waitsOpened');
-  for (let i = 0; i < samples; i++) {
+  // Up to `samples`, or what fits in `seconds` (never fewer than 100, so p99 is not just the maximum).
+  const deadline = performance.now() + seconds * 1000;
+  for (let i = 0; i < samples && (i < 100 || performance.now() < deadline); i++) {
     const created = await request(base, 'POST', `/onetouch/json/users/${userId}/approval_requests`, {
       headers,
       json: { message: 'Transfer $500 to bob@example.com', details: { account: '1234' } },
@@ -95,7 +107,7 @@ export async function answerLatency({ server, base, apiKey, userId, device, mode
     latencies.push(at - started);
     answerTimes.push(answered.at - started);
   }
-  return { samples, ...percentiles(latencies), answer_response: percentiles(answerTimes) };
+  return { samples: latencies.length, ...percentiles(latencies), answer_response: percentiles(answerTimes) };
 }
 
 /** Opens one raw connection and sends a GET; resolves once the first response bytes arrive, if `firstByte`. */
