@@ -15,6 +15,8 @@ export function registerPool(db: Kysely<Database>, pool: pg.Pool): void {
 }
 
 const WRITES = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
+/** "cached plan must not change result type" */
+const STALE_PLAN = '0A000';
 
 /** Names of the prepared statements of this process: one per query compiled once. */
 let statements = 0;
@@ -55,7 +57,14 @@ export async function runPrepared<R>(db: Kysely<Database>, query: CompiledQuery<
     name = `cs_${++statements}`;
     names.set(query.sql, name);
   }
-  const result = await pool.query({ name, text: query.sql, values: [...query.parameters] });
+  const values = [...query.parameters];
+  const result = await pool.query({ name, text: query.sql, values }).catch((error: unknown) => {
+    // A migration changed a table under a statement this connection prepared (a rolling upgrade: another
+    // instance migrated): PostgreSQL refuses the stale plan once, before running anything, and plans it
+    // afresh for the next run. This run goes unprepared.
+    if ((error as { code?: unknown }).code !== STALE_PLAN) throw error;
+    return pool.query({ text: query.sql, values });
+  });
   // The shape Kysely's PostgreSQL driver gives: rows, and for writes the number of rows changed.
   return {
     rows: result.rows as R[],

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compiledOnce } from '../../src/db/compiled-once.js';
 import type { Store } from '../../src/db/database.js';
@@ -57,5 +58,15 @@ describe('queries compiled once', () => {
     );
     expect(Number((await rename('bench:a', 'one', 'uno')).numAffectedRows)).toBe(1);
     expect(Number((await rename('bench:a', 'one', 'eins')).numAffectedRows)).toBe(0);
+  });
+
+  // Last: it changes the table the others read.
+  it('keeps answering when a migration changes a table under a statement prepared before it', async () => {
+    const byKey = compiledOnce(db, (key: string) => db.selectFrom('meta').selectAll().where('key', '=', key));
+    // Prepared on as many pooled connections as concurrent runs reach.
+    await Promise.all(Array.from({ length: 20 }, () => byKey('bench:b')));
+    await sql`alter table meta add column note text`.execute(db);
+    const after = await Promise.all(Array.from({ length: 20 }, () => byKey('bench:b')));
+    for (const { rows } of after) expect(rows).toEqual([{ key: 'bench:b', value: 'two', note: null }]);
   });
 });
