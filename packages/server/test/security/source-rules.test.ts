@@ -58,6 +58,7 @@ const NOT_SECRET: ReadonlyArray<{ pattern: RegExp; reason: string }> = [
   },
   { pattern: /\btoken !== 'is valid'/, reason: 'the client reads a fixed word of the service’s answer' },
   { pattern: /\bcode === 'SQLITE_BUSY'/, reason: 'an error code of the database driver' },
+  { pattern: /\.code !== STALE_PLAN\b/, reason: 'an error code (SQLSTATE) of PostgreSQL' },
   { pattern: /totp_confirmed === 1/, reason: 'a flag' },
   { pattern: /\bencoded === ''/, reason: 'an emptiness check before decoding' },
   { pattern: /\burl\.hash !== ''/, reason: 'a URL fragment, not a digest' },
