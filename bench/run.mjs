@@ -14,6 +14,7 @@ import { startServer } from './lib/child.mjs';
 import { enrollDevice, totp } from './lib/device.mjs';
 import { ok } from './lib/http.mjs';
 import { load, round } from './lib/load.mjs';
+import { pool } from './lib/pool.mjs';
 import { renderMarkdown, renderSvg, TARGETS } from './lib/report.mjs';
 import { answerLatency, callbackReceiver, idleWaitMemory } from './lib/waiters.mjs';
 
@@ -58,19 +59,6 @@ const STARTED = Date.now();
 
 const log = (message) =>
   console.log(`[${((Date.now() - STARTED) / 1000).toFixed(1).padStart(6)}s] ${message}`);
-
-async function pool(count, concurrency, task) {
-  const out = new Array(count);
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      out[i] = await task(i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  return out;
-}
 
 /** A throwaway PostgreSQL database on the given server; `drop()` removes it. */
 async function throwawayPostgres(adminUrl) {

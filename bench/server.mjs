@@ -8,6 +8,7 @@
 import { buildApp, loadConfig, migrateToLatest, openDatabase } from '@countersign/server';
 import { checkMasterKey } from '@countersign/server/dist/db/master-key-check.js';
 import { sql } from 'kysely';
+import { pool } from './lib/pool.mjs';
 
 if (process.send === undefined) throw new Error('bench/server.mjs runs as a child of bench/run.mjs');
 
@@ -42,19 +43,6 @@ const dialect = config.databaseUrl.startsWith('sqlite:') ? 'sqlite' : 'postgres'
 const AREAS = ['509', '201', '202', '212', '213', '303'];
 const phoneOf = (i) =>
   `${AREAS[Math.floor(i / 10_000) % AREAS.length]}555${String(i % 10_000).padStart(4, '0')}`;
-
-async function pool(count, concurrency, task) {
-  const out = new Array(count);
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      out[i] = await task(i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  return out;
-}
 
 async function appById(id) {
   const found = await app.services.apps.find(id);

@@ -75,11 +75,13 @@ export class TokenService {
     try {
       userId = this.users.idOf(idParam);
       // An unknown user is reported before a malformed token, which is not counted as an attempt.
-      if (!TOKEN.test(token)) await this.users.find(app, idParam);
+      if (!TOKEN.test(token)) {
+        await this.users.find(app, idParam);
+        throw tokenInvalid();
+      }
     } catch (error) {
       throw unknownUser(error);
     }
-    if (!TOKEN.test(token)) throw tokenInvalid();
     const user = { appId: app.id, userId };
     const now = this.clock.now();
     const attempt = await this.repository.reserveAttempt(app.id, userId, now);

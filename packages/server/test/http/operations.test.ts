@@ -1,13 +1,13 @@
 // Issue 6, operations: liveness and readiness, request ids in answers and logs, Prometheus metrics on a
 // port of their own, and a graceful shutdown on SIGTERM (R83). Runs on SQLite and on PostgreSQL.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { startServer } from '../../src/server/start-server.js';
 import { call, startTestServer, type TestServer } from '../support/harness.js';
+import { countersign, freePort } from '../support/processes.js';
 import { createTestDatabase, TEST_DIALECT, type TestDatabase } from '../support/test-database.js';
 
 const BIN = join(import.meta.dirname, '../../bin/countersign.js');
@@ -113,15 +113,6 @@ describe('Prometheus metrics (METRICS_PORT)', () => {
   });
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 describe('graceful shutdown on SIGTERM (R83)', () => {
   let database: TestDatabase;
   let child: ChildProcess | undefined;
@@ -145,14 +136,7 @@ describe('graceful shutdown on SIGTERM (R83)', () => {
       LOG_LEVEL: 'warn',
     };
     const { api_key: key } = JSON.parse(
-      await new Promise<string>((resolve, reject) =>
-        execFile(
-          process.execPath,
-          [BIN, 'apps', 'create', '--name', 'Stop Bank', '--json'],
-          { env, timeout: 30_000 },
-          (error, stdout) => (error ? reject(error) : resolve(stdout)),
-        ),
-      ),
+      await countersign(['apps', 'create', '--name', 'Stop Bank', '--json'], env),
     ) as { api_key: string };
     child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: 'ignore' });
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>

@@ -4,10 +4,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../support/harness.js';
+import { countersign, freePort, type ServeProcess, serve, stop } from '../support/processes.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { answerFor, deviceCall, type PendingRequest, type TestDevice } from '../support/test-device.js';
 import { sleep } from './cluster.js';
-import { countersign, freePort, type ServeProcess, serve, stop } from './processes.js';
 import { enrollDevice, registerUser } from './support.js';
 
 const WORKERS = 4;

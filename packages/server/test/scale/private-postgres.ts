@@ -3,7 +3,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort } from './processes.js';
+import { freePort } from '../support/processes.js';
 
 /**
  * A PostgreSQL server of the test's own (initdb in a temporary folder, its own port), so that a test can

@@ -5,15 +5,14 @@
  * request has exactly one callback event, and a receiver that answered 2xx to a delivery the service had
  * recorded never gets it again.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createPublicKey, randomBytes, randomInt, verify } from 'node:crypto';
-import net from 'node:net';
-import { join } from 'node:path';
 import { canonicalJson } from '@countersign/device';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
 import { stepAt, totpCode } from '../../src/tokens/totp.js';
 import { call } from '../support/harness.js';
+import { countersign, freePort, serve as serveProcess } from '../support/processes.js';
 import { createTestDatabase } from '../support/test-database.js';
 import {
   answerFor,
@@ -25,7 +24,6 @@ import {
 import { startReceiver } from '../webhooks/receiver.js';
 import { base32Bytes } from './support.js';
 
-const BIN = join(import.meta.dirname, '../../bin/countersign.js');
 const USERS = 4;
 /** How long the load may take to get going on a slow machine before the kill comes anyway. */
 const LOAD_MS_MAX = 15_000;
@@ -35,36 +33,11 @@ afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(process.execPath, [BIN, ...args], { env, timeout: 20_000 }, (error, stdout) =>
-      error ? reject(error) : resolve(stdout),
-    ),
-  );
-}
-
+/** `countersign serve` on the URL's port, killed after the tests whatever happens to them. */
 async function serve(env: NodeJS.ProcessEnv, url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: 'ignore' });
+  const { child } = await serveProcess(env, Number(new URL(url).port));
   children.add(child);
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/healthz`)).status === 200) return child;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the service did not start');
+  return child;
 }
 
 async function kill(child: ChildProcess): Promise<void> {
@@ -122,7 +95,7 @@ describe('crash safety under load (R50, R72, R73)', () => {
     let child: ChildProcess | undefined;
     try {
       const { api_key: key } = JSON.parse(
-        await cli(
+        await countersign(
           ['apps', 'create', '--name', 'Crash Bank', '--callback-url', `${receiver.url}/hook`, '--json'],
           env,
         ),

@@ -1,50 +1,23 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { call } from '../support/harness.js';
+import { countersign, freePort, serve as serveProcess } from '../support/processes.js';
 import { createTestDatabase } from '../support/test-database.js';
 import { answerFor, deviceCall, enrollWithLink, type PendingRequest } from '../support/test-device.js';
 import { startReceiver } from './receiver.js';
 
-const BIN = join(import.meta.dirname, '../../bin/countersign.js');
 const children = new Set<ChildProcess>();
 
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function cli(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile(process.execPath, [BIN, ...args], { env, timeout: 20_000 }, (error, stdout) =>
-      error ? reject(error) : resolve(stdout),
-    ),
-  );
-}
-
+/** `countersign serve` on the URL's port, killed after the tests whatever happens to them. */
 async function serve(env: NodeJS.ProcessEnv, url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: 'ignore' });
+  const { child } = await serveProcess(env, Number(new URL(url).port));
   children.add(child);
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/healthz`)).status === 200) return child;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the service did not start');
+  return child;
 }
 
 describe('crash safety of callbacks (R50)', () => {
@@ -66,7 +39,7 @@ describe('crash safety of callbacks (R50)', () => {
       COUNTERSIGN_WEBHOOK_TIMEOUT: '2',
     };
     const created = JSON.parse(
-      await cli(
+      await countersign(
         [
           'apps',
           'create',

@@ -1,9 +1,10 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import net from 'node:net';
 import { join } from 'node:path';
-import { sleep } from './cluster.js';
 
 const BIN = join(import.meta.dirname, '../../bin/countersign.js');
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A free loopback port (closed again before it is returned). */
 export function freePort(): Promise<number> {
