@@ -213,6 +213,36 @@ describe('the bank, end to end in Chromium', () => {
     expect(unexpected(site.problems)).toEqual([]);
   });
 
+  it('the setup page turns to "Your phone is ready" by itself when the phone enrolls, and offers a transfer next', async () => {
+    const site = await open();
+    const phone = await open();
+    await register(site.page, bank, 'waiting@example.com', 'a long enough password', '509-555-1998');
+    const { page } = site;
+    await mark(page);
+    expect(await page.getByText('No phone is set up yet.').count()).toBe(1);
+
+    await enroll(page, phone.page);
+    await eventually(() => page.getByRole('heading', { name: 'Your phone is ready', level: 2 }).count()).toBe(
+      1,
+    );
+    expect(await marked(page)).toBe('same page');
+    expect(await page.getByText('No phone is set up yet.').count()).toBe(0);
+    // The link it showed was used: it is gone, and a fresh page makes another.
+    expect(await page.getByRole('link', { name: 'Open the enrollment link' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Get a new enrollment link' }).getAttribute('href')).toBe(
+      '/setup',
+    );
+    expect(await page.locator('#live-status').textContent()).toBe(
+      'Your phone is set up. You can make a transfer now.',
+    );
+    await screenshot(page, SHOTS, '01-setup-ready');
+
+    await page.getByRole('link', { name: 'Make a transfer' }).click();
+    await eventually(() => page.getByRole('heading', { name: 'Transfers', level: 1 }).count()).toBe(1);
+    expect(unexpected(site.problems)).toEqual([]);
+    expect(unexpected(phone.problems)).toEqual([]);
+  });
+
   it('a transfer shows the number to match and turns approved when the phone approves, without a reload, with a verified receipt', async () => {
     const customer = await newCustomer();
     const { site, phone } = customer;
