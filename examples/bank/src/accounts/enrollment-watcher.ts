@@ -22,11 +22,11 @@ const RETRY_MAX_MS = 30_000;
 
 /**
  * Learns when a customer's phone is enrolled, for the "Set up your authenticator" pages waiting for it.
- * The service tells an app of no enrollment (no event stream, no webhook), so while at least one such page
- * of an account is open the bank asks `users/{id}/status` every `intervalMs`: one loop per account however
- * many pages wait, the first question at once, and none after the phone is enrolled or the last page went
- * away (its call in flight is aborted). The browser never polls: it hears the answer on the bank's own
- * event stream.
+ * The service does not tell an app that a phone enrolled (no event stream, no webhook), so while at least
+ * one such page of an account is open the bank asks `users/{id}/status` every `intervalMs`: one loop per
+ * account however many pages wait, the first question at once, and none after the phone is enrolled or
+ * the last page went away (its call in flight is aborted). The browser never polls: it hears the answer on
+ * the bank's own event stream.
  */
 export class EnrollmentWatcher {
   private readonly watches = new Map<number, Watch>();
