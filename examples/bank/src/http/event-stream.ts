@@ -42,7 +42,8 @@ export function openEventStream(
     'x-content-type-options': 'nosniff',
     'x-accel-buffering': 'no',
   });
-  // EventSource reconnects after this long if the connection drops; each new stream starts with the state.
+  // EventSource reconnects after this long if the connection drops; each new stream starts from the current
+  // state.
   raw.write('retry: 2000\n\n');
   const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
   let closed = false;
