@@ -15,7 +15,7 @@ import {
   type PendingRequest,
   type TestDevice,
 } from '../../../packages/server/test/support/test-device.js';
-import { buildBank } from '../src/index.js';
+import { buildBank, type Countersign, createCountersign } from '../src/index.js';
 
 let server: TestServer;
 let apiKey: string;
@@ -152,6 +152,10 @@ async function approve(device: TestDevice, request: PendingRequest, numberMatch:
   );
   expect(answered.status, answered.text).toBe(200);
 }
+
+/** The `state` events of an event stream's body, as `public/live.js` reads them. */
+const statesIn = (body: string) =>
+  [...body.matchAll(/^event: state\ndata: (.*)$/gm)].map(([, data]) => JSON.parse(data ?? '') as unknown);
 
 const numberOn = (page: string) => /data-number-match>(\d+)</.exec(page)?.[1] ?? '';
 
@@ -355,6 +359,76 @@ describe('the bank over HTTP', () => {
     } finally {
       if (running) await own.close();
     }
+  });
+
+  it('a waiting setup page hears once, on the bank’s event stream, that the phone is enrolled; the bank asks the service only while such a page is open', async () => {
+    // The real client, watched: every question the bank asks about enrollment on behalf of an open page.
+    const real = createCountersign({ apiUrl: server.url, apiKey });
+    const asked: AbortSignal[] = [];
+    const countersign: Countersign = {
+      ...real,
+      userStatus(authyId, options = {}) {
+        if (options.signal !== undefined) asked.push(options.signal);
+        return real.userStatus(authyId, options);
+      },
+    };
+    const bank = await buildBank(
+      { apiUrl: server.url, apiKey, dataDir: tempDir(), logLevel: 'silent' },
+      { countersign },
+    );
+    banks.push(bank);
+    const events = (visitor: Visitor, signal?: AbortSignal) =>
+      bank.inject({
+        method: 'GET',
+        url: '/setup/events',
+        headers: { cookie: `bank_session=${visitor.cookie}` },
+        ...(signal !== undefined && { signal }),
+      });
+
+    // Only the signed-in customer may listen.
+    expect((await bank.inject({ method: 'GET', url: '/setup/events' })).statusCode).toBe(403);
+
+    // A page that goes away before any phone is enrolled: the bank stops asking, its last question aborted.
+    const leaver = new Visitor(bank);
+    await register(leaver);
+    expect((await leaver.get('/setup')).body).toContain(
+      '<div data-live="/setup/events" data-state="pending">',
+    );
+    const leave = new AbortController();
+    const left = events(leaver, leave.signal).catch(() => undefined);
+    await eventually(() => asked.length).toBeGreaterThan(0);
+    expect(asked.some((signal) => !signal.aborted)).toBe(true);
+    leave.abort();
+    await left;
+    await eventually(() => asked.every((signal) => signal.aborted)).toBe(true);
+
+    // A page that waits: one event, once the phone is enrolled, and the stream ends.
+    const customer = new Visitor(bank);
+    await register(customer);
+    const before = asked.length;
+    const waiting = events(customer);
+    await eventually(() => asked.length).toBeGreaterThan(before);
+    await enroll(customer);
+    const stream = await waiting;
+    expect(stream.statusCode).toBe(200);
+    expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    const states = statesIn(stream.body);
+    expect(states).toEqual([
+      {
+        key: 'enrolled',
+        final: true,
+        html: expect.stringContaining('Your phone is ready</h2>'),
+        announce: 'Your phone is set up. You can make a transfer now.',
+      },
+    ]);
+    expect((states[0] as { html: string }).html).toContain(
+      '<a class="button" href="/transfers">Make a transfer</a>',
+    );
+    expect(asked.every((signal) => signal.aborted)).toBe(true);
+    // Once a phone is set up, the page has nothing to wait for.
+    const setup = (await customer.get('/setup')).body;
+    expect(setup).toContain('Your authenticator is set up.');
+    expect(setup).not.toContain('data-live');
   });
 
   it('form problems are named beside each field, with the labels the customer reads', async () => {

@@ -14,6 +14,14 @@ import {
 } from '../../../packages/server/test/support/browser.js';
 import { startTestServer, type TestServer } from '../../../packages/server/test/support/harness.js';
 import { type RunningBank, startBank } from '../src/index.js';
+import {
+  axeFindings,
+  contrastRatio,
+  luminance,
+  type PageColours,
+  pageColours,
+  pageHead,
+} from './page-checks.js';
 
 const SHOTS = 'bank';
 /** Longer than a request takes to reach the phone's event stream, shorter than the authenticator's 10 s fallback poll. */
@@ -186,6 +194,47 @@ const detail = (scope: Page | ReturnType<Page['locator']>, term: string) =>
     .filter({ hasText: new RegExp(`^${term}$`) })
     .locator('+ dd');
 
+/** Text on the page that needs a contrast of at least 4.5:1 (WCAG 2 AA): all of it, large or not. */
+const READABLE = 4.5;
+
+/**
+ * What every page of the bank must be, read in light and then in dark (the page is left in light): a title,
+ * the viewport, a description; colours that follow the reader's scheme, with the body text and every
+ * visible text at 4.5:1 or more; and no critical or serious finding of axe-core.
+ */
+async function checkPage(page: Page, label: string): Promise<void> {
+  const head = await pageHead(page);
+  expect(head.title, label).toMatch(/^\S.* · Countersign Bank$/);
+  expect(head.viewport, label).toBe('width=device-width, initial-scale=1');
+  expect(head.description?.length ?? 0, `${label}: description`).toBeGreaterThanOrEqual(50);
+  expect(head.description?.length ?? 0, `${label}: description`).toBeLessThanOrEqual(160);
+  const seen: Partial<Record<'light' | 'dark', PageColours>> = {};
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const colours = await pageColours(page);
+    seen[scheme] = colours;
+    const where = `${label}, ${scheme}`;
+    expect(colours.scheme, where).toBe('light dark');
+    expect(contrastRatio(colours.text, colours.background), `${where}: body text`).toBeGreaterThanOrEqual(
+      READABLE,
+    );
+    expect(colours.texts.length, where).toBeGreaterThan(0);
+    const faint = colours.texts
+      .map((t) => ({ ...t, ratio: contrastRatio(t.color, t.background) }))
+      .filter((t) => t.ratio < READABLE);
+    expect(faint, where).toEqual([]);
+    const axe = await axeFindings(page);
+    expect(axe.blocking, where).toEqual([]);
+    expect(axe.contrastChecked, `${where}: axe checked the contrast`).toBe(true);
+  }
+  const { light, dark } = seen as Record<'light' | 'dark', PageColours>;
+  // Dark is dark: a darker canvas than in light, with lighter text on it.
+  expect(luminance(dark.background), label).toBeLessThan(luminance(light.background));
+  expect(luminance(dark.text), label).toBeGreaterThan(luminance(dark.background));
+  expect(luminance(light.text), label).toBeLessThan(luminance(light.background));
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
 describe('the bank, end to end in Chromium', () => {
   it('registration shows "Set up your authenticator" with both QR codes; a transfer before enrolling says why it cannot go', async () => {
     const site = await open();
@@ -211,6 +260,36 @@ describe('the bank, end to end in Chromium', () => {
     // What was typed is kept, to send once the phone is set up.
     expect(await page.getByLabel('Payee email', { exact: true }).inputValue()).toBe('bob@example.com');
     expect(unexpected(site.problems)).toEqual([]);
+  });
+
+  it('the setup page turns to "Your phone is ready" by itself when the phone enrolls, and offers a transfer next', async () => {
+    const site = await open();
+    const phone = await open();
+    await register(site.page, bank, 'waiting@example.com', 'a long enough password', '509-555-1998');
+    const { page } = site;
+    await mark(page);
+    expect(await page.getByText('No phone is set up yet.').count()).toBe(1);
+
+    await enroll(page, phone.page);
+    await eventually(() => page.getByRole('heading', { name: 'Your phone is ready', level: 2 }).count()).toBe(
+      1,
+    );
+    expect(await marked(page)).toBe('same page');
+    expect(await page.getByText('No phone is set up yet.').count()).toBe(0);
+    // The link it showed was used: it is gone, and a fresh page makes another.
+    expect(await page.getByRole('link', { name: 'Open the enrollment link' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Get a new enrollment link' }).getAttribute('href')).toBe(
+      '/setup',
+    );
+    expect(await page.locator('#live-status').textContent()).toBe(
+      'Your phone is set up. You can make a transfer now.',
+    );
+    await screenshot(page, SHOTS, '01-setup-ready');
+
+    await page.getByRole('link', { name: 'Make a transfer' }).click();
+    await eventually(() => page.getByRole('heading', { name: 'Transfers', level: 1 }).count()).toBe(1);
+    expect(unexpected(site.problems)).toEqual([]);
+    expect(unexpected(phone.problems)).toEqual([]);
   });
 
   it('a transfer shows the number to match and turns approved when the phone approves, without a reload, with a verified receipt', async () => {
@@ -394,4 +473,60 @@ describe('the bank, end to end in Chromium', () => {
     await eventually(() => signedIn(site)).toBe(1);
     expect(unexpected(customer.siteProblems)).toEqual([]);
   });
+
+  it('the contrast these tests compute is WCAG 2’s', () => {
+    expect(contrastRatio('rgb(0, 0, 0)', 'rgb(255, 255, 255)')).toBe(21);
+    expect(contrastRatio('rgb(255, 255, 255)', 'rgb(118, 118, 118)')).toBeCloseTo(4.54, 2);
+    expect(contrastRatio('rgba(27, 36, 48, 1)', 'rgb(27, 36, 48)')).toBe(1);
+  });
+
+  it('every page has its title, viewport and description, follows a dark or light scheme with readable text, and passes axe in both', async () => {
+    const visitor = (await open()).page;
+    await visitor.goto(`${bank.url}/`);
+    await checkPage(visitor, 'welcome');
+    await visitor.goto(`${bank.url}/register`);
+    await checkPage(visitor, 'create account');
+    await visitor.getByRole('button', { name: 'Create account' }).click();
+    await eventually(() => visitor.locator('.field-error').count()).toBeGreaterThan(0);
+    await checkPage(visitor, 'create account, with problems');
+    await visitor.goto(`${bank.url}/login`);
+    await checkPage(visitor, 'log in');
+    await visitor.goto(`${bank.url}/nowhere`);
+    await checkPage(visitor, 'not found');
+
+    customers += 1;
+    const email = `customer${customers}@example.com`;
+    const password = 'correct horse battery staple';
+    const { page: site, problems } = await open();
+    const { page: phone } = await open();
+    await register(site, bank, email, password, `509-555-${String(2000 + customers)}`);
+    await checkPage(site, 'set up, waiting');
+    await enroll(site, phone);
+    await eventually(() => site.getByRole('heading', { name: 'Your phone is ready' }).count()).toBe(1);
+    await checkPage(site, 'set up, ready');
+
+    await transfer(site, bank, 'bob@example.com', '12345678', '20');
+    await checkPage(site, 'transfer, waiting');
+    const number = (await site.locator('[data-number-match]').textContent()) ?? '';
+    const request = card(phone, 'Transfer money to bob@example.com');
+    await eventually(() => request.count(), PHONE_LIVE_MS).toBe(1);
+    await request.getByRole('textbox', { name: 'Number shown by Countersign Bank' }).fill(number);
+    await request.getByRole('button', { name: 'Approve' }).click();
+    await eventually(() => site.getByRole('heading', { name: 'Transfer approved' }).count()).toBe(1);
+    await checkPage(site, 'transfer, approved');
+    // For people to look at (test-results only; docs/images keeps the light one).
+    await site.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(site, SHOTS, '09-transfer-approved-dark');
+    await site.emulateMedia({ colorScheme: 'light' });
+    await site.goto(`${bank.url}/transfers`);
+    await checkPage(site, 'transfers');
+
+    await site.getByRole('button', { name: 'Log out' }).click();
+    await site.getByLabel('Email', { exact: true }).fill(email);
+    await site.getByLabel('Password', { exact: true }).fill(password);
+    await site.getByRole('button', { name: 'Log in' }).click();
+    await eventually(() => site.getByRole('heading', { name: 'Confirm it’s you' }).count()).toBe(1);
+    await checkPage(site, 'confirm it’s you');
+    expect(unexpected(problems)).toEqual([]);
+  }, 180_000);
 });

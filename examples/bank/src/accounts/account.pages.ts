@@ -3,6 +3,7 @@ import { moment } from '../views/approval-parts.js';
 import { errorSummary, field } from '../views/form-parts.js';
 import { html, type SafeHtml } from '../views/html.js';
 import { csrfField, layout, type Visitor } from '../views/layout.js';
+import { liveElement } from '../views/live-element.js';
 import type { AuthenticatorSetup } from './account.service.js';
 import { PASSWORD_MIN } from './registration-form.js';
 
@@ -57,25 +58,60 @@ function secretOf(otpauthUrl: string): string | undefined {
   }
 }
 
-/** "Set up your authenticator": the enrollment link and QR, and the otpauth QR for other apps. */
+/** Where a waiting setup page hears that the phone is enrolled (`EnrollmentWatcher`). */
+export const SETUP_EVENTS = '/setup/events';
+
+/** The state of a setup page once the phone is enrolled, as `public/live.js` shows it. */
+export const PHONE_READY = 'enrolled';
+
+/** What the live region says when the phone is enrolled. */
+export const PHONE_READY_ANNOUNCEMENT = 'Your phone is set up. You can make a transfer now.';
+
+/**
+ * What a waiting setup page turns into when the phone is enrolled: the news and the next step. Its
+ * enrollment link was used, so the way to another phone is a fresh page.
+ */
+export function phoneReady(): SafeHtml {
+  return html`<section class="ready" aria-labelledby="phone-ready">
+  <h2 id="phone-ready"><span aria-hidden="true">✓ </span>Your phone is ready</h2>
+  <p>It will ask you to approve every login and every transfer at Countersign Bank.</p>
+  <p class="actions"><a class="button" href="/transfers">Make a transfer</a></p>
+  <p class="hint">Setting up another phone? <a href="/setup">Get a new enrollment link</a>.</p>
+</section>`;
+}
+
+/** The enrollment link and its QR code, for the Countersign authenticator. */
+function enrollmentSection(enrollment: AuthenticatorSetup['enrollment']): SafeHtml {
+  return html`<section class="setup" aria-labelledby="setup-countersign">
+  <h2 id="setup-countersign">With the Countersign authenticator</h2>
+  <p>Scan this code with your phone’s camera, or open the link on your phone. It works once, until ${moment(enrollment.expiresAt)}.</p>
+  <img class="qr" src="${enrollment.qrCode}" width="240" height="240" alt="QR code of your enrollment link">
+  <p><a class="button" id="enrollment-link" href="${enrollment.url}" target="_blank" rel="noopener noreferrer">Open the enrollment link</a></p>
+  <p class="hint">Your phone makes its own key; the bank never sees it.</p>
+</section>`;
+}
+
+/**
+ * "Set up your authenticator": the enrollment link and QR, and the otpauth QR for other apps. Until a phone
+ * is set up, the first part follows the bank's event stream and turns into `phoneReady()` by itself.
+ */
 export function setupPage(visitor: Visitor, setup: AuthenticatorSetup): SafeHtml {
   const key = setup.otpauth === undefined ? undefined : secretOf(setup.otpauth.url);
   return layout(
     'Set up your authenticator',
     visitor,
     html`<h1>Set up your authenticator</h1>
-<p class="enrolled-state">${
-      setup.registered
-        ? html`${'✓ '}<strong>Your authenticator is set up.</strong> You can add another phone below.`
-        : html`<strong>No phone is set up yet.</strong> Set up the phone that will approve your logins and transfers.`
-    }</p>
-<section class="setup" aria-labelledby="setup-countersign">
-  <h2 id="setup-countersign">With the Countersign authenticator</h2>
-  <p>Scan this code with your phone’s camera, or open the link on your phone. It works once, until ${moment(setup.enrollment.expiresAt)}.</p>
-  <img class="qr" src="${setup.enrollment.qrCode}" width="240" height="240" alt="QR code of your enrollment link">
-  <p><a class="button" id="enrollment-link" href="${setup.enrollment.url}" target="_blank" rel="noopener noreferrer">Open the enrollment link</a></p>
-  <p class="hint">Your phone makes its own key; the bank never sees it.</p>
-</section>
+${
+  setup.registered
+    ? html`<p class="enrolled-state"><span aria-hidden="true">✓ </span><strong>Your authenticator is set up.</strong> You can add another phone below.</p>
+${enrollmentSection(setup.enrollment)}`
+    : liveElement(
+        SETUP_EVENTS,
+        'pending',
+        html`<p class="enrolled-state"><strong>No phone is set up yet.</strong> Set up the phone that will approve your logins and transfers.</p>
+${enrollmentSection(setup.enrollment)}`,
+      )
+}
 <section class="setup" aria-labelledby="setup-other">
   <h2 id="setup-other">With another authenticator app</h2>
   ${

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { AccountRepository } from '../accounts/account.repository.js';
 import { registerAccountRoutes } from '../accounts/account.routes.js';
 import { AccountService } from '../accounts/account.service.js';
+import { EnrollmentWatcher } from '../accounts/enrollment-watcher.js';
 import { argon2Hasher, type PasswordHasher } from '../accounts/password-hasher.js';
 import { ApprovalRepository } from '../approvals/approval.repository.js';
 import { ApprovalTracker } from '../approvals/approval-tracker.js';
@@ -99,6 +100,9 @@ export async function buildBank(options: BankOptions, deps: BankDeps = {}): Prom
     secondsToExpire: options.approvalSeconds ?? DEFAULT_APPROVAL_SECONDS,
     onError: (error) => fastify.log.error({ err: error }, 'following an approval request failed'),
   });
+  const enrollments = new EnrollmentWatcher(countersign, {
+    onError: (error) => fastify.log.error({ err: error }, 'asking whether a phone is enrolled failed'),
+  });
   const login = new LoginService(accounts, tracker, countersign);
   const transfers = new TransferService(new TransferRepository(db), accounts, tracker);
   const streams: OpenStreams = new Set();
@@ -113,7 +117,7 @@ export async function buildBank(options: BankOptions, deps: BankDeps = {}): Prom
     reply.header('x-frame-options', 'DENY');
   });
 
-  registerAccountRoutes(fastify, { accounts, sessions });
+  registerAccountRoutes(fastify, { accounts, sessions, enrollments, streams });
   registerLoginRoutes(fastify, { accounts, sessions, login, tracker, streams });
   registerTransferRoutes(fastify, { transfers, tracker, streams });
 
@@ -137,6 +141,7 @@ export async function buildBank(options: BankOptions, deps: BankDeps = {}): Prom
   // Open event streams would hold the server open: end them, and every wait at the service, first.
   fastify.addHook('preClose', async () => {
     tracker.close();
+    enrollments.close();
     for (const close of [...streams]) close();
   });
   fastify.addHook('onClose', async () => {

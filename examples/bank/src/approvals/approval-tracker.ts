@@ -3,6 +3,7 @@ import type { Account } from '../accounts/account.js';
 import type { ApprovalOutcome, Countersign, ReceiptCheck } from '../countersign/countersign.js';
 import { askService } from '../lib/bank-error.js';
 import type { Clock } from '../lib/clock.js';
+import { sleep } from '../lib/sleep.js';
 import type { Approval, ApprovalPurpose, ReceiptState } from './approval.js';
 import type { ApprovalRepository } from './approval.repository.js';
 
@@ -20,17 +21,6 @@ export interface ApprovalTrackerOptions {
 const EXPIRY_GRACE_MS = 5_000;
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * Sends approval requests and follows each pending one until it is final: one wait per request at the

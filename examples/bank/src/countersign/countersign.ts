@@ -7,7 +7,7 @@ export interface Countersign {
   /** `POST /protected/json/users/new`: the user's Authy id. */
   registerUser(user: { email: string; cellphone: string; countryCode: string }): Promise<number>;
   /** `GET /protected/json/users/{id}/status`: whether a device can answer this app's approval requests. */
-  userStatus(authyId: number): Promise<{ registered: boolean }>;
+  userStatus(authyId: number, options?: { signal?: AbortSignal }): Promise<{ registered: boolean }>;
   /** `POST /protected/json/users/{id}/enrollments` (Countersign): a single-use link and its QR code. */
   createEnrollment(authyId: number): Promise<Enrollment>;
   /**

@@ -39,8 +39,8 @@ export function createCountersign(options: { apiUrl: string; apiKey: string }): 
       return (await client.users.register(user)).id;
     },
 
-    async userStatus(authyId) {
-      return { registered: (await client.users.status(authyId)).registered };
+    async userStatus(authyId, options = {}) {
+      return { registered: (await client.users.status(authyId, { signal: options.signal })).registered };
     },
 
     async createEnrollment(authyId) {

@@ -24,16 +24,13 @@ export function streamApproval(
   const { tracker, uuid, view } = options;
   let unsubscribe = () => {};
   const stream = openEventStream(request, reply, options.open, () => unsubscribe());
-  const send = (approval: Approval, trouble: boolean) => {
-    const final = approval.status !== 'pending';
-    stream.send('state', {
+  const send = (approval: Approval, trouble: boolean) =>
+    stream.sendState({
       key: stateKey(approval, trouble),
-      final,
+      final: approval.status !== 'pending',
       html: view.render(approval, trouble).text,
       announce: view.announce(approval, trouble),
     });
-    if (final) stream.close();
-  };
   unsubscribe = tracker.subscribe(uuid, send);
   const current = tracker.find(uuid);
   if (current !== undefined) send(current, tracker.inTrouble(uuid));

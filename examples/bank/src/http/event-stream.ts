@@ -1,8 +1,21 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+/**
+ * What `public/live.js` puts in a page's `data-live` element: the markup, rendered and escaped by the bank's
+ * own templates; a key naming the state (the page skips the one it already shows, as `data-state` says);
+ * whether it is the last; and what the page's live region announces.
+ */
+export interface LiveState {
+  readonly key: string;
+  readonly final: boolean;
+  readonly html: string;
+  readonly announce: string;
+}
+
 /** A server-sent-events response the route writes to until it or the browser ends it. */
 export interface EventStream {
-  send(event: string, data: unknown): void;
+  /** Sends a `state` event for `public/live.js`; a final state ends the stream. */
+  sendState(state: LiveState): void;
   close(): void;
 }
 
@@ -29,7 +42,8 @@ export function openEventStream(
     'x-content-type-options': 'nosniff',
     'x-accel-buffering': 'no',
   });
-  // EventSource reconnects after this long if the connection drops; each new stream starts with the state.
+  // EventSource reconnects after this long if the connection drops; each new stream starts from the current
+  // state.
   raw.write('retry: 2000\n\n');
   const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), KEEP_ALIVE_MS);
   let closed = false;
@@ -44,8 +58,10 @@ export function openEventStream(
   open.add(close);
   request.raw.on('close', close);
   return {
-    send(event, data) {
-      if (!closed) raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    sendState(state) {
+      if (closed) return;
+      raw.write(`event: state\ndata: ${JSON.stringify(state)}\n\n`);
+      if (state.final) close();
     },
     close,
   };

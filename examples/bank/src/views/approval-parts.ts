@@ -1,6 +1,7 @@
 import type { Approval, ReceiptState } from '../approvals/approval.js';
 import type { ApprovalStatus } from '../countersign/countersign.js';
 import { html, type SafeHtml } from './html.js';
+import { liveElement } from './live-element.js';
 
 const TIME = new Intl.DateTimeFormat('en-US', {
   dateStyle: 'medium',
@@ -102,7 +103,5 @@ export function stateKey(approval: Approval, trouble: boolean): string {
 
 /** The element the page script keeps up to date from `url`, an event stream of the approval's states. */
 export function liveContainer(url: string, approval: Approval, trouble: boolean, inner: SafeHtml): SafeHtml {
-  return html`<div data-live="${url}" data-state="${stateKey(approval, trouble)}">
-${inner}
-</div>`;
+  return liveElement(url, stateKey(approval, trouble), inner);
 }

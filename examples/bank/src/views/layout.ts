@@ -24,6 +24,10 @@ function nav(visitor: Visitor): SafeHtml {
   return html`<nav aria-label="Account"><a href="/login">Log in</a><a href="/register">Create account</a></nav>`;
 }
 
+/** What search engines and link previews say of every page. */
+export const DESCRIPTION =
+  'Countersign Bank, a demo bank built on Countersign: your phone approves every login and every transfer, with a tap and a number. No real money moves.';
+
 /** The page around every screen: one stylesheet and one small script, both from the bank itself. */
 export function layout(title: string, visitor: Visitor, main: HtmlValue): SafeHtml {
   return html`<!doctype html>
@@ -31,7 +35,11 @@ export function layout(title: string, visitor: Visitor, main: HtmlValue): SafeHt
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<meta name="theme-color" content="#0b5d4f" media="(prefers-color-scheme: light)">
+<meta name="theme-color" content="#0d3b32" media="(prefers-color-scheme: dark)">
 <meta name="referrer" content="same-origin">
+<meta name="description" content="${DESCRIPTION}">
 <title>${title} · Countersign Bank</title>
 <link rel="icon" href="/assets/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/assets/bank.css">
