@@ -1,3 +1,5 @@
+import zlib from 'node:zlib';
+import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -21,6 +23,7 @@ import { registerDeviceRoutes } from '../devices/device.routes.js';
 import { DeviceService } from '../devices/device.service.js';
 import { createMemoryEventBus, type EventBus } from '../events/event-bus.js';
 import { createPostgresEventBus, type PostgresEventBus } from '../events/postgres-event-bus.js';
+import { registerFrontDoor } from '../front-door/front-door.routes.js';
 import { installContentNegotiation } from '../http/accept.js';
 import { createApiGate } from '../http/api-gate.js';
 import { installErrorHandling, sendClientError, sendFrameworkError } from '../http/error-handler.js';
@@ -42,6 +45,7 @@ import { routeSandboxToOutbox } from '../messaging/sandbox-router.js';
 import { createTwilioProvider } from '../messaging/twilio-provider.js';
 import { HealthRepository } from '../operations/health.repository.js';
 import { registerHealthRoutes } from '../operations/health.routes.js';
+import { createLogger } from '../operations/logger.js';
 import { createMetrics, type Metrics } from '../operations/metrics.js';
 import { REQUEST_ID_HEADER, requestIdOf } from '../operations/request-id.js';
 import { registerPhoneRoutes } from '../phones/phone.routes.js';
@@ -221,14 +225,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   const clock = deps.clock ?? systemClock;
   const postgres = dialectOf(deps.db) === 'postgres';
   const fastify = Fastify({
-    ...(deps.logger !== undefined
-      ? { loggerInstance: deps.logger }
-      : {
-          logger: {
-            level: config.logLevel,
-            redact: ['req.headers["x-authy-api-key"]', 'req.headers.authorization'],
-          },
-        }),
+    loggerInstance: deps.logger ?? createLogger(config),
     bodyLimit: BODY_LIMIT,
     routerOptions: {
       querystringParser: (text: string) => parseForm(text),
@@ -302,6 +299,14 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   installInFlightLimit(fastify, { requests: config.maxInFlight, streams: config.maxStreams });
   installContentNegotiation(fastify);
 
+  // Pages, scripts and JSON bodies over a kilobyte, for clients that ask; event streams are written raw and
+  // never pass through it. Before the static routes, which it must wrap.
+  await fastify.register(compress, {
+    globalDecompression: false,
+    threshold: 1024,
+    encodings: ['br', 'gzip', 'deflate'],
+    brotliOptions: { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } },
+  });
   await fastify.register(swagger, {
     openapi: {
       info: {
@@ -320,6 +325,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   });
   await fastify.register(swaggerUi, { routePrefix: '/docs' });
   await registerAuthenticatorRoutes(fastify);
+  registerFrontDoor(fastify);
 
   // Instances sharing PostgreSQL share their counts too; one instance on SQLite counts in memory.
   const limiter =

@@ -14,14 +14,15 @@ const BANK_PACKAGE = '@countersign/example-bank';
  * is imported by name at run time, and `dev` runs without it when it is not installed or not built.
  */
 interface BankDemo {
-  startBank(options: {
-    port: number;
-    host: string;
-    apiUrl: string;
-    apiKey: string;
-    dataDir: string;
-    logLevel: string;
-  }): Promise<{ readonly port: number; close(): Promise<void> }>;
+  /** The bank's own settings (`BANK_PORT`, `BANK_APPROVAL_SECONDS`, …) read from an environment. */
+  loadBankConfig(env: Readonly<Record<string, string | undefined>>): BankSettings;
+  startBank(options: BankSettings): Promise<{ readonly port: number; close(): Promise<void> }>;
+}
+
+/** What `dev` needs to know of the bank's settings; the rest passes through untouched. */
+interface BankSettings {
+  readonly port?: number;
+  readonly host?: string;
 }
 
 async function importBankDemo(): Promise<BankDemo | string> {
@@ -29,7 +30,9 @@ async function importBankDemo(): Promise<BankDemo | string> {
   const specifier: string = BANK_PACKAGE;
   try {
     const loaded = (await import(specifier)) as Partial<BankDemo>;
-    return typeof loaded.startBank === 'function' ? (loaded as BankDemo) : `${BANK_PACKAGE} has no startBank`;
+    return typeof loaded.startBank === 'function' && typeof loaded.loadBankConfig === 'function'
+      ? (loaded as BankDemo)
+      : `${BANK_PACKAGE} has no startBank or loadBankConfig`;
   } catch (error) {
     const missing = (error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND';
     return missing && String(error).includes(BANK_PACKAGE)
@@ -45,16 +48,16 @@ function localUrl(host: string, port: number): string {
 }
 
 /**
- * Starts the bank demo in this process, on the dev app's key. A bank that cannot start (not built, port in
- * use) is reported on stderr and the service keeps running.
+ * Starts the bank demo in this process, on the dev app's key, with every `BANK_*` setting of the environment
+ * (`BANK_APPROVAL_SECONDS`, …). A bank that cannot start (not built, port in use, a bad setting) is reported
+ * on stderr and the service keeps running.
  */
 async function startBankDemo(options: {
-  port: number;
-  host: string;
+  env: Readonly<Record<string, string | undefined>>;
+  port: string;
   serviceUrl: string;
   apiKey: string | undefined;
   dataDir: string;
-  logLevel: string;
 }): Promise<{ url: string; close(): Promise<void> } | undefined> {
   const notStarted = (why: string) => {
     process.stderr.write(`The bank demo was not started: ${why}.\n`);
@@ -65,16 +68,21 @@ async function startBankDemo(options: {
     return notStarted('the dev app has no active API key (see countersign apps rotate-key)');
   const demo = await importBankDemo();
   if (typeof demo === 'string') return notStarted(demo);
+  let settings: BankSettings;
   try {
-    const bank = await demo.startBank({
-      port: options.port,
-      host: options.host,
-      apiUrl: options.serviceUrl,
-      apiKey,
-      dataDir: options.dataDir,
-      logLevel: options.logLevel,
+    settings = demo.loadBankConfig({
+      ...options.env,
+      AUTHY_API_URL: options.serviceUrl,
+      AUTHY_API_KEY: apiKey,
+      BANK_PORT: options.port,
+      BANK_DATA_DIR: options.env.BANK_DATA_DIR ?? options.dataDir,
     });
-    return { url: localUrl(options.host, bank.port), close: () => bank.close() };
+  } catch (error) {
+    return notStarted((error as Error).message.replace(/\.$/, ''));
+  }
+  try {
+    const bank = await demo.startBank(settings);
+    return { url: localUrl(settings.host ?? '127.0.0.1', bank.port), close: () => bank.close() };
   } catch (error) {
     const why = (error as { code?: unknown }).code === 'EADDRINUSE' ? 'the port is in use' : String(error);
     return notStarted(`port ${options.port}: ${why}; choose another with BANK_PORT or --bank-port`);
@@ -91,6 +99,34 @@ function devMasterKeyFile(dataDir: string): string {
   return file;
 }
 
+/** A value as a POSIX shell reads it back: bare when it is plain, else in single quotes. */
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+/**
+ * The environment a command run in the same shell needs to reach what `dev` runs: nothing in `./data` (every
+ * command finds the database and the key `dev` made there), else the database, and the key file when it
+ * does not sit beside a SQLite database.
+ */
+function commandPrefix(dataDir: string, given: NodeJS.ProcessEnv, keyFile: string | undefined): string {
+  const words: string[] = [];
+  if (given.DATABASE_URL === undefined && dataDir !== resolve('data')) {
+    words.push(`DATABASE_URL=${shellWord(`sqlite:${join(dataDir, 'countersign.db')}`)}`);
+  }
+  if (
+    keyFile !== undefined &&
+    given.DATABASE_URL !== undefined &&
+    !given.DATABASE_URL.startsWith('sqlite:')
+  ) {
+    words.push(`COUNTERSIGN_MASTER_KEY_FILE=${shellWord(keyFile)}`);
+  }
+  return words.map((w) => `${w} `).join('');
+}
+
+/** One line of the banner: a label and its value, aligned. */
+const line = (label: string, value: string) => `  ${`${label}:`.padEnd(16)}${value}`;
+
 export function addDevCommand(program: Command): void {
   program
     .command('dev')
@@ -99,17 +135,27 @@ export function addDevCommand(program: Command): void {
     )
     .option('--data <dir>', 'data folder', './data')
     .option('--bank-port <port>', 'port of the bank demo (BANK_PORT)', process.env.BANK_PORT ?? '5000')
+    .option('--host <address>', 'address the service listens on (HOST); 0.0.0.0 for every interface')
+    .option(
+      '--public-url <url>',
+      'the address phones and browsers reach the service at (PUBLIC_URL), e.g. https://laptop.local:8443',
+    )
     .action(async (options) => {
       const dataDir = resolve(String(options.data));
       mkdirSync(dataDir, { recursive: true });
+      const keyFile =
+        process.env.COUNTERSIGN_MASTER_KEY === undefined ? devMasterKeyFile(dataDir) : undefined;
       const env = {
         ...process.env,
         DATABASE_URL: process.env.DATABASE_URL ?? `sqlite:${join(dataDir, 'countersign.db')}`,
         // On a laptop the apps receiving callbacks run on this machine too.
         COUNTERSIGN_WEBHOOK_ALLOW: process.env.COUNTERSIGN_WEBHOOK_ALLOW ?? 'localhost,127.0.0.0/8,::1/128',
-        ...(process.env.COUNTERSIGN_MASTER_KEY === undefined && {
-          COUNTERSIGN_MASTER_KEY_FILE: devMasterKeyFile(dataDir),
-        }),
+        // A person reads this terminal: warnings and errors, one readable line each; the banner stays in view.
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+        LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
+        ...(options.host !== undefined && { HOST: String(options.host) }),
+        ...(options.publicUrl !== undefined && { PUBLIC_URL: String(options.publicUrl) }),
+        ...(keyFile !== undefined && { COUNTERSIGN_MASTER_KEY_FILE: keyFile }),
       };
       const config = loadConfig(env);
       const bankPort = String(options.bankPort);
@@ -130,12 +176,11 @@ export function addDevCommand(program: Command): void {
       const apiKey = await apps.revealKey(appId);
       // The bank talks to the service over loopback, wherever PUBLIC_URL points.
       const bank = await startBankDemo({
-        port: Number(bankPort),
-        host: config.host,
+        env: { ...env, BANK_HOST: process.env.BANK_HOST ?? config.host },
+        port: bankPort,
         serviceUrl: server.url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:'),
         apiKey,
         dataDir,
-        logLevel: config.logLevel,
       });
       closeOnSignals({
         ...server,
@@ -144,16 +189,31 @@ export function addDevCommand(program: Command): void {
           await server.close();
         },
       });
+      const run = (command: string) =>
+        `${commandPrefix(dataDir, process.env, keyFile)}npx countersign ${command}`;
+      const commands = [
+        ['outbox', 'codes sent by SMS or voice'],
+        ['apps list', 'apps and their settings'],
+        ['webhooks list', 'callbacks and every delivery attempt'],
+      ].map(([command = '', what = '']) => ({ text: run(command), what }));
+      const width = Math.max(...commands.map((c) => c.text.length));
       process.stdout.write(
         [
           '',
-          `Countersign is running at ${config.publicUrl}`,
-          `  API reference:  ${config.publicUrl}/docs`,
-          `  Authenticator:  ${config.publicUrl}/authenticator/`,
-          `  Dev app:        ${DEV_APP_NAME} (id ${appId})`,
-          `  Dev API key:    ${apiKey}`,
-          ...(bank === undefined ? [] : [`  Bank demo:      ${bank.url}`]),
-          '  Codes sent by SMS or voice: npx countersign outbox',
+          `Countersign is running (development mode, data in ${dataDir})`,
+          '',
+          ...(bank === undefined ? [] : [line('Bank demo', bank.url)]),
+          line('Authenticator', `${config.publicUrl}/authenticator/`),
+          line('API reference', `${config.publicUrl}/docs`),
+          line('Service', `${config.publicUrl}/`),
+          '',
+          line('Dev app', `${DEV_APP_NAME} (id ${appId})`),
+          line('Dev API key', apiKey ?? '(none active: countersign apps rotate-key)'),
+          '',
+          '  In another terminal, here:',
+          ...commands.map((c) => `    ${c.text.padEnd(width)}   ${c.what}`),
+          '',
+          '  Ctrl-C to stop.',
           '',
         ].join('\n'),
       );

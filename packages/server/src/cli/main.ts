@@ -24,7 +24,13 @@ export function buildProgram(): Command {
     .command('serve')
     .description('run the service (configured from the environment)')
     .action(async () => {
-      const server = await startServer(loadConfig());
+      const config = loadConfig();
+      if (config.masterKeySource === 'dev-file') {
+        process.stderr.write(
+          'countersign: using the development master key beside the database; set COUNTERSIGN_MASTER_KEY_FILE in production\n',
+        );
+      }
+      const server = await startServer(config);
       closeOnSignals(server);
     });
 

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseMasterKey } from '../crypto/master-key.js';
 import { parseAllowList } from '../webhooks/ssrf-guard.js';
 
@@ -19,7 +20,14 @@ export interface Config {
   readonly publicUrl: string;
   readonly databaseUrl: string;
   readonly masterKey: Buffer;
+  /**
+   * Where the master key came from: the environment, or (`dev-file`) the `master.key` that `countersign dev`
+   * keeps beside its SQLite database, found because nothing else named a key.
+   */
+  readonly masterKeySource: 'env' | 'file' | 'dev-file';
   readonly logLevel: string;
+  /** `json` (one JSON document a line, for machines) or `pretty` (for a person at a terminal; `countersign dev`). */
+  readonly logFormat: 'json' | 'pretty';
   readonly messaging: MessagingConfig;
   /** Requests per app per minute before 429 / 60003. */
   readonly rateLimitPerMinute: number;
@@ -77,14 +85,28 @@ function required(env: Env, name: string): string {
   return value;
 }
 
-function readMasterKey(env: Env): Buffer {
+/** The file `countersign dev` keeps its master key in: `master.key`, beside its SQLite database. */
+export const DEV_MASTER_KEY_FILE = 'master.key';
+
+/** The SQLite file a `DATABASE_URL` names, or `undefined` for PostgreSQL. */
+function sqliteFile(databaseUrl: string): string | undefined {
+  return databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : undefined;
+}
+
+function readMasterKey(env: Env, databaseUrl: string): { key: Buffer; source: Config['masterKeySource'] } {
   const inline = env.COUNTERSIGN_MASTER_KEY;
-  const file = env.COUNTERSIGN_MASTER_KEY_FILE;
+  let file = env.COUNTERSIGN_MASTER_KEY_FILE;
+  let source: Config['masterKeySource'] = inline !== undefined && inline !== '' ? 'env' : 'file';
+  const database = sqliteFile(databaseUrl);
   if ((inline === undefined || inline === '') && (file === undefined || file === '')) {
-    throw new ConfigError(
-      'COUNTERSIGN_MASTER_KEY (64 hex characters) or COUNTERSIGN_MASTER_KEY_FILE is required; ' +
-        "make one with: node -e \"console.log(require('crypto').randomBytes(32).toString('hex'))\"",
-    );
+    // `countersign dev`'s folder: every command run there finds the key that dev made.
+    const devFile = database === undefined ? undefined : join(dirname(database), DEV_MASTER_KEY_FILE);
+    if (devFile !== undefined && existsSync(devFile)) {
+      file = devFile;
+      source = 'dev-file';
+    } else {
+      throw new ConfigError(missingKeyMessage(database));
+    }
   }
   let text: string;
   try {
@@ -93,10 +115,30 @@ function readMasterKey(env: Env): Buffer {
     throw new ConfigError(`cannot read COUNTERSIGN_MASTER_KEY_FILE: ${(error as Error).message}`);
   }
   try {
-    return parseMasterKey(text);
+    return { key: parseMasterKey(text), source };
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
+}
+
+/**
+ * What to do without a key. A store that already holds data needs the key it was made with: a new key would
+ * open none of its secrets, so a new one is suggested only where nothing is stored yet.
+ */
+function missingKeyMessage(database: string | undefined): string {
+  const required = 'COUNTERSIGN_MASTER_KEY (64 hex characters) or COUNTERSIGN_MASTER_KEY_FILE is required';
+  const make = "node -e \"console.log(require('crypto').randomBytes(32).toString('hex'))\"";
+  if (database !== undefined && existsSync(database)) {
+    return (
+      `${required}: ${database} was made with a master key, and only that key opens it ` +
+      `(for a database of countersign dev, the ${DEV_MASTER_KEY_FILE} file of its data folder). ` +
+      'Do not make a new key for it.'
+    );
+  }
+  if (database === undefined) {
+    return `${required}: an existing database needs the key it was made with; for a new one, make a key with: ${make}`;
+  }
+  return `${required}; make one with: ${make}`;
 }
 
 function readMessaging(env: Env): MessagingConfig {
@@ -137,13 +179,19 @@ export function loadConfig(env: Env = process.env): Config {
   const sandbox = env.COUNTERSIGN_SANDBOX ?? 'on';
   if (sandbox !== 'on' && sandbox !== 'off')
     throw new ConfigError('COUNTERSIGN_SANDBOX must be "on" or "off"');
+  const logFormat = env.LOG_FORMAT ?? 'json';
+  if (logFormat !== 'json' && logFormat !== 'pretty')
+    throw new ConfigError(`LOG_FORMAT must be "json" or "pretty", got "${logFormat}"`);
+  const masterKey = readMasterKey(env, databaseUrl);
   return Object.freeze({
     host,
     port,
     publicUrl,
     databaseUrl,
-    masterKey: readMasterKey(env),
+    masterKey: masterKey.key,
+    masterKeySource: masterKey.source,
     logLevel: env.LOG_LEVEL ?? 'info',
+    logFormat,
     messaging: Object.freeze(readMessaging(env)),
     rateLimitPerMinute: integer(env, 'COUNTERSIGN_RATE_LIMIT', 120_000, 1, 100_000_000),
     maxInFlight: integer(env, 'COUNTERSIGN_MAX_IN_FLIGHT', 1024, 1, 1_000_000),

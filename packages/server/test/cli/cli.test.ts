@@ -1,12 +1,22 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, TEST_DIALECT, type TestDatabase } from '../support/test-database.js';
 
 const SERVER_DIR = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(SERVER_DIR, 'bin', 'countersign.js');
@@ -507,9 +517,14 @@ describe('bad command lines exit 2 with one line on stderr', () => {
 });
 
 describe('the master key', () => {
+  const REQUIRED =
+    'countersign: COUNTERSIGN_MASTER_KEY (64 hex characters) or COUNTERSIGN_MASTER_KEY_FILE is required';
+  const MAKE = "node -e \"console.log(require('crypto').randomBytes(32).toString('hex'))\"";
+  // Where nothing is stored yet a new key is suggested; a PostgreSQL database may hold data already.
   const MISSING =
-    'countersign: COUNTERSIGN_MASTER_KEY (64 hex characters) or COUNTERSIGN_MASTER_KEY_FILE is required; ' +
-    "make one with: node -e \"console.log(require('crypto').randomBytes(32).toString('hex'))\"\n";
+    TEST_DIALECT === 'sqlite'
+      ? `${REQUIRED}; make one with: ${MAKE}\n`
+      : `${REQUIRED}: an existing database needs the key it was made with; for a new one, make a key with: ${MAKE}\n`;
   const WRONG = 'countersign: COUNTERSIGN_MASTER_KEY is not the key this database was created with\n';
 
   it('is required: without one, commands and serve exit 1 with one line and no stack trace', async () => {
@@ -528,6 +543,35 @@ describe('the master key', () => {
     }
     // The right key still opens it.
     expect(await runJson<AppJson[]>(['apps', 'list', '--json'])).toHaveLength(1);
+  });
+
+  it('a SQLite database that exists is never told to get a new key: only the key it was made with opens it', async () => {
+    const file = join(dir, 'made.db');
+    await runJson(['apps', 'create', '--name', 'Acme', '--json'], { DATABASE_URL: `sqlite:${file}` });
+    const { COUNTERSIGN_MASTER_KEY: _key, ...noKey } = env;
+    const result = await run(['apps', 'list'], { DATABASE_URL: `sqlite:${file}` }, noKey);
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        `${REQUIRED}: ${file} was made with a master key, and only that key opens it (for a database of ` +
+        'countersign dev, the master.key file of its data folder). Do not make a new key for it.\n',
+    });
+    expect(result.stderr).not.toContain('randomBytes');
+  });
+
+  it('is found beside a SQLite database as master.key when nothing else names one (countersign dev’s folder)', async () => {
+    const data = join(dir, 'devdata');
+    mkdirSync(data);
+    const key = masterKey();
+    writeFileSync(join(data, 'master.key'), `${key}\n`, { mode: 0o600 });
+    const { COUNTERSIGN_MASTER_KEY: _key, ...noKey } = env;
+    const devEnv = { ...noKey, DATABASE_URL: `sqlite:${join(data, 'countersign.db')}` };
+    const created = await run(['apps', 'create', '--name', 'Dev Bank', '--json'], {}, devEnv);
+    expect(created.code).toBe(0);
+    // The same database opens with that key given outright: it was sealed under it.
+    const listed = await run(['apps', 'list', '--json'], { ...devEnv, COUNTERSIGN_MASTER_KEY: key }, {});
+    expect((JSON.parse(listed.stdout) as AppJson[]).map((a) => a.name)).toEqual(['Dev Bank']);
   });
 
   it('rejects a malformed key with one line', async () => {
@@ -649,6 +693,86 @@ describe('countersign dev', () => {
 
     expect(await running.stop()).toEqual({ code: 0, signal: null });
     expect(await healthy(bank)).toBe(false);
+  });
+
+  /** The commands the banner offers, exactly as printed. */
+  function printedCommands(stdout: string): string[] {
+    const [, block = ''] = /In another terminal, here:\n((?: {4}.+\n)+)/.exec(stdout) ?? [];
+    return block
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => (l.trim().split(/ {3,}/)[0] ?? '').trim());
+  }
+
+  /** Runs a printed command in a shell, in the folder `dev` runs in, with the environment it runs with. */
+  function shell(command: string, cwd: string, shellEnv: Env): Promise<Result> {
+    return new Promise((resolve) => {
+      execFile(
+        '/bin/sh',
+        ['-c', command],
+        { cwd, env: shellEnv, timeout: 60_000 },
+        (error, stdout, stderr) => {
+          const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+  }
+
+  it('every command the banner prints works exactly as printed, in ./data and in a folder of its own', async () => {
+    // The repository's checkout, as `npm start` runs there: `npx countersign` finds the workspace's bin.
+    symlinkSync(join(SERVER_DIR, '..', '..', 'node_modules'), join(dir, 'node_modules'));
+    const shellEnv = { PATH: env.PATH ?? '', HOST: '127.0.0.1', npm_config_yes: 'false' };
+    for (const data of [undefined, join(dir, 'elsewhere')]) {
+      const running = await launch(['dev', ...(data === undefined ? [] : ['--data', data])], {
+        ...shellEnv,
+        BANK_PORT: String(await freePort()),
+      });
+      await waitFor(running, 'the dev API key', () => KEY_LINE.test(running.output.stdout));
+      const commands = printedCommands(running.output.stdout);
+      expect(commands).toHaveLength(3);
+      for (const command of commands) {
+        expect(command).toMatch(/npx countersign (outbox|apps list|webhooks list)$/);
+        const result = await shell(command, dir, shellEnv);
+        expect({ command, ...result, stdout: '' }).toEqual({ command, code: 0, stdout: '', stderr: '' });
+      }
+      if (data !== undefined)
+        expect(commands[0]).toBe(`DATABASE_URL=sqlite:${data}/countersign.db npx countersign outbox`);
+      else expect(commands[0]).toBe('npx countersign outbox');
+      expect(await running.stop()).toEqual({ code: 0, signal: null });
+    }
+  });
+
+  it('keeps its terminal readable: the banner with Ctrl-C, and no JSON request lines after it', async () => {
+    const { running, apiKey } = await dev(join(dir, 'data'));
+    for (let i = 0; i < 5; i++) {
+      expect((await api(running, 'GET', '/protected/json/app/details', apiKey)).status).toBe(200);
+    }
+    expect((await api(running, 'GET', '/protected/json/app/details', 'wrong-key')).status).toBe(401);
+    expect(await running.stop()).toEqual({ code: 0, signal: null });
+    const { stdout, stderr } = running.output;
+    expect(stdout).toContain('  Ctrl-C to stop.\n');
+    expect(stdout).toContain(`  API reference:  http://localhost:${new URL(running.url).port}/docs\n`);
+    for (const text of [stdout, stderr]) {
+      expect(text.split('\n').filter((l) => l.trimStart().startsWith('{'))).toEqual([]);
+    }
+    // What it does log (a refused key is a warning) reads as a sentence, never with the key.
+    expect(stdout).toMatch(/WARN.*security event/);
+    expect(stdout).not.toContain('wrong-key');
+  });
+
+  it('hands the bank every BANK_* setting of its environment (BANK_APPROVAL_SECONDS)', async () => {
+    const running = await launch(['dev', '--data', join(dir, 'data')], {
+      PATH: env.PATH ?? '',
+      HOST: '127.0.0.1',
+      BANK_PORT: String(await freePort()),
+      BANK_APPROVAL_SECONDS: '0',
+    });
+    await waitFor(running, 'the dev API key', () => KEY_LINE.test(running.output.stdout));
+    expect(running.output.stderr).toContain(
+      'The bank demo was not started: BANK_APPROVAL_SECONDS must be between 1 and 86400.\n',
+    );
+    expect(await running.stop()).toEqual({ code: 0, signal: null });
   });
 
   it('keeps the service running, and says why, when the bank demo’s port is taken', async () => {

@@ -12,8 +12,11 @@ export const RESULTS_DIR = fileURLToPath(new URL('../../../../test-results/', im
 /** The phone the authenticator is designed for. */
 export const PHONE_VIEWPORT = { width: 360, height: 740 } as const;
 
-/** Starts headless Chromium with nothing that talks to the internet. Close it in `afterAll`. */
-export function launchBrowser(): Promise<Browser> {
+/**
+ * Starts headless Chromium with nothing that talks to the internet. Close it in `afterAll`. `extraArgs`
+ * adds switches (a host resolver rule, a certificate to trust).
+ */
+export function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     args: [
@@ -24,6 +27,7 @@ export function launchBrowser(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--no-first-run',
+      ...extraArgs,
     ],
     timeout: 20_000,
   });
