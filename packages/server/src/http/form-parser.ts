@@ -41,13 +41,17 @@ function indexArraysOfHashes(text: string): string {
 
 /**
  * Rack-style bracket parsing for query strings and form bodies: `a[b]=1`, `a[][c]=1`, `a[0][c]=1`.
- * Keys that would reach `Object.prototype` are dropped; depth and sizes are bounded.
+ * Brackets always make a hash, as Rack makes `details[0]=x` the hash `{"0": "x"}`: a form cannot tell a
+ * list from a hash with number keys, so the route's schema does (`normalise` in `input.ts` turns a hash
+ * with keys 0, 1, … into a list where the schema asks for one). Repeated keys make a hash too. Keys that
+ * would reach `Object.prototype` are dropped; depth and sizes are bounded.
  */
 export function parseForm(text: string): Record<string, unknown> {
   return qs.parse(indexArraysOfHashes(text), {
     allowPrototypes: false,
     depth: 4,
-    arrayLimit: 50,
+    // No index is small enough to make a list.
+    arrayLimit: -1,
     parameterLimit: 500,
     parseArrays: true,
     allowDots: false,

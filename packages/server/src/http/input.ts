@@ -27,6 +27,7 @@ function normalise(value: unknown, schema: Record<string, unknown>): unknown {
   if ((schema.type === 'integer' || schema.type === 'number') && typeof value === 'string')
     return /^-?\d{1,15}$/.test(value) ? Number(value) : value;
   if (schema.type === 'string' && typeof value === 'number') return String(value);
+  if (schema.type === 'array') return normaliseList(value, schema);
   if (schema.type !== 'object' || value === null || typeof value !== 'object' || Array.isArray(value))
     return value;
   const properties = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;
@@ -39,6 +40,25 @@ function normalise(value: unknown, schema: Record<string, unknown>): unknown {
     out[key] = child === undefined ? item : normalise(item, child);
   }
   return out;
+}
+
+const INDEX = /^(0|[1-9][0-9]{0,5})$/;
+
+/**
+ * A list where the schema asks for one. A form gives a hash with keys 0, 1, … (`logos[0][url]=…`,
+ * `logos[][url]=…`): its values in the order of their keys. Any other hash stays one, and is refused.
+ */
+function normaliseList(value: unknown, schema: Record<string, unknown>): unknown {
+  let items: unknown[];
+  if (Array.isArray(value)) items = value;
+  else if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value);
+    if (keys.length === 0 || !keys.every((k) => INDEX.test(k))) return value;
+    const entries = value as Record<string, unknown>;
+    items = keys.sort((a, b) => Number(a) - Number(b)).map((k) => entries[k]);
+  } else return value;
+  const itemSchema = schema.items as Record<string, unknown> | undefined;
+  return itemSchema === undefined ? items : items.map((item) => normalise(item, itemSchema));
 }
 
 const TYPE_NAMES: Record<string, string> = {

@@ -1,30 +1,66 @@
 import { sql } from 'kysely';
-import { compiledOnce } from '../db/compiled-once.js';
+import { boundOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
 
-export type AttemptResult =
-  | { state: 'open'; failedCount: number; lockCount: number; seedCt: string }
+/** The user's verify state, read by the statement that counted the attempt. */
+export interface OpenAttempt {
+  /** Failures counted so far, this attempt included. */
+  readonly failedCount: number;
+  readonly lockCount: number;
+  readonly seedCt: string;
+  /** The last TOTP step accepted, or `null` before the first. */
+  readonly lastStep: number | null;
+}
+
+/** What a verify may do while it holds the user's attempt: each runs inside the attempt's transaction. */
+export interface AttemptSession {
+  /** Accepts a TOTP step (only if no step at or after it was accepted) and clears the failure count. */
+  acceptStep(step: number): Promise<boolean>;
+  /** Takes back this attempt's count: it proved a code, it was not a guess (D12). */
+  forgive(): Promise<void>;
+  /**
+   * The newest unexpired SMS or voice code for the action, live or already used (a used one can only be
+   * replayed), if any.
+   */
+  latestCode(action: string): Promise<{ id: number; digest: string; used: boolean } | undefined>;
+  /** Uses a code once and clears the failure count; `false` when it was used already. */
+  useCode(id: number): Promise<boolean>;
+  /** Locks until `lockedUntil` and clears the failure count; returns the lock's end. */
+  lock(lockedUntil: number): Promise<number>;
+}
+
+export type AttemptResult<T> =
+  | { state: 'open'; value: T }
   | { state: 'locked'; lockedUntil: number }
   | { state: 'unknown' };
 
 /** The only code that touches one-time-code state: attempt counters, used TOTP steps, sent codes. */
 export class TokenRepository {
-  /** The statements every verify runs, accepted or refused: compiled once. */
-  private readonly attempt;
+  /** The statements a verify runs inside its attempt, compiled once. */
+  private readonly count;
+  private readonly lockedUntil;
   private readonly step;
-  private readonly live;
+  private readonly uncount;
+  private readonly latest;
 
   constructor(private readonly db: Store) {
-    this.attempt = compiledOnce(db, (appId: number, userId: number, now: number) =>
+    this.count = boundOnce((appId: number, userId: number, now: number) =>
       db
         .updateTable('app_users')
         .set({ failed_count: sql`failed_count + 1` })
         .where('app_id', '=', appId)
         .where('user_id', '=', userId)
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
-        .returning(['failed_count', 'lock_count', 'totp_seed_ct']),
+        .returning(['failed_count', 'lock_count', 'totp_seed_ct', 'totp_last_step']),
     );
-    this.step = compiledOnce(db, (appId: number, userId: number, step: number) =>
+    this.lockedUntil = boundOnce((appId: number, userId: number) =>
+      db
+        .selectFrom('app_users')
+        .select('locked_until')
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId),
+    );
+    this.step = boundOnce((appId: number, userId: number, step: number) =>
       db
         .updateTable('app_users')
         .set({ totp_last_step: step, totp_confirmed: 1, confirmed: 1, failed_count: 0, lock_count: 0 })
@@ -32,71 +68,98 @@ export class TokenRepository {
         .where('user_id', '=', userId)
         .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)])),
     );
-    this.live = compiledOnce(db, (appId: number, userId: number, action: string, now: number) =>
+    this.uncount = boundOnce((appId: number, userId: number) =>
+      db
+        .updateTable('app_users')
+        .set({ failed_count: sql`failed_count - 1` })
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId)
+        .where('failed_count', '>', 0),
+    );
+    this.latest = boundOnce((appId: number, userId: number, action: string, now: number) =>
       db
         .selectFrom('otp_codes')
-        .select(['id', 'code_digest'])
+        .select(['id', 'code_digest', 'state'])
         .where('app_id', '=', appId)
         .where('user_id', '=', userId)
         .where('action', '=', action)
-        .where('state', '=', 'live')
+        .where('state', 'in', ['live', 'used'])
         .where('expires_at', '>', now)
-        .orderBy('id', 'desc'),
+        .orderBy('id', 'desc')
+        .limit(1),
     );
   }
 
   /**
-   * Counts an attempt before it is evaluated, in one statement, so parallel guesses cannot all slip in
-   * under the limit (R16). A success later resets the count. The same statement reads the user's sealed
-   * seed; a user who is not linked to the app reads as `unknown`.
+   * Runs one verify of the user's code as one unit (R15, R16, D12). The attempt is counted before `evaluate`
+   * sees the code, by the statement that also reads the seed; that statement holds the user's row until the
+   * unit ends (PostgreSQL's row lock; SQLite has one writer), so concurrent verifies of one user take turns:
+   * at most the limit of wrong codes is ever evaluated, and a replay of a code just accepted is told apart
+   * from a guess (and forgiven) even when 50 arrive at once. A user not linked to the app reads as
+   * `unknown`; a locked one as `locked`, and neither runs `evaluate`.
    */
-  async reserveAttempt(appId: number, userId: number, now: number): Promise<AttemptResult> {
-    const [row] = (await this.attempt(appId, userId, now)).rows;
-    if (row !== undefined)
-      return {
-        state: 'open',
+  async attempt<T>(
+    appId: number,
+    userId: number,
+    now: number,
+    evaluate: (attempt: OpenAttempt, session: AttemptSession) => Promise<T>,
+  ): Promise<AttemptResult<T>> {
+    return this.db.transaction().execute(async (tx) => {
+      const [row] = (await tx.executeQuery(this.count(appId, userId, now))).rows;
+      if (row === undefined) {
+        const [locked] = (await tx.executeQuery(this.lockedUntil(appId, userId))).rows;
+        if (locked === undefined) return { state: 'unknown' };
+        return { state: 'locked', lockedUntil: Number(locked.locked_until ?? now) };
+      }
+      const attempt: OpenAttempt = {
         failedCount: Number(row.failed_count),
         lockCount: Number(row.lock_count),
         seedCt: row.totp_seed_ct,
+        lastStep: row.totp_last_step === null ? null : Number(row.totp_last_step),
       };
-    const locked = await this.db
-      .selectFrom('app_users')
-      .select('locked_until')
-      .where('app_id', '=', appId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    if (locked === undefined) return { state: 'unknown' };
-    return { state: 'locked', lockedUntil: Number(locked.locked_until ?? now) };
-  }
-
-  /** Locks until `lockedUntil` unless a lock is already running; returns the lock's end. */
-  async lock(appId: number, userId: number, now: number, lockedUntil: number): Promise<number> {
-    const row = await this.db
-      .updateTable('app_users')
-      .set({ locked_until: lockedUntil, lock_count: sql`lock_count + 1`, failed_count: 0 })
-      .where('app_id', '=', appId)
-      .where('user_id', '=', userId)
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
-      .returning('locked_until')
-      .executeTakeFirst();
-    return Number(row?.locked_until ?? lockedUntil);
-  }
-
-  /**
-   * Accepts a TOTP step once: succeeds only if no step at or after it was accepted before (R15), and then
-   * clears the failure count. One row changed means this caller won.
-   */
-  async acceptStep(appId: number, userId: number, step: number): Promise<boolean> {
-    return Number((await this.step(appId, userId, step)).numAffectedRows) === 1;
-  }
-
-  async resetFailures(appId: number, userId: number): Promise<void> {
-    await this.db
-      .updateTable('app_users')
-      .set({ failed_count: 0, lock_count: 0, confirmed: 1 })
-      .where('app_id', '=', appId)
-      .where('user_id', '=', userId)
-      .execute();
+      const session: AttemptSession = {
+        acceptStep: async (step) =>
+          Number((await tx.executeQuery(this.step(appId, userId, step))).numAffectedRows) === 1,
+        forgive: async () => {
+          await tx.executeQuery(this.uncount(appId, userId));
+        },
+        latestCode: async (action) => {
+          const [code] = (await tx.executeQuery(this.latest(appId, userId, action, now))).rows;
+          return code === undefined
+            ? undefined
+            : { id: Number(code.id), digest: code.code_digest, used: code.state === 'used' };
+        },
+        useCode: async (id) => {
+          const used = await tx
+            .updateTable('otp_codes')
+            .set({ state: 'used' })
+            .where('id', '=', id)
+            .where('state', '=', 'live')
+            .where('expires_at', '>', now)
+            .executeTakeFirst();
+          if (Number(used.numUpdatedRows) !== 1) return false;
+          await tx
+            .updateTable('app_users')
+            .set({ failed_count: 0, lock_count: 0, confirmed: 1 })
+            .where('app_id', '=', appId)
+            .where('user_id', '=', userId)
+            .execute();
+          return true;
+        },
+        lock: async (until) => {
+          const locked = await tx
+            .updateTable('app_users')
+            .set({ locked_until: until, lock_count: sql`lock_count + 1`, failed_count: 0 })
+            .where('app_id', '=', appId)
+            .where('user_id', '=', userId)
+            .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+            .returning('locked_until')
+            .executeTakeFirst();
+          return Number(locked?.locked_until ?? until);
+        },
+      };
+      return { state: 'open', value: await evaluate(attempt, session) };
+    });
   }
 
   /** Codes sent to the user in the window, failed sends excluded (R22, R75). */
@@ -161,28 +224,5 @@ export class TokenRepository {
 
   async markFailed(id: number): Promise<void> {
     await this.db.updateTable('otp_codes').set({ state: 'failed' }).where('id', '=', id).execute();
-  }
-
-  /** The live, unexpired code for (user, action), if any. */
-  async liveCode(
-    appId: number,
-    userId: number,
-    action: string,
-    now: number,
-  ): Promise<{ id: number; digest: string } | undefined> {
-    const [row] = (await this.live(appId, userId, action, now)).rows;
-    return row === undefined ? undefined : { id: Number(row.id), digest: row.code_digest };
-  }
-
-  /** Uses a code once: one row changed means this caller won. */
-  async useCode(id: number, now: number): Promise<boolean> {
-    const result = await this.db
-      .updateTable('otp_codes')
-      .set({ state: 'used' })
-      .where('id', '=', id)
-      .where('state', '=', 'live')
-      .where('expires_at', '>', now)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
   }
 }

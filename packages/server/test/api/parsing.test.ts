@@ -242,6 +242,61 @@ describe('spec 2.3(4): logos arrive indexed, Rack-style or as a JSON array, and 
   });
 });
 
+describe('Rack hash keys: brackets with a number make a hash key where the schema asks for an object', () => {
+  it.each([
+    { name: 'in a form body', form: 'message=hi&details[0]=x&details[1]=y&hidden_details[7]=z', query: '' },
+    {
+      name: 'in the query string',
+      form: 'message=hi',
+      query: '?details[0]=x&details[1]=y&hidden_details[7]=z',
+    },
+    {
+      name: 'percent-encoded, as qs sends them',
+      form: 'message=hi&details%5B0%5D=x&details%5B1%5D=y&hidden_details%5B7%5D=z',
+      query: '',
+    },
+  ])('details[0]=x $name is the detail "0": "x"', async ({ form, query }) => {
+    const path = `${await freshApprovals()}${query}`;
+    const request = await createAndRead({ path, key, form });
+    expect(request.details).toStrictEqual({ '0': 'x', '1': 'y' });
+    expect(request.hidden_details).toStrictEqual({ '7': 'z' });
+  });
+
+  it('number keys and name keys mix in one hash, as Rack mixes them', async () => {
+    const request = await createAndRead({
+      path: await freshApprovals(),
+      key,
+      form: 'message=hi&details[Account]=1234&details[2]=second&details[10]=tenth',
+    });
+    expect(request.details).toStrictEqual({ Account: '1234', '2': 'second', '10': 'tenth' });
+  });
+
+  it('register_activity data[0]=x is recorded as the hash {"0": "x"}', async () => {
+    const id = await registerUser(server, key, nextPhone(), 'activity@example.com');
+    const res = await send(server, {
+      method: 'POST',
+      path: `${P}/users/${id}/register_activity`,
+      key,
+      form: 'type=banned&data[0]=x&data[reason]=fraud',
+    });
+    expect(res.status, res.text).toBe(200);
+    const row = await server.db
+      .selectFrom('activities')
+      .select('data')
+      .where('user_id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(row.data)).toStrictEqual({ '0': 'x', reason: 'fraud' });
+  });
+
+  it('a JSON array is still not an object: details ["x"] is refused', async () => {
+    await expectRefusedWithoutWrites(
+      server,
+      { method: 'POST', path: await freshApprovals(), key, json: { message: 'hi', details: ['x'] } },
+      invalidParameter('details', 'must be an object'),
+    );
+  });
+});
+
 describe('spec 2.3(3): flags arrive as True/False/true/1, numbers as JSON numbers or strings', () => {
   it.each(['True', 'False', 'true', 'false', 'TRUE', '1', '0'])(
     'send_install_link_via_sms=%s in the query is a flag',

@@ -63,14 +63,29 @@ describe('SMS and voice codes (R21, R22)', () => {
     expect((await lastCode()).channel).toBe('call');
   });
 
-  it('a sent code verifies once; the second use is refused', async () => {
+  it('a sent code verifies once; the second use is refused as reused (60019)', async () => {
     const id = await newUser();
     await call(server, 'GET', `/protected/json/sms/${id}`, { key });
     const { code } = await lastCode();
     expect((await verify(code, id)).status).toBe(200);
     const again = await verify(code, id);
     expect(again.status).toBe(401);
-    expect(again.body.error_code).toBe('60020');
+    expect(again.body.error_code).toBe('60019');
+  });
+
+  it('a double submit of a texted code gives one 200 and 60019s, and never locks the user (D12)', async () => {
+    const id = await newUser();
+    await call(server, 'GET', `/protected/json/sms/${id}`, { key });
+    const { code } = await lastCode();
+    const responses = await Promise.all(Array.from({ length: 30 }, () => verify(code, id)));
+    expect(responses.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(responses.filter((r) => r.status === 401).map((r) => r.body.error_code)).toEqual(
+      Array.from({ length: 29 }, () => '60019'),
+    );
+    // Nothing was counted: a fresh code still works after nine wrong ones.
+    for (let i = 0; i < 9; i++) expect((await verify('0000001', id)).body.error_code).toBe('60020');
+    await call(server, 'GET', `/protected/json/sms/${id}`, { key });
+    expect((await verify((await lastCode()).code, id)).status).toBe(200);
   });
 
   it('a resend invalidates the previous code', async () => {

@@ -50,6 +50,14 @@ const verify = (token: string, id: number, query = '') =>
 
 const codeAt = (seed: string, offsetSteps = 0) => totpCode(seed, stepAt(clock.now()) + offsetSteps, 7);
 
+/** A code that is neither the current step's nor the previous step's. */
+const wrongCode = (seed: string) => {
+  const right = new Set([codeAt(seed), codeAt(seed, -1)]);
+  let n = 1_000_000;
+  while (right.has(String(n))) n += 1;
+  return String(n);
+};
+
 describe('TOTP verification (D4, R14, R15)', () => {
   beforeEach(() => clock.advance(5 * 60_000));
 
@@ -99,8 +107,33 @@ describe('TOTP verification (D4, R14, R15)', () => {
     const responses = await Promise.all(Array.from({ length: 50 }, () => verify(code, id)));
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
-    // Every other caller is refused: as a reuse (401), or by the lock that 49 refusals trigger (429).
-    expect(statuses.filter((s) => s === 401 || s === 429)).toHaveLength(49);
+    // Every other caller is told the code was used (D12), not that it was wrong, nor that the user is locked.
+    expect(responses.filter((r) => r.status === 401).map((r) => r.body)).toEqual(
+      Array.from({ length: 49 }, () => REUSED),
+    );
+  });
+
+  it('a double submit never locks the user: 50 concurrent uses of one code leave no failure counted (D12)', async () => {
+    const { id, seed } = await newUser();
+    const code = codeAt(seed);
+    await Promise.all(Array.from({ length: 50 }, () => verify(code, id)));
+    // Nine wrong codes now would lock the user had any of the 49 replays counted.
+    for (let i = 0; i < 9; i++) expect((await verify(wrongCode(seed), id)).body).toEqual(INVALID);
+    clock.advance(30_000);
+    expect((await verify(codeAt(seed), id)).body).toEqual(VALID);
+  });
+
+  it('a replay of an accepted code is not a failure, but wrong codes still are (D12, R16)', async () => {
+    const { id, seed } = await newUser();
+    const code = codeAt(seed);
+    expect((await verify(code, id)).status).toBe(200);
+    for (let i = 0; i < 20; i++) expect((await verify(code, id)).body).toEqual(REUSED);
+    for (let i = 0; i < 10; i++) expect((await verify(wrongCode(seed), id)).body).toEqual(INVALID);
+    // The tenth wrong code locked the user: even a correct code of the next step is refused.
+    clock.advance(30_000);
+    const locked = await verify(codeAt(seed), id);
+    expect(locked.status).toBe(429);
+    expect(locked.body.error_code).toBe('60003');
   });
 
   it('ignores force: a wrong code is refused whether or not force is given', async () => {
@@ -135,16 +168,9 @@ describe('TOTP verification (D4, R14, R15)', () => {
 describe('lockout after consecutive failures (D3, R16, R17, R18)', () => {
   beforeEach(() => clock.advance(5 * 60_000));
 
-  const wrongFor = (seed: string) => {
-    const right = new Set([codeAt(seed), codeAt(seed, -1)]);
-    let n = 1_000_000;
-    while (right.has(String(n))) n += 1;
-    return String(n);
-  };
-
   it('after 10 failures even a correct code is refused with 429, until the 15-minute lock ends', async () => {
     const { id, seed } = await newUser();
-    for (let i = 0; i < 10; i++) expect((await verify(wrongFor(seed), id)).status).toBe(401);
+    for (let i = 0; i < 10; i++) expect((await verify(wrongCode(seed), id)).status).toBe(401);
     const locked = await verify(codeAt(seed), id);
     expect(locked.status).toBe(429);
     expect(locked.body.error_code).toBe('60003');
@@ -155,33 +181,33 @@ describe('lockout after consecutive failures (D3, R16, R17, R18)', () => {
 
   it('the second lock lasts twice as long as the first', async () => {
     const { id, seed } = await newUser();
-    for (let i = 0; i < 10; i++) await verify(wrongFor(seed), id);
+    for (let i = 0; i < 10; i++) await verify(wrongCode(seed), id);
     clock.advance(15 * 60_000 + 1000);
-    for (let i = 0; i < 10; i++) await verify(wrongFor(seed), id);
+    for (let i = 0; i < 10; i++) await verify(wrongCode(seed), id);
     const locked = await verify(codeAt(seed), id);
     expect(Number(locked.headers.get('retry-after'))).toBe(30 * 60);
   });
 
   it('a success resets the count: 9 failures, a success, 9 failures leave the user unlocked', async () => {
     const { id, seed } = await newUser();
-    for (let i = 0; i < 9; i++) await verify(wrongFor(seed), id);
+    for (let i = 0; i < 9; i++) await verify(wrongCode(seed), id);
     expect((await verify(codeAt(seed), id)).status).toBe(200);
     clock.advance(60_000);
-    for (let i = 0; i < 9; i++) await verify(wrongFor(seed), id);
+    for (let i = 0; i < 9; i++) await verify(wrongCode(seed), id);
     expect((await verify(codeAt(seed), id)).status).toBe(200);
   });
 
   it('requesting a new SMS code does not reset the failure count', async () => {
     const { id, seed } = await newUser();
-    for (let i = 0; i < 5; i++) await verify(wrongFor(seed), id);
+    for (let i = 0; i < 5; i++) await verify(wrongCode(seed), id);
     expect((await call(server, 'GET', `/protected/json/sms/${id}`, { key })).status).toBe(200);
-    for (let i = 0; i < 5; i++) await verify(wrongFor(seed), id);
+    for (let i = 0; i < 5; i++) await verify(wrongCode(seed), id);
     expect((await verify(codeAt(seed), id)).status).toBe(429);
   });
 
   it('200 wrong codes fired in parallel are evaluated at most 10 times before the lock', async () => {
     const { id, seed } = await newUser();
-    const responses = await Promise.all(Array.from({ length: 200 }, () => verify(wrongFor(seed), id)));
+    const responses = await Promise.all(Array.from({ length: 200 }, () => verify(wrongCode(seed), id)));
     expect(responses.filter((r) => r.status === 401)).toHaveLength(10);
     expect(responses.filter((r) => r.status === 429)).toHaveLength(190);
     expect((await verify(codeAt(seed), id)).status).toBe(429);
@@ -199,7 +225,7 @@ describe('lockout after consecutive failures (D3, R16, R17, R18)', () => {
       await server.app.services.users.find(psd2App, String(id)),
     );
     for (let i = 0; i < 5; i++) {
-      const r = await call(server, 'GET', `/protected/json/verify/${wrongFor(seed)}/${id}`, {
+      const r = await call(server, 'GET', `/protected/json/verify/${wrongCode(seed)}/${id}`, {
         key: psd2.apiKey,
       });
       expect(r.status).toBe(401);
