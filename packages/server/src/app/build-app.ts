@@ -29,6 +29,7 @@ import { createApiGate } from '../http/api-gate.js';
 import { installErrorHandling, sendClientError, sendFrameworkError } from '../http/error-handler.js';
 import { parseForm } from '../http/form-parser.js';
 import { installInFlightLimit } from '../http/in-flight-limit.js';
+import { createKeyFailureThrottle } from '../http/key-failure-throttle.js';
 import { RateLimitRepository } from '../http/rate-limit.repository.js';
 import {
   createDatabaseRateLimiter,
@@ -232,7 +233,15 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
       ignoreTrailingSlash: true,
       maxParamLength: 200,
     },
-    requestTimeout: 30_000,
+    // A request's headers and body must arrive within the limit, or the connection gets 408 and closes (D13):
+    // a slow upload holds its place only that long. Node checks the limit every `connectionsCheckingInterval`.
+    requestTimeout: config.requestTimeoutSeconds * 1000,
+    http: {
+      headersTimeout: config.requestTimeoutSeconds * 1000,
+      connectionsCheckingInterval: Math.min(1000, config.requestTimeoutSeconds * 250),
+    },
+    // "Client address" (per-address budgets, the security log) is then the one the trusted proxies report.
+    trustProxy: config.trustProxy === false ? false : [...config.trustProxy],
     connectionTimeout: 60_000,
     return503OnClosing: true,
     frameworkErrors: sendFrameworkError,
@@ -296,7 +305,12 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   // Validation happens in the API routes on the merged parameters; schemas are for the OpenAPI document.
   fastify.setValidatorCompiler(() => () => true);
   installErrorHandling(fastify);
-  installInFlightLimit(fastify, { requests: config.maxInFlight, streams: config.maxStreams });
+  const shares = installInFlightLimit(fastify, {
+    requests: config.maxInFlight,
+    streams: config.maxStreams,
+    appShare: config.appShare,
+    perClient: config.clientMaxInFlight,
+  });
   installContentNegotiation(fastify);
 
   // Pages, scripts and JSON bodies over a kilobyte, for clients that ask; event streams are written raw and
@@ -335,6 +349,8 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
       : createMemoryRateLimiter(config.rateLimitPerMinute));
   const gate = createApiGate(services.apps, limiter, services.usage, clock, {
     sandboxAllowed: config.sandboxAllowed,
+    shares,
+    keyFailures: createKeyFailureThrottle(config.keyFailuresPerMinute),
   });
   registerUserRoutes(fastify, gate, services.users, services.devices);
   registerTokenRoutes(fastify, gate, services.tokens);
@@ -343,6 +359,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   registerDeviceRoutes(fastify, gate, services.devices, services.bus, {
     pushPublicKey: services.push.publicKey,
     pushAllow: config.pushAllow,
+    shares,
   });
   fastify.get('/.well-known/jwks.json', { schema: { hide: true } }, async (_request, reply) =>
     reply.header('cache-control', 'public, max-age=300').send(services.receipts.jwks()),

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseMasterKey } from '../crypto/master-key.js';
+import { trustedProxyProblem } from '../http/client-address.js';
 import { parseAllowList } from '../webhooks/ssrf-guard.js';
 
 export type MessagingConfig =
@@ -35,6 +36,22 @@ export interface Config {
   readonly maxInFlight: number;
   /** Event streams open at once before 429 / 60003 (`COUNTERSIGN_MAX_STREAMS`). */
   readonly maxStreams: number;
+  /** The part of `maxInFlight` and of `maxStreams` one app may hold at once, in (0, 1] (`COUNTERSIGN_APP_SHARE`; D13). */
+  readonly appShare: number;
+  /**
+   * Requests and streams one client may hold at once before a key is accepted: a client address, or a device
+   * once its signature is verified (`COUNTERSIGN_CLIENT_MAX_IN_FLIGHT`; R5, D13).
+   */
+  readonly clientMaxInFlight: number;
+  /** Failed API keys per client address per minute before its calls are refused unchecked (`COUNTERSIGN_KEY_FAILURE_LIMIT`; R5). */
+  readonly keyFailuresPerMinute: number;
+  /** How long a request's headers and body may take to arrive (`COUNTERSIGN_REQUEST_TIMEOUT`; D13). */
+  readonly requestTimeoutSeconds: number;
+  /**
+   * Whose `X-Forwarded-For` is believed (`COUNTERSIGN_TRUST_PROXY`): `false` (no one: the client address is
+   * the peer's), or the proxies' addresses and CIDR ranges. Given to Fastify as `trustProxy`.
+   */
+  readonly trustProxy: false | readonly string[];
   /** SMS and voice sends per user per app in any ten minutes. */
   readonly sendLimitPer10Minutes: number;
   /** Lifetime of SMS, voice and phone verification codes. */
@@ -68,6 +85,36 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   if (value < min || value > max)
     throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
   return value;
+}
+
+function share(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^(?:0|1)?(?:\.\d+)?$/.test(raw) || !(value > 0 && value <= 1))
+    throw new ConfigError(`${name} must be a fraction above 0 and at most 1 (such as 0.25), got "${raw}"`);
+  return value;
+}
+
+/**
+ * `COUNTERSIGN_TRUST_PROXY`: off, or the proxies' addresses and CIDR ranges. Never "everyone", and never a
+ * hop count: a count cannot tell the proxy from a client that connects directly and writes its own
+ * `X-Forwarded-For` (Fastify 5 ignores a count for that reason).
+ */
+function readTrustProxy(env: Env): false | readonly string[] {
+  const raw = (env.COUNTERSIGN_TRUST_PROXY ?? '').trim();
+  if (raw === '' || raw === 'off') return false;
+  const entries = raw.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    const problem = /^\d+$/.test(entry)
+      ? `"${entry}" is a hop count, which a client connecting directly could spoof`
+      : trustedProxyProblem(entry);
+    if (problem !== undefined)
+      throw new ConfigError(
+        `COUNTERSIGN_TRUST_PROXY must be "off" or the proxies' addresses and CIDR ranges: ${problem}`,
+      );
+  }
+  return Object.freeze(entries);
 }
 
 function checkedAllowList(text: string): string {
@@ -196,6 +243,11 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: integer(env, 'COUNTERSIGN_RATE_LIMIT', 120_000, 1, 100_000_000),
     maxInFlight: integer(env, 'COUNTERSIGN_MAX_IN_FLIGHT', 1024, 1, 1_000_000),
     maxStreams: integer(env, 'COUNTERSIGN_MAX_STREAMS', 4096, 1, 1_000_000),
+    appShare: share(env, 'COUNTERSIGN_APP_SHARE', 0.25),
+    clientMaxInFlight: integer(env, 'COUNTERSIGN_CLIENT_MAX_IN_FLIGHT', 128, 1, 1_000_000),
+    keyFailuresPerMinute: integer(env, 'COUNTERSIGN_KEY_FAILURE_LIMIT', 30, 1, 1_000_000),
+    requestTimeoutSeconds: integer(env, 'COUNTERSIGN_REQUEST_TIMEOUT', 10, 1, 300),
+    trustProxy: readTrustProxy(env),
     sendLimitPer10Minutes: integer(env, 'COUNTERSIGN_SEND_LIMIT', 5, 1, 1000),
     codeTtlSeconds: integer(env, 'COUNTERSIGN_CODE_TTL', 600, 30, 600),
     sandboxAllowed: sandbox === 'on',

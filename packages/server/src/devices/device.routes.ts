@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { type Static, type TSchema, Type } from 'typebox';
 import { AuthyError, invalidParameter } from '../errors/authy-error.js';
 import { type EventBus, topics } from '../events/event-bus.js';
+import type { FairShares } from '../http/in-flight-limit.js';
 import { compileInput } from '../http/input.js';
 import { type ApiGate, addApiRoute } from '../http/route.js';
 import { Text, UserIdParams } from '../http/schemas.js';
@@ -62,7 +63,7 @@ export function registerDeviceRoutes(
   gate: ApiGate,
   devices: DeviceService,
   bus: EventBus,
-  push: { pushPublicKey: string; pushAllow: readonly string[] },
+  options: { pushPublicKey: string; pushAllow: readonly string[]; shares: FairShares },
 ): void {
   addApiRoute(fastify, gate, {
     method: 'POST',
@@ -80,13 +81,17 @@ export function registerDeviceRoutes(
     },
   });
 
-  const authenticate = (request: FastifyRequest): Promise<Device> =>
-    devices.authenticate({
+  /** Verifies the device's signature; from then on the request counts against the device, not its address. */
+  const authenticate = async (request: FastifyRequest): Promise<Device> => {
+    const device = await devices.authenticate({
       method: request.method,
       url: request.url,
       headers: request.headers,
       body: request.rawBody ?? '',
     });
+    options.shares.chargeDevice(request, device.id);
+    return device;
+  };
 
   const enrollBody = bodyOf(
     Type.Object({ token: Type.String({ minLength: 40, maxLength: 100, pattern: B64U }), ...Enrollment }),
@@ -177,7 +182,7 @@ export function registerDeviceRoutes(
   );
 
   fastify.get('/device/v1/push-key', { schema: { hide: true } }, async () => ({
-    public_key: push.pushPublicKey,
+    public_key: options.pushPublicKey,
     success: true,
   }));
 
@@ -196,7 +201,7 @@ export function registerDeviceRoutes(
     await devices.subscribePush(
       device,
       { endpoint: body.endpoint, keys: { p256dh: body.keys.p256dh, auth: body.keys.auth } },
-      push.pushAllow,
+      options.pushAllow,
     );
     return { success: true };
   });

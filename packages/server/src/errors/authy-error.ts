@@ -50,6 +50,11 @@ export interface AuthyErrorOptions {
   headers?: Record<string, string>;
   /** The security event this refusal is; logged, never sent to the client. */
   event?: SecurityEvent;
+  /**
+   * Why it was refused, when the answer must not say (R1: every key failure answers alike). Logged with the
+   * security event instead of the message; never sent to the client.
+   */
+  reason?: string;
 }
 
 /** The one error type of the API. Its handler writes the Authy envelope; nothing else builds error bodies. */
@@ -61,6 +66,7 @@ export class AuthyError extends Error {
   readonly extra: Readonly<Record<string, string | number | boolean>>;
   readonly headers: Readonly<Record<string, string>>;
   readonly event: SecurityEvent | undefined;
+  readonly reason: string | undefined;
 
   constructor(code: AuthyErrorCode, options: AuthyErrorOptions = {}) {
     super(options.message ?? DEFINITIONS[code].message);
@@ -70,6 +76,7 @@ export class AuthyError extends Error {
     this.extra = options.extra ?? {};
     this.headers = options.headers ?? {};
     this.event = options.event;
+    this.reason = options.reason;
   }
 
   /** The Authy error envelope: `{message, success:false, errors:{message,…}, error_code}`. */

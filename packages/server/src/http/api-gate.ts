@@ -4,10 +4,18 @@ import type { AppService } from '../apps/app.service.js';
 import type { UsageCounter } from '../apps/usage-counter.js';
 import { AuthyError } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
+import { clientAddress } from './client-address.js';
+import type { FairShares } from './in-flight-limit.js';
+import type { KeyFailureThrottle } from './key-failure-throttle.js';
 import type { RateLimiter } from './rate-limiter.js';
 import type { ApiGate } from './route.js';
 
-const invalidKey = () => new AuthyError('60001', { event: 'authn_login_fail' });
+/**
+ * Every key failure answers exactly this (R1): missing, malformed, unknown, revoked, or a strict app's key
+ * in the query string. Which one it was goes to the log only, so the answer cannot tell a valid key from an
+ * unknown one.
+ */
+const invalidKey = (reason: string) => new AuthyError('60001', { event: 'authn_login_fail', reason });
 
 /**
  * Adds bindings to the request's own logger (Fastify makes one per request) in place, with pino's
@@ -21,28 +29,62 @@ function bindLog(request: FastifyRequest, bindings: Record<string, unknown>): vo
 
 /**
  * The door of every API route (R1, D10): the key from `X-Authy-API-Key`, else from an `api_key`
- * parameter; then the per-app rate limit (R78).
+ * parameter; then the app's share of the requests in flight (D13) and its rate limit (R78). An address that
+ * presented `keyFailuresPerMinute` bad keys this minute is refused 429 / 60003 without its key being looked
+ * at, valid or not, until the minute is over (R5): a throttle that still evaluated keys would not stop
+ * guessing. A sandbox app on a server without sandbox apps is an authorisation refusal (403), not a key
+ * failure: its key is valid, and the caller who holds it needs to know why it is refused.
  */
 export function createApiGate(
   apps: AppService,
   limiter: RateLimiter,
   usage: UsageCounter,
   clock: Clock,
-  options: { sandboxAllowed: boolean },
+  options: { sandboxAllowed: boolean; shares: FairShares; keyFailures: KeyFailureThrottle },
 ): ApiGate {
+  const { shares, keyFailures } = options;
+
+  /** The app whose key the call carries, or the reason it carries none that may be used. */
+  async function keyHolder(
+    request: FastifyRequest,
+    merged: Record<string, unknown>,
+  ): Promise<App | { refused: string }> {
+    const header = request.headers['x-authy-api-key'];
+    const query = request.query as Record<string, unknown>;
+    let key: unknown = header;
+    let inQuery = false;
+    if (typeof header !== 'string' || header === '') {
+      key = merged.api_key;
+      inQuery = query !== null && typeof query === 'object' && query.api_key === key;
+    }
+    if (key === undefined || key === '') return { refused: 'no API key' };
+    if (typeof key !== 'string') return { refused: 'the API key is not one string' };
+    const app = await apps.authenticate(key);
+    if (app === undefined) return { refused: 'no app holds this API key (unknown, rotated out or revoked)' };
+    if (inQuery && !policyOf(app).queryKeyAllowed) {
+      // The app is named in the log: its key went into a URL and should be rotated.
+      bindLog(request, { appId: app.id });
+      return { refused: 'the key of a strict app was sent in the query string' };
+    }
+    return app;
+  }
+
   return {
     async admit(request: FastifyRequest, merged: Record<string, unknown>): Promise<App> {
-      const header = request.headers['x-authy-api-key'];
-      const query = request.query as Record<string, unknown>;
-      let key: unknown = header;
-      let inQuery = false;
-      if (typeof header !== 'string' || header === '') {
-        key = merged.api_key;
-        inQuery = query !== null && typeof query === 'object' && query.api_key === key;
+      const address = clientAddress(request.ip);
+      const blocked = keyFailures.blocked(address, clock.now());
+      if (blocked > 0) {
+        throw new AuthyError('60003', {
+          headers: { 'retry-after': String(blocked) },
+          event: 'authn_login_fail_max',
+          reason: 'too many failed API keys from this address; the key was not checked',
+        });
       }
-      if (typeof key !== 'string') throw invalidKey();
-      const app = await apps.authenticate(key);
-      if (app === undefined) throw invalidKey();
+      const app = await keyHolder(request, merged);
+      if ('refused' in app) {
+        keyFailures.failed(address, clock.now());
+        throw invalidKey(app.refused);
+      }
       const policy = policyOf(app);
       // Every later log line of the request names the app, and says so when it is a sandbox app.
       bindLog(request, { appId: app.id, ...(policy.sandbox && { sandbox: true }) });
@@ -52,12 +94,7 @@ export function createApiGate(
           event: 'authz_fail',
         });
       }
-      if (inQuery && !policy.queryKeyAllowed) {
-        throw new AuthyError('60001', {
-          message: 'Invalid API key: send it in the X-Authy-API-Key header',
-          event: 'authn_login_fail',
-        });
-      }
+      shares.chargeApp(request, app.id);
       const wait = await limiter.hit(`app:${app.id}`, clock.now());
       if (wait > 0) {
         throw new AuthyError('60003', {

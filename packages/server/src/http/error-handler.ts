@@ -33,10 +33,13 @@ const CLIENT_ERRORS: Record<string, { status: number; message: string }> = {
   ERR_HTTP_REQUEST_TIMEOUT: { status: 408, message: 'Invalid request: it took too long to arrive' },
 };
 
+/** Node's own record of the response in progress on a connection; its default handler checks it too. */
+type HttpSocket = Socket & { _httpMessage?: { headersSent: boolean } | null };
+
 /**
  * What the HTTP parser refuses before any route runs (a malformed request line, headers or URL over the
- * size limit, a request that took too long) gets the Authy envelope too (R89), then the connection closes.
- * Given to Fastify as `clientErrorHandler`.
+ * size limit, a request whose headers or body took too long) gets the Authy envelope too (R89), then the
+ * connection closes. Given to Fastify as `clientErrorHandler`.
  */
 export function sendClientError(error: Error & { code?: string }, socket: Socket): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
@@ -45,7 +48,9 @@ export function sendClientError(error: Error & { code?: string }, socket: Socket
     message: 'Invalid request: it is not well-formed HTTP',
   };
   const body = JSON.stringify(new AuthyError('60002', { status, message }).toBody());
-  if (socket.writable) {
+  // A request answered before its body arrived (refused as busy) has had its answer: a second would be garbage.
+  const answered = (socket as HttpSocket)._httpMessage?.headersSent === true;
+  if (socket.writable && !answered) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -73,7 +78,13 @@ export function installErrorHandling(fastify: FastifyInstance): void {
     // R84: who tried what and from where; the app id is on the request's logger once its key was accepted.
     if (known.event !== undefined) {
       request.log.warn(
-        { event: known.event, code: known.code, status: known.status, reason: known.message, ip: request.ip },
+        {
+          event: known.event,
+          code: known.code,
+          status: known.status,
+          reason: known.reason ?? known.message,
+          ip: request.ip,
+        },
         'security event',
       );
     }

@@ -35,9 +35,11 @@ interface Ctx {
   uuid: string;
   rotatedKey: string;
   deletedAppKey: string;
+  /** The key of an app on the `strict` profile, which takes keys only in the header (D10). */
+  strictKey: string;
 }
 
-const ctx: Ctx = { key: '', userId: 0, uuid: '', rotatedKey: '', deletedAppKey: '' };
+const ctx: Ctx = { key: '', userId: 0, uuid: '', rotatedKey: '', deletedAppKey: '', strictKey: '' };
 let server: TestServer;
 
 beforeAll(async () => {
@@ -59,6 +61,7 @@ beforeAll(async () => {
   const deleted = await server.createApp({ name: 'Deleted Bank' });
   await server.db.deleteFrom('apps').where('id', '=', deleted.id).execute();
   ctx.deletedAppKey = deleted.apiKey;
+  ctx.strictKey = (await server.createApp({ name: 'Strict Bank', profile: 'strict' })).apiKey;
 });
 afterAll(() => server.close());
 
@@ -156,6 +159,11 @@ const KEY_CASES: readonly KeyCase[] = [
     query: () => `api_key=${randomBytes(24).toString('hex')}`,
   },
   {
+    name: 'a strict app’s valid key in the api_key query parameter',
+    header: () => undefined,
+    query: (c) => `api_key=${c.strictKey}`,
+  },
+  {
     name: 'the right key twice in the query (parameter pollution)',
     header: () => undefined,
     query: (c) => `api_key=${c.key}&api_key=${c.key}`,
@@ -167,7 +175,7 @@ function withQuery(path: string, query: string | undefined): string {
   return `${path}${path.includes('?') ? '&' : '?'}${query}`;
 }
 
-describe('R1: every route answers a missing, unknown, rotated or revoked key with one identical 401 and writes nothing', () => {
+describe('R1: every route answers a missing, unknown, rotated or revoked key, or a strict app’s key in the query, with one identical 401 and writes nothing', () => {
   const rows = ROUTES.flatMap((route) => KEY_CASES.map((keyCase) => ({ ...route, keyCase })));
   const bodies = new Set<string>();
 

@@ -71,6 +71,41 @@ describe('R84: security events are logged with their context', () => {
     expect(JSON.stringify(lines)).not.toContain(bogus);
   });
 
+  it('every key failure answers alike, and only its log line says which it was (R1)', async () => {
+    const strict = await server.createApp({ name: 'Strict Log Bank', profile: 'strict' });
+    const cases = [
+      { request: {}, reason: 'no API key' },
+      {
+        request: { key: 'e'.repeat(48) },
+        reason: 'no app holds this API key (unknown, rotated out or revoked)',
+      },
+      {
+        path: `?api_key=${strict.apiKey}`,
+        request: {},
+        reason: 'the key of a strict app was sent in the query string',
+        appId: strict.id,
+      },
+      { path: '?api_key=a&api_key=b', request: {}, reason: 'the API key is not one string' },
+    ];
+    const answers = new Set<string>();
+    for (const { path = '', request, reason, appId } of cases) {
+      let answer = '';
+      const lines = await linesOf(async () => {
+        answer = (await call(server, 'GET', `${P}/app/details${path}`, request)).text;
+      });
+      answers.add(answer);
+      expect(events(lines)).toEqual([
+        expect.objectContaining({ event: 'authn_login_fail', code: '60001', status: 401, reason }),
+      ]);
+      if (appId !== undefined) expect(events(lines)[0]?.appId).toBe(appId);
+      expect(answer).not.toContain(reason);
+    }
+    expect([...answers]).toEqual([
+      '{"message":"Invalid API key","success":false,"errors":{"message":"Invalid API key"},"error_code":"60001"}',
+    ]);
+    expect(server.logs.join('')).not.toContain(strict.apiKey);
+  });
+
   it('the source address is the peer’s, never a header the caller wrote', async () => {
     const lines = await linesOf(() =>
       call(server, 'GET', `${P}/app/details`, {
