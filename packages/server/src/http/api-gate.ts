@@ -29,11 +29,13 @@ function bindLog(request: FastifyRequest, bindings: Record<string, unknown>): vo
 
 /**
  * The door of every API route (R1, D10): the key from `X-Authy-API-Key`, else from an `api_key`
- * parameter; then the app's share of the requests in flight (D13) and its rate limit (R78). An address that
- * presented `keyFailuresPerMinute` bad keys this minute is refused 429 / 60003 without its key being looked
- * at, valid or not, until the minute is over (R5): a throttle that still evaluated keys would not stop
- * guessing. A sandbox app on a server without sandbox apps is an authorisation refusal (403), not a key
- * failure: its key is valid, and the caller who holds it needs to know why it is refused.
+ * parameter; then the app's share of the requests in flight (D13) and its rate limit (R78). Once an address
+ * presented `keyFailuresPerMinute` bad keys this minute, its further bad keys are answered 429 / 60003 with
+ * Retry-After instead of 401, until the minute is over (R5); a valid key is still served, so that nobody
+ * can lock an app out by sending bad keys from the address it shares (a NAT, a proxy). Guessing gains
+ * nothing from this: a key holds 192 random bits. A sandbox app on a server without sandbox apps is an
+ * authorisation refusal (403), not a key failure: its key is valid, and the caller who holds it needs to
+ * know why it is refused.
  */
 export function createApiGate(
   apps: AppService,
@@ -71,17 +73,17 @@ export function createApiGate(
 
   return {
     async admit(request: FastifyRequest, merged: Record<string, unknown>): Promise<App> {
-      const address = clientAddress(request.ip);
-      const blocked = keyFailures.blocked(address, clock.now());
-      if (blocked > 0) {
-        throw new AuthyError('60003', {
-          headers: { 'retry-after': String(blocked) },
-          event: 'authn_login_fail_max',
-          reason: 'too many failed API keys from this address; the key was not checked',
-        });
-      }
       const app = await keyHolder(request, merged);
       if ('refused' in app) {
+        const address = clientAddress(request.ip);
+        const blocked = keyFailures.blocked(address, clock.now());
+        if (blocked > 0) {
+          throw new AuthyError('60003', {
+            headers: { 'retry-after': String(blocked) },
+            event: 'authn_login_fail_max',
+            reason: `too many failed API keys from this address (${app.refused})`,
+          });
+        }
         keyFailures.failed(address, clock.now());
         throw invalidKey(app.refused);
       }

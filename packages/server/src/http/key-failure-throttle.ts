@@ -8,9 +8,13 @@ export interface KeyFailureThrottle {
   failed(address: string, now: number): void;
 }
 
+/** Addresses one window counts at most: a flood from ever new addresses (IPv6) cannot grow it without end. */
+const MAX_ADDRESSES = 100_000;
+
 /**
  * In memory, per instance: a count in the shared database would make every bad key cost a write, which is
  * what a flood of them should not be able to buy. N instances let N × `limitPerMinute` failures through.
+ * Past {@link MAX_ADDRESSES} failing addresses in one minute, new ones are not counted until the next.
  */
 export function createKeyFailureThrottle(limitPerMinute: number): KeyFailureThrottle {
   let start = 0;
@@ -32,7 +36,9 @@ export function createKeyFailureThrottle(limitPerMinute: number): KeyFailureThro
     },
     failed(address, now) {
       windowOf(now);
-      failures.set(address, (failures.get(address) ?? 0) + 1);
+      const count = failures.get(address);
+      if (count === undefined && failures.size >= MAX_ADDRESSES) return;
+      failures.set(address, (count ?? 0) + 1);
     },
   };
 }
