@@ -168,13 +168,15 @@ function readMasterKey(env: Env, databaseUrl: string): { key: Buffer; source: Co
   }
 }
 
+/** A command that prints a new master key. */
+const MAKE_KEY = 'openssl rand -hex 32';
+
 /**
  * What to do without a key. A store that already holds data needs the key it was made with: a new key would
  * open none of its secrets, so a new one is suggested only where nothing is stored yet.
  */
 function missingKeyMessage(database: string | undefined): string {
   const required = 'COUNTERSIGN_MASTER_KEY (64 hex characters) or COUNTERSIGN_MASTER_KEY_FILE is required';
-  const make = "node -e \"console.log(require('crypto').randomBytes(32).toString('hex'))\"";
   if (database !== undefined && existsSync(database)) {
     return (
       `${required}: ${database} was made with a master key, and only that key opens it ` +
@@ -183,9 +185,9 @@ function missingKeyMessage(database: string | undefined): string {
     );
   }
   if (database === undefined) {
-    return `${required}: an existing database needs the key it was made with; for a new one, make a key with: ${make}`;
+    return `${required}: an existing database needs the key it was made with; for a new one, make a key with: ${MAKE_KEY}`;
   }
-  return `${required}; make one with: ${make}`;
+  return `${required}; make one with: ${MAKE_KEY}`;
 }
 
 function readMessaging(env: Env): MessagingConfig {

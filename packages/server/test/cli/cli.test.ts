@@ -519,7 +519,7 @@ describe('bad command lines exit 2 with one line on stderr', () => {
 describe('the master key', () => {
   const REQUIRED =
     'countersign: COUNTERSIGN_MASTER_KEY (64 hex characters) or COUNTERSIGN_MASTER_KEY_FILE is required';
-  const MAKE = "node -e \"console.log(require('crypto').randomBytes(32).toString('hex'))\"";
+  const MAKE = 'openssl rand -hex 32';
   // Where nothing is stored yet a new key is suggested; a PostgreSQL database may hold data already.
   const MISSING =
     TEST_DIALECT === 'sqlite'
@@ -557,7 +557,7 @@ describe('the master key', () => {
         `${REQUIRED}: ${file} was made with a master key, and only that key opens it (for a database of ` +
         'countersign dev, the master.key file of its data folder). Do not make a new key for it.\n',
     });
-    expect(result.stderr).not.toContain('randomBytes');
+    expect(result.stderr).not.toContain('openssl');
   });
 
   it('is found beside a SQLite database as master.key when nothing else names one (countersign dev’s folder)', async () => {
