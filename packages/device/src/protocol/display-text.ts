@@ -154,10 +154,10 @@ export interface DisplayTextProblem {
 }
 
 /**
- * Checks that `text` reads the same to a person as to a machine (D11): no refused character (the list
- * is at the top of this file), and in Unicode NFC, so that the bytes signed are the bytes stored and shown. Text
- * that is not in NFC is refused, never normalised: the caller sends the form it means. Returns the first
- * problem, or `undefined` for display-safe text.
+ * Checks that `text` reads the same to a person as to a machine (D11): no refused character (the list is
+ * at the top of this file), and in Unicode NFC, so that the bytes signed are the bytes stored and shown.
+ * Text that is not in NFC is refused, never normalised: the caller sends the form it means. Returns the
+ * first problem, or `undefined` for display-safe text.
  */
 export function displayTextProblem(text: string): DisplayTextProblem | undefined {
   for (const { char } of refusedIn(text)) {

@@ -37,7 +37,10 @@ export class AppSettingError extends Error {
 const keyContext = (digest: string) => `api_keys.key_ct:${digest}`;
 const webhookContext = (appId: number) => `apps.webhook_secret_ct:${appId}`;
 
-/** An app's name is shown on every device that answers for it: display text (D11), checked before trimming. */
+/**
+ * An app's name is shown on every device that answers for it, so it is display text (D11); the name as
+ * given is checked, so that trimming cannot drop a refused character unnoticed.
+ */
 function checkName(name: string): string {
   const trimmed = name.trim();
   if (trimmed === '' || trimmed.length > 100) {

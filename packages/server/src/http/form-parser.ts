@@ -8,7 +8,7 @@ const ARRAY_OF_HASHES = /^(.+?)\[\]\[([^\]]*)\](.*)$/;
  * Python's `surrogateescape`, so that the text rules refuse the parameter by name (D11) instead of it
  * being stored as U+FFFD or as its escapes. A `%` that starts no escape stays as it is.
  */
-export function decodeFormComponent(text: string): string {
+function decodeFormComponent(text: string): string {
   const spaced = text.replace(/\+/g, ' ');
   try {
     return decodeURIComponent(spaced);
@@ -25,7 +25,7 @@ function decodeEscapes(run: string): string {
   try {
     return STRICT_UTF8.decode(bytes);
   } catch {
-    return String.fromCharCode(...Array.from(bytes, (byte) => (byte < 0x80 ? byte : 0xdc00 + byte)));
+    return Array.from(bytes, (byte) => String.fromCharCode(byte < 0x80 ? byte : 0xdc00 + byte)).join('');
   }
 }
 
