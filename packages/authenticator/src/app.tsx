@@ -1,4 +1,4 @@
-import type { Device } from '@countersign/device';
+import { type Device, revealInvisible } from '@countersign/device';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { CodeList } from './components/code-list.js';
 import { DeviceList } from './components/device-list.js';
@@ -62,7 +62,7 @@ export function App({ device }: { device: Device }) {
         setSetup({ state: 'welcome', busy: true, error: null });
         const { accounts } = await device.enrollWithLink(link);
         setSetup({ state: 'ready' });
-        const names = [...new Set(accounts.map((account) => account.app_name))].join(', ');
+        const names = [...new Set(accounts.map((account) => revealInvisible(account.app_name)))].join(', ');
         announce(`This device is set up${names === '' ? '' : ` for ${names}`}.`);
       } catch (caught) {
         setSetup({ state: 'welcome', busy: false, error: describeError(caught, 'enroll') });

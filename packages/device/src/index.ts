@@ -16,6 +16,15 @@ export {
   signAnswer,
 } from './protocol/answer-document.js';
 export { type DisplayedContent, displayHash } from './protocol/display-hash.js';
+export {
+  type DisplaySegment,
+  type DisplayTextProblem,
+  displaySegments,
+  displayTextProblem,
+  isDisplayText,
+  type RefusedCharacter,
+  revealInvisible,
+} from './protocol/display-text.js';
 export { type EnrollmentLink, parseEnrollmentLink } from './protocol/enrollment-link.js';
 export { linkEnrollmentProof, phoneEnrollmentProof } from './protocol/enrollment-proof.js';
 export { type RequestToSign, requestSigningString, signedRequestHeaders } from './protocol/signed-request.js';

@@ -1,8 +1,9 @@
-import type { Device, TotpCode } from '@countersign/device';
+import { type Device, revealInvisible, type TotpCode } from '@countersign/device';
 import { useState } from 'preact/hooks';
 import { describeError } from '../describe-error.js';
 import { useCodes } from '../hooks/use-codes.js';
 import { CountdownRing } from './countdown-ring.js';
+import { ShownText } from './shown-text.js';
 
 /** "1234567" → "123 4567": easier to read and to type elsewhere. */
 function grouped(code: string): string {
@@ -16,7 +17,7 @@ function CodeRow({ code, announce }: { code: TotpCode; announce: (text: string) 
     try {
       await navigator.clipboard.writeText(code.code);
       setCopied(true);
-      announce(`Code for ${code.app_name} copied.`);
+      announce(`Code for ${revealInvisible(code.app_name)} copied.`);
       window.setTimeout(() => setCopied(false), 2000);
     } catch {
       announce('This browser did not allow copying. Read the code from the screen.');
@@ -24,7 +25,9 @@ function CodeRow({ code, announce }: { code: TotpCode; announce: (text: string) 
   };
   return (
     <li class="code">
-      <span class="code-app">{code.app_name}</span>
+      <span class="code-app">
+        <ShownText text={code.app_name} />
+      </span>
       <span class="code-value">
         <span aria-hidden="true">{grouped(code.code)}</span>
         {/* Read digit by digit, not as one large number. */}
@@ -40,7 +43,10 @@ function CodeRow({ code, announce }: { code: TotpCode; announce: (text: string) 
       </span>
       <button type="button" class="button-quiet code-copy" onClick={copy}>
         {copied ? 'Copied' : 'Copy'}
-        <span class="visually-hidden"> code for {code.app_name}</span>
+        <span class="visually-hidden">
+          {' '}
+          code for <ShownText text={code.app_name} />
+        </span>
       </button>
     </li>
   );

@@ -1,6 +1,7 @@
-import type { Device, DeviceInfo } from '@countersign/device';
+import { type Device, type DeviceInfo, revealInvisible } from '@countersign/device';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from '../describe-error.js';
+import { ShownText } from './shown-text.js';
 
 interface DeviceListProps {
   device: Device;
@@ -39,7 +40,7 @@ function DeviceRow({
     <li class="device">
       <div>
         <p id={`${id}-name`} class="device-name">
-          {info.name}
+          <ShownText text={info.name} />
           {info.current && <span class="badge">This device</span>}
         </p>
         <p class="muted">
@@ -56,7 +57,10 @@ function DeviceRow({
         <div class="device-confirm">
           <button type="button" class="button button-deny" ref={confirmRef} onClick={remove}>
             {info.current ? 'Remove this device' : 'Remove'}
-            <span class="visually-hidden"> {info.name} now</span>
+            <span class="visually-hidden">
+              {' '}
+              <ShownText text={info.name} /> now
+            </span>
           </button>
           <button type="button" class="button-quiet" onClick={cancel}>
             Cancel
@@ -112,7 +116,7 @@ export function DeviceList({ device, announce, onRemovedSelf }: DeviceListProps)
       return null;
     }
     setDevices((list) => list?.filter((other) => other.device_id !== info.device_id) ?? null);
-    announce(`${info.name} was removed. It can no longer answer requests.`);
+    announce(`${revealInvisible(info.name)} was removed. It can no longer answer requests.`);
     return null;
   };
 

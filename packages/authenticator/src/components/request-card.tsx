@@ -2,6 +2,7 @@ import type { PendingRequest } from '@countersign/device';
 import { useRef, useState } from 'preact/hooks';
 import { NUMBER_NEEDED } from '../describe-error.js';
 import { clockDuration, spokenDuration, timeOfDay } from '../format-time.js';
+import { needsMarkers, ShownText } from './shown-text.js';
 
 /** What the user chose. A denial says whether it was a plain no or "this wasn't me". */
 export type Choice =
@@ -19,7 +20,8 @@ interface RequestCardProps {
 
 /**
  * One request, exactly as the service sent it (app name, message, visible details; hidden details never
- * reach a device), with its time left and the three answers. Number matching asks the user to type the
+ * reach a device), each value isolated and any character that could hide or reorder text shown as a
+ * marker (D11), with its time left and the three answers. Number matching asks the user to type the
  * code the app shows: typed, never picked from options.
  */
 export function RequestCard({ request, now, onAnswer }: RequestCardProps) {
@@ -35,6 +37,7 @@ export function RequestCard({ request, now, onAnswer }: RequestCardProps) {
   const expired = secondsLeft !== null && secondsLeft <= 0;
   const lifeLeft = expiresAt === null ? 1 : (expiresAt - now) / Math.max(1, expiresAt - createdAt);
   const details = Object.entries(request.details);
+  const marked = needsMarkers([request.app_name, request.message, ...details.flat()]);
 
   const send = async (choice: Choice) => {
     if (busy || expired) return;
@@ -66,19 +69,31 @@ export function RequestCard({ request, now, onAnswer }: RequestCardProps) {
       aria-labelledby={`${id}-title`}
       data-uuid={request.uuid}
     >
-      <p class="request-app">{request.app_name}</p>
+      <p class="request-app">
+        <ShownText text={request.app_name} />
+      </p>
       <h3 id={`${id}-title`} class="request-message" tabIndex={-1}>
-        {request.message}
+        <ShownText text={request.message} />
       </h3>
       {details.length > 0 && (
         <dl class="details">
           {details.map(([name, value]) => (
             <div key={name}>
-              <dt>{name}</dt>
-              <dd>{value}</dd>
+              <dt>
+                <ShownText text={name} />
+              </dt>
+              <dd>
+                <ShownText text={value} />
+              </dd>
             </div>
           ))}
         </dl>
+      )}
+      {marked && (
+        <p class="request-marked">
+          This request holds characters that could hide or reorder its text. They are shown as ⟨U+…⟩. If you
+          did not expect them, choose “This wasn’t me”.
+        </p>
       )}
       <p class="request-time">
         {expired ? (
@@ -103,7 +118,9 @@ export function RequestCard({ request, now, onAnswer }: RequestCardProps) {
       <form class="request-form" onSubmit={approve} noValidate>
         {request.number_match_required && (
           <div class="field">
-            <label for={`${id}-number`}>Number shown by {request.app_name}</label>
+            <label for={`${id}-number`}>
+              Number shown by <ShownText text={request.app_name} />
+            </label>
             <p id={`${id}-hint`} class="hint">
               Type the number you see where you started this request.
             </p>

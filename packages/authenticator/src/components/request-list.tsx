@@ -1,4 +1,4 @@
-import type { Device, PendingRequest } from '@countersign/device';
+import { type Device, type PendingRequest, revealInvisible } from '@countersign/device';
 import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import { describeError, isOffline, requestIsOver } from '../describe-error.js';
 import type { PendingState } from '../hooks/use-pending-requests.js';
@@ -16,13 +16,13 @@ const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ?
 
 function outcome(request: PendingRequest, choice: Choice, status: 'approved' | 'denied'): string {
   if (choice.decision === 'approved' && status === 'denied') {
-    return `The number did not match, so “${request.message}” was denied.`;
+    return `The number did not match, so “${revealInvisible(request.message)}” was denied.`;
   }
-  if (status === 'approved') return `Approved: “${request.message}”.`;
+  if (status === 'approved') return `Approved: “${revealInvisible(request.message)}”.`;
   if (choice.decision === 'denied' && choice.reason === 'not_me') {
-    return `Denied and reported as not you: “${request.message}”.`;
+    return `Denied and reported as not you: “${revealInvisible(request.message)}”.`;
   }
-  return `Denied: “${request.message}”.`;
+  return `Denied: “${revealInvisible(request.message)}”.`;
 }
 
 /** The requests waiting for an answer, live. New ones are announced; focus never jumps on its own. */
@@ -45,7 +45,7 @@ export function RequestList({ device, pending, now, announce }: RequestListProps
     const arrived = requests.filter((request) => !previous.has(request.uuid));
     const newest = arrived.at(-1);
     if (newest === undefined) return;
-    const what = `${newest.app_name}: ${newest.message}`;
+    const what = `${revealInvisible(newest.app_name)}: ${revealInvisible(newest.message)}`;
     announce(
       arrived.length === 1
         ? `New request from ${what}`

@@ -3,17 +3,15 @@ import { Type } from 'typebox';
 import type { App } from '../apps/app.js';
 import type { EventBus } from '../events/event-bus.js';
 import { type ApiGate, addApiRoute } from '../http/route.js';
-import { Text, UserIdParams } from '../http/schemas.js';
+import { DisplayFields, DisplayText, UserIdParams } from '../http/schemas.js';
 import type { ApprovalService } from './approval.service.js';
 import { type ApprovalRequest, LOGO_RESOLUTIONS } from './approval-request.js';
 import { StatusWaiters } from './status-waiters.js';
 
 const MAX_FIELDS = 20;
 
-const Details = Type.Record(Type.String(), Type.Union([Text(200), Type.Number(), Type.Boolean()]), {
-  maxProperties: MAX_FIELDS,
-  propertyNames: { minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]*$' },
-});
+// Hidden details are display text too: a device signs over them (R28), and a person may be shown them.
+const Details = DisplayFields({ entries: MAX_FIELDS, keyLength: 200, valueLength: 200 });
 
 const Logo = Type.Object({
   res: Type.Union(LOGO_RESOLUTIONS.map((r) => Type.Literal(r))),
@@ -67,7 +65,7 @@ export function registerApprovalRoutes(
     tags: ['approvals'],
     params: UserIdParams,
     input: Type.Object({
-      message: Text(200, 1),
+      message: DisplayText(200, 1),
       details: Type.Optional(Details),
       hidden_details: Type.Optional(Details),
       logos: Type.Optional(Type.Array(Logo, { maxItems: 8 })),

@@ -1,3 +1,4 @@
+import { displayTextProblem, revealInvisible } from '@countersign/device';
 import { hmacHex } from '../crypto/digest.js';
 import type { ServiceKeys } from '../crypto/master-key.js';
 import type { Random } from '../crypto/random.js';
@@ -36,11 +37,17 @@ export class AppSettingError extends Error {
 const keyContext = (digest: string) => `api_keys.key_ct:${digest}`;
 const webhookContext = (appId: number) => `apps.webhook_secret_ct:${appId}`;
 
+/**
+ * An app's name is shown on every device that answers for it, so it is display text (D11); the name as
+ * given is checked, so that trimming cannot drop a refused character unnoticed.
+ */
 function checkName(name: string): string {
   const trimmed = name.trim();
-  if (trimmed === '' || trimmed.length > 100 || /\p{Cc}/u.test(trimmed)) {
+  if (trimmed === '' || trimmed.length > 100) {
     throw new AppSettingError('an app name is 1 to 100 printable characters');
   }
+  const found = displayTextProblem(name);
+  if (found !== undefined) throw new AppSettingError(`app name "${revealInvisible(name)}": ${found.problem}`);
   return trimmed;
 }
 

@@ -7,6 +7,7 @@ import {
   Device,
   DeviceError,
   type PendingRequest,
+  revealInvisible,
 } from '@countersign/device';
 import { folderStorage } from '@countersign/device/node';
 import type { Command } from 'commander';
@@ -95,18 +96,36 @@ function refusal(error: unknown, uuid: string): unknown {
   }
 }
 
-/** An app's text made safe for a terminal: control characters (escape sequences) would act, not show. */
-function printable(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '\uFFFD');
+/**
+ * The service's text for a person at a terminal (D11): every character that could act (controls, so
+ * escape sequences), reorder (bidirectional controls) or hide (invisible characters) becomes a visible
+ * marker such as ⟨U+202E⟩. The service refuses such text now; this shows what was stored before.
+ */
+class TerminalText {
+  private marked = false;
+
+  show(text: string): string {
+    const shown = revealInvisible(text);
+    if (shown !== text) this.marked = true;
+    return shown;
+  }
+
+  /** The human output, with a last line saying where markers stand for characters, if any did. */
+  output(lines: readonly string[]): string {
+    if (!this.marked) return lines.join('\n');
+    return [
+      ...lines,
+      'Marked ⟨U+…⟩: characters that could hide or reorder text, shown as their code points. --json gives the text as stored.',
+    ].join('\n');
+  }
 }
 
-function describeRequest(request: PendingRequest): string {
-  const lines = [`${request.uuid}  ${printable(request.app_name)}: ${printable(request.message)}`];
+function describeRequest(request: PendingRequest, text: TerminalText): string[] {
+  const lines = [`${request.uuid}  ${text.show(request.app_name)}: ${text.show(request.message)}`];
   for (const [key, value] of Object.entries(request.details))
-    lines.push(`    ${printable(key)}: ${printable(value)}`);
+    lines.push(`    ${text.show(key)}: ${text.show(value)}`);
   if (request.number_match_required) lines.push('    (asks for the number the app shows: --code N)');
-  return lines.join('\n');
+  return lines;
 }
 
 /** Adds `--state DIR` (required) and `--json` to a device command. */
@@ -135,12 +154,13 @@ export function addDeviceCommand(program: Command): void {
       app_name,
       authy_id,
     }));
-    output(options.json === true, { device_id: enrollment.device_id, accounts }, () =>
-      [
+    output(options.json === true, { device_id: enrollment.device_id, accounts }, () => {
+      const text = new TerminalText();
+      return text.output([
         `Enrolled as device ${enrollment.device_id}.`,
-        ...accounts.map((a) => `  ${a.app_name} (authy id ${a.authy_id})`),
-      ].join('\n'),
-    );
+        ...accounts.map((a) => `  ${text.show(a.app_name)} (authy id ${a.authy_id})`),
+      ]);
+    });
   });
 
   stateOptions(device.command('pending').description('list the requests waiting for an answer')).action(
@@ -155,7 +175,11 @@ export function addDeviceCommand(program: Command): void {
           details,
           number_match_required,
         })),
-        () => (requests.length === 0 ? 'No pending requests.' : requests.map(describeRequest).join('\n')),
+        () => {
+          if (requests.length === 0) return 'No pending requests.';
+          const text = new TerminalText();
+          return text.output(requests.flatMap((request) => describeRequest(request, text)));
+        },
       );
     },
   );
@@ -197,11 +221,14 @@ export function addDeviceCommand(program: Command): void {
   stateOptions(device.command('codes').description('show the current TOTP code of every account')).action(
     async (options: StateOptions) => {
       const codes = await withDevice(options, (d) => d.codes());
-      output(options.json === true, codes, () =>
-        codes
-          .map((c) => `${c.code}  ${c.app_name} (authy id ${c.authy_id}), ${c.expires_in} s left`)
-          .join('\n'),
-      );
+      output(options.json === true, codes, () => {
+        const text = new TerminalText();
+        return text.output(
+          codes.map(
+            (c) => `${c.code}  ${text.show(c.app_name)} (authy id ${c.authy_id}), ${c.expires_in} s left`,
+          ),
+        );
+      });
     },
   );
 }

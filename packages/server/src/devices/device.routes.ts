@@ -5,7 +5,7 @@ import { type EventBus, topics } from '../events/event-bus.js';
 import type { FairShares } from '../http/in-flight-limit.js';
 import { compileInput } from '../http/input.js';
 import { type ApiGate, addApiRoute } from '../http/route.js';
-import { Text, UserIdParams } from '../http/schemas.js';
+import { DisplayText, UserIdParams } from '../http/schemas.js';
 import type { Device, DeviceRequest } from './device.js';
 import { PLATFORMS } from './device.js';
 import type { DeviceService } from './device.service.js';
@@ -22,7 +22,7 @@ const B64U = '^[A-Za-z0-9_-]+$';
 
 const Enrollment = {
   public_key: Type.Record(Type.String(), Type.Unknown(), { maxProperties: 10 }),
-  name: Text(100, 1),
+  name: DisplayText(100, 1),
   platform: Type.Union(PLATFORMS.map((p) => Type.Literal(p))),
   proof: Type.String({ maxLength: 200, pattern: B64U }),
 };

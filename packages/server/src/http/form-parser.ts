@@ -2,12 +2,46 @@ import qs from 'qs';
 
 const ARRAY_OF_HASHES = /^(.+?)\[\]\[([^\]]*)\](.*)$/;
 
-function decode(text: string): string {
+/**
+ * Percent-decodes one key or value as UTF-8. In a run of escapes that is not UTF-8 (`%ED%A0%80`, the form
+ * a lone surrogate takes, or `%FF`) each byte above 0x7F becomes a lone surrogate U+DC80–U+DCFF, as in
+ * Python's `surrogateescape`, so that the text rules refuse the parameter by name (D11) instead of it
+ * being stored as U+FFFD or as its escapes. A `%` that starts no escape stays as it is.
+ */
+function decodeFormComponent(text: string): string {
+  const spaced = text.replace(/\+/g, ' ');
   try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
+    return decodeURIComponent(spaced);
   } catch {
-    return text;
+    return spaced.replace(/(?:%[0-9A-Fa-f]{2})+/g, decodeEscapes);
   }
+}
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A run of `%XX` escapes: its UTF-8 text, or, if it is not UTF-8, each byte escaped as above. */
+function decodeEscapes(run: string): string {
+  const bytes = Uint8Array.from(run.slice(1).split('%'), (pair) => Number.parseInt(pair, 16));
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    return Array.from(bytes, (byte) => String.fromCharCode(byte < 0x80 ? byte : 0xdc00 + byte)).join('');
+  }
+}
+
+/**
+ * The inverse of {@link decodeFormComponent}: percent-encodes a decoded key again, each escaped byte
+ * (U+DC80–U+DCFF) back to its `%XX`, so that the key decodes to the same text a second time.
+ */
+function encodeFormComponent(text: string): string {
+  return text
+    .split(/([\uDC80-\uDCFF])/)
+    .map((part) =>
+      /^[\uDC80-\uDCFF]$/.test(part)
+        ? `%${(part.charCodeAt(0) - 0xdc00).toString(16).toUpperCase()}`
+        : encodeURIComponent(part),
+    )
+    .join('');
 }
 
 /**
@@ -21,7 +55,7 @@ function indexArraysOfHashes(text: string): string {
     .map((pair) => {
       const equals = pair.indexOf('=');
       const rawKey = equals === -1 ? pair : pair.slice(0, equals);
-      const match = ARRAY_OF_HASHES.exec(decode(rawKey));
+      const match = ARRAY_OF_HASHES.exec(decodeFormComponent(rawKey));
       if (match === null) return pair;
       const [, prefix = '', child = '', rest = ''] = match;
       let element = elements.get(prefix);
@@ -33,7 +67,7 @@ function indexArraysOfHashes(text: string): string {
         elements.set(prefix, element);
       }
       element.keys.add(child);
-      const key = encodeURIComponent(`${prefix}[${element.index}][${child}]${rest}`);
+      const key = encodeFormComponent(`${prefix}[${element.index}][${child}]${rest}`);
       return equals === -1 ? key : `${key}${pair.slice(equals)}`;
     })
     .join('&');
@@ -56,5 +90,6 @@ export function parseForm(text: string): Record<string, unknown> {
     parseArrays: true,
     allowDots: false,
     charset: 'utf-8',
+    decoder: (text) => decodeFormComponent(text),
   }) as Record<string, unknown>;
 }

@@ -1,9 +1,22 @@
+import { displayTextProblem, revealInvisible } from '@countersign/device';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { Static, TSchema } from 'typebox';
+import { DISPLAY_TEXT } from './schemas.js';
 
 // No blanket coercion (R59): `false` must not become `0` ("never expire") nor `true` the string "true".
-// `normalise` converts only the spellings the clients send.
-const ajv = new Ajv({ coerceTypes: false, allErrors: false, strict: false, useDefaults: false });
+// `normalise` converts only the spellings the clients send. `verbose` puts the refused value on an error,
+// so that a display-text refusal can say which character it was.
+const ajv = new Ajv({
+  coerceTypes: false,
+  allErrors: false,
+  strict: false,
+  useDefaults: false,
+  verbose: true,
+});
+ajv.addFormat(DISPLAY_TEXT, {
+  type: 'string',
+  validate: (text: string) => displayTextProblem(text) === undefined,
+});
 
 /**
  * A validation problem. `field` names the parameter as a form would (`details[Account]`, `logos[0][url]`),
@@ -92,6 +105,15 @@ function describe(error: ErrorObject, all: readonly ErrorObject[]): InputProblem
     case 'maxItems':
       return { ...named, problem: `must have at most ${error.params.limit} items` };
     case 'pattern':
+      return { ...named, problem: 'has an invalid format' };
+    case 'format':
+      if (error.params.format === DISPLAY_TEXT && typeof error.data === 'string') {
+        const problem = displayTextProblem(error.data)?.problem ?? 'is invalid';
+        // A refused key is named by its map, so the key's own characters never reach the field name.
+        return error.propertyName === undefined
+          ? { ...named, problem }
+          : { ...named, problem: `key "${revealInvisible(error.propertyName)}": ${problem}` };
+      }
       return { ...named, problem: 'has an invalid format' };
     case 'const': {
       // A union of literals: name every allowed value, not just the first branch's.

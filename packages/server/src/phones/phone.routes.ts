@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { type ApiGate, addApiRoute } from '../http/route.js';
-import { Text, UserIp } from '../http/schemas.js';
+import { DisplayText, UserIp } from '../http/schemas.js';
 import type { PhoneService } from './phone.service.js';
 
 const P = '/protected/json/phones';
@@ -22,7 +22,7 @@ export function registerPhoneRoutes(fastify: FastifyInstance, gate: ApiGate, pho
       via: Type.Optional(Type.Union([Type.Literal('sms'), Type.Literal('call')])),
       code_length: Type.Optional(Type.Integer({ minimum: 4, maximum: 10 })),
       locale: Type.Optional(Type.String({ maxLength: 10 })),
-      custom_message: Type.Optional(Text(160, 1)),
+      custom_message: Type.Optional(DisplayText(160, 1)),
       custom_code: Type.Optional(Type.String({ pattern: '^[0-9]{4,10}$' })),
     }),
     handle: async ({ input, app }) =>

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { type ApiGate, addApiRoute } from '../http/route.js';
-import { Text, UserIdParams } from '../http/schemas.js';
+import { DisplayText, Text, UserIdParams } from '../http/schemas.js';
 import type { TokenService } from './token.service.js';
 
 const P = '/protected/json';
@@ -14,7 +14,7 @@ const IGNORED = {
 const SendInput = Type.Object({
   force: Type.Optional(Type.Boolean()),
   action: Type.Optional(Text(255, 1)),
-  action_message: Type.Optional(Text(255, 1)),
+  action_message: Type.Optional(DisplayText(255, 1)),
   locale: Type.Optional(Type.String({ maxLength: 10 })),
 });
 

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { DeviceService } from '../devices/device.service.js';
 import { AuthyError } from '../errors/authy-error.js';
 import { type ApiGate, addApiRoute } from '../http/route.js';
-import { Text, UserIdParams, UserIp } from '../http/schemas.js';
+import { DisplayFields, DisplayText, Text, UserIdParams, UserIp } from '../http/schemas.js';
 import { maskForStatus } from './phone-number.js';
 import { ACTIVITY_TYPES, type UserService } from './user.service.js';
 
@@ -99,12 +99,7 @@ export function registerUserRoutes(
     params: UserIdParams,
     input: Type.Object({
       type: Type.Union(ACTIVITY_TYPES.map((t) => Type.Literal(t))),
-      data: Type.Optional(
-        Type.Record(Type.String(), Type.Union([Text(200), Type.Number(), Type.Boolean()]), {
-          maxProperties: 20,
-          propertyNames: { maxLength: 100 },
-        }),
-      ),
+      data: Type.Optional(DisplayFields({ entries: 20, keyLength: 100, valueLength: 200 })),
       user_ip: UserIp,
     }),
     handle: async ({ input, app, params }) => {
@@ -125,7 +120,7 @@ export function registerUserRoutes(
     params: UserIdParams,
     input: Type.Object({
       qr_size: Type.Optional(Type.Integer({ minimum: 100, maximum: 1000 })),
-      label: Type.Optional(Text(100, 1)),
+      label: Type.Optional(DisplayText(100, 1)),
     }),
     handle: async ({ input, app, params }) => {
       const secret = await users.authenticatorSecret(app, params.id, {

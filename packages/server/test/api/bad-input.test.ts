@@ -39,6 +39,11 @@ interface Ctx {
   strictKey: string;
 }
 
+/** How a refused control character in display text is named (D11, R63). */
+const LINE_FEED = 'U+000A LINE FEED (a control character) is not allowed';
+const CARRIAGE_RETURN = 'U+000D CARRIAGE RETURN (a control character) is not allowed';
+const NUL = 'U+0000 NULL (a control character) is not allowed';
+
 const ctx: Ctx = { key: '', userId: 0, uuid: '', rotatedKey: '', deletedAppKey: '', strictKey: '' };
 let server: TestServer;
 
@@ -592,7 +597,7 @@ const USER_ID_ROUTE_CASES: readonly InputCase[] = [
   {
     name: 'secret with a line break in the label (R63)',
     req: post(secret, { json: { label: 'Bank\nA' } }),
-    expected: invalidParameter('label', INVALID_FORMAT),
+    expected: invalidParameter('label', LINE_FEED),
   },
 ];
 
@@ -627,7 +632,7 @@ const sendCases = (channel: 'sms' | 'call'): InputCase[] => {
     {
       name: `${channel}: action_message with a line break, which would reach the SMS text (R63)`,
       req: (c) => ({ method: 'GET', path: `${path(c)}?action_message=Your%20code%0Ahttps://evil.example` }),
-      expected: invalidParameter('action_message', INVALID_FORMAT),
+      expected: invalidParameter('action_message', LINE_FEED),
     },
     {
       name: `${channel}: action_message as an object`,
@@ -713,7 +718,7 @@ const APPROVAL_CASES: readonly InputCase[] = [
   {
     name: 'approval with a NUL in the message (R63)',
     req: post(approvals, { json: { message: 'Login\u0000requested' } }),
-    expected: invalidParameter('message', INVALID_FORMAT),
+    expected: invalidParameter('message', NUL),
   },
   {
     name: 'approval with details as a string',
@@ -765,7 +770,7 @@ const APPROVAL_CASES: readonly InputCase[] = [
   {
     name: 'approval with a line break in a details value (R63)',
     req: post(approvals, { json: { message: 'hi', details: { Account: '98126\r\n6321' } } }),
-    expected: invalidParameter('details[Account]', INVALID_FORMAT),
+    expected: invalidParameter('details[Account]', CARRIAGE_RETURN),
   },
   {
     name: 'approval with 21 hidden_details',
@@ -952,7 +957,7 @@ const PHONE_CASES: readonly InputCase[] = [
   {
     name: 'start with CR/LF in custom_message (R63)',
     req: post(start, { json: { ...START, custom_message: 'Your code\r\nis' } }),
-    expected: invalidParameter('custom_message', INVALID_FORMAT),
+    expected: invalidParameter('custom_message', CARRIAGE_RETURN),
   },
   {
     name: 'start with a locale of 11 characters',

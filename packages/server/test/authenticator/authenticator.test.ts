@@ -413,6 +413,82 @@ describe('the authenticator, end to end in Chromium', () => {
     expect(unexpected(problems)).toEqual([]);
   });
 
+  it('text stored before the display rule (D11) is shown isolated, with a marker for each refused character instead of reordering, and approving signs the stored text', async () => {
+    // An app renamed and a request written straight to the store, as data from before the rule would be.
+    const legacy = await server.createApp({ name: 'Legacy Bank' });
+    await server.db.updateTable('apps').set({ name: 'Old \u202eknaB' }).where('id', '=', legacy.id).execute();
+    const client = new authyClientModule.Client(
+      { key: legacy.apiKey },
+      { host: server.url, timeout: 10_000 },
+    );
+    const { page, problems, authyId } = await enrolledPhone(client, legacy.apiKey);
+    const app = await server.app.services.apps.find(legacy.id);
+    if (app === undefined) throw new Error('the legacy app is gone');
+    const shown = {
+      app_name: 'Old \u202eknaB',
+      message: 'Pay \u2067mallory\u2069 now',
+      details: { Payee: 'mallory \u202e00.000,9$ :tnuomA\u202c', 'Memo\u200b': 'rent' },
+    };
+    const { uuid } = await server.app.services.approvals.create(app, String(authyId), {
+      message: shown.message,
+      details: shown.details,
+      hiddenDetails: {},
+      logos: [],
+      secondsToExpire: 120,
+    });
+    const request = card(page, uuid);
+    await eventually(() => request.count(), LIVE_MS).toBe(1);
+
+    const payee = request.locator('dt', { hasText: 'Payee' }).locator('+ dd');
+    const expected: [Locator, string][] = [
+      [request.locator('.request-app'), 'Old ⟨U+202E⟩knaB'],
+      [request.getByRole('heading', { level: 3 }), 'Pay ⟨U+2067⟩mallory⟨U+2069⟩ now'],
+      [request.locator('dt', { hasText: 'Payee' }), 'Payee'],
+      [payee, 'mallory ⟨U+202E⟩00.000,9$ :tnuomA⟨U+202C⟩'],
+      [request.locator('dt', { hasText: 'Memo' }), 'Memo⟨U+200B⟩'],
+      [request.locator('dt', { hasText: 'Memo' }).locator('+ dd'), 'rent'],
+    ];
+    for (const [element, text] of expected) {
+      expect(await element.textContent()).toBe(text);
+      // Isolated: all of the value sits in one <bdi> of its own.
+      expect(await element.locator(':scope > bdi').count()).toBe(1);
+      expect(await element.locator(':scope > bdi').textContent()).toBe(text);
+    }
+    // None of the refused characters reached the page; each marker is named for a screen reader.
+    const cardText = (await request.textContent()) ?? '';
+    expect(cardText).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u200b]/);
+    expect(await request.locator('.refused-character').count()).toBe(6);
+    expect(
+      await request.getByRole('img', { name: 'hidden character U+202E RIGHT-TO-LEFT OVERRIDE' }).count(),
+    ).toBe(2);
+    expect(await request.locator('.request-marked').textContent()).toContain('They are shown as ⟨U+…⟩.');
+
+    // Drawn as stored, not reordered: the override no longer acts, so "tnuomA" runs left to right.
+    const xOf = (char: string) =>
+      payee.evaluate((dd, wanted) => {
+        const nodes = [...(dd.querySelector('bdi')?.childNodes ?? [])];
+        const text = nodes.find((node) => node.nodeType === 3 && node.textContent?.includes('tnuomA'));
+        const at = text?.textContent?.lastIndexOf(wanted) ?? -1;
+        if (text === undefined || at < 0) return Number.NaN;
+        const range = dd.ownerDocument.createRange();
+        range.setStart(text, at);
+        range.setEnd(text, at + 1);
+        return range.getBoundingClientRect().left;
+      }, char);
+    expect(await xOf('t')).toBeLessThan(await xOf('A'));
+    await screenshot(page, SHOTS, '11-marked');
+
+    await request.getByRole('button', { name: 'Approve' }).click();
+    const status = await finalStatus(uuid, legacy.apiKey);
+    expect(status.status).toBe('approved');
+    // The answer signed the text as stored, markers or not.
+    await verifyReceipt(String(status.receipt), { uuid, appId: legacy.id, shown });
+    await eventually(() => liveRegion(page).textContent()).toBe(
+      'Approved: “Pay ⟨U+2067⟩mallory⟨U+2069⟩ now”.',
+    );
+    expect(unexpected(problems)).toEqual([]);
+  });
+
   it('a request that runs out of time counts down, can no longer be answered, and ends as expired', async () => {
     const { page, problems, authyId } = await enrolledPhone();
     const { uuid } = await createRequest(authyId, { message: 'Quick sign-in', ttl: 4 });

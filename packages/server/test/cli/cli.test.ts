@@ -464,6 +464,41 @@ describe('countersign apps', () => {
 
     expect(await runJson<AppJson[]>(['apps', 'list', '--json'])).toEqual([expiries]);
   });
+
+  it('an app name that would not read as it says (D11) is refused by create and update: exit 2, the character named, nothing written', async () => {
+    const refused: [string, string][] = [
+      [
+        'Bank \u202eknaB',
+        'app name "Bank ⟨U+202E⟩knaB": U+202E RIGHT-TO-LEFT OVERRIDE (a bidirectional control) is not allowed',
+      ],
+      [
+        'Pay\u200bPal',
+        'app name "Pay⟨U+200B⟩Pal": U+200B ZERO WIDTH SPACE (an invisible character) is not allowed',
+      ],
+      ['Acme\u0085', 'app name "Acme⟨U+0085⟩": U+0085 NEXT LINE (a control character) is not allowed'],
+      ['Cafe\u0301', 'app name "Cafe\u0301": is not in Unicode NFC'],
+    ];
+    for (const [name, message] of refused) {
+      expect(await run(['apps', 'create', '--name', name, '--json'])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `countersign: ${message}\n`,
+      });
+    }
+    expect(await runJson<AppJson[]>(['apps', 'list', '--json'])).toEqual([]);
+
+    // Every script and emoji are names like any other; NFC is what a keyboard types.
+    const created = await runJson<CreatedJson>(['apps', 'create', '--name', 'Caf\u00e9 بنك 🏦', '--json']);
+    expect(created.name).toBe('Caf\u00e9 بنك 🏦');
+    for (const [name, message] of refused) {
+      expect(await run(['apps', 'update', '1', '--name', name, '--json'])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `countersign: ${message}\n`,
+      });
+    }
+    expect(await runJson<AppJson[]>(['apps', 'list', '--json'])).toEqual([withoutSecrets(created)]);
+  });
 });
 
 describe('bad command lines exit 2 with one line on stderr', () => {

@@ -200,6 +200,60 @@ describe('countersign device pending, approve and deny', () => {
     });
   });
 
+  it('text stored before the display rule (D11) is shown with a marker for each refused character; --json keeps it as stored, and approving signs what was stored', async () => {
+    // An app and a request written straight to the store, as data from before the rule would be.
+    const legacy = await server.createApp({ name: 'Legacy Bank' });
+    await server.db.updateTable('apps').set({ name: 'Old \u202eknaB' }).where('id', '=', legacy.id).execute();
+    const app = {
+      ...legacy,
+      client: new authyClientModule.Client({ key: legacy.apiKey }, { host: server.url, timeout: 10_000 }),
+    };
+    const authyId = await newUser(app);
+    const enrolled = await device(['enroll', await enrollmentLink(app, authyId), '--state', state]);
+    expect(enrolled.stderr).toBe('');
+    expect(enrolled.stdout).toMatch(
+      new RegExp(
+        `^Enrolled as device ${UUID.source.slice(1, -1)}\\.\\n  Old ⟨U\\+202E⟩knaB \\(authy id ${authyId}\\)\\nMarked ⟨U\\+…⟩: characters that could hide or reorder text, shown as their code points\\. --json gives the text as stored\\.\\n$`,
+      ),
+    );
+
+    const stored = await server.app.services.apps.find(legacy.id);
+    if (stored === undefined) throw new Error('the legacy app is gone');
+    const payee = 'mallory \u202e00.000,9$ :tnuomA\u202c';
+    const { uuid } = await server.app.services.approvals.create(stored, String(authyId), {
+      message: 'Pay mallory',
+      details: { Payee: payee, 'Memo\u200b': 'rent\u0007' },
+      hiddenDetails: {},
+      logos: [],
+      secondsToExpire: 300,
+    });
+
+    expect(await deviceJson(['pending'])).toEqual([
+      {
+        uuid,
+        app_name: 'Old \u202eknaB',
+        message: 'Pay mallory',
+        details: { Payee: payee, 'Memo\u200b': 'rent\u0007' },
+        number_match_required: false,
+      },
+    ]);
+    const human = await device(['pending', '--state', state]);
+    expect(human).toEqual({
+      code: 0,
+      stdout: [
+        `${uuid}  Old ⟨U+202E⟩knaB: Pay mallory`,
+        '    Payee: mallory ⟨U+202E⟩00.000,9$ :tnuomA⟨U+202C⟩',
+        '    Memo⟨U+200B⟩: rent⟨U+0007⟩',
+        'Marked ⟨U+…⟩: characters that could hide or reorder text, shown as their code points. --json gives the text as stored.',
+        '',
+      ].join('\n'),
+      stderr: '',
+    });
+    // The service checks the answer's display hash against its own record: the stored text, not the markers.
+    expect(await deviceJson(['approve', uuid])).toEqual({ uuid, status: 'approved' });
+    expect(await approvalStatus(app, uuid)).toMatchObject({ status: 'approved' });
+  });
+
   it('approve: the app reads "approved" through authy-client, with the device; the request leaves pending', async () => {
     const { authyId, deviceId } = await enrolledUser(plain);
     const { uuid } = await approvalRequest(plain, authyId);

@@ -8,7 +8,9 @@
  * - compact JSON in the Authy envelope (`success:false`, `message`, `errors.message`, a `600xx` code), or
  *   the route's success shape (`success` true) — event streams aside;
  * - a refused request changed no table's row count;
- * - `Object.prototype` is untouched.
+ * - `Object.prototype` is untouched;
+ * - text a person is shown (D11) holding a refused character, an unpaired surrogate or text not in NFC,
+ *   sent as JSON or as a form, is answered 400 / 60004 naming its field.
  *
  * CI runs a fixed seed and a bounded count. A longer run on demand:
  * `FUZZ_RUNS=2000 FUZZ_SEED=$RANDOM npx vitest run --project sqlite packages/server/test/security/fuzz.test.ts`
@@ -243,10 +245,66 @@ const ODD_STRINGS = [
   '😀'.repeat(60),
 ];
 
+/**
+ * Characters display text may not hold (D11), written out here: bidirectional controls, zero-width and
+ * other invisible characters, line and paragraph separators, and unpaired surrogates, high and low.
+ */
+const REFUSED_CHARACTERS = [
+  '\u061c',
+  '\u200e',
+  '\u200f',
+  '\u202a',
+  '\u202b',
+  '\u202c',
+  '\u202d',
+  '\u202e',
+  '\u2066',
+  '\u2067',
+  '\u2068',
+  '\u2069',
+  '\u200b',
+  '\u200c',
+  '\u200d',
+  '\u2060',
+  '\u2061',
+  '\u2062',
+  '\u2063',
+  '\u2064',
+  '\ufeff',
+  '\u180e',
+  '\u00ad',
+  '\u034f',
+  '\u3164',
+  '\u{e0041}',
+  '\u2028',
+  '\u2029',
+  '\ud800',
+  '\udbff',
+  '\udc00',
+  '\udfff',
+];
+/** One refused character: from the list, or any C0 or C1 control. */
+const refusedCharacter = fc.oneof(
+  fc.constantFrom(...REFUSED_CHARACTERS),
+  fc.integer({ min: 0x00, max: 0x1f }).map((cp) => String.fromCharCode(cp)),
+  fc.integer({ min: 0x7f, max: 0x9f }).map((cp) => String.fromCharCode(cp)),
+);
+/** Text that is not in Unicode NFC: a letter and a combining mark NFC would compose. */
+const notNfc = fc.constantFrom('e\u0301', 'A\u030a', 'o\u0308', '\u1100\u1161', 'C\u0327');
+/** Display text that must be refused: ordinary text of any script around one refused piece. */
+const refusedText = fc
+  .tuple(
+    fc.constantFrom('', 'Pay ', 'مرحبا ', 'שלום ', '转账 ', '👩‍💻 '),
+    fc.oneof(refusedCharacter, notNfc),
+    fc.constantFrom('', ' Bob', ' 500 €', ' ❤️'),
+  )
+  .map(([before, refused, after]) => `${before}${refused}${after}`);
+
 const oddString = fc.oneof(
   fc.constantFrom(...ODD_STRINGS),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
+  refusedText,
 );
 const hugeString = fc
   .tuple(fc.constantFrom('a', '9', 'é', '😀', '[', '\u0000'), fc.integer({ min: 201, max: 6_000 }))
@@ -350,12 +408,23 @@ function value(schema: Schema, depth = 0): fc.Arbitrary<unknown> {
   return fc.oneof({ weight: 3, arbitrary: valid(schema, depth) }, { weight: 1, arbitrary: hostile });
 }
 
-/** Percent-encodes the UTF-8 of any string (a lone surrogate, which `encodeURIComponent` refuses, included). */
+/**
+ * Percent-encodes the UTF-8 of any string. A lone surrogate, which `encodeURIComponent` refuses and
+ * `Buffer` would turn into U+FFFD, goes as the three bytes of its generalised UTF-8 form (`%ED%A0%80`):
+ * the only way a form or a URL can carry one.
+ */
 function pct(text: string): string {
   let out = '';
-  for (const byte of Buffer.from(text, 'utf8')) {
-    const char = String.fromCharCode(byte);
-    out += /[A-Za-z0-9_.~-]/.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  for (const char of text) {
+    const cp = char.codePointAt(0) ?? 0;
+    const bytes =
+      cp >= 0xd800 && cp <= 0xdfff
+        ? [0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f)]
+        : Buffer.from(char, 'utf8');
+    for (const byte of bytes) {
+      const ascii = String.fromCharCode(byte);
+      out += /[A-Za-z0-9_.~-]/.test(ascii) ? ascii : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    }
   }
   return out;
 }
@@ -580,6 +649,130 @@ async function fuzz(op: Operation): Promise<void> {
   );
 }
 
+/** Where a route shows text to a person (D11): each field as the parameters that carry it and its name. */
+interface DisplayRoute {
+  method: 'GET' | 'POST';
+  path: () => string;
+  /** Parameters of a call that would otherwise pass validation. */
+  base: () => Record<string, unknown>;
+  fields: readonly ((text: string) => { params: Record<string, unknown>; field: string })[];
+  /** A device route, sent unsigned and as JSON only. */
+  device?: boolean;
+}
+
+const DEVICE_ENROLLMENT = {
+  public_key: { kty: 'EC', crv: 'P-256', x: 'A'.repeat(43), y: 'A'.repeat(43) },
+  platform: 'cli',
+  proof: 'A'.repeat(86),
+};
+
+const DISPLAY_ROUTES: readonly DisplayRoute[] = [
+  {
+    method: 'POST',
+    path: () => `${OT}/users/${known.userA}/approval_requests`,
+    base: () => ({ message: 'Pay' }),
+    fields: [
+      (text) => ({ params: { message: text }, field: 'message' }),
+      (text) => ({ params: { details: { Payee: text } }, field: 'details[Payee]' }),
+      (text) => ({ params: { details: { [text]: 'Bob' } }, field: 'details' }),
+      (text) => ({ params: { hidden_details: { ip: text } }, field: 'hidden_details[ip]' }),
+      (text) => ({ params: { hidden_details: { [text]: '10.0.0.1' } }, field: 'hidden_details' }),
+    ],
+  },
+  {
+    method: 'POST',
+    path: () => `${P}/users/${known.userA}/register_activity`,
+    base: () => ({ type: 'banned' }),
+    fields: [
+      (text) => ({ params: { data: { reason: text } }, field: 'data[reason]' }),
+      (text) => ({ params: { data: { [text]: 'fraud' } }, field: 'data' }),
+    ],
+  },
+  {
+    method: 'POST',
+    path: () => `${P}/users/${known.userA}/secret`,
+    base: () => ({}),
+    fields: [(text) => ({ params: { label: text }, field: 'label' })],
+  },
+  ...(['sms', 'call'] as const).map(
+    (channel): DisplayRoute => ({
+      method: 'GET',
+      path: () => `${P}/${channel}/${known.userA}`,
+      base: () => ({ force: 'true' }),
+      fields: [(text) => ({ params: { action_message: text }, field: 'action_message' })],
+    }),
+  ),
+  {
+    method: 'POST',
+    path: () => `${P}/phones/verification/start`,
+    base: () => ({ country_code: '1', phone_number: '2125550171', via: 'sms' }),
+    fields: [(text) => ({ params: { custom_message: text }, field: 'custom_message' })],
+  },
+  {
+    method: 'POST',
+    path: () => '/device/v1/enrollments',
+    base: () => ({ token: 'A'.repeat(43), ...DEVICE_ENROLLMENT }),
+    fields: [(text) => ({ params: { name: text }, field: 'name' })],
+    device: true,
+  },
+  {
+    method: 'POST',
+    path: () => '/device/v1/phone-enrollments/6f1d3c1e-6a55-4a8b-9a0e-5d8f1e2c3b4a/complete',
+    base: () => ({ code: '000000', ...DEVICE_ENROLLMENT }),
+    fields: [(text) => ({ params: { name: text }, field: 'name' })],
+    device: true,
+  },
+];
+
+/** A call of `route` with refused text in one of its display fields, as JSON or as a form (or query). */
+function refusedDisplayCall(route: DisplayRoute): fc.Arbitrary<{ wire: Wire; field: string }> {
+  return fc
+    .record({
+      place: fc.constantFrom(...route.fields),
+      text: refusedText,
+      form: route.device === true ? fc.constant(false) : fc.boolean(),
+    })
+    .map(({ place, text, form }) => {
+      const { params, field } = place(text);
+      const merged = { ...route.base(), ...params };
+      const headers: Record<string, string> = route.device === true ? {} : { 'x-authy-api-key': keyA };
+      if (!form) {
+        headers['content-type'] = 'application/json';
+        return {
+          wire: { method: route.method, path: route.path(), headers, body: JSON.stringify(merged) },
+          field,
+        };
+      }
+      const encoded = formEncode(merged).join('&');
+      if (route.method === 'GET')
+        return { wire: { method: 'GET', path: `${route.path()}?${encoded}`, headers }, field };
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      return { wire: { method: route.method, path: route.path(), headers, body: encoded }, field };
+    });
+}
+
+async function refuseDisplayText(route: DisplayRoute): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(refusedDisplayCall(route), async ({ wire, field }) => {
+      const before = await rowCounts(server.db, tables);
+      const answer = await send(wire);
+      statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+      judge(wire, answer);
+      const body = JSON.parse(answer.text) as Record<string, unknown>;
+      const what = `${wire.method} ${wire.path.slice(0, 200)} ${wire.body ?? ''} → ${answer.text.slice(0, 300)}`;
+      expect(answer.status, what).toBe(400);
+      expect(body.error_code, what).toBe('60004');
+      expect(String(body.message), what).toMatch(
+        new RegExp(
+          `^Invalid parameter: ${field.replace(/[[\]]/g, '\\$&')} - .*(is not allowed|holds an unpaired surrogate \\(U\\+D[89A-F][0-9A-F]{2}\\)|is not in Unicode NFC)$`,
+        ),
+      );
+      expect(await rowCounts(server.db, tables), `refused, yet wrote: ${what}`).toStrictEqual(before);
+    }),
+    { seed: SEED, numRuns: RUNS, endOnFailure: true },
+  );
+}
+
 /** The API routes, read from the OpenAPI document of the running service. */
 async function documentedRoutes(): Promise<Operation[]> {
   const response = await fetch(`${server.url}/docs/json`);
@@ -650,5 +843,13 @@ describe('fuzzing every route from its schema (R64)', () => {
       for (const op of DEVICE_ROUTES) await fuzz(op);
     },
     ROUTE_TIMEOUT_MS * DEVICE_ROUTES.length,
+  );
+
+  it(
+    'text a person is shown (D11) with a refused character, an unpaired surrogate or not in NFC, as JSON or a form: 400 60004 naming the field, nothing written',
+    async () => {
+      for (const route of DISPLAY_ROUTES) await refuseDisplayText(route);
+    },
+    ROUTE_TIMEOUT_MS * DISPLAY_ROUTES.length,
   );
 });

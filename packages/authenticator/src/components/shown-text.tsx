@@ -1,0 +1,36 @@
+import { displaySegments, revealInvisible } from '@countersign/device';
+
+/**
+ * Text from the service, shown so that it cannot look different from what it says (D11). Each value is
+ * isolated (`<bdi>`, whose direction comes from its own text), so right-to-left text cannot reorder the
+ * text around it; each character the service now refuses (bidirectional controls, invisible and control
+ * characters, unpaired surrogates) is shown as a marker such as ⟨U+202E⟩ that a screen reader names.
+ * The service refuses such text today; this is for what it stored before. The device still signs the
+ * text exactly as the service sent it.
+ */
+export function ShownText({ text }: { text: string }) {
+  return (
+    <bdi>
+      {displaySegments(text).map((segment, index) =>
+        'text' in segment ? (
+          segment.text
+        ) : (
+          <span
+            key={index}
+            class="refused-character"
+            role="img"
+            aria-label={`hidden character ${segment.refused.label}`}
+            title={`${segment.refused.label}: ${segment.refused.kind} that could hide or reorder text`}
+          >
+            {segment.refused.marker}
+          </span>
+        ),
+      )}
+    </bdi>
+  );
+}
+
+/** True when showing any of `texts` needs a marker. */
+export function needsMarkers(texts: readonly string[]): boolean {
+  return texts.some((text) => revealInvisible(text) !== text);
+}
