@@ -4,7 +4,13 @@ import { type Config, loadConfig } from '../config/load-config.js';
 import { withServices } from './open-services.js';
 import { output, UsageError } from './output.js';
 
+/** The app's SMS and voice budgets, its own or the server's. */
+function smsBudgets(app: App, config: Config) {
+  return { perHour: app.smsPerHour ?? config.smsPerHour, perDay: app.smsPerDay ?? config.smsPerDay };
+}
+
 function appJson(app: App, config: Config) {
+  const budgets = smsBudgets(app, config);
   return {
     id: app.id,
     name: app.name,
@@ -14,8 +20,8 @@ function appJson(app: App, config: Config) {
     callback_url: app.callbackUrl,
     callback_expired: app.callbackExpired,
     callback_disabled: app.callbackDisabledAt !== null,
-    sms_per_hour: app.smsPerHour ?? config.smsPerHour,
-    sms_per_day: app.smsPerDay ?? config.smsPerDay,
+    sms_per_hour: budgets.perHour,
+    sms_per_day: budgets.perDay,
     sms_countries: app.smsCountries ?? 'all',
     created_at: new Date(app.createdAt).toISOString(),
   };
@@ -23,10 +29,11 @@ function appJson(app: App, config: Config) {
 
 /** What the app may send by SMS and voice, in words (R12). */
 function smsLines(app: App, config: Config): string[] {
+  const budgets = smsBudgets(app, config);
   const own = app.smsPerHour !== null || app.smsPerDay !== null;
   return [
-    `SMS and voice codes: at most ${app.smsPerHour ?? config.smsPerHour} an hour and ` +
-      `${app.smsPerDay ?? config.smsPerDay} a day${own ? '' : " (the server's defaults)"}.`,
+    `SMS and voice codes: at most ${budgets.perHour} an hour and ${budgets.perDay} a day` +
+      `${own ? '' : " (the server's defaults)"}.`,
     app.smsCountries === null
       ? 'Countries: every country is allowed; restrict them with --sms-countries US,CA.'
       : `Countries: ${app.smsCountries.join(', ')} only.`,
@@ -34,13 +41,11 @@ function smsLines(app: App, config: Config): string[] {
 }
 
 /** A budget of codes: a whole number, or `default` for the server's (`COUNTERSIGN_SMS_PER_HOUR`, `…_DAY`). */
-function budget(flag: string) {
-  return (value: string): number | null => {
-    if (value === 'default') return null;
-    if (!/^\d{1,8}$/.test(value))
-      throw new UsageError(`${flag} is a number of codes or default, got "${value}"`);
-    return Number(value);
-  };
+function budget(flag: string, value: string): number | null {
+  if (value === 'default') return null;
+  if (!/^\d{1,8}$/.test(value))
+    throw new UsageError(`${flag} is a number of codes or default, got "${value}"`);
+  return Number(value);
 }
 
 /** `US,CA` (ISO 3166 alpha-2 codes, checked by the app service), or `all`. */
@@ -63,9 +68,9 @@ const SMS_OPTIONS = {
 function smsSettings(options: Record<string, unknown>) {
   return {
     ...(options.smsPerHour !== undefined && {
-      smsPerHour: budget('--sms-per-hour')(String(options.smsPerHour)),
+      smsPerHour: budget('--sms-per-hour', String(options.smsPerHour)),
     }),
-    ...(options.smsPerDay !== undefined && { smsPerDay: budget('--sms-per-day')(String(options.smsPerDay)) }),
+    ...(options.smsPerDay !== undefined && { smsPerDay: budget('--sms-per-day', String(options.smsPerDay)) }),
     ...(options.smsCountries !== undefined && { smsCountries: countries(String(options.smsCountries)) }),
   };
 }
