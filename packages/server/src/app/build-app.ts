@@ -40,9 +40,14 @@ import { redactUrl } from '../http/redact.js';
 import { BODY_LIMIT, parseBody } from '../http/request-body.js';
 import { type Clock, systemClock } from '../lib/clock.js';
 import { createConsoleProvider } from '../messaging/console-provider.js';
+import { MessageQueue } from '../messaging/message-queue.js';
+import { MessageQueueRepository } from '../messaging/message-queue.repository.js';
+import { MessageWorker } from '../messaging/message-worker.js';
 import type { MessagingProvider } from '../messaging/messaging-provider.js';
 import { OutboxRepository } from '../messaging/outbox.repository.js';
 import { routeSandboxToOutbox } from '../messaging/sandbox-router.js';
+import { SendBudgetRepository } from '../messaging/send-budget.repository.js';
+import { SendGuard } from '../messaging/send-guard.js';
 import { createTwilioProvider } from '../messaging/twilio-provider.js';
 import { HealthRepository } from '../operations/health.repository.js';
 import { registerHealthRoutes } from '../operations/health.routes.js';
@@ -92,13 +97,20 @@ export interface Services {
   readonly receipts: ReceiptSigner;
   readonly bus: EventBus;
   readonly push: PushSender;
+  readonly guard: SendGuard;
 }
 
 /** Wires the services over a store. Used by `buildApp` and by the commands that work on the database. */
 export async function createServices(
   config: Config,
   deps: Deps,
-): Promise<Services & { messaging: MessagingProvider; startPush: (log: FastifyBaseLogger) => () => void }> {
+): Promise<
+  Services & {
+    messaging: MessagingProvider;
+    messageQueue: MessageQueueRepository;
+    startPush: (log: FastifyBaseLogger) => () => void;
+  }
+> {
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? cryptoRandom;
   const keys = deriveServiceKeys(config.masterKey);
@@ -117,12 +129,19 @@ export async function createServices(
     sendLimitPer10Minutes: config.sendLimitPer10Minutes,
   };
   const bus = deps.bus ?? createMemoryEventBus();
+  const guard = new SendGuard(new SendBudgetRepository(deps.db), keys, random, clock, {
+    appPerHour: config.smsPerHour,
+    appPerDay: config.smsPerDay,
+    phonePerHour: config.smsPerPhoneHour,
+  });
+  const messageQueue = new MessageQueueRepository(deps.db, box, random);
   const receipts = await loadReceiptSigner(deps.db, box);
   const deviceRepository = new DeviceRepository(deps.db, bus);
   const devices = new DeviceService(
     deviceRepository,
     users,
-    messaging,
+    new MessageQueue(messageQueue, clock, bus),
+    guard,
     keys,
     random,
     clock,
@@ -137,6 +156,7 @@ export async function createServices(
     new TokenRepository(deps.db),
     users,
     messaging,
+    guard,
     keys,
     random,
     clock,
@@ -148,6 +168,7 @@ export async function createServices(
   const phones = new PhoneService(
     new PhoneVerificationRepository(deps.db),
     messaging,
+    guard,
     keys,
     random,
     clock,
@@ -169,6 +190,8 @@ export async function createServices(
     outbox,
     usage,
     messaging,
+    messageQueue,
+    guard,
     devices,
     receipts,
     bus,
@@ -185,6 +208,8 @@ declare module 'fastify' {
     webhooks: WebhookWorker;
     /** Prometheus metrics; the entry point serves them on `METRICS_PORT`. */
     metrics: Metrics;
+    /** The worker that sends queued messages (tests drain it). */
+    messages: MessageWorker;
   }
 }
 
@@ -394,6 +419,15 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   });
   webhooks.start();
   fastify.decorate('webhooks', webhooks);
+  const messages = new MessageWorker({
+    queue: services.messageQueue,
+    provider: services.messaging,
+    bus: services.bus,
+    clock,
+    log: fastify.log,
+  });
+  messages.start();
+  fastify.decorate('messages', messages);
   // Expiry is enforced on every read and write; the sweeper makes it visible (events, callbacks) within a second.
   const sweeper = setInterval(
     () =>
@@ -402,10 +436,10 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
         .catch((error: unknown) => fastify.log.error({ err: error }, 'expiry sweep failed')),
     250,
   ).unref();
-  const nonceSweep = setInterval(
-    () => void services.devices.forgetOldNonces().catch(() => undefined),
-    60_000,
-  ).unref();
+  const nonceSweep = setInterval(() => {
+    void services.devices.forgetOldNonces().catch(() => undefined);
+    void services.guard.forgetEnded().catch(() => undefined);
+  }, 60_000).unref();
   // Shutdown (R83): before the server stops taking connections, stop taking background work; once the
   // requests in flight are answered, finish the deliveries in flight, write the counters, stop listening.
   let idleSweep: NodeJS.Timeout | undefined;
@@ -420,6 +454,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     clearInterval(idleSweep);
     stopPush();
     await webhooks.stop();
+    await messages.stop();
     await services.usage.stop();
     await ownBus?.close();
   });

@@ -19,6 +19,9 @@ export function toApp(row: AppRow): App {
     callbackUrl: row.callback_url,
     callbackExpired: Number(row.callback_expired) === 1,
     callbackDisabledAt: row.callback_disabled_at === null ? null : Number(row.callback_disabled_at),
+    smsPerHour: row.sms_per_hour === null ? null : Number(row.sms_per_hour),
+    smsPerDay: row.sms_per_day === null ? null : Number(row.sms_per_day),
+    smsCountries: row.sms_countries === null ? null : Object.freeze(row.sms_countries.split(',')),
     createdAt: Number(row.created_at),
   };
 }
@@ -30,6 +33,9 @@ export interface NewAppRow {
   token_length: number;
   callback_url: string | null;
   callback_expired: number;
+  sms_per_hour: number | null;
+  sms_per_day: number | null;
+  sms_countries: string | null;
   created_at: number;
 }
 
@@ -148,7 +154,17 @@ export class AppRepository {
   async update(
     id: number,
     changes: Partial<
-      Pick<AppTable, 'name' | 'number_matching' | 'callback_url' | 'token_length' | 'callback_disabled_at'>
+      Pick<
+        AppTable,
+        | 'name'
+        | 'number_matching'
+        | 'callback_url'
+        | 'token_length'
+        | 'callback_disabled_at'
+        | 'sms_per_hour'
+        | 'sms_per_day'
+        | 'sms_countries'
+      >
     > & {
       callback_expired?: number;
     },

@@ -1,4 +1,5 @@
 import { displayTextProblem, revealInvisible } from '@countersign/device';
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import { hmacHex } from '../crypto/digest.js';
 import type { ServiceKeys } from '../crypto/master-key.js';
 import type { Random } from '../crypto/random.js';
@@ -14,6 +15,11 @@ export interface NewApp {
   callbackUrl?: string | null;
   tokenLength?: number;
   callbackExpired?: boolean;
+  /** `null` or absent: the server's default. */
+  smsPerHour?: number | null;
+  smsPerDay?: number | null;
+  /** `null` or absent: every country. */
+  smsCountries?: readonly string[] | null;
 }
 
 export interface CreatedApp {
@@ -28,6 +34,9 @@ export interface AppChanges {
   numberMatching?: NumberMatching;
   callbackUrl?: string | null;
   tokenLength?: number;
+  smsPerHour?: number | null;
+  smsPerDay?: number | null;
+  smsCountries?: readonly string[] | null;
 }
 
 export class AppSettingError extends Error {
@@ -72,6 +81,28 @@ function checkCallbackUrl(url: string | null): string | null {
   return parsed.toString();
 }
 
+/** The most codes a budget can allow: a bound on spend, not a setting anyone needs to reach. */
+const MAX_SMS_BUDGET = 10_000_000;
+
+function checkBudget(what: string, value: number | null | undefined): number | null {
+  if (value === undefined || value === null) return null;
+  if (!Number.isSafeInteger(value) || value < 0 || value > MAX_SMS_BUDGET)
+    throw new AppSettingError(`${what} is a whole number from 0 to ${MAX_SMS_BUDGET}`);
+  return value;
+}
+
+/** ISO 3166 alpha-2 codes libphonenumber knows, upper-cased, sorted, once each; stored comma-separated. */
+function checkCountries(countries: readonly string[] | null | undefined): string | null {
+  if (countries === undefined || countries === null) return null;
+  const codes = [...new Set(countries.map((c) => c.trim().toUpperCase()))].sort();
+  if (codes.length === 0) throw new AppSettingError('SMS countries: name at least one country, or all');
+  for (const code of codes) {
+    if (!/^[A-Z]{2}$/.test(code) || !isSupportedCountry(code))
+      throw new AppSettingError(`SMS countries: "${code}" is not an ISO 3166 alpha-2 country code`);
+  }
+  return codes.join(',');
+}
+
 /** Apps and their keys: created and changed by the operator, looked up on every API call. */
 export class AppService {
   constructor(
@@ -104,6 +135,9 @@ export class AppService {
         token_length: checkTokenLength(input.tokenLength ?? 7),
         callback_url: checkCallbackUrl(input.callbackUrl ?? null),
         callback_expired: input.callbackExpired === true ? 1 : 0,
+        sms_per_hour: checkBudget('SMS per hour', input.smsPerHour),
+        sms_per_day: checkBudget('SMS per day', input.smsPerDay),
+        sms_countries: checkCountries(input.smsCountries),
         created_at: this.clock.now(),
       },
       (appId) => ({
@@ -151,6 +185,13 @@ export class AppService {
         }),
         ...(changes.callbackExpired !== undefined && { callback_expired: changes.callbackExpired ? 1 : 0 }),
         ...(changes.tokenLength !== undefined && { token_length: checkTokenLength(changes.tokenLength) }),
+        ...(changes.smsPerHour !== undefined && {
+          sms_per_hour: checkBudget('SMS per hour', changes.smsPerHour),
+        }),
+        ...(changes.smsPerDay !== undefined && {
+          sms_per_day: checkBudget('SMS per day', changes.smsPerDay),
+        }),
+        ...(changes.smsCountries !== undefined && { sms_countries: checkCountries(changes.smsCountries) }),
       },
       this.clock.now(),
     );

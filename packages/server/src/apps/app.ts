@@ -17,6 +17,11 @@ export interface App {
   readonly callbackExpired: boolean;
   /** Set when the receiver answered 410 Gone; cleared when the callback URL is set again. */
   readonly callbackDisabledAt: number | null;
+  /** SMS and voice codes the app may send in an hour and in a day; `null`: the server's default (R12). */
+  readonly smsPerHour: number | null;
+  readonly smsPerDay: number | null;
+  /** ISO 3166 alpha-2 codes of the countries codes may go to; `null`: every country. */
+  readonly smsCountries: readonly string[] | null;
   readonly createdAt: number;
 }
 

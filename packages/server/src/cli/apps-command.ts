@@ -1,10 +1,16 @@
 import type { Command } from 'commander';
 import { type App, isNumberMatching, isProfile, type NumberMatching, type Profile } from '../apps/app.js';
-import { loadConfig } from '../config/load-config.js';
+import { type Config, loadConfig } from '../config/load-config.js';
 import { withServices } from './open-services.js';
 import { output, UsageError } from './output.js';
 
-function appJson(app: App) {
+/** The app's SMS and voice budgets, its own or the server's. */
+function smsBudgets(app: App, config: Config) {
+  return { perHour: app.smsPerHour ?? config.smsPerHour, perDay: app.smsPerDay ?? config.smsPerDay };
+}
+
+function appJson(app: App, config: Config) {
+  const budgets = smsBudgets(app, config);
   return {
     id: app.id,
     name: app.name,
@@ -14,7 +20,58 @@ function appJson(app: App) {
     callback_url: app.callbackUrl,
     callback_expired: app.callbackExpired,
     callback_disabled: app.callbackDisabledAt !== null,
+    sms_per_hour: budgets.perHour,
+    sms_per_day: budgets.perDay,
+    sms_countries: app.smsCountries ?? 'all',
     created_at: new Date(app.createdAt).toISOString(),
+  };
+}
+
+/** What the app may send by SMS and voice, in words (R12). */
+function smsLines(app: App, config: Config): string[] {
+  const budgets = smsBudgets(app, config);
+  const own = app.smsPerHour !== null || app.smsPerDay !== null;
+  return [
+    `SMS and voice codes: at most ${budgets.perHour} an hour and ${budgets.perDay} a day` +
+      `${own ? '' : " (the server's defaults)"}.`,
+    app.smsCountries === null
+      ? 'Countries: every country is allowed; restrict them with --sms-countries US,CA.'
+      : `Countries: ${app.smsCountries.join(', ')} only.`,
+  ];
+}
+
+/** A budget of codes: a whole number, or `default` for the server's (`COUNTERSIGN_SMS_PER_HOUR`, `…_DAY`). */
+function budget(flag: string, value: string): number | null {
+  if (value === 'default') return null;
+  if (!/^\d{1,8}$/.test(value))
+    throw new UsageError(`${flag} is a number of codes or default, got "${value}"`);
+  return Number(value);
+}
+
+/** `US,CA` (ISO 3166 alpha-2 codes, checked by the app service), or `all`. */
+function countries(value: string): string[] | null {
+  return value === 'all' ? null : value.split(',');
+}
+
+const SMS_OPTIONS = {
+  perHour: [
+    '--sms-per-hour <codes>',
+    "SMS and voice codes the app may send in an hour, or default (the server's)",
+  ],
+  perDay: [
+    '--sms-per-day <codes>',
+    "SMS and voice codes the app may send in a day, or default (the server's)",
+  ],
+  countries: ['--sms-countries <codes>', 'countries codes may go to, as ISO 3166 codes (US,CA), or all'],
+} as const;
+
+function smsSettings(options: Record<string, unknown>) {
+  return {
+    ...(options.smsPerHour !== undefined && {
+      smsPerHour: budget('--sms-per-hour', String(options.smsPerHour)),
+    }),
+    ...(options.smsPerDay !== undefined && { smsPerDay: budget('--sms-per-day', String(options.smsPerDay)) }),
+    ...(options.smsCountries !== undefined && { smsCountries: countries(String(options.smsCountries)) }),
   };
 }
 
@@ -56,6 +113,9 @@ export function addAppsCommand(program: Command): void {
     .option('--number-matching <mode>', 'off, 2 or 6 digits', 'off')
     .option('--profile <profile>', 'compat, strict, psd2 or sandbox', 'compat')
     .option('--token-length <digits>', 'digits of TOTP and SMS codes: 6, 7 or 8', '7')
+    .option(...SMS_OPTIONS.perHour)
+    .option(...SMS_OPTIONS.perDay)
+    .option(...SMS_OPTIONS.countries)
     .option('--json', 'print one JSON document')
     .action(async (options) => {
       const input = {
@@ -64,6 +124,7 @@ export function addAppsCommand(program: Command): void {
         numberMatching: numberMatching(String(options.numberMatching)),
         tokenLength: tokenLength(String(options.tokenLength)),
         callbackUrl: options.callbackUrl === undefined ? null : String(options.callbackUrl),
+        ...smsSettings(options),
       };
       const config = loadConfig();
       if (input.profile === 'sandbox' && !config.sandboxAllowed) {
@@ -72,13 +133,14 @@ export function addAppsCommand(program: Command): void {
       const created = await withServices(config, (s) => s.apps.create(input));
       output(
         options.json === true,
-        { ...appJson(created.app), api_key: created.apiKey, webhook_secret: created.webhookSecret },
+        { ...appJson(created.app, config), api_key: created.apiKey, webhook_secret: created.webhookSecret },
         () =>
           [
             `Created app ${created.app.id} "${created.app.name}" (${created.app.profile}).`,
             `API key:        ${created.apiKey}`,
             `Webhook secret: ${created.webhookSecret}`,
             'Keep both safe: they are shown only now.',
+            ...smsLines(created.app, config),
           ].join('\n'),
       );
     });
@@ -88,13 +150,17 @@ export function addAppsCommand(program: Command): void {
     .description('list apps (never their keys)')
     .option('--json', 'print one JSON document')
     .action(async (options) => {
-      const list = await withServices(loadConfig(), (s) => s.apps.list());
-      output(options.json === true, list.map(appJson), () =>
-        list.length === 0
-          ? 'No apps yet: countersign apps create --name NAME'
-          : list
-              .map((a) => `${a.id}\t${a.name}\t${a.profile}\tnumber matching ${a.numberMatching}`)
-              .join('\n'),
+      const config = loadConfig();
+      const list = await withServices(config, (s) => s.apps.list());
+      output(
+        options.json === true,
+        list.map((app) => appJson(app, config)),
+        () =>
+          list.length === 0
+            ? 'No apps yet: countersign apps create --name NAME'
+            : list
+                .map((a) => `${a.id}\t${a.name}\t${a.profile}\tnumber matching ${a.numberMatching}`)
+                .join('\n'),
       );
     });
 
@@ -107,9 +173,10 @@ export function addAppsCommand(program: Command): void {
     .action(async (id: string, options) => {
       const grace = String(options.grace);
       if (!/^\d{1,7}$/.test(grace)) throw new UsageError(`--grace is a number of seconds, got "${grace}"`);
-      const rotated = await withServices(loadConfig(), (s) => s.apps.rotateKey(appId(id), Number(grace)));
+      const config = loadConfig();
+      const rotated = await withServices(config, (s) => s.apps.rotateKey(appId(id), Number(grace)));
       if (rotated === undefined) throw new UsageError(`no app with id ${id}`);
-      output(options.json === true, { ...appJson(rotated.app), api_key: rotated.apiKey }, () =>
+      output(options.json === true, { ...appJson(rotated.app, config), api_key: rotated.apiKey }, () =>
         [
           `New API key for app ${rotated.app.id}: ${rotated.apiKey}`,
           `Older keys stop working in ${grace} s.`,
@@ -126,6 +193,9 @@ export function addAppsCommand(program: Command): void {
     .option('--number-matching <mode>', 'off, 2 or 6 digits')
     .option('--token-length <digits>', '6, 7 or 8')
     .option('--callback-expired <on|off>', 'also send callbacks for expired requests')
+    .option(...SMS_OPTIONS.perHour)
+    .option(...SMS_OPTIONS.perDay)
+    .option(...SMS_OPTIONS.countries)
     .option('--json', 'print one JSON document')
     .action(async (id: string, options) => {
       const changes = {
@@ -138,9 +208,13 @@ export function addAppsCommand(program: Command): void {
           numberMatching: numberMatching(String(options.numberMatching)),
         }),
         ...(options.tokenLength !== undefined && { tokenLength: tokenLength(String(options.tokenLength)) }),
+        ...smsSettings(options),
       };
-      const app = await withServices(loadConfig(), (s) => s.apps.update(appId(id), changes));
+      const config = loadConfig();
+      const app = await withServices(config, (s) => s.apps.update(appId(id), changes));
       if (app === undefined) throw new UsageError(`no app with id ${id}`);
-      output(options.json === true, appJson(app), () => `Updated app ${app.id} "${app.name}".`);
+      output(options.json === true, appJson(app, config), () =>
+        [`Updated app ${app.id} "${app.name}".`, ...smsLines(app, config)].join('\n'),
+      );
     });
 }

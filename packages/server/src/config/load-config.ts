@@ -54,6 +54,11 @@ export interface Config {
   readonly trustProxy: false | readonly string[];
   /** SMS and voice sends per user per app in any ten minutes. */
   readonly sendLimitPer10Minutes: number;
+  /** SMS and voice codes an app may send in an hour and in a day, unless the app has its own (R12). */
+  readonly smsPerHour: number;
+  readonly smsPerDay: number;
+  /** SMS and voice codes one phone number may be sent in an hour, all apps together (R12, R22). */
+  readonly smsPerPhoneHour: number;
   /** Lifetime of SMS, voice and phone verification codes. */
   readonly codeTtlSeconds: number;
   readonly sandboxAllowed: boolean;
@@ -251,6 +256,9 @@ export function loadConfig(env: Env = process.env): Config {
     requestTimeoutSeconds: integer(env, 'COUNTERSIGN_REQUEST_TIMEOUT', 10, 1, 300),
     trustProxy: readTrustProxy(env),
     sendLimitPer10Minutes: integer(env, 'COUNTERSIGN_SEND_LIMIT', 5, 1, 1000),
+    smsPerHour: integer(env, 'COUNTERSIGN_SMS_PER_HOUR', 100, 0, 10_000_000),
+    smsPerDay: integer(env, 'COUNTERSIGN_SMS_PER_DAY', 1000, 0, 10_000_000),
+    smsPerPhoneHour: integer(env, 'COUNTERSIGN_SMS_PER_PHONE_HOUR', 10, 1, 1000),
     codeTtlSeconds: integer(env, 'COUNTERSIGN_CODE_TTL', 600, 30, 600),
     sandboxAllowed: sandbox === 'on',
     webhookAllow: checkedAllowList(env.COUNTERSIGN_WEBHOOK_ALLOW ?? ''),

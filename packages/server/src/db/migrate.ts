@@ -3,12 +3,14 @@ import * as initial from './migrations/0001-initial.js';
 import * as devices from './migrations/0002-devices.js';
 import * as webhooks from './migrations/0003-webhooks.js';
 import * as scaleOut from './migrations/0004-scale-out.js';
+import * as smsBudgets from './migrations/0005-sms-budgets.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-devices': devices,
   '0003-webhooks': webhooks,
   '0004-scale-out': scaleOut,
+  '0005-sms-budgets': smsBudgets,
 };
 
 export class MigrationError extends Error {

@@ -21,6 +21,8 @@ export interface Database {
   webhook_events: WebhookEventTable;
   webhook_attempts: WebhookAttemptTable;
   rate_limits: RateLimitTable;
+  send_budgets: SendBudgetTable;
+  message_queue: MessageQueueTable;
 }
 
 export interface MetaTable {
@@ -40,6 +42,11 @@ export interface AppTable {
   updated_at: number;
   callback_expired: Generated<number>;
   callback_disabled_at: number | null;
+  /** Codes the app may send by SMS or voice in an hour, a day; `null`: the server's default. */
+  sms_per_hour: number | null;
+  sms_per_day: number | null;
+  /** ISO 3166 alpha-2 codes, comma-separated, that codes may be sent to; `null`: every country. */
+  sms_countries: string | null;
 }
 
 export interface ApiKeyTable {
@@ -231,4 +238,31 @@ export interface RateLimitTable {
   key: string;
   window_start: number;
   count: number;
+}
+
+/** Sends counted in one window of one budget (an app's hour, a phone's hour…); `key` names the budget. */
+export interface SendBudgetTable {
+  key: string;
+  window_start: number;
+  count: number;
+  /** When the first send over the budget was refused in this window (one security event each). */
+  refused_at: number | null;
+  expires_at: number;
+}
+
+/** Messages the background worker sends: `queued`, or `decoy` (written alike, dropped unsent). */
+export interface MessageQueueTable {
+  id: string;
+  app_id: number | null;
+  channel: string;
+  state: string;
+  /** The recipient and the text, sealed together. */
+  message_ct: string;
+  sandbox: number;
+  attempts: number;
+  next_attempt_at: number;
+  locked_until: number | null;
+  /** The code inside is useless after this: the message is dropped rather than sent late. */
+  expires_at: number;
+  created_at: number;
 }

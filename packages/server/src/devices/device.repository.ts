@@ -4,6 +4,7 @@ import type { Store } from '../db/database.js';
 import { dialectOf } from '../db/dialect.js';
 import type { Database, DeviceTable } from '../db/schema.js';
 import type { EventBus, Publication } from '../events/event-bus.js';
+import { insertSecurityEvent, type SecurityEventRecord } from '../operations/security-event.repository.js';
 import { insertWebhookEvent } from '../webhooks/webhook-event.repository.js';
 import type { Device, DeviceRequest, Platform } from './device.js';
 import type { PublicJwk } from './device-key.js';
@@ -290,17 +291,6 @@ export class DeviceRepository {
       .execute();
   }
 
-  /** Phone enrollments that could reach the user's phone, started since `since`. */
-  async countPhoneEnrollments(userId: number, since: number): Promise<number> {
-    const row = await this.db
-      .selectFrom('phone_enrollments')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('user_id', '=', userId)
-      .where('created_at', '>', since)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
-  }
-
   /** Counts one try at a phone enrollment; `undefined` once it is used, expired or out of tries. */
   async tryPhoneEnrollment(
     id: string,
@@ -461,27 +451,8 @@ export class DeviceRepository {
     });
   }
 
-  async recordSecurityEvent(event: {
-    id: string;
-    type: string;
-    appId: number | null;
-    userId: number | null;
-    deviceId: string | null;
-    detail: Record<string, unknown>;
-    now: number;
-  }): Promise<void> {
-    await this.db
-      .insertInto('security_events')
-      .values({
-        id: event.id,
-        type: event.type,
-        app_id: event.appId,
-        user_id: event.userId,
-        device_id: event.deviceId,
-        detail: JSON.stringify(event.detail),
-        created_at: event.now,
-      })
-      .execute();
+  recordSecurityEvent(event: SecurityEventRecord): Promise<void> {
+    return insertSecurityEvent(this.db, event);
   }
 
   async pausePushes(appId: number, userId: number, until: number): Promise<void> {

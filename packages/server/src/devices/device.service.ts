@@ -9,7 +9,8 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { AuthyError } from '../errors/authy-error.js';
 import { type EventBus, topics } from '../events/event-bus.js';
 import type { Clock } from '../lib/clock.js';
-import type { MessagingProvider } from '../messaging/messaging-provider.js';
+import type { MessageQueue } from '../messaging/message-queue.js';
+import type { SendGuard } from '../messaging/send-guard.js';
 import { pushEndpointAllowed } from '../push/push-endpoint.js';
 import { subscriptionContext } from '../push/push-notifier.js';
 import type { PushSubscription } from '../push/push-sender.js';
@@ -25,9 +26,6 @@ import { displayHash, type PublicJwk, parsePublicJwk, toKeyObject, verifySignatu
 
 const ENROLLMENT_TTL_MS = 10 * 60_000;
 const PHONE_ENROLLMENT_TRIES = 5;
-/** Codes one phone may be sent for enrollments in ten minutes (R22). */
-const PHONE_ENROLLMENT_SENDS = 5;
-const SEND_WINDOW_MS = 10 * 60_000;
 /** How far a device's `signed_at` may be from the service's clock. */
 const SIGNING_SKEW_MS = 5 * 60_000;
 /** "This wasn't me" pauses pushes to the user for this long (R42). */
@@ -113,7 +111,8 @@ export class DeviceService {
   constructor(
     private readonly repository: DeviceRepository,
     private readonly users: UserService,
-    private readonly messaging: MessagingProvider,
+    private readonly messages: MessageQueue,
+    private readonly guard: SendGuard,
     private readonly keys: ServiceKeys,
     private readonly random: Random,
     private readonly clock: Clock,
@@ -211,42 +210,40 @@ export class DeviceService {
   }
 
   /**
-   * Starts an Authy-style enrollment: a code goes to the phone if any app registered it. The answer is the
-   * same either way, so it does not tell who is registered. Past {@link PHONE_ENROLLMENT_SENDS} codes to a
-   * phone in ten minutes the answer is still the same, but nothing is sent and the enrollment can never
-   * complete: nobody can text a phone without end, nor guess its codes across ever new enrollments (R22).
+   * Starts an Authy-style enrollment: a code goes to the phone if any app registered it. The request runs
+   * the same statements and awaits, and gives the same answer, whether the number is registered or not
+   * (R19, R90): the code is handed to the message worker in both cases, and for a number nobody registered
+   * it is a decoy that the worker drops unsent. Past the phone's enrollment budget (`SendGuard`) the
+   * answer is still the same, but nothing is sent and the enrollment can never complete: nobody can text a
+   * phone without end, nor guess its codes across ever new enrollments (R22).
    */
   async startPhoneEnrollment(countryCode: string, phoneNumber: string) {
     const phone = parsePhone(phoneNumber, countryCode);
     if (phone === undefined || !phone.valid) throw new AuthyError('60033');
     const now = this.clock.now();
     const identity = await this.users.findLiveIdentity(phone.countryCode, phone.national);
-    const userId =
-      identity !== undefined &&
-      (await this.repository.countPhoneEnrollments(identity, now - SEND_WINDOW_MS)) < PHONE_ENROLLMENT_SENDS
-        ? identity
-        : undefined;
+    const admitted = await this.guard.admitEnrollment(phone.e164);
+    const userId = admitted && identity !== undefined ? identity : null;
     const id = this.random.uuid();
     const code = this.random.digits(6);
     const expiresAt = now + this.codeTtlMs;
     await this.repository.insertPhoneEnrollment({
       id,
-      userId: userId ?? null,
+      userId,
       digest: this.digest(`phone-enrollment:${id}`, code),
       now,
       expiresAt,
     });
-    if (userId !== undefined) {
-      await this.messaging
-        .send({
-          appId: null,
-          channel: 'sms',
-          to: phone.e164,
-          body: `Your Countersign device code is ${code}`,
-          sandbox: false,
-        })
-        .catch(() => undefined);
-    }
+    await this.messages.enqueue(
+      {
+        appId: null,
+        channel: 'sms',
+        to: phone.e164,
+        body: `Your Countersign device code is ${code}`,
+        sandbox: false,
+      },
+      { expiresAt, decoy: userId === null },
+    );
     return { enrollmentId: id, expiresAt };
   }
 

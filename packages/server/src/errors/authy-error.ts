@@ -5,6 +5,8 @@ const DEFINITIONS = {
   '60002': { status: 400, message: 'Invalid request' },
   '60003': { status: 429, message: 'Too many requests' },
   '60004': { status: 400, message: 'Invalid parameter' },
+  /** Authy's BANNED_COUNTRY: the app does not send codes to the number's country (R12). */
+  '60013': { status: 400, message: 'Phone number is in a country this app does not send to' },
   '60015': { status: 503, message: 'The message could not be sent' },
   '60019': { status: 401, message: 'Token is invalid. Token was used recently.' },
   '60020': { status: 401, message: 'Token is invalid' },

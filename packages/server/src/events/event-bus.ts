@@ -53,6 +53,8 @@ export const topics = {
   device: (deviceId: string) => `device:${deviceId}`,
   /** A callback event was written: this instance's delivery worker need not wait for its next look. */
   webhooks: 'webhooks',
+  /** A message was queued: this instance's message worker need not wait for its next look. */
+  messages: 'messages',
 } as const;
 
 /** Subscribers of one process, by topic. Both buses deliver through it. */

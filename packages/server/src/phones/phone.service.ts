@@ -6,6 +6,7 @@ import type { Random } from '../crypto/random.js';
 import { AuthyError, invalidParameter } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
 import { type Channel, MessagingError, type MessagingProvider } from '../messaging/messaging-provider.js';
+import type { SendGuard } from '../messaging/send-guard.js';
 import { groupDigits, type PhoneNumber, parseCallingCode } from '../users/phone-number.js';
 import { readPhone } from '../users/phone-rule.js';
 import type { PhoneVerificationRepository } from './phone-verification.repository.js';
@@ -55,6 +56,7 @@ export class PhoneService {
   constructor(
     private readonly repository: PhoneVerificationRepository,
     private readonly messaging: MessagingProvider,
+    private readonly guard: SendGuard,
     private readonly keys: ServiceKeys,
     private readonly random: Random,
     private readonly clock: Clock,
@@ -75,6 +77,10 @@ export class PhoneService {
     return hmacHex(this.keys.pepper, `phone:${app.id}:${phone.e164}:${code}`);
   }
 
+  /**
+   * Sends a verification code. The app's countries and budgets, and the phone's, are checked before
+   * anything is stored (R12); a failed send leaves nothing usable and counts toward no limit (R75).
+   */
   async start(app: App, phone: PhoneNumber, options: StartOptions) {
     const now = this.clock.now();
     const sandbox = policyOf(app).sandbox;
@@ -89,6 +95,7 @@ export class PhoneService {
         event: 'excess_rate_limit_exceeded',
       });
     }
+    const charge = await this.guard.admit(app, phone, null);
     const code = options.customCode ?? this.random.digits(options.codeLength);
     const id = this.random.uuid();
     await this.repository.insert({
@@ -112,6 +119,7 @@ export class PhoneService {
       });
     } catch (error) {
       await this.repository.setState(id, 'failed_send');
+      await this.guard.refund(charge);
       if (error instanceof MessagingError) {
         throw new AuthyError('60015', {
           message: 'The verification code could not be sent. Try again later.',

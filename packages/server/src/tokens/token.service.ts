@@ -6,7 +6,8 @@ import type { Random } from '../crypto/random.js';
 import { AuthyError, type SecurityEvent, userNotFound } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
 import { type Channel, MessagingError, type MessagingProvider } from '../messaging/messaging-provider.js';
-import { maskForMessage } from '../users/phone-number.js';
+import type { SendGuard } from '../messaging/send-guard.js';
+import { maskForMessage, parsePhone } from '../users/phone-number.js';
 import type { AppUser } from '../users/user.repository.js';
 import type { UserService } from '../users/user.service.js';
 import type { TokenRepository } from './token.repository.js';
@@ -45,6 +46,7 @@ export class TokenService {
     private readonly repository: TokenRepository,
     private readonly users: UserService,
     private readonly messaging: MessagingProvider,
+    private readonly guard: SendGuard,
     private readonly keys: ServiceKeys,
     private readonly random: Random,
     private readonly clock: Clock,
@@ -141,7 +143,8 @@ export class TokenService {
 
   /**
    * Sends a new code by SMS or voice; once it is sent the previous code for the same action stops working.
-   * A failed send leaves the previous code usable and does not count toward the send limit (R75).
+   * A failed send leaves the previous code usable and does not count toward the send limits (R75). The
+   * app's countries and budgets, and the phone's, are checked before anything is stored (R12).
    */
   async send(
     app: App,
@@ -166,6 +169,12 @@ export class TokenService {
         event: 'excess_rate_limit_exceeded',
       });
     }
+    const to = `+${user.countryCode}${user.phone}`;
+    const charge = await this.guard.admit(
+      app,
+      { e164: to, country: parsePhone(user.phone, user.countryCode)?.country },
+      user.userId,
+    );
     const action = options.action ?? '';
     const code = this.random.digits(app.tokenLength);
     const id = await this.repository.insertCode({
@@ -182,12 +191,13 @@ export class TokenService {
       await this.messaging.send({
         appId: app.id,
         channel,
-        to: `+${user.countryCode}${user.phone}`,
+        to,
         body: `${lead} ${code}`,
         sandbox,
       });
     } catch (error) {
       await this.repository.markFailed(id);
+      await this.guard.refund(charge);
       if (error instanceof MessagingError) {
         throw new AuthyError('60015', {
           message: `The ${channel === 'sms' ? 'SMS' : 'call'} could not be sent. Try again later.`,

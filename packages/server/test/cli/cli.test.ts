@@ -231,6 +231,9 @@ const APP_FIELDS = [
   'name',
   'number_matching',
   'profile',
+  'sms_countries',
+  'sms_per_day',
+  'sms_per_hour',
   'token_length',
 ];
 
@@ -243,6 +246,9 @@ interface AppJson {
   callback_url: string | null;
   callback_expired: boolean;
   callback_disabled: boolean;
+  sms_per_hour: number;
+  sms_per_day: number;
+  sms_countries: 'all' | string[];
   created_at: string;
 }
 interface CreatedJson extends AppJson {
@@ -294,6 +300,9 @@ describe('countersign apps', () => {
       callback_url: 'https://acme.example/answers',
       callback_expired: false,
       callback_disabled: false,
+      sms_per_hour: 100,
+      sms_per_day: 1000,
+      sms_countries: 'all',
       created_at: created.created_at,
     });
     const createdAt = Date.parse(created.created_at);
@@ -313,6 +322,9 @@ describe('countersign apps', () => {
       callback_url: null,
       callback_expired: false,
       callback_disabled: false,
+      sms_per_hour: 100,
+      sms_per_day: 1000,
+      sms_countries: 'all',
       created_at: defaults.created_at,
     });
     expect(defaults.api_key).not.toBe(created.api_key);
@@ -499,6 +511,52 @@ describe('countersign apps', () => {
     }
     expect(await runJson<AppJson[]>(['apps', 'list', '--json'])).toEqual([withoutSecrets(created)]);
   });
+
+  it('create says that every country is allowed and what the SMS budgets are; --sms-* set and reset them (R12)', async () => {
+    const human = await run(['apps', 'create', '--name', 'Plain']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain(
+      "SMS and voice codes: at most 100 an hour and 1000 a day (the server's defaults).\n" +
+        'Countries: every country is allowed; restrict them with --sms-countries US,CA.\n',
+    );
+    const created = await runJson<CreatedJson>(['apps', 'create', '--name', 'Plain', '--json']);
+    expect(created).toMatchObject({ sms_per_hour: 100, sms_per_day: 1000, sms_countries: 'all' });
+
+    env.COUNTERSIGN_SMS_PER_HOUR = '40';
+    const limited = await runJson<AppJson>([
+      'apps',
+      'create',
+      '--name',
+      'Limited',
+      '--sms-per-day',
+      '300',
+      '--sms-countries',
+      'us,CA, ca',
+      '--json',
+    ]);
+    expect(limited).toMatchObject({ sms_per_hour: 40, sms_per_day: 300, sms_countries: ['CA', 'US'] });
+
+    const updated = await run(['apps', 'update', '3', '--sms-per-hour', '0', '--sms-countries', 'FR']);
+    expect(updated).toEqual({
+      code: 0,
+      stdout:
+        'Updated app 3 "Limited".\nSMS and voice codes: at most 0 an hour and 300 a day.\nCountries: FR only.\n',
+      stderr: '',
+    });
+    const reset = await runJson<AppJson>([
+      'apps',
+      'update',
+      '3',
+      '--sms-per-hour',
+      'default',
+      '--sms-per-day',
+      'default',
+      '--sms-countries',
+      'all',
+      '--json',
+    ]);
+    expect(reset).toMatchObject({ sms_per_hour: 40, sms_per_day: 1000, sms_countries: 'all' });
+  });
 });
 
 describe('bad command lines exit 2 with one line on stderr', () => {
@@ -543,6 +601,16 @@ describe('bad command lines exit 2 with one line on stderr', () => {
       '--grace is a number of seconds, got "soon"',
     ],
     ['an unknown app', ['apps', 'update', '7', '--name', 'Q', '--json'], 'no app with id 7'],
+    [
+      'a bad --sms-per-hour',
+      ['apps', 'create', '--name', 'X', '--sms-per-hour', 'many', '--json'],
+      '--sms-per-hour is a number of codes or default, got "many"',
+    ],
+    [
+      'a country that is not an ISO 3166 code',
+      ['apps', 'create', '--name', 'X', '--sms-countries', 'US,UK', '--json'],
+      'SMS countries: "UK" is not an ISO 3166 alpha-2 country code',
+    ],
     ['a bad --limit', ['outbox', '--limit', 'many', '--json'], '--limit is a number, got "many"'],
   ];
 

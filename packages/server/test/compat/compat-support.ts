@@ -134,6 +134,8 @@ export async function lastMessageTo(
   server: TestServer,
   to: string,
 ): Promise<{ channel: string; body: string; code: string }> {
+  // Device-enrollment codes go through the message queue.
+  await server.app.messages.drain();
   const messages = (await server.app.services.outbox.list(500)).filter((m) => m.to === to);
   const last = messages.at(-1);
   if (last === undefined) throw new Error(`no message was sent to ${to}`);

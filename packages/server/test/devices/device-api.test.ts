@@ -414,6 +414,7 @@ describe('who may answer (D8, R9, R31)', () => {
     });
     expect(started.status).toBe(200);
     const enrollmentId = started.body.enrollment_id as string;
+    await server.app.messages.drain();
     const [message] = (await server.app.services.outbox.list(1)).slice(-1);
     const code = /(\d{6})$/.exec(message?.body ?? '')?.[1] ?? '';
     const { publicJwk, privateKey } = newKeyPair();

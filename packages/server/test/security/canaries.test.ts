@@ -193,6 +193,7 @@ beforeAll(async () => {
   });
   expect(phoneStart.status, phoneStart.text).toBe(200);
   const enrollmentId = phoneStart.body.enrollment_id as string;
+  await server.app.messages.drain();
   const phoneCode = lastCode('+12015550142', 6);
   secrets.push(canary('device enrollment code', phoneCode, undefined, true));
   const { publicJwk, privateKey } = newKeyPair();

@@ -632,6 +632,8 @@ async function fuzz(op: Operation): Promise<void> {
   await registerKnownUsers();
   await fc.assert(
     fc.asyncProperty(requestFor(op), async (wire) => {
+      // Messages queued by an earlier request are sent and removed in the background: let that finish.
+      await server.app.messages.drain();
       const before = await rowCounts(server.db, tables);
       const answer = await send(wire);
       statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);

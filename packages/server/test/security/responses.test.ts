@@ -233,6 +233,7 @@ describe('R19, R22: enrollment by phone tells nothing, and texts a phone at most
     const started = [];
     for (let i = 0; i < 12; i++) started.push(await start(phone));
     expect(started.map((s) => s.status)).toEqual(new Array(12).fill(200));
+    await server.app.messages.drain();
     expect(texts()).toBe(5);
     // The sixth and later look alike but lead nowhere: the right code is refused as a wrong one.
     const late = await complete(started[7]?.body.enrollment_id as string, KNOWN_CODE);
@@ -244,6 +245,7 @@ describe('R19, R22: enrollment by phone tells nothing, and texts a phone at most
     // Ten minutes later the phone can be texted again.
     clock.advance(10 * 60_000 + 1000);
     await start(phone);
+    await server.app.messages.drain();
     expect(texts()).toBe(6);
   });
 });

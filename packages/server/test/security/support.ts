@@ -15,9 +15,10 @@ export async function tableNames(db: Store): Promise<string[]> {
 
 /**
  * Tables a refused request may still change, each for a reason: a valid device signature spends its nonce
- * before the body is read; usage counters are written in the background; rate-limit windows count every call.
+ * before the body is read; usage counters are written in the background; rate-limit windows count every call;
+ * ended send-budget windows are swept in the background.
  */
-const BOOKKEEPING = new Set(['device_nonces', 'usage_monthly', 'rate_limits']);
+const BOOKKEEPING = new Set(['device_nonces', 'usage_monthly', 'rate_limits', 'send_budgets']);
 
 /** The tables that hold data: a refused request must not add or remove a row in any of them. */
 export async function dataTables(db: Store): Promise<string[]> {
