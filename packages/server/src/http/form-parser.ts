@@ -1,7 +1,5 @@
 import qs from 'qs';
 
-const ARRAY_OF_HASHES = /^(.+?)\[\]\[([^\]]*)\](.*)$/;
-
 /**
  * Percent-decodes one key or value as UTF-8. In a run of escapes that is not UTF-8 (`%ED%A0%80`, the form
  * a lone surrogate takes, or `%FF`) each byte above 0x7F becomes a lone surrogate U+DC80–U+DCFF, as in
@@ -45,43 +43,70 @@ function encodeFormComponent(text: string): string {
 }
 
 /**
- * Gives `a[][k]` keys Rack's meaning before qs reads them: each repeated `k` starts a new element, so
- * `logos[][res]=a&logos[][url]=b&logos[][res]=c` is two logos, as authy-ruby and curl samples expect.
+ * Marks the position an empty bracket gives an element of a Rack list. No index in a key the client writes
+ * makes a list (`details[0]=x` is the hash `{"0": "x"}`, as in Rack), so list positions are written with
+ * this mark before qs reads the text, and the lists made again from it afterwards ({@link listsFromMarks}).
  */
-function indexArraysOfHashes(text: string): string {
+const LIST_MARK = '\uE000';
+const MARKED = /^\uE000(\d+)$/;
+const EMPTY_BRACKET = /^(.+?)\[\](.*)$/;
+
+/**
+ * Gives empty brackets Rack's meaning before qs reads them: `a[]=x&a[]=y` is the list `["x", "y"]`, and in
+ * `a[][k]` each repeated `k` starts a new element, so `logos[][res]=a&logos[][url]=b&logos[][res]=c` is
+ * two logos, as authy-ruby and curl samples send them.
+ */
+function markListPositions(text: string): string {
   const elements = new Map<string, { index: number; keys: Set<string> }>();
   return text
     .split('&')
     .map((pair) => {
       const equals = pair.indexOf('=');
       const rawKey = equals === -1 ? pair : pair.slice(0, equals);
-      const match = ARRAY_OF_HASHES.exec(decodeFormComponent(rawKey));
+      const match = EMPTY_BRACKET.exec(decodeFormComponent(rawKey));
       if (match === null) return pair;
-      const [, prefix = '', child = '', rest = ''] = match;
+      const [, prefix = '', rest = ''] = match;
+      // `a[]` is one more element each time; `a[][k]…` starts a new one when `k` comes again.
+      const child = rest.startsWith('[') ? rest.slice(1, rest.indexOf(']')) : undefined;
       let element = elements.get(prefix);
       if (element === undefined) {
         element = { index: 0, keys: new Set() };
         elements.set(prefix, element);
-      } else if (element.keys.has(child)) {
+      } else if (child === undefined || element.keys.has(child)) {
         element = { index: element.index + 1, keys: new Set() };
         elements.set(prefix, element);
       }
-      element.keys.add(child);
-      const key = encodeFormComponent(`${prefix}[${element.index}][${child}]${rest}`);
+      if (child !== undefined) element.keys.add(child);
+      const key = encodeFormComponent(`${prefix}[${LIST_MARK}${element.index}]${rest}`);
       return equals === -1 ? key : `${key}${pair.slice(equals)}`;
     })
     .join('&');
 }
 
+/** Turns each hash whose keys are all list marks into the list it stands for; a stray mark becomes its index. */
+function listsFromMarks(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > 0 && entries.every(([key]) => MARKED.test(key))) {
+    return entries
+      .map(([key, item]) => [Number(MARKED.exec(key)?.[1]), listsFromMarks(item)] as const)
+      .sort(([a], [b]) => a - b)
+      .map(([, item]) => item);
+  }
+  const out: Record<string, unknown> = Object.create(null);
+  for (const [key, item] of entries) out[MARKED.exec(key)?.[1] ?? key] = listsFromMarks(item);
+  return out;
+}
+
 /**
- * Rack-style bracket parsing for query strings and form bodies: `a[b]=1`, `a[][c]=1`, `a[0][c]=1`.
- * Brackets always make a hash, as Rack makes `details[0]=x` the hash `{"0": "x"}`: a form cannot tell a
- * list from a hash with number keys, so the route's schema does (`normalise` in `input.ts` turns a hash
- * with keys 0, 1, … into a list where the schema asks for one). Repeated keys make a hash too. Keys that
- * would reach `Object.prototype` are dropped; depth and sizes are bounded.
+ * Rack-style bracket parsing for query strings and form bodies: `a[b]=1` and `a[0]=1` are hashes (`{"0": …}`,
+ * as Rack makes `details[0]=x`), `a[]=1` and `a[][c]=1` are lists. A client that writes list indices
+ * (`logos[0][url]`, as qs does) sends a hash with keys 0, 1, …: the route's schema reads it as the list it
+ * is (`normalise` in `input.ts`). Repeated keys make a hash too. Keys that would reach `Object.prototype`
+ * are dropped; depth and sizes are bounded.
  */
 export function parseForm(text: string): Record<string, unknown> {
-  return qs.parse(indexArraysOfHashes(text), {
+  const parsed = qs.parse(markListPositions(text), {
     allowPrototypes: false,
     depth: 4,
     // No index is small enough to make a list.
@@ -91,5 +116,6 @@ export function parseForm(text: string): Record<string, unknown> {
     allowDots: false,
     charset: 'utf-8',
     decoder: (text) => decodeFormComponent(text),
-  }) as Record<string, unknown>;
+  });
+  return listsFromMarks(parsed) as Record<string, unknown>;
 }
