@@ -32,14 +32,17 @@ function decodeEscapes(run: string): string {
  * (U+DC80–U+DCFF) back to its `%XX`, so that the key decodes to the same text a second time.
  */
 function encodeFormComponent(text: string): string {
-  return text
-    .split(/([\uDC80-\uDCFF])/)
-    .map((part) =>
-      /^[\uDC80-\uDCFF]$/.test(part)
-        ? `%${(part.charCodeAt(0) - 0xdc00).toString(16).toUpperCase()}`
-        : encodeURIComponent(part),
-    )
-    .join('');
+  return (
+    text
+      // By code point (`u`): the low half of a pair is not an escaped byte.
+      .split(/([\uDC80-\uDCFF])/u)
+      .map((part) =>
+        /^[\uDC80-\uDCFF]$/u.test(part)
+          ? `%${(part.charCodeAt(0) - 0xdc00).toString(16).toUpperCase()}`
+          : encodeURIComponent(part),
+      )
+      .join('')
+  );
 }
 
 /**

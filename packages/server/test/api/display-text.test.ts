@@ -366,6 +366,12 @@ describe('display text is refused where a person is shown it (D11)', () => {
           'logos[0][res]',
           'Parameter is required',
         ],
+        [
+          // A character beyond U+FFFF (a surrogate pair) beside it, as the fuzzer once sent.
+          { method: 'POST', path: approvals(), key, form: `message=Pay&logos[][%F3%93%B2%B5${encoded}]=1` },
+          'logos[0][res]',
+          'Parameter is required',
+        ],
       ];
       for (const [req, field, expected] of cases) {
         const before = await snapshot(server.db);

@@ -183,12 +183,13 @@ describe('the service configured for Twilio', () => {
     expect(verified.body).toEqual({ message: 'Token is valid.', token: 'is valid', success: 'true' });
     const again = await call(server, 'GET', `/protected/json/verify/${code}/${userId}`, { key });
     expect(again.status).toBe(401);
+    // The code just used, sent again: a reuse (D12), told apart from a wrong code.
     expect(again.body).toEqual({
-      message: 'Token is invalid',
+      message: 'Token is invalid. Token was used recently.',
       token: 'is invalid',
       success: false,
-      errors: { message: 'Token is invalid' },
-      error_code: '60020',
+      errors: { message: 'Token is invalid. Token was used recently.' },
+      error_code: '60019',
     });
   });
 
