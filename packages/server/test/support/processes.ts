@@ -1,22 +1,11 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import net from 'node:net';
 import { join } from 'node:path';
+
+export { freePort } from './free-port.mjs';
 
 const BIN = join(import.meta.dirname, '../../bin/countersign.js');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A free loopback port (closed again before it is returned). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs a `countersign` command to completion and returns its stdout (rejects on a non-zero exit). */
 export function countersign(args: string[], env: NodeJS.ProcessEnv): Promise<string> {

@@ -3,8 +3,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { openDatabase, type Store } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { shown } from './private-postgres.mjs';
 
 export type TestDialect = 'sqlite' | 'postgres';
 
@@ -18,9 +20,27 @@ function dialectFromEnv(): TestDialect {
 /** The database the store tests run on: `COUNTERSIGN_TEST_DIALECT=postgres`, or SQLite by default. */
 export const TEST_DIALECT: TestDialect = dialectFromEnv();
 
-/** A PostgreSQL role that may create databases, and a database to connect to while doing it. */
-export const TEST_POSTGRES_URL =
-  process.env.COUNTERSIGN_TEST_POSTGRES_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
+/** The machine's own server, which the PostgreSQL tests use when it answers and no other is given. */
+export const DEFAULT_TEST_POSTGRES_URL = 'postgres://root@127.0.0.1:5432/postgres';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The server the PostgreSQL tests run on, chosen (or started) by postgres-global-setup.ts. */
+    testPostgresUrl: string | undefined;
+  }
+}
+
+/**
+ * A PostgreSQL role that may create databases, and a database to connect to while doing it: the server
+ * that the `postgres` project's global setup chose, `COUNTERSIGN_TEST_POSTGRES_URL`, the machine's own or
+ * one it started.
+ */
+export function testPostgresUrl(): string {
+  const url = inject('testPostgresUrl');
+  if (url === undefined)
+    throw new Error('no PostgreSQL server: tests on PostgreSQL run in the vitest project "postgres"');
+  return url;
+}
 
 /** Every test database's name starts so, followed by its creation time: stale ones can be found and dropped. */
 export const TEST_DATABASE_PREFIX = 'cs_test_';
@@ -38,16 +58,12 @@ export interface TestDatabase {
 let counter = 0;
 
 /** Runs one statement on the administration database; a missing server is an error, never a skip. */
-export async function adminQuery(text: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL, connectionTimeoutMillis: 5_000 });
+export async function adminQuery(text: string, url: string = testPostgresUrl()): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
   try {
     await client.connect();
   } catch (error) {
-    throw new Error(
-      `PostgreSQL is not reachable at ${TEST_POSTGRES_URL} (${(error as Error).message}). Start it ` +
-        '(pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) or set ' +
-        'COUNTERSIGN_TEST_POSTGRES_URL.',
-    );
+    throw new Error(`PostgreSQL is not reachable at ${shown(url)} (${(error as Error).message})`);
   }
   try {
     return await client.query(text);
@@ -71,7 +87,7 @@ export async function createTestDatabase(dialect: TestDialect = TEST_DIALECT): P
   counter += 1;
   const name = `${TEST_DATABASE_PREFIX}${Date.now()}_${process.pid}_${counter}_${randomBytes(4).toString('hex')}`;
   await adminQuery(`CREATE DATABASE "${name}"`);
-  const url = new URL(TEST_POSTGRES_URL);
+  const url = new URL(testPostgresUrl());
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
@@ -95,16 +111,20 @@ export async function createTestDatabase(dialect: TestDialect = TEST_DIALECT): P
 }
 
 /** Drops the test databases left behind (a killed run) that are older than `ageMs`. */
-export async function dropStaleTestDatabases(ageMs: number): Promise<number> {
+export async function dropStaleTestDatabases(
+  ageMs: number,
+  url: string = testPostgresUrl(),
+): Promise<number> {
   const { rows } = await adminQuery(
     `SELECT datname FROM pg_database WHERE datname LIKE '${TEST_DATABASE_PREFIX}%'`,
+    url,
   );
   const before = Date.now() - ageMs;
   let dropped = 0;
   for (const { datname } of rows as Array<{ datname: string }>) {
     const created = Number(datname.slice(TEST_DATABASE_PREFIX.length).split('_')[0]);
     if (Number.isSafeInteger(created) && created < before) {
-      await adminQuery(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      await adminQuery(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`, url);
       dropped += 1;
     }
   }
