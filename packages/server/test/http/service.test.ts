@@ -60,9 +60,10 @@ describe('service endpoints', () => {
     ]) {
       expect(paths).toContain(path);
     }
-    const page = await fetch(`${server.url}/docs/`);
+    const page = await fetch(`${server.url}/docs`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('swagger');
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toContain('<title>Countersign API reference</title>');
   });
 
   it.each([
