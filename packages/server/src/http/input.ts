@@ -2,15 +2,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import type { Static, TSchema } from 'typebox';
 
 // No blanket coercion (R59): `false` must not become `0` ("never expire") nor `true` the string "true".
-// `normalise` converts only the spellings the clients send. Formats (`email`) document what the services
-// check themselves, naming every bad field at once (60027).
-const ajv = new Ajv({
-  coerceTypes: false,
-  allErrors: false,
-  strict: false,
-  useDefaults: false,
-  validateFormats: false,
-});
+// `normalise` converts only the spellings the clients send.
+const ajv = new Ajv({ coerceTypes: false, allErrors: false, strict: false, useDefaults: false });
 
 /**
  * A validation problem. `field` names the parameter as a form would (`details[Account]`, `logos[0][url]`),

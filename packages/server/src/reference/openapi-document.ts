@@ -1,18 +1,21 @@
-import { SERVICE_PATTERN } from '../http/schemas.js';
+import { SERVICE_CHECKED } from '../http/schemas.js';
 
 type Json = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Json =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
-/** Shows the patterns the services check themselves (`SERVICE_PATTERN`) as the `pattern` they are. */
-function showServicePatterns(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(showServicePatterns);
+/** The keywords of what the services check themselves, by the keyword they are. */
+const SHOWN_AS: Record<string, string> = Object.fromEntries(
+  Object.entries(SERVICE_CHECKED).map(([keyword, key]) => [key, keyword]),
+);
+
+/** Shows the patterns and formats the services check themselves (`SERVICE_CHECKED`) as what they are. */
+function showServiceChecks(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(showServiceChecks);
   if (!isObject(value)) return value;
   const out: Json = {};
-  for (const [key, item] of Object.entries(value)) {
-    out[key === SERVICE_PATTERN ? 'pattern' : key] = showServicePatterns(item);
-  }
+  for (const [key, item] of Object.entries(value)) out[SHOWN_AS[key] ?? key] = showServiceChecks(item);
   return out;
 }
 
@@ -42,7 +45,7 @@ function formEncodings(document: Json): void {
 
 /** The last touches of the OpenAPI document, made once when it is first asked for. */
 export function finishDocument<T extends object>(document: T): T {
-  const finished = showServicePatterns(document) as Json;
+  const finished = showServiceChecks(document) as Json;
   formEncodings(finished);
   return finished as T;
 }
