@@ -51,7 +51,8 @@ import { PhoneService } from '../phones/phone.service.js';
 import { PhoneVerificationRepository } from '../phones/phone-verification.repository.js';
 import { startPushNotifier } from '../push/push-notifier.js';
 import { createWebPushSender, loadVapidKeys, type PushSender } from '../push/push-sender.js';
-import { JWKS_ROUTE, loadReceiptSigner, type ReceiptSigner } from '../receipts/receipt-signer.js';
+import { registerJwksRoute } from '../receipts/jwks.routes.js';
+import { loadReceiptSigner, type ReceiptSigner } from '../receipts/receipt-signer.js';
 import { registerApiReference } from '../reference/api-reference.routes.js';
 import { TokenRepository } from '../tokens/token.repository.js';
 import { registerTokenRoutes } from '../tokens/token.routes.js';
@@ -333,9 +334,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     pushPublicKey: services.push.publicKey,
     pushAllow: config.pushAllow,
   });
-  fastify.get('/.well-known/jwks.json', { schema: JWKS_ROUTE }, async (_request, reply) =>
-    reply.header('cache-control', 'public, max-age=300').send(services.receipts.jwks()),
-  );
+  registerJwksRoute(fastify, services.receipts);
   registerAppRoutes(fastify, gate, {
     usage: new UsageRepository(deps.db),
     users: services.users,

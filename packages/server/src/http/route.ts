@@ -56,6 +56,12 @@ export interface ApiGate {
 /** The bodies every API route reads (the query string too, whatever the method). */
 const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded'] as const;
 
+/** Where an API route's parameters may come from, as the OpenAPI document says it. */
+const PLACEMENT = {
+  GET: 'The parameters may also come in a body, as JSON or as a form (the `authy` npm client sends a form on GETs); query and body are merged. The API key goes in `X-Authy-API-Key`, or in `api_key` where the app allows it.',
+  POST: 'The parameters may also come in the query string, merged with the body; a form nests them with brackets (`user[email]=…`, `logos[0][url]=…`). The API key goes in `X-Authy-API-Key`, or in `api_key` where the app allows it.',
+} as const;
+
 function asObject(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
     ? (value as Record<string, unknown>)
@@ -72,6 +78,7 @@ export function addApiRoute<S extends TSchema>(
   const invalid = route.invalid ?? ((p: InputProblem) => invalidParameter(p.field, p.problem));
   const schema: FastifySchema = {
     summary: route.summary,
+    description: PLACEMENT[route.method],
     tags: [...route.tags],
     security: [{ apiKeyHeader: [] }, { apiKeyQuery: [] }],
     ...(route.params !== undefined && { params: route.params }),

@@ -1,9 +1,7 @@
 import { createPrivateKey, type JsonWebKey, sign } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
-import { Type } from 'typebox';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Store } from '../db/database.js';
-import { REQUEST_REFUSALS, responses, success } from '../http/responses.js';
 
 const META_KEY = 'receipt_signing_key';
 const CONTEXT = 'meta.receipt_signing_key';
@@ -13,31 +11,6 @@ export interface ReceiptSigner {
   sign(payload: Record<string, unknown>): Promise<string>;
   jwks(): { keys: JWK[] };
 }
-
-/** The OpenAPI entry of `/.well-known/jwks.json`: what `jwks()` publishes. */
-export const JWKS_ROUTE = {
-  summary: 'The public keys that verify receipts (a JWK set)',
-  tags: ['operations'],
-  response: responses(
-    success(
-      'The receipt key: ES256 on P-256',
-      Type.Object({
-        keys: Type.Array(
-          Type.Object({
-            kty: Type.Literal('EC'),
-            crv: Type.Literal('P-256'),
-            x: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }),
-            y: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }),
-            kid: Type.String({ description: 'The key’s RFC 7638 thumbprint' }),
-            alg: Type.Literal('ES256'),
-            use: Type.Literal('sig'),
-          }),
-        ),
-      }),
-    ),
-    REQUEST_REFUSALS,
-  ),
-};
 
 /**
  * Loads the service's receipt key, making and storing it (sealed under the master key) on first start.
