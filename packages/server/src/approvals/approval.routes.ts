@@ -4,7 +4,7 @@ import type { App } from '../apps/app.js';
 import type { EventBus } from '../events/event-bus.js';
 import {
   API_KEY_REFUSALS,
-  LONG_PATH_REFUSAL,
+  PATH_REFUSALS,
   responses,
   success,
   TRANSPORT_REFUSALS,
@@ -200,7 +200,7 @@ export function registerApprovalRoutes(
               },
             },
           },
-          [...TRANSPORT_REFUSALS, ...API_KEY_REFUSALS, LONG_PATH_REFUSAL, '60049'],
+          [...TRANSPORT_REFUSALS, ...API_KEY_REFUSALS, ...PATH_REFUSALS, '60049'],
         ),
       },
     },

@@ -6,7 +6,7 @@ import { compileInput } from '../http/input.js';
 import {
   BODY_REFUSALS,
   type DocumentedResponse,
-  LONG_PATH_REFUSAL,
+  PATH_REFUSALS,
   type Refusal,
   refusal,
   responses,
@@ -91,7 +91,7 @@ function deviceRoute(
       ...TRANSPORT_REFUSALS,
       ...(options.body !== undefined ? [...BODY_REFUSALS, refusal('60004', 400)] : []),
       ...(options.signed === true ? [UNSIGNED] : []),
-      ...(options.params !== undefined ? [LONG_PATH_REFUSAL] : []),
+      ...(options.params !== undefined ? PATH_REFUSALS : []),
       ...(options.refusals ?? []),
     ]),
   };

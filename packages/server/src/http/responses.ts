@@ -40,8 +40,11 @@ export const BODY_REFUSALS: readonly Refusal[] = [
 /** What every Authy API route adds: the key (R1), sandbox apps turned off (403), the per-app limit (R78). */
 export const API_KEY_REFUSALS: readonly Refusal[] = ['60001', refusal('60031', 403), '60003'];
 
-/** A path parameter over the router's length limit. */
-export const LONG_PATH_REFUSAL: Refusal = refusal('60002', 414);
+/**
+ * What a path with parameters adds: a parameter over the router's length limit (414), or one that makes the
+ * path one the router does not know (`..`, or the last one empty: 404 / 60000).
+ */
+export const PATH_REFUSALS: readonly Refusal[] = [refusal('60002', 414), refusal('60000', 404)];
 
 /** Top-level keys some refusals add for the clients that look for them (spec 4.8). */
 const EXTRA_KEYS: Partial<Record<AuthyErrorCode, Record<string, unknown>>> = {
@@ -52,8 +55,8 @@ const EXTRA_KEYS: Partial<Record<AuthyErrorCode, Record<string, unknown>>> = {
 /** Response headers some statuses carry. */
 const HEADERS: Record<number, Record<string, unknown>> = {
   405: { Allow: { type: 'string', description: 'The methods this path answers' } },
-  429: { 'Retry-After': { type: 'string', description: 'Seconds to wait before trying again' } },
-  503: { 'Retry-After': { type: 'string', description: 'Seconds to wait before trying again' } },
+  429: { 'Retry-After': { type: 'string', description: 'Seconds to wait before trying again, where known' } },
+  503: { 'Retry-After': { type: 'string', description: 'Seconds to wait before trying again, where known' } },
 };
 
 /** The Authy envelope (spec 2.5) carrying one of `codes`. */

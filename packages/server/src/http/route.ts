@@ -8,7 +8,7 @@ import {
   API_KEY_REFUSALS,
   BODY_REFUSALS,
   type DocumentedResponse,
-  LONG_PATH_REFUSAL,
+  PATH_REFUSALS,
   type Refusal,
   refusal,
   responses,
@@ -91,7 +91,7 @@ export function addApiRoute<S extends TSchema>(
       ...BODY_REFUSALS,
       ...API_KEY_REFUSALS,
       ...(route.invalid === undefined ? [refusal('60004', 400)] : []),
-      ...(route.params !== undefined ? [LONG_PATH_REFUSAL] : []),
+      ...(route.params !== undefined ? PATH_REFUSALS : []),
       ...(route.refusals ?? []),
     ]),
   };

@@ -939,7 +939,7 @@ describe('every answer validates against the document (R11)', () => {
       await probe(server, { method: 'GET', path }, 200);
   });
 
-  it('what any route answers before its handler: a wrong key, a bad body, a wrong method or Accept, too large, too long', async () => {
+  it('what any route answers before its handler: a wrong key, a bad body, a wrong method or Accept, too large, a path too long or empty', async () => {
     const huge = 'a'.repeat(BODY_LIMIT + 1);
     const paths = new Map<string, string[]>();
     for (const { method, path, operation } of operations()) {
@@ -958,12 +958,20 @@ describe('every answer validates against the document (R11)', () => {
         // A body where none is read changes nothing the document does not say.
         await probe(server, { ...base, raw: { body: 'hello', type: 'text/plain' } });
       }
-      if (documents(operation, 414))
+      if (documents(operation, 414)) {
         await probe(
           server,
           { ...base, key, params: { id: '9'.repeat(300), uuid: 'f'.repeat(300), token: '1' } },
           414,
         );
+        // `..` makes a path the router does not know.
+        const unknown = await probe(
+          server,
+          { ...base, key, params: { id: '..', uuid: '..', token: '..' } },
+          404,
+        );
+        expect(unknown.error_code).toBe('60000');
+      }
       const url = urlOf(base);
       conforms(
         `${method} ${path}`,
