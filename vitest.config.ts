@@ -12,6 +12,7 @@ const STORELESS = [
   'packages/server/test/authenticator/authenticator-routes.test.ts',
   'packages/server/test/cli/try-on-phone.test.ts',
   'packages/server/test/front-door/**',
+  'packages/server/test/reference/**',
   'packages/server/test/crypto/**',
   'packages/server/test/tokens/totp.test.ts',
   'packages/server/test/webhooks/authy-callback-body.test.ts',

@@ -2,10 +2,17 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { App } from '../apps/app.js';
 import type { EventBus } from '../events/event-bus.js';
+import {
+  API_KEY_REFUSALS,
+  PATH_REFUSALS,
+  responses,
+  success,
+  TRANSPORT_REFUSALS,
+} from '../http/responses.js';
 import { type ApiGate, addApiRoute } from '../http/route.js';
 import { DisplayFields, DisplayText, UserIdParams } from '../http/schemas.js';
 import type { ApprovalService } from './approval.service.js';
-import { type ApprovalRequest, LOGO_RESOLUTIONS } from './approval-request.js';
+import { APPROVAL_STATUSES, type ApprovalRequest, LOGO_RESOLUTIONS } from './approval-request.js';
 import { StatusWaiters } from './status-waiters.js';
 
 const MAX_FIELDS = 20;
@@ -19,6 +26,42 @@ const Logo = Type.Object({
 });
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+const Time = Type.String({ format: 'date-time' });
+const TimeOrNull = Type.Union([Time, Type.Null()]);
+
+/** What `statusBody` writes. */
+const ApprovalStatus = Type.Object({
+  _app_name: Type.String(),
+  _app_serial_id: Type.Integer(),
+  _authy_id: Type.String(),
+  _id: Type.String({ pattern: '^[0-9a-f]{32}$' }),
+  _user_email: Type.String(),
+  app_id: Type.String(),
+  created_at: Time,
+  notified: Type.Literal(false),
+  processed_at: TimeOrNull,
+  seconds_to_expire: Type.Integer(),
+  expires_at: Type.Union([Time, Type.Null()], { description: '`null`: the request never expires' }),
+  status: Type.Union(APPROVAL_STATUSES.map((st) => Type.Literal(st))),
+  updated_at: Time,
+  user_id: Type.String(),
+  uuid: Type.String({ format: 'uuid' }),
+  message: Type.String(),
+  details: Type.Record(Type.String(), Type.String()),
+  hidden_details: Type.Record(Type.String(), Type.String()),
+  logos: Type.Union([Type.Array(Logo), Type.Null()]),
+  number_match: Type.Optional(
+    Type.String({ pattern: '^[0-9]+$', description: 'The digits the user must pick on the device' }),
+  ),
+  reason: Type.Optional(
+    Type.String({ description: 'Why it was denied: `denied`, `not_me` or `number_mismatch`' }),
+  ),
+  device_uuid: Type.Optional(Type.String({ format: 'uuid', description: 'The device that answered' })),
+  receipt: Type.Optional(
+    Type.String({ description: 'The signed receipt of the answer, a JWS (docs/device-protocol.md)' }),
+  ),
+});
 
 /** The status object of spec 4.12, with every field authy-client checks. */
 function statusBody(app: App, request: ApprovalRequest): Record<string, unknown> {
@@ -71,6 +114,17 @@ export function registerApprovalRoutes(
       logos: Type.Optional(Type.Array(Logo, { maxItems: 8 })),
       seconds_to_expire: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
     }),
+    response: success(
+      'The request is made and pushed to the user’s devices',
+      Type.Object({
+        approval_request: Type.Object({
+          uuid: Type.String({ format: 'uuid' }),
+          number_match: Type.Optional(Type.String({ pattern: '^[0-9]+$' })),
+        }),
+        success: Type.Literal(true),
+      }),
+    ),
+    refusals: ['60026', '60003'],
     handle: async ({ input, app, params }) => {
       const request = await approvals.create(app, params.id, {
         message: input.message,
@@ -104,6 +158,11 @@ export function registerApprovalRoutes(
         }),
       ),
     }),
+    response: success(
+      'The request’s status (after waiting, with `wait`)',
+      Type.Object({ approval_request: ApprovalStatus, success: Type.Literal(true) }),
+    ),
+    refusals: ['60049'],
     handle: async ({ input, app, params, request: http }) => {
       const request = await approvals.status(app, params.uuid);
       const wait = input.wait ?? 0;
@@ -118,7 +177,30 @@ export function registerApprovalRoutes(
   fastify.get<{ Params: { uuid: string } }>(
     '/onetouch/json/approval_requests/:uuid/events',
     {
-      schema: { summary: 'Server-sent events of an approval request until it is final', tags: ['approvals'] },
+      schema: {
+        summary: 'Server-sent events of an approval request until it is final',
+        description:
+          'An event stream (`text/event-stream`): one `status` event at once, one at each change, and the stream ends once the request is final. Each event’s data is the JSON of the status route’s answer. Comments (`: keep-alive`) come every 15 seconds.',
+        tags: ['approvals'],
+        security: [{ apiKeyHeader: [] }, { apiKeyQuery: [] }],
+        params: Type.Object({ uuid: Type.String() }),
+        response: responses(
+          {
+            description: 'The stream of `status` events',
+            content: {
+              'text/event-stream': {
+                schema: {
+                  type: 'string',
+                  examples: [
+                    'event: status\ndata: {"approval_request":{…,"status":"pending"},"success":true}\n\n',
+                  ],
+                },
+              },
+            },
+          },
+          [...TRANSPORT_REFUSALS, ...API_KEY_REFUSALS, ...PATH_REFUSALS, '60049'],
+        ),
+      },
     },
     async (request, reply) => {
       const merged = { ...(request.query as Record<string, unknown>) };

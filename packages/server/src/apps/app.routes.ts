@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { success } from '../http/responses.js';
 import { type ApiGate, addApiRoute } from '../http/route.js';
 import { UserIp } from '../http/schemas.js';
 import type { Clock } from '../lib/clock.js';
 import type { UserService } from '../users/user.service.js';
+import { NUMBER_MATCHING, PROFILES } from './app.js';
 import type { UsageRepository } from './usage.repository.js';
 
 const MONTHS = [
@@ -36,6 +38,24 @@ export function registerAppRoutes(fastify: FastifyInstance, gate: ApiGate, deps:
     summary: 'Details of the calling app',
     tags: ['app'],
     input: Type.Object({ user_ip: UserIp }),
+    response: success(
+      'The calling app (spec 4.9), with its Countersign settings',
+      Type.Object({
+        app: Type.Object({
+          name: Type.String(),
+          plan: Type.Literal('self_hosted'),
+          sms_enabled: Type.Boolean(),
+          phone_calls_enabled: Type.Boolean(),
+          app_id: Type.Integer(),
+          onetouch_enabled: Type.Literal(true),
+          profile: Type.Union(PROFILES.map((p) => Type.Literal(p))),
+          number_matching: Type.Union(NUMBER_MATCHING.map((n) => Type.Literal(n))),
+          sandbox: Type.Optional(Type.Literal(true)),
+        }),
+        message: Type.Literal('Application information.'),
+        success: Type.Literal(true),
+      }),
+    ),
     handle: async ({ app }) => ({
       app: {
         name: app.name,
@@ -59,6 +79,32 @@ export function registerAppRoutes(fastify: FastifyInstance, gate: ApiGate, deps:
     summary: 'Monthly statistics of the calling app (the last twelve months)',
     tags: ['app'],
     input: Type.Object({ user_ip: UserIp }),
+    response: success(
+      'Counts per month since the app was made, at most twelve (spec 4.10)',
+      Type.Object({
+        message: Type.Literal('Monthly statistics.'),
+        count: Type.Integer(),
+        total_users: Type.Integer(),
+        app_id: Type.Integer(),
+        stats: Type.Array(
+          // authy-client checks that each item has exactly these keys.
+          Type.Object(
+            {
+              sms_count: Type.Integer(),
+              calls_count: Type.Integer(),
+              users_count: Type.Integer(),
+              auths_count: Type.Integer(),
+              month: Type.Union(MONTHS.map((m) => Type.Literal(m))),
+              api_calls_count: Type.Integer(),
+              year: Type.Integer(),
+            },
+            { additionalProperties: false },
+          ),
+          { maxItems: 12 },
+        ),
+        success: Type.Literal(true),
+      }),
+    ),
     handle: async ({ app }) => {
       const recorded = new Map((await deps.usage.months(app.id)).map((m) => [`${m.year}-${m.month}`, m]));
       const now = new Date(deps.clock.now());

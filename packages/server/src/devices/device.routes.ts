@@ -1,9 +1,19 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import { type Static, type TSchema, Type } from 'typebox';
 import { AuthyError, invalidParameter } from '../errors/authy-error.js';
 import { type EventBus, topics } from '../events/event-bus.js';
 import type { FairShares } from '../http/in-flight-limit.js';
 import { compileInput } from '../http/input.js';
+import {
+  BODY_REFUSALS,
+  type DocumentedResponse,
+  PATH_REFUSALS,
+  type Refusal,
+  refusal,
+  responses,
+  success,
+  TRANSPORT_REFUSALS,
+} from '../http/responses.js';
 import { type ApiGate, addApiRoute } from '../http/route.js';
 import { DisplayText, UserIdParams } from '../http/schemas.js';
 import type { Device, DeviceRequest } from './device.js';
@@ -27,10 +37,13 @@ const Enrollment = {
   proof: Type.String({ maxLength: 200, pattern: B64U }),
 };
 
-/** Validates a device call's JSON body against its schema; a problem is 400 / 60004 naming the field. */
-function bodyOf<S extends TSchema>(schema: S): (request: FastifyRequest) => Static<S> {
+/**
+ * Validates a device call's JSON body against its schema; a problem is 400 / 60004 naming the field. The
+ * schema is kept beside the validator for the OpenAPI document.
+ */
+function bodyOf<S extends TSchema>(schema: S): ((request: FastifyRequest) => Static<S>) & { schema: S } {
   const validate = compileInput(schema);
-  return (request) => {
+  const read = (request: FastifyRequest) => {
     const body = request.body;
     const result = validate(
       body !== null && typeof body === 'object' && !Array.isArray(body)
@@ -40,7 +53,80 @@ function bodyOf<S extends TSchema>(schema: S): (request: FastifyRequest) => Stat
     if (!result.ok) throw invalidParameter(result.error.field, result.error.problem);
     return result.value;
   };
+  return Object.assign(read, { schema });
 }
+
+/** The headers of a signed device request (docs/device-protocol.md, "Signed requests"). */
+const SignedHeaders = Type.Object({
+  'countersign-device': Type.String({ description: 'The device id' }),
+  'countersign-timestamp': Type.String({ pattern: '^[0-9]{1,15}$', description: 'Unix milliseconds' }),
+  'countersign-nonce': Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$' }),
+  'countersign-signature': Type.String({ description: 'The device’s signature of the request' }),
+});
+
+/** Any refusal of a signed request that does not verify: one answer for every cause (R37). */
+const UNSIGNED = refusal('60031', 401);
+
+/**
+ * The OpenAPI entry of a device route: no API key; a signed route names its headers; a JSON body, if any;
+ * its answer and what it refuses with, besides what any request may be refused with.
+ */
+function deviceRoute(
+  summary: string,
+  options: {
+    signed?: boolean;
+    params?: TSchema;
+    body?: TSchema;
+    response: DocumentedResponse;
+    refusals?: readonly Refusal[];
+  },
+): FastifySchema {
+  return {
+    summary,
+    tags: ['device protocol'],
+    description: 'Called by the authenticator, not by apps: see docs/device-protocol.md.',
+    ...(options.signed === true && { headers: SignedHeaders }),
+    ...(options.params !== undefined && { params: options.params }),
+    ...(options.body !== undefined && { body: options.body, consumes: ['application/json'] }),
+    response: responses(options.response, [
+      ...TRANSPORT_REFUSALS,
+      ...(options.body !== undefined ? [...BODY_REFUSALS, refusal('60004', 400)] : []),
+      ...(options.signed === true ? [UNSIGNED] : []),
+      ...(options.params !== undefined ? PATH_REFUSALS : []),
+      ...(options.refusals ?? []),
+    ]),
+  };
+}
+
+const Time = Type.String({ format: 'date-time' });
+
+/** What a device holds for each app it answers: the app, and the TOTP secret for codes. */
+const Accounts = Type.Array(
+  Type.Object({
+    app_id: Type.Integer(),
+    app_name: Type.String(),
+    authy_id: Type.Integer(),
+    totp: Type.Object({
+      secret: Type.String({ pattern: '^[A-Z2-7]+=*$', description: 'Base32' }),
+      digits: Type.Integer(),
+      period: Type.Integer(),
+      algorithm: Type.Literal('SHA1'),
+    }),
+  }),
+);
+
+const Enrolled = Type.Object({
+  device_id: Type.String({ format: 'uuid' }),
+  accounts: Accounts,
+  success: Type.Literal(true),
+});
+
+const Done = Type.Object({ success: Type.Literal(true) });
+
+const EVENT_STREAM = (description: string): DocumentedResponse => ({
+  description,
+  content: { 'text/event-stream': { schema: { type: 'string' } } },
+});
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -72,6 +158,18 @@ export function registerDeviceRoutes(
     tags: ['devices'],
     params: UserIdParams,
     input: Type.Object({}),
+    response: success(
+      'A link to open on the phone; the QR code holds the same link',
+      Type.Object({
+        enrollment: Type.Object({
+          url: Type.String({ format: 'uri' }),
+          qr_code: Type.String({ pattern: '^data:image/png;base64,', description: 'A PNG as a data URL' }),
+          expires_at: Time,
+        }),
+        success: Type.Literal(true),
+      }),
+    ),
+    refusals: ['60026'],
     handle: async ({ app, params }) => {
       const link = await devices.createEnrollmentLink(app, params.id);
       return {
@@ -96,7 +194,12 @@ export function registerDeviceRoutes(
   const enrollBody = bodyOf(
     Type.Object({ token: Type.String({ minLength: 40, maxLength: 100, pattern: B64U }), ...Enrollment }),
   );
-  fastify.post('/device/v1/enrollments', { schema: { hide: true } }, async (request) => {
+  const enrollSchema = deviceRoute('Enroll a device with an app’s enrollment link', {
+    body: enrollBody.schema,
+    response: success('The device is enrolled', Enrolled),
+    refusals: ['60034'],
+  });
+  fastify.post('/device/v1/enrollments', { schema: enrollSchema }, async (request) => {
     const body = enrollBody(request);
     const enrolled = await devices.enrollWithToken(body.token, {
       publicKey: body.public_key,
@@ -113,7 +216,22 @@ export function registerDeviceRoutes(
       phone_number: Type.String({ maxLength: 40 }),
     }),
   );
-  fastify.post('/device/v1/phone-enrollments', { schema: { hide: true } }, async (request) => {
+  const phoneSchema = deviceRoute(
+    'Start an enrollment by phone: a code goes to the phone if it is registered',
+    {
+      body: phoneBody.schema,
+      response: success(
+        'The same answer whether or not the phone is registered',
+        Type.Object({
+          enrollment_id: Type.String({ format: 'uuid' }),
+          expires_at: Time,
+          success: Type.Literal(true),
+        }),
+      ),
+      refusals: ['60033'],
+    },
+  );
+  fastify.post('/device/v1/phone-enrollments', { schema: phoneSchema }, async (request) => {
     const body = phoneBody(request);
     const started = await devices.startPhoneEnrollment(body.country_code, body.phone_number);
     return { enrollment_id: started.enrollmentId, expires_at: iso(started.expiresAt), success: true };
@@ -122,7 +240,14 @@ export function registerDeviceRoutes(
   const completeBody = bodyOf(Type.Object({ code: Type.String({ pattern: '^[0-9]{6}$' }), ...Enrollment }));
   fastify.post<{ Params: { id: string } }>(
     '/device/v1/phone-enrollments/:id/complete',
-    { schema: { hide: true } },
+    {
+      schema: deviceRoute('Complete an enrollment by phone with the code it received', {
+        params: Type.Object({ id: Type.String() }),
+        body: completeBody.schema,
+        response: success('The device is enrolled', Enrolled),
+        refusals: ['60034', '60036'],
+      }),
+    },
     async (request) => {
       const body = completeBody(request);
       if (!/^[0-9a-f-]{36}$/.test(request.params.id)) throw new AuthyError('60034');
@@ -136,12 +261,41 @@ export function registerDeviceRoutes(
     },
   );
 
-  fastify.get('/device/v1/accounts', { schema: { hide: true } }, async (request) => {
+  const accountsSchema = deviceRoute('The accounts the device holds', {
+    signed: true,
+    response: success(
+      'One account per app',
+      Type.Object({ accounts: Accounts, success: Type.Literal(true) }),
+    ),
+  });
+  fastify.get('/device/v1/accounts', { schema: accountsSchema }, async (request) => {
     const device = await authenticate(request);
     return { accounts: await devices.accounts(device), success: true };
   });
 
-  fastify.get('/device/v1/requests', { schema: { hide: true } }, async (request) => {
+  const requestsSchema = deviceRoute('The approval requests waiting for the device’s answer', {
+    signed: true,
+    response: success(
+      'Pending requests, never their hidden details',
+      Type.Object({
+        requests: Type.Array(
+          Type.Object({
+            uuid: Type.String({ format: 'uuid' }),
+            app_id: Type.Integer(),
+            app_name: Type.String(),
+            message: Type.String(),
+            details: Type.Record(Type.String(), Type.String()),
+            created_at: Time,
+            expires_at: Type.Union([Time, Type.Null()]),
+            number_match_required: Type.Boolean(),
+            nonce: Type.String(),
+          }),
+        ),
+        success: Type.Literal(true),
+      }),
+    ),
+  });
+  fastify.get('/device/v1/requests', { schema: requestsSchema }, async (request) => {
     const device = await authenticate(request);
     return { requests: (await devices.pending(device)).map(requestJson), success: true };
   });
@@ -154,7 +308,21 @@ export function registerDeviceRoutes(
   );
   fastify.post<{ Params: { uuid: string } }>(
     '/device/v1/requests/:uuid/answer',
-    { schema: { hide: true } },
+    {
+      schema: deviceRoute('Answer an approval request with a signed decision', {
+        signed: true,
+        params: Type.Object({ uuid: Type.String() }),
+        body: answerBody.schema,
+        response: success(
+          'The request is final: approved, or denied (a wrong number match denies)',
+          Type.Object({
+            status: Type.Union([Type.Literal('approved'), Type.Literal('denied')]),
+            success: Type.Literal(true),
+          }),
+        ),
+        refusals: ['60049', '60080', '60079', refusal('60079', 410)],
+      }),
+    },
     async (request) => {
       const device = await authenticate(request);
       const body = answerBody(request);
@@ -166,14 +334,41 @@ export function registerDeviceRoutes(
     },
   );
 
-  fastify.get('/device/v1/devices', { schema: { hide: true } }, async (request) => {
+  const devicesSchema = deviceRoute('The devices of the user that this device may see and revoke', {
+    signed: true,
+    response: success(
+      'The devices, this one marked `current`',
+      Type.Object({
+        devices: Type.Array(
+          Type.Object({
+            device_id: Type.String({ format: 'uuid' }),
+            name: Type.String(),
+            platform: Type.Union(PLATFORMS.map((p) => Type.Literal(p))),
+            created_at: Time,
+            last_seen_at: Type.Union([Time, Type.Null()]),
+            current: Type.Boolean(),
+          }),
+        ),
+        success: Type.Literal(true),
+      }),
+    ),
+  });
+  fastify.get('/device/v1/devices', { schema: devicesSchema }, async (request) => {
     const device = await authenticate(request);
     return { devices: await devices.list(device), success: true };
   });
 
   fastify.delete<{ Params: { id: string } }>(
     '/device/v1/devices/:id',
-    { schema: { hide: true } },
+    {
+      schema: deviceRoute('Revoke one of the user’s devices, at once', {
+        signed: true,
+        params: Type.Object({ id: Type.String() }),
+        response: success('The device is revoked', Done),
+        // The framework reads a DELETE's body when it has a media type.
+        refusals: [refusal('60031', 404), ...BODY_REFUSALS],
+      }),
+    },
     async (request) => {
       const device = await authenticate(request);
       await devices.revoke(device, request.params.id);
@@ -181,7 +376,13 @@ export function registerDeviceRoutes(
     },
   );
 
-  fastify.get('/device/v1/push-key', { schema: { hide: true } }, async () => ({
+  const pushKeySchema = deviceRoute('The service’s VAPID public key, for Web Push subscriptions', {
+    response: success(
+      'The key, base64url',
+      Type.Object({ public_key: Type.String({ pattern: '^[A-Za-z0-9_-]+$' }), success: Type.Literal(true) }),
+    ),
+  });
+  fastify.get('/device/v1/push-key', { schema: pushKeySchema }, async () => ({
     public_key: options.pushPublicKey,
     success: true,
   }));
@@ -195,7 +396,12 @@ export function registerDeviceRoutes(
       }),
     }),
   );
-  fastify.post('/device/v1/push-subscription', { schema: { hide: true } }, async (request) => {
+  const subscriptionSchema = deviceRoute('Subscribe the device to Web Push', {
+    signed: true,
+    body: subscriptionBody.schema,
+    response: success('Subscribed', Done),
+  });
+  fastify.post('/device/v1/push-subscription', { schema: subscriptionSchema }, async (request) => {
     const device = await authenticate(request);
     const body = subscriptionBody(request);
     await devices.subscribePush(
@@ -212,7 +418,16 @@ export function registerDeviceRoutes(
     for (const close of streams) close();
   });
 
-  fastify.get('/device/v1/events', { schema: { hide: true } }, async (request, reply) => {
+  const eventsSchema = deviceRoute(
+    'Server-sent events of the device: a request to answer, or one withdrawn',
+    {
+      signed: true,
+      response: EVENT_STREAM(
+        'An event stream: `: connected` at once, then `request` and `withdrawn` events whose data is `{"uuid":…}`; it ends when the device is revoked',
+      ),
+    },
+  );
+  fastify.get('/device/v1/events', { schema: eventsSchema }, async (request, reply) => {
     const device = await authenticate(request);
     reply.hijack();
     const raw = reply.raw;

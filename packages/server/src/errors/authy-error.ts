@@ -27,6 +27,11 @@ const DEFINITIONS = {
 
 export type AuthyErrorCode = keyof typeof DEFINITIONS;
 
+/** A code's usual status and standard message (the OpenAPI document lists them). */
+export function definitionOf(code: AuthyErrorCode): { readonly status: number; readonly message: string } {
+  return DEFINITIONS[code];
+}
+
 /**
  * The security events a refusal can be (R84), named after the OWASP logging vocabulary. The error handler
  * writes one log line for each refusal that carries one.

@@ -90,8 +90,29 @@ export function installErrorHandling(fastify: FastifyInstance): void {
     }
     return reply.status(known.status).headers(known.headers).send(known.toBody());
   });
-  fastify.setNotFoundHandler((_request, reply) => {
-    const error = new AuthyError('60000', { status: 404, message: 'Not found' });
-    return reply.status(404).send(error.toBody());
+  fastify.setNotFoundHandler((request, reply) => {
+    const allowed = allowedMethods(request);
+    const error =
+      allowed.length > 0
+        ? new AuthyError('60002', {
+            status: 405,
+            message: `Method not allowed: this path answers ${allowed.join(', ')}`,
+            headers: { allow: allowed.join(', ') },
+          })
+        : new AuthyError('60000', { status: 404, message: 'Not found' });
+    return reply.status(error.status).headers(error.headers).send(error.toBody());
   });
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/**
+ * The methods the request's path answers when its own method is not one of them (none: a 404), asked of
+ * the router itself, so that its rules on slashes and lengths hold. A route of the request's method that
+ * found nothing (a static file missing) is a 404 too.
+ */
+function allowedMethods(request: FastifyRequest): string[] {
+  const path = request.url.split('?')[0] ?? '';
+  const answers = (method: string) => request.server.findRoute({ method, url: path }) !== null;
+  return answers(request.method) ? [] : METHODS.filter(answers);
 }

@@ -4,6 +4,16 @@ import type { App } from '../apps/app.js';
 import { type AuthyError, invalidParameter } from '../errors/authy-error.js';
 import { compileInput, type InputProblem } from './input.js';
 import { readGetBody } from './request-body.js';
+import {
+  API_KEY_REFUSALS,
+  BODY_REFUSALS,
+  type DocumentedResponse,
+  PATH_REFUSALS,
+  type Refusal,
+  refusal,
+  responses,
+  TRANSPORT_REFUSALS,
+} from './responses.js';
 
 /** What a handler receives: validated input, the calling app, the raw path parameters. */
 export interface RouteContext<T> {
@@ -25,6 +35,16 @@ export interface ApiRoute<S extends TSchema> {
   readonly params?: TSchema;
   /** Turns a validation problem into the route's error (default: 400 / 60004). */
   readonly invalid?: (problem: InputProblem) => AuthyError;
+  /**
+   * The answer of a success, for the OpenAPI document (the handler's object is sent as it is); `null` for
+   * a route that never succeeds.
+   */
+  readonly response: DocumentedResponse | null;
+  /**
+   * What the route itself refuses with, for the OpenAPI document: every API route also answers the
+   * transport's, the key's and (unless `invalid` says otherwise) 400 / 60004 refusals.
+   */
+  readonly refusals?: readonly Refusal[];
   handle(context: RouteContext<Static<S>>): Promise<Record<string, unknown>>;
 }
 
@@ -32,6 +52,15 @@ export interface ApiRoute<S extends TSchema> {
 export interface ApiGate {
   admit(request: FastifyRequest, merged: Record<string, unknown>): Promise<App>;
 }
+
+/** The bodies every API route reads (the query string too, whatever the method). */
+const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded'] as const;
+
+/** Where an API route's parameters may come from, as the OpenAPI document says it. */
+const PLACEMENT = {
+  GET: 'The parameters may also come in a body, as JSON or as a form (the `authy` npm client sends a form on GETs); query and body are merged. The API key goes in `X-Authy-API-Key`, or in `api_key` where the app allows it.',
+  POST: 'The parameters may also come in the query string, merged with the body; a form nests them with brackets (`user[email]=…`, `logos[0][url]=…`). The API key goes in `X-Authy-API-Key`, or in `api_key` where the app allows it.',
+} as const;
 
 function asObject(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
@@ -49,16 +78,29 @@ export function addApiRoute<S extends TSchema>(
   const invalid = route.invalid ?? ((p: InputProblem) => invalidParameter(p.field, p.problem));
   const schema: FastifySchema = {
     summary: route.summary,
+    description: PLACEMENT[route.method],
     tags: [...route.tags],
     security: [{ apiKeyHeader: [] }, { apiKeyQuery: [] }],
     ...(route.params !== undefined && { params: route.params }),
-    ...(route.method === 'GET' ? { querystring: route.input } : { body: route.input }),
+    ...(route.method === 'GET'
+      ? { querystring: route.input }
+      : { body: route.input, consumes: [...BODY_TYPES] }),
+    response: responses(route.response, [
+      ...TRANSPORT_REFUSALS,
+      // GETs too: the `authy` npm client sends its parameters as a form body on them.
+      ...BODY_REFUSALS,
+      ...API_KEY_REFUSALS,
+      ...(route.invalid === undefined ? [refusal('60004', 400)] : []),
+      ...(route.params !== undefined ? PATH_REFUSALS : []),
+      ...(route.refusals ?? []),
+    ]),
   };
-  for (const url of route.urls) {
+  route.urls.forEach((url, index) => {
     fastify.route({
       method: route.method,
       url,
-      schema,
+      // The aliases say so in the reference's list of routes.
+      schema: index === 0 ? schema : { ...schema, summary: `${route.summary} (alias of ${route.urls[0]})` },
       handler: async (request, reply) => {
         const body = request.method === 'GET' ? await readGetBody(request.raw) : asObject(request.body);
         const merged: Record<string, unknown> = { ...asObject(request.query), ...body };
@@ -75,5 +117,5 @@ export function addApiRoute<S extends TSchema>(
         return reply.header('cache-control', 'no-store').send(output);
       },
     });
-  }
+  });
 }

@@ -29,3 +29,30 @@ export const DisplayFields = (limits: { entries: number; keyLength: number; valu
 export const UserIp = Type.Optional(Type.String({ maxLength: 45, pattern: '^[0-9A-Fa-f:.]*$' }));
 
 export const UserIdParams = Type.Object({ id: Type.String({ description: 'The Authy id of the user' }) });
+
+/**
+ * What the service checks itself, after validation, so that its answer names every bad field at once
+ * (60027) or carries the route's own code (60033): the input validator leaves these keys alone, and the
+ * OpenAPI document shows them as the `pattern` and `format` they are (`reference/openapi-document.ts`).
+ */
+export const SERVICE_CHECKED = { pattern: 'x-service-pattern', format: 'x-service-format' } as const;
+
+/** An email address, checked by the service (`users/user.service.ts`). */
+export const Email = Type.String({ maxLength: 254, [SERVICE_CHECKED.format]: 'email' });
+
+/**
+ * A phone number as a person types it: digits with spaces, dashes, dots or brackets, and an optional `+`.
+ * The service then reads it for the calling code with libphonenumber (`users/phone-number.ts`).
+ */
+export const PhoneNumberText = Type.String({
+  maxLength: 40,
+  [SERVICE_CHECKED.pattern]: '^\\+?[0-9 ().-]+$',
+  examples: ['509-555-1212', '(201) 555.0123'],
+});
+
+/** A calling code (`1`, `44`, `351`), also as a number; checked by the service against the assigned ones. */
+export const CountryCode = Type.String({
+  maxLength: 8,
+  [SERVICE_CHECKED.pattern]: '^\\+?[0-9]{1,3}$',
+  examples: ['1'],
+});

@@ -1,15 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import { success } from '../http/responses.js';
 import { type ApiGate, addApiRoute } from '../http/route.js';
-import { DisplayText, UserIp } from '../http/schemas.js';
+import { CountryCode, DisplayText, PhoneNumberText, UserIp } from '../http/schemas.js';
 import type { PhoneService } from './phone.service.js';
 
 const P = '/protected/json/phones';
 
 const Number_ = {
-  country_code: Type.String({ maxLength: 8 }),
-  phone_number: Type.String({ maxLength: 40 }),
+  country_code: CountryCode,
+  phone_number: PhoneNumberText,
 };
+
+/** What a number that cannot exist, or an unknown calling code, is refused with. */
+const BAD_NUMBER = ['60033'] as const;
 
 export function registerPhoneRoutes(fastify: FastifyInstance, gate: ApiGate, phones: PhoneService): void {
   addApiRoute(fastify, gate, {
@@ -25,6 +29,19 @@ export function registerPhoneRoutes(fastify: FastifyInstance, gate: ApiGate, pho
       custom_message: Type.Optional(DisplayText(160, 1)),
       custom_code: Type.Optional(Type.String({ pattern: '^[0-9]{4,10}$' })),
     }),
+    response: success(
+      'The code is sent',
+      Type.Object({
+        carrier: Type.Union([Type.String(), Type.Null()]),
+        is_cellphone: Type.Boolean(),
+        is_ported: Type.Literal(false),
+        message: Type.String({ examples: ['Text message sent to +1 509-555-1212.'] }),
+        seconds_to_expire: Type.Integer(),
+        uuid: Type.String({ format: 'uuid' }),
+        success: Type.Literal(true),
+      }),
+    ),
+    refusals: [...BAD_NUMBER, '60003', '60013', '60015'],
     handle: async ({ input, app }) =>
       phones.start(app, phones.parse(app, input.country_code, input.phone_number), {
         via: input.via ?? 'sms',
@@ -40,6 +57,11 @@ export function registerPhoneRoutes(fastify: FastifyInstance, gate: ApiGate, pho
     summary: 'Check a phone verification code',
     tags: ['phones'],
     input: Type.Object({ ...Number_, verification_code: Type.String({ pattern: '^[0-9]{4,10}$' }) }),
+    response: success(
+      'The code is correct (each code is accepted once)',
+      Type.Object({ message: Type.Literal('Verification code is correct.'), success: Type.Literal(true) }),
+    ),
+    refusals: [...BAD_NUMBER, '60022', '60023'],
     handle: async ({ input, app }) => {
       await phones.check(
         app,
@@ -56,6 +78,16 @@ export function registerPhoneRoutes(fastify: FastifyInstance, gate: ApiGate, pho
     summary: 'Status of the latest phone verification',
     tags: ['phones'],
     input: Type.Object(Number_),
+    response: success(
+      'The state of the number’s latest verification',
+      Type.Object({
+        message: Type.Literal('Phone Verification status.'),
+        status: Type.Union(['pending', 'verified', 'failed', 'expired'].map((st) => Type.Literal(st))),
+        seconds_to_expire: Type.Integer({ minimum: 0 }),
+        success: Type.Literal(true),
+      }),
+    ),
+    refusals: [...BAD_NUMBER, '60023'],
     handle: async ({ input, app }) =>
       phones.status(app, phones.parse(app, input.country_code, input.phone_number)),
   });
@@ -66,6 +98,22 @@ export function registerPhoneRoutes(fastify: FastifyInstance, gate: ApiGate, pho
     summary: 'Type and validity of a phone number',
     tags: ['phones'],
     input: Type.Object({ ...Number_, user_ip: UserIp }),
+    response: success(
+      'What the number is, as libphonenumber reads it',
+      Type.Object({
+        message: Type.String({
+          pattern: '^Phone number information as of \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} UTC$',
+        }),
+        type: Type.String({ examples: ['cellphone', 'landline', 'voip', 'unknown'] }),
+        provider: Type.Literal(''),
+        ported: Type.Literal(false),
+        valid: Type.Boolean(),
+        country: Type.Union([Type.String({ pattern: '^[A-Z]{2}$' }), Type.Null()]),
+        formatted: Type.String({ examples: ['+1 509 555 1212'] }),
+        success: Type.Literal(true),
+      }),
+    ),
+    refusals: BAD_NUMBER,
     handle: async ({ input, app }) =>
       phones.info(app, phones.parse(app, input.country_code, input.phone_number, false)),
   });

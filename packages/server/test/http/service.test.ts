@@ -60,12 +60,58 @@ describe('service endpoints', () => {
     ]) {
       expect(paths).toContain(path);
     }
-    const page = await fetch(`${server.url}/docs/`);
+    const page = await fetch(`${server.url}/docs`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('swagger');
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(await page.text()).toContain('<title>Countersign API reference</title>');
+  });
+
+  it.each([
+    ['GET', '/protected/json/users/new', 'POST'],
+    ['DELETE', '/protected/json/users/1635/status', 'GET, HEAD'],
+    ['GET', '/protected/json/users/1635/remove', 'POST'],
+    ['GET', '/protected/json/users/1635/delete', 'POST'],
+    ['PUT', '/protected/json/users/delete/1635', 'POST'],
+    ['POST', '/protected/json/verify/1234567/1635/', 'GET, HEAD'],
+    ['PATCH', '/onetouch/json/approval_requests/00000000-0000-4000-8000-000000000000', 'GET, HEAD'],
+    ['GET', '/device/v1/enrollments', 'POST'],
+    ['POST', '/device/v1/devices/0c0ffee0-0000-4000-8000-000000000000', 'DELETE'],
+    ['GET', '/device/v1/requests/00000000-0000-4000-8000-000000000000/answer', 'POST'],
+    ['OPTIONS', '/device/v1/events', 'GET, HEAD'],
+    ['POST', '/healthz', 'GET, HEAD'],
+    ['DELETE', '/docs/json', 'GET, HEAD'],
+  ])(
+    '%s %s is 405 with Allow: %s, in the Authy envelope (known path, wrong method)',
+    async (method, path, allow) => {
+      const response = await call(server, method, path);
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe(allow);
+      const message = `Method not allowed: this path answers ${allow}`;
+      expect(response.text).toBe(
+        JSON.stringify({ message, success: false, errors: { message }, error_code: '60002' }),
+      );
+    },
+  );
+
+  it('a HEAD on a path that answers only POST is 405 too, with its Allow and no body', async () => {
+    const response = await fetch(`${server.url}/protected/json/users/new`, { method: 'HEAD' });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST');
+    expect(await response.text()).toBe('');
   });
 
   it('an unknown path is a 404 in the Authy envelope, never an HTML page', async () => {
+    for (const method of ['GET', 'POST', 'DELETE']) {
+      for (const path of [
+        '/protected/json/users/1635',
+        '/device/v1/nothing',
+        '/protected/json/users/1/status/x',
+      ]) {
+        const unknown = await call(server, method, path);
+        expect(unknown.status, `${method} ${path}`).toBe(404);
+        expect(unknown.headers.get('allow')).toBeNull();
+      }
+    }
     const response = await call(server, 'GET', '/protected/xml/app/details');
     expect(response.status).toBe(404);
     expect(response.body).toEqual({

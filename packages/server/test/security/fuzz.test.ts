@@ -1,12 +1,13 @@
 /**
  * Property-based fuzzing of every route (R56, R59, R60, R62, R64): requests are generated from the OpenAPI
- * document the running service publishes (and, for the device routes it hides, from their protocol
+ * document the running service publishes (and, for the device routes, from their protocol
  * schemas), then bent: wrong types, huge and odd-unicode strings, bracket keys, prototype keys, odd paths,
  * keys, media types and `Accept` headers. For every answer:
  *
  * - never a 5xx;
  * - compact JSON in the Authy envelope (`success:false`, `message`, `errors.message`, a `600xx` code), or
  *   the route's success shape (`success` true) — event streams aside;
+ * - a status, media type and body the OpenAPI document gives the route (R11; `support/openapi-contract.ts`);
  * - a refused request changed no table's row count;
  * - `Object.prototype` is untouched;
  * - text a person is shown (D11) holding a refused character, an unpaired surrogate or text not in NFC,
@@ -22,6 +23,12 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OT, P, registerUser } from '../api/helpers.js';
 import { startTestServer, type TestClock, type TestServer, testClock } from '../support/harness.js';
+import {
+  type Contract,
+  createContract,
+  fetchDocument,
+  type OpenApiDocument,
+} from '../support/openapi-contract.js';
 import { enrollWithLink, signedHeaders, type TestDevice } from '../support/test-device.js';
 import { dataTables, rowCounts } from './support.js';
 
@@ -61,7 +68,10 @@ interface Operation {
   jsonOnly?: boolean;
 }
 
-/** The device routes, hidden from the OpenAPI document, with their protocol schemas. */
+/**
+ * The device routes with their protocol schemas, tuned to reach past the signature and enrollment checks
+ * (the OpenAPI document lists them too, with looser ones).
+ */
 const JWK: Schema = {
   type: 'object',
   properties: {
@@ -168,6 +178,8 @@ let keyB = '';
 const known = { userA: '', userB: '', uuid: '', deviceId: '' };
 let device: TestDevice;
 let tables: string[] = [];
+let document: OpenApiDocument;
+let contract: Contract;
 let requests = 0;
 let started = 0;
 /** How many answers of each status the run produced: a run that only ever meets 401s proves little. */
@@ -204,6 +216,8 @@ beforeAll(async () => {
   await fetch(`${server.url}${OT}/approval_requests/${known.uuid}`, { headers: { 'x-authy-api-key': keyA } });
   // From here the clock stands still: nothing expires behind a request's back, signed calls stay fresh.
   tables = await dataTables(server.db);
+  document = await fetchDocument(server);
+  contract = createContract(document);
   started = performance.now();
 });
 
@@ -638,6 +652,11 @@ async function fuzz(op: Operation): Promise<void> {
       const answer = await send(wire);
       statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
       judge(wire, answer);
+      contract.conforms(`${op.method} ${op.path}`, {
+        status: answer.status,
+        headers: { 'content-type': answer.contentType },
+        text: answer.text,
+      });
       if (answer.status >= 400) {
         expect(
           await rowCounts(server.db, tables),
@@ -775,23 +794,21 @@ async function refuseDisplayText(route: DisplayRoute): Promise<void> {
   );
 }
 
-/** The API routes, read from the OpenAPI document of the running service. */
-async function documentedRoutes(): Promise<Operation[]> {
-  const response = await fetch(`${server.url}/docs/json`);
-  const document = (await response.json()) as {
-    paths: Record<
+/** The Authy API routes and their extensions, read from the OpenAPI document of the running service. */
+function documentedRoutes(): Operation[] {
+  const paths = document.paths as unknown as Record<
+    string,
+    Record<
       string,
-      Record<
-        string,
-        {
-          parameters?: Array<{ in: string; name: string; schema: Schema; required?: boolean }>;
-          requestBody?: { content: Record<string, { schema: Schema }> };
-        }
-      >
-    >;
-  };
+      {
+        parameters?: Array<{ in: string; name: string; schema: Schema; required?: boolean }>;
+        requestBody?: { content: Record<string, { schema: Schema }> };
+      }
+    >
+  >;
   const operations: Operation[] = [];
-  for (const [path, methods] of Object.entries(document.paths)) {
+  for (const [path, methods] of Object.entries(paths)) {
+    if (!/^\/(protected|onetouch)\//.test(path)) continue;
     for (const [method, operation] of Object.entries(methods)) {
       const query = (operation.parameters ?? []).filter((p) => p.in === 'query');
       const body = operation.requestBody?.content['application/json']?.schema;
@@ -807,8 +824,8 @@ async function documentedRoutes(): Promise<Operation[]> {
 }
 
 describe('fuzzing every route from its schema (R64)', () => {
-  it('the OpenAPI document lists the Authy routes, and every device route of the protocol is in the fuzz table', async () => {
-    const documented = await documentedRoutes();
+  it('the OpenAPI document lists the Authy routes, and every device route of the protocol is in the fuzz table and the document', async () => {
+    const documented = documentedRoutes();
     expect(documented.length).toBeGreaterThanOrEqual(20);
     // R34, R38: no route of an app changes a request once it is made; only a device's signed answer does.
     expect(
@@ -829,12 +846,16 @@ describe('fuzzing every route from its schema (R64)', () => {
     );
     expect(routes.size).toBeGreaterThanOrEqual(11);
     expect([...routes].sort()).toEqual(DEVICE_ROUTES.map((o) => `${o.method} ${o.path}`).sort());
+    const deviceDocumented = Object.entries(document.paths)
+      .filter(([path]) => path.startsWith('/device/'))
+      .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(deviceDocumented.sort()).toEqual([...routes].sort());
   });
 
   it(
     'every documented API route: never a 5xx, always the envelope or the success shape, nothing written when refused',
     async () => {
-      for (const op of await documentedRoutes()) await fuzz(op);
+      for (const op of documentedRoutes()) await fuzz(op);
     },
     ROUTE_TIMEOUT_MS * 21,
   );

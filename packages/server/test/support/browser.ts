@@ -69,11 +69,19 @@ export async function openPhone(
   return { context, page, problems };
 }
 
-/** Saves a full-page screenshot as `test-results/<folder>/<name>.png` and returns its path. */
-export async function screenshot(page: Page, folder: string, name: string): Promise<string> {
+/**
+ * Saves a screenshot as `test-results/<folder>/<name>.png` and returns its path: the full page, or with
+ * `fullPage: false` what the viewport shows (for pages tens of screens long).
+ */
+export async function screenshot(
+  page: Page,
+  folder: string,
+  name: string,
+  { fullPage = true }: { fullPage?: boolean } = {},
+): Promise<string> {
   const dir = join(RESULTS_DIR, folder);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage });
   return path;
 }
