@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 const ALL = 'packages/*/test/**/*.test.ts';
+/** The tests of the house rules (`npm run lint`): they read files and run the checks, and open no store. */
+const SCRIPTS = 'scripts/test/**/*.test.ts';
 /** Tests that need several instances on one PostgreSQL database: they exist on PostgreSQL only. */
 const SCALE = 'packages/server/test/scale/**';
 /**
@@ -31,7 +33,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'sqlite', include: [ALL, 'examples/*/test/**/*.test.ts'], exclude: [SCALE] },
+        test: { name: 'sqlite', include: [ALL, 'examples/*/test/**/*.test.ts', SCRIPTS], exclude: [SCALE] },
       },
       {
         extends: true,
