@@ -28,8 +28,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ['default'],
-    // One run, two databases (STYLE 8): `vitest run` runs both projects; `--project sqlite` or
-    // `--project postgres` runs one.
+    // One run, two databases (house rule 8 of docs/architecture.md): `vitest run` runs both projects;
+    // `--project sqlite` or `--project postgres` runs one.
     projects: [
       {
         extends: true,
