@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 const ALL = 'packages/*/test/**/*.test.ts';
+/** The tests of the house rules (`npm run lint`): they read files and run the checks, and open no store. */
+const SCRIPTS = 'scripts/test/**/*.test.ts';
 /** Tests that need several instances on one PostgreSQL database: they exist on PostgreSQL only. */
 const SCALE = 'packages/server/test/scale/**';
 /**
@@ -27,12 +29,12 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ['default'],
-    // One run, two databases (STYLE 8): `vitest run` runs both projects; `--project sqlite` or
-    // `--project postgres` runs one.
+    // One run, two databases (house rule 8 of docs/architecture.md): `vitest run` runs both projects;
+    // `--project sqlite` or `--project postgres` runs one.
     projects: [
       {
         extends: true,
-        test: { name: 'sqlite', include: [ALL, 'examples/*/test/**/*.test.ts'], exclude: [SCALE] },
+        test: { name: 'sqlite', include: [ALL, 'examples/*/test/**/*.test.ts', SCRIPTS], exclude: [SCALE] },
       },
       {
         extends: true,

@@ -25,7 +25,7 @@ export interface App {
   readonly createdAt: number;
 }
 
-/** What a profile decides (spec/security.md D2, D3, D8, D10). */
+/** What a profile decides (docs/requirements.md D2, D3, D8, D10). */
 export interface AppPolicy {
   /** Longest `seconds_to_expire` accepted; `0` (never expire) is allowed only when this is unbounded. */
   readonly maxApprovalSeconds: number;
@@ -36,7 +36,7 @@ export interface AppPolicy {
   readonly queryKeyAllowed: boolean;
   /** `seconds_to_expire` when the app gives none (D2; Authy's sandbox used a day). */
   readonly defaultApprovalSeconds: number;
-  /** Authy's retired sandbox (spec/sandbox.md): magic codes, lenient phone numbers, nothing sent. */
+  /** Authy's retired sandbox (docs/sandbox.md): magic codes, lenient phone numbers, nothing sent. */
   readonly sandbox: boolean;
   /** Whether devices enrolled by proving the phone may answer, or only those enrolled through this app's link (D8). */
   readonly phoneDevicesAccepted: boolean;

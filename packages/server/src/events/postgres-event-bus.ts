@@ -72,8 +72,8 @@ function decode(payload: string): Wire | undefined {
 }
 
 /**
- * The bus between instances sharing one PostgreSQL database (DESIGN, "Growing past one machine"). A change
- * and its events commit together: `transaction` sends them with `pg_notify` inside the transaction, which
+ * The bus between instances sharing one PostgreSQL database (docs/architecture.md, "Growing past one
+ * machine"). A change and its events commit together: `transaction` sends them with `pg_notify` inside the transaction, which
  * PostgreSQL delivers at commit and drops on rollback. This instance's subscribers get them right after
  * the commit; the others through a dedicated listening connection, which is made again whenever it is
  * lost. Notifications sent while it was down are gone: its subscribers then receive `RESYNC_EVENT` and

@@ -7,7 +7,7 @@ export interface OutgoingMessage {
   readonly channel: Channel;
   readonly to: string;
   readonly body: string;
-  /** Sent for a sandbox app: it must never leave the service (spec/sandbox.md). */
+  /** Sent for a sandbox app: it must never leave the service (docs/sandbox.md). */
   readonly sandbox: boolean;
 }
 

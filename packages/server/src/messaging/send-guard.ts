@@ -74,7 +74,7 @@ export class SendGuard {
   /**
    * Admits a code that `app` sends to `to` and counts it. Refuses a country the app does not send to with
    * 400 / 60013, and a spent budget with 429 / 60003, `Retry-After` and a security event, counting nothing.
-   * Sandbox apps send nothing (spec/sandbox.md), so nothing limits them.
+   * Sandbox apps send nothing (docs/sandbox.md), so nothing limits them.
    */
   async admit(app: App, to: Destination, userId: number | null): Promise<Charge> {
     if (policyOf(app).sandbox) return NOTHING;

@@ -12,7 +12,7 @@ import { readPhone } from '../users/phone-rule.js';
 import type { PhoneVerificationRepository } from './phone-verification.repository.js';
 
 const MAX_CHECKS = 5;
-/** Authy's sandbox accepted this code for any number, started or not (spec/sandbox.md). */
+/** Authy's sandbox accepted this code for any number, started or not (docs/sandbox.md). */
 const SANDBOX_CODE = '0000';
 
 export interface PhoneSettings {

@@ -15,7 +15,7 @@ for (const [digit, letters] of Object.entries({
 }
 
 /**
- * Authy's sandbox phone rule (spec/sandbox.md): separators dropped, letters read as keypad digits, a
+ * Authy's sandbox phone rule (docs/sandbox.md): separators dropped, letters read as keypad digits, a
  * leading `+{cc}` dropped; any 8 to 15 digits are a number. Test numbers like 111-111-1111 pass.
  */
 export function parseSandboxPhone(cellphone: string, countryCode: string): PhoneNumber | undefined {

@@ -67,7 +67,7 @@ export class TokenService {
    */
   async verify(app: App, idParam: string | undefined, token: string, action = ''): Promise<VerifyResult> {
     const policy = policyOf(app);
-    // Authy's sandbox: the magic token is valid for any id, registered or not (spec/sandbox.md).
+    // Authy's sandbox: the magic token is valid for any id, registered or not (docs/sandbox.md).
     if (policy.sandbox && token === SANDBOX_TOKEN) return { channel: 'totp' };
     const unknownUser = (error: unknown) =>
       policy.sandbox && error instanceof AuthyError && error.code === '60026'

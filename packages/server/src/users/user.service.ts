@@ -47,7 +47,7 @@ export class UserService {
     const email = input.email.trim();
     if (email.length > 254 || !EMAIL.test(email)) fields.email = 'is invalid';
     const countryCode = parseCallingCode(input.countryCode);
-    // Authy's sandbox called every bad field "is invalid" (spec/sandbox.md).
+    // Authy's sandbox called every bad field "is invalid" (docs/sandbox.md).
     if (countryCode === undefined)
       fields.country_code = policyOf(app).sandbox ? 'is invalid' : 'is not supported';
     const phone = countryCode === undefined ? undefined : readPhone(app, input.cellphone, countryCode);

@@ -1,6 +1,6 @@
-// A change and its events commit together (STYLE 4, DESIGN "Growing past one machine"): the bus delivers
-// the events of a transaction only once it has committed, and never those of one that rolled back. Runs
-// with the in-process bus on SQLite and with the LISTEN/NOTIFY bus on PostgreSQL.
+// A change and its events commit together (house rule 4; docs/architecture.md, "Growing past one machine"):
+// the bus delivers the events of a transaction only once it has committed, and never those of one that
+// rolled back. Runs with the in-process bus on SQLite and with the LISTEN/NOTIFY bus on PostgreSQL.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Store } from '../../src/db/database.js';

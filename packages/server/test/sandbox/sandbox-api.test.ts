@@ -1,4 +1,4 @@
-// The `sandbox` profile, row by row of the table in spec/sandbox.md, driven through the real `authy` npm
+// The `sandbox` profile, row by row of the table in docs/sandbox.md, driven through the real `authy` npm
 // 1.4.0 and `authy-client` 1.1.4 packages (plain HTTP only where a client has no such call or cannot send
 // the request). authy-client checks phone numbers with libphonenumber before sending, so the sandbox's
 // lenient test numbers (111-111-1111, …) go through the `authy` npm client, which sends them as given.

@@ -1,4 +1,4 @@
-// The operator's side of the sandbox profile (spec/sandbox.md): `apps create --profile sandbox`, the
+// The operator's side of the sandbox profile (docs/sandbox.md): `apps create --profile sandbox`, the
 // COUNTERSIGN_SANDBOX=off switch, and the rule that an app's profile never changes (there is no option
 // to change it). Runs the built CLI (`npx tsc -b packages/server` first), as operators do.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';

@@ -1,4 +1,4 @@
-// The safety rules of spec/sandbox.md: a sandbox app's magic values never reach other apps, its users live
+// The safety rules of docs/sandbox.md: a sandbox app's magic values never reach other apps, its users live
 // in their own namespace, nothing it "sends" leaves the service, its log lines say "sandbox":true, and an
 // operator can refuse sandbox apps altogether (COUNTERSIGN_SANDBOX=off).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Helpers shared by the sandbox suites (spec/sandbox.md): the exact error envelopes the table names, and
+// Helpers shared by the sandbox suites (docs/sandbox.md): the exact error envelopes the table names, and
 // registration through the real `authy` npm client, which (unlike authy-client) sends numbers unchecked.
 import { expect } from 'vitest';
 import { TOTP_PERIOD_SECONDS } from '../../src/tokens/totp.js';

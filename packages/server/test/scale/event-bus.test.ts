@@ -1,6 +1,6 @@
-// The LISTEN/NOTIFY bus between instances (DESIGN, "Growing past one machine"): events of a transaction
-// reach the other instances after the commit, each once; ids only (NOTIFY's 8000-byte limit); and the
-// listening connection comes back by itself when it is cut, telling subscribers to look again.
+// The LISTEN/NOTIFY bus between instances (docs/architecture.md, "Growing past one machine"): events of a
+// transaction reach the other instances after the commit, each once; ids only (NOTIFY's 8000-byte limit);
+// and the listening connection comes back by itself when it is cut, telling subscribers to look again.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 // Issue 6: three instances (buildApp on three ports) sharing one PostgreSQL database. Events travel
 // between them over LISTEN/NOTIFY; once-only rules, lockouts and rate limits hold because they live in
-// the database (DESIGN, "Growing past one machine"; spec/security.md R15, R16, R76, R78).
+// the database (docs/architecture.md, "Growing past one machine"; R15, R16, R76, R78).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/apps/app.js';
 import { stepAt, totpCode } from '../../src/tokens/totp.js';

@@ -250,7 +250,7 @@ describe('callbacks (spec 6, D5, D6, R45, R46, R50)', () => {
   });
 });
 
-describe('learning the answer without polling (DESIGN: long poll and streams)', () => {
+describe('learning the answer without polling (docs/architecture.md: long poll and streams)', () => {
   it('a long poll returns as soon as the device answers', async () => {
     const s = await setup();
     const created = await call(server, 'POST', `/onetouch/json/users/${s.userId}/approval_requests`, {
