@@ -21,16 +21,16 @@ export {
   CallbackVerificationError,
   type CallbackVerificationErrorCode,
 } from './callback-verification-error.js';
-export type { ApiMessage } from './client/api-message.js';
 export type { CountersignClient } from './client/countersign-client.js';
 export { type ClientOptions, createClient, DEFAULT_TIMEOUT_MS } from './client/create-client.js';
-export type { AuthyId, RequestOptions, UserIpOptions } from './client/request-options.js';
 export {
   CountersignError,
   type CountersignErrorCode,
   type CountersignErrorDetails,
 } from './countersign-error.js';
 export type { Enrollment } from './enrollments/create-enrollment.js';
+export type { ApiMessage } from './http/api-message.js';
+export type { AuthyId, RequestOptions, UserIpOptions } from './http/request-options.js';
 export type { JsonObject } from './http/wire.js';
 export type { FreshnessOptions } from './lib/freshness.js';
 export type { HeaderSource } from './lib/header-source.js';

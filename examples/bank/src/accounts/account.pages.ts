@@ -1,9 +1,9 @@
 import type { BankError } from '../lib/bank-error.js';
-import { moment } from '../views/approval-parts.js';
 import { errorSummary, field } from '../views/form-parts.js';
 import { html, type SafeHtml } from '../views/html.js';
 import { csrfField, layout, type Visitor } from '../views/layout.js';
 import { liveElement } from '../views/live-element.js';
+import { moment } from '../views/moment.js';
 import type { AuthenticatorSetup } from './account.service.js';
 import { PASSWORD_MIN } from './registration-form.js';
 

@@ -1,13 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { type OpenStreams, openEventStream } from '../http/event-stream.js';
 import { formOf } from '../http/form-body.js';
-import {
-  ensureSession,
-  setSessionCookie,
-  signedIn,
-  signedInOnly,
-  visitorOf,
-} from '../http/request-context.js';
 import { sendPage } from '../http/send-page.js';
 import { BankError } from '../lib/bank-error.js';
 import type { SessionService } from '../sessions/session.service.js';
@@ -23,6 +16,13 @@ import {
 import type { AccountService } from './account.service.js';
 import type { EnrollmentWatcher } from './enrollment-watcher.js';
 import { readRegistration } from './registration-form.js';
+import {
+  ensureSession,
+  setSessionCookie,
+  signedIn,
+  signedInOnly,
+  visitorOf,
+} from './request-context.routes.js';
 
 export interface AccountRouteDeps {
   readonly accounts: AccountService;

@@ -6,6 +6,7 @@ import { registerAccountRoutes } from '../accounts/account.routes.js';
 import { AccountService } from '../accounts/account.service.js';
 import { EnrollmentWatcher } from '../accounts/enrollment-watcher.js';
 import { argon2Hasher, type PasswordHasher } from '../accounts/password-hasher.js';
+import { installRequestContext, visitorOf } from '../accounts/request-context.routes.js';
 import { ApprovalRepository } from '../approvals/approval.repository.js';
 import { ApprovalTracker } from '../approvals/approval-tracker.js';
 import type { Countersign } from '../countersign/countersign.js';
@@ -15,7 +16,6 @@ import type { SqlDatabase } from '../db/sql-database.js';
 import { installErrorHandling } from '../http/error-handler.js';
 import type { OpenStreams } from '../http/event-stream.js';
 import { FORM_BODY_LIMIT, installFormParser } from '../http/form-body.js';
-import { installRequestContext } from '../http/request-context.js';
 import { type Clock, systemClock } from '../lib/clock.js';
 import { registerLoginRoutes } from '../login/login.routes.js';
 import { LoginService } from '../login/login.service.js';
@@ -108,7 +108,7 @@ export async function buildBank(options: BankOptions, deps: BankDeps = {}): Prom
   const streams: OpenStreams = new Set();
 
   installFormParser(fastify);
-  installErrorHandling(fastify);
+  installErrorHandling(fastify, visitorOf);
   installRequestContext(fastify, { sessions, accounts });
   fastify.addHook('onSend', async (_request, reply) => {
     reply.header('content-security-policy', CONTENT_SECURITY_POLICY);

@@ -1,11 +1,16 @@
 import { CountersignError } from '@countersign/client';
-import type { Account } from '../accounts/account.js';
 import type { ApprovalOutcome, Countersign, ReceiptCheck } from '../countersign/countersign.js';
 import { askService } from '../lib/bank-error.js';
 import type { Clock } from '../lib/clock.js';
 import { sleep } from '../lib/sleep.js';
 import type { Approval, ApprovalPurpose, ReceiptState } from './approval.js';
 import type { ApprovalRepository } from './approval.repository.js';
+
+/** The account an approval is asked of: its id at the bank and at the service. */
+export interface ApprovalHolder {
+  readonly id: number;
+  readonly authyId: number;
+}
 
 /** What a page following an approval hears: its state, and whether the bank is failing to reach the service. */
 export type ApprovalListener = (approval: Approval, serviceTrouble: boolean) => void;
@@ -43,7 +48,7 @@ export class ApprovalTracker {
 
   /** Sends an approval request to the account's devices and starts following it. */
   async request(
-    account: Account,
+    account: ApprovalHolder,
     purpose: ApprovalPurpose,
     message: string,
     details: Readonly<Record<string, string>>,

@@ -1,11 +1,17 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { BankError } from '../lib/bank-error.js';
 import { errorPage } from '../views/error-page.js';
-import { visitorOf } from './request-context.js';
+import type { Visitor } from '../views/layout.js';
 import { sendPage } from './send-page.js';
 
-/** The one place that turns errors into pages: the customer reads what happened, never a stack trace. */
-export function installErrorHandling(fastify: FastifyInstance): void {
+/**
+ * The one place that turns errors into pages: the customer reads what happened, never a stack trace.
+ * `visitorOf` says who is asking (the page's header shows it); the accounts feature knows, not this layer.
+ */
+export function installErrorHandling(
+  fastify: FastifyInstance,
+  visitorOf: (request: FastifyRequest) => Visitor,
+): void {
   fastify.setErrorHandler((error: FastifyError, request, reply) => {
     let known: BankError;
     if (error instanceof BankError) known = error;

@@ -1,9 +1,10 @@
 import type { Approval } from '../approvals/approval.js';
+import { liveContainer, numberMatch, outcomeText, troubleNote } from '../approvals/approval-parts.js';
 import type { BankError } from '../lib/bank-error.js';
-import { liveContainer, moment, numberMatch, outcomeText, troubleNote } from '../views/approval-parts.js';
 import { errorSummary, field, notice } from '../views/form-parts.js';
 import { html, type SafeHtml } from '../views/html.js';
 import { csrfField, layout } from '../views/layout.js';
+import { moment } from '../views/moment.js';
 
 const LABELS = { email: 'Email', password: 'Password', code: 'Code' } as const;
 

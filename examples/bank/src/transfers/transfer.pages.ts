@@ -1,19 +1,19 @@
-import type { BankError } from '../lib/bank-error.js';
 import {
   approvalTimes,
   detailsList,
   liveContainer,
-  moment,
   numberMatch,
   outcomeText,
   receiptText,
   STATUS_LABELS,
   statusBadge,
   troubleNote,
-} from '../views/approval-parts.js';
+} from '../approvals/approval-parts.js';
+import type { BankError } from '../lib/bank-error.js';
 import { errorSummary, field } from '../views/form-parts.js';
 import { html, type SafeHtml } from '../views/html.js';
 import { csrfField, layout, type Visitor } from '../views/layout.js';
+import { moment } from '../views/moment.js';
 import { formatUsd, type Transfer } from './transfer.js';
 
 const LABELS = { payee_email: 'Payee email', account_number: 'Account number', amount: 'Amount' } as const;

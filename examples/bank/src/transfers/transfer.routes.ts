@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { signedIn, signedInOnly, visitorOf } from '../accounts/request-context.routes.js';
+import { streamApproval } from '../approvals/approval-stream.routes.js';
 import type { ApprovalTracker } from '../approvals/approval-tracker.js';
-import { streamApproval } from '../http/approval-stream.js';
 import type { OpenStreams } from '../http/event-stream.js';
 import { formOf } from '../http/form-body.js';
-import { signedIn, signedInOnly, visitorOf } from '../http/request-context.js';
 import { sendPage } from '../http/send-page.js';
 import { BankError } from '../lib/bank-error.js';
 import type { Transfer } from './transfer.js';

@@ -1,6 +1,6 @@
-import type { UserIpOptions } from '../client/request-options.js';
 import { CountersignError } from '../countersign-error.js';
 import { requestJson } from '../http/request-json.js';
+import type { UserIpOptions } from '../http/request-options.js';
 import type { Transport } from '../http/transport.js';
 import {
   isJsonObject,

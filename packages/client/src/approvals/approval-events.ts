@@ -1,7 +1,7 @@
-import type { RequestOptions } from '../client/request-options.js';
 import { CountersignError } from '../countersign-error.js';
 import { readEventStream, type ServerSentEvent } from '../http/event-stream.js';
 import { openStream } from '../http/open-stream.js';
+import type { RequestOptions } from '../http/request-options.js';
 import { parseJson } from '../http/send-request.js';
 import type { Transport } from '../http/transport.js';
 import { isJsonObject } from '../http/wire.js';

@@ -1,5 +1,5 @@
-import type { AuthyId, RequestOptions } from '../client/request-options.js';
 import { requestJson } from '../http/request-json.js';
+import type { AuthyId, RequestOptions } from '../http/request-options.js';
 import { pathSegment, type Transport } from '../http/transport.js';
 import { type JsonObject, readObject, readOptionalString, readString } from '../http/wire.js';
 

@@ -1,6 +1,6 @@
-import type { RequestOptions } from '../client/request-options.js';
 import { CountersignError } from '../countersign-error.js';
 import { abortScope } from '../http/abort-scope.js';
+import type { RequestOptions } from '../http/request-options.js';
 import { sleep } from '../http/sleep.js';
 import type { ApprovalRequest } from './approval-request.js';
 import { type GetApprovalRequestOptions, MAX_WAIT_SECONDS } from './get-approval-request.js';

@@ -4,13 +4,13 @@ import type { CreatedApprovalRequest, NewApprovalRequest } from '../approvals/cr
 import type { GetApprovalRequestOptions } from '../approvals/get-approval-request.js';
 import type { ApprovalSource, WaitForApprovalOptions } from '../approvals/wait-for-approval.js';
 import type { Enrollment } from '../enrollments/create-enrollment.js';
+import type { AuthyId, RequestOptions } from '../http/request-options.js';
 import type { PhonesApi } from '../phones/phones-api.js';
 import type { ReceiptPayload } from '../receipts/receipt-payload.js';
 import type { ReceiptChecks } from '../receipts/verify-receipt.js';
 import type { RegistrationsApi } from '../registrations/registrations-api.js';
 import type { TokensApi } from '../tokens/tokens-api.js';
 import type { UsersApi } from '../users/users-api.js';
-import type { AuthyId, RequestOptions } from './request-options.js';
 
 /**
  * A client of one Countersign (or Authy-compatible) service for one app, made by `createClient`. Every call

@@ -1,4 +1,4 @@
-import type { RequestOptions } from '../client/request-options.js';
+import type { RequestOptions } from '../http/request-options.js';
 import type { JsonObject } from '../http/wire.js';
 
 /** A phone number, as the phone verification API takes it. */

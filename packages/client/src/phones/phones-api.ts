@@ -1,6 +1,6 @@
-import { type ApiMessage, readApiMessage } from '../client/api-message.js';
-import type { RequestOptions, UserIpOptions } from '../client/request-options.js';
+import { type ApiMessage, readApiMessage } from '../http/api-message.js';
 import { requestJson } from '../http/request-json.js';
+import type { RequestOptions, UserIpOptions } from '../http/request-options.js';
 import type { Transport } from '../http/transport.js';
 import { readBoolean, readOptionalNumber, readOptionalString, readString } from '../http/wire.js';
 import type {

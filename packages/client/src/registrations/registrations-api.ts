@@ -1,5 +1,5 @@
-import type { RequestOptions } from '../client/request-options.js';
 import { requestJson } from '../http/request-json.js';
+import type { RequestOptions } from '../http/request-options.js';
 import type { Transport } from '../http/transport.js';
 import { type JsonObject, readOptionalString } from '../http/wire.js';
 

@@ -1,5 +1,5 @@
-import type { ApiMessage } from '../client/api-message.js';
-import type { RequestOptions } from '../client/request-options.js';
+import type { ApiMessage } from '../http/api-message.js';
+import type { RequestOptions } from '../http/request-options.js';
 import type { JsonObject } from '../http/wire.js';
 
 /** Options of `tokens.verify`. */

@@ -1,6 +1,6 @@
-import type { AuthyId } from '../client/request-options.js';
 import { CountersignError } from '../countersign-error.js';
 import { requestJson } from '../http/request-json.js';
+import type { AuthyId } from '../http/request-options.js';
 import { pathSegment, type Transport } from '../http/transport.js';
 import { type JsonObject, readOptionalString, readString } from '../http/wire.js';
 import type { SendTokenOptions, SentToken, VerifiedToken, VerifyTokenOptions } from './token-types.js';

@@ -1,6 +1,6 @@
-import { type ApiMessage, readApiMessage } from '../client/api-message.js';
-import type { AuthyId, RequestOptions, UserIpOptions } from '../client/request-options.js';
+import { type ApiMessage, readApiMessage } from '../http/api-message.js';
 import { requestJson } from '../http/request-json.js';
+import type { AuthyId, RequestOptions, UserIpOptions } from '../http/request-options.js';
 import { pathSegment, type Transport } from '../http/transport.js';
 import { readBoolean, readNumber, readObject, readOptionalString, readString } from '../http/wire.js';
 import type {

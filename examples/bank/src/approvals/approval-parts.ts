@@ -1,22 +1,8 @@
-import type { Approval, ReceiptState } from '../approvals/approval.js';
 import type { ApprovalStatus } from '../countersign/countersign.js';
-import { html, type SafeHtml } from './html.js';
-import { liveElement } from './live-element.js';
-
-const TIME = new Intl.DateTimeFormat('en-US', {
-  dateStyle: 'medium',
-  timeStyle: 'medium',
-  timeZone: 'UTC',
-});
-
-/**
- * A moment, readable without script (UTC) and shown in the reader's own time zone by the page script.
- * `countdown` makes the script count down to it.
- */
-export function moment(ms: number, { countdown = false } = {}): SafeHtml {
-  const iso = new Date(ms).toISOString();
-  return html`<time datetime="${iso}" data-local${countdown ? html` data-countdown` : ''}>${TIME.format(ms)} UTC</time>`;
-}
+import { html, type SafeHtml } from '../views/html.js';
+import { liveElement } from '../views/live-element.js';
+import { moment } from '../views/moment.js';
+import type { Approval, ReceiptState } from './approval.js';
 
 export const STATUS_LABELS: Readonly<Record<ApprovalStatus, string>> = {
   pending: 'Waiting for approval',

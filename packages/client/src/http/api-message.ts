@@ -1,4 +1,4 @@
-import { type JsonObject, readString } from '../http/wire.js';
+import { type JsonObject, readString } from './wire.js';
 
 /** The answer of a call that only confirms, e.g. `{"message":"Activity was created.","success":true}`. */
 export interface ApiMessage {

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Account } from '../accounts/account.js';
-import type { AccountService } from '../accounts/account.service.js';
+import { formOf } from '../http/form-body.js';
 import { BankError } from '../lib/bank-error.js';
 import type { Session } from '../sessions/session.js';
 import type { IssuedSession, SessionService } from '../sessions/session.service.js';
 import type { Visitor } from '../views/layout.js';
-import { formOf } from './form-body.js';
+import type { Account } from './account.js';
+import type { AccountService } from './account.service.js';
 
 export const SESSION_COOKIE = 'bank_session';
 

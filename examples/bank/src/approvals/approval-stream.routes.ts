@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Approval } from '../approvals/approval.js';
-import type { ApprovalTracker } from '../approvals/approval-tracker.js';
-import { stateKey } from '../views/approval-parts.js';
+import { type OpenStreams, openEventStream } from '../http/event-stream.js';
 import type { SafeHtml } from '../views/html.js';
-import { type OpenStreams, openEventStream } from './event-stream.js';
+import type { Approval } from './approval.js';
+import { stateKey } from './approval-parts.js';
+import type { ApprovalTracker } from './approval-tracker.js';
 
 /** How a page shows one state of an approval: its new markup and what the live region says. */
 export interface ApprovalView {
