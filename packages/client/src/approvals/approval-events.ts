@@ -1,6 +1,6 @@
+import { readEventStream, type ServerSentEvent } from '@countersign/protocol';
 import type { RequestOptions } from '../client/request-options.js';
 import { CountersignError } from '../countersign-error.js';
-import { readEventStream, type ServerSentEvent } from '../http/event-stream.js';
 import { openStream } from '../http/open-stream.js';
 import { parseJson } from '../http/send-request.js';
 import type { Transport } from '../http/transport.js';

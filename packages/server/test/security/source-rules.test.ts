@@ -9,7 +9,12 @@ import { constantTimeEqual } from '../../src/crypto/digest.js';
 import { cryptoRandom } from '../../src/crypto/random.js';
 
 const ROOT = join(import.meta.dirname, '../../../..');
-const SOURCES = ['packages/server/src', 'packages/client/src', 'packages/device/src'];
+const SOURCES = [
+  'packages/server/src',
+  'packages/client/src',
+  'packages/device/src',
+  'packages/protocol/src',
+];
 
 interface Line {
   file: string;
@@ -25,7 +30,7 @@ function* files(dir: string): Generator<string> {
   }
 }
 
-/** Every code line (comments dropped) of the service, `@countersign/client` and `@countersign/device`. */
+/** Every code line (comments dropped) of the service and its libraries: client, device and protocol. */
 function sourceLines(): Line[] {
   const lines: Line[] = [];
   for (const root of SOURCES) {
