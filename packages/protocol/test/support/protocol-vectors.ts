@@ -38,6 +38,7 @@ export function readVectors(markdown: string): ProtocolVectors {
   };
 }
 
+/** The vectors of `docs/device-protocol.md`. */
 export function protocolVectors(): ProtocolVectors {
   return readVectors(readFileSync(PROTOCOL_DOC, 'utf8'));
 }
