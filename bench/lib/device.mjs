@@ -1,6 +1,6 @@
 // A device written from docs/device-protocol.md with node:crypto (like the tests' device), and TOTP.
 import { createHash, createHmac, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { canonicalJson } from '@countersign/device';
+import { canonicalJson } from '@countersign/protocol';
 import { ok, request } from './http.mjs';
 
 const signText = (privateKey, text) =>

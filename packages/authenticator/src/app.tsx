@@ -1,4 +1,5 @@
-import { type Device, revealInvisible } from '@countersign/device';
+import type { Device } from '@countersign/device';
+import { revealInvisible } from '@countersign/protocol';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { CodeList } from './components/code-list.js';
 import { DeviceList } from './components/device-list.js';

@@ -1,4 +1,5 @@
-import { type Device, decodeBase64url } from '@countersign/device';
+import type { Device } from '@countersign/device';
+import { decodeBase64url } from '@countersign/protocol';
 
 /** How long to wait for the service worker to be active: it never is where none was registered (dev). */
 const WORKER_WAIT_MS = 10_000;

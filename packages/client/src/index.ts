@@ -1,3 +1,5 @@
+// The answer document a receipt carries is the protocol's own type.
+export type { AnswerDocument } from '@countersign/protocol';
 export type { AppApi } from './app/app-api.js';
 export type { AppDetails, AppStats, MonthlyStats } from './app/app-types.js';
 export type { ApprovalRequest, ApprovalStatus } from './approvals/approval-request.js';
@@ -14,8 +16,6 @@ export {
   type WaitForApprovalOptions,
   waitForApproval,
 } from './approvals/wait-for-approval.js';
-export { authyCanonical } from './authy/authy-canonical.js';
-export { type AuthyCallbackToSign, signAuthyCallback } from './authy/sign-authy-callback.js';
 export type { AuthyCallbackRequest, VerifiedAuthyCallback } from './authy/verify-authy-callback.js';
 export {
   CallbackVerificationError,
@@ -44,13 +44,9 @@ export type {
 export type { PhonesApi } from './phones/phones-api.js';
 export { type DisplayedContent, displayHash } from './receipts/display-hash.js';
 export type { ReceiptKeys } from './receipts/receipt-key-set.js';
-export type { AnswerDocument, DevicePublicKey, ReceiptPayload } from './receipts/receipt-payload.js';
+export type { DevicePublicKey, ReceiptPayload } from './receipts/receipt-payload.js';
 export { type ReceiptChecks, type VerifyReceiptOptions, verifyReceipt } from './receipts/verify-receipt.js';
 export type { RegistrationStatus, RegistrationsApi } from './registrations/registrations-api.js';
-export {
-  type StandardWebhookToSign,
-  signStandardWebhook,
-} from './standard-webhooks/sign-standard-webhook.js';
 export type {
   StandardWebhookRequest,
   VerifiedStandardWebhook,

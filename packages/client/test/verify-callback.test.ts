@@ -1,10 +1,9 @@
+import { signAuthyCallback, signStandardWebhook } from '@countersign/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   type AuthyCallbackRequest,
   CallbackVerificationError,
   type StandardWebhookRequest,
-  signAuthyCallback,
-  signStandardWebhook,
   verifyCallback,
 } from '../src/index.js';
 

@@ -1,9 +1,9 @@
+import { type Decision, readEventStream } from '@countersign/protocol';
 import { type Clock, systemClock } from './clock.js';
 import { exportPublicJwk, generateDeviceKeyPair } from './crypto/key-pair.js';
 import { DeviceError } from './device-error.js';
-import { readEventStream } from './http/event-stream.js';
 import { type ServiceCall, type Signer, send, sendJson } from './http/service-call.js';
-import { type AnswerChoice, answerDocument, type Decision, signAnswer } from './protocol/answer-document.js';
+import { type AnswerChoice, answerDocument, signAnswer } from './protocol/answer-document.js';
 import { parseEnrollmentLink } from './protocol/enrollment-link.js';
 import { linkEnrollmentProof, phoneEnrollmentProof } from './protocol/enrollment-proof.js';
 import {

@@ -1,9 +1,8 @@
+import { canonicalJson, displayHash } from '@countersign/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   answerDocument,
-  canonicalJson,
   type DeviceError,
-  displayHash,
   exportPublicJwk,
   generateDeviceKeyPair,
   type PendingRequest,

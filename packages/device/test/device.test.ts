@@ -1,11 +1,9 @@
+import { canonicalJson, decodeBase64url, displayHash } from '@countersign/protocol';
 import { describe, expect, it } from 'vitest';
 import {
-  canonicalJson,
   Device,
   DeviceError,
   type DeviceEvent,
-  decodeBase64url,
-  displayHash,
   memoryStorage,
   type PendingRequest,
   type PushSubscriptionJson,

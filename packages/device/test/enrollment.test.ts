@@ -1,6 +1,6 @@
+import { canonicalJson } from '@countersign/protocol';
 import { describe, expect, it } from 'vitest';
 import {
-  canonicalJson,
   type DeviceError,
   exportPublicJwk,
   generateDeviceKeyPair,

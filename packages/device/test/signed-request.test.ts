@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto';
+import { requestSigningString } from '@countersign/protocol';
 import { describe, expect, it } from 'vitest';
-import {
-  exportPublicJwk,
-  generateDeviceKeyPair,
-  requestSigningString,
-  signedRequestHeaders,
-} from '../src/index.js';
+import { exportPublicJwk, generateDeviceKeyPair, signedRequestHeaders } from '../src/index.js';
 import { verifiesWithNode } from './support/node-verify.js';
 
 const body = new TextEncoder().encode('{"document":{"uuid":"u"},"signature":"s"}');

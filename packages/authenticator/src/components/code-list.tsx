@@ -1,4 +1,5 @@
-import { type Device, revealInvisible, type TotpCode } from '@countersign/device';
+import type { Device, TotpCode } from '@countersign/device';
+import { revealInvisible } from '@countersign/protocol';
 import { useState } from 'preact/hooks';
 import { describeError } from '../describe-error.js';
 import { useCodes } from '../hooks/use-codes.js';

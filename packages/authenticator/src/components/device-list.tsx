@@ -1,4 +1,5 @@
-import { type Device, type DeviceInfo, revealInvisible } from '@countersign/device';
+import type { Device, DeviceInfo } from '@countersign/device';
+import { revealInvisible } from '@countersign/protocol';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from '../describe-error.js';
 import { ShownText } from './shown-text.js';

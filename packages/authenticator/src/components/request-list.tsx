@@ -1,4 +1,5 @@
-import { type Device, type PendingRequest, revealInvisible } from '@countersign/device';
+import type { Device, PendingRequest } from '@countersign/device';
+import { revealInvisible } from '@countersign/protocol';
 import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import { describeError, isOffline, requestIsOver } from '../describe-error.js';
 import type { PendingState } from '../hooks/use-pending-requests.js';

@@ -1,4 +1,4 @@
-import { displaySegments, revealInvisible } from '@countersign/device';
+import { displaySegments, revealInvisible } from '@countersign/protocol';
 
 /**
  * Text from the service, shown so that it cannot look different from what it says (D11). Each value is

@@ -1,5 +1,5 @@
+import { readEventStream, type ServerSentEvent } from '@countersign/protocol';
 import { CountersignError } from '../countersign-error.js';
-import { readEventStream, type ServerSentEvent } from '../http/event-stream.js';
 import { openStream } from '../http/open-stream.js';
 import type { RequestOptions } from '../http/request-options.js';
 import { parseJson } from '../http/send-request.js';

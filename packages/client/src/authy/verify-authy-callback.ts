@@ -1,8 +1,8 @@
+import { signAuthyCallback } from '@countersign/protocol';
 import { CallbackVerificationError } from '../callback-verification-error.js';
 import { constantTimeEqual } from '../lib/constant-time-equal.js';
 import { assertFresh, type FreshnessOptions, parseUnixSeconds } from '../lib/freshness.js';
 import { type HeaderSource, requireHeader } from '../lib/header-source.js';
-import { signAuthyCallback } from './sign-authy-callback.js';
 
 /** An incoming callback signed the Authy way (`X-Authy-Signature`, `X-Authy-Signature-Nonce`). */
 export interface AuthyCallbackRequest {

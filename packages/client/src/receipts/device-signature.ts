@@ -1,7 +1,7 @@
 import { createPublicKey, verify } from 'node:crypto';
+import { canonicalJson } from '@countersign/protocol';
 import { CountersignError } from '../countersign-error.js';
 import type { JsonObject } from '../http/wire.js';
-import { canonicalJson } from '../lib/canonical-json.js';
 import type { DevicePublicKey } from './receipt-payload.js';
 
 /** 64 bytes (P-256 `r‖s`), base64url without padding. */

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../lib/canonical-json.js';
+import { displayHash as protocolDisplayHash } from '@countersign/protocol';
 
 /** What the device showed the user: the app's name, the message and the details. */
 export interface DisplayedContent {
@@ -8,12 +7,14 @@ export interface DisplayedContent {
   readonly details: Readonly<Record<string, string>>;
 }
 
-/** `B64U(SHA256(JCS({app_name, message, details})))`, the `display_hash` a device signs. */
+/**
+ * The `display_hash` a device signs for what it showed: the protocol's `displayHash`, given the SDK's
+ * camelCase view of a request (`appName`, as `ApprovalRequest` has it).
+ */
 export function displayHash(displayed: DisplayedContent): string {
-  return createHash('sha256')
-    .update(
-      canonicalJson({ app_name: displayed.appName, message: displayed.message, details: displayed.details }),
-      'utf8',
-    )
-    .digest('base64url');
+  return protocolDisplayHash({
+    app_name: displayed.appName,
+    message: displayed.message,
+    details: displayed.details,
+  });
 }

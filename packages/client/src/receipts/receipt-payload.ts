@@ -1,30 +1,9 @@
+import { type AnswerDocument, type PublicJwk, readAnswerDocument } from '@countersign/protocol';
 import { CountersignError } from '../countersign-error.js';
 import { isJsonObject, type JsonObject, readNumber, readObject, readString } from '../http/wire.js';
 
-/** The document the device signed (docs/device-protocol.md, "Answering"). */
-export interface AnswerDocument {
-  readonly purpose: 'countersign-answer';
-  readonly uuid: string;
-  readonly decision: 'approved' | 'denied';
-  /** `null` for an approval; `'denied'` or `'not_me'` for a denial. */
-  readonly reason: string | null;
-  readonly device_id: string;
-  /** The request's nonce, so the answer fits this request only. */
-  readonly nonce: string;
-  /** `B64U(SHA256(JCS({app_name, message, details})))` of what the device showed. */
-  readonly display_hash: string;
-  readonly number_match: string | null;
-  /** Unix milliseconds. */
-  readonly signed_at: number;
-}
-
 /** The device's public key, a P-256 JWK. */
-export interface DevicePublicKey {
-  readonly kty: 'EC';
-  readonly crv: 'P-256';
-  readonly x: string;
-  readonly y: string;
-}
+export type DevicePublicKey = PublicJwk;
 
 /**
  * A verified receipt (docs/device-protocol.md, "Receipts"): the service's statement of the answer, with the
@@ -63,18 +42,11 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], what: str
   return found;
 }
 
+/** The device's answer, held to the protocol's shape as strictly as the service held it. */
 function readAnswer(answer: JsonObject): AnswerDocument {
-  return {
-    purpose: oneOf(readString(answer, 'purpose'), ['countersign-answer'], 'answer purpose'),
-    uuid: readString(answer, 'uuid'),
-    decision: oneOf(readString(answer, 'decision'), ['approved', 'denied'], 'answer decision'),
-    reason: nullableString(answer, 'reason'),
-    device_id: readString(answer, 'device_id'),
-    nonce: readString(answer, 'nonce'),
-    display_hash: readString(answer, 'display_hash'),
-    number_match: nullableString(answer, 'number_match'),
-    signed_at: readNumber(answer, 'signed_at'),
-  };
+  const read = readAnswerDocument(answer);
+  if ('problem' in read) throw malformed(`the receipt's answer is not an answer document: ${read.problem}`);
+  return read.document;
 }
 
 function readPublicKey(key: JsonObject): DevicePublicKey {

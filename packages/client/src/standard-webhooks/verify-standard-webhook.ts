@@ -1,9 +1,13 @@
+import {
+  secretList,
+  standardWebhookSignature,
+  standardWebhookSignatures,
+  webhookSecretKey,
+} from '@countersign/protocol';
 import { CallbackVerificationError } from '../callback-verification-error.js';
 import { constantTimeEqual } from '../lib/constant-time-equal.js';
 import { assertFresh, type FreshnessOptions, parseUnixSeconds } from '../lib/freshness.js';
 import { type HeaderSource, requireHeader } from '../lib/header-source.js';
-import { standardWebhookSignature } from './sign-standard-webhook.js';
-import { secretList, webhookSecretKey } from './webhook-secret.js';
 
 /** An incoming delivery signed with the Standard Webhooks scheme. */
 export interface StandardWebhookRequest {
@@ -39,10 +43,7 @@ export function verifyStandardWebhook(
   const keys = secretList(request.secrets).map(webhookSecretKey);
   const id = requireHeader(request.headers, 'webhook-id');
   const timestampText = requireHeader(request.headers, 'webhook-timestamp');
-  const received = requireHeader(request.headers, 'webhook-signature')
-    .split(' ')
-    .filter((entry) => entry.startsWith('v1,'))
-    .map((entry) => entry.slice('v1,'.length));
+  const received = standardWebhookSignatures(requireHeader(request.headers, 'webhook-signature'));
   const timestamp = parseUnixSeconds(timestampText, 'webhook-timestamp', false);
   assertFresh(timestamp, options);
   const expected = keys.map((key) => standardWebhookSignature(key, id, timestamp, request.body));

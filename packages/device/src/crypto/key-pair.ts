@@ -1,10 +1,4 @@
-/** A P-256 public key as the protocol sends it: exactly these four members, nothing else. */
-export interface PublicJwk {
-  kty: 'EC';
-  crv: 'P-256';
-  x: string;
-  y: string;
-}
+import type { PublicJwk } from '@countersign/protocol';
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 

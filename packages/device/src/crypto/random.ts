@@ -1,4 +1,4 @@
-import { base64url } from '../encoding/base64url.js';
+import { base64url } from '@countersign/protocol';
 
 /** B64U of `length` bytes from the platform's CSPRNG (WebCrypto `getRandomValues`). */
 export function randomBase64url(length: number): string {

@@ -1,4 +1,4 @@
-import { base64url, utf8 } from '../encoding/base64url.js';
+import { base64url, utf8 } from '@countersign/protocol';
 
 const SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const;
 

@@ -1,5 +1,5 @@
+import { utf8 } from '@countersign/protocol';
 import { DeviceError, type DeviceErrorCode } from '../device-error.js';
-import { utf8 } from '../encoding/base64url.js';
 import { signedRequestHeaders } from '../protocol/signed-request.js';
 
 /** Who signs a call: the enrolled device's id and private key, at the clock's time. */

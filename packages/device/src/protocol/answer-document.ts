@@ -1,26 +1,13 @@
-import { canonicalJson } from '../canonical-json.js';
+import {
+  type AnswerDocument,
+  canonicalJson,
+  type Decision,
+  type DenyReason,
+  displayHash,
+} from '@countersign/protocol';
 import { sign } from '../crypto/sign.js';
 import { DeviceError } from '../device-error.js';
-import { displayHash } from './display-hash.js';
 import type { PendingRequest } from './wire.js';
-
-export type Decision = 'approved' | 'denied';
-
-/** `denied` is a plain no; `not_me` reports that the user did not start this ("this wasn't me"). */
-export type DenyReason = 'denied' | 'not_me';
-
-/** The DOCUMENT a device signs to answer a request; every member is checked by the service. */
-export interface AnswerDocument {
-  purpose: 'countersign-answer';
-  uuid: string;
-  decision: Decision;
-  reason: DenyReason | null;
-  device_id: string;
-  nonce: string;
-  display_hash: string;
-  number_match: string | null;
-  signed_at: number;
-}
 
 /** How the user answered. */
 export interface AnswerChoice {
@@ -61,7 +48,7 @@ export async function answerDocument(
     reason: approved ? null : (choice.reason ?? 'denied'),
     device_id: context.deviceId,
     nonce: request.nonce,
-    display_hash: await displayHash(request),
+    display_hash: displayHash(request),
     number_match: approved ? (choice.numberMatch ?? null) : null,
     signed_at: context.signedAt,
   };

@@ -1,5 +1,5 @@
+import { decodeBase64url } from '@countersign/protocol';
 import { DeviceError } from '../device-error.js';
-import { decodeBase64url } from '../encoding/base64url.js';
 import type {
   Account,
   AnswerResult,

@@ -1,38 +1,11 @@
+import { type RequestToSign, requestSigningString } from '@countersign/protocol';
 import { randomBase64url } from '../crypto/random.js';
-import { sha256Base64url } from '../crypto/sha256.js';
 import { sign } from '../crypto/sign.js';
 
-/** The parts of a request that its signature covers. */
-export interface RequestToSign {
-  /** Upper-case HTTP method. */
-  method: string;
-  /** Path and query exactly as sent, e.g. `/device/v1/requests?x=1`. */
-  pathWithQuery: string;
-  /** UNIX milliseconds, as sent in `Countersign-Timestamp`. */
-  timestamp: number;
-  /** B64U of 16 random bytes, as sent in `Countersign-Nonce`. */
-  nonce: string;
-  /** The exact body bytes (empty for none). */
-  body: Uint8Array<ArrayBuffer>;
-}
-
 /**
- * The string a device signs for one request:
- * `"countersign-device-request\n" + METHOD + "\n" + PATH_WITH_QUERY + "\n" + TIMESTAMP + "\n" + NONCE + "\n"
- * + B64U(SHA256(BODY_BYTES))`.
+ * The four `Countersign-*` headers that authenticate a device's call: the signature is
+ * SIG(`requestSigningString`) over a fresh 16-byte nonce each time.
  */
-export async function requestSigningString(request: RequestToSign): Promise<string> {
-  return [
-    'countersign-device-request',
-    request.method,
-    request.pathWithQuery,
-    String(request.timestamp),
-    request.nonce,
-    await sha256Base64url(request.body),
-  ].join('\n');
-}
-
-/** The four `Countersign-*` headers that authenticate a device's call. A fresh nonce each time. */
 export async function signedRequestHeaders(
   privateKey: CryptoKey,
   deviceId: string,
@@ -43,6 +16,6 @@ export async function signedRequestHeaders(
     'Countersign-Device': deviceId,
     'Countersign-Timestamp': String(request.timestamp),
     'Countersign-Nonce': nonce,
-    'Countersign-Signature': await sign(privateKey, await requestSigningString({ ...request, nonce })),
+    'Countersign-Signature': await sign(privateKey, requestSigningString({ ...request, nonce })),
   };
 }

@@ -1,4 +1,6 @@
-import { Secret, TOTP } from 'otpauth';
+// The slim build imports @noble/hashes rather than carrying its own copy, so a browser bundle holds one
+// SHA-2, shared with @countersign/protocol.
+import { Secret, TOTP } from 'otpauth/slim';
 import type { Account } from '../protocol/wire.js';
 
 /** The current TOTP code of one account. */

@@ -1,5 +1,6 @@
 import { createECDH, createHash, randomUUID } from 'node:crypto';
-import type { Account, PendingRequest, PublicJwk } from '../../src/index.js';
+import type { PublicJwk } from '@countersign/protocol';
+import type { Account, PendingRequest } from '../../src/index.js';
 import { verifiesWithNode } from './node-verify.js';
 
 /** What the fake service saw: every call, and the answers it accepted. */

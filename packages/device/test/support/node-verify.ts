@@ -1,5 +1,5 @@
 import { verify } from 'node:crypto';
-import type { PublicJwk } from '../../src/index.js';
+import type { PublicJwk } from '@countersign/protocol';
 
 /**
  * Checks a protocol signature with node:crypto rather than WebCrypto, as the service does: P-256/SHA-256,

@@ -1,4 +1,4 @@
-import { displayTextProblem, revealInvisible } from '@countersign/device';
+import { displayTextProblem, revealInvisible } from '@countersign/protocol';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { hmacHex } from '../crypto/digest.js';
 import type { ServiceKeys } from '../crypto/master-key.js';

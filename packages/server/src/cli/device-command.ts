@@ -3,13 +3,12 @@ import { resolve } from 'node:path';
 import {
   type AnswerChoice,
   type AnswerResult,
-  type Decision,
   Device,
   DeviceError,
   type PendingRequest,
-  revealInvisible,
 } from '@countersign/device';
 import { folderStorage } from '@countersign/device/node';
+import { type Decision, revealInvisible } from '@countersign/protocol';
 import type { Command } from 'commander';
 import { output, UsageError } from './output.js';
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { requestSigningString } from '@countersign/protocol';
 import { AuthyError } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
 import type { Device } from './device.js';
@@ -31,18 +31,6 @@ function header(request: SignedRequest, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** The string a device signs for a request (docs/device-protocol.md, "Signed requests"). */
-export function requestSigningString(
-  method: string,
-  url: string,
-  timestamp: string,
-  nonce: string,
-  body: string,
-): string {
-  const bodyHash = createHash('sha256').update(body, 'utf8').digest('base64url');
-  return ['countersign-device-request', method.toUpperCase(), url, timestamp, nonce, bodyHash].join('\n');
-}
-
 /** Checks a device's signed request: live device, fresh timestamp, unused nonce, valid signature. */
 export async function authenticateDevice(
   repository: DeviceRepository,
@@ -62,7 +50,13 @@ export async function authenticateDevice(
   if (Math.abs(now - Number(timestamp)) > REQUEST_WINDOW_MS) throw deviceUnauthorized();
   const device = await repository.find(deviceId);
   if (device === undefined || device.revokedAt !== null) throw deviceUnauthorized();
-  const signed = requestSigningString(request.method, request.url, timestamp, nonce, request.body);
+  const signed = requestSigningString({
+    method: request.method,
+    pathWithQuery: request.url,
+    timestamp,
+    nonce,
+    body: request.body,
+  });
   if (!verifySignature(toKeyObject(device.publicKey), signed, signature)) throw deviceUnauthorized();
   // The nonce is spent only once the signature proved the device sent it.
   if (!(await repository.useNonce(device.id, nonce, Number(timestamp) + 2 * REQUEST_WINDOW_MS)))

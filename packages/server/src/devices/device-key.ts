@@ -1,13 +1,5 @@
-import { createHash, createPublicKey, type KeyObject, verify } from 'node:crypto';
-import { canonicalJson } from '@countersign/device';
-
-/** A device's public key as it travels: P-256 only (R27's allow-list). */
-export interface PublicJwk {
-  kty: 'EC';
-  crv: 'P-256';
-  x: string;
-  y: string;
-}
+import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import type { PublicJwk } from '@countersign/protocol';
 
 const COORDINATE = /^[A-Za-z0-9_-]{43}$/;
 
@@ -64,13 +56,4 @@ export function verifySignature(key: KeyObject, data: string, signature: string)
   } catch {
     return false;
   }
-}
-
-/** `B64U(SHA256(JCS({app_name, message, details})))`: the digest of exactly what a device displays. */
-export function displayHash(display: {
-  app_name: string;
-  message: string;
-  details: Record<string, string>;
-}): string {
-  return createHash('sha256').update(canonicalJson(display), 'utf8').digest('base64url');
 }

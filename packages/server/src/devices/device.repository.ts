@@ -1,3 +1,4 @@
+import type { PublicJwk } from '@countersign/protocol';
 import type { ExpressionBuilder, Selectable } from 'kysely';
 import { boundOnce, compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
@@ -7,7 +8,6 @@ import type { EventBus, Publication } from '../events/event-bus.js';
 import { insertSecurityEvent, type SecurityEventRecord } from '../operations/security-event.repository.js';
 import { insertWebhookEvent } from '../webhooks/webhook-event.repository.js';
 import type { Device, DeviceRequest, Platform } from './device.js';
-import type { PublicJwk } from './device-key.js';
 
 function toDevice(row: Selectable<DeviceTable>): Device {
   return {

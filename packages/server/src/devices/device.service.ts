@@ -1,4 +1,12 @@
-import { canonicalJson } from '@countersign/device';
+import {
+  type AnswerDocument,
+  canonicalJson,
+  displayHash,
+  linkEnrollmentDocument,
+  type PublicJwk,
+  phoneEnrollmentDocument,
+  readAnswerDocument,
+} from '@countersign/protocol';
 import { Secret } from 'otpauth';
 import QRCode from 'qrcode';
 import { type App, policyOf } from '../apps/app.js';
@@ -22,7 +30,7 @@ import type { ClaimedCallback } from '../webhooks/webhook-worker.js';
 import type { Device, DeviceRequest, Platform } from './device.js';
 import type { AnswerableRequest, DeviceRepository } from './device.repository.js';
 import { authenticateDevice, type SignedRequest } from './device-auth.js';
-import { displayHash, type PublicJwk, parsePublicJwk, toKeyObject, verifySignature } from './device-key.js';
+import { parsePublicJwk, toKeyObject, verifySignature } from './device-key.js';
 
 const ENROLLMENT_TTL_MS = 10 * 60_000;
 const PHONE_ENROLLMENT_TRIES = 5;
@@ -50,30 +58,6 @@ export interface AnswerInput {
   signature: string;
 }
 
-const ANSWER_KEYS = [
-  'decision',
-  'device_id',
-  'display_hash',
-  'nonce',
-  'number_match',
-  'purpose',
-  'reason',
-  'signed_at',
-  'uuid',
-];
-
-interface AnswerDocument {
-  purpose: 'countersign-answer';
-  uuid: string;
-  decision: 'approved' | 'denied';
-  reason: null | 'denied' | 'not_me';
-  device_id: string;
-  nonce: string;
-  display_hash: string;
-  number_match: null | string;
-  signed_at: number;
-}
-
 const mismatch = (what: string) =>
   new AuthyError('60080', {
     message: `The answer does not match the approval request: ${what}`,
@@ -84,26 +68,9 @@ const requestNotFound = (exists: boolean) => new AuthyError('60049', exists ? { 
 
 /** Reads an answer document strictly: exactly the protocol's keys, each of its type (R28). */
 function parseAnswer(value: unknown): AnswerDocument {
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    throw mismatch('document is not an object');
-  const d = value as Record<string, unknown>;
-  const keys = Object.keys(d).sort();
-  if (keys.length !== ANSWER_KEYS.length || keys.some((k, i) => k !== ANSWER_KEYS[i]))
-    throw mismatch('unexpected fields');
-  if (d.purpose !== 'countersign-answer') throw mismatch('purpose');
-  if (d.decision !== 'approved' && d.decision !== 'denied') throw mismatch('decision');
-  if (!(d.reason === null || d.reason === 'denied' || d.reason === 'not_me')) throw mismatch('reason');
-  if ((d.decision === 'approved') !== (d.reason === null)) throw mismatch('reason');
-  if (
-    !(d.number_match === null || (typeof d.number_match === 'string' && /^\d{1,10}$/.test(d.number_match)))
-  ) {
-    throw mismatch('number_match');
-  }
-  for (const key of ['uuid', 'device_id', 'nonce', 'display_hash'] as const) {
-    if (typeof d[key] !== 'string' || (d[key] as string).length > 100) throw mismatch(key);
-  }
-  if (typeof d.signed_at !== 'number' || !Number.isSafeInteger(d.signed_at)) throw mismatch('signed_at');
-  return d as unknown as AnswerDocument;
+  const read = readAnswerDocument(value);
+  if ('problem' in read) throw mismatch(read.problem);
+  return read.document;
 }
 
 /** Devices: enrollment (by an app's link or by the phone), signed requests, pending requests and answers. */
@@ -146,11 +113,7 @@ export class DeviceService {
     return { url, qrCode: await QRCode.toDataURL(url, { margin: 1, width: 300 }), expiresAt };
   }
 
-  private checkProof(
-    publicKey: unknown,
-    proof: string,
-    document: (jwk: PublicJwk) => Record<string, unknown>,
-  ): PublicJwk {
+  private checkProof(publicKey: unknown, proof: string, document: (jwk: PublicJwk) => object): PublicJwk {
     const jwk = parsePublicJwk(publicKey);
     if (jwk === undefined) throw new AuthyError('60034', { message: 'The public key must be a P-256 JWK' });
     if (!verifySignature(toKeyObject(jwk), canonicalJson(document(jwk)), proof)) {
@@ -196,11 +159,7 @@ export class DeviceService {
 
   /** Enrolls a device with an app's link; the proof shows it holds the key (R27). */
   async enrollWithToken(token: string, input: EnrollmentInput) {
-    const jwk = this.checkProof(input.publicKey, input.proof, (key) => ({
-      purpose: 'countersign-enrollment',
-      token,
-      public_key: key,
-    }));
+    const jwk = this.checkProof(input.publicKey, input.proof, (key) => linkEnrollmentDocument(token, key));
     const enrollment = await this.repository.useEnrollment(
       this.digest('enrollment', token),
       this.clock.now(),
@@ -248,12 +207,9 @@ export class DeviceService {
   }
 
   async completePhoneEnrollment(id: string, code: string, input: EnrollmentInput) {
-    const jwk = this.checkProof(input.publicKey, input.proof, (key) => ({
-      purpose: 'countersign-phone-enrollment',
-      enrollment_id: id,
-      code,
-      public_key: key,
-    }));
+    const jwk = this.checkProof(input.publicKey, input.proof, (key) =>
+      phoneEnrollmentDocument(id, code, key),
+    );
     const now = this.clock.now();
     const attempt = await this.repository.tryPhoneEnrollment(id, PHONE_ENROLLMENT_TRIES, now);
     if (attempt === undefined) throw new AuthyError('60034');

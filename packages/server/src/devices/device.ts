@@ -1,4 +1,4 @@
-import type { PublicJwk } from './device-key.js';
+import type { PublicJwk } from '@countersign/protocol';
 
 export const PLATFORMS = ['web', 'cli'] as const;
 export type Platform = (typeof PLATFORMS)[number];

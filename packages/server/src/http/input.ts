@@ -1,4 +1,4 @@
-import { displayTextProblem, revealInvisible } from '@countersign/device';
+import { displayTextProblem, revealInvisible } from '@countersign/protocol';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { Static, TSchema } from 'typebox';
 import { DISPLAY_TEXT } from './schemas.js';

@@ -10,7 +10,7 @@ export const DISPLAY_TEXT = 'display-text';
 /**
  * Text a device or a person is shown (a request's message and details, a device or app name, an SMS):
  * no bidirectional controls, invisible or control characters, unpaired surrogates, and in Unicode NFC
- * (D11, `displayTextProblem` of `@countersign/device`). Printable, so R63 holds too.
+ * (D11, `displayTextProblem` of `@countersign/protocol`). Printable, so R63 holds too.
  */
 export const DisplayText = (maxLength: number, minLength = 0) =>
   Type.String({ maxLength, minLength, format: DISPLAY_TEXT });

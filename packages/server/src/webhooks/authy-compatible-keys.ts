@@ -1,4 +1,4 @@
-import { authyCanonical } from '@countersign/client';
+import { authyCanonical } from '@countersign/protocol';
 import qs from 'qs';
 
 /**

@@ -1,3 +1,6 @@
+// The service signs with the very code receivers verify with (the SDK's `verifyCallback`), so the two
+// cannot drift (spec `authy-api.md` 6.3, R45, R49).
+import { signAuthyCallback, signStandardWebhook } from '@countersign/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ApprovalService } from '../approvals/approval.service.js';
 import type { App } from '../apps/app.js';
@@ -5,10 +8,8 @@ import type { AppService } from '../apps/app.service.js';
 import { type EventBus, topics } from '../events/event-bus.js';
 import type { Clock } from '../lib/clock.js';
 import { authyCallbackBody } from './authy-callback-body.js';
-import { signAuthyCallback } from './authy-signature.js';
 import type { CallbackSender } from './callback-sender.js';
 import { backoff, retryAfterMs } from './retry-schedule.js';
-import { signStandardWebhook } from './standard-webhooks.js';
 import type { WebhookEvent, WebhookEventRepository } from './webhook-event.repository.js';
 
 export interface WebhookWorkerOptions {

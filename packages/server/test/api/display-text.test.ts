@@ -5,7 +5,7 @@
  * bidirectional control, an invisible or control character, an unpaired surrogate, or is not in NFC;
  * nothing is written. Ordinary text of every script, and emoji, are accepted and stored exactly.
  */
-import { canonicalJson, revealInvisible } from '@countersign/device';
+import { canonicalJson, revealInvisible } from '@countersign/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/db/database.js';
 import { startTestServer, type TestServer } from '../support/harness.js';

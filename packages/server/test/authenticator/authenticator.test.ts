@@ -2,7 +2,7 @@
 // /authenticator/, enrollment links from the API, requests made with the real `authy-client`, answers
 // whose receipts verify against the service's JWKS, and the service worker's offline shell and push handler.
 import { createECDH, createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
-import { canonicalJson } from '@countersign/device';
+import { canonicalJson } from '@countersign/protocol';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import { canonicalJson } from '@countersign/device';
+import { canonicalJson } from '@countersign/protocol';
 import { compactVerify, createLocalJWKSet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, startTestServer, type TestServer } from '../support/harness.js';

@@ -5,7 +5,7 @@
  * Then, over HTTP, the registered number's code does arrive (through the message queue) and the
  * unregistered one's decoy is dropped unsent.
  */
-import { canonicalJson } from '@countersign/device';
+import { canonicalJson } from '@countersign/protocol';
 import SQLite from 'better-sqlite3';
 import { Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';

@@ -1,5 +1,5 @@
 import { CountersignError, type ReceiptPayload, verifyReceipt } from '@countersign/client';
-import { canonicalJson } from '@countersign/device';
+import { canonicalJson } from '@countersign/protocol';
 import { exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/harness.js';

@@ -4,7 +4,7 @@
  * bytes of its store.
  */
 import { randomBytes } from 'node:crypto';
-import { canonicalJson } from '@countersign/device';
+import { canonicalJson } from '@countersign/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OutgoingMessage } from '../../src/messaging/messaging-provider.js';
 import { call, startTestServer, type TestServer } from '../support/harness.js';

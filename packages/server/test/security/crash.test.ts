@@ -7,7 +7,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { createPublicKey, randomBytes, randomInt, verify } from 'node:crypto';
-import { canonicalJson } from '@countersign/device';
+import { canonicalJson } from '@countersign/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
 import { stepAt, totpCode } from '../../src/tokens/totp.js';

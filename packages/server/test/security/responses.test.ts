@@ -4,7 +4,7 @@
  * envelope even for requests the HTTP parser refuses.
  */
 import net from 'node:net';
-import { canonicalJson } from '@countersign/device';
+import { canonicalJson } from '@countersign/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cryptoRandom } from '../../src/crypto/random.js';
 import type { OutgoingMessage } from '../../src/messaging/messaging-provider.js';

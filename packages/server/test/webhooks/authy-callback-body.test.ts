@@ -1,8 +1,8 @@
 import { verifyCallback } from '@countersign/client';
+import { signAuthyCallback } from '@countersign/protocol';
 import { describe, expect, it } from 'vitest';
 import { authyCallbackBody, type CallbackApproval } from '../../src/webhooks/authy-callback-body.js';
 import { authyCompatibleKeys } from '../../src/webhooks/authy-compatible-keys.js';
-import { signAuthyCallback } from '../../src/webhooks/authy-signature.js';
 import { authyClientVerify, ValidationFailedError } from './authy-client-verifier.js';
 
 const API_KEY = 'app-api-key-0123456789abcdef';

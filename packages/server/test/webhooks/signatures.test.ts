@@ -1,9 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { verifyCallback } from '@countersign/client';
+import { authyCanonical, signAuthyCallback, signStandardWebhook } from '@countersign/protocol';
 import { describe, expect, it } from 'vitest';
 import { parseForm } from '../../src/http/form-parser.js';
-import { authyCanonical, signAuthyCallback } from '../../src/webhooks/authy-signature.js';
-import { signStandardWebhook } from '../../src/webhooks/standard-webhooks.js';
 import { authyClientVerify } from './authy-client-verifier.js';
 import {
   AUTHY_CLIENT_VECTOR,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readEventStream, type ServerSentEvent } from '../src/http/event-stream.js';
+import { readEventStream, type ServerSentEvent } from '../src/index.js';
 
 function streamOf(chunks: readonly string[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();

@@ -1,4 +1,6 @@
-import { createHmac } from 'node:crypto';
+import { base64 } from '../lib/base64.js';
+import { utf8 } from '../lib/base64url.js';
+import { hmacSha256 } from '../lib/sha256.js';
 import { authyCanonical } from './authy-canonical.js';
 
 /** What an Authy callback signature covers, and the key that makes it. */
@@ -30,5 +32,5 @@ export function signAuthyCallback(callback: AuthyCallbackToSign): string {
   const { apiKey, nonce, method, url, params } = callback;
   if (apiKey === '') throw new TypeError('signAuthyCallback: apiKey is empty');
   const data = `${nonce}|${method.toUpperCase()}|${urlWithoutQuery(url)}|${authyCanonical(params)}`;
-  return createHmac('sha256', apiKey).update(data, 'utf8').digest('base64');
+  return base64(hmacSha256(utf8(apiKey), data));
 }

@@ -1,9 +1,8 @@
-/** B64U: base64url without padding (RFC 4648 §5), the only binary-to-text encoding the protocol uses. */
+import { base64, decodeBase64 } from './base64.js';
+
+/** B64U: base64url without padding (RFC 4648 §5), the one binary-to-text encoding of the device protocol. */
 export function base64url(bytes: Uint8Array): string {
-  // btoa exists in browsers and in Node ≥ 16; Buffer is Node-only.
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return base64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 /**
@@ -15,10 +14,7 @@ export function decodeBase64url(text: string): Uint8Array<ArrayBuffer> {
   if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) {
     throw new TypeError('not a base64url string (RFC 4648 §5, without padding)');
   }
-  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
+  return decodeBase64(text.replace(/-/g, '+').replace(/_/g, '/'));
 }
 
 /** The UTF-8 bytes of a string: what is hashed and signed whenever the protocol names text. */

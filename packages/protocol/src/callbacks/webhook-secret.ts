@@ -1,3 +1,5 @@
+import { decodeBase64 } from '../lib/base64.js';
+
 const PREFIX = 'whsec_';
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -7,12 +9,12 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  *
  * @throws TypeError when the secret is empty or not base64.
  */
-export function webhookSecretKey(secret: string): Buffer {
+export function webhookSecretKey(secret: string): Uint8Array {
   const encoded = secret.startsWith(PREFIX) ? secret.slice(PREFIX.length) : secret;
   if (encoded === '' || !BASE64.test(encoded)) {
     throw new TypeError('a webhook secret is `whsec_` followed by base64');
   }
-  return Buffer.from(encoded, 'base64');
+  return decodeBase64(encoded);
 }
 
 /** One secret or several (during a rotation), as a non-empty list. */

@@ -1,4 +1,5 @@
-import { createHmac } from 'node:crypto';
+import { base64 } from '../lib/base64.js';
+import { hmacSha256 } from '../lib/sha256.js';
 import { secretList, webhookSecretKey } from './webhook-secret.js';
 
 /** One delivery to sign with the Standard Webhooks scheme. */
@@ -15,12 +16,12 @@ export interface StandardWebhookToSign {
 
 /** `base64(HMAC-SHA256(key, id.timestamp.body))`, the signature without its `v1,` prefix. */
 export function standardWebhookSignature(
-  key: Buffer,
+  key: Uint8Array,
   id: string,
   timestamp: number,
   body: string | Uint8Array,
 ): string {
-  return createHmac('sha256', key).update(`${id}.${timestamp}.`, 'utf8').update(body).digest('base64');
+  return base64(hmacSha256(key, `${id}.${timestamp}.`, body));
 }
 
 /**
@@ -38,4 +39,15 @@ export function signStandardWebhook(delivery: StandardWebhookToSign): string {
   return secretList(delivery.secrets)
     .map((secret) => `v1,${standardWebhookSignature(webhookSecretKey(secret), id, timestamp, body)}`)
     .join(' ');
+}
+
+/**
+ * The signatures of a received `webhook-signature` header that this scheme version can check: each
+ * space-separated `v1,<signature>` entry without its prefix. Entries of other versions are ignored.
+ */
+export function standardWebhookSignatures(header: string): string[] {
+  return header
+    .split(' ')
+    .filter((entry) => entry.startsWith('v1,'))
+    .map((entry) => entry.slice('v1,'.length));
 }

@@ -1,15 +1,16 @@
 /** One dispatched server-sent event. */
 export interface ServerSentEvent {
   /** The `event:` field, `message` when absent. */
-  type: string;
+  readonly type: string;
   /** The `data:` lines, joined by `\n`. */
-  data: string;
+  readonly data: string;
 }
 
 /**
  * Reads a `text/event-stream` body (the WHATWG parsing rules for `event`, `data` and comments) from a
- * byte stream. Used instead of `EventSource`, which cannot send the signed-request headers. Stops when the
- * stream ends; an event left incomplete at the end is dropped, as the standard says.
+ * byte stream. Used instead of `EventSource`, which can send neither a device's signed-request headers nor
+ * an app's API key. Ends when the stream ends; an event left incomplete at the end is dropped, as the
+ * standard says. Returning early cancels the body, which closes the connection.
  */
 export async function* readEventStream(body: ReadableStream<Uint8Array>): AsyncGenerator<ServerSentEvent> {
   // A reader loop rather than `for await`: not every browser makes a ReadableStream async-iterable.

@@ -1,8 +1,0 @@
-import canonicalize from 'canonicalize';
-
-/** RFC 8785 (JCS) canonical JSON: the exact bytes both sides sign and hash. */
-export function canonicalJson(value: unknown): string {
-  const text = canonicalize(value);
-  if (text === undefined) throw new TypeError('value cannot be written as canonical JSON');
-  return text;
-}
