@@ -1,20 +1,24 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type OpenStreams, openEventStream } from '../http/event-stream.js';
 import { formOf } from '../http/form-body.js';
 import { sendPage } from '../http/send-page.js';
 import { BankError } from '../lib/bank-error.js';
 import type { SessionService } from '../sessions/session.service.js';
 import {
+  confirmPage,
   landingPage,
   PHONE_READY,
   PHONE_READY_ANNOUNCEMENT,
   phoneReady,
-  registerPage,
   SETUP_EVENTS,
+  securityPage,
   setupPage,
 } from './account.pages.js';
 import type { AccountService } from './account.service.js';
 import type { EnrollmentWatcher } from './enrollment-watcher.js';
+import { maskedPhone } from './registration.js';
+import { registerPage, verifyPhonePage } from './registration.pages.js';
+import type { RegistrationService } from './registration.service.js';
 import { readRegistration } from './registration-form.js';
 import {
   ensureSession,
@@ -26,14 +30,19 @@ import {
 
 export interface AccountRouteDeps {
   readonly accounts: AccountService;
+  readonly registrations: RegistrationService;
   readonly sessions: SessionService;
   readonly enrollments: EnrollmentWatcher;
   readonly streams: OpenStreams;
 }
 
-/** The front page, registration, and "Set up your authenticator" with its event stream. */
+/**
+ * The front page; registration with its texted code; "Security" with the customer's devices; and "Set up
+ * your authenticator", which shows an enrollment link only to a session confirmed by the password moments
+ * ago, with its event stream.
+ */
 export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRouteDeps): void {
-  const { accounts, sessions, enrollments, streams } = deps;
+  const { accounts, registrations, sessions, enrollments, streams } = deps;
 
   fastify.get('/', async (request, reply) => {
     if (request.bankSession?.signedIn === true) return reply.redirect('/transfers', 303);
@@ -42,26 +51,105 @@ export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRou
 
   fastify.get('/register', async (request, reply) => {
     if (request.bankSession?.signedIn === true) return reply.redirect('/transfers', 303);
-    return sendPage(reply, registerPage(ensureSession(request, reply, sessions).csrfToken));
+    const session = ensureSession(request, reply, sessions);
+    // Back from "Verify your cellphone" to change the number: what was typed is kept (not the password).
+    const pending = registrations.find(session.idHash);
+    const values = pending && {
+      email: pending.email,
+      cellphone: pending.cellphone,
+      country_code: pending.countryCode,
+    };
+    return sendPage(reply, registerPage(session.csrfToken, values === undefined ? {} : { values }));
   });
 
   fastify.post('/register', async (request, reply) => {
     const { password: _never, ...values } = formOf(request);
+    const session = ensureSession(request, reply, sessions);
     try {
-      const account = await accounts.register(readRegistration(formOf(request)));
-      // Creating the account signs the customer in: they set up their second factor next.
-      setSessionCookie(request, reply, sessions.signIn(request.bankSession, account.id));
-      return reply.redirect('/setup', 303);
+      await registrations.start(session.idHash, readRegistration(formOf(request)));
+      return reply.redirect('/register/verify', 303);
     } catch (error) {
       if (!(error instanceof BankError)) throw error;
-      const csrf = ensureSession(request, reply, sessions).csrfToken;
-      return sendPage(reply, registerPage(csrf, { values, error }), error.status);
+      return sendPage(reply, registerPage(session.csrfToken, { values, error }), error.status);
     }
   });
 
-  fastify.get('/setup', { preHandler: signedInOnly }, async (request, reply) => {
+  /**
+   * A step of "Verify your cellphone" for the session's registration: `run` answers itself, or returns the
+   * message to show on the page (`undefined`: none). A `BankError` shows on the page too.
+   */
+  const verifyStep = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    run: (sessionKey: string) => Promise<FastifyReply | string | undefined>,
+  ): Promise<FastifyReply> => {
+    if (request.bankSession?.signedIn === true) return reply.redirect('/transfers', 303);
+    const session = request.bankSession;
+    const pending = session === undefined ? undefined : registrations.find(session.idHash);
+    if (session === undefined || pending === undefined) return reply.redirect('/register', 303);
+    try {
+      const done = await run(session.idHash);
+      if (typeof done === 'object') return done;
+      const now = registrations.find(session.idHash) ?? pending;
+      return sendPage(
+        reply,
+        verifyPhonePage(session.csrfToken, now, done === undefined ? {} : { message: done }),
+      );
+    } catch (error) {
+      if (!(error instanceof BankError)) throw error;
+      const now = registrations.find(session.idHash) ?? pending;
+      // The service refused the email or number itself: back to the form, beside its field.
+      if (error.code === 'invalid_input' && !('code' in error.fields)) {
+        const values = { email: now.email, cellphone: now.cellphone, country_code: now.countryCode };
+        return sendPage(reply, registerPage(session.csrfToken, { values, error }), error.status);
+      }
+      return sendPage(reply, verifyPhonePage(session.csrfToken, now, { error }), error.status);
+    }
+  };
+
+  fastify.get('/register/verify', (request, reply) => verifyStep(request, reply, async () => undefined));
+
+  fastify.post('/register/verify', (request, reply) =>
+    verifyStep(request, reply, async (sessionKey) => {
+      const account = await registrations.complete(sessionKey, formOf(request).code ?? '');
+      // The phone's code and the password were given just now: signed in, and confirmed to add a device.
+      setSessionCookie(request, reply, sessions.confirm(request.bankSession, account.id));
+      return reply.redirect('/setup', 303);
+    }),
+  );
+
+  fastify.post('/register/resend', (request, reply) =>
+    verifyStep(request, reply, async (sessionKey) => {
+      const sent = await registrations.resend(sessionKey);
+      if (sent.verifiedAt !== null) return undefined;
+      return `We texted a new code to ${maskedPhone(sent.countryCode, sent.cellphone)}.`;
+    }),
+  );
+
+  fastify.get('/security', { preHandler: signedInOnly }, async (request, reply) => {
     const { account } = signedIn(request);
+    return sendPage(reply, securityPage(visitorOf(request), account, await accounts.devices(account)));
+  });
+
+  fastify.get('/setup', { preHandler: signedInOnly }, async (request, reply) => {
+    const { session, account } = signedIn(request);
+    if (!sessions.recentlyConfirmed(session)) {
+      return sendPage(reply, confirmPage({ ...visitorOf(request), csrfToken: session.csrfToken }));
+    }
     return sendPage(reply, setupPage(visitorOf(request), await accounts.authenticatorSetup(account)));
+  });
+
+  fastify.post('/setup/confirm', { preHandler: signedInOnly }, async (request, reply) => {
+    const { session, account } = signedIn(request);
+    try {
+      await accounts.confirmPassword(account, formOf(request).password ?? '');
+    } catch (error) {
+      if (!(error instanceof BankError)) throw error;
+      const visitor = { ...visitorOf(request), csrfToken: session.csrfToken };
+      return sendPage(reply, confirmPage(visitor, error), error.status);
+    }
+    setSessionCookie(request, reply, sessions.confirm(session, account.id));
+    return reply.redirect('/setup', 303);
   });
 
   // One event, once the phone is enrolled: the setup page turns into "Your phone is ready" by itself.

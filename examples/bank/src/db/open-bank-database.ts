@@ -51,6 +51,22 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX transfers_by_account ON transfers (account_id, id DESC);
   `,
+  // A registration waits for its phone's code; adding a device needs a recent password; a transfer whose
+  // number was mistyped can be sent again.
+  `
+  CREATE TABLE registrations (
+    session_id_hash TEXT PRIMARY KEY REFERENCES sessions (id_hash) ON DELETE CASCADE,
+    email TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    country_code TEXT NOT NULL,
+    cellphone TEXT NOT NULL,
+    code_sent_at INTEGER NOT NULL,
+    verified_at INTEGER
+  );
+  ALTER TABLE sessions ADD COLUMN confirmed_at INTEGER;
+  ALTER TABLE transfers ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE transfers ADD COLUMN resending_since INTEGER;
+  `,
 ];
 
 /** Applies the migrations the file has not seen yet, each with its version bump in one transaction. */

@@ -102,7 +102,10 @@ export function registerLoginRoutes(fastify: FastifyInstance, deps: LoginRouteDe
 
   fastify.post('/login/push', (request, reply) =>
     step(request, reply, async ({ session, account }) => {
-      const approval = await login.requestPush(account);
+      const approval = await login.requestPush(account, {
+        ip: request.ip,
+        userAgent: request.headers['user-agent'],
+      });
       sessions.setLoginApproval(session, approval.uuid);
       return reply.redirect('/login/verify', 303);
     }),

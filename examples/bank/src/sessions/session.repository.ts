@@ -7,6 +7,7 @@ interface SessionRow {
   account_id: number | null;
   second_factor: number;
   login_approval: string | null;
+  confirmed_at: number | null;
   created_at: number;
   last_seen_at: number;
 }
@@ -17,6 +18,7 @@ const toSession = (row: SessionRow): Session => ({
   accountId: row.account_id,
   signedIn: row.second_factor === 1,
   loginApproval: row.login_approval,
+  confirmedAt: row.confirmed_at,
   createdAt: row.created_at,
   lastSeenAt: row.last_seen_at,
 });
@@ -28,8 +30,8 @@ export class SessionRepository {
   insert(session: Session): void {
     this.db
       .prepare(
-        `INSERT INTO sessions (id_hash, csrf_token, account_id, second_factor, login_approval, created_at, last_seen_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO sessions (id_hash, csrf_token, account_id, second_factor, login_approval, confirmed_at, created_at, last_seen_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         session.idHash,
@@ -37,6 +39,7 @@ export class SessionRepository {
         session.accountId,
         session.signedIn ? 1 : 0,
         session.loginApproval,
+        session.confirmedAt,
         session.createdAt,
         session.lastSeenAt,
       );
