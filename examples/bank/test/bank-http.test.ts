@@ -633,6 +633,60 @@ describe('the bank over HTTP', () => {
     expect((await visitor.get('/setup')).body).not.toContain('enrollment-link');
   });
 
+  it('a request approved on a phone already set up confirms adding a device instead of the password; one denied or not yet approved does not', async () => {
+    const clock = testClock(Date.now());
+    const bank = await buildBank(
+      { apiUrl: server.url, apiKey, dataDir: tempDir(), logLevel: 'silent' },
+      { clock },
+    );
+    banks.push(bank);
+    const visitor = new Visitor(bank);
+    const { email } = await register(visitor);
+    const device = await enroll(visitor);
+    clock.advance(6 * 60 * 1000);
+    const asked = (await visitor.get('/setup')).body;
+    expect(asked).toContain('Send a request to my phone');
+    expect(asked).not.toContain('enrollment-link');
+
+    const iphone =
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+    expect((await visitor.post('/setup/confirm/push', {}, { 'user-agent': iphone })).statusCode).toBe(303);
+    const denied = await pendingOn(device);
+    expect(denied.message).toBe('Add a device to your Countersign Bank account');
+    expect(denied.details).toEqual({ Email: email, 'IP address': '127.0.0.1', Browser: 'Safari 17 on iOS' });
+    await deviceCall(
+      server,
+      device,
+      'POST',
+      `/device/v1/requests/${denied.uuid}/answer`,
+      answerFor(device, denied, 'denied', { reason: 'denied' }),
+    );
+    await eventually(async () => (await visitor.get('/setup')).body).toContain('The request was denied');
+    const afterDenial = await visitor.post('/setup/confirm/complete');
+    expect(afterDenial.statusCode).toBe(200);
+    expect(afterDenial.body).not.toContain('enrollment-link');
+
+    await visitor.post('/setup/confirm/push');
+    const approved = await pendingOn(device);
+    const early = await visitor.post('/setup/confirm/complete');
+    expect(early.body).toContain('Not approved yet. Approve it on your phone first.');
+    expect(early.body).not.toContain('enrollment-link');
+    await approve(device, approved, numberOn((await visitor.get('/setup')).body));
+    await eventually(async () => (await visitor.get('/setup')).body).toContain(
+      'Opening your enrollment link…',
+    );
+    const before = visitor.cookie;
+    const done = await visitor.post('/setup/confirm/complete');
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe('/setup');
+    expect(visitor.cookie).not.toBe(before);
+    expect((await visitor.get('/setup')).body).toContain('id="enrollment-link"');
+    // The approval served once: the new session has no request to complete.
+    clock.advance(6 * 60 * 1000);
+    await visitor.post('/setup/confirm/complete');
+    expect((await visitor.get('/setup')).body).not.toContain('enrollment-link');
+  });
+
   it('the security page lists the devices that answer for the customer, with the names they gave themselves escaped', async () => {
     const bank = await bankOver(tempDir());
     const visitor = new Visitor(bank);

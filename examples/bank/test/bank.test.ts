@@ -583,6 +583,34 @@ describe('the bank, end to end in Chromium', () => {
     expect(unexpected(customer.siteProblems)).toEqual([]);
   });
 
+  it('a request approved on the enrolled phone, with the number, confirms adding a device instead of the password', async () => {
+    const customer = await newCustomer();
+    const { site, phone } = customer;
+    await logOutAndIn(customer);
+    await signInWithCode(customer);
+    await site.goto(`${bank.url}/setup`);
+    await eventually(() => site.getByRole('heading', { name: 'Confirm it’s you', level: 1 }).count()).toBe(1);
+    await site.getByRole('button', { name: 'Send a request to my phone' }).click();
+    await eventually(() => site.getByRole('heading', { name: 'Check your phone' }).count()).toBe(1);
+    await checkPage(site, 'confirm it’s you, waiting for the phone');
+    const number = (await site.locator('[data-number-match]').textContent()) ?? '';
+    expect(number).toMatch(/^\d{2}$/);
+
+    const request = card(phone, 'Add a device to your Countersign Bank account');
+    await eventually(() => request.count(), PHONE_LIVE_MS).toBe(1);
+    expect(await detail(request, 'IP address').textContent()).toBe('127.0.0.1');
+    expect(await detail(request, 'Browser').textContent()).toMatch(/^Chrome \d+ on Linux$/);
+    await request.getByRole('textbox', { name: 'Number shown by Countersign Bank' }).fill(number);
+    await request.getByRole('button', { name: 'Approve' }).click();
+    // The page follows the request and goes on to the enrollment link by itself.
+    await eventually(() =>
+      site.getByRole('heading', { name: 'Set up your authenticator', level: 1 }).count(),
+    ).toBe(1);
+    expect(await site.getByRole('link', { name: 'Open the enrollment link' }).count()).toBe(1);
+    expect(unexpected(customer.siteProblems)).toEqual([]);
+    expect(unexpected(customer.phoneProblems)).toEqual([]);
+  });
+
   it('a mistyped number denies the transfer and offers "Send again": the same transfer goes as a new request the phone can approve', async () => {
     const customer = await newCustomer();
     const { site, phone } = customer;

@@ -1,6 +1,8 @@
+import type { Approval } from '../approvals/approval.js';
+import { liveContainer, type PushSteps, pushAnnouncement, pushStatus } from '../approvals/approval-parts.js';
 import type { Device } from '../countersign/countersign.js';
 import type { BankError } from '../lib/bank-error.js';
-import { errorSummary, field } from '../views/form-parts.js';
+import { errorSummary, field, notice } from '../views/form-parts.js';
 import { html, type SafeHtml } from '../views/html.js';
 import { csrfField, layout, type Visitor } from '../views/layout.js';
 import { liveElement } from '../views/live-element.js';
@@ -96,23 +98,71 @@ ${enrollmentSection(setup.enrollment)}`,
   );
 }
 
+/** What "Confirm it’s you" offers around a push to a phone already set up. */
+const CONFIRM_PUSH: PushSteps = {
+  complete: '/setup/confirm/complete',
+  again: '/setup/confirm/push',
+  next: 'Opening your enrollment link…',
+  denied: 'The request was denied',
+};
+
+/** Where a waiting "Confirm it’s you" page hears the answer to its push. */
+export const CONFIRM_EVENTS = '/setup/confirm/events';
+
+/** The part of "Confirm it’s you" that follows the push: sent to the page live. */
+export function confirmPushStatus(approval: Approval, trouble: boolean, csrfToken: string): SafeHtml {
+  return pushStatus(approval, trouble, csrfToken, CONFIRM_PUSH);
+}
+
+export function confirmPushAnnouncement(approval: Approval, trouble: boolean): string {
+  return pushAnnouncement(approval, trouble, CONFIRM_PUSH);
+}
+
 /**
  * "Confirm it’s you" before adding a device: a signed-in session is not enough to add a phone that could
- * then approve everything, so the password is asked again.
+ * then approve everything, so the customer types the password again, or approves on a phone already set up
+ * (`canApprove`).
  */
-export function confirmPage(visitor: Visitor & { csrfToken: string }, error?: BankError): SafeHtml {
+export function confirmPage(
+  visitor: Visitor & { csrfToken: string },
+  state: {
+    canApprove: boolean;
+    push?: { approval: Approval; trouble: boolean };
+    error?: BankError;
+    message?: string;
+  },
+): SafeHtml {
+  const { csrfToken } = visitor;
   return layout(
     'Confirm it’s you',
     visitor,
     html`<h1>Confirm it’s you</h1>
-<p>A phone you add can approve your logins and transfers, so the bank asks for your password again before it shows an enrollment link.</p>
-${errorSummary(error, { password: 'Password' })}
-<form method="post" action="/setup/confirm" novalidate>
-  ${csrfField(visitor.csrfToken)}
-  <input type="hidden" name="username" value="${visitor.email ?? ''}" autocomplete="username">
-  ${field({ label: 'Password', name: 'password', type: 'password', error: error?.fields.password, autocomplete: 'current-password', maxlength: 128 })}
-  <button type="submit">Continue</button>
-</form>
+<p>A device you add can approve your logins and transfers, so the bank asks you to confirm it is you before it shows an enrollment link.</p>
+${notice(state.message)}
+${errorSummary(state.error, { password: 'Password' })}
+<section aria-labelledby="confirm-password">
+  <h2 id="confirm-password">With your password</h2>
+  <form method="post" action="/setup/confirm" novalidate>
+    ${csrfField(csrfToken)}
+    <input type="hidden" name="username" value="${visitor.email ?? ''}" autocomplete="username">
+    ${field({ label: 'Password', name: 'password', type: 'password', error: state.error?.fields.password, autocomplete: 'current-password', maxlength: 128 })}
+    <button type="submit">Continue</button>
+  </form>
+</section>
+${
+  state.push !== undefined
+    ? liveContainer(
+        CONFIRM_EVENTS,
+        state.push.approval,
+        state.push.trouble,
+        confirmPushStatus(state.push.approval, state.push.trouble, csrfToken),
+      )
+    : state.canApprove &&
+      html`<section aria-labelledby="confirm-push">
+  <h2 id="confirm-push">Or approve on a device you already use</h2>
+  <form method="post" action="/setup/confirm/push">${csrfField(csrfToken)}<button type="submit" class="secondary">Send a request to my phone</button></form>
+</section>`
+}
 <p><a href="/security">Back to security</a></p>`,
   );
 }

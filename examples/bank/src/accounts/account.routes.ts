@@ -1,11 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { streamApproval } from '../approvals/approval-stream.routes.js';
+import type { ApprovalTracker } from '../approvals/approval-tracker.js';
 import { type OpenStreams, openEventStream } from '../http/event-stream.js';
 import { formOf } from '../http/form-body.js';
 import { sendPage } from '../http/send-page.js';
 import { BankError } from '../lib/bank-error.js';
 import type { SessionService } from '../sessions/session.service.js';
 import {
+  CONFIRM_EVENTS,
   confirmPage,
+  confirmPushAnnouncement,
+  confirmPushStatus,
   landingPage,
   PHONE_READY,
   PHONE_READY_ANNOUNCEMENT,
@@ -15,6 +20,7 @@ import {
   setupPage,
 } from './account.pages.js';
 import type { AccountService } from './account.service.js';
+import type { ConfirmationService } from './confirmation.service.js';
 import type { EnrollmentWatcher } from './enrollment-watcher.js';
 import { maskedPhone } from './registration.js';
 import { registerPage, verifyPhonePage } from './registration.pages.js';
@@ -22,6 +28,7 @@ import type { RegistrationService } from './registration.service.js';
 import { readRegistration } from './registration-form.js';
 import {
   ensureSession,
+  originOf,
   setSessionCookie,
   signedIn,
   signedInOnly,
@@ -32,17 +39,19 @@ export interface AccountRouteDeps {
   readonly accounts: AccountService;
   readonly registrations: RegistrationService;
   readonly sessions: SessionService;
+  readonly confirmations: ConfirmationService;
+  readonly tracker: ApprovalTracker;
   readonly enrollments: EnrollmentWatcher;
   readonly streams: OpenStreams;
 }
 
 /**
  * The front page; registration with its texted code; "Security" with the customer's devices; and "Set up
- * your authenticator", which shows an enrollment link only to a session confirmed by the password moments
- * ago, with its event stream.
+ * your authenticator", which shows an enrollment link only to a session confirmed moments ago (the password
+ * typed again, or a push approved on a phone already set up), with their event streams.
  */
 export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRouteDeps): void {
-  const { accounts, registrations, sessions, enrollments, streams } = deps;
+  const { accounts, registrations, sessions, confirmations, tracker, enrollments, streams } = deps;
 
   fastify.get('/', async (request, reply) => {
     if (request.bankSession?.signedIn === true) return reply.redirect('/transfers', 303);
@@ -131,25 +140,82 @@ export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRou
     return sendPage(reply, securityPage(visitorOf(request), account, await accounts.devices(account)));
   });
 
+  /** "Confirm it’s you" as it stands for this session: the password, or its push to a phone already set up. */
+  const confirmation = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    extra: { error?: BankError; message?: string } = {},
+  ) => {
+    const { session, account } = signedIn(request);
+    const approval = confirmations.approvalOf(account, session.confirmApproval);
+    const push = approval && { approval, trouble: tracker.inTrouble(approval.uuid) };
+    const canApprove = push !== undefined || (await accounts.enrolled(account));
+    const visitor = { ...visitorOf(request), csrfToken: session.csrfToken };
+    return sendPage(
+      reply,
+      confirmPage(visitor, { canApprove, ...extra, ...(push !== undefined && { push }) }),
+      extra.error?.status ?? 200,
+    );
+  };
+
+  /** The session is confirmed: a new session id, and the enrollment link next. */
+  const confirmed = (request: FastifyRequest, reply: FastifyReply) => {
+    const { session, account } = signedIn(request);
+    setSessionCookie(request, reply, sessions.confirm(session, account.id));
+    return reply.redirect('/setup', 303);
+  };
+
   fastify.get('/setup', { preHandler: signedInOnly }, async (request, reply) => {
     const { session, account } = signedIn(request);
-    if (!sessions.recentlyConfirmed(session)) {
-      return sendPage(reply, confirmPage({ ...visitorOf(request), csrfToken: session.csrfToken }));
-    }
+    if (!sessions.recentlyConfirmed(session)) return confirmation(request, reply);
     return sendPage(reply, setupPage(visitorOf(request), await accounts.authenticatorSetup(account)));
   });
 
   fastify.post('/setup/confirm', { preHandler: signedInOnly }, async (request, reply) => {
-    const { session, account } = signedIn(request);
     try {
-      await accounts.confirmPassword(account, formOf(request).password ?? '');
+      await accounts.confirmPassword(signedIn(request).account, formOf(request).password ?? '');
     } catch (error) {
       if (!(error instanceof BankError)) throw error;
-      const visitor = { ...visitorOf(request), csrfToken: session.csrfToken };
-      return sendPage(reply, confirmPage(visitor, error), error.status);
+      return confirmation(request, reply, { error });
     }
-    setSessionCookie(request, reply, sessions.confirm(session, account.id));
+    return confirmed(request, reply);
+  });
+
+  fastify.post('/setup/confirm/push', { preHandler: signedInOnly }, async (request, reply) => {
+    const { session, account } = signedIn(request);
+    try {
+      const approval = await confirmations.request(account, originOf(request));
+      sessions.setConfirmApproval(session, approval.uuid);
+    } catch (error) {
+      if (!(error instanceof BankError)) throw error;
+      return confirmation(request, reply, { error });
+    }
     return reply.redirect('/setup', 303);
+  });
+
+  fastify.get(CONFIRM_EVENTS, async (request, reply) => {
+    const { session, account } = signedIn(request);
+    const approval = confirmations.approvalOf(account, session.confirmApproval);
+    if (approval === undefined) throw new BankError('not_found');
+    streamApproval(request, reply, {
+      tracker,
+      uuid: approval.uuid,
+      open: streams,
+      view: {
+        render: (next, trouble) => confirmPushStatus(next, trouble, session.csrfToken),
+        announce: confirmPushAnnouncement,
+      },
+    });
+  });
+
+  fastify.post('/setup/confirm/complete', { preHandler: signedInOnly }, async (request, reply) => {
+    const { session, account } = signedIn(request);
+    const approval = confirmations.approvalOf(account, session.confirmApproval);
+    if (approval?.status === 'approved') return confirmed(request, reply);
+    if (approval?.status === 'pending') {
+      return confirmation(request, reply, { message: 'Not approved yet. Approve it on your phone first.' });
+    }
+    return confirmation(request, reply);
   });
 
   // One event, once the phone is enrolled: the setup page turns into "Your phone is ready" by itself.

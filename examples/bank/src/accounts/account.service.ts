@@ -76,9 +76,13 @@ export class AccountService {
     return (await askService(() => this.countersign.userStatus(account.authyId))).devices;
   }
 
+  /** Whether a device would see an approval request for this account. */
+  async enrolled(account: Account): Promise<boolean> {
+    return (await askService(() => this.countersign.userStatus(account.authyId))).registered;
+  }
+
   /** Refuses with `not_enrolled` when no device would see an approval request for this account. */
   async requireEnrolled(account: Account): Promise<void> {
-    const { registered } = await askService(() => this.countersign.userStatus(account.authyId));
-    if (!registered) throw new BankError('not_enrolled');
+    if (!(await this.enrolled(account))) throw new BankError('not_enrolled');
   }
 }

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { AccountRepository } from '../accounts/account.repository.js';
 import { registerAccountRoutes } from '../accounts/account.routes.js';
 import { AccountService } from '../accounts/account.service.js';
+import { ConfirmationService } from '../accounts/confirmation.service.js';
 import { EnrollmentWatcher } from '../accounts/enrollment-watcher.js';
 import { argon2Hasher, type PasswordHasher } from '../accounts/password-hasher.js';
 import { RegistrationRepository } from '../accounts/registration.repository.js';
@@ -123,7 +124,15 @@ export async function buildBank(options: BankOptions, deps: BankDeps = {}): Prom
     reply.header('x-frame-options', 'DENY');
   });
 
-  registerAccountRoutes(fastify, { accounts, registrations, sessions, enrollments, streams });
+  registerAccountRoutes(fastify, {
+    accounts,
+    registrations,
+    sessions,
+    confirmations: new ConfirmationService(accounts, tracker),
+    tracker,
+    enrollments,
+    streams,
+  });
   registerLoginRoutes(fastify, { accounts, sessions, login, tracker, streams });
   registerTransferRoutes(fastify, { transfers, tracker, streams });
 

@@ -2,33 +2,11 @@ import type { Account } from '../accounts/account.js';
 import type { AccountService } from '../accounts/account.service.js';
 import type { Approval } from '../approvals/approval.js';
 import type { ApprovalTracker } from '../approvals/approval-tracker.js';
+import { originDetails, type RequestOrigin } from '../approvals/origin-details.js';
 import type { Countersign } from '../countersign/countersign.js';
 import { askService, BankError } from '../lib/bank-error.js';
-import { browserName } from './browser-name.js';
 
 export const LOGIN_MESSAGE = 'Log in to Countersign Bank';
-
-/**
- * Where a login comes from, as the bank sees it: the address the connection came from (the bank takes no
- * `X-Forwarded-For`; behind a proxy this is the proxy's), and the browser's `User-Agent` header.
- */
-export interface LoginContext {
-  readonly ip: string;
-  readonly userAgent: string | undefined;
-}
-
-/**
- * The details a login request carries to the phone, so the customer can tell their own login from someone
- * else's: the email, the IP address, and the browser. No place: that needs a GeoIP database the bank would
- * have to download and keep current, so it is left out rather than guessed.
- */
-export function loginDetails(email: string, context: LoginContext): Record<string, string> {
-  return {
-    Email: email,
-    'IP address': context.ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ''),
-    Browser: browserName(context.userAgent),
-  };
-}
 
 /** TOTP, SMS and voice codes: 6 to 8 digits as apps configure them, 7 in Authy's default. */
 const CODE = /^\d{6,8}$/;
@@ -42,9 +20,12 @@ export class LoginService {
   ) {}
 
   /** Sends "Log in to Countersign Bank" to the customer's devices, with where the login comes from. */
-  async requestPush(account: Account, context: LoginContext): Promise<Approval> {
+  async requestPush(account: Account, origin: RequestOrigin): Promise<Approval> {
     await this.accounts.requireEnrolled(account);
-    return this.approvals.request(account, 'login', LOGIN_MESSAGE, loginDetails(account.email, context));
+    return this.approvals.request(account, 'login', LOGIN_MESSAGE, {
+      Email: account.email,
+      ...originDetails(origin),
+    });
   }
 
   /** The push of this login, if it is the account's own. */

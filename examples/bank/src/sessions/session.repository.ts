@@ -8,6 +8,7 @@ interface SessionRow {
   second_factor: number;
   login_approval: string | null;
   confirmed_at: number | null;
+  confirm_approval: string | null;
   created_at: number;
   last_seen_at: number;
 }
@@ -19,6 +20,7 @@ const toSession = (row: SessionRow): Session => ({
   signedIn: row.second_factor === 1,
   loginApproval: row.login_approval,
   confirmedAt: row.confirmed_at,
+  confirmApproval: row.confirm_approval,
   createdAt: row.created_at,
   lastSeenAt: row.last_seen_at,
 });
@@ -30,8 +32,8 @@ export class SessionRepository {
   insert(session: Session): void {
     this.db
       .prepare(
-        `INSERT INTO sessions (id_hash, csrf_token, account_id, second_factor, login_approval, confirmed_at, created_at, last_seen_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO sessions (id_hash, csrf_token, account_id, second_factor, login_approval, confirmed_at, confirm_approval, created_at, last_seen_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         session.idHash,
@@ -40,6 +42,7 @@ export class SessionRepository {
         session.signedIn ? 1 : 0,
         session.loginApproval,
         session.confirmedAt,
+        session.confirmApproval,
         session.createdAt,
         session.lastSeenAt,
       );
@@ -62,6 +65,10 @@ export class SessionRepository {
 
   setLoginApproval(idHash: string, uuid: string | null): void {
     this.db.prepare('UPDATE sessions SET login_approval = ? WHERE id_hash = ?').run(uuid, idHash);
+  }
+
+  setConfirmApproval(idHash: string, uuid: string | null): void {
+    this.db.prepare('UPDATE sessions SET confirm_approval = ? WHERE id_hash = ?').run(uuid, idHash);
   }
 
   touch(idHash: string, now: number): void {

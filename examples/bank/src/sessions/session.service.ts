@@ -76,6 +76,10 @@ export class SessionService {
     this.sessions.setLoginApproval(session.idHash, uuid);
   }
 
+  setConfirmApproval(session: Session, uuid: string | null): void {
+    this.sessions.setConfirmApproval(session.idHash, uuid);
+  }
+
   end(session: Session): void {
     this.sessions.delete(session.idHash);
   }
@@ -107,6 +111,7 @@ export class SessionService {
       signedIn: state.signedIn,
       loginApproval: null,
       confirmedAt: state.confirmedAt ?? null,
+      confirmApproval: null,
       createdAt: now,
       lastSeenAt: now,
     };

@@ -14,6 +14,8 @@ export interface Session {
    * typed again, or the registration's phone code. Adding a device needs it to be recent.
    */
   readonly confirmedAt: number | null;
+  /** The approval asked on a phone already set up to confirm it is them (instead of the password). */
+  readonly confirmApproval: string | null;
   readonly createdAt: number;
   readonly lastSeenAt: number;
 }
