@@ -208,7 +208,7 @@ export function securityPage(
   <ul class="devices">${devices.map(deviceItem)}</ul>`
   }
   <p class="actions"><a class="button" href="/setup">Add a device</a></p>
-  <p class="hint">Adding a device asks for your password again.</p>
+  <p class="hint">Adding a device asks you to confirm it’s you first: your password again, or an approval on a device you already use.</p>
 </section>
 <section aria-labelledby="phone-title">
   <h2 id="phone-title">Text messages</h2>

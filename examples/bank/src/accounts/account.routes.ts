@@ -99,20 +99,24 @@ export function registerAccountRoutes(fastify: FastifyInstance, deps: AccountRou
     try {
       const done = await run(session.idHash);
       if (typeof done === 'object') return done;
-      const now = registrations.find(session.idHash) ?? pending;
+      const current = registrations.find(session.idHash) ?? pending;
       return sendPage(
         reply,
-        verifyPhonePage(session.csrfToken, now, done === undefined ? {} : { message: done }),
+        verifyPhonePage(session.csrfToken, current, done === undefined ? {} : { message: done }),
       );
     } catch (error) {
       if (!(error instanceof BankError)) throw error;
-      const now = registrations.find(session.idHash) ?? pending;
+      const current = registrations.find(session.idHash) ?? pending;
       // The service refused the email or number itself: back to the form, beside its field.
       if (error.code === 'invalid_input' && !('code' in error.fields)) {
-        const values = { email: now.email, cellphone: now.cellphone, country_code: now.countryCode };
+        const values = {
+          email: current.email,
+          cellphone: current.cellphone,
+          country_code: current.countryCode,
+        };
         return sendPage(reply, registerPage(session.csrfToken, { values, error }), error.status);
       }
-      return sendPage(reply, verifyPhonePage(session.csrfToken, now, { error }), error.status);
+      return sendPage(reply, verifyPhonePage(session.csrfToken, current, { error }), error.status);
     }
   };
 

@@ -143,6 +143,7 @@ export class RegistrationService {
   }
 }
 
+/** Only the number goes to the service's client, never the rest of the form (its password above all). */
 const phoneOf = (phone: PhoneNumber): PhoneNumber => ({
   countryCode: phone.countryCode,
   cellphone: phone.cellphone,
