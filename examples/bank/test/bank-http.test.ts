@@ -7,7 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../../packages/server/test/support/harness.js';
+import {
+  startTestServer,
+  type TestServer,
+  testClock,
+} from '../../../packages/server/test/support/harness.js';
 import {
   answerFor,
   deviceCall,
@@ -92,18 +96,45 @@ class Visitor {
   }
 }
 
-/** Registers a new customer; the visitor is then signed in and on its way to "Set up your authenticator". */
-async function register(visitor: Visitor): Promise<{ email: string; response: LightMyRequestResponse }> {
+/**
+ * The code the service texted to `cellphone` (US, dashes allowed), read from its outbox, where the console
+ * provider keeps what it would have sent: the newest one.
+ */
+async function textedCode(cellphone: string, at: TestServer = server): Promise<string> {
+  const to = `+1${cellphone.replace(/-/g, '')}`;
+  const sent = (await at.app.services.outbox.list(100)).filter((entry) => entry.to === to);
+  const code = /\b(\d{6})\b/.exec(sent.at(-1)?.body ?? '')?.[1];
+  if (code === undefined) throw new Error(`no code texted to ${to}`);
+  return code;
+}
+
+/** A new customer's form: their email, password and number, unique to the run. */
+function newcomer(): { email: string; password: string; cellphone: string; country_code: string } {
   customers += 1;
-  const email = `http${customers}@example.com`;
-  await visitor.get('/register');
-  const response = await visitor.post('/register', {
-    email,
+  return {
+    email: `http${customers}@example.com`,
     password: 'a long enough password',
     cellphone: `509-555-${String(3000 + customers)}`,
     country_code: '1',
-  });
-  return { email, response };
+  };
+}
+
+/**
+ * Registers a new customer: the form, then the code texted to their phone. The visitor is then signed in
+ * and on its way to "Set up your authenticator" (`response`).
+ */
+async function register(
+  visitor: Visitor,
+  at: TestServer = server,
+): Promise<{ email: string; password: string; response: LightMyRequestResponse }> {
+  const form = newcomer();
+  await visitor.get('/register');
+  const started = await visitor.post('/register', form);
+  expect(started.statusCode, started.body).toBe(303);
+  expect(started.headers.location).toBe('/register/verify');
+  await visitor.get('/register/verify');
+  const response = await visitor.post('/register/verify', { code: await textedCode(form.cellphone, at) });
+  return { email: form.email, password: form.password, response };
 }
 
 /**
@@ -345,7 +376,7 @@ describe('the bank over HTTP', () => {
       const bank = await buildBank({ apiUrl: own.url, apiKey: key, dataDir: tempDir(), logLevel: 'silent' });
       banks.push(bank);
       const visitor = new Visitor(bank);
-      await register(visitor);
+      await register(visitor, own);
       await enrollWithLink(own, await enrollmentLink(visitor, own));
       const id = await requestTransfer(visitor, 'frank@example.com');
       expect((await visitor.get(`/transfers/${id}`)).body).not.toContain('cannot reach its security service');
@@ -480,5 +511,304 @@ describe('the bank over HTTP', () => {
     ]) {
       expect(transfer.body).toContain(`${label}: ${problem}`);
     }
+  });
+
+  it('an account is created only once the code texted to its cellphone is checked; a wrong code is refused; "send again" texts a new one; the number is shown masked', async () => {
+    const bank = await bankOver(tempDir());
+    const visitor = new Visitor(bank);
+    const form = newcomer();
+    const digits = form.cellphone.replace(/-/g, '');
+    await visitor.get('/register');
+    const started = await visitor.post('/register', form);
+    expect(started.statusCode).toBe(303);
+    expect(started.headers.location).toBe('/register/verify');
+    const firstCode = await textedCode(form.cellphone);
+
+    const page = await visitor.get('/register/verify');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain(
+      `We texted a 6-digit code to <strong>+1 ending in ${digits.slice(-4)}</strong>`,
+    );
+    expect(page.body).not.toContain(digits);
+    expect(page.body).not.toContain(form.cellphone);
+
+    // Nothing exists yet: not signed in, and the password opens no account.
+    const early = await visitor.get('/transfers');
+    expect(early.headers.location).toBe('/login');
+    const stranger = new Visitor(bank);
+    await stranger.get('/login');
+    expect((await stranger.post('/login', { email: form.email, password: form.password })).statusCode).toBe(
+      401,
+    );
+
+    const wrong = await visitor.post('/register/verify', {
+      code: firstCode === '000000' ? '111111' : '000000',
+    });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.body).toContain(
+      'Code: That code is not the one we texted. Check the message and try again.',
+    );
+    expect(wrong.body).toContain('aria-invalid="true"');
+    const short = await visitor.post('/register/verify', { code: '12' });
+    expect(short.statusCode).toBe(400);
+    expect(short.body).toContain('Code: Enter the 6-digit code from the text message.');
+    expect((await visitor.get('/transfers')).headers.location).toBe('/login');
+
+    const again = await visitor.post('/register/resend');
+    expect(again.statusCode).toBe(200);
+    expect(again.body).toContain(`We texted a new code to +1 ending in ${digits.slice(-4)}.`);
+    const secondCode = await textedCode(form.cellphone);
+    const sent = (await server.app.services.outbox.list(100)).filter((m) => m.to === `+1${digits}`);
+    expect(sent.length).toBe(2);
+
+    const done = await visitor.post('/register/verify', { code: secondCode });
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe('/setup');
+    expect((await visitor.get('/transfers')).statusCode).toBe(200);
+    expect((await visitor.get('/setup')).body).toContain('id="enrollment-link"');
+    // The registration is over: its steps lead nowhere now.
+    expect((await visitor.get('/register/verify')).headers.location).toBe('/transfers');
+    await stranger.get('/login');
+    const login = await stranger.post('/login', { email: form.email, password: form.password });
+    expect(login.statusCode).toBe(303);
+    expect(login.headers.location).toBe('/login/verify');
+  });
+
+  it('five wrong codes use the texted code up: the page says to send a new one, and the new one works', async () => {
+    const bank = await bankOver(tempDir());
+    const visitor = new Visitor(bank);
+    const form = newcomer();
+    await visitor.get('/register');
+    await visitor.post('/register', form);
+    const code = await textedCode(form.cellphone);
+    const wrong = code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 5; i++) {
+      expect((await visitor.post('/register/verify', { code: wrong })).statusCode).toBe(401);
+    }
+    const usedUp = await visitor.post('/register/verify', { code });
+    expect(usedUp.statusCode).toBe(410);
+    expect(usedUp.body).toContain(
+      'That code can no longer be used: it expired or was tried too many times. Send a new code.',
+    );
+    expect((await visitor.get('/transfers')).headers.location).toBe('/login');
+    await visitor.post('/register/resend');
+    const done = await visitor.post('/register/verify', { code: await textedCode(form.cellphone) });
+    expect(done.headers.location).toBe('/setup');
+  });
+
+  it('adding a device needs the password again: a signed-in session alone shows no enrollment link', async () => {
+    const clock = testClock(Date.now());
+    const bank = await buildBank(
+      { apiUrl: server.url, apiKey, dataDir: tempDir(), logLevel: 'silent' },
+      { clock },
+    );
+    banks.push(bank);
+    const visitor = new Visitor(bank);
+    await register(visitor);
+    // Just registered: the password and the phone's code were given moments ago.
+    expect((await visitor.get('/setup')).body).toContain('id="enrollment-link"');
+
+    clock.advance(6 * 60 * 1000);
+    const asked = await visitor.get('/setup');
+    expect(asked.statusCode).toBe(200);
+    expect(asked.body).toContain('<h1>Confirm it’s you</h1>');
+    expect(asked.body).not.toContain('enrollment-link');
+    expect(asked.body).not.toContain('otpauth');
+    expect(asked.body).not.toContain('data:image/png');
+
+    const wrong = await visitor.post('/setup/confirm', { password: 'not my password' });
+    expect(wrong.statusCode).toBe(401);
+    expect(wrong.body).toContain('That password is not right. Try again.');
+    expect(wrong.body).not.toContain('enrollment-link');
+    expect((await visitor.get('/setup')).body).not.toContain('enrollment-link');
+
+    const before = visitor.cookie;
+    const right = await visitor.post('/setup/confirm', { password: 'a long enough password' });
+    expect(right.statusCode).toBe(303);
+    expect(right.headers.location).toBe('/setup');
+    expect(visitor.cookie).not.toBe(before);
+    expect((await visitor.get('/setup')).body).toContain('id="enrollment-link"');
+    // A confirmation lasts minutes, not the session.
+    clock.advance(6 * 60 * 1000);
+    expect((await visitor.get('/setup')).body).not.toContain('enrollment-link');
+  });
+
+  it('a request approved on a phone already set up confirms adding a device instead of the password; one denied or not yet approved does not', async () => {
+    const clock = testClock(Date.now());
+    const bank = await buildBank(
+      { apiUrl: server.url, apiKey, dataDir: tempDir(), logLevel: 'silent' },
+      { clock },
+    );
+    banks.push(bank);
+    const visitor = new Visitor(bank);
+    const { email } = await register(visitor);
+    const device = await enroll(visitor);
+    clock.advance(6 * 60 * 1000);
+    const asked = (await visitor.get('/setup')).body;
+    expect(asked).toContain('Send a request to my phone');
+    expect(asked).not.toContain('enrollment-link');
+
+    const iphone =
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+    expect((await visitor.post('/setup/confirm/push', {}, { 'user-agent': iphone })).statusCode).toBe(303);
+    const denied = await pendingOn(device);
+    expect(denied.message).toBe('Add a device to your Countersign Bank account');
+    expect(denied.details).toEqual({ Email: email, 'IP address': '127.0.0.1', Browser: 'Safari 17 on iOS' });
+    await deviceCall(
+      server,
+      device,
+      'POST',
+      `/device/v1/requests/${denied.uuid}/answer`,
+      answerFor(device, denied, 'denied', { reason: 'denied' }),
+    );
+    await eventually(async () => (await visitor.get('/setup')).body).toContain('The request was denied');
+    const afterDenial = await visitor.post('/setup/confirm/complete');
+    expect(afterDenial.statusCode).toBe(200);
+    expect(afterDenial.body).not.toContain('enrollment-link');
+
+    await visitor.post('/setup/confirm/push');
+    const approved = await pendingOn(device);
+    const early = await visitor.post('/setup/confirm/complete');
+    expect(early.body).toContain('Not approved yet. Approve it on your phone first.');
+    expect(early.body).not.toContain('enrollment-link');
+    await approve(device, approved, numberOn((await visitor.get('/setup')).body));
+    await eventually(async () => (await visitor.get('/setup')).body).toContain(
+      'Opening your enrollment link…',
+    );
+    const before = visitor.cookie;
+    const done = await visitor.post('/setup/confirm/complete');
+    expect(done.statusCode).toBe(303);
+    expect(done.headers.location).toBe('/setup');
+    expect(visitor.cookie).not.toBe(before);
+    expect((await visitor.get('/setup')).body).toContain('id="enrollment-link"');
+    // The approval served once: the new session has no request to complete.
+    clock.advance(6 * 60 * 1000);
+    await visitor.post('/setup/confirm/complete');
+    expect((await visitor.get('/setup')).body).not.toContain('enrollment-link');
+  });
+
+  it('the security page lists the devices that answer for the customer, with the names they gave themselves escaped', async () => {
+    const bank = await bankOver(tempDir());
+    const visitor = new Visitor(bank);
+    await register(visitor);
+    const empty = await visitor.get('/security');
+    expect(empty.statusCode).toBe(200);
+    expect(empty.body).toContain('No device is set up yet');
+
+    const name = '<img src=x onerror=alert(1)> phone';
+    await enrollWithLink(server, await enrollmentLink(visitor), name);
+    await enrollWithLink(server, await enrollmentLink(visitor), 'Work laptop');
+    const page = (await visitor.get('/security')).body;
+    expect(page).not.toContain('<img src=x');
+    expect(page).toContain('<h3>&lt;img src=x onerror=alert(1)&gt; phone</h3>');
+    expect(page).toContain('<h3>Work laptop</h3>');
+    expect(page.match(/<dt>Kind<\/dt><dd>countersign device, on a computer<\/dd>/g)?.length).toBe(2);
+    expect(page).toContain('<dt>Set up</dt><dd>With an enrollment link from the bank</dd>');
+    expect(page).toMatch(/<dt>Added<\/dt><dd><time datetime="\d{4}-/);
+    expect(page).toContain('<a class="button" href="/setup">Add a device</a>');
+    expect((await new Visitor(bank).get('/security')).headers.location).toBe('/login');
+  });
+
+  it('a transfer whose number was mistyped is sent again once, as a new request with the same details, without the form', async () => {
+    const bank = await bankOver(tempDir());
+    const visitor = new Visitor(bank);
+    await register(visitor);
+    const device = await enroll(visitor);
+    const id = await requestTransfer(visitor, 'grace@example.com');
+    const shown = numberOn((await visitor.get(`/transfers/${id}`)).body);
+    const first = await pendingOn(device);
+    await approve(device, first, shown === '00' ? '01' : '00');
+
+    await eventually(async () => (await visitor.get(`/transfers/${id}`)).body).toContain('Transfer denied');
+    const denied = (await visitor.get(`/transfers/${id}`)).body;
+    expect(denied).toContain(
+      'The number typed in the authenticator did not match the one shown here, so it was denied.',
+    );
+    expect(denied).toContain(`<form method="post" action="/transfers/${id}/again"`);
+
+    // Two clicks at once: one new request.
+    const [one, two] = await Promise.all([
+      visitor.post(`/transfers/${id}/again`),
+      visitor.post(`/transfers/${id}/again`),
+    ]);
+    expect([one.statusCode, two.statusCode]).toEqual([303, 303]);
+    expect(one.headers.location).toBe(`/transfers/${id}`);
+    const listed = await deviceCall(server, device, 'GET', '/device/v1/requests');
+    const pending = listed.body.requests as PendingRequest[];
+    expect(pending.length).toBe(1);
+    const [second] = pending as [PendingRequest];
+    expect(second.uuid).not.toBe(first.uuid);
+    expect(second.message).toBe(first.message);
+    expect(second.details).toEqual(first.details);
+
+    const page = (await visitor.get(`/transfers/${id}`)).body;
+    expect(page).toContain('Approve the transfer on your phone');
+    expect(page).toContain('Sent again: the number on your phone is a new one.');
+    expect(page).not.toContain('/again"');
+    // Once sent again, a late click changes nothing.
+    await visitor.post(`/transfers/${id}/again`);
+    expect(
+      ((await deviceCall(server, device, 'GET', '/device/v1/requests')).body.requests as unknown[]).length,
+    ).toBe(1);
+
+    await approve(device, second, numberOn(page));
+    await eventually(async () => (await visitor.get(`/transfers/${id}`)).body).toContain('Transfer approved');
+    expect((await visitor.get(`/transfers/${id}`)).body).toContain('<strong>Receipt verified.</strong>');
+    // One transfer in the history, approved.
+    const history = (await visitor.get('/transfers')).body;
+    expect(history.match(/grace@example\.com/g)?.length).toBe(1);
+  });
+
+  it('a transfer denied on the phone, not mistyped, cannot be sent again', async () => {
+    const bank = await bankOver(tempDir());
+    const visitor = new Visitor(bank);
+    await register(visitor);
+    const device = await enroll(visitor);
+    const id = await requestTransfer(visitor, 'heidi@example.com');
+    const request = await pendingOn(device);
+    const answered = await deviceCall(
+      server,
+      device,
+      'POST',
+      `/device/v1/requests/${request.uuid}/answer`,
+      answerFor(device, request, 'denied', { reason: 'denied' }),
+    );
+    expect(answered.status, answered.text).toBe(200);
+    await eventually(async () => (await visitor.get(`/transfers/${id}`)).body).toContain('Transfer denied');
+    expect((await visitor.get(`/transfers/${id}`)).body).not.toContain('/again"');
+    expect((await visitor.post(`/transfers/${id}/again`)).statusCode).toBe(303);
+    const listed = await deviceCall(server, device, 'GET', '/device/v1/requests');
+    expect(listed.body.requests).toEqual([]);
+    expect((await visitor.get(`/transfers/${id}`)).body).toContain('Transfer denied');
+  });
+
+  it('a login push carries the IP address and a readable browser as details, whatever the User-Agent holds', async () => {
+    const bank = await bankOver(tempDir());
+    const visitor = new Visitor(bank);
+    const { email, password } = await register(visitor);
+    const device = await enroll(visitor);
+    const iphone =
+      'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+    const loginWith = async (userAgent: string) => {
+      await visitor.post('/logout');
+      await visitor.get('/login');
+      expect((await visitor.post('/login', { email, password })).headers.location).toBe('/login/verify');
+      await visitor.get('/login/verify');
+      const pushed = await visitor.post('/login/push', {}, { 'user-agent': userAgent });
+      expect(pushed.statusCode, pushed.body).toBe(303);
+      return pendingOn(device);
+    };
+
+    const request = await loginWith(iphone);
+    expect(request.message).toBe('Log in to Countersign Bank');
+    expect(request.details).toEqual({ Email: email, 'IP address': '127.0.0.1', Browser: 'Safari 17 on iOS' });
+    const page = (await visitor.get('/login/verify')).body;
+    const denied = answerFor(device, request, 'denied', { reason: 'denied' });
+    await deviceCall(server, device, 'POST', `/device/v1/requests/${request.uuid}/answer`, denied);
+    expect(page).toContain('Check your phone');
+
+    await eventually(async () => (await visitor.get('/login/verify')).body).toContain('The login was denied');
+    const hostile = await loginWith('<script>alert(1)</script>');
+    expect(hostile.details.Browser).toBe('An unknown browser');
   });
 });

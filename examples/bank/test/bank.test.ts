@@ -117,17 +117,50 @@ async function open(): Promise<{ page: Page; problems: PageProblems }> {
   };
 }
 
-/** Fills the registration form and submits it; the page is then on "Set up your authenticator". */
-async function register(site: Page, at: RunningBank, email: string, password: string, cellphone: string) {
+/**
+ * The code the service texted to `cellphone` (US, dashes allowed), read from its outbox, where the console
+ * provider keeps what it would have sent (`countersign outbox`): the newest one.
+ */
+async function textedCode(cellphone: string): Promise<string> {
+  const to = `+1${cellphone.replace(/-/g, '')}`;
+  const sent = (await server.app.services.outbox.list(100)).filter((entry) => entry.to === to);
+  const code = /\b(\d{6})\b/.exec(sent.at(-1)?.body ?? '')?.[1];
+  if (code === undefined) throw new Error(`no code texted to ${to}`);
+  return code;
+}
+
+/** Fills the registration form and submits it; the page is then "Verify your cellphone". */
+async function startRegistration(
+  site: Page,
+  at: RunningBank,
+  email: string,
+  password: string,
+  cellphone: string,
+) {
   await site.goto(`${at.url}/register`);
   await site.getByLabel('Email', { exact: true }).fill(email);
   await site.getByLabel('Password', { exact: true }).fill(password);
   await site.getByLabel('Cellphone', { exact: true }).fill(cellphone);
   await site.getByLabel('Country code', { exact: true }).fill('1');
-  await site.getByRole('button', { name: 'Create account' }).click();
+  await site.getByRole('button', { name: 'Continue' }).click();
+  await eventually(() => site.getByRole('heading', { name: 'Verify your cellphone', level: 1 }).count()).toBe(
+    1,
+  );
+}
+
+/** Types the code texted to `cellphone`; the page is then "Set up your authenticator". */
+async function verifyPhone(site: Page, cellphone: string) {
+  await site.getByLabel('Code', { exact: true }).fill(await textedCode(cellphone));
+  await site.getByRole('button', { name: 'Verify and create account' }).click();
   await eventually(() =>
     site.getByRole('heading', { name: 'Set up your authenticator', level: 1 }).count(),
   ).toBe(1);
+}
+
+/** Registers: the form, then the code texted to the cellphone; the page is then "Set up your authenticator". */
+async function register(site: Page, at: RunningBank, email: string, password: string, cellphone: string) {
+  await startRegistration(site, at, email, password, cellphone);
+  await verifyPhone(site, cellphone);
 }
 
 /**
@@ -236,10 +269,24 @@ async function checkPage(page: Page, label: string): Promise<void> {
 }
 
 describe('the bank, end to end in Chromium', () => {
-  it('registration shows "Set up your authenticator" with both QR codes; a transfer before enrolling says why it cannot go', async () => {
+  it('registration needs the code texted to the cellphone, refuses a wrong one, then shows "Set up your authenticator" with both QR codes; a transfer before enrolling says why it cannot go', async () => {
     const site = await open();
-    await register(site.page, bank, 'early@example.com', 'a long enough password', '509-555-1999');
     const { page } = site;
+    await startRegistration(page, bank, 'early@example.com', 'a long enough password', '509-555-1999');
+    // The number is shown masked; nothing is signed in yet.
+    expect(await page.locator('main').textContent()).toContain(
+      'We texted a 6-digit code to +1 ending in 1999.',
+    );
+    expect(await page.locator('main').textContent()).not.toContain('5551999');
+    await screenshot(page, SHOTS, '00-verify-phone');
+    const code = await textedCode('509-555-1999');
+    await page.getByLabel('Code', { exact: true }).fill(code === '000000' ? '111111' : '000000');
+    await page.getByRole('button', { name: 'Verify and create account' }).click();
+    await eventually(() => page.getByRole('alert').textContent()).toContain(
+      'Code: That code is not the one we texted. Check the message and try again.',
+    );
+    expect(await page.getByRole('heading', { name: 'Verify your cellphone', level: 1 }).count()).toBe(1);
+    await verifyPhone(page, '509-555-1999');
     expect(await page.getByText('No phone is set up yet.').count()).toBe(1);
     expect(
       await page.getByRole('img', { name: 'QR code of your enrollment link' }).getAttribute('src'),
@@ -436,6 +483,12 @@ describe('the bank, end to end in Chromium', () => {
     const request = card(phone, 'Log in to Countersign Bank');
     await eventually(() => request.count(), PHONE_LIVE_MS).toBe(1);
     expect(await detail(request, 'Email').textContent()).toBe(customer.email);
+    // Where the login comes from: the address the bank saw, and the browser its User-Agent names.
+    expect(await detail(request, 'IP address').textContent()).toBe('127.0.0.1');
+    const major = browser.version().split('.')[0];
+    expect(await detail(request, 'Browser').textContent()).toBe(`Chrome ${major} on Linux`);
+    expect(await detail(request, 'Place').count()).toBe(0);
+    await screenshot(phone, SHOTS, '08-phone-login-request');
     await request.getByRole('textbox', { name: 'Number shown by Countersign Bank' }).fill(number);
     await request.getByRole('button', { name: 'Approve' }).click();
     // The page follows the push and finishes the login by itself.
@@ -474,6 +527,138 @@ describe('the bank, end to end in Chromium', () => {
     expect(unexpected(customer.siteProblems)).toEqual([]);
   });
 
+  /** On "Confirm it’s you" of a login: signs in with the TOTP code the phone shows. */
+  async function signInWithCode(customer: Customer): Promise<void> {
+    const { site, phone } = customer;
+    const shown = await phone
+      .locator('.code')
+      .filter({ hasText: 'Countersign Bank' })
+      .locator('.code-value [aria-hidden="true"]')
+      .textContent();
+    await site.getByLabel('Code', { exact: true }).fill((shown ?? '').replace(/\s/g, ''));
+    await site.getByRole('button', { name: 'Verify code' }).click();
+    await eventually(() => signedIn(site)).toBe(1);
+  }
+
+  it('the security page lists the enrolled phone; adding a device asks for the password again, even when signed in', async () => {
+    const customer = await newCustomer();
+    const { site } = customer;
+    await logOutAndIn(customer);
+    await signInWithCode(customer);
+
+    await site.getByRole('link', { name: 'Security' }).click();
+    await eventually(() => site.getByRole('heading', { name: 'Security', level: 1 }).count()).toBe(1);
+    const devices = site.locator('.devices > li');
+    expect(await devices.count()).toBe(1);
+    // The name the authenticator gave itself from its browser, and what kind of device it is.
+    expect(await devices.getByRole('heading', { level: 3 }).textContent()).toBe('Chrome on Linux');
+    expect(await detail(devices, 'Kind').textContent()).toBe('The Countersign authenticator, in a browser');
+    expect(await detail(devices, 'Set up').textContent()).toBe('With an enrollment link from the bank');
+    expect(await detail(devices, 'Added').locator('time').getAttribute('datetime')).toMatch(/^\d{4}-/);
+    await screenshot(site, SHOTS, '10-security');
+    await checkPage(site, 'security, one device');
+
+    await site.getByRole('link', { name: 'Add a device' }).click();
+    await eventually(() => site.getByRole('heading', { name: 'Confirm it’s you', level: 1 }).count()).toBe(1);
+    expect(await site.getByRole('link', { name: 'Open the enrollment link' }).count()).toBe(0);
+    expect(await site.getByRole('img').count()).toBe(0);
+    await checkPage(site, 'confirm it’s you, to add a device');
+    await site.getByLabel('Password', { exact: true }).fill('not my password');
+    await site.getByRole('button', { name: 'Continue' }).click();
+    await eventually(() => site.getByRole('alert').textContent()).toContain(
+      'That password is not right. Try again.',
+    );
+    expect(await site.getByRole('link', { name: 'Open the enrollment link' }).count()).toBe(0);
+    await checkPage(site, 'confirm it’s you, wrong password');
+
+    await site.getByLabel('Password', { exact: true }).fill(customer.password);
+    await site.getByRole('button', { name: 'Continue' }).click();
+    await eventually(() =>
+      site.getByRole('heading', { name: 'Set up your authenticator', level: 1 }).count(),
+    ).toBe(1);
+    expect(await site.getByText('Your authenticator is set up.').count()).toBe(1);
+    expect(await site.getByRole('link', { name: 'Open the enrollment link' }).getAttribute('href')).toMatch(
+      /#enroll=[A-Za-z0-9_-]{43}$/,
+    );
+    expect(unexpected(customer.siteProblems)).toEqual([]);
+  });
+
+  it('a request approved on the enrolled phone, with the number, confirms adding a device instead of the password', async () => {
+    const customer = await newCustomer();
+    const { site, phone } = customer;
+    await logOutAndIn(customer);
+    await signInWithCode(customer);
+    await site.goto(`${bank.url}/setup`);
+    await eventually(() => site.getByRole('heading', { name: 'Confirm it’s you', level: 1 }).count()).toBe(1);
+    await site.getByRole('button', { name: 'Send a request to my phone' }).click();
+    await eventually(() => site.getByRole('heading', { name: 'Check your phone' }).count()).toBe(1);
+    await checkPage(site, 'confirm it’s you, waiting for the phone');
+    const number = (await site.locator('[data-number-match]').textContent()) ?? '';
+    expect(number).toMatch(/^\d{2}$/);
+
+    const request = card(phone, 'Add a device to your Countersign Bank account');
+    await eventually(() => request.count(), PHONE_LIVE_MS).toBe(1);
+    expect(await detail(request, 'IP address').textContent()).toBe('127.0.0.1');
+    expect(await detail(request, 'Browser').textContent()).toMatch(/^Chrome \d+ on Linux$/);
+    await request.getByRole('textbox', { name: 'Number shown by Countersign Bank' }).fill(number);
+    await request.getByRole('button', { name: 'Approve' }).click();
+    // The page follows the request and goes on to the enrollment link by itself.
+    await eventually(() =>
+      site.getByRole('heading', { name: 'Set up your authenticator', level: 1 }).count(),
+    ).toBe(1);
+    expect(await site.getByRole('link', { name: 'Open the enrollment link' }).count()).toBe(1);
+    expect(unexpected(customer.siteProblems)).toEqual([]);
+    expect(unexpected(customer.phoneProblems)).toEqual([]);
+  });
+
+  it('a mistyped number denies the transfer and offers "Send again": the same transfer goes as a new request the phone can approve', async () => {
+    const customer = await newCustomer();
+    const { site, phone } = customer;
+    await transfer(site, bank, 'ivan@example.com', '11112222', '75');
+    const path = new URL(site.url()).pathname;
+    const first = (await site.locator('[data-number-match]').textContent()) ?? '';
+    const mistyped = String((Number(first) + 1) % 100).padStart(2, '0');
+    const request = card(phone, 'Transfer money to ivan@example.com');
+    await eventually(() => request.count(), PHONE_LIVE_MS).toBe(1);
+    await request.getByRole('textbox', { name: 'Number shown by Countersign Bank' }).fill(mistyped);
+    await request.getByRole('button', { name: 'Approve' }).click();
+
+    await eventually(() => site.getByRole('heading', { name: 'Transfer denied' }).count()).toBe(1);
+    expect(await site.locator('.outcome').textContent()).toBe(
+      'The number typed in the authenticator did not match the one shown here, so it was denied.',
+    );
+    await screenshot(site, SHOTS, '11-transfer-number-mismatch');
+    await checkPage(site, 'transfer, number mistyped');
+    await eventually(() => request.count(), PHONE_LIVE_MS).toBe(0);
+
+    await site.getByRole('button', { name: 'Send again' }).click();
+    await eventually(() =>
+      site.getByRole('heading', { name: 'Approve the transfer on your phone' }).count(),
+    ).toBe(1);
+    // The same transfer, nothing retyped: its page, its details, a new number.
+    expect(new URL(site.url()).pathname).toBe(path);
+    expect(await detail(site, 'US Dollar Amount').textContent()).toBe('$75.00');
+    expect(await site.getByText('Sent again: the number on your phone is a new one.').count()).toBe(1);
+    const number = (await site.locator('[data-number-match]').textContent()) ?? '';
+    expect(number).toMatch(/^\d{2}$/);
+    await mark(site);
+
+    await eventually(() => request.count(), PHONE_LIVE_MS).toBe(1);
+    expect(await detail(request, 'To').textContent()).toBe('ivan@example.com');
+    await request.getByRole('textbox', { name: 'Number shown by Countersign Bank' }).fill(number);
+    await request.getByRole('button', { name: 'Approve' }).click();
+    await eventually(() => site.getByRole('heading', { name: 'Transfer approved' }).count()).toBe(1);
+    expect(await marked(site)).toBe('same page');
+    expect(await site.locator('.receipt').textContent()).toMatch(/^Receipt verified\./);
+
+    await site.goto(`${bank.url}/transfers`);
+    const rows = site.locator('.history li').filter({ hasText: 'ivan@example.com' });
+    expect(await rows.count()).toBe(1);
+    expect(await rows.locator('.badge').textContent()).toBe('Approved');
+    expect(unexpected(customer.siteProblems)).toEqual([]);
+    expect(unexpected(customer.phoneProblems)).toEqual([]);
+  });
+
   it('the contrast these tests compute is WCAG 2’s', () => {
     expect(contrastRatio('rgb(0, 0, 0)', 'rgb(255, 255, 255)')).toBe(21);
     expect(contrastRatio('rgb(255, 255, 255)', 'rgb(118, 118, 118)')).toBeCloseTo(4.54, 2);
@@ -486,7 +671,7 @@ describe('the bank, end to end in Chromium', () => {
     await checkPage(visitor, 'welcome');
     await visitor.goto(`${bank.url}/register`);
     await checkPage(visitor, 'create account');
-    await visitor.getByRole('button', { name: 'Create account' }).click();
+    await visitor.getByRole('button', { name: 'Continue' }).click();
     await eventually(() => visitor.locator('.field-error').count()).toBeGreaterThan(0);
     await checkPage(visitor, 'create account, with problems');
     await visitor.goto(`${bank.url}/login`);
@@ -499,7 +684,16 @@ describe('the bank, end to end in Chromium', () => {
     const password = 'correct horse battery staple';
     const { page: site, problems } = await open();
     const { page: phone } = await open();
-    await register(site, bank, email, password, `509-555-${String(2000 + customers)}`);
+    const cellphone = `509-555-${String(2000 + customers)}`;
+    await startRegistration(site, bank, email, password, cellphone);
+    await checkPage(site, 'verify your cellphone');
+    await site.getByRole('button', { name: 'Verify and create account' }).click();
+    await eventually(() => site.locator('.field-error').count()).toBe(1);
+    await checkPage(site, 'verify your cellphone, with a problem');
+    await site.getByRole('button', { name: 'Send the code again' }).click();
+    await eventually(() => site.getByRole('status').first().textContent()).toContain('We texted a new code');
+    await checkPage(site, 'verify your cellphone, sent again');
+    await verifyPhone(site, cellphone);
     await checkPage(site, 'set up, waiting');
     await enroll(site, phone);
     await eventually(() => site.getByRole('heading', { name: 'Your phone is ready' }).count()).toBe(1);
@@ -520,6 +714,8 @@ describe('the bank, end to end in Chromium', () => {
     await site.emulateMedia({ colorScheme: 'light' });
     await site.goto(`${bank.url}/transfers`);
     await checkPage(site, 'transfers');
+    await site.goto(`${bank.url}/security`);
+    await checkPage(site, 'security');
 
     await site.getByRole('button', { name: 'Log out' }).click();
     await site.getByLabel('Email', { exact: true }).fill(email);

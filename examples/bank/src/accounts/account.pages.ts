@@ -1,18 +1,14 @@
+import type { Approval } from '../approvals/approval.js';
+import { liveContainer, type PushSteps, pushAnnouncement, pushStatus } from '../approvals/approval-parts.js';
+import type { Device } from '../countersign/countersign.js';
 import type { BankError } from '../lib/bank-error.js';
-import { errorSummary, field } from '../views/form-parts.js';
+import { errorSummary, field, notice } from '../views/form-parts.js';
 import { html, type SafeHtml } from '../views/html.js';
 import { csrfField, layout, type Visitor } from '../views/layout.js';
 import { liveElement } from '../views/live-element.js';
 import { moment } from '../views/moment.js';
 import type { AuthenticatorSetup } from './account.service.js';
-import { PASSWORD_MIN } from './registration-form.js';
-
-const LABELS = {
-  email: 'Email',
-  password: 'Password',
-  cellphone: 'Cellphone',
-  country_code: 'Country code',
-} as const;
+import { maskedPhone } from './registration.js';
 
 /** The front door for visitors who are not signed in. */
 export function landingPage(visitor: Visitor): SafeHtml {
@@ -22,30 +18,6 @@ export function landingPage(visitor: Visitor): SafeHtml {
     html`<h1>Banking you approve on your phone</h1>
 <p>Every login and every transfer at Countersign Bank is confirmed on your own phone, with a tap and a number, before anything happens.</p>
 <p class="actions"><a class="button" href="/register">Create account</a> <a class="button secondary" href="/login">Log in</a></p>`,
-  );
-}
-
-/** "Create your account": email, password, cellphone and country code. */
-export function registerPage(
-  csrfToken: string,
-  form: { values?: Readonly<Record<string, string>>; error?: BankError } = {},
-): SafeHtml {
-  const values = form.values ?? {};
-  const problems = form.error?.fields ?? {};
-  return layout(
-    'Create account',
-    {},
-    html`<h1>Create your account</h1>
-${errorSummary(form.error, LABELS)}
-<form method="post" action="/register" novalidate>
-  ${csrfField(csrfToken)}
-  ${field({ label: LABELS.email, name: 'email', type: 'email', value: values.email, error: problems.email, autocomplete: 'email', maxlength: 254 })}
-  ${field({ label: LABELS.password, name: 'password', type: 'password', error: problems.password, autocomplete: 'new-password', hint: `At least ${PASSWORD_MIN} characters`, maxlength: 128 })}
-  ${field({ label: LABELS.cellphone, name: 'cellphone', type: 'tel', value: values.cellphone, error: problems.cellphone, autocomplete: 'tel-national', inputmode: 'tel', maxlength: 40 })}
-  ${field({ label: LABELS.country_code, name: 'country_code', value: values.country_code ?? '1', error: problems.country_code, autocomplete: 'tel-country-code', inputmode: 'numeric', hint: '1 for the US and Canada, 44 for the UK', maxlength: 5 })}
-  <button type="submit">Create account</button>
-</form>
-<p>Already a customer? <a href="/login">Log in</a>.</p>`,
   );
 }
 
@@ -76,7 +48,7 @@ export function phoneReady(): SafeHtml {
   <h2 id="phone-ready"><span aria-hidden="true">✓ </span>Your phone is ready</h2>
   <p>It will ask you to approve every login and every transfer at Countersign Bank.</p>
   <p class="actions"><a class="button" href="/transfers">Make a transfer</a></p>
-  <p class="hint">Setting up another phone? <a href="/setup">Get a new enrollment link</a>.</p>
+  <p class="hint">Setting up another phone? <a href="/setup">Get a new enrollment link</a>. Your devices are listed under <a href="/security">Security</a>.</p>
 </section>`;
 }
 
@@ -123,5 +95,124 @@ ${enrollmentSection(setup.enrollment)}`,
   }
 </section>
 <p><a class="button secondary" href="/transfers">Continue to transfers</a></p>`,
+  );
+}
+
+/** What "Confirm it’s you" offers around a push to a phone already set up. */
+const CONFIRM_PUSH: PushSteps = {
+  complete: '/setup/confirm/complete',
+  again: '/setup/confirm/push',
+  next: 'Opening your enrollment link…',
+  denied: 'The request was denied',
+};
+
+/** Where a waiting "Confirm it’s you" page hears the answer to its push. */
+export const CONFIRM_EVENTS = '/setup/confirm/events';
+
+/** The part of "Confirm it’s you" that follows the push: sent to the page live. */
+export function confirmPushStatus(approval: Approval, trouble: boolean, csrfToken: string): SafeHtml {
+  return pushStatus(approval, trouble, csrfToken, CONFIRM_PUSH);
+}
+
+export function confirmPushAnnouncement(approval: Approval, trouble: boolean): string {
+  return pushAnnouncement(approval, trouble, CONFIRM_PUSH);
+}
+
+/**
+ * "Confirm it’s you" before adding a device: a signed-in session is not enough to add a phone that could
+ * then approve everything, so the customer types the password again, or approves on a phone already set up
+ * (`canApprove`).
+ */
+export function confirmPage(
+  visitor: Visitor & { csrfToken: string },
+  state: {
+    canApprove: boolean;
+    push?: { approval: Approval; trouble: boolean };
+    error?: BankError;
+    message?: string;
+  },
+): SafeHtml {
+  const { csrfToken } = visitor;
+  return layout(
+    'Confirm it’s you',
+    visitor,
+    html`<h1>Confirm it’s you</h1>
+<p>A device you add can approve your logins and transfers, so the bank asks you to confirm it is you before it shows an enrollment link.</p>
+${notice(state.message)}
+${errorSummary(state.error, { password: 'Password' })}
+<section aria-labelledby="confirm-password">
+  <h2 id="confirm-password">With your password</h2>
+  <form method="post" action="/setup/confirm" novalidate>
+    ${csrfField(csrfToken)}
+    <input type="hidden" name="username" value="${visitor.email ?? ''}" autocomplete="username">
+    ${field({ label: 'Password', name: 'password', type: 'password', error: state.error?.fields.password, autocomplete: 'current-password', maxlength: 128 })}
+    <button type="submit">Continue</button>
+  </form>
+</section>
+${
+  state.push !== undefined
+    ? liveContainer(
+        CONFIRM_EVENTS,
+        state.push.approval,
+        state.push.trouble,
+        confirmPushStatus(state.push.approval, state.push.trouble, csrfToken),
+      )
+    : state.canApprove &&
+      html`<section aria-labelledby="confirm-push">
+  <h2 id="confirm-push">Or approve on a device you already use</h2>
+  <form method="post" action="/setup/confirm/push">${csrfField(csrfToken)}<button type="submit" class="secondary">Send a request to my phone</button></form>
+</section>`
+}
+<p><a href="/security">Back to security</a></p>`,
+  );
+}
+
+const PLATFORMS: Readonly<Record<string, string>> = {
+  web: 'The Countersign authenticator, in a browser',
+  cli: 'countersign device, on a computer',
+};
+
+const ENROLLED_BY: Readonly<Record<string, string>> = {
+  link: 'With an enrollment link from the bank',
+  phone: 'With its phone number, at the security service',
+};
+
+function deviceItem(device: Device): SafeHtml {
+  return html`<li>
+  <h3>${device.name === '' ? 'A device with no name' : device.name}</h3>
+  <dl class="details">
+    <div><dt>Kind</dt><dd>${PLATFORMS[device.platform] ?? 'Another kind of device'}</dd></div>
+    ${device.enrolledBy in ENROLLED_BY && html`<div><dt>Set up</dt><dd>${ENROLLED_BY[device.enrolledBy]}</dd></div>`}
+    ${device.createdAt !== null && html`<div><dt>Added</dt><dd>${moment(device.createdAt)}</dd></div>`}
+    <div><dt>Last used</dt><dd>${device.lastSeenAt === null ? 'Not yet' : moment(device.lastSeenAt)}</dd></div>
+  </dl>
+</li>`;
+}
+
+/** "Security": the devices that approve for the customer, the way to add one, and the number for texts. */
+export function securityPage(
+  visitor: Visitor,
+  account: { countryCode: string; cellphone: string },
+  devices: readonly Device[],
+): SafeHtml {
+  return layout(
+    'Security',
+    visitor,
+    html`<h1>Security</h1>
+<section aria-labelledby="devices-title">
+  <h2 id="devices-title">Devices that approve for you</h2>
+  ${
+    devices.length === 0
+      ? html`<p>No device is set up yet, so nothing can approve your logins and transfers.</p>`
+      : html`<p>Each of these can approve your logins and transfers at Countersign Bank.</p>
+  <ul class="devices">${devices.map(deviceItem)}</ul>`
+  }
+  <p class="actions"><a class="button" href="/setup">Add a device</a></p>
+  <p class="hint">Adding a device asks you to confirm it’s you first: your password again, or an approval on a device you already use.</p>
+</section>
+<section aria-labelledby="phone-title">
+  <h2 id="phone-title">Text messages</h2>
+  <p>Codes by text go to <strong>${maskedPhone(account.countryCode, account.cellphone)}</strong>.</p>
+</section>`,
   );
 }

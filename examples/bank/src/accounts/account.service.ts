@@ -1,7 +1,6 @@
-import type { Countersign } from '../countersign/countersign.js';
+import type { Countersign, Device } from '../countersign/countersign.js';
 import { askService, BankError } from '../lib/bank-error.js';
-import type { Clock } from '../lib/clock.js';
-import type { Account, NewAccount } from './account.js';
+import type { Account } from './account.js';
 import type { AccountRepository } from './account.repository.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { qrImage } from './qr-image.js';
@@ -15,20 +14,7 @@ export interface AuthenticatorSetup {
   readonly otpauth: { readonly url: string; readonly qrCode: string } | undefined;
 }
 
-/** Codes with which the service refuses a user's email or phone number at registration. */
-const REFUSED_USER = new Set(['60027', '60033', '60004']);
-
-/** The service's per-field refusal, on the bank's form: its email, or else its phone number. */
-function refusedFields(fields: Readonly<Record<string, string>>): BankError {
-  return new BankError('invalid_input', {
-    fields:
-      'email' in fields
-        ? { email: 'The security service did not accept this email.' }
-        : { cellphone: 'The security service did not accept this number for that country code.' },
-  });
-}
-
-/** Accounts: registration with the security service, passwords, and authenticator setup. */
+/** Accounts: passwords, authenticator setup, and the devices that answer for the customer. */
 export class AccountService {
   /** Checked against when an email is unknown, so a login takes as long whether or not the account exists. */
   private decoy: Promise<string> | undefined;
@@ -37,33 +23,7 @@ export class AccountService {
     private readonly accounts: AccountRepository,
     private readonly countersign: Countersign,
     private readonly passwords: PasswordHasher,
-    private readonly clock: Clock,
   ) {}
-
-  /** Registers the user with the security service, then stores the account with the id it returned. */
-  async register(input: NewAccount): Promise<Account> {
-    if (this.accounts.emailTaken(input.email)) throw new BankError('email_taken');
-    const passwordHash = await this.passwords.hash(input.password);
-    const authyId = await askService(
-      () =>
-        this.countersign.registerUser({
-          email: input.email,
-          cellphone: input.cellphone,
-          countryCode: input.countryCode,
-        }),
-      (error) => (REFUSED_USER.has(error.errorCode ?? '') ? refusedFields(error.fields) : undefined),
-    );
-    const account = this.accounts.insert({
-      email: input.email,
-      passwordHash,
-      authyId,
-      countryCode: input.countryCode,
-      cellphone: input.cellphone,
-      createdAt: this.clock.now(),
-    });
-    if (account === undefined) throw new BankError('email_taken');
-    return account;
-  }
 
   /** The account whose password this is, or `wrong_credentials` (the same answer for an unknown email). */
   async checkPassword(email: string, password: string): Promise<Account> {
@@ -76,6 +36,16 @@ export class AccountService {
     if (!(await this.passwords.verify(found.passwordHash, password)))
       throw new BankError('wrong_credentials');
     return found.account;
+  }
+
+  /** Resolves when `password` is the signed-in customer's own; `wrong_password` otherwise. */
+  async confirmPassword(account: Account, password: string): Promise<void> {
+    const found = this.accounts.findWithHash(account.email);
+    const right =
+      found !== undefined &&
+      found.account.id === account.id &&
+      (await this.passwords.verify(found.passwordHash, password));
+    if (!right) throw new BankError('wrong_password', { fields: { password: 'That is not your password.' } });
   }
 
   find(id: number): Account | undefined {
@@ -101,9 +71,18 @@ export class AccountService {
     };
   }
 
+  /** The devices that answer the customer's approval requests, as the service lists them. */
+  async devices(account: Account): Promise<readonly Device[]> {
+    return (await askService(() => this.countersign.userStatus(account.authyId))).devices;
+  }
+
+  /** Whether a device would see an approval request for this account. */
+  async enrolled(account: Account): Promise<boolean> {
+    return (await askService(() => this.countersign.userStatus(account.authyId))).registered;
+  }
+
   /** Refuses with `not_enrolled` when no device would see an approval request for this account. */
   async requireEnrolled(account: Account): Promise<void> {
-    const { registered } = await askService(() => this.countersign.userStatus(account.authyId));
-    if (!registered) throw new BankError('not_enrolled');
+    if (!(await this.enrolled(account))) throw new BankError('not_enrolled');
   }
 }

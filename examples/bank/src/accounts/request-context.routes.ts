@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestOrigin } from '../approvals/origin-details.js';
 import { formOf } from '../http/form-body.js';
 import { BankError } from '../lib/bank-error.js';
 import type { Session } from '../sessions/session.js';
@@ -66,6 +67,11 @@ export function signedIn(request: FastifyRequest): { session: Session; account: 
   const { bankSession: session, account } = request;
   if (session === undefined || account === undefined || !session.signedIn) throw new BankError('forbidden');
   return { session, account };
+}
+
+/** Where the request comes from, for the details of the approvals it asks for. */
+export function originOf(request: FastifyRequest): RequestOrigin {
+  return { ip: request.ip, userAgent: request.headers['user-agent'] };
 }
 
 /** The header's view of the visitor. */

@@ -4,8 +4,11 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { AccountRepository } from '../accounts/account.repository.js';
 import { registerAccountRoutes } from '../accounts/account.routes.js';
 import { AccountService } from '../accounts/account.service.js';
+import { ConfirmationService } from '../accounts/confirmation.service.js';
 import { EnrollmentWatcher } from '../accounts/enrollment-watcher.js';
 import { argon2Hasher, type PasswordHasher } from '../accounts/password-hasher.js';
+import { RegistrationRepository } from '../accounts/registration.repository.js';
+import { RegistrationService } from '../accounts/registration.service.js';
 import { installRequestContext, visitorOf } from '../accounts/request-context.routes.js';
 import { ApprovalRepository } from '../approvals/approval.repository.js';
 import { ApprovalTracker } from '../approvals/approval-tracker.js';
@@ -89,10 +92,14 @@ export async function buildBank(options: BankOptions, deps: BankDeps = {}): Prom
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 100 },
   });
 
-  const accounts = new AccountService(
-    new AccountRepository(db),
+  const passwords = deps.passwords ?? argon2Hasher;
+  const accountRepository = new AccountRepository(db);
+  const accounts = new AccountService(accountRepository, countersign, passwords);
+  const registrations = new RegistrationService(
+    new RegistrationRepository(db),
+    accountRepository,
     countersign,
-    deps.passwords ?? argon2Hasher,
+    passwords,
     clock,
   );
   const sessions = new SessionService(new SessionRepository(db), clock);
@@ -104,7 +111,7 @@ export async function buildBank(options: BankOptions, deps: BankDeps = {}): Prom
     onError: (error) => fastify.log.error({ err: error }, 'asking whether a phone is enrolled failed'),
   });
   const login = new LoginService(accounts, tracker, countersign);
-  const transfers = new TransferService(new TransferRepository(db), accounts, tracker);
+  const transfers = new TransferService(new TransferRepository(db), accounts, tracker, clock);
   const streams: OpenStreams = new Set();
 
   installFormParser(fastify);
@@ -117,7 +124,15 @@ export async function buildBank(options: BankOptions, deps: BankDeps = {}): Prom
     reply.header('x-frame-options', 'DENY');
   });
 
-  registerAccountRoutes(fastify, { accounts, sessions, enrollments, streams });
+  registerAccountRoutes(fastify, {
+    accounts,
+    registrations,
+    sessions,
+    confirmations: new ConfirmationService(accounts, tracker),
+    tracker,
+    enrollments,
+    streams,
+  });
   registerLoginRoutes(fastify, { accounts, sessions, login, tracker, streams });
   registerTransferRoutes(fastify, { transfers, tracker, streams });
 

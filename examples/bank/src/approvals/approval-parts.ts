@@ -1,5 +1,6 @@
 import type { ApprovalStatus } from '../countersign/countersign.js';
 import { html, type SafeHtml } from '../views/html.js';
+import { csrfField } from '../views/layout.js';
 import { liveElement } from '../views/live-element.js';
 import { moment } from '../views/moment.js';
 import type { Approval, ReceiptState } from './approval.js';
@@ -90,4 +91,62 @@ export function stateKey(approval: Approval, trouble: boolean): string {
 /** The element the page script keeps up to date from `url`, an event stream of the approval's states. */
 export function liveContainer(url: string, approval: Approval, trouble: boolean, inner: SafeHtml): SafeHtml {
   return liveElement(url, stateKey(approval, trouble), inner);
+}
+
+/** What a page that asks for a push (a login, a new device's confirmation) offers around it. */
+export interface PushSteps {
+  /** Where the page posts once the request is approved ("I approved it" posts there too). */
+  readonly complete: string;
+  /** Where "Send another push" posts, once denied or expired. */
+  readonly again: string;
+  /** What happens once approved, e.g. "Signing you in…". */
+  readonly next: string;
+  /** The heading of a denied request, e.g. "The login was denied". */
+  readonly denied: string;
+}
+
+/** The part of a page that follows a push: sent to the page live. Approved, it submits itself. */
+export function pushStatus(
+  approval: Approval,
+  trouble: boolean,
+  csrfToken: string,
+  steps: PushSteps,
+): SafeHtml {
+  switch (approval.status) {
+    case 'pending':
+      return html`<section class="push push-pending" aria-labelledby="push-title">
+  <h2 id="push-title">Check your phone</h2>
+  ${troubleNote(trouble)}
+  ${approval.numberMatch !== null && numberMatch(approval.numberMatch)}
+  <p>Approve “${approval.message}” in your authenticator. It expires ${moment(approval.expiresAt, { countdown: true })}.</p>
+  <form method="post" action="${steps.complete}">${csrfField(csrfToken)}<button type="submit" class="secondary">I approved it</button></form>
+</section>`;
+    case 'approved':
+      return html`<section class="push push-approved" aria-labelledby="push-title">
+  <h2 id="push-title">Approved</h2>
+  <p>${steps.next}</p>
+  <form method="post" action="${steps.complete}" data-autosubmit>${csrfField(csrfToken)}<button type="submit">Continue</button></form>
+</section>`;
+    default:
+      return html`<section class="push push-${approval.status}" aria-labelledby="push-title">
+  <h2 id="push-title">${approval.status === 'expired' ? 'The request expired' : steps.denied}</h2>
+  <p>${outcomeText(approval)}</p>
+  <form method="post" action="${steps.again}">${csrfField(csrfToken)}<button type="submit">Send another push</button></form>
+</section>`;
+  }
+}
+
+/** What the live region says as a push changes. */
+export function pushAnnouncement(approval: Approval, trouble: boolean, steps: PushSteps): string {
+  if (trouble) return 'The bank cannot reach its security service right now. It keeps trying.';
+  switch (approval.status) {
+    case 'pending':
+      return 'Waiting for your approval.';
+    case 'approved':
+      return `Approved. ${steps.next}`;
+    case 'denied':
+      return `${steps.denied}.`;
+    case 'expired':
+      return 'The request expired.';
+  }
 }

@@ -1,6 +1,7 @@
 import type { ApprovalStatus } from '../countersign/countersign.js';
 
-export type ApprovalPurpose = 'login' | 'transfer';
+/** What an approval decides: a login, a transfer, or a new device (a confirmation instead of the password). */
+export type ApprovalPurpose = 'login' | 'transfer' | 'device';
 
 /** How the receipt of a final approval fared: checked and good, checked and bad, or none was given. */
 export type ReceiptState =

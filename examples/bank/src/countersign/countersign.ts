@@ -6,8 +6,21 @@
 export interface Countersign {
   /** `POST /protected/json/users/new`: the user's Authy id. */
   registerUser(user: { email: string; cellphone: string; countryCode: string }): Promise<number>;
-  /** `GET /protected/json/users/{id}/status`: whether a device can answer this app's approval requests. */
-  userStatus(authyId: number, options?: { signal?: AbortSignal }): Promise<{ registered: boolean }>;
+  /**
+   * `GET /protected/json/users/{id}/status`: whether a device can answer this app's approval requests, and
+   * those devices (`detailed_devices`; none where the service does not list them).
+   */
+  userStatus(authyId: number, options?: { signal?: AbortSignal }): Promise<UserStatus>;
+  /**
+   * `POST /protected/json/phones/verification/start`: texts a code of `codeLength` digits to the number (in
+   * development it lands in the service's outbox). A number that cannot exist is refused with `60033`.
+   */
+  startPhoneVerification(phone: PhoneNumber, options: { codeLength: number }): Promise<void>;
+  /**
+   * `GET /protected/json/phones/verification/check`: resolves only when the code is right. A wrong code is
+   * refused with `60022`; no code to check (it expired, was used, or was tried too often) with `60023`.
+   */
+  checkPhoneVerification(phone: PhoneNumber, code: string): Promise<void>;
   /** `POST /protected/json/users/{id}/enrollments` (Countersign): a single-use link and its QR code. */
   createEnrollment(authyId: number): Promise<Enrollment>;
   /**
@@ -28,6 +41,32 @@ export interface Countersign {
   waitForApproval(uuid: string, options: WaitOptions): Promise<ApprovalOutcome>;
   /** Checks a final request's receipt: the service's keys, this app, this request, and what was displayed. */
   verifyReceipt(outcome: ApprovalOutcome): Promise<ReceiptCheck>;
+}
+
+/** A phone number as the customer gave it: the calling code and the national number, digits only. */
+export interface PhoneNumber {
+  readonly countryCode: string;
+  readonly cellphone: string;
+}
+
+export interface UserStatus {
+  readonly registered: boolean;
+  readonly devices: readonly Device[];
+}
+
+/** A device that answers the user's approval requests, as the service describes it. Its words are the device's own. */
+export interface Device {
+  readonly id: string;
+  /** The name the device gave itself, e.g. "Chrome on Android". */
+  readonly name: string;
+  /** `os_type`: `web` (the authenticator in a browser), `cli` (`countersign device`), or another kind. */
+  readonly platform: string;
+  /** `registration_method`: `link` (an app's enrollment link) or `phone` (the phone number's own code). */
+  readonly enrolledBy: string;
+  /** When it was enrolled (ms), if the service says. */
+  readonly createdAt: number | null;
+  /** When it last asked the service for anything (ms); `null` before it first did. */
+  readonly lastSeenAt: number | null;
 }
 
 export interface WaitOptions {

@@ -5,7 +5,8 @@ import {
   createClient,
   waitForApproval,
 } from '@countersign/client';
-import type { ApprovalOutcome, Countersign } from './countersign.js';
+import type { ApprovalOutcome, Countersign, PhoneNumber } from './countersign.js';
+import { detailedDevices } from './detailed-devices.js';
 
 /** Failures that mean "out of reach for now": the SDK retries them while it waits. */
 export function isUnreachable(error: unknown): boolean {
@@ -13,6 +14,8 @@ export function isUnreachable(error: unknown): boolean {
   if (error.code === 'network_error' || error.code === 'timeout') return true;
   return error.code === 'api_error' && (error.status === 429 || (error.status ?? 0) >= 500);
 }
+
+const phoneOf = (phone: PhoneNumber) => ({ countryCode: phone.countryCode, phoneNumber: phone.cellphone });
 
 function outcomeOf(request: ApprovalRequest): ApprovalOutcome {
   const final = request.status !== 'pending';
@@ -40,7 +43,16 @@ export function createCountersign(options: { apiUrl: string; apiKey: string }): 
     },
 
     async userStatus(authyId, options = {}) {
-      return { registered: (await client.users.status(authyId, { signal: options.signal })).registered };
+      const status = await client.users.status(authyId, { signal: options.signal });
+      return { registered: status.registered, devices: detailedDevices(status.raw) };
+    },
+
+    async startPhoneVerification(phone, { codeLength }) {
+      await client.phones.startVerification(phoneOf(phone), { via: 'sms', codeLength });
+    },
+
+    async checkPhoneVerification(phone, code) {
+      await client.phones.checkVerification(phoneOf(phone), code);
     },
 
     async createEnrollment(authyId) {

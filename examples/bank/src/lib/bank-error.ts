@@ -7,7 +7,16 @@ const DEFINITIONS = {
   bad_request: { status: 400, message: 'The bank could not read that request.' },
   email_taken: { status: 409, message: 'An account with that email already exists. Log in instead.' },
   wrong_credentials: { status: 401, message: 'That email and password do not match an account.' },
+  wrong_password: { status: 401, message: 'That password is not right. Try again.' },
   code_invalid: { status: 401, message: 'That code is not valid. Check it and try again.' },
+  code_expired: {
+    status: 410,
+    message: 'That code can no longer be used: it expired or was tried too many times. Send a new code.',
+  },
+  registration_missing: {
+    status: 409,
+    message: 'The bank no longer holds that registration (it was finished or timed out). Start again.',
+  },
   too_many: {
     status: 429,
     message: 'Too many attempts. Wait a few minutes, then try again.',
@@ -32,6 +41,10 @@ const DEFINITIONS = {
       'The bank’s connection to its security service is misconfigured: its API key was refused. Tell the bank’s operator.',
   },
   service_refused: { status: 502, message: 'The security service refused the request.' },
+  cannot_resend: {
+    status: 409,
+    message: 'This transfer cannot be sent again: only one whose number was mistyped can, once.',
+  },
   expired: { status: 410, message: 'The request expired before it was answered. Ask for a new one.' },
   forbidden: {
     status: 403,

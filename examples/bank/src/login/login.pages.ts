@@ -1,10 +1,9 @@
 import type { Approval } from '../approvals/approval.js';
-import { liveContainer, numberMatch, outcomeText, troubleNote } from '../approvals/approval-parts.js';
+import { liveContainer, type PushSteps, pushAnnouncement, pushStatus } from '../approvals/approval-parts.js';
 import type { BankError } from '../lib/bank-error.js';
 import { errorSummary, field, notice } from '../views/form-parts.js';
 import { html, type SafeHtml } from '../views/html.js';
 import { csrfField, layout } from '../views/layout.js';
-import { moment } from '../views/moment.js';
 
 const LABELS = { email: 'Email', password: 'Password', code: 'Code' } as const;
 
@@ -29,44 +28,21 @@ ${errorSummary(form.error, LABELS)}
   );
 }
 
+/** What the second-factor page offers around its push. */
+const LOGIN_PUSH: PushSteps = {
+  complete: '/login/push/complete',
+  again: '/login/push',
+  next: 'Signing you in…',
+  denied: 'The login was denied',
+};
+
 /** The part of the second-factor page that follows the push: sent to the page live. */
 export function loginPushStatus(approval: Approval, trouble: boolean, csrfToken: string): SafeHtml {
-  switch (approval.status) {
-    case 'pending':
-      return html`<section class="push push-pending" aria-labelledby="push-title">
-  <h2 id="push-title">Check your phone</h2>
-  ${troubleNote(trouble)}
-  ${approval.numberMatch !== null && numberMatch(approval.numberMatch)}
-  <p>Approve “${approval.message}” in your authenticator. It expires ${moment(approval.expiresAt, { countdown: true })}.</p>
-  <form method="post" action="/login/push/complete">${csrfField(csrfToken)}<button type="submit" class="secondary">I approved it</button></form>
-</section>`;
-    case 'approved':
-      return html`<section class="push push-approved" aria-labelledby="push-title">
-  <h2 id="push-title">Approved</h2>
-  <p>Signing you in…</p>
-  <form method="post" action="/login/push/complete" data-autosubmit>${csrfField(csrfToken)}<button type="submit">Continue</button></form>
-</section>`;
-    default:
-      return html`<section class="push push-${approval.status}" aria-labelledby="push-title">
-  <h2 id="push-title">${approval.status === 'expired' ? 'The request expired' : 'The login was denied'}</h2>
-  <p>${outcomeText(approval)}</p>
-  <form method="post" action="/login/push">${csrfField(csrfToken)}<button type="submit">Send another push</button></form>
-</section>`;
-  }
+  return pushStatus(approval, trouble, csrfToken, LOGIN_PUSH);
 }
 
 export function loginPushAnnouncement(approval: Approval, trouble: boolean): string {
-  if (trouble) return 'The bank cannot reach its security service right now. It keeps trying.';
-  switch (approval.status) {
-    case 'pending':
-      return 'Waiting for your approval.';
-    case 'approved':
-      return 'Approved. Signing you in.';
-    case 'denied':
-      return 'The login was denied.';
-    case 'expired':
-      return 'The login request expired.';
-  }
+  return pushAnnouncement(approval, trouble, LOGIN_PUSH);
 }
 
 /** Step two: a push approval, or a code from an authenticator app or a text message. */

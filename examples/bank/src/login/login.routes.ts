@@ -2,7 +2,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Account } from '../accounts/account.js';
 import type { AccountService } from '../accounts/account.service.js';
 import { readLogin } from '../accounts/registration-form.js';
-import { clearSessionCookie, ensureSession, setSessionCookie } from '../accounts/request-context.routes.js';
+import {
+  clearSessionCookie,
+  ensureSession,
+  originOf,
+  setSessionCookie,
+} from '../accounts/request-context.routes.js';
 import { streamApproval } from '../approvals/approval-stream.routes.js';
 import type { ApprovalTracker } from '../approvals/approval-tracker.js';
 import type { OpenStreams } from '../http/event-stream.js';
@@ -102,7 +107,7 @@ export function registerLoginRoutes(fastify: FastifyInstance, deps: LoginRouteDe
 
   fastify.post('/login/push', (request, reply) =>
     step(request, reply, async ({ session, account }) => {
-      const approval = await login.requestPush(account);
+      const approval = await login.requestPush(account, originOf(request));
       sessions.setLoginApproval(session, approval.uuid);
       return reply.redirect('/login/verify', 303);
     }),

@@ -2,6 +2,7 @@ import type { Account } from '../accounts/account.js';
 import type { AccountService } from '../accounts/account.service.js';
 import type { Approval } from '../approvals/approval.js';
 import type { ApprovalTracker } from '../approvals/approval-tracker.js';
+import { originDetails, type RequestOrigin } from '../approvals/origin-details.js';
 import type { Countersign } from '../countersign/countersign.js';
 import { askService, BankError } from '../lib/bank-error.js';
 
@@ -18,10 +19,13 @@ export class LoginService {
     private readonly countersign: Countersign,
   ) {}
 
-  /** Sends "Log in to Countersign Bank" to the customer's devices. */
-  async requestPush(account: Account): Promise<Approval> {
+  /** Sends "Log in to Countersign Bank" to the customer's devices, with where the login comes from. */
+  async requestPush(account: Account, origin: RequestOrigin): Promise<Approval> {
     await this.accounts.requireEnrolled(account);
-    return this.approvals.request(account, 'login', LOGIN_MESSAGE, { Email: account.email });
+    return this.approvals.request(account, 'login', LOGIN_MESSAGE, {
+      Email: account.email,
+      ...originDetails(origin),
+    });
   }
 
   /** The push of this login, if it is the account's own. */

@@ -7,6 +7,8 @@ interface SessionRow {
   account_id: number | null;
   second_factor: number;
   login_approval: string | null;
+  confirmed_at: number | null;
+  confirm_approval: string | null;
   created_at: number;
   last_seen_at: number;
 }
@@ -17,6 +19,8 @@ const toSession = (row: SessionRow): Session => ({
   accountId: row.account_id,
   signedIn: row.second_factor === 1,
   loginApproval: row.login_approval,
+  confirmedAt: row.confirmed_at,
+  confirmApproval: row.confirm_approval,
   createdAt: row.created_at,
   lastSeenAt: row.last_seen_at,
 });
@@ -28,8 +32,8 @@ export class SessionRepository {
   insert(session: Session): void {
     this.db
       .prepare(
-        `INSERT INTO sessions (id_hash, csrf_token, account_id, second_factor, login_approval, created_at, last_seen_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO sessions (id_hash, csrf_token, account_id, second_factor, login_approval, confirmed_at, confirm_approval, created_at, last_seen_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         session.idHash,
@@ -37,6 +41,8 @@ export class SessionRepository {
         session.accountId,
         session.signedIn ? 1 : 0,
         session.loginApproval,
+        session.confirmedAt,
+        session.confirmApproval,
         session.createdAt,
         session.lastSeenAt,
       );
@@ -59,6 +65,10 @@ export class SessionRepository {
 
   setLoginApproval(idHash: string, uuid: string | null): void {
     this.db.prepare('UPDATE sessions SET login_approval = ? WHERE id_hash = ?').run(uuid, idHash);
+  }
+
+  setConfirmApproval(idHash: string, uuid: string | null): void {
+    this.db.prepare('UPDATE sessions SET confirm_approval = ? WHERE id_hash = ?').run(uuid, idHash);
   }
 
   touch(idHash: string, now: number): void {

@@ -7,6 +7,8 @@ import type { SessionRepository } from './session.repository.js';
 export const SESSION_IDLE_MS = 2 * 60 * 60 * 1000;
 /** …and this long after it began, whatever happens. */
 export const SESSION_MAX_MS = 12 * 60 * 60 * 1000;
+/** How long a confirmation (the password typed again) lets the customer add a device. */
+export const CONFIRMATION_MS = 5 * 60 * 1000;
 /** `last_seen_at` is written at most this often. */
 const TOUCH_EVERY_MS = 60 * 1000;
 
@@ -52,13 +54,30 @@ export class SessionService {
     return this.issue(previous, { accountId, signedIn: false });
   }
 
-  /** The second factor passed (or the account was just created): a new session id, signed in. */
+  /** The second factor passed: a new session id, signed in. */
   signIn(previous: Session | undefined, accountId: number): IssuedSession {
     return this.issue(previous, { accountId, signedIn: true });
   }
 
+  /**
+   * The customer proved it is them beyond the session: the password typed again, or a new account whose
+   * phone code was just checked. A new session id, signed in, confirmed now.
+   */
+  confirm(previous: Session | undefined, accountId: number): IssuedSession {
+    return this.issue(previous, { accountId, signedIn: true, confirmedAt: this.clock.now() });
+  }
+
+  /** Whether the session was confirmed recently enough to add a device (`CONFIRMATION_MS`). */
+  recentlyConfirmed(session: Session): boolean {
+    return session.confirmedAt !== null && this.clock.now() - session.confirmedAt < CONFIRMATION_MS;
+  }
+
   setLoginApproval(session: Session, uuid: string | null): void {
     this.sessions.setLoginApproval(session.idHash, uuid);
+  }
+
+  setConfirmApproval(session: Session, uuid: string | null): void {
+    this.sessions.setConfirmApproval(session.idHash, uuid);
   }
 
   end(session: Session): void {
@@ -81,7 +100,7 @@ export class SessionService {
 
   private issue(
     previous: Session | undefined,
-    state: { accountId: number | null; signedIn: boolean },
+    state: { accountId: number | null; signedIn: boolean; confirmedAt?: number },
   ): IssuedSession {
     const cookieValue = randomBytes(32).toString('base64url');
     const now = this.clock.now();
@@ -91,6 +110,8 @@ export class SessionService {
       accountId: state.accountId,
       signedIn: state.signedIn,
       loginApproval: null,
+      confirmedAt: state.confirmedAt ?? null,
+      confirmApproval: null,
       createdAt: now,
       lastSeenAt: now,
     };

@@ -9,6 +9,13 @@ export interface Session {
   readonly signedIn: boolean;
   /** The push approval asked for this login, while it is being asked. */
   readonly loginApproval: string | null;
+  /**
+   * When the customer last proved it is them within this session, beyond the session itself: the password
+   * typed again, or the registration's phone code. Adding a device needs it to be recent.
+   */
+  readonly confirmedAt: number | null;
+  /** The approval asked on a phone already set up to confirm it is them (instead of the password). */
+  readonly confirmApproval: string | null;
   readonly createdAt: number;
   readonly lastSeenAt: number;
 }

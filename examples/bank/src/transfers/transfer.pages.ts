@@ -14,7 +14,7 @@ import { errorSummary, field } from '../views/form-parts.js';
 import { html, type SafeHtml } from '../views/html.js';
 import { csrfField, layout, type Visitor } from '../views/layout.js';
 import { moment } from '../views/moment.js';
-import { formatUsd, type Transfer } from './transfer.js';
+import { canSendAgain, formatUsd, type Transfer } from './transfer.js';
 
 const LABELS = { payee_email: 'Payee email', account_number: 'Account number', amount: 'Amount' } as const;
 
@@ -76,15 +76,26 @@ ${transferForm(visitor.csrfToken, form.values ?? {}, form.error)}
   );
 }
 
+/** "Send again" after a mistyped number: the same transfer, as a new request with a new number. */
+function sendAgainForm(transfer: Transfer, csrfToken: string): SafeHtml {
+  return html`<form method="post" action="/transfers/${transfer.id}/again" class="send-again">
+  ${csrfField(csrfToken)}
+  <button type="submit">Send again</button>
+  <p class="hint">The same transfer goes to your phone as a new request, with a new number. Nothing to type again here.</p>
+</form>`;
+}
+
 /** The part of a transfer's page that changes as its approval does: sent to the page live. */
-export function transferStatus(transfer: Transfer, trouble: boolean): SafeHtml {
+export function transferStatus(transfer: Transfer, trouble: boolean, csrfToken: string): SafeHtml {
   const { approval } = transfer;
   return html`<section class="transfer transfer-${approval.status}" aria-labelledby="transfer-status">
   <h2 id="transfer-status">${HEADINGS[approval.status]}</h2>
   <p>${statusBadge(approval.status)}</p>
   ${troubleNote(trouble)}
   ${approval.status === 'pending' && approval.numberMatch !== null && numberMatch(approval.numberMatch)}
+  ${transfer.attempt > 1 && approval.status === 'pending' && html`<p class="notice">Sent again: the number on your phone is a new one.</p>`}
   <p class="outcome">${outcomeText(approval)}</p>
+  ${canSendAgain(transfer) && sendAgainForm(transfer, csrfToken)}
   ${detailsList(approval.details, approvalTimes(approval))}
   ${approval.status !== 'pending' && approval.status !== 'expired' && receiptText(approval.receipt)}
 </section>`;
@@ -97,12 +108,16 @@ export function transferAnnouncement(transfer: Transfer, trouble: boolean): stri
 }
 
 /** One transfer: its status live, and the way back. */
-export function transferPage(visitor: Visitor, transfer: Transfer, trouble: boolean): SafeHtml {
+export function transferPage(
+  visitor: Visitor & { csrfToken: string },
+  transfer: Transfer,
+  trouble: boolean,
+): SafeHtml {
   return layout(
     `Transfer to ${transfer.payeeEmail}`,
     visitor,
     html`<h1>${formatUsd(transfer.amountCents)} to ${transfer.payeeEmail}</h1>
-${liveContainer(`/transfers/${transfer.id}/events`, transfer.approval, trouble, transferStatus(transfer, trouble))}
+${liveContainer(`/transfers/${transfer.id}/events`, transfer.approval, trouble, transferStatus(transfer, trouble, visitor.csrfToken))}
 <p><a class="button secondary" href="/transfers">Back to transfers</a></p>`,
   );
 }

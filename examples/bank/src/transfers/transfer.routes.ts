@@ -54,20 +54,35 @@ export function registerTransferRoutes(fastify: FastifyInstance, deps: TransferR
   });
 
   fastify.get<WithId>('/transfers/:id', { preHandler: signedInOnly }, async (request, reply) => {
+    const { session } = signedIn(request);
     const transfer = transferOf(request, transfers);
     const trouble = tracker.inTrouble(transfer.approval.uuid);
-    return sendPage(reply, transferPage(visitorOf(request), transfer, trouble));
+    const visitor = { ...visitorOf(request), csrfToken: session.csrfToken };
+    return sendPage(reply, transferPage(visitor, transfer, trouble));
+  });
+
+  // "Send again" after a mistyped number: the same transfer as a new request. A second click, or a transfer
+  // that cannot be sent again, shows the transfer as it stands.
+  fastify.post<WithId>('/transfers/:id/again', { preHandler: signedInOnly }, async (request, reply) => {
+    const transfer = transferOf(request, transfers);
+    try {
+      await transfers.sendAgain(signedIn(request).account, transfer.id);
+    } catch (error) {
+      if (!(error instanceof BankError && error.code === 'cannot_resend')) throw error;
+    }
+    return reply.redirect(`/transfers/${transfer.id}`, 303);
   });
 
   fastify.get<WithId>('/transfers/:id/events', async (request, reply) => {
     if (request.bankSession?.signedIn !== true) throw new BankError('forbidden');
+    const { session } = signedIn(request);
     const transfer = transferOf(request, transfers);
     streamApproval(request, reply, {
       tracker,
       uuid: transfer.approval.uuid,
       open: streams,
       view: {
-        render: (approval, trouble) => transferStatus({ ...transfer, approval }, trouble),
+        render: (approval, trouble) => transferStatus({ ...transfer, approval }, trouble, session.csrfToken),
         announce: (approval, trouble) => transferAnnouncement({ ...transfer, approval }, trouble),
       },
     });

@@ -7,7 +7,15 @@ export interface Transfer {
   readonly payeeEmail: string;
   readonly accountNumber: string;
   readonly amountCents: number;
+  /** 1, then one more each time it was sent again after a mistyped number. */
+  readonly attempt: number;
+  /** Its latest approval request: the one that decides it. */
   readonly approval: Approval;
+}
+
+/** Whether the transfer may be sent again as a new request: its number was mistyped on the phone. */
+export function canSendAgain(transfer: Transfer): boolean {
+  return transfer.approval.status === 'denied' && transfer.approval.reason === 'number_mismatch';
 }
 
 /** What the transfer form asks, once valid. */

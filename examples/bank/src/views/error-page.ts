@@ -7,6 +7,8 @@ function nextStep(error: BankError, signedIn: boolean): SafeHtml {
   switch (error.code) {
     case 'not_enrolled':
       return html`<a class="button" href="/setup">Set up your authenticator</a>`;
+    case 'registration_missing':
+      return html`<a class="button" href="/register">Create account</a>`;
     case 'forbidden':
       return html`<a class="button" href="${signedIn ? '/transfers' : '/login'}">Start again</a>`;
     default:

@@ -17,7 +17,7 @@ function nav(visitor: Visitor): SafeHtml {
   if (visitor.email !== undefined && visitor.csrfToken !== undefined) {
     return html`<nav aria-label="Account">
       <a href="/transfers">Transfers</a>
-      <a href="/setup">Authenticator</a>
+      <a href="/security">Security</a>
       <form method="post" action="/logout">${csrfField(visitor.csrfToken)}<button type="submit" class="link">Log out</button></form>
     </nav>`;
   }
