@@ -15,7 +15,6 @@ import { deriveServiceKeys } from '../crypto/master-key.js';
 import { cryptoRandom, type Random } from '../crypto/random.js';
 import { createSecretBox } from '../crypto/secret-box.js';
 import type { Store } from '../db/database.js';
-import { dialectOf } from '../db/dialect.js';
 import { DeviceRepository } from '../devices/device.repository.js';
 import { registerDeviceRoutes } from '../devices/device.routes.js';
 import { DeviceService } from '../devices/device.service.js';
@@ -115,28 +114,30 @@ export async function createServices(
   const random = deps.random ?? cryptoRandom;
   const keys = deriveServiceKeys(config.masterKey);
   const box = createSecretBox(keys.encryption);
-  const outbox = new OutboxRepository(deps.db, box, random);
+  const bus = deps.bus ?? createMemoryEventBus();
+  // Every change made through the store is announced on the bus, with the change.
+  const store = deps.db.announcing(bus.announcer);
+  const outbox = new OutboxRepository(store, box, random);
   const outboxProvider = createConsoleProvider(outbox, clock);
   const configured =
     deps.messaging ??
     (config.messaging.provider === 'twilio' ? createTwilioProvider(config.messaging) : outboxProvider);
   const messaging = routeSandboxToOutbox(configured, outboxProvider);
-  const usage = new UsageCounter(new UsageRepository(deps.db), clock);
-  const apps = new AppService(new AppRepository(deps.db), keys, box, random, clock);
-  const users = new UserService(new UserRepository(deps.db), box, random, clock, usage);
+  const usage = new UsageCounter(new UsageRepository(store), clock);
+  const apps = new AppService(new AppRepository(store), keys, box, random, clock);
+  const users = new UserService(new UserRepository(store), box, random, clock, usage);
   const settings = {
     codeTtlSeconds: config.codeTtlSeconds,
     sendLimitPer10Minutes: config.sendLimitPer10Minutes,
   };
-  const bus = deps.bus ?? createMemoryEventBus();
-  const guard = new SendGuard(new SendBudgetRepository(deps.db), keys, random, clock, {
+  const guard = new SendGuard(new SendBudgetRepository(store), keys, random, clock, {
     appPerHour: config.smsPerHour,
     appPerDay: config.smsPerDay,
     phonePerHour: config.smsPerPhoneHour,
   });
-  const messageQueue = new MessageQueueRepository(deps.db, box, random);
-  const receipts = await loadReceiptSigner(deps.db, box);
-  const deviceRepository = new DeviceRepository(deps.db, bus);
+  const messageQueue = new MessageQueueRepository(store, box, random);
+  const receipts = await loadReceiptSigner(store, box);
+  const deviceRepository = new DeviceRepository(store);
   const devices = new DeviceService(
     deviceRepository,
     users,
@@ -153,7 +154,7 @@ export async function createServices(
     callbackLeaseMs(config.webhookTimeoutSeconds * 1000),
   );
   const tokens = new TokenService(
-    new TokenRepository(deps.db),
+    new TokenRepository(store),
     users,
     messaging,
     guard,
@@ -164,9 +165,9 @@ export async function createServices(
     settings,
     async (app, userId) => (await devices.answeringDevices(app, userId)).length,
   );
-  const approvals = new ApprovalService(new ApprovalRepository(deps.db, bus), users, box, random, clock, bus);
+  const approvals = new ApprovalService(new ApprovalRepository(store), users, box, random, clock, bus);
   const phones = new PhoneService(
-    new PhoneVerificationRepository(deps.db),
+    new PhoneVerificationRepository(store),
     messaging,
     guard,
     keys,
@@ -175,7 +176,7 @@ export async function createServices(
     usage,
     settings,
   );
-  const vapid = await loadVapidKeys(deps.db, box);
+  const vapid = await loadVapidKeys(store, box);
   // VAPID wants an https: or mailto: contact for the push service's operators (RFC 8292 §2.1).
   const contact = config.publicUrl.startsWith('https:')
     ? config.publicUrl
@@ -249,7 +250,6 @@ async function listeningBus(
  */
 export async function buildApp(config: Config, deps: Deps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
-  const postgres = dialectOf(deps.db) === 'postgres';
   const fastify = Fastify({
     loggerInstance: deps.logger ?? createLogger(config),
     bodyLimit: BODY_LIMIT,
@@ -275,8 +275,9 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestIdOf,
   });
+  // Instances sharing a store hear each other's events through it.
   const ownBus =
-    deps.bus === undefined && postgres
+    deps.bus === undefined && deps.db.shared
       ? await listeningBus(config, deps.random ?? cryptoRandom, fastify.log)
       : undefined;
   const services = await createServices(config, { ...deps, bus: deps.bus ?? ownBus }).catch(
@@ -359,7 +360,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   // Instances sharing PostgreSQL share their counts too; one instance on SQLite counts in memory.
   const limiter =
     deps.rateLimiter ??
-    (postgres
+    (deps.db.shared
       ? createDatabaseRateLimiter(new RateLimitRepository(deps.db), config.rateLimitPerMinute)
       : createMemoryRateLimiter(config.rateLimitPerMinute));
   const gate = createApiGate(services.apps, limiter, services.usage, clock, {

@@ -1,7 +1,6 @@
 import { boundOnce, compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
-import { dialectOf } from '../db/dialect.js';
-import type { EventBus, Publication } from '../events/event-bus.js';
+import type { Publication } from '../events/event-bus.js';
 import { insertWebhookEvent } from '../webhooks/webhook-event.repository.js';
 
 export interface ApprovalRow {
@@ -49,11 +48,9 @@ export class ApprovalRepository {
   private readonly byUuid;
   private readonly insertWithRoom;
 
-  constructor(
-    private readonly db: Store,
-    private readonly bus: EventBus,
-  ) {
-    this.byUuid = compiledOnce(db, (uuid: string, appId: number) =>
+  constructor(private readonly store: Store<Publication>) {
+    const { db } = store;
+    this.byUuid = compiledOnce(store, (uuid: string, appId: number) =>
       db
         .selectFrom('approval_requests')
         .innerJoin('app_users', (join) =>
@@ -184,7 +181,7 @@ export class ApprovalRepository {
       row.created_at,
       limit,
     );
-    return (await this.bus.statement(this.db, query, events)).length === 1;
+    return (await this.store.changeOne(query, events)).length === 1;
   }
 
   /** The app's request with this uuid; another app's uuid reads as missing (R7). */
@@ -198,7 +195,7 @@ export class ApprovalRepository {
    * transaction; one row changed means this caller did it.
    */
   async expire(uuid: string, now: number, eventId: string, events: readonly Publication[]): Promise<boolean> {
-    return this.bus.transaction(this.db, async (tx) => {
+    return this.store.change(async (tx) => {
       const row = await tx
         .updateTable('approval_requests')
         .set({ status: 'expired', updated_at: now })
@@ -215,8 +212,8 @@ export class ApprovalRepository {
 
   /**
    * Expires every pending request past its expiry (at most `limit`), each with its callback event and the
-   * bus events `announce` names. On PostgreSQL the rows are claimed with `FOR UPDATE SKIP LOCKED`, so
-   * instances sweeping at the same time take disjoint rows instead of waiting on each other (R76).
+   * bus events `announce` names. Instances sweeping at the same time take disjoint rows instead of waiting on
+   * each other (`lockForUpdateSkipLocked`, R76).
    */
   async expireDue(
     now: number,
@@ -224,21 +221,21 @@ export class ApprovalRepository {
     eventId: () => string,
     announce: (expired: { uuid: string; userId: number }) => readonly Publication[],
   ): Promise<Array<{ uuid: string; userId: number }>> {
-    const postgres = dialectOf(this.db) === 'postgres';
-    return this.bus.transaction(this.db, async (tx) => {
+    return this.store.change(async (tx) => {
       const rows = await tx
         .updateTable('approval_requests')
         .set({ status: 'expired', updated_at: now })
         .where(
           'uuid',
           'in',
-          tx
-            .selectFrom('approval_requests')
-            .select('uuid')
-            .where('status', '=', 'pending')
-            .where('expires_at', '<=', now)
-            .limit(limit)
-            .$if(postgres, (q) => q.forUpdate().skipLocked()),
+          this.store.lockForUpdateSkipLocked(
+            tx
+              .selectFrom('approval_requests')
+              .select('uuid')
+              .where('status', '=', 'pending')
+              .where('expires_at', '<=', now)
+              .limit(limit),
+          ),
         )
         .where('status', '=', 'pending')
         .returning(['uuid', 'app_id', 'user_id'])

@@ -2,9 +2,9 @@ import { type App, policyOf } from '../apps/app.js';
 import type { Random } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { AuthyError, invalidParameter } from '../errors/authy-error.js';
-import { type EventBus, type Publication, topics } from '../events/event-bus.js';
+import type { EventBus, Publication } from '../events/event-bus.js';
+import { topics } from '../events/service-events.js';
 import type { Clock } from '../lib/clock.js';
-import { APPROVALS_TOPIC } from '../push/push-notifier.js';
 import type { UserService } from '../users/user.service.js';
 import type { ApprovalRepository, ApprovalRow } from './approval.repository.js';
 import type { ApprovalRequest, ApprovalStatus, Logo } from './approval-request.js';
@@ -109,7 +109,7 @@ export class ApprovalService {
       });
     }
     // The push goes out from this instance only: every instance hears the user's topic.
-    this.bus.publish(APPROVALS_TOPIC, {
+    this.bus.publish(topics.approvals, {
       type: 'created',
       uuid,
       appId: app.id,

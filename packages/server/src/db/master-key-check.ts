@@ -13,7 +13,8 @@ export class WrongMasterKeyError extends Error {
  * Makes sure the master key is the one this database was written with: the first start seals a known
  * value, every later start opens it. A wrong key stops the service before it serves anything.
  */
-export async function checkMasterKey(db: Store, masterKey: Buffer): Promise<void> {
+export async function checkMasterKey(store: Store, masterKey: Buffer): Promise<void> {
+  const { db } = store;
   const box = createSecretBox(deriveServiceKeys(masterKey).encryption);
   const row = await db.selectFrom('meta').select('value').where('key', '=', CHECK_KEY).executeTakeFirst();
   if (row === undefined) {
@@ -22,7 +23,7 @@ export async function checkMasterKey(db: Store, masterKey: Buffer): Promise<void
       .values({ key: CHECK_KEY, value: box.seal('countersign', CHECK_CONTEXT) })
       .onConflict((oc) => oc.column('key').doNothing())
       .execute();
-    return checkMasterKey(db, masterKey);
+    return checkMasterKey(store, masterKey);
   }
   try {
     box.open(row.value, CHECK_CONTEXT);

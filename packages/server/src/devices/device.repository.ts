@@ -1,12 +1,10 @@
 import type { PublicJwk } from '@countersign/protocol';
-import type { ExpressionBuilder, Selectable } from 'kysely';
-import { boundOnce, compiledOnce } from '../db/compiled-once.js';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
+import { compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
-import { dialectOf } from '../db/dialect.js';
 import type { Database, DeviceTable } from '../db/schema.js';
-import type { EventBus, Publication } from '../events/event-bus.js';
+import type { Publication } from '../events/event-bus.js';
 import { insertSecurityEvent, type SecurityEventRecord } from '../operations/security-event.repository.js';
-import { insertWebhookEvent } from '../webhooks/webhook-event.repository.js';
 import type { Device, DeviceRequest, Platform } from './device.js';
 
 function toDevice(row: Selectable<DeviceTable>): Device {
@@ -65,13 +63,13 @@ export class DeviceRepository {
   private readonly nonce;
   private readonly requestByUuid;
   private readonly decideWithEvent;
+  private readonly db: Kysely<Database>;
 
-  constructor(
-    private readonly db: Store,
-    private readonly bus: EventBus,
-  ) {
+  constructor(private readonly store: Store<Publication>) {
+    const db = store.db;
+    this.db = db;
     const targets = (phoneDevicesAccepted: boolean) =>
-      compiledOnce(db, (userId: number, appId: number) =>
+      compiledOnce(store, (userId: number, appId: number) =>
         db
           .selectFrom('devices')
           .select(['id', 'push_subscription_ct'])
@@ -81,19 +79,21 @@ export class DeviceRepository {
           .where((eb) => answering(eb, appId, phoneDevicesAccepted)),
       );
     this.targets = { withPhoneDevices: targets(true), ownOnly: targets(false) };
-    this.byId = compiledOnce(db, (id: string) => db.selectFrom('devices').selectAll().where('id', '=', id));
-    this.nonce = compiledOnce(db, (deviceId: string, nonce: string, expiresAt: number) =>
+    this.byId = compiledOnce(store, (id: string) =>
+      db.selectFrom('devices').selectAll().where('id', '=', id),
+    );
+    this.nonce = compiledOnce(store, (deviceId: string, nonce: string, expiresAt: number) =>
       db
         .insertInto('device_nonces')
         .values({ device_id: deviceId, nonce, expires_at: expiresAt })
         .onConflict((oc) => oc.columns(['device_id', 'nonce']).doNothing())
         .returning('nonce'),
     );
-    this.requestByUuid = compiledOnce(db, (uuid: string) =>
+    this.requestByUuid = compiledOnce(store, (uuid: string) =>
       this.requestQuery().where('approval_requests.uuid', '=', uuid),
     );
-    // An answer on PostgreSQL: compiled once (see `decide`).
-    this.decideWithEvent = boundOnce(
+    // Every answer runs it: compiled once (see `decide`).
+    this.decideWithEvent = store.followedChange(
       (
         uuid: string,
         status: string,
@@ -105,56 +105,56 @@ export class DeviceRepository {
         now: number,
         eventId: string,
         lockedUntil: number,
-      ) =>
-        db
-          .with('decided', (w) =>
-            w
-              .updateTable('approval_requests')
-              .set({
-                status,
-                reason,
-                device_id: deviceId,
-                answer: answerText,
-                device_signature: signature,
-                receipt,
-                processed_at: now,
-                updated_at: now,
-              })
-              .where('uuid', '=', uuid)
-              .where('status', '=', 'pending')
-              .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-              .returning(['app_id', 'uuid']),
-          )
-          .insertInto('webhook_events')
-          .columns([
-            'id',
-            'app_id',
-            'uuid',
-            'status',
-            'state',
-            'attempts',
-            'next_attempt_at',
-            'locked_until',
-            'created_at',
-            'updated_at',
-          ])
-          .expression((eb) =>
-            eb
-              .selectFrom('decided')
-              .select([
-                eb.cast<string>(eb.val(eventId), 'text').as('id'),
-                'decided.app_id',
-                'decided.uuid',
-                eb.cast<string>(eb.val(status), 'text').as('status'),
-                eb.cast<string>(eb.val('pending'), 'text').as('state'),
-                eb.cast<number>(eb.val(0), 'integer').as('attempts'),
-                eb.cast<number>(eb.val(now), 'bigint').as('next_attempt_at'),
-                eb.cast<number>(eb.val(lockedUntil), 'bigint').as('locked_until'),
-                eb.cast<number>(eb.val(now), 'bigint').as('created_at'),
-                eb.cast<number>(eb.val(now), 'bigint').as('updated_at'),
-              ]),
-          )
-          .returning('id'),
+      ) => ({
+        change: db
+          .updateTable('approval_requests')
+          .set({
+            status,
+            reason,
+            device_id: deviceId,
+            answer: answerText,
+            device_signature: signature,
+            receipt,
+            processed_at: now,
+            updated_at: now,
+          })
+          .where('uuid', '=', uuid)
+          .where('status', '=', 'pending')
+          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+          .returning(['app_id', 'uuid']),
+        next: (after) =>
+          after
+            .insertInto('webhook_events')
+            .columns([
+              'id',
+              'app_id',
+              'uuid',
+              'status',
+              'state',
+              'attempts',
+              'next_attempt_at',
+              'locked_until',
+              'created_at',
+              'updated_at',
+            ])
+            .expression((eb) =>
+              eb
+                .selectFrom('changed')
+                .select([
+                  eb.cast<string>(eb.val(eventId), 'text').as('id'),
+                  'changed.app_id',
+                  'changed.uuid',
+                  eb.cast<string>(eb.val(status), 'text').as('status'),
+                  eb.cast<string>(eb.val('pending'), 'text').as('state'),
+                  eb.cast<number>(eb.val(0), 'integer').as('attempts'),
+                  eb.cast<number>(eb.val(now), 'bigint').as('next_attempt_at'),
+                  eb.cast<number>(eb.val(lockedUntil), 'bigint').as('locked_until'),
+                  eb.cast<number>(eb.val(now), 'bigint').as('created_at'),
+                  eb.cast<number>(eb.val(now), 'bigint').as('updated_at'),
+                ]),
+            )
+            .returning('id'),
+      }),
     );
   }
 
@@ -207,7 +207,7 @@ export class DeviceRepository {
 
   /** Revokes a live device once; `events` (its streams must close) go to every instance with the change. */
   async revoke(id: string, userId: number, now: number, events: readonly Publication[]): Promise<boolean> {
-    return this.bus.transaction(this.db, async (tx) => {
+    return this.store.change(async (tx) => {
       const result = await tx
         .updateTable('devices')
         .set({ revoked_at: now })
@@ -403,10 +403,8 @@ export class DeviceRepository {
     eventId: string,
     events: readonly Publication[],
   ): Promise<boolean> {
-    if (dialectOf(this.db) === 'postgres') {
-      // One statement on PostgreSQL (a round trip, not five): the answer, then its callback event from the
-      // row the answer changed, announced by the bus with them.
-      const query = this.decideWithEvent(
+    return this.decideWithEvent(
+      [
         uuid,
         answer.status,
         answer.reason,
@@ -417,38 +415,9 @@ export class DeviceRepository {
         answer.now,
         eventId,
         answer.callbackLockedUntil,
-      );
-      return (await this.bus.statement(this.db, query, events)).length === 1;
-    }
-    return this.bus.transaction(this.db, async (tx) => {
-      const row = await tx
-        .updateTable('approval_requests')
-        .set({
-          status: answer.status,
-          reason: answer.reason,
-          device_id: answer.deviceId,
-          answer: answer.answer,
-          device_signature: answer.signature,
-          receipt: answer.receipt,
-          processed_at: answer.now,
-          updated_at: answer.now,
-        })
-        .where('uuid', '=', uuid)
-        .where('status', '=', 'pending')
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', answer.now)]))
-        .returning('app_id')
-        .executeTakeFirst();
-      if (row === undefined) return { value: false, events: [] };
-      await insertWebhookEvent(tx, {
-        id: eventId,
-        appId: Number(row.app_id),
-        uuid,
-        status: answer.status,
-        now: answer.now,
-        lockedUntil: answer.callbackLockedUntil,
-      });
-      return { value: true, events };
-    });
+      ],
+      events,
+    );
   }
 
   recordSecurityEvent(event: SecurityEventRecord): Promise<void> {

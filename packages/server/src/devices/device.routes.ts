@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import { type Static, type TSchema, Type } from 'typebox';
 import { AuthyError, invalidParameter } from '../errors/authy-error.js';
-import { type EventBus, topics } from '../events/event-bus.js';
+import type { EventBus } from '../events/event-bus.js';
+import { topics } from '../events/service-events.js';
 import type { FairShares } from '../http/in-flight-limit.js';
 import { compileInput } from '../http/input.js';
 import {
@@ -441,11 +442,11 @@ export function registerDeviceRoutes(
     const send = (event: string, data: unknown) =>
       raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     const stopUser = bus.subscribe(topics.user(device.userId), (event) => {
-      const uuid = typeof event.uuid === 'string' ? event.uuid : undefined;
-      if (uuid === undefined || (event.type !== 'request' && event.type !== 'withdrawn')) return;
+      if (event.type === 'resync') return;
+      const { type, uuid } = event;
       void devices.concerns(device, uuid).then(
         (yes) => {
-          if (yes) send(event.type, { uuid });
+          if (yes) send(type, { uuid });
         },
         () => undefined,
       );

@@ -15,7 +15,8 @@ import type { ServiceKeys } from '../crypto/master-key.js';
 import type { Random } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { AuthyError } from '../errors/authy-error.js';
-import { type EventBus, topics } from '../events/event-bus.js';
+import type { EventBus } from '../events/event-bus.js';
+import { type ClaimedCallback, topics } from '../events/service-events.js';
 import type { Clock } from '../lib/clock.js';
 import type { MessageQueue } from '../messaging/message-queue.js';
 import type { SendGuard } from '../messaging/send-guard.js';
@@ -26,7 +27,6 @@ import type { ReceiptSigner } from '../receipts/receipt-signer.js';
 import { TOTP_PERIOD_SECONDS } from '../tokens/totp.js';
 import { parsePhone } from '../users/phone-number.js';
 import type { UserService } from '../users/user.service.js';
-import type { ClaimedCallback } from '../webhooks/webhook-worker.js';
 import type { Device, DeviceRequest, Platform } from './device.js';
 import type { AnswerableRequest, DeviceRepository } from './device.repository.js';
 import { authenticateDevice, type SignedRequest } from './device-auth.js';
@@ -414,7 +414,7 @@ export class DeviceService {
     if (!visible.some((d) => d.device_id === id))
       throw new AuthyError('60031', { status: 404, message: 'Device not found' });
     const now = this.clock.now();
-    const closeStreams = [{ topic: topics.device(id), event: { type: 'revoked' } }];
+    const closeStreams = [{ topic: topics.device(id), event: { type: 'revoked' as const } }];
     if (await this.repository.revoke(id, device.userId, now, closeStreams)) {
       await this.repository.recordSecurityEvent({
         id: this.random.uuid(),

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { type EventBus, topics } from '../events/event-bus.js';
+import type { EventBus } from '../events/event-bus.js';
+import { topics } from '../events/service-events.js';
 import type { Clock } from '../lib/clock.js';
 import type { MessageQueueRepository, QueueEntry } from './message-queue.repository.js';
 import type { MessagingProvider } from './messaging-provider.js';

@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Store } from '../db/database.js';
+import type { Database } from '../db/schema.js';
 import { insertSecurityEvent, type SecurityEventRecord } from '../operations/security-event.repository.js';
 
 /** One window of one budget: at most `limit` sends counted under `key` from `start` until `end`. */
@@ -19,7 +20,11 @@ class Full extends Error {
 
 /** Sends counted per budget and window, shared by every instance on the database (R12, R22). */
 export class SendBudgetRepository {
-  constructor(private readonly db: Store) {}
+  private readonly db: Kysely<Database>;
+
+  constructor(store: Store) {
+    this.db = store.db;
+  }
 
   /**
    * Counts one send in every window, or in none: returns the first full window, having counted nothing.

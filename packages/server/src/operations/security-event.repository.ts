@@ -1,4 +1,5 @@
-import type { Store } from '../db/database.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
 
 /** A row of the audit trail: what happened, to whom, with what. `detail` never holds a secret. */
 export interface SecurityEventRecord {
@@ -12,7 +13,7 @@ export interface SecurityEventRecord {
 }
 
 /** Writes a security event to the `security_events` table (R84, R87), beside its log line. */
-export async function insertSecurityEvent(db: Store, event: SecurityEventRecord): Promise<void> {
+export async function insertSecurityEvent(db: Kysely<Database>, event: SecurityEventRecord): Promise<void> {
   await db
     .insertInto('security_events')
     .values({

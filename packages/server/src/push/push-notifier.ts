@@ -2,11 +2,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { DeviceRepository } from '../devices/device.repository.js';
 import type { EventBus } from '../events/event-bus.js';
+import { type RequestCreated, topics } from '../events/service-events.js';
 import type { Clock } from '../lib/clock.js';
 import type { PushSender, PushSubscription } from './push-sender.js';
-
-/** The topic every new approval request is announced on. */
-export const APPROVALS_TOPIC = 'approvals';
 
 /** Longest TTL a push service is asked to keep a message (requests that never expire). */
 const MAX_TTL_SECONDS = 24 * 60 * 60;
@@ -27,13 +25,7 @@ export function startPushNotifier(options: {
   log: FastifyBaseLogger;
 }): () => void {
   const { bus, devices, sender, box, clock, log } = options;
-  const notify = async (event: {
-    uuid: string;
-    appId: number;
-    userId: number;
-    expiresAt: number | null;
-    phoneDevicesAccepted: boolean;
-  }) => {
+  const notify = async (event: RequestCreated) => {
     // Most users have no device to push to: they cost this one lookup.
     const targets = await devices.pushTargets(event.userId, event.appId, event.phoneDevicesAccepted);
     if (targets.length === 0) return;
@@ -63,9 +55,9 @@ export function startPushNotifier(options: {
       }),
     );
   };
-  return bus.subscribe(APPROVALS_TOPIC, (event) => {
+  return bus.subscribe(topics.approvals, (event) => {
     if (event.type !== 'created') return;
-    void notify(event as unknown as Parameters<typeof notify>[0]).catch((error: unknown) => {
+    void notify(event).catch((error: unknown) => {
       log.warn({ err: error }, 'push failed');
     });
   });

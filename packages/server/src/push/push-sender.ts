@@ -22,9 +22,10 @@ const CONTEXT = 'meta.vapid_keys';
 
 /** Loads the service's VAPID keys, making them (sealed under the master key) on first start. */
 export async function loadVapidKeys(
-  db: Store,
+  store: Store,
   box: SecretBox,
 ): Promise<{ publicKey: string; privateKey: string }> {
+  const { db } = store;
   let row = await db.selectFrom('meta').select('value').where('key', '=', META_KEY).executeTakeFirst();
   if (row === undefined) {
     const keys = webPush.generateVAPIDKeys();

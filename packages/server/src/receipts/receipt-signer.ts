@@ -18,7 +18,8 @@ export interface ReceiptSigner {
  */
 const base64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 
-export async function loadReceiptSigner(db: Store, box: SecretBox): Promise<ReceiptSigner> {
+export async function loadReceiptSigner(store: Store, box: SecretBox): Promise<ReceiptSigner> {
+  const { db } = store;
   let row = await db.selectFrom('meta').select('value').where('key', '=', META_KEY).executeTakeFirst();
   if (row === undefined) {
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });

@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { boundOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
+import type { Database } from '../db/schema.js';
 
 /** The user's verify state, read by the statement that counted the attempt. */
 export interface OpenAttempt {
@@ -43,7 +44,11 @@ export class TokenRepository {
   private readonly uncount;
   private readonly latest;
 
-  constructor(private readonly db: Store) {
+  private readonly db: Kysely<Database>;
+
+  constructor(store: Store) {
+    const db = store.db;
+    this.db = db;
     this.count = boundOnce((appId: number, userId: number, now: number) =>
       db
         .updateTable('app_users')

@@ -1,7 +1,7 @@
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
-import type { AppUserTable } from '../db/schema.js';
+import type { AppUserTable, Database } from '../db/schema.js';
 
 /** A user as one app knows them: the global identity joined with the app's link. */
 export interface AppUser {
@@ -36,8 +36,12 @@ export class UserRepository {
   private readonly link;
   private readonly seed;
 
-  constructor(private readonly db: Store) {
-    this.link = compiledOnce(db, (appId: number, userId: number) =>
+  private readonly db: Kysely<Database>;
+
+  constructor(store: Store) {
+    const db = store.db;
+    this.db = db;
+    this.link = compiledOnce(store, (appId: number, userId: number) =>
       db
         .selectFrom('app_users')
         .innerJoin('users', 'users.id', 'app_users.user_id')
@@ -46,7 +50,7 @@ export class UserRepository {
         .where('app_users.app_id', '=', appId)
         .where('app_users.user_id', '=', userId),
     );
-    this.seed = compiledOnce(db, (appId: number, userId: number) =>
+    this.seed = compiledOnce(store, (appId: number, userId: number) =>
       db
         .selectFrom('app_users')
         .select('totp_seed_ct')

@@ -1,6 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Store } from '../db/database.js';
-import { dialectOf } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
 
 export interface WebhookEvent {
@@ -84,31 +83,35 @@ export async function insertWebhookEvent(
 
 /** The callback outbox: claiming due events, recording attempts and outcomes. */
 export class WebhookEventRepository {
-  constructor(private readonly db: Store) {}
+  private readonly db: Kysely<Database>;
+
+  constructor(private readonly store: Store) {
+    this.db = store.db;
+  }
 
   /**
    * Claims up to `limit` due events for `leaseMs`: another worker (or this one after a crash) takes them only
-   * once the lease has run out, so an acknowledged delivery is never repeated while this worker lives. On
-   * PostgreSQL the rows are locked with `FOR UPDATE SKIP LOCKED`: workers of several instances claiming at
-   * once take disjoint events, and one that picked a row just claimed by another re-reads its lease (R76).
+   * once the lease has run out, so an acknowledged delivery is never repeated while this worker lives.
+   * Workers of several instances claiming at once take disjoint events (`lockForUpdateSkipLocked`), and one
+   * that picked a row just claimed by another re-reads its lease (R76).
    */
   async claimDue(now: number, leaseMs: number, limit: number): Promise<WebhookEvent[]> {
-    const postgres = dialectOf(this.db) === 'postgres';
     const rows = await this.db
       .updateTable('webhook_events')
       .set({ locked_until: now + leaseMs })
       .where(
         'id',
         'in',
-        this.db
-          .selectFrom('webhook_events')
-          .select('id')
-          .where('state', '=', 'pending')
-          .where('next_attempt_at', '<=', now)
-          .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-          .orderBy('next_attempt_at')
-          .limit(limit)
-          .$if(postgres, (q) => q.forUpdate().skipLocked()),
+        this.store.lockForUpdateSkipLocked(
+          this.db
+            .selectFrom('webhook_events')
+            .select('id')
+            .where('state', '=', 'pending')
+            .where('next_attempt_at', '<=', now)
+            .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+            .orderBy('next_attempt_at')
+            .limit(limit),
+        ),
       )
       .returningAll()
       .execute();

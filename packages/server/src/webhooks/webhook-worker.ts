@@ -5,7 +5,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ApprovalService } from '../approvals/approval.service.js';
 import type { App } from '../apps/app.js';
 import type { AppService } from '../apps/app.service.js';
-import { type EventBus, topics } from '../events/event-bus.js';
+import type { EventBus } from '../events/event-bus.js';
+import { type ClaimedCallback, topics } from '../events/service-events.js';
 import type { Clock } from '../lib/clock.js';
 import { authyCallbackBody } from './authy-callback-body.js';
 import type { CallbackSender } from './callback-sender.js';
@@ -34,20 +35,6 @@ const LEASE_MARGIN_MS = 5_000;
 /** How long a claimed event is left to the worker that claimed it: one delivery's time and a margin. */
 export const callbackLeaseMs = (timeoutMs: number) => timeoutMs + LEASE_MARGIN_MS;
 
-/**
- * What the instance that wrote a callback event, leased to itself (`callbackLeaseMs`), publishes on
- * `topics.webhooks` so that its worker delivers the event at once, without claiming it first. Should the
- * instance stop before, the lease runs out and any worker delivers it.
- */
-export interface ClaimedCallback {
-  readonly type: 'claimed';
-  readonly id: string;
-  readonly appId: number;
-  readonly uuid: string;
-  readonly status: string;
-  readonly at: number;
-  readonly [key: string]: unknown;
-}
 const BATCH = 16;
 
 /**
@@ -67,7 +54,7 @@ export class WebhookWorker {
 
   start(): void {
     this.stopBus = this.options.bus.subscribe(topics.webhooks, (event) => {
-      if (event.type === 'claimed') this.deliverClaimed(event as ClaimedCallback);
+      if (event.type === 'claimed') this.deliverClaimed(event);
       else this.wake();
     });
     this.timer = setInterval(() => this.wake(), this.options.intervalMs ?? 500);

@@ -1,15 +1,19 @@
+import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compiledOnce } from '../../src/db/compiled-once.js';
 import type { Store } from '../../src/db/database.js';
+import type { Database } from '../../src/db/schema.js';
 import { openTestStore, type TestStore } from '../support/test-database.js';
 
 let store: TestStore;
-let db: Store;
+let db: Kysely<Database>;
+let compiler: Store;
 
 beforeAll(async () => {
   store = await openTestStore();
   db = store.db;
+  compiler = store.store;
   await db
     .insertInto('meta')
     .values([
@@ -23,7 +27,7 @@ afterAll(() => store.close());
 
 describe('queries compiled once', () => {
   it("binds each run's own values, keeping the constants the query was built with", async () => {
-    const byValue = compiledOnce(db, (value: string) =>
+    const byValue = compiledOnce(compiler, (value: string) =>
       db
         .selectFrom('meta')
         .select('key')
@@ -37,7 +41,7 @@ describe('queries compiled once', () => {
   });
 
   it('binds a value used twice, and values in any order, in every place it appears', async () => {
-    const either = compiledOnce(db, (first: string, second: string) =>
+    const either = compiledOnce(compiler, (first: string, second: string) =>
       db
         .selectFrom('meta')
         .select('key')
@@ -53,7 +57,7 @@ describe('queries compiled once', () => {
   });
 
   it('reports how many rows an update changed, so a conditional update still tells its winner', async () => {
-    const rename = compiledOnce(db, (key: string, from: string, to: string) =>
+    const rename = compiledOnce(compiler, (key: string, from: string, to: string) =>
       db.updateTable('meta').set({ value: to }).where('key', '=', key).where('value', '=', from),
     );
     expect(Number((await rename('bench:a', 'one', 'uno')).numAffectedRows)).toBe(1);
@@ -62,7 +66,9 @@ describe('queries compiled once', () => {
 
   // Last: it changes the table the others read.
   it('keeps answering when a migration changes a table under a statement prepared before it', async () => {
-    const byKey = compiledOnce(db, (key: string) => db.selectFrom('meta').selectAll().where('key', '=', key));
+    const byKey = compiledOnce(compiler, (key: string) =>
+      db.selectFrom('meta').selectAll().where('key', '=', key),
+    );
     // Prepared on as many pooled connections as concurrent runs reach.
     await Promise.all(Array.from({ length: 20 }, () => byKey('bench:b')));
     await sql`alter table meta add column note text`.execute(db);

@@ -15,7 +15,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { deriveServiceKeys } from '../../src/crypto/master-key.js';
 import { cryptoRandom, type Random } from '../../src/crypto/random.js';
 import { createSecretBox } from '../../src/crypto/secret-box.js';
-import type { Store } from '../../src/db/database.js';
+import { type Store, storeOver } from '../../src/db/database.js';
 import { postgresTypes } from '../../src/db/postgres/open-postgres.js';
 import type { Database } from '../../src/db/schema.js';
 import { createMemoryEventBus, type EventBus } from '../../src/events/event-bus.js';
@@ -54,10 +54,10 @@ function loggingStore(url: string, statements: Statement[]): Store {
     const database = new SQLite(url.slice('sqlite:'.length));
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database }), log });
+    return storeOver(new Kysely<Database>({ dialect: new SqliteDialect({ database }), log }));
   }
   const pool = new pg.Pool({ connectionString: url, max: 4, types: postgresTypes });
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
+  return storeOver(new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log }));
 }
 
 describe('R90: the request path of a phone enrollment is the same for a registered and an unregistered number', () => {

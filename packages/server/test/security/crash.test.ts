@@ -187,7 +187,7 @@ describe('crash safety under load (R50, R72, R73)', () => {
       expect(busyEnough(), 'the load got going before the kill').toBe(true);
 
       // What the service had recorded as delivered when it died.
-      const store = openDatabase(database.url);
+      const store = openDatabase(database.url).db;
       const deliveredBefore = new Set(
         (
           await store.selectFrom('webhook_events').select('id').where('state', '=', 'delivered').execute()
@@ -225,7 +225,7 @@ describe('crash safety under load (R50, R72, R73)', () => {
       }
 
       // Callbacks: wait until every event is settled (an interrupted claim runs out after timeout + 5 s).
-      const check = openDatabase(database.url);
+      const check = openDatabase(database.url).db;
       try {
         const deadline = Date.now() + 20_000;
         for (;;) {
