@@ -39,7 +39,7 @@ export function compiledOnce<A extends readonly unknown[], R>(
   build: (...values: A) => Compilable<R>,
 ): (...values: A) => Promise<QueryResult<R>> {
   const bound = boundOnce(build);
-  return (...values) => store.run(bound(...values));
+  return async (...values) => store.run(bound(...values));
 }
 
 /**

@@ -76,3 +76,91 @@ describe('queries compiled once', () => {
     for (const { rows } of after) expect(rows).toEqual([{ key: 'bench:b', value: 'two', note: null }]);
   });
 });
+
+describe('a query compiled once holds its build function to the contract when it is compiled', () => {
+  it('refuses a build function that drops one of its values', () => {
+    expect(() =>
+      compiledOnce(compiler, (key: string, _value: string) =>
+        db.selectFrom('meta').select('key').where('key', '=', key),
+      ),
+    ).toThrow(
+      new TypeError(
+        'compiledOnce: value 2 of 2 never reaches the query: the build function dropped it, or used another value in its place',
+      ),
+    );
+  });
+
+  it('refuses a build function that uses one value twice in the place of another', () => {
+    expect(() =>
+      compiledOnce(compiler, (key: string, value: string) =>
+        db
+          .selectFrom('meta')
+          .select('key')
+          .where('key', '=', key)
+          .where('value', '=', key)
+          .where('key', '!=', value),
+      ),
+    ).not.toThrow();
+    expect(() =>
+      compiledOnce(compiler, (key: string, _value: string) =>
+        db.selectFrom('meta').select('key').where('key', '=', key).where('value', '=', key),
+      ),
+    ).toThrow(/^compiledOnce: value 2 of 2 never reaches the query/);
+  });
+
+  it('refuses a value turned into text or a number in JavaScript while the query is built', () => {
+    const refused = /^compiledOnce: value 1 was used in a JavaScript expression while the query was built/;
+    expect(() =>
+      compiledOnce(compiler, (key: string) =>
+        db.selectFrom('meta').select('key').where('key', '=', `bench:${key}`),
+      ),
+    ).toThrow(refused);
+    expect(() =>
+      compiledOnce(compiler, (now: number) =>
+        db
+          .selectFrom('meta')
+          .select('key')
+          .where('value', '=', String(now + 1)),
+      ),
+    ).toThrow(refused);
+  });
+
+  it('refuses a value bound inside a list', () => {
+    expect(() =>
+      compiledOnce(compiler, (key: string) =>
+        db
+          .selectFrom('meta')
+          .select('key')
+          .where(sql<boolean>`${[key]}`),
+      ),
+    ).toThrow(
+      new TypeError(
+        'compiledOnce: a value was passed inside a list or an object: bind each value on its own',
+      ),
+    );
+  });
+
+  it('refuses a run with another number of values than the query takes', async () => {
+    const byKey = compiledOnce(compiler, (key: string) =>
+      db.selectFrom('meta').select('key').where('key', '=', key),
+    );
+    const run = byKey as (...values: string[]) => Promise<unknown>;
+    await expect(run('bench:a', 'bench:b')).rejects.toThrow(
+      new TypeError('compiledOnce: the query takes 1 values, got 2'),
+    );
+  });
+
+  it('checks a change followed by its record alike, on every database', () => {
+    expect(() =>
+      compiler.followedChange((key: string, _value: string) => ({
+        change: db.updateTable('meta').set({ value: 'changed' }).where('key', '=', key).returning('key'),
+        next: (after) =>
+          after
+            .insertInto('meta')
+            .columns(['key', 'value'])
+            .expression((eb) => eb.selectFrom('changed').select(['changed.key', eb.val('copy').as('value')]))
+            .returning('key'),
+      })),
+    ).toThrow(/^compiledOnce: value 2 of 2 never reaches the query/);
+  });
+});
