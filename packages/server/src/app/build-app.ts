@@ -15,6 +15,7 @@ import { deriveServiceKeys } from '../crypto/master-key.js';
 import { cryptoRandom, type Random } from '../crypto/random.js';
 import { createSecretBox } from '../crypto/secret-box.js';
 import type { Store } from '../db/database.js';
+import { MetaRepository } from '../db/meta.repository.js';
 import { DeviceRepository } from '../devices/device.repository.js';
 import { registerDeviceRoutes } from '../devices/device.routes.js';
 import { DeviceService } from '../devices/device.service.js';
@@ -136,7 +137,8 @@ export async function createServices(
     phonePerHour: config.smsPerPhoneHour,
   });
   const messageQueue = new MessageQueueRepository(store, box, random);
-  const receipts = await loadReceiptSigner(store, box);
+  const kept = new MetaRepository(store);
+  const receipts = await loadReceiptSigner(kept, box);
   const deviceRepository = new DeviceRepository(store);
   const devices = new DeviceService(
     deviceRepository,
@@ -176,7 +178,7 @@ export async function createServices(
     usage,
     settings,
   );
-  const vapid = await loadVapidKeys(store, box);
+  const vapid = await loadVapidKeys(kept, box);
   // VAPID wants an https: or mailto: contact for the push service's operators (RFC 8292 §2.1).
   const contact = config.publicUrl.startsWith('https:')
     ? config.publicUrl
