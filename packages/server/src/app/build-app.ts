@@ -52,6 +52,7 @@ import { registerHealthRoutes } from '../operations/health.routes.js';
 import { createLogger } from '../operations/logger.js';
 import { createMetrics, type Metrics } from '../operations/metrics.js';
 import { REQUEST_ID_HEADER, requestIdOf } from '../operations/request-id.js';
+import { SecurityEventRepository } from '../operations/security-event.repository.js';
 import { registerPhoneRoutes } from '../phones/phone.routes.js';
 import { PhoneService } from '../phones/phone.service.js';
 import { PhoneVerificationRepository } from '../phones/phone-verification.repository.js';
@@ -131,10 +132,18 @@ export async function createServices(
     codeTtlSeconds: config.codeTtlSeconds,
     sendLimitPer10Minutes: config.sendLimitPer10Minutes,
   };
-  const guard = new SendGuard(new SendBudgetRepository(store), keys, random, clock, {
-    appPerHour: config.smsPerHour,
-    appPerDay: config.smsPerDay,
-    phonePerHour: config.smsPerPhoneHour,
+  const securityLog = new SecurityEventRepository(store);
+  const guard = new SendGuard({
+    budgets: new SendBudgetRepository(store),
+    securityLog,
+    keys,
+    random,
+    clock,
+    limits: {
+      appPerHour: config.smsPerHour,
+      appPerDay: config.smsPerDay,
+      phonePerHour: config.smsPerPhoneHour,
+    },
   });
   const messageQueue = new MessageQueueRepository(store, box, random);
   const kept = new MetaRepository(store);
@@ -154,6 +163,7 @@ export async function createServices(
     config.publicUrl,
     config.codeTtlSeconds * 1000,
     callbackLeaseMs(config.webhookTimeoutSeconds * 1000),
+    securityLog,
   );
   const tokens = new TokenService(
     new TokenRepository(store),

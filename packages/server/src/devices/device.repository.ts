@@ -4,7 +4,6 @@ import { compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
 import type { Database, DeviceTable } from '../db/schema.js';
 import type { Publication } from '../events/event-bus.js';
-import { insertSecurityEvent, type SecurityEventRecord } from '../operations/security-event.repository.js';
 import type { Device, DeviceRequest, Platform } from './device.js';
 
 function toDevice(row: Selectable<DeviceTable>): Device {
@@ -418,10 +417,6 @@ export class DeviceRepository {
       ],
       events,
     );
-  }
-
-  recordSecurityEvent(event: SecurityEventRecord): Promise<void> {
-    return insertSecurityEvent(this.db, event);
   }
 
   async pausePushes(appId: number, userId: number, until: number): Promise<void> {

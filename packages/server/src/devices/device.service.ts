@@ -20,6 +20,7 @@ import { type ClaimedCallback, topics } from '../events/service-events.js';
 import type { Clock } from '../lib/clock.js';
 import type { MessageQueue } from '../messaging/message-queue.js';
 import type { SendGuard } from '../messaging/send-guard.js';
+import type { SecurityLog } from '../operations/security-log.js';
 import { pushEndpointAllowed } from '../push/push-endpoint.js';
 import { subscriptionContext } from '../push/push-notifier.js';
 import type { PushSubscription } from '../push/push-sender.js';
@@ -90,6 +91,7 @@ export class DeviceService {
     private readonly codeTtlMs: number,
     /** How long the callback event of an answer is left to this instance's worker (`callbackLeaseMs`). */
     private readonly callbackLeaseMs: number,
+    private readonly securityLog: SecurityLog,
   ) {}
 
   private digest(purpose: string, value: string): string {
@@ -138,7 +140,7 @@ export class DeviceService {
       createdAt: this.clock.now(),
     };
     await this.repository.insert(device);
-    await this.repository.recordSecurityEvent({
+    await this.securityLog.record({
       id: this.random.uuid(),
       type: 'device.registered',
       appId: enrolledAppId,
@@ -383,7 +385,7 @@ export class DeviceService {
   /** "This wasn't me": recorded, and pushes to the user pause for a while (R42). */
   private async reportNotMe(device: Device, request: AnswerableRequest, now: number): Promise<void> {
     await this.repository.pausePushes(request.appId, request.userId, now + NOT_ME_PAUSE_MS);
-    await this.repository.recordSecurityEvent({
+    await this.securityLog.record({
       id: this.random.uuid(),
       type: 'user.suspicious_activity',
       appId: request.appId,
@@ -416,7 +418,7 @@ export class DeviceService {
     const now = this.clock.now();
     const closeStreams = [{ topic: topics.device(id), event: { type: 'revoked' as const } }];
     if (await this.repository.revoke(id, device.userId, now, closeStreams)) {
-      await this.repository.recordSecurityEvent({
+      await this.securityLog.record({
         id: this.random.uuid(),
         type: 'device.revoked',
         appId: device.enrolledAppId,

@@ -1,7 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
-import { insertSecurityEvent, type SecurityEventRecord } from '../operations/security-event.repository.js';
 
 /** One window of one budget: at most `limit` sends counted under `key` from `start` until `end`. */
 export interface BudgetWindow {
@@ -97,10 +96,6 @@ export class SendBudgetRepository {
       .returning('key')
       .executeTakeFirst();
     return row !== undefined;
-  }
-
-  recordSecurityEvent(event: SecurityEventRecord): Promise<void> {
-    return insertSecurityEvent(this.db, event);
   }
 
   /** Removes the windows that have ended. */
