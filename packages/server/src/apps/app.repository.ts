@@ -155,6 +155,11 @@ export class AppRepository {
     });
   }
 
+  /** Turns an app's callback off (its receiver answered 410 Gone); setting its URL again turns it back on. */
+  async disableCallback(id: number, now: number): Promise<void> {
+    await this.db.updateTable('apps').set({ callback_disabled_at: now }).where('id', '=', id).execute();
+  }
+
   async update(
     id: number,
     changes: Partial<

@@ -197,6 +197,11 @@ export class AppService {
     );
   }
 
+  /** Turns the app's callback off: its receiver answered 410 Gone at `now` (R51). */
+  disableCallback(appId: number, now: number): Promise<void> {
+    return this.repository.disableCallback(appId, now);
+  }
+
   /** The newest live API key in clear: for signing Authy callbacks (D5) and for `countersign dev`. */
   async revealKey(appId: number): Promise<string | undefined> {
     const key = await this.repository.newestKeyCt(appId, this.clock.now());

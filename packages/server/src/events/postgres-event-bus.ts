@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { Log } from '../lib/log.js';
 import {
   type BusEvent,
   createLocalListeners,
@@ -25,10 +26,7 @@ export interface PostgresEventBusOptions {
   readonly url: string;
   /** Tells this instance's own notifications apart: they were delivered here at commit already. */
   readonly instanceId: string;
-  readonly log: {
-    info(details: object, message: string): void;
-    warn(details: object, message: string): void;
-  };
+  readonly log: Pick<Log, 'info' | 'warn'>;
   /** Waits between attempts to listen again: doubling from `first` up to `max`. */
   readonly retryMs?: { readonly first: number; readonly max: number };
 }

@@ -1,9 +1,9 @@
-import type { FastifyBaseLogger } from 'fastify';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { DeviceRepository } from '../devices/device.repository.js';
 import type { EventBus } from '../events/event-bus.js';
 import { type RequestCreated, topics } from '../events/service-events.js';
 import type { Clock } from '../lib/clock.js';
+import type { Log } from '../lib/log.js';
 import type { PushSender, PushSubscription } from './push-sender.js';
 
 /** Longest TTL a push service is asked to keep a message (requests that never expire). */
@@ -22,7 +22,7 @@ export function startPushNotifier(options: {
   sender: PushSender;
   box: SecretBox;
   clock: Clock;
-  log: FastifyBaseLogger;
+  log: Log;
 }): () => void {
   const { bus, devices, sender, box, clock, log } = options;
   const notify = async (event: RequestCreated) => {

@@ -167,11 +167,6 @@ export class WebhookEventRepository {
       .execute();
   }
 
-  /** Turns an app's callback off after its receiver answered 410 Gone. */
-  async disableCallback(appId: number, now: number): Promise<void> {
-    await this.db.updateTable('apps').set({ callback_disabled_at: now }).where('id', '=', appId).execute();
-  }
-
   async list(filter: { appId?: number; state?: string; limit: number }): Promise<WebhookEvent[]> {
     let query = this.db
       .selectFrom('webhook_events')

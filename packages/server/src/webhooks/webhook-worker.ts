@@ -1,13 +1,13 @@
 // The service signs with the very code receivers verify with (the SDK's `verifyCallback`), so the two
 // cannot drift (spec `authy-api.md` 6.3, R45, R49).
 import { signAuthyCallback, signStandardWebhook } from '@countersign/protocol';
-import type { FastifyBaseLogger } from 'fastify';
 import type { ApprovalService } from '../approvals/approval.service.js';
 import type { App } from '../apps/app.js';
 import type { AppService } from '../apps/app.service.js';
 import type { EventBus } from '../events/event-bus.js';
 import { type ClaimedCallback, topics } from '../events/service-events.js';
 import type { Clock } from '../lib/clock.js';
+import type { Log } from '../lib/log.js';
 import { authyCallbackBody } from './authy-callback-body.js';
 import type { CallbackSender } from './callback-sender.js';
 import { backoff, retryAfterMs } from './retry-schedule.js';
@@ -20,7 +20,7 @@ export interface WebhookWorkerOptions {
   send: CallbackSender;
   bus: EventBus;
   clock: Clock;
-  log: FastifyBaseLogger;
+  log: Log;
   /** How long an event is retried before it is marked failed (R51: three days). */
   retryForMs: number;
   /** How often the worker looks for due events when nothing woke it. */
@@ -198,7 +198,7 @@ export class WebhookWorker {
     if (status !== null && status >= 200 && status < 300)
       return settle('delivered', { attempts: attempt, lastStatus: status, lastError: null });
     if (status === 410) {
-      await events.disableCallback(app.id, now);
+      await apps.disableCallback(app.id, now);
       log.warn(
         { appId: app.id, eventId: event.id },
         'callback endpoint answered 410: callbacks turned off for the app',
