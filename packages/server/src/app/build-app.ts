@@ -127,7 +127,11 @@ export async function createServices(
   const messaging = routeSandboxToOutbox(configured, outboxProvider);
   const usage = new UsageCounter(new UsageRepository(store), clock);
   const apps = new AppService(new AppRepository(store), keys, box, random, clock);
-  const users = new UserService(new UserRepository(store), box, random, clock, usage);
+  const approvalRepository = new ApprovalRepository(store);
+  const userRepository = new UserRepository(store, [
+    (tx, appId, userId) => approvalRepository.withdrawAll(tx, appId, userId),
+  ]);
+  const users = new UserService(userRepository, box, random, clock, usage);
   const settings = {
     codeTtlSeconds: config.codeTtlSeconds,
     sendLimitPer10Minutes: config.sendLimitPer10Minutes,
@@ -166,7 +170,7 @@ export async function createServices(
     securityLog,
   );
   const tokens = new TokenService(
-    new TokenRepository(store),
+    new TokenRepository(store, userRepository),
     users,
     messaging,
     guard,
@@ -177,7 +181,7 @@ export async function createServices(
     settings,
     async (app, userId) => (await devices.answeringDevices(app, userId)).length,
   );
-  const approvals = new ApprovalService(new ApprovalRepository(store), users, box, random, clock, bus);
+  const approvals = new ApprovalService(approvalRepository, users, box, random, clock, bus);
   const phones = new PhoneService(
     new PhoneVerificationRepository(store),
     messaging,
@@ -210,7 +214,19 @@ export async function createServices(
     bus,
     push,
     startPush: (log: FastifyBaseLogger) =>
-      startPushNotifier({ bus, devices: deviceRepository, sender: push, box, clock, log }),
+      startPushNotifier({
+        bus,
+        targets: {
+          targets: (userId, appId, phoneDevicesAccepted) =>
+            deviceRepository.pushTargets(userId, appId, phoneDevicesAccepted),
+          pausedUntil: (appId, userId) => users.pushPausedUntil(appId, userId),
+          gone: (deviceId) => deviceRepository.setPushSubscription(deviceId, null),
+        },
+        sender: push,
+        box,
+        clock,
+        log,
+      }),
   };
 }
 

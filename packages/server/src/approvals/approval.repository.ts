@@ -1,5 +1,7 @@
+import type { Transaction } from 'kysely';
 import { boundOnce, compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
+import type { Database } from '../db/schema.js';
 import type { Publication } from '../events/event-bus.js';
 import { insertWebhookEvent } from '../webhooks/webhook-event.repository.js';
 
@@ -252,5 +254,17 @@ export class ApprovalRepository {
       const expired = rows.map((r) => ({ uuid: r.uuid, userId: Number(r.user_id) }));
       return { value: expired, events: expired.flatMap(announce) };
     });
+  }
+
+  /**
+   * Withdraws every request of the app's user, in the transaction `tx` that removes the user's link to the
+   * app (R8): nothing of them is kept.
+   */
+  async withdrawAll(tx: Transaction<Database>, appId: number, userId: number): Promise<void> {
+    await tx
+      .deleteFrom('approval_requests')
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .execute();
   }
 }

@@ -419,34 +419,6 @@ export class DeviceRepository {
     );
   }
 
-  async pausePushes(appId: number, userId: number, until: number): Promise<void> {
-    await this.db
-      .updateTable('app_users')
-      .set({ push_paused_until: until })
-      .where('app_id', '=', appId)
-      .where('user_id', '=', userId)
-      .execute();
-  }
-
-  /** The apps a user is registered with, for the accounts a device shows. */
-  async appLinks(
-    userId: number,
-  ): Promise<Array<{ appId: number; appName: string; profile: string; tokenLength: number }>> {
-    const rows = await this.db
-      .selectFrom('app_users')
-      .innerJoin('apps', 'apps.id', 'app_users.app_id')
-      .select(['apps.id', 'apps.name', 'apps.profile', 'apps.token_length'])
-      .where('app_users.user_id', '=', userId)
-      .orderBy('apps.id')
-      .execute();
-    return rows.map((r) => ({
-      appId: Number(r.id),
-      appName: r.name,
-      profile: r.profile,
-      tokenLength: Number(r.token_length),
-    }));
-  }
-
   /** Devices of a user that answer an app and have a push subscription. */
   async pushTargets(
     userId: number,
@@ -456,15 +428,5 @@ export class DeviceRepository {
     const query = phoneDevicesAccepted ? this.targets.withPhoneDevices : this.targets.ownOnly;
     const { rows } = await query(userId, appId);
     return rows.map((r) => ({ id: r.id, subscriptionCt: r.push_subscription_ct as string }));
-  }
-
-  async pushPausedUntil(appId: number, userId: number): Promise<number | null> {
-    const row = await this.db
-      .selectFrom('app_users')
-      .select('push_paused_until')
-      .where('app_id', '=', appId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    return row?.push_paused_until === null || row === undefined ? null : Number(row.push_paused_until);
   }
 }

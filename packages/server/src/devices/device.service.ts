@@ -238,7 +238,7 @@ export class DeviceService {
 
   /** The accounts the device holds: one per app it answers, with the TOTP secret for codes. */
   async accounts(device: Device): Promise<Account[]> {
-    const links = await this.repository.appLinks(device.userId);
+    const links = await this.users.links(device.userId);
     const accounts: Account[] = [];
     for (const link of links) {
       if (!this.serves(device, link.appId, link.profile)) continue;
@@ -384,7 +384,7 @@ export class DeviceService {
 
   /** "This wasn't me": recorded, and pushes to the user pause for a while (R42). */
   private async reportNotMe(device: Device, request: AnswerableRequest, now: number): Promise<void> {
-    await this.repository.pausePushes(request.appId, request.userId, now + NOT_ME_PAUSE_MS);
+    await this.users.pausePushes(request.appId, request.userId, now + NOT_ME_PAUSE_MS);
     await this.securityLog.record({
       id: this.random.uuid(),
       type: 'user.suspicious_activity',

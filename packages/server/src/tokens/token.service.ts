@@ -7,8 +7,8 @@ import { AuthyError, type SecurityEvent, userNotFound } from '../errors/authy-er
 import type { Clock } from '../lib/clock.js';
 import { type Channel, MessagingError, type MessagingProvider } from '../messaging/messaging-provider.js';
 import type { SendGuard } from '../messaging/send-guard.js';
+import type { AppUser } from '../users/app-user.js';
 import { maskForMessage, parsePhone } from '../users/phone-number.js';
-import type { AppUser } from '../users/user.repository.js';
 import type { UserService } from '../users/user.service.js';
 import type { TokenRepository } from './token.repository.js';
 import { stepAt, totpCode } from './totp.js';

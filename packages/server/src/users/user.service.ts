@@ -6,9 +6,10 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { AuthyError, userNotFound } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
 import { totpUri } from '../tokens/totp.js';
+import type { AppUser } from './app-user.js';
 import { parseCallingCode } from './phone-number.js';
 import { readPhone } from './phone-rule.js';
-import type { AppUser, UserRepository } from './user.repository.js';
+import type { UserRepository } from './user.repository.js';
 
 export const ACTIVITY_TYPES = ['password_reset', 'banned', 'unbanned', 'cookie_login'] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
@@ -144,6 +145,23 @@ export class UserService {
       errorCorrectionLevel: 'M',
     });
     return { label, issuer: app.name, uri, qrCode };
+  }
+
+  /** The apps the user is registered with (each device shows the accounts it answers for). */
+  links(
+    userId: number,
+  ): Promise<Array<{ appId: number; appName: string; profile: string; tokenLength: number }>> {
+    return this.repository.appLinks(userId);
+  }
+
+  /** "This wasn't me": no pushes to the app's user until `until` (R42). */
+  pausePushes(appId: number, userId: number, until: number): Promise<void> {
+    return this.repository.pausePushes(appId, userId, until);
+  }
+
+  /** Until when pushes to the app's user are paused, if they ever were. */
+  pushPausedUntil(appId: number, userId: number): Promise<number | null> {
+    return this.repository.pushPausedUntil(appId, userId);
   }
 
   countForApp(app: App): Promise<number> {
