@@ -127,7 +127,8 @@ export async function createServices(
   const messaging = routeSandboxToOutbox(configured, outboxProvider);
   const usage = new UsageCounter(new UsageRepository(store), clock);
   const apps = new AppService(new AppRepository(store), keys, box, random, clock);
-  const approvalRepository = new ApprovalRepository(store);
+  const webhookEvents = new WebhookEventRepository(store);
+  const approvalRepository = new ApprovalRepository(store, webhookEvents);
   const userRepository = new UserRepository(store, [
     (tx, appId, userId) => approvalRepository.withdrawAll(tx, appId, userId),
   ]);
@@ -152,6 +153,15 @@ export async function createServices(
   const messageQueue = new MessageQueueRepository(store, box, random);
   const kept = new MetaRepository(store);
   const receipts = await loadReceiptSigner(kept, box);
+  const approvals = new ApprovalService({
+    repository: approvalRepository,
+    users,
+    box,
+    random,
+    clock,
+    bus,
+    callbackLeaseMs: callbackLeaseMs(config.webhookTimeoutSeconds * 1000),
+  });
   const deviceRepository = new DeviceRepository(store);
   const devices = new DeviceService(
     deviceRepository,
@@ -161,12 +171,11 @@ export async function createServices(
     keys,
     random,
     clock,
-    bus,
+    approvals,
     receipts,
     box,
     config.publicUrl,
     config.codeTtlSeconds * 1000,
-    callbackLeaseMs(config.webhookTimeoutSeconds * 1000),
     securityLog,
   );
   const tokens = new TokenService(
@@ -181,7 +190,6 @@ export async function createServices(
     settings,
     async (app, userId) => (await devices.answeringDevices(app, userId)).length,
   );
-  const approvals = new ApprovalService(approvalRepository, users, box, random, clock, bus);
   const phones = new PhoneService(
     new PhoneVerificationRepository(store),
     messaging,

@@ -37,6 +37,9 @@ export interface StoreAdapter {
   destroy(): Promise<void>;
 }
 
+/** A statement built for a store to run (`Store.followedChange`, `Store.run` once compiled). */
+export type Statement = Compilable<unknown>;
+
 /** The row a change returned, as the table `changed` of the statement that follows from it. */
 export type AfterChange<C> = QueryCreator<Database & { changed: C }>;
 
@@ -48,7 +51,7 @@ export interface FollowedChange<C, UT extends keyof Database, TB extends keyof D
   /** A conditional `UPDATE … RETURNING` of at most one row: the columns the next statement reads. */
   readonly change: UpdateQueryBuilder<Database, UT, TB, C>;
   /** The statement that follows, reading the changed row from `changed`; it ends with `RETURNING`. */
-  readonly next: (after: AfterChange<C>) => Compilable<unknown>;
+  readonly next: (after: AfterChange<C>) => Statement;
 }
 
 /**
@@ -174,9 +177,18 @@ function storeWith<P>(db: Kysely<Database>, adapter: StoreAdapter, announcer: An
   };
 }
 
-/** `WITH changed AS (SELECT ? AS column, …)`: a row already in hand, as the table a statement reads it from. */
+/**
+ * `WITH changed AS (SELECT ? AS column, …)`: a row already in hand (a change returned it), as the table a
+ * statement reads it from. Numbers go as `bigint` and text as `text`, so that PostgreSQL knows their types.
+ */
 export function changedRow<C extends object>(tx: Kysely<Database>, row: C): AfterChange<C> {
   return tx.with('changed', (qc) =>
-    qc.selectNoFrom((eb) => Object.entries(row).map(([column, value]) => eb.val(value).as(column))),
+    qc.selectNoFrom((eb) =>
+      Object.entries(row).map(([column, value]) => {
+        if (typeof value === 'number') return eb.cast(eb.val(value), 'bigint').as(column);
+        if (typeof value === 'string') return eb.cast(eb.val(value), 'text').as(column);
+        return eb.val(value).as(column);
+      }),
+    ),
   ) as unknown as AfterChange<C>;
 }

@@ -4,7 +4,7 @@ import { compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
 import type { Database, DeviceTable } from '../db/schema.js';
 import type { Publication } from '../events/event-bus.js';
-import type { Device, DeviceRequest, Platform } from './device.js';
+import type { Device, Platform } from './device.js';
 
 function toDevice(row: Selectable<DeviceTable>): Device {
   return {
@@ -18,26 +18,6 @@ function toDevice(row: Selectable<DeviceTable>): Device {
     lastSeenAt: row.last_seen_at === null ? null : Number(row.last_seen_at),
     revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
   };
-}
-
-/** A pending request together with what deciding it needs. */
-export interface AnswerableRequest extends DeviceRequest {
-  readonly userId: number;
-  readonly status: string;
-  readonly numberMatch: string | null;
-  readonly appProfile: string;
-}
-
-export interface Answer {
-  status: 'approved' | 'denied';
-  reason: string | null;
-  deviceId: string;
-  answer: string;
-  signature: string;
-  receipt: string;
-  now: number;
-  /** The callback event is leased to this instance's worker until then (`ClaimedCallback`). */
-  callbackLockedUntil: number;
 }
 
 /**
@@ -60,8 +40,6 @@ export class DeviceRepository {
   /** What every signed device request and every answer read and write: compiled once. */
   private readonly byId;
   private readonly nonce;
-  private readonly requestByUuid;
-  private readonly decideWithEvent;
   private readonly db: Kysely<Database>;
 
   constructor(private readonly store: Store<Publication>) {
@@ -87,73 +65,6 @@ export class DeviceRepository {
         .values({ device_id: deviceId, nonce, expires_at: expiresAt })
         .onConflict((oc) => oc.columns(['device_id', 'nonce']).doNothing())
         .returning('nonce'),
-    );
-    this.requestByUuid = compiledOnce(store, (uuid: string) =>
-      this.requestQuery().where('approval_requests.uuid', '=', uuid),
-    );
-    // Every answer runs it: compiled once (see `decide`).
-    this.decideWithEvent = store.followedChange(
-      (
-        uuid: string,
-        status: string,
-        reason: string | null,
-        deviceId: string,
-        answerText: string,
-        signature: string,
-        receipt: string,
-        now: number,
-        eventId: string,
-        lockedUntil: number,
-      ) => ({
-        change: db
-          .updateTable('approval_requests')
-          .set({
-            status,
-            reason,
-            device_id: deviceId,
-            answer: answerText,
-            device_signature: signature,
-            receipt,
-            processed_at: now,
-            updated_at: now,
-          })
-          .where('uuid', '=', uuid)
-          .where('status', '=', 'pending')
-          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-          .returning(['app_id', 'uuid']),
-        next: (after) =>
-          after
-            .insertInto('webhook_events')
-            .columns([
-              'id',
-              'app_id',
-              'uuid',
-              'status',
-              'state',
-              'attempts',
-              'next_attempt_at',
-              'locked_until',
-              'created_at',
-              'updated_at',
-            ])
-            .expression((eb) =>
-              eb
-                .selectFrom('changed')
-                .select([
-                  eb.cast<string>(eb.val(eventId), 'text').as('id'),
-                  'changed.app_id',
-                  'changed.uuid',
-                  eb.cast<string>(eb.val(status), 'text').as('status'),
-                  eb.cast<string>(eb.val('pending'), 'text').as('state'),
-                  eb.cast<number>(eb.val(0), 'integer').as('attempts'),
-                  eb.cast<number>(eb.val(now), 'bigint').as('next_attempt_at'),
-                  eb.cast<number>(eb.val(lockedUntil), 'bigint').as('locked_until'),
-                  eb.cast<number>(eb.val(now), 'bigint').as('created_at'),
-                  eb.cast<number>(eb.val(now), 'bigint').as('updated_at'),
-                ]),
-            )
-            .returning('id'),
-      }),
     );
   }
 
@@ -318,105 +229,6 @@ export class DeviceRepository {
       .where('used_at', 'is', null)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
-  }
-
-  private requestQuery() {
-    return this.db
-      .selectFrom('approval_requests')
-      .innerJoin('apps', 'apps.id', 'approval_requests.app_id')
-      .select([
-        'approval_requests.uuid',
-        'approval_requests.app_id',
-        'approval_requests.user_id',
-        'approval_requests.app_name',
-        'apps.name as current_app_name',
-        'apps.profile',
-        'approval_requests.message',
-        'approval_requests.details',
-        'approval_requests.created_at',
-        'approval_requests.expires_at',
-        'approval_requests.number_match',
-        'approval_requests.nonce',
-        'approval_requests.status',
-      ]);
-  }
-
-  private toRequest(row: {
-    uuid: string;
-    app_id: number;
-    user_id: number;
-    app_name: string | null;
-    current_app_name: string;
-    profile: string;
-    message: string;
-    details: string;
-    created_at: number;
-    expires_at: number | null;
-    number_match: string | null;
-    nonce: string;
-    status: string;
-  }): AnswerableRequest {
-    return {
-      uuid: row.uuid,
-      appId: Number(row.app_id),
-      userId: Number(row.user_id),
-      appName: row.app_name ?? row.current_app_name,
-      appProfile: row.profile,
-      message: row.message,
-      details: JSON.parse(row.details) as Record<string, string>,
-      createdAt: Number(row.created_at),
-      expiresAt: row.expires_at === null ? null : Number(row.expires_at),
-      numberMatchRequired: row.number_match !== null,
-      numberMatch: row.number_match,
-      nonce: row.nonce,
-      status: row.status,
-    };
-  }
-
-  /** Pending, unexpired requests for a user, oldest first; the caller filters by what the device may answer. */
-  async pendingForUser(userId: number, now: number): Promise<AnswerableRequest[]> {
-    const rows = await this.requestQuery()
-      .where('approval_requests.user_id', '=', userId)
-      .where('approval_requests.status', '=', 'pending')
-      .where((eb) =>
-        eb.or([eb('approval_requests.expires_at', 'is', null), eb('approval_requests.expires_at', '>', now)]),
-      )
-      .orderBy('approval_requests.created_at')
-      .limit(100)
-      .execute();
-    return rows.map((r) => this.toRequest(r));
-  }
-
-  async findRequest(uuid: string): Promise<AnswerableRequest | undefined> {
-    const [row] = (await this.requestByUuid(uuid)).rows;
-    return row === undefined ? undefined : this.toRequest(row);
-  }
-
-  /**
-   * Moves a request from pending to its answer once, and only before it expires: one row changed = this
-   * answer won. The callback event is written, and `events` are sent, in the same transaction (R50).
-   */
-  async decide(
-    uuid: string,
-    answer: Answer,
-    eventId: string,
-    events: readonly Publication[],
-  ): Promise<boolean> {
-    return this.decideWithEvent(
-      [
-        uuid,
-        answer.status,
-        answer.reason,
-        answer.deviceId,
-        answer.answer,
-        answer.signature,
-        answer.receipt,
-        answer.now,
-        eventId,
-        answer.callbackLockedUntil,
-      ],
-      events,
-    );
   }
 
   /** Devices of a user that answer an app and have a push subscription. */

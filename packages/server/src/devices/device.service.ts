@@ -9,14 +9,15 @@ import {
 } from '@countersign/protocol';
 import { Secret } from 'otpauth';
 import QRCode from 'qrcode';
+import { type ApprovalService, notAnswerable } from '../approvals/approval.service.js';
+import type { AnswerableRequest } from '../approvals/approval-request.js';
 import { type App, policyOf } from '../apps/app.js';
 import { constantTimeEqual, hmacHex } from '../crypto/digest.js';
 import type { ServiceKeys } from '../crypto/master-key.js';
 import type { Random } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { AuthyError } from '../errors/authy-error.js';
-import type { EventBus } from '../events/event-bus.js';
-import { type ClaimedCallback, topics } from '../events/service-events.js';
+import { topics } from '../events/service-events.js';
 import type { Clock } from '../lib/clock.js';
 import type { MessageQueue } from '../messaging/message-queue.js';
 import type { SendGuard } from '../messaging/send-guard.js';
@@ -29,7 +30,7 @@ import { TOTP_PERIOD_SECONDS } from '../tokens/totp.js';
 import { parsePhone } from '../users/phone-number.js';
 import type { UserService } from '../users/user.service.js';
 import type { Device, DeviceRequest, Platform } from './device.js';
-import type { AnswerableRequest, DeviceRepository } from './device.repository.js';
+import type { DeviceRepository } from './device.repository.js';
 import { authenticateDevice, type SignedRequest } from './device-auth.js';
 import { parsePublicJwk, toKeyObject, verifySignature } from './device-key.js';
 
@@ -84,13 +85,11 @@ export class DeviceService {
     private readonly keys: ServiceKeys,
     private readonly random: Random,
     private readonly clock: Clock,
-    private readonly bus: EventBus,
+    private readonly approvals: ApprovalService,
     private readonly receipts: ReceiptSigner,
     private readonly box: SecretBox,
     private readonly publicUrl: string,
     private readonly codeTtlMs: number,
-    /** How long the callback event of an answer is left to this instance's worker (`callbackLeaseMs`). */
-    private readonly callbackLeaseMs: number,
     private readonly securityLog: SecurityLog,
   ) {}
 
@@ -259,13 +258,13 @@ export class DeviceService {
   }
 
   async pending(device: Device): Promise<DeviceRequest[]> {
-    const requests = await this.repository.pendingForUser(device.userId, this.clock.now());
+    const requests = await this.approvals.pendingFor(device.userId);
     return requests.filter((r) => this.serves(device, r.appId, r.appProfile));
   }
 
   /** Whether a published request event concerns this device. */
   async concerns(device: Device, uuid: string): Promise<boolean> {
-    const request = await this.repository.findRequest(uuid);
+    const request = await this.approvals.answerable(uuid);
     return (
       request !== undefined &&
       request.userId === device.userId &&
@@ -278,7 +277,7 @@ export class DeviceService {
    * refusal leaves the request as it was.
    */
   async answer(device: Device, uuid: string, input: AnswerInput): Promise<'approved' | 'denied'> {
-    const request = await this.repository.findRequest(uuid);
+    const request = await this.approvals.answerable(uuid);
     if (
       request === undefined ||
       request.userId !== device.userId ||
@@ -310,8 +309,8 @@ export class DeviceService {
     ) {
       throw mismatch('signed_at');
     }
-    if (request.status !== 'pending') throw this.notPending(request.status);
-    if (request.expiresAt !== null && request.expiresAt <= now) throw this.notPending('expired');
+    if (request.status !== 'pending') throw notAnswerable(request.status);
+    if (request.expiresAt !== null && request.expiresAt <= now) throw notAnswerable('expired');
 
     let status = document.decision;
     let reason = document.reason;
@@ -323,7 +322,6 @@ export class DeviceService {
         reason = 'number_mismatch' as AnswerDocument['reason'];
       }
     }
-    const answer = canonicalJson(document);
     const receipt = await this.receipts.sign({
       iss: this.publicUrl,
       sub: request.uuid,
@@ -336,50 +334,17 @@ export class DeviceService {
       device_signature: input.signature,
       device_public_key: device.publicKey,
     });
-    const eventId = this.random.uuid();
-    const won = await this.repository.decide(
-      request.uuid,
-      {
-        status,
-        reason,
-        deviceId: device.id,
-        answer,
-        signature: input.signature,
-        receipt,
-        now,
-        callbackLockedUntil: now + this.callbackLeaseMs,
-      },
-      eventId,
-      [
-        { topic: topics.user(device.userId), event: { type: 'withdrawn', uuid: request.uuid } },
-        { topic: topics.request(request.uuid), event: { type: 'status', uuid: request.uuid, status } },
-      ],
-    );
-    if (!won) {
-      const fresh = await this.repository.findRequest(uuid);
-      throw this.notPending(fresh?.status === 'pending' ? 'expired' : (fresh?.status ?? 'expired'));
-    }
-    if (reason === 'not_me') await this.reportNotMe(device, request, now);
-    // The callback event is written, leased to this instance's worker, which delivers it now.
-    const claimed: ClaimedCallback = {
-      type: 'claimed',
-      id: eventId,
-      appId: request.appId,
-      uuid: request.uuid,
+    await this.approvals.answer(request, {
       status,
-      at: now,
-    };
-    this.bus.publish(topics.webhooks, claimed);
+      reason,
+      deviceId: device.id,
+      document: canonicalJson(document),
+      signature: input.signature,
+      receipt,
+      now,
+    });
+    if (reason === 'not_me') await this.reportNotMe(device, request, now);
     return status;
-  }
-
-  private notPending(status: string): AuthyError {
-    return status === 'expired'
-      ? new AuthyError('60079', { status: 410, message: 'Approval request has expired' })
-      : new AuthyError('60079', {
-          message: 'Approval request was already answered',
-          event: 'authn_token_reuse',
-        });
   }
 
   /** "This wasn't me": recorded, and pushes to the user pause for a while (R42). */

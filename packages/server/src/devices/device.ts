@@ -1,4 +1,5 @@
 import type { PublicJwk } from '@countersign/protocol';
+import type { AnswerableRequest } from '../approvals/approval-request.js';
 
 export const PLATFORMS = ['web', 'cli'] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -18,14 +19,15 @@ export interface Device {
 }
 
 /** A request as a device sees it: never the hidden details, never the number-match code. */
-export interface DeviceRequest {
-  readonly uuid: string;
-  readonly appId: number;
-  readonly appName: string;
-  readonly message: string;
-  readonly details: Record<string, string>;
-  readonly createdAt: number;
-  readonly expiresAt: number | null;
-  readonly numberMatchRequired: boolean;
-  readonly nonce: string;
-}
+export type DeviceRequest = Pick<
+  AnswerableRequest,
+  | 'uuid'
+  | 'appId'
+  | 'appName'
+  | 'message'
+  | 'details'
+  | 'createdAt'
+  | 'expiresAt'
+  | 'numberMatchRequired'
+  | 'nonce'
+>;
