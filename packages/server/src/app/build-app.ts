@@ -16,9 +16,11 @@ import { cryptoRandom, type Random } from '../crypto/random.js';
 import { createSecretBox } from '../crypto/secret-box.js';
 import type { Store } from '../db/database.js';
 import { MetaRepository } from '../db/meta.repository.js';
+import { AnsweringService } from '../devices/answering.service.js';
 import { DeviceRepository } from '../devices/device.repository.js';
 import { registerDeviceRoutes } from '../devices/device.routes.js';
 import { DeviceService } from '../devices/device.service.js';
+import { EnrollmentService } from '../devices/enrollment.service.js';
 import { createMemoryEventBus, type EventBus } from '../events/event-bus.js';
 import { createPostgresEventBus, type PostgresEventBus } from '../events/postgres-event-bus.js';
 import { registerFrontDoor } from '../front-door/front-door.routes.js';
@@ -95,6 +97,8 @@ export interface Services {
   readonly outbox: OutboxRepository;
   readonly usage: UsageCounter;
   readonly devices: DeviceService;
+  readonly enrollment: EnrollmentService;
+  readonly answering: AnsweringService;
   readonly receipts: ReceiptSigner;
   readonly bus: EventBus;
   readonly push: PushSender;
@@ -163,21 +167,36 @@ export async function createServices(
     callbackLeaseMs: callbackLeaseMs(config.webhookTimeoutSeconds * 1000),
   });
   const deviceRepository = new DeviceRepository(store);
-  const devices = new DeviceService(
-    deviceRepository,
+  const devices = new DeviceService({
+    repository: deviceRepository,
     users,
-    new MessageQueue(messageQueue, clock, bus),
+    securityLog,
+    box,
+    random,
+    clock,
+    pushAllow: config.pushAllow,
+  });
+  const enrollment = new EnrollmentService({
+    repository: deviceRepository,
+    users,
+    messages: new MessageQueue(messageQueue, clock, bus),
     guard,
+    securityLog,
     keys,
     random,
     clock,
+    publicUrl: config.publicUrl,
+    codeTtlMs: config.codeTtlSeconds * 1000,
+  });
+  const answering = new AnsweringService({
     approvals,
+    users,
     receipts,
-    box,
-    config.publicUrl,
-    config.codeTtlSeconds * 1000,
     securityLog,
-  );
+    random,
+    clock,
+    publicUrl: config.publicUrl,
+  });
   const tokens = new TokenService(
     new TokenRepository(store, userRepository),
     users,
@@ -218,6 +237,8 @@ export async function createServices(
     messageQueue,
     guard,
     devices,
+    enrollment,
+    answering,
     receipts,
     bus,
     push,
@@ -408,9 +429,12 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   registerTokenRoutes(fastify, gate, services.tokens);
   registerApprovalRoutes(fastify, gate, services.approvals, services.bus);
   registerPhoneRoutes(fastify, gate, services.phones);
-  registerDeviceRoutes(fastify, gate, services.devices, services.bus, {
+  registerDeviceRoutes(fastify, gate, {
+    enrollment: services.enrollment,
+    devices: services.devices,
+    answering: services.answering,
+    bus: services.bus,
     pushPublicKey: services.push.publicKey,
-    pushAllow: config.pushAllow,
     shares,
   });
   registerJwksRoute(fastify, services.receipts);

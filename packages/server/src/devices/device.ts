@@ -1,5 +1,6 @@
 import type { PublicJwk } from '@countersign/protocol';
 import type { AnswerableRequest } from '../approvals/approval-request.js';
+import { type App, policyOf } from '../apps/app.js';
 
 export const PLATFORMS = ['web', 'cli'] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -31,3 +32,12 @@ export type DeviceRequest = Pick<
   | 'numberMatchRequired'
   | 'nonce'
 >;
+
+/**
+ * Whether a device may answer an app's requests: those of the app whose link enrolled it, or, when it proved
+ * the phone, those of every app that accepts phone-enrolled devices (D8).
+ */
+export function serves(device: Pick<Device, 'enrolledAppId'>, appId: number, profile: string): boolean {
+  if (device.enrolledAppId !== null) return device.enrolledAppId === appId;
+  return policyOf({ profile: profile as App['profile'] }).phoneDevicesAccepted;
+}

@@ -125,7 +125,7 @@ describe('R90: the request path of a phone enrollment is the same for a register
   async function record(phone: string) {
     statements.length = 0;
     calls.length = 0;
-    const answer = await services.devices.startPhoneEnrollment('1', phone);
+    const answer = await services.enrollment.startPhoneEnrollment('1', phone);
     return {
       statements: statements.map((s) => s.sql),
       logged: [...statements],
@@ -159,8 +159,8 @@ describe('R90: the request path of a phone enrollment is the same for a register
 
   it('stays the same once the phone’s enrollment budget is spent', async () => {
     for (let i = 0; i < 5; i++) {
-      await services.devices.startPhoneEnrollment('1', '2015550172');
-      await services.devices.startPhoneEnrollment('1', '2015550173');
+      await services.enrollment.startPhoneEnrollment('1', '2015550172');
+      await services.enrollment.startPhoneEnrollment('1', '2015550173');
     }
     const registered = await record('2015550172');
     const unregistered = await record('2015550173');
