@@ -4,6 +4,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { ApprovalRepository } from '../approvals/approval.repository.js';
 import { registerApprovalRoutes } from '../approvals/approval.routes.js';
 import { ApprovalService } from '../approvals/approval.service.js';
+import { type App, policyOf } from '../apps/app.js';
 import { AppRepository } from '../apps/app.repository.js';
 import { registerAppRoutes } from '../apps/app.routes.js';
 import { AppService } from '../apps/app.service.js';
@@ -17,6 +18,7 @@ import { createSecretBox } from '../crypto/secret-box.js';
 import type { Store } from '../db/database.js';
 import { MetaRepository } from '../db/meta.repository.js';
 import { AnsweringService } from '../devices/answering.service.js';
+import { PLATFORMS } from '../devices/device.js';
 import { DeviceRepository } from '../devices/device.repository.js';
 import { registerDeviceRoutes } from '../devices/device.routes.js';
 import { DeviceService } from '../devices/device.service.js';
@@ -130,13 +132,13 @@ export async function createServices(
     (config.messaging.provider === 'twilio' ? createTwilioProvider(config.messaging) : outboxProvider);
   const messaging = routeSandboxToOutbox(configured, outboxProvider);
   const usage = new UsageCounter(new UsageRepository(store), clock);
-  const apps = new AppService(new AppRepository(store), keys, box, random, clock);
+  const apps = new AppService({ repository: new AppRepository(store), keys, box, random, clock });
   const webhookEvents = new WebhookEventRepository(store);
   const approvalRepository = new ApprovalRepository(store, webhookEvents);
   const userRepository = new UserRepository(store, [
     (tx, appId, userId) => approvalRepository.withdrawAll(tx, appId, userId),
   ]);
-  const users = new UserService(userRepository, box, random, clock, usage);
+  const users = new UserService({ repository: userRepository, box, random, clock, usage });
   const settings = {
     codeTtlSeconds: config.codeTtlSeconds,
     sendLimitPer10Minutes: config.sendLimitPer10Minutes,
@@ -197,8 +199,8 @@ export async function createServices(
     clock,
     publicUrl: config.publicUrl,
   });
-  const tokens = new TokenService(
-    new TokenRepository(store, userRepository),
+  const tokens = new TokenService({
+    repository: new TokenRepository(store, userRepository),
     users,
     messaging,
     guard,
@@ -207,10 +209,10 @@ export async function createServices(
     clock,
     usage,
     settings,
-    async (app, userId) => (await devices.answeringDevices(app, userId)).length,
-  );
-  const phones = new PhoneService(
-    new PhoneVerificationRepository(store),
+    answeringDevices: async (app, userId) => (await devices.answeringDevices(app, userId)).length,
+  });
+  const phones = new PhoneService({
+    repository: new PhoneVerificationRepository(store),
     messaging,
     guard,
     keys,
@@ -218,7 +220,7 @@ export async function createServices(
     clock,
     usage,
     settings,
-  );
+  });
   const vapid = await loadVapidKeys(kept, box);
   // VAPID wants an https: or mailto: contact for the push service's operators (RFC 8292 §2.1).
   const contact = config.publicUrl.startsWith('https:')
@@ -420,12 +422,22 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     (deps.db.shared
       ? createDatabaseRateLimiter(new RateLimitRepository(deps.db), config.rateLimitPerMinute)
       : createMemoryRateLimiter(config.rateLimitPerMinute));
-  const gate = createApiGate(services.apps, limiter, services.usage, clock, {
+  const gate = createApiGate<App>({
+    callers: {
+      authenticate: (apiKey) => services.apps.authenticate(apiKey),
+      policyOf,
+      counted: (app) => services.usage.count(app.id, 'api_calls'),
+    },
+    limiter,
+    clock,
     sandboxAllowed: config.sandboxAllowed,
     shares,
     keyFailures: createKeyFailureThrottle(config.keyFailuresPerMinute),
   });
-  registerUserRoutes(fastify, gate, services.users, services.devices);
+  registerUserRoutes(fastify, gate, services.users, {
+    answeringDevices: (app, userId) => services.devices.answeringDevices(app, userId),
+    platforms: PLATFORMS,
+  });
   registerTokenRoutes(fastify, gate, services.tokens);
   registerApprovalRoutes(fastify, gate, services.approvals, services.bus);
   registerPhoneRoutes(fastify, gate, services.phones);

@@ -1,5 +1,5 @@
 import { Secret } from 'otpauth';
-import { TOTP_PERIOD_SECONDS } from '../tokens/totp.js';
+import { TOTP_PERIOD_SECONDS } from '../crypto/totp.js';
 import { type Device, serves } from './device.js';
 
 /** An app a device answers for, with the TOTP secret that makes its codes. */

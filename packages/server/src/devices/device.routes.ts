@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import { type Static, type TSchema, Type } from 'typebox';
+import type { App } from '../apps/app.js';
 import { AuthyError, invalidParameter } from '../errors/authy-error.js';
 import type { EventBus } from '../events/event-bus.js';
 import { topics } from '../events/service-events.js';
@@ -159,7 +160,7 @@ export interface DeviceRoutesOptions {
 
 export function registerDeviceRoutes(
   fastify: FastifyInstance,
-  gate: ApiGate,
+  gate: ApiGate<App>,
   options: DeviceRoutesOptions,
 ): void {
   const { enrollment, devices, answering, bus } = options;
