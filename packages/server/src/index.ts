@@ -1,4 +1,5 @@
-export { buildApp, createServices, type Deps, type Services } from './app/build-app.js';
+export { buildApp, type Deps } from './app/build-app.js';
+export { createServices, type ServiceDeps, type Services } from './app/services.js';
 export { type Config, ConfigError, loadConfig } from './config/load-config.js';
 export type { Random } from './crypto/random.js';
 export { stepAt, totpCode } from './crypto/totp.js';

@@ -10,7 +10,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServices } from '../../src/app/build-app.js';
+import { createServices } from '../../src/app/services.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { deriveServiceKeys } from '../../src/crypto/master-key.js';
 import { cryptoRandom, type Random } from '../../src/crypto/random.js';
