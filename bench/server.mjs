@@ -28,11 +28,13 @@ function countSubscriptions(bus, prefix) {
 }
 
 const config = loadConfig(process.env);
-const db = openDatabase(config.databaseUrl);
-await migrateToLatest(db);
-await checkMasterKey(db, config.masterKey);
+const store = openDatabase(config.databaseUrl);
+await migrateToLatest(store);
+await checkMasterKey(store, config.masterKey);
+/** The store's query builder, for the bench's own fill and counts. */
+const db = store.db;
 // As `startServer` wires it (src/server/start-server.ts); keep the two in step.
-const app = await buildApp(config, { db });
+const app = await buildApp(config, { db: store });
 const waitsOpened = countSubscriptions(app.services.bus, 'request:');
 app.get('/bench/empty', { schema: { hide: true } }, async () => ({}));
 await app.listen({ host: '127.0.0.1', port: 0 });
@@ -154,7 +156,7 @@ const ops = {
   },
   async stop() {
     await app.close();
-    await db.destroy();
+    await store.destroy();
     return true;
   },
 };

@@ -141,7 +141,8 @@ const NOT_SECRET = [
 export const VERIFIERS = [
   'packages/server/src/tokens/token.service.ts',
   'packages/server/src/phones/phone.service.ts',
-  'packages/server/src/devices/device.service.ts',
+  'packages/server/src/devices/enrollment.service.ts',
+  'packages/server/src/devices/answering.service.ts',
   'packages/client/src/authy/verify-authy-callback.ts',
   'packages/client/src/standard-webhooks/verify-standard-webhook.ts',
 ];

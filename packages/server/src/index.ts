@@ -1,6 +1,8 @@
-export { buildApp, createServices, type Deps, type Services } from './app/build-app.js';
+export { buildApp, type Deps } from './app/build-app.js';
+export { createServices, type ServiceDeps, type Services } from './app/services.js';
 export { type Config, ConfigError, loadConfig } from './config/load-config.js';
 export type { Random } from './crypto/random.js';
+export { stepAt, totpCode } from './crypto/totp.js';
 export { openDatabase, type Store } from './db/database.js';
 export { migrateToLatest } from './db/migrate.js';
 export { AuthyError, type AuthyErrorCode } from './errors/authy-error.js';
@@ -8,4 +10,3 @@ export type { Clock } from './lib/clock.js';
 export type { MessagingProvider, OutgoingMessage } from './messaging/messaging-provider.js';
 export { createTwilioProvider } from './messaging/twilio-provider.js';
 export { type RunningServer, startServer } from './server/start-server.js';
-export { stepAt, totpCode } from './tokens/totp.js';

@@ -1,25 +1,15 @@
 import zlib from 'node:zlib';
 import compress from '@fastify/compress';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { ApprovalRepository } from '../approvals/approval.repository.js';
 import { registerApprovalRoutes } from '../approvals/approval.routes.js';
-import { ApprovalService } from '../approvals/approval.service.js';
-import { AppRepository } from '../apps/app.repository.js';
+import { type App, policyOf } from '../apps/app.js';
 import { registerAppRoutes } from '../apps/app.routes.js';
-import { AppService } from '../apps/app.service.js';
 import { UsageRepository } from '../apps/usage.repository.js';
-import { UsageCounter } from '../apps/usage-counter.js';
 import { registerAuthenticatorRoutes } from '../authenticator/authenticator.routes.js';
 import type { Config } from '../config/load-config.js';
-import { deriveServiceKeys } from '../crypto/master-key.js';
 import { cryptoRandom, type Random } from '../crypto/random.js';
-import { createSecretBox } from '../crypto/secret-box.js';
-import type { Store } from '../db/database.js';
-import { dialectOf } from '../db/dialect.js';
-import { DeviceRepository } from '../devices/device.repository.js';
+import { PLATFORMS } from '../devices/device.js';
 import { registerDeviceRoutes } from '../devices/device.routes.js';
-import { DeviceService } from '../devices/device.service.js';
-import { createMemoryEventBus, type EventBus } from '../events/event-bus.js';
 import { createPostgresEventBus, type PostgresEventBus } from '../events/postgres-event-bus.js';
 import { registerFrontDoor } from '../front-door/front-door.routes.js';
 import { installContentNegotiation } from '../http/accept.js';
@@ -36,169 +26,28 @@ import {
 } from '../http/rate-limiter.js';
 import { redactUrl } from '../http/redact.js';
 import { BODY_LIMIT, parseBody } from '../http/request-body.js';
-import { type Clock, systemClock } from '../lib/clock.js';
-import { createConsoleProvider } from '../messaging/console-provider.js';
-import { MessageQueue } from '../messaging/message-queue.js';
-import { MessageQueueRepository } from '../messaging/message-queue.repository.js';
+import { systemClock } from '../lib/clock.js';
 import { MessageWorker } from '../messaging/message-worker.js';
-import type { MessagingProvider } from '../messaging/messaging-provider.js';
-import { OutboxRepository } from '../messaging/outbox.repository.js';
-import { routeSandboxToOutbox } from '../messaging/sandbox-router.js';
-import { SendBudgetRepository } from '../messaging/send-budget.repository.js';
-import { SendGuard } from '../messaging/send-guard.js';
-import { createTwilioProvider } from '../messaging/twilio-provider.js';
 import { HealthRepository } from '../operations/health.repository.js';
 import { registerHealthRoutes } from '../operations/health.routes.js';
 import { createLogger } from '../operations/logger.js';
 import { createMetrics, type Metrics } from '../operations/metrics.js';
 import { REQUEST_ID_HEADER, requestIdOf } from '../operations/request-id.js';
 import { registerPhoneRoutes } from '../phones/phone.routes.js';
-import { PhoneService } from '../phones/phone.service.js';
-import { PhoneVerificationRepository } from '../phones/phone-verification.repository.js';
-import { startPushNotifier } from '../push/push-notifier.js';
-import { createWebPushSender, loadVapidKeys, type PushSender } from '../push/push-sender.js';
 import { registerJwksRoute } from '../receipts/jwks.routes.js';
-import { loadReceiptSigner, type ReceiptSigner } from '../receipts/receipt-signer.js';
 import { registerApiReference } from '../reference/api-reference.routes.js';
-import { TokenRepository } from '../tokens/token.repository.js';
 import { registerTokenRoutes } from '../tokens/token.routes.js';
-import { TokenService } from '../tokens/token.service.js';
-import { UserRepository } from '../users/user.repository.js';
 import { registerUserRoutes } from '../users/user.routes.js';
-import { UserService } from '../users/user.service.js';
 import { type CallbackSender, createCallbackSender } from '../webhooks/callback-sender.js';
 import { parseAllowList } from '../webhooks/ssrf-guard.js';
-import { WebhookEventRepository } from '../webhooks/webhook-event.repository.js';
-import { callbackLeaseMs, WebhookWorker } from '../webhooks/webhook-worker.js';
+import { WebhookWorker } from '../webhooks/webhook-worker.js';
+import { createServices, type ServiceDeps, type Services } from './services.js';
 
 /** What lies outside the process. Tests swap any of them. */
-export interface Deps {
-  readonly db: Store;
-  readonly clock?: Clock;
-  readonly random?: Random;
-  readonly messaging?: MessagingProvider;
+export interface Deps extends ServiceDeps {
   readonly rateLimiter?: RateLimiter;
   readonly logger?: FastifyBaseLogger;
-  readonly bus?: EventBus;
-  readonly push?: PushSender;
   readonly callbackSender?: CallbackSender;
-}
-
-/** The services behind the routes, for the command line and for tests. */
-export interface Services {
-  readonly apps: AppService;
-  readonly users: UserService;
-  readonly tokens: TokenService;
-  readonly approvals: ApprovalService;
-  readonly phones: PhoneService;
-  readonly outbox: OutboxRepository;
-  readonly usage: UsageCounter;
-  readonly devices: DeviceService;
-  readonly receipts: ReceiptSigner;
-  readonly bus: EventBus;
-  readonly push: PushSender;
-  readonly guard: SendGuard;
-}
-
-/** Wires the services over a store. Used by `buildApp` and by the commands that work on the database. */
-export async function createServices(
-  config: Config,
-  deps: Deps,
-): Promise<
-  Services & {
-    messaging: MessagingProvider;
-    messageQueue: MessageQueueRepository;
-    startPush: (log: FastifyBaseLogger) => () => void;
-  }
-> {
-  const clock = deps.clock ?? systemClock;
-  const random = deps.random ?? cryptoRandom;
-  const keys = deriveServiceKeys(config.masterKey);
-  const box = createSecretBox(keys.encryption);
-  const outbox = new OutboxRepository(deps.db, box, random);
-  const outboxProvider = createConsoleProvider(outbox, clock);
-  const configured =
-    deps.messaging ??
-    (config.messaging.provider === 'twilio' ? createTwilioProvider(config.messaging) : outboxProvider);
-  const messaging = routeSandboxToOutbox(configured, outboxProvider);
-  const usage = new UsageCounter(new UsageRepository(deps.db), clock);
-  const apps = new AppService(new AppRepository(deps.db), keys, box, random, clock);
-  const users = new UserService(new UserRepository(deps.db), box, random, clock, usage);
-  const settings = {
-    codeTtlSeconds: config.codeTtlSeconds,
-    sendLimitPer10Minutes: config.sendLimitPer10Minutes,
-  };
-  const bus = deps.bus ?? createMemoryEventBus();
-  const guard = new SendGuard(new SendBudgetRepository(deps.db), keys, random, clock, {
-    appPerHour: config.smsPerHour,
-    appPerDay: config.smsPerDay,
-    phonePerHour: config.smsPerPhoneHour,
-  });
-  const messageQueue = new MessageQueueRepository(deps.db, box, random);
-  const receipts = await loadReceiptSigner(deps.db, box);
-  const deviceRepository = new DeviceRepository(deps.db, bus);
-  const devices = new DeviceService(
-    deviceRepository,
-    users,
-    new MessageQueue(messageQueue, clock, bus),
-    guard,
-    keys,
-    random,
-    clock,
-    bus,
-    receipts,
-    box,
-    config.publicUrl,
-    config.codeTtlSeconds * 1000,
-    callbackLeaseMs(config.webhookTimeoutSeconds * 1000),
-  );
-  const tokens = new TokenService(
-    new TokenRepository(deps.db),
-    users,
-    messaging,
-    guard,
-    keys,
-    random,
-    clock,
-    usage,
-    settings,
-    async (app, userId) => (await devices.answeringDevices(app, userId)).length,
-  );
-  const approvals = new ApprovalService(new ApprovalRepository(deps.db, bus), users, box, random, clock, bus);
-  const phones = new PhoneService(
-    new PhoneVerificationRepository(deps.db),
-    messaging,
-    guard,
-    keys,
-    random,
-    clock,
-    usage,
-    settings,
-  );
-  const vapid = await loadVapidKeys(deps.db, box);
-  // VAPID wants an https: or mailto: contact for the push service's operators (RFC 8292 §2.1).
-  const contact = config.publicUrl.startsWith('https:')
-    ? config.publicUrl
-    : `mailto:operator@${new URL(config.publicUrl).hostname}`;
-  const push = deps.push ?? createWebPushSender(vapid, contact);
-  return {
-    apps,
-    users,
-    tokens,
-    approvals,
-    phones,
-    outbox,
-    usage,
-    messaging,
-    messageQueue,
-    guard,
-    devices,
-    receipts,
-    bus,
-    push,
-    startPush: (log: FastifyBaseLogger) =>
-      startPushNotifier({ bus, devices: deviceRepository, sender: push, box, clock, log }),
-  };
 }
 
 declare module 'fastify' {
@@ -249,7 +98,6 @@ async function listeningBus(
  */
 export async function buildApp(config: Config, deps: Deps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock;
-  const postgres = dialectOf(deps.db) === 'postgres';
   const fastify = Fastify({
     loggerInstance: deps.logger ?? createLogger(config),
     bodyLimit: BODY_LIMIT,
@@ -275,8 +123,9 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestIdOf,
   });
+  // Instances sharing a store hear each other's events through it.
   const ownBus =
-    deps.bus === undefined && postgres
+    deps.bus === undefined && deps.db.shared
       ? await listeningBus(config, deps.random ?? cryptoRandom, fastify.log)
       : undefined;
   const services = await createServices(config, { ...deps, bus: deps.bus ?? ownBus }).catch(
@@ -285,9 +134,8 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
       throw error;
     },
   );
-  const webhookEvents = new WebhookEventRepository(deps.db);
   const metrics = createMetrics({
-    webhooksDue: () => webhookEvents.countDue(clock.now()),
+    webhooksDue: () => services.webhookEvents.countDue(clock.now()),
     ...(ownBus !== undefined && { bus: ownBus }),
   });
   fastify.decorate('services', services);
@@ -359,21 +207,34 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   // Instances sharing PostgreSQL share their counts too; one instance on SQLite counts in memory.
   const limiter =
     deps.rateLimiter ??
-    (postgres
+    (deps.db.shared
       ? createDatabaseRateLimiter(new RateLimitRepository(deps.db), config.rateLimitPerMinute)
       : createMemoryRateLimiter(config.rateLimitPerMinute));
-  const gate = createApiGate(services.apps, limiter, services.usage, clock, {
+  const gate = createApiGate<App>({
+    callers: {
+      authenticate: (apiKey) => services.apps.authenticate(apiKey),
+      policyOf,
+      counted: (app) => services.usage.count(app.id, 'api_calls'),
+    },
+    limiter,
+    clock,
     sandboxAllowed: config.sandboxAllowed,
     shares,
     keyFailures: createKeyFailureThrottle(config.keyFailuresPerMinute),
   });
-  registerUserRoutes(fastify, gate, services.users, services.devices);
+  registerUserRoutes(fastify, gate, services.users, {
+    answeringDevices: (app, userId) => services.devices.answeringDevices(app, userId),
+    platforms: PLATFORMS,
+  });
   registerTokenRoutes(fastify, gate, services.tokens);
   registerApprovalRoutes(fastify, gate, services.approvals, services.bus);
   registerPhoneRoutes(fastify, gate, services.phones);
-  registerDeviceRoutes(fastify, gate, services.devices, services.bus, {
+  registerDeviceRoutes(fastify, gate, {
+    enrollment: services.enrollment,
+    devices: services.devices,
+    answering: services.answering,
+    bus: services.bus,
     pushPublicKey: services.push.publicKey,
-    pushAllow: config.pushAllow,
     shares,
   });
   registerJwksRoute(fastify, services.receipts);
@@ -393,7 +254,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   services.usage.start();
   const stopPush = services.startPush(fastify.log);
   const webhooks = new WebhookWorker({
-    events: webhookEvents,
+    events: services.webhookEvents,
     apps: services.apps,
     approvals: services.approvals,
     send:

@@ -35,3 +35,37 @@ export interface ApprovalRequest {
   readonly signedAt: number | null;
   readonly deviceSignature: string | null;
 }
+
+/**
+ * A request as the answering flow needs it: what its device shows and signs over (never the hidden
+ * details), and what the answer is checked against (the number to match, never shown).
+ */
+export interface AnswerableRequest {
+  readonly uuid: string;
+  readonly appId: number;
+  readonly userId: number;
+  /** The app's name when the request was made (what the device shows and signs). */
+  readonly appName: string;
+  readonly appProfile: string;
+  readonly message: string;
+  readonly details: Record<string, string>;
+  readonly createdAt: number;
+  readonly expiresAt: number | null;
+  readonly numberMatchRequired: boolean;
+  readonly numberMatch: string | null;
+  readonly nonce: string;
+  readonly status: ApprovalStatus;
+}
+
+/** A device's verified answer, as the request records it. */
+export interface RecordedAnswer {
+  readonly status: 'approved' | 'denied';
+  readonly reason: string | null;
+  readonly deviceId: string;
+  /** The answer document the device signed, as canonical JSON. */
+  readonly document: string;
+  readonly signature: string;
+  /** The service's signed receipt of the answer. */
+  readonly receipt: string;
+  readonly now: number;
+}

@@ -1,8 +1,11 @@
+import type { Kysely, Transaction } from 'kysely';
 import { boundOnce, compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
-import { dialectOf } from '../db/dialect.js';
-import type { EventBus, Publication } from '../events/event-bus.js';
-import { insertWebhookEvent } from '../webhooks/webhook-event.repository.js';
+import type { Database } from '../db/schema.js';
+import { changedRow } from '../db/store.js';
+import type { Publication } from '../events/event-bus.js';
+import type { AnswerableRequest, ApprovalStatus, RecordedAnswer } from './approval-request.js';
+import type { CallbackOutbox } from './callback-outbox.js';
 
 export interface ApprovalRow {
   uuid: string;
@@ -43,17 +46,38 @@ export interface NewApprovalRow {
   created_at: number;
 }
 
-/** The only code that reads and writes approval requests. */
+/** An answer as it is stored: the device's, and how its callback event is written. */
+export interface StoredAnswer extends RecordedAnswer {
+  readonly eventId: string;
+  /** The callback event is leased to this instance's worker until then (`ClaimedCallback`). */
+  readonly callbackLockedUntil: number;
+}
+
+/**
+ * The only code that writes approval requests: every transition of the state machine (created, answered,
+ * expired on read or by the sweeper, withdrawn with its user) is one conditional statement here, and each
+ * final one writes its callback event with it (`CallbackOutbox`).
+ */
 export class ApprovalRepository {
   /** The status read, the busiest query of all: compiled once. */
   private readonly byUuid;
+  /** What every device answer reads and writes: compiled once. */
+  private readonly answerableByUuid;
   private readonly insertWithRoom;
+  private readonly answered;
+  private readonly expiredOnRead;
+  private readonly db: Kysely<Database>;
 
   constructor(
-    private readonly db: Store,
-    private readonly bus: EventBus,
+    private readonly store: Store<Publication>,
+    private readonly callbacks: CallbackOutbox,
   ) {
-    this.byUuid = compiledOnce(db, (uuid: string, appId: number) =>
+    const { db } = store;
+    this.db = db;
+    this.answerableByUuid = compiledOnce(store, (uuid: string) =>
+      this.answerableQuery().where('approval_requests.uuid', '=', uuid),
+    );
+    this.byUuid = compiledOnce(store, (uuid: string, appId: number) =>
       db
         .selectFrom('approval_requests')
         .innerJoin('app_users', (join) =>
@@ -159,6 +183,50 @@ export class ApprovalRepository {
           )
           .returning('uuid'),
     );
+    // Answered only while pending and unexpired: one row changed = this answer won.
+    this.answered = store.followedChange(
+      (
+        uuid: string,
+        status: RecordedAnswer['status'],
+        reason: string | null,
+        deviceId: string,
+        document: string,
+        signature: string,
+        receipt: string,
+        now: number,
+        eventId: string,
+        lockedUntil: number,
+      ) => ({
+        change: db
+          .updateTable('approval_requests')
+          .set({
+            status,
+            reason,
+            device_id: deviceId,
+            answer: document,
+            device_signature: signature,
+            receipt,
+            processed_at: now,
+            updated_at: now,
+          })
+          .where('uuid', '=', uuid)
+          .where('status', '=', 'pending')
+          .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+          .returning(['app_id', 'uuid']),
+        next: (after) => callbacks.eventOf(after, { id: eventId, status, now, lockedUntil }),
+      }),
+    );
+    // Expired on read only while pending and past its time: one row changed = this reader expired it.
+    this.expiredOnRead = store.followedChange((uuid: string, now: number, eventId: string) => ({
+      change: db
+        .updateTable('approval_requests')
+        .set({ status: 'expired', updated_at: now })
+        .where('uuid', '=', uuid)
+        .where('status', '=', 'pending')
+        .where('expires_at', '<=', now)
+        .returning(['app_id', 'uuid']),
+      next: (after) => callbacks.eventOf(after, { id: eventId, status: 'expired', now, lockedUntil: null }),
+    }));
   }
 
   /**
@@ -184,7 +252,7 @@ export class ApprovalRepository {
       row.created_at,
       limit,
     );
-    return (await this.bus.statement(this.db, query, events)).length === 1;
+    return (await this.store.changeOne(query, events)).length === 1;
   }
 
   /** The app's request with this uuid; another app's uuid reads as missing (R7). */
@@ -194,29 +262,40 @@ export class ApprovalRepository {
   }
 
   /**
-   * Moves a pending request past its expiry to `expired`, with its callback event and `events` in the same
-   * transaction; one row changed means this caller did it.
+   * Moves a pending request past its expiry to `expired`, with its callback event and `events`: one
+   * statement on PostgreSQL, one transaction on SQLite. One row changed means this caller did it.
    */
-  async expire(uuid: string, now: number, eventId: string, events: readonly Publication[]): Promise<boolean> {
-    return this.bus.transaction(this.db, async (tx) => {
-      const row = await tx
-        .updateTable('approval_requests')
-        .set({ status: 'expired', updated_at: now })
-        .where('uuid', '=', uuid)
-        .where('status', '=', 'pending')
-        .where('expires_at', '<=', now)
-        .returning('app_id')
-        .executeTakeFirst();
-      if (row === undefined) return { value: false, events: [] };
-      await insertWebhookEvent(tx, { id: eventId, appId: Number(row.app_id), uuid, status: 'expired', now });
-      return { value: true, events };
-    });
+  expire(uuid: string, now: number, eventId: string, events: readonly Publication[]): Promise<boolean> {
+    return this.expiredOnRead([uuid, now, eventId], events);
+  }
+
+  /**
+   * Moves a request from pending to a device's answer once, and only before it expires, with its callback
+   * event (leased to this instance's worker) and `events`: one statement on PostgreSQL, one transaction on
+   * SQLite (R29, R50). One row changed means this answer won.
+   */
+  answer(uuid: string, answer: StoredAnswer, events: readonly Publication[]): Promise<boolean> {
+    return this.answered(
+      [
+        uuid,
+        answer.status,
+        answer.reason,
+        answer.deviceId,
+        answer.document,
+        answer.signature,
+        answer.receipt,
+        answer.now,
+        answer.eventId,
+        answer.callbackLockedUntil,
+      ],
+      events,
+    );
   }
 
   /**
    * Expires every pending request past its expiry (at most `limit`), each with its callback event and the
-   * bus events `announce` names. On PostgreSQL the rows are claimed with `FOR UPDATE SKIP LOCKED`, so
-   * instances sweeping at the same time take disjoint rows instead of waiting on each other (R76).
+   * bus events `announce` names. Instances sweeping at the same time take disjoint rows instead of waiting on
+   * each other (`lockForUpdateSkipLocked`, R76).
    */
   async expireDue(
     now: number,
@@ -224,36 +303,117 @@ export class ApprovalRepository {
     eventId: () => string,
     announce: (expired: { uuid: string; userId: number }) => readonly Publication[],
   ): Promise<Array<{ uuid: string; userId: number }>> {
-    const postgres = dialectOf(this.db) === 'postgres';
-    return this.bus.transaction(this.db, async (tx) => {
+    return this.store.change(async (tx) => {
       const rows = await tx
         .updateTable('approval_requests')
         .set({ status: 'expired', updated_at: now })
         .where(
           'uuid',
           'in',
-          tx
-            .selectFrom('approval_requests')
-            .select('uuid')
-            .where('status', '=', 'pending')
-            .where('expires_at', '<=', now)
-            .limit(limit)
-            .$if(postgres, (q) => q.forUpdate().skipLocked()),
+          this.store.lockForUpdateSkipLocked(
+            tx
+              .selectFrom('approval_requests')
+              .select('uuid')
+              .where('status', '=', 'pending')
+              .where('expires_at', '<=', now)
+              .limit(limit),
+          ),
         )
         .where('status', '=', 'pending')
         .returning(['uuid', 'app_id', 'user_id'])
         .execute();
       for (const row of rows) {
-        await insertWebhookEvent(tx, {
-          id: eventId(),
-          appId: Number(row.app_id),
-          uuid: row.uuid,
-          status: 'expired',
-          now,
-        });
+        const event = { id: eventId(), status: 'expired', now, lockedUntil: null } as const;
+        const changed = changedRow(tx, { app_id: row.app_id, uuid: row.uuid });
+        await tx.executeQuery(this.callbacks.eventOf(changed, event).compile());
       }
       const expired = rows.map((r) => ({ uuid: r.uuid, userId: Number(r.user_id) }));
       return { value: expired, events: expired.flatMap(announce) };
     });
   }
+
+  /**
+   * Withdraws every request of the app's user, in the transaction `tx` that removes the user's link to the
+   * app (R8): nothing of them is kept.
+   */
+  async withdrawAll(tx: Transaction<Database>, appId: number, userId: number): Promise<void> {
+    await tx
+      .deleteFrom('approval_requests')
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .execute();
+  }
+
+  /** Pending, unexpired requests of a user, oldest first (at most 100): what the user's devices may answer. */
+  async pendingForUser(userId: number, now: number): Promise<AnswerableRequest[]> {
+    const rows = await this.answerableQuery()
+      .where('approval_requests.user_id', '=', userId)
+      .where('approval_requests.status', '=', 'pending')
+      .where((eb) =>
+        eb.or([eb('approval_requests.expires_at', 'is', null), eb('approval_requests.expires_at', '>', now)]),
+      )
+      .orderBy('approval_requests.created_at')
+      .limit(100)
+      .execute();
+    return rows.map(toAnswerable);
+  }
+
+  /** A request of any app, as the answering flow reads it. */
+  async findAnswerable(uuid: string): Promise<AnswerableRequest | undefined> {
+    const [row] = (await this.answerableByUuid(uuid)).rows;
+    return row === undefined ? undefined : toAnswerable(row);
+  }
+
+  private answerableQuery() {
+    return this.db
+      .selectFrom('approval_requests')
+      .innerJoin('apps', 'apps.id', 'approval_requests.app_id')
+      .select([
+        'approval_requests.uuid',
+        'approval_requests.app_id',
+        'approval_requests.user_id',
+        'approval_requests.app_name',
+        'apps.name as current_app_name',
+        'apps.profile',
+        'approval_requests.message',
+        'approval_requests.details',
+        'approval_requests.created_at',
+        'approval_requests.expires_at',
+        'approval_requests.number_match',
+        'approval_requests.nonce',
+        'approval_requests.status',
+      ]);
+  }
+}
+
+function toAnswerable(row: {
+  uuid: string;
+  app_id: number;
+  user_id: number;
+  app_name: string | null;
+  current_app_name: string;
+  profile: string;
+  message: string;
+  details: string;
+  created_at: number;
+  expires_at: number | null;
+  number_match: string | null;
+  nonce: string;
+  status: string;
+}): AnswerableRequest {
+  return {
+    uuid: row.uuid,
+    appId: Number(row.app_id),
+    userId: Number(row.user_id),
+    appName: row.app_name ?? row.current_app_name,
+    appProfile: row.profile,
+    message: row.message,
+    details: JSON.parse(row.details) as Record<string, string>,
+    createdAt: Number(row.created_at),
+    expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+    numberMatchRequired: row.number_match !== null,
+    numberMatch: row.number_match,
+    nonce: row.nonce,
+    status: row.status as ApprovalStatus,
+  };
 }

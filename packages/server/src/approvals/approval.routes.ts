@@ -94,7 +94,7 @@ function statusBody(app: App, request: ApprovalRequest): Record<string, unknown>
 
 export function registerApprovalRoutes(
   fastify: FastifyInstance,
-  gate: ApiGate,
+  gate: ApiGate<App>,
   approvals: ApprovalService,
   bus: EventBus,
 ): void {

@@ -2,12 +2,18 @@ import { type App, policyOf } from '../apps/app.js';
 import type { Random } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { AuthyError, invalidParameter } from '../errors/authy-error.js';
-import { type EventBus, type Publication, topics } from '../events/event-bus.js';
+import type { EventBus, Publication } from '../events/event-bus.js';
+import { topics } from '../events/service-events.js';
 import type { Clock } from '../lib/clock.js';
-import { APPROVALS_TOPIC } from '../push/push-notifier.js';
 import type { UserService } from '../users/user.service.js';
 import type { ApprovalRepository, ApprovalRow } from './approval.repository.js';
-import type { ApprovalRequest, ApprovalStatus, Logo } from './approval-request.js';
+import type {
+  AnswerableRequest,
+  ApprovalRequest,
+  ApprovalStatus,
+  Logo,
+  RecordedAnswer,
+} from './approval-request.js';
 
 /** Pending requests one user may have in one app before more are refused (R40). */
 export const PENDING_LIMIT = 10;
@@ -35,25 +41,63 @@ function asStrings(values: Record<string, string | number | boolean>): Record<st
   return out;
 }
 
-/** What an expiry tells devices (the request is gone) and apps waiting on the request, on every instance. */
-function expiryEvents(uuid: string, userId: number): Publication[] {
+/**
+ * What a final status tells the user's devices (the request is no longer theirs to answer) and the apps
+ * waiting on the request, on every instance.
+ */
+function finalEvents(uuid: string, userId: number, status: 'approved' | 'denied' | 'expired'): Publication[] {
   return [
     { topic: topics.user(userId), event: { type: 'withdrawn', uuid } },
-    { topic: topics.request(uuid), event: { type: 'status', uuid, status: 'expired' } },
+    { topic: topics.request(uuid), event: { type: 'status', uuid, status } },
   ];
 }
 
-/** OneTouch approval requests: created by apps, answered by devices, expired by time. */
+/** Why a request can no longer be answered: it expired (410), or it was answered already. */
+export function notAnswerable(status: string): AuthyError {
+  return status === 'expired'
+    ? new AuthyError('60079', { status: 410, message: 'Approval request has expired' })
+    : new AuthyError('60079', {
+        message: 'Approval request was already answered',
+        event: 'authn_token_reuse',
+      });
+}
+
+export interface ApprovalServiceOptions {
+  readonly repository: ApprovalRepository;
+  readonly users: UserService;
+  readonly box: SecretBox;
+  readonly random: Random;
+  readonly clock: Clock;
+  readonly bus: EventBus;
+  /** How long the callback event of an answer is left to this instance's worker (`callbackLeaseMs`). */
+  readonly callbackLeaseMs: number;
+  readonly pendingLimit?: number;
+}
+
+/**
+ * OneTouch approval requests: created by apps, answered by devices, expired by time (on read and by the
+ * sweeper), withdrawn with their user. The state machine's only owner: every transition goes through here.
+ */
 export class ApprovalService {
-  constructor(
-    private readonly repository: ApprovalRepository,
-    private readonly users: UserService,
-    private readonly box: SecretBox,
-    private readonly random: Random,
-    private readonly clock: Clock,
-    private readonly bus: EventBus,
-    private readonly pendingLimit = PENDING_LIMIT,
-  ) {}
+  private readonly repository: ApprovalRepository;
+  private readonly users: UserService;
+  private readonly box: SecretBox;
+  private readonly random: Random;
+  private readonly clock: Clock;
+  private readonly bus: EventBus;
+  private readonly callbackLeaseMs: number;
+  private readonly pendingLimit: number;
+
+  constructor(options: ApprovalServiceOptions) {
+    this.repository = options.repository;
+    this.users = options.users;
+    this.box = options.box;
+    this.random = options.random;
+    this.clock = options.clock;
+    this.bus = options.bus;
+    this.callbackLeaseMs = options.callbackLeaseMs;
+    this.pendingLimit = options.pendingLimit ?? PENDING_LIMIT;
+  }
 
   /**
    * Stores a new request for the user and announces it. The user's link, the pending limit (R40) and the
@@ -109,7 +153,7 @@ export class ApprovalService {
       });
     }
     // The push goes out from this instance only: every instance hears the user's topic.
-    this.bus.publish(APPROVALS_TOPIC, {
+    this.bus.publish(topics.approvals, {
       type: 'created',
       uuid,
       appId: app.id,
@@ -176,7 +220,7 @@ export class ApprovalService {
     const now = this.clock.now();
     const expiresAt = row.expires_at === null ? null : Number(row.expires_at);
     if (row.status === 'pending' && expiresAt !== null && expiresAt <= now) {
-      const events = expiryEvents(row.uuid, Number(row.user_id));
+      const events = finalEvents(row.uuid, Number(row.user_id), 'expired');
       if (await this.repository.expire(row.uuid, now, this.random.uuid(), events)) this.wakeCallbacks();
       const fresh = await this.repository.find(app.id, id);
       if (fresh === undefined) throw notFound();
@@ -197,10 +241,46 @@ export class ApprovalService {
       this.clock.now(),
       limit,
       () => this.random.uuid(),
-      (request) => expiryEvents(request.uuid, request.userId),
+      (request) => finalEvents(request.uuid, request.userId, 'expired'),
     );
     if (expired.length > 0) this.wakeCallbacks();
     return expired.length;
+  }
+
+  /** Pending, unexpired requests of the user, oldest first: what the user's devices may answer. */
+  pendingFor(userId: number): Promise<AnswerableRequest[]> {
+    return this.repository.pendingForUser(userId, this.clock.now());
+  }
+
+  /** A request as the answering flow reads it, whoever's it is: the caller checks. */
+  answerable(uuid: string): Promise<AnswerableRequest | undefined> {
+    return this.repository.findAnswerable(uuid);
+  }
+
+  /**
+   * Records a device's verified answer: the request moves from pending exactly once, and only before it
+   * expires (R29, R33); its callback event is written with it, leased to this instance's worker, which
+   * delivers it at once (R50). Throws 60079 when the request was answered or expired first.
+   */
+  async answer(request: AnswerableRequest, answer: RecordedAnswer): Promise<void> {
+    const eventId = this.random.uuid();
+    const won = await this.repository.answer(
+      request.uuid,
+      { ...answer, eventId, callbackLockedUntil: answer.now + this.callbackLeaseMs },
+      finalEvents(request.uuid, request.userId, answer.status),
+    );
+    if (!won) {
+      const fresh = await this.repository.findAnswerable(request.uuid);
+      throw notAnswerable(fresh?.status === 'pending' ? 'expired' : (fresh?.status ?? 'expired'));
+    }
+    this.bus.publish(topics.webhooks, {
+      type: 'claimed',
+      id: eventId,
+      appId: request.appId,
+      uuid: request.uuid,
+      status: answer.status,
+      at: answer.now,
+    });
   }
 
   /** The callback events were written: this instance's worker delivers them now (the others poll). */

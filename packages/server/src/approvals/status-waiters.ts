@@ -1,5 +1,6 @@
 import type { App } from '../apps/app.js';
-import { type EventBus, topics } from '../events/event-bus.js';
+import type { EventBus } from '../events/event-bus.js';
+import { topics } from '../events/service-events.js';
 import type { ApprovalService } from './approval.service.js';
 import type { ApprovalRequest } from './approval-request.js';
 

@@ -1,7 +1,7 @@
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
-import type { AppTable } from '../db/schema.js';
+import type { AppTable, Database } from '../db/schema.js';
 import { type App, isNumberMatching, isProfile } from './app.js';
 
 export type AppRow = Selectable<AppTable>;
@@ -48,8 +48,12 @@ export class AppRepository {
   private readonly newestKey;
   private readonly webhookSecret;
 
-  constructor(private readonly db: Store) {
-    this.byKeyDigest = compiledOnce(db, (digest: string, now: number) =>
+  private readonly db: Kysely<Database>;
+
+  constructor(store: Store) {
+    const db = store.db;
+    this.db = db;
+    this.byKeyDigest = compiledOnce(store, (digest: string, now: number) =>
       db
         .selectFrom('api_keys')
         .innerJoin('apps', 'apps.id', 'api_keys.app_id')
@@ -57,8 +61,8 @@ export class AppRepository {
         .where('api_keys.digest', '=', digest)
         .where((eb) => eb.or([eb('api_keys.expires_at', 'is', null), eb('api_keys.expires_at', '>', now)])),
     );
-    this.byId = compiledOnce(db, (id: number) => db.selectFrom('apps').selectAll().where('id', '=', id));
-    this.newestKey = compiledOnce(db, (appId: number, now: number) =>
+    this.byId = compiledOnce(store, (id: number) => db.selectFrom('apps').selectAll().where('id', '=', id));
+    this.newestKey = compiledOnce(store, (appId: number, now: number) =>
       db
         .selectFrom('api_keys')
         .select(['digest', 'key_ct'])
@@ -67,7 +71,7 @@ export class AppRepository {
         .orderBy('id', 'desc')
         .limit(1),
     );
-    this.webhookSecret = compiledOnce(db, (id: number) =>
+    this.webhookSecret = compiledOnce(store, (id: number) =>
       db.selectFrom('apps').select('webhook_secret_ct').where('id', '=', id),
     );
   }
@@ -149,6 +153,11 @@ export class AppRepository {
         .values({ app_id: appId, digest: key.digest, key_ct: key.keyCt, created_at: now, expires_at: null })
         .execute();
     });
+  }
+
+  /** Turns an app's callback off (its receiver answered 410 Gone); setting its URL again turns it back on. */
+  async disableCallback(id: number, now: number): Promise<void> {
+    await this.db.updateTable('apps').set({ callback_disabled_at: now }).where('id', '=', id).execute();
   }
 
   async update(

@@ -4,8 +4,7 @@ import { success } from '../http/responses.js';
 import { type ApiGate, addApiRoute } from '../http/route.js';
 import { UserIp } from '../http/schemas.js';
 import type { Clock } from '../lib/clock.js';
-import type { UserService } from '../users/user.service.js';
-import { NUMBER_MATCHING, PROFILES } from './app.js';
+import { type App, NUMBER_MATCHING, PROFILES } from './app.js';
 import type { UsageRepository } from './usage.repository.js';
 
 const MONTHS = [
@@ -25,13 +24,14 @@ const MONTHS = [
 
 export interface AppRouteDeps {
   usage: UsageRepository;
-  users: UserService;
+  /** How many users the app registered (the users feature). */
+  users: { countForApp(app: App): Promise<number> };
   clock: Clock;
   /** Whether SMS and calls can be sent at all (a messaging provider is configured). */
   messagingEnabled: boolean;
 }
 
-export function registerAppRoutes(fastify: FastifyInstance, gate: ApiGate, deps: AppRouteDeps): void {
+export function registerAppRoutes(fastify: FastifyInstance, gate: ApiGate<App>, deps: AppRouteDeps): void {
   addApiRoute(fastify, gate, {
     method: 'GET',
     urls: ['/protected/json/app/details'],

@@ -103,15 +103,29 @@ function checkCountries(countries: readonly string[] | null | undefined): string
   return codes.join(',');
 }
 
+export interface AppServiceOptions {
+  readonly repository: AppRepository;
+  readonly keys: ServiceKeys;
+  readonly box: SecretBox;
+  readonly random: Random;
+  readonly clock: Clock;
+}
+
 /** Apps and their keys: created and changed by the operator, looked up on every API call. */
 export class AppService {
-  constructor(
-    private readonly repository: AppRepository,
-    private readonly keys: ServiceKeys,
-    private readonly box: SecretBox,
-    private readonly random: Random,
-    private readonly clock: Clock,
-  ) {}
+  private readonly repository: AppRepository;
+  private readonly keys: ServiceKeys;
+  private readonly box: SecretBox;
+  private readonly random: Random;
+  private readonly clock: Clock;
+
+  constructor(options: AppServiceOptions) {
+    this.repository = options.repository;
+    this.keys = options.keys;
+    this.box = options.box;
+    this.random = options.random;
+    this.clock = options.clock;
+  }
 
   /** The lookup digest of an API key: HMAC-SHA-256 with the server pepper (D5). */
   keyDigest(apiKey: string): string {
@@ -195,6 +209,11 @@ export class AppService {
       },
       this.clock.now(),
     );
+  }
+
+  /** Turns the app's callback off: its receiver answered 410 Gone at `now` (R51). */
+  disableCallback(appId: number, now: number): Promise<void> {
+    return this.repository.disableCallback(appId, now);
   }
 
   /** The newest live API key in clear: for signing Authy callbacks (D5) and for `countersign dev`. */

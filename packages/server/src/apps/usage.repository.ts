@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Store } from '../db/database.js';
+import type { Database } from '../db/schema.js';
 
 export type UsageField = 'api_calls' | 'auths' | 'sms' | 'calls' | 'users';
 
@@ -23,7 +24,11 @@ export interface MonthUsage {
 
 /** Monthly counters per app, for `app/stats`. */
 export class UsageRepository {
-  constructor(private readonly db: Store) {}
+  private readonly db: Kysely<Database>;
+
+  constructor(store: Store) {
+    this.db = store.db;
+  }
 
   async add(deltas: readonly UsageDelta[]): Promise<void> {
     if (deltas.length === 0) return;

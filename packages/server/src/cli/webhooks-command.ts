@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load-config.js';
-import { WebhookEventRepository } from '../webhooks/webhook-event.repository.js';
 import { withServices } from './open-services.js';
 import { output, UsageError } from './output.js';
 
@@ -25,8 +24,8 @@ export function addWebhooksCommand(program: Command): void {
         throw new UsageError(`--state must be one of ${STATES.join(', ')}`);
       const limit = String(options.limit);
       if (!/^\d{1,5}$/.test(limit)) throw new UsageError(`--limit is a number, got "${limit}"`);
-      const events = await withServices(loadConfig(), (_s, db) =>
-        new WebhookEventRepository(db).list({
+      const events = await withServices(loadConfig(), (s) =>
+        s.webhookEvents.list({
           ...(appId !== undefined && { appId: Number(appId) }),
           ...(state !== undefined && { state }),
           limit: Number(limit),
@@ -63,9 +62,7 @@ export function addWebhooksCommand(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(async (id: string, options) => {
       if (!/^[0-9a-f-]{36}$/.test(id)) throw new UsageError(`an event id is a UUID, got "${id}"`);
-      const event = await withServices(loadConfig(), (_s, db) =>
-        new WebhookEventRepository(db).redeliver(id, Date.now()),
-      );
+      const event = await withServices(loadConfig(), (s) => s.webhookEvents.redeliver(id, Date.now()));
       if (event === undefined) throw new UsageError(`no callback event ${id}`);
       output(
         options.json === true,

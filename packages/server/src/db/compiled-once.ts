@@ -1,91 +1,101 @@
-import { type Compilable, CompiledQuery, type Kysely, type QueryResult } from 'kysely';
-import type pg from 'pg';
-import type { Database } from './schema.js';
+import { type Compilable, CompiledQuery, type QueryResult } from 'kysely';
+import type { Store } from './store.js';
 
-/** Stands in for a run's `index`-th value while the query is compiled. */
+/**
+ * Stands in for a run's `index`-th value while the query is compiled. It refuses to become text or a
+ * number, so a build function that computes with a value (`now + ttl`, `String(id)`, `value > 3`) fails
+ * at once instead of baking the placeholder into the query.
+ */
 class Slot {
   constructor(readonly index: number) {}
+
+  [Symbol.toPrimitive](): never {
+    throw new TypeError(
+      `compiledOnce: value ${this.index + 1} was used in a JavaScript expression while the query was built: ` +
+        'hand each value to Kysely as it is (compute with it in SQL, or pass the computed value)',
+    );
+  }
+
+  toJSON(): never {
+    return this[Symbol.toPrimitive]();
+  }
 }
-
-/** The pool under each PostgreSQL store (`openPostgres` registers it), for queries compiled once. */
-const pools = new WeakMap<Kysely<Database>, pg.Pool>();
-
-export function registerPool(db: Kysely<Database>, pool: pg.Pool): void {
-  pools.set(db, pool);
-}
-
-const WRITES = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
-/** "cached plan must not change result type" */
-const STALE_PLAN = '0A000';
-
-/** Names of the prepared statements of this process: one per query compiled once. */
-let statements = 0;
 
 /**
  * A query that Kysely builds and compiles once; each run binds its values to the same SQL text. For the
  * lookups every API call makes, building and compiling the query cost more than the database takes to
- * answer it. On SQLite the SQL text finds its prepared statement in the store's cache (`open-sqlite.ts`).
- * On PostgreSQL the query goes straight to the pool as a named prepared statement: each connection parses
- * and plans it once, not on every run, and the driver's work per run is about halved. (SQLite runs through
- * Kysely, whose lock on its one connection keeps a query out of a transaction in progress; a PostgreSQL
- * query takes a connection of its own from the pool either way.)
+ * answer it. The store runs it (`Store.run`): on SQLite the SQL text finds its prepared statement in the
+ * store's cache; on PostgreSQL it goes straight to the pool as a named prepared statement.
  *
  * `build` declares one parameter per value (its `length` is their number). It is called once, with
  * placeholders, and may only hand them to Kysely as values (`where(column, '=', value)`,
- * `set({ column: value })`): never branch on them, and never pass them as a list or an identifier.
+ * `set({ column: value })`), each at least once (one may appear in several places). That contract is
+ * checked when the query is compiled: a value that never reaches the query (dropped, or replaced by
+ * another), one used in JavaScript, and one passed inside a list are refused with a `TypeError`. Never
+ * branch on a value: a placeholder is always truthy.
  */
 export function compiledOnce<A extends readonly unknown[], R>(
-  db: Kysely<Database>,
+  store: Pick<Store, 'run'>,
   build: (...values: A) => Compilable<R>,
 ): (...values: A) => Promise<QueryResult<R>> {
-  const { compiled, bind } = compileWithSlots(build);
-  return (...values) => runPrepared(db, CompiledQuery.raw(compiled.sql, bind(values)) as CompiledQuery<R>);
-}
-
-/** Prepared statement names by SQL text. Only the texts of queries compiled once come here: a few dozen. */
-const names = new Map<string, string>();
-
-/**
- * Runs a query compiled once (`compiledOnce`, `boundOnce`): on PostgreSQL as a named prepared statement
- * straight on the pool, elsewhere through Kysely. Never give it SQL made per call: each text is kept.
- */
-export async function runPrepared<R>(db: Kysely<Database>, query: CompiledQuery<R>): Promise<QueryResult<R>> {
-  const pool = pools.get(db);
-  if (pool === undefined) return db.executeQuery<R>(query);
-  let name = names.get(query.sql);
-  if (name === undefined) {
-    name = `cs_${++statements}`;
-    names.set(query.sql, name);
-  }
-  const values = [...query.parameters];
-  const result = await pool.query({ name, text: query.sql, values }).catch((error: unknown) => {
-    // A migration changed a table under a statement this connection prepared (a rolling upgrade: another
-    // instance migrated): PostgreSQL refuses the stale plan once, before running anything, and plans it
-    // afresh for the next run. This run goes unprepared.
-    if ((error as { code?: unknown }).code !== STALE_PLAN) throw error;
-    return pool.query({ text: query.sql, values });
-  });
-  // The shape Kysely's PostgreSQL driver gives: rows, and for writes the number of rows changed.
-  return {
-    rows: result.rows as R[],
-    ...(WRITES.has(result.command) && { numAffectedRows: BigInt(result.rowCount ?? 0) }),
-  };
+  const bound = boundOnce(build);
+  return async (...values) => store.run(bound(...values));
 }
 
 /**
- * The same, for a query that something else runs (`EventBus.statement`, which adds its announcement and
- * runs it with `runPrepared`): each call returns the query compiled once, with this call's values bound.
+ * The same, for a query that something else runs (a transaction's statement, or `Store.changeOne`, which
+ * adds its announcement): each call returns the query compiled once, with this call's values bound.
  */
 export function boundOnce<A extends readonly unknown[], R>(
   build: (...values: A) => Compilable<R>,
 ): (...values: A) => CompiledQuery<R> {
-  const { compiled, bind } = compileWithSlots(build);
-  return (...values) => CompiledQuery.raw(compiled.sql, bind(values)) as CompiledQuery<R>;
+  const { sql, bind } = compileWithSlots(build);
+  return (...values) => CompiledQuery.raw(sql, bind(values)) as CompiledQuery<R>;
 }
 
-function compileWithSlots<A extends readonly unknown[], R>(build: (...values: A) => Compilable<R>) {
-  const slots = Array.from({ length: build.length }, (_, index) => new Slot(index));
+/** A query compiled with placeholders: its SQL, and how a run's values take the placeholders' places. */
+export interface CompiledWithSlots<A extends readonly unknown[]> {
+  readonly sql: string;
+  bind(values: A): unknown[];
+}
+
+/**
+ * Compiles `build` once with placeholders and checks that every one of them became a bound value. `arity`:
+ * the number of values, when `build` takes them as a rest parameter (which has no `length`).
+ */
+export function compileWithSlots<A extends readonly unknown[]>(
+  build: (...values: A) => Compilable<unknown>,
+  arity: number = build.length,
+): CompiledWithSlots<A> {
+  const slots = Array.from({ length: arity }, (_, index) => new Slot(index));
   const compiled = build(...(slots as unknown as A)).compile();
-  const bind = (values: A) => compiled.parameters.map((p) => (p instanceof Slot ? values[p.index] : p));
-  return { compiled, bind };
+  const uses = new Array<number>(arity).fill(0);
+  for (const parameter of compiled.parameters) {
+    if (parameter instanceof Slot) uses[parameter.index] = (uses[parameter.index] ?? 0) + 1;
+    else if (holdsSlot(parameter)) {
+      throw new TypeError(
+        'compiledOnce: a value was passed inside a list or an object: bind each value on its own',
+      );
+    }
+  }
+  const dropped = uses.flatMap((n, index) => (n === 0 ? [index + 1] : []));
+  if (dropped.length > 0) {
+    throw new TypeError(
+      `compiledOnce: value ${dropped.join(', ')} of ${arity} never reaches the query: the build function ` +
+        'dropped it, or used another value in its place',
+    );
+  }
+  return {
+    sql: compiled.sql,
+    bind: (values) => {
+      if (values.length !== arity)
+        throw new TypeError(`compiledOnce: the query takes ${arity} values, got ${values.length}`);
+      return compiled.parameters.map((p) => (p instanceof Slot ? values[p.index] : p));
+    },
+  };
+}
+
+function holdsSlot(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Buffer.isBuffer(value)) return false;
+  return Object.values(value).some((inner) => inner instanceof Slot || holdsSlot(inner));
 }

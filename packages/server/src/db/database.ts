@@ -1,13 +1,21 @@
-import type { Kysely } from 'kysely';
-import { isPostgresUrl } from './dialect.js';
+import { type Kysely, PostgresAdapter } from 'kysely';
+import type pg from 'pg';
 import { openPostgres } from './postgres/open-postgres.js';
+import { postgresAdapter } from './postgres/postgres-adapter.js';
 import type { Database } from './schema.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
+import { sqliteAdapter } from './sqlite/sqlite-adapter.js';
+import { createStore, type Store } from './store.js';
 
-export type Store = Kysely<Database>;
+export type { Store } from './store.js';
 
 export class DatabaseUrlError extends Error {
   override readonly name = 'DatabaseUrlError';
+}
+
+/** Whether a `DATABASE_URL` names a PostgreSQL database. */
+function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
 }
 
 /**
@@ -24,4 +32,13 @@ export function openDatabase(url: string): Store {
   throw new DatabaseUrlError(
     `unsupported DATABASE_URL "${url.replace(/\/\/[^@]*@/, '//***@')}": use sqlite:PATH or postgres://…`,
   );
+}
+
+/**
+ * A store over a Kysely instance made elsewhere (a test's, which logs every statement). Without `pool`,
+ * queries compiled once run through Kysely on PostgreSQL too.
+ */
+export function storeOver(db: Kysely<Database>, pool?: pg.Pool): Store {
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  return createStore(db, postgres ? postgresAdapter(db, pool) : sqliteAdapter(db));
 }

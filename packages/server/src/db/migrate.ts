@@ -1,9 +1,10 @@
-import { type Kysely, type Migration, type MigrationResultSet, Migrator } from 'kysely';
+import { type Migration, type MigrationResultSet, Migrator } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
 import * as devices from './migrations/0002-devices.js';
 import * as webhooks from './migrations/0003-webhooks.js';
 import * as scaleOut from './migrations/0004-scale-out.js';
 import * as smsBudgets from './migrations/0005-sms-budgets.js';
+import type { Store } from './store.js';
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
@@ -18,9 +19,8 @@ export class MigrationError extends Error {
 }
 
 /** Brings the schema to the newest version. Safe to run from several processes: Kysely holds a lock. */
-// biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
+export async function migrateToLatest(store: Pick<Store, 'db'>): Promise<string[]> {
+  const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => MIGRATIONS } });
   const result: MigrationResultSet = await migrator.migrateToLatest();
   if (result.error !== undefined) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

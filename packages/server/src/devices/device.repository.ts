@@ -1,13 +1,10 @@
 import type { PublicJwk } from '@countersign/protocol';
-import type { ExpressionBuilder, Selectable } from 'kysely';
-import { boundOnce, compiledOnce } from '../db/compiled-once.js';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
+import { compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
-import { dialectOf } from '../db/dialect.js';
 import type { Database, DeviceTable } from '../db/schema.js';
-import type { EventBus, Publication } from '../events/event-bus.js';
-import { insertSecurityEvent, type SecurityEventRecord } from '../operations/security-event.repository.js';
-import { insertWebhookEvent } from '../webhooks/webhook-event.repository.js';
-import type { Device, DeviceRequest, Platform } from './device.js';
+import type { Publication } from '../events/event-bus.js';
+import type { Device, Platform } from './device.js';
 
 function toDevice(row: Selectable<DeviceTable>): Device {
   return {
@@ -21,26 +18,6 @@ function toDevice(row: Selectable<DeviceTable>): Device {
     lastSeenAt: row.last_seen_at === null ? null : Number(row.last_seen_at),
     revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
   };
-}
-
-/** A pending request together with what deciding it needs. */
-export interface AnswerableRequest extends DeviceRequest {
-  readonly userId: number;
-  readonly status: string;
-  readonly numberMatch: string | null;
-  readonly appProfile: string;
-}
-
-export interface Answer {
-  status: 'approved' | 'denied';
-  reason: string | null;
-  deviceId: string;
-  answer: string;
-  signature: string;
-  receipt: string;
-  now: number;
-  /** The callback event is leased to this instance's worker until then (`ClaimedCallback`). */
-  callbackLockedUntil: number;
 }
 
 /**
@@ -63,15 +40,13 @@ export class DeviceRepository {
   /** What every signed device request and every answer read and write: compiled once. */
   private readonly byId;
   private readonly nonce;
-  private readonly requestByUuid;
-  private readonly decideWithEvent;
+  private readonly db: Kysely<Database>;
 
-  constructor(
-    private readonly db: Store,
-    private readonly bus: EventBus,
-  ) {
+  constructor(private readonly store: Store<Publication>) {
+    const db = store.db;
+    this.db = db;
     const targets = (phoneDevicesAccepted: boolean) =>
-      compiledOnce(db, (userId: number, appId: number) =>
+      compiledOnce(store, (userId: number, appId: number) =>
         db
           .selectFrom('devices')
           .select(['id', 'push_subscription_ct'])
@@ -81,80 +56,15 @@ export class DeviceRepository {
           .where((eb) => answering(eb, appId, phoneDevicesAccepted)),
       );
     this.targets = { withPhoneDevices: targets(true), ownOnly: targets(false) };
-    this.byId = compiledOnce(db, (id: string) => db.selectFrom('devices').selectAll().where('id', '=', id));
-    this.nonce = compiledOnce(db, (deviceId: string, nonce: string, expiresAt: number) =>
+    this.byId = compiledOnce(store, (id: string) =>
+      db.selectFrom('devices').selectAll().where('id', '=', id),
+    );
+    this.nonce = compiledOnce(store, (deviceId: string, nonce: string, expiresAt: number) =>
       db
         .insertInto('device_nonces')
         .values({ device_id: deviceId, nonce, expires_at: expiresAt })
         .onConflict((oc) => oc.columns(['device_id', 'nonce']).doNothing())
         .returning('nonce'),
-    );
-    this.requestByUuid = compiledOnce(db, (uuid: string) =>
-      this.requestQuery().where('approval_requests.uuid', '=', uuid),
-    );
-    // An answer on PostgreSQL: compiled once (see `decide`).
-    this.decideWithEvent = boundOnce(
-      (
-        uuid: string,
-        status: string,
-        reason: string | null,
-        deviceId: string,
-        answerText: string,
-        signature: string,
-        receipt: string,
-        now: number,
-        eventId: string,
-        lockedUntil: number,
-      ) =>
-        db
-          .with('decided', (w) =>
-            w
-              .updateTable('approval_requests')
-              .set({
-                status,
-                reason,
-                device_id: deviceId,
-                answer: answerText,
-                device_signature: signature,
-                receipt,
-                processed_at: now,
-                updated_at: now,
-              })
-              .where('uuid', '=', uuid)
-              .where('status', '=', 'pending')
-              .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-              .returning(['app_id', 'uuid']),
-          )
-          .insertInto('webhook_events')
-          .columns([
-            'id',
-            'app_id',
-            'uuid',
-            'status',
-            'state',
-            'attempts',
-            'next_attempt_at',
-            'locked_until',
-            'created_at',
-            'updated_at',
-          ])
-          .expression((eb) =>
-            eb
-              .selectFrom('decided')
-              .select([
-                eb.cast<string>(eb.val(eventId), 'text').as('id'),
-                'decided.app_id',
-                'decided.uuid',
-                eb.cast<string>(eb.val(status), 'text').as('status'),
-                eb.cast<string>(eb.val('pending'), 'text').as('state'),
-                eb.cast<number>(eb.val(0), 'integer').as('attempts'),
-                eb.cast<number>(eb.val(now), 'bigint').as('next_attempt_at'),
-                eb.cast<number>(eb.val(lockedUntil), 'bigint').as('locked_until'),
-                eb.cast<number>(eb.val(now), 'bigint').as('created_at'),
-                eb.cast<number>(eb.val(now), 'bigint').as('updated_at'),
-              ]),
-          )
-          .returning('id'),
     );
   }
 
@@ -207,7 +117,7 @@ export class DeviceRepository {
 
   /** Revokes a live device once; `events` (its streams must close) go to every instance with the change. */
   async revoke(id: string, userId: number, now: number, events: readonly Publication[]): Promise<boolean> {
-    return this.bus.transaction(this.db, async (tx) => {
+    return this.store.change(async (tx) => {
       const result = await tx
         .updateTable('devices')
         .set({ revoked_at: now })
@@ -321,168 +231,6 @@ export class DeviceRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  private requestQuery() {
-    return this.db
-      .selectFrom('approval_requests')
-      .innerJoin('apps', 'apps.id', 'approval_requests.app_id')
-      .select([
-        'approval_requests.uuid',
-        'approval_requests.app_id',
-        'approval_requests.user_id',
-        'approval_requests.app_name',
-        'apps.name as current_app_name',
-        'apps.profile',
-        'approval_requests.message',
-        'approval_requests.details',
-        'approval_requests.created_at',
-        'approval_requests.expires_at',
-        'approval_requests.number_match',
-        'approval_requests.nonce',
-        'approval_requests.status',
-      ]);
-  }
-
-  private toRequest(row: {
-    uuid: string;
-    app_id: number;
-    user_id: number;
-    app_name: string | null;
-    current_app_name: string;
-    profile: string;
-    message: string;
-    details: string;
-    created_at: number;
-    expires_at: number | null;
-    number_match: string | null;
-    nonce: string;
-    status: string;
-  }): AnswerableRequest {
-    return {
-      uuid: row.uuid,
-      appId: Number(row.app_id),
-      userId: Number(row.user_id),
-      appName: row.app_name ?? row.current_app_name,
-      appProfile: row.profile,
-      message: row.message,
-      details: JSON.parse(row.details) as Record<string, string>,
-      createdAt: Number(row.created_at),
-      expiresAt: row.expires_at === null ? null : Number(row.expires_at),
-      numberMatchRequired: row.number_match !== null,
-      numberMatch: row.number_match,
-      nonce: row.nonce,
-      status: row.status,
-    };
-  }
-
-  /** Pending, unexpired requests for a user, oldest first; the caller filters by what the device may answer. */
-  async pendingForUser(userId: number, now: number): Promise<AnswerableRequest[]> {
-    const rows = await this.requestQuery()
-      .where('approval_requests.user_id', '=', userId)
-      .where('approval_requests.status', '=', 'pending')
-      .where((eb) =>
-        eb.or([eb('approval_requests.expires_at', 'is', null), eb('approval_requests.expires_at', '>', now)]),
-      )
-      .orderBy('approval_requests.created_at')
-      .limit(100)
-      .execute();
-    return rows.map((r) => this.toRequest(r));
-  }
-
-  async findRequest(uuid: string): Promise<AnswerableRequest | undefined> {
-    const [row] = (await this.requestByUuid(uuid)).rows;
-    return row === undefined ? undefined : this.toRequest(row);
-  }
-
-  /**
-   * Moves a request from pending to its answer once, and only before it expires: one row changed = this
-   * answer won. The callback event is written, and `events` are sent, in the same transaction (R50).
-   */
-  async decide(
-    uuid: string,
-    answer: Answer,
-    eventId: string,
-    events: readonly Publication[],
-  ): Promise<boolean> {
-    if (dialectOf(this.db) === 'postgres') {
-      // One statement on PostgreSQL (a round trip, not five): the answer, then its callback event from the
-      // row the answer changed, announced by the bus with them.
-      const query = this.decideWithEvent(
-        uuid,
-        answer.status,
-        answer.reason,
-        answer.deviceId,
-        answer.answer,
-        answer.signature,
-        answer.receipt,
-        answer.now,
-        eventId,
-        answer.callbackLockedUntil,
-      );
-      return (await this.bus.statement(this.db, query, events)).length === 1;
-    }
-    return this.bus.transaction(this.db, async (tx) => {
-      const row = await tx
-        .updateTable('approval_requests')
-        .set({
-          status: answer.status,
-          reason: answer.reason,
-          device_id: answer.deviceId,
-          answer: answer.answer,
-          device_signature: answer.signature,
-          receipt: answer.receipt,
-          processed_at: answer.now,
-          updated_at: answer.now,
-        })
-        .where('uuid', '=', uuid)
-        .where('status', '=', 'pending')
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', answer.now)]))
-        .returning('app_id')
-        .executeTakeFirst();
-      if (row === undefined) return { value: false, events: [] };
-      await insertWebhookEvent(tx, {
-        id: eventId,
-        appId: Number(row.app_id),
-        uuid,
-        status: answer.status,
-        now: answer.now,
-        lockedUntil: answer.callbackLockedUntil,
-      });
-      return { value: true, events };
-    });
-  }
-
-  recordSecurityEvent(event: SecurityEventRecord): Promise<void> {
-    return insertSecurityEvent(this.db, event);
-  }
-
-  async pausePushes(appId: number, userId: number, until: number): Promise<void> {
-    await this.db
-      .updateTable('app_users')
-      .set({ push_paused_until: until })
-      .where('app_id', '=', appId)
-      .where('user_id', '=', userId)
-      .execute();
-  }
-
-  /** The apps a user is registered with, for the accounts a device shows. */
-  async appLinks(
-    userId: number,
-  ): Promise<Array<{ appId: number; appName: string; profile: string; tokenLength: number }>> {
-    const rows = await this.db
-      .selectFrom('app_users')
-      .innerJoin('apps', 'apps.id', 'app_users.app_id')
-      .select(['apps.id', 'apps.name', 'apps.profile', 'apps.token_length'])
-      .where('app_users.user_id', '=', userId)
-      .orderBy('apps.id')
-      .execute();
-    return rows.map((r) => ({
-      appId: Number(r.id),
-      appName: r.name,
-      profile: r.profile,
-      tokenLength: Number(r.token_length),
-    }));
-  }
-
   /** Devices of a user that answer an app and have a push subscription. */
   async pushTargets(
     userId: number,
@@ -492,15 +240,5 @@ export class DeviceRepository {
     const query = phoneDevicesAccepted ? this.targets.withPhoneDevices : this.targets.ownOnly;
     const { rows } = await query(userId, appId);
     return rows.map((r) => ({ id: r.id, subscriptionCt: r.push_subscription_ct as string }));
-  }
-
-  async pushPausedUntil(appId: number, userId: number): Promise<number | null> {
-    const row = await this.db
-      .selectFrom('app_users')
-      .select('push_paused_until')
-      .where('app_id', '=', appId)
-      .where('user_id', '=', userId)
-      .executeTakeFirst();
-    return row?.push_paused_until === null || row === undefined ? null : Number(row.push_paused_until);
   }
 }

@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import { type Static, type TSchema, Type } from 'typebox';
+import type { App } from '../apps/app.js';
 import { AuthyError, invalidParameter } from '../errors/authy-error.js';
-import { type EventBus, topics } from '../events/event-bus.js';
+import type { EventBus } from '../events/event-bus.js';
+import { topics } from '../events/service-events.js';
 import type { FairShares } from '../http/in-flight-limit.js';
 import { compileInput } from '../http/input.js';
 import {
@@ -16,9 +18,11 @@ import {
 } from '../http/responses.js';
 import { type ApiGate, addApiRoute } from '../http/route.js';
 import { DisplayText, UserIdParams } from '../http/schemas.js';
+import type { AnsweringService } from './answering.service.js';
 import type { Device, DeviceRequest } from './device.js';
 import { PLATFORMS } from './device.js';
 import type { DeviceService } from './device.service.js';
+import type { EnrollmentService } from './enrollment.service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -144,13 +148,22 @@ function requestJson(r: DeviceRequest) {
   };
 }
 
+export interface DeviceRoutesOptions {
+  readonly enrollment: EnrollmentService;
+  readonly devices: DeviceService;
+  readonly answering: AnsweringService;
+  readonly bus: EventBus;
+  /** The VAPID public key browsers subscribe with. */
+  readonly pushPublicKey: string;
+  readonly shares: FairShares;
+}
+
 export function registerDeviceRoutes(
   fastify: FastifyInstance,
-  gate: ApiGate,
-  devices: DeviceService,
-  bus: EventBus,
-  options: { pushPublicKey: string; pushAllow: readonly string[]; shares: FairShares },
+  gate: ApiGate<App>,
+  options: DeviceRoutesOptions,
 ): void {
+  const { enrollment, devices, answering, bus } = options;
   addApiRoute(fastify, gate, {
     method: 'POST',
     urls: ['/protected/json/users/:id/enrollments'],
@@ -171,7 +184,7 @@ export function registerDeviceRoutes(
     ),
     refusals: ['60026'],
     handle: async ({ app, params }) => {
-      const link = await devices.createEnrollmentLink(app, params.id);
+      const link = await enrollment.createEnrollmentLink(app, params.id);
       return {
         enrollment: { url: link.url, qr_code: link.qrCode, expires_at: iso(link.expiresAt) },
         success: true,
@@ -201,7 +214,7 @@ export function registerDeviceRoutes(
   });
   fastify.post('/device/v1/enrollments', { schema: enrollSchema }, async (request) => {
     const body = enrollBody(request);
-    const enrolled = await devices.enrollWithToken(body.token, {
+    const enrolled = await enrollment.enrollWithToken(body.token, {
       publicKey: body.public_key,
       name: body.name,
       platform: body.platform,
@@ -233,7 +246,7 @@ export function registerDeviceRoutes(
   );
   fastify.post('/device/v1/phone-enrollments', { schema: phoneSchema }, async (request) => {
     const body = phoneBody(request);
-    const started = await devices.startPhoneEnrollment(body.country_code, body.phone_number);
+    const started = await enrollment.startPhoneEnrollment(body.country_code, body.phone_number);
     return { enrollment_id: started.enrollmentId, expires_at: iso(started.expiresAt), success: true };
   });
 
@@ -251,7 +264,7 @@ export function registerDeviceRoutes(
     async (request) => {
       const body = completeBody(request);
       if (!/^[0-9a-f-]{36}$/.test(request.params.id)) throw new AuthyError('60034');
-      const enrolled = await devices.completePhoneEnrollment(request.params.id, body.code, {
+      const enrolled = await enrollment.completePhoneEnrollment(request.params.id, body.code, {
         publicKey: body.public_key,
         name: body.name,
         platform: body.platform,
@@ -297,7 +310,7 @@ export function registerDeviceRoutes(
   });
   fastify.get('/device/v1/requests', { schema: requestsSchema }, async (request) => {
     const device = await authenticate(request);
-    return { requests: (await devices.pending(device)).map(requestJson), success: true };
+    return { requests: (await answering.pending(device)).map(requestJson), success: true };
   });
 
   const answerBody = bodyOf(
@@ -326,7 +339,7 @@ export function registerDeviceRoutes(
     async (request) => {
       const device = await authenticate(request);
       const body = answerBody(request);
-      const status = await devices.answer(device, request.params.uuid, {
+      const status = await answering.answer(device, request.params.uuid, {
         document: body.document,
         signature: body.signature,
       });
@@ -404,11 +417,10 @@ export function registerDeviceRoutes(
   fastify.post('/device/v1/push-subscription', { schema: subscriptionSchema }, async (request) => {
     const device = await authenticate(request);
     const body = subscriptionBody(request);
-    await devices.subscribePush(
-      device,
-      { endpoint: body.endpoint, keys: { p256dh: body.keys.p256dh, auth: body.keys.auth } },
-      options.pushAllow,
-    );
+    await devices.subscribePush(device, {
+      endpoint: body.endpoint,
+      keys: { p256dh: body.keys.p256dh, auth: body.keys.auth },
+    });
     return { success: true };
   });
 
@@ -441,11 +453,11 @@ export function registerDeviceRoutes(
     const send = (event: string, data: unknown) =>
       raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     const stopUser = bus.subscribe(topics.user(device.userId), (event) => {
-      const uuid = typeof event.uuid === 'string' ? event.uuid : undefined;
-      if (uuid === undefined || (event.type !== 'request' && event.type !== 'withdrawn')) return;
-      void devices.concerns(device, uuid).then(
+      if (event.type === 'resync') return;
+      const { type, uuid } = event;
+      void answering.concerns(device, uuid).then(
         (yes) => {
-          if (yes) send(event.type, { uuid });
+          if (yes) send(type, { uuid });
         },
         () => undefined,
       );

@@ -1,4 +1,6 @@
 import type { PublicJwk } from '@countersign/protocol';
+import type { AnswerableRequest } from '../approvals/approval-request.js';
+import { type App, policyOf } from '../apps/app.js';
 
 export const PLATFORMS = ['web', 'cli'] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -18,14 +20,24 @@ export interface Device {
 }
 
 /** A request as a device sees it: never the hidden details, never the number-match code. */
-export interface DeviceRequest {
-  readonly uuid: string;
-  readonly appId: number;
-  readonly appName: string;
-  readonly message: string;
-  readonly details: Record<string, string>;
-  readonly createdAt: number;
-  readonly expiresAt: number | null;
-  readonly numberMatchRequired: boolean;
-  readonly nonce: string;
+export type DeviceRequest = Pick<
+  AnswerableRequest,
+  | 'uuid'
+  | 'appId'
+  | 'appName'
+  | 'message'
+  | 'details'
+  | 'createdAt'
+  | 'expiresAt'
+  | 'numberMatchRequired'
+  | 'nonce'
+>;
+
+/**
+ * Whether a device may answer an app's requests: those of the app whose link enrolled it, or, when it proved
+ * the phone, those of every app that accepts phone-enrolled devices (D8).
+ */
+export function serves(device: Pick<Device, 'enrolledAppId'>, appId: number, profile: string): boolean {
+  if (device.enrolledAppId !== null) return device.enrolledAppId === appId;
+  return policyOf({ profile: profile as App['profile'] }).phoneDevicesAccepted;
 }

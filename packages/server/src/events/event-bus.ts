@@ -1,66 +1,57 @@
-import type { CompiledQuery, Kysely, Transaction } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Announcer } from '../db/announcer.js';
+import type { ServiceEvents } from './service-events.js';
 
 /** Something that happened, for whoever is waiting on its topic. Events carry ids, never data. */
 export interface BusEvent {
   readonly type: string;
-  readonly [key: string]: unknown;
 }
+
+/** The events of each kind of topic, by kind: the one type publishers and subscribers share. */
+export type EventMap = { readonly [kind: string]: BusEvent };
+
+/** What a subscriber receives when events may have been missed (the bus listens again): read the store. */
+export interface Resync {
+  readonly type: 'resync';
+}
+
+/** A topic of a kind: the kind itself (`webhooks`), or the kind and an id (`user:12`). */
+export type Topic<K extends string> = K | `${K}:${string}`;
+
+/** The kind of a topic: what comes before its first colon. */
+type KindOf<T extends string> = T extends `${infer K}:${string}` ? K : T;
+
+/** The events that travel on topic `T`. */
+export type EventOn<M extends EventMap, T extends string> = KindOf<T> extends keyof M ? M[KindOf<T>] : never;
+
+/** The topics of an event map. */
+export type TopicOf<M extends EventMap> = Topic<keyof M & string>;
 
 /** An event and the topic it goes to. */
-export interface Publication {
-  readonly topic: string;
-  readonly event: BusEvent;
-}
-
-/** What a transaction returns to the bus: its result, and the events that announce the change it made. */
-export interface Announced<T> {
-  readonly value: T;
-  readonly events: readonly Publication[];
-}
+export type Publication<M extends EventMap = ServiceEvents> = {
+  [K in keyof M & string]: { readonly topic: Topic<K>; readonly event: M[K] };
+}[keyof M & string];
 
 /**
  * Carries events between the parts of the service and, with PostgreSQL, between instances. Listeners
  * must not throw; delivery is best effort and never blocks the publisher. A listener that must not miss a
  * change reads the database when woken: an event says "look again", never "this is the state".
+ *
+ * Changes to the store are announced by the store itself, which the bus plugs into (`announcer`,
+ * `Store.announcing`): their events are delivered if and once the change commits.
  */
-export interface EventBus {
+export interface EventBus<M extends EventMap = ServiceEvents> {
   /** Delivers to this process's subscribers only, now: hand-offs one instance does once (the push). */
-  publish(topic: string, event: BusEvent): void;
-  /**
-   * Runs `work` in a transaction of `db` and announces the change to every instance: the events it returns
-   * are sent with the transaction, so they are delivered if and once it commits, never if it rolls back.
-   */
-  transaction<T>(
-    db: Kysely<Database>,
-    work: (tx: Transaction<Database>) => Promise<Announced<T>>,
-  ): Promise<T>;
-  /**
-   * Runs one writing statement that ends with its `RETURNING` clause, on its own (its own transaction), and,
-   * if it returned a row, announces `events` with it as `transaction` does. One round trip where a
-   * transaction takes four, for the hot paths that change one row. It must return at most one row, and be
-   * compiled once (`boundOnce`): on PostgreSQL it runs as a prepared statement named by its text.
-   */
-  statement<R>(db: Kysely<Database>, query: CompiledQuery<R>, events: readonly Publication[]): Promise<R[]>;
+  publish<T extends TopicOf<M>>(topic: T, event: EventOn<M, T>): void;
   /** Returns a function that stops listening. */
-  subscribe(topic: string, listener: (event: BusEvent) => void): () => void;
+  subscribe<T extends TopicOf<M>>(topic: T, listener: (event: EventOn<M, T> | Resync) => void): () => void;
+  /** How the store announces the changes it commits through this bus. */
+  readonly announcer: Announcer<Publication<M>>;
 }
-
-/** Topics: what a device's stream and an app's long poll listen to. */
-export const topics = {
-  user: (userId: number) => `user:${userId}`,
-  request: (uuid: string) => `request:${uuid}`,
-  device: (deviceId: string) => `device:${deviceId}`,
-  /** A callback event was written: this instance's delivery worker need not wait for its next look. */
-  webhooks: 'webhooks',
-  /** A message was queued: this instance's message worker need not wait for its next look. */
-  messages: 'messages',
-} as const;
 
 /** Subscribers of one process, by topic. Both buses deliver through it. */
 export interface LocalListeners {
   deliver(topic: string, event: BusEvent): void;
-  subscribe(topic: string, listener: (event: BusEvent) => void): () => void;
+  subscribe(topic: string, listener: (event: never) => void): () => void;
   /** Topics with at least one subscriber. */
   topics(): string[];
 }
@@ -83,9 +74,11 @@ export function createLocalListeners(): LocalListeners {
         set = new Set();
         listeners.set(topic, set);
       }
-      set.add(listener);
+      // The bus delivers on a topic only the events its type allows (`EventBus`).
+      const heard = listener as (event: BusEvent) => void;
+      set.add(heard);
       return () => {
-        set.delete(listener);
+        set.delete(heard);
         if (set.size === 0) listeners.delete(topic);
       };
     },
@@ -93,21 +86,17 @@ export function createLocalListeners(): LocalListeners {
   };
 }
 
-/** The in-process bus: one instance, one process. Events of a transaction are delivered after its commit. */
-export function createMemoryEventBus(): EventBus {
+/** The in-process bus: one instance, one process. Events of a change are delivered after its commit. */
+export function createMemoryEventBus<M extends EventMap = ServiceEvents>(): EventBus<M> {
   const local = createLocalListeners();
   return {
     publish: (topic, event) => local.deliver(topic, event),
-    async transaction(db, work) {
-      const { value, events } = await db.transaction().execute(work);
-      for (const { topic, event } of events) local.deliver(topic, event);
-      return value;
-    },
-    async statement(db, query, events) {
-      const { rows } = await db.executeQuery(query);
-      if (rows.length > 0) for (const { topic, event } of events) local.deliver(topic, event);
-      return rows;
-    },
     subscribe: (topic, listener) => local.subscribe(topic, listener),
+    announcer: {
+      notifications: () => undefined,
+      committed(publications) {
+        for (const { topic, event } of publications) local.deliver(topic, event);
+      },
+    },
   };
 }

@@ -1,40 +1,37 @@
-import { CompiledQuery, sql } from 'kysely';
 import pg from 'pg';
-import { runPrepared } from '../db/compiled-once.js';
+import type { Log } from '../lib/log.js';
 import {
   type BusEvent,
   createLocalListeners,
   type EventBus,
+  type EventMap,
   type LocalListeners,
   type Publication,
+  type Resync,
 } from './event-bus.js';
+import type { ServiceEvents } from './service-events.js';
 
 /** The one channel every instance listens on; the topic travels in the payload. */
 export const EVENTS_CHANNEL = 'countersign_events';
-/** The column `statement` adds to a statement's rows, and takes off again. */
-const ANNOUNCED = 'countersign_announced';
 /** NOTIFY refuses payloads of 8000 bytes or more; events carry ids only, so a few hundred is plenty. */
 const MAX_PAYLOAD_BYTES = 7_999;
 const CONNECT_TIMEOUT_MS = 5_000;
 const END_TIMEOUT_MS = 1_000;
 
 /** The event a subscriber receives when the listening connection came back: events may have been missed. */
-export const RESYNC_EVENT: BusEvent = Object.freeze({ type: 'resync' });
+export const RESYNC_EVENT: Resync = Object.freeze({ type: 'resync' });
 
 export interface PostgresEventBusOptions {
   /** The database to listen on: the one the instance stores in. */
   readonly url: string;
   /** Tells this instance's own notifications apart: they were delivered here at commit already. */
   readonly instanceId: string;
-  readonly log: {
-    info(details: object, message: string): void;
-    warn(details: object, message: string): void;
-  };
+  readonly log: Pick<Log, 'info' | 'warn'>;
   /** Waits between attempts to listen again: doubling from `first` up to `max`. */
   readonly retryMs?: { readonly first: number; readonly max: number };
 }
 
-export interface PostgresEventBus extends EventBus {
+export interface PostgresEventBus<M extends EventMap = ServiceEvents> extends EventBus<M> {
   /** Settles once the bus listens for the first time; rejects if it is closed before. */
   readonly ready: Promise<void>;
   /** Whether the listening connection is up now. */
@@ -51,7 +48,7 @@ interface Wire {
   event: BusEvent;
 }
 
-function encode(instanceId: string, publication: Publication): string {
+function encode<M extends EventMap>(instanceId: string, publication: Publication<M>): string {
   const payload = JSON.stringify({ from: instanceId, topic: publication.topic, event: publication.event });
   if (Buffer.byteLength(payload, 'utf8') > MAX_PAYLOAD_BYTES) {
     throw new TypeError(`event on ${publication.topic} is too large for NOTIFY: send ids, not data`);
@@ -73,13 +70,15 @@ function decode(payload: string): Wire | undefined {
 
 /**
  * The bus between instances sharing one PostgreSQL database (docs/architecture.md, "Growing past one
- * machine"). A change and its events commit together: `transaction` sends them with `pg_notify` inside the transaction, which
- * PostgreSQL delivers at commit and drops on rollback. This instance's subscribers get them right after
- * the commit; the others through a dedicated listening connection, which is made again whenever it is
- * lost. Notifications sent while it was down are gone: its subscribers then receive `RESYNC_EVENT` and
- * read the database again.
+ * machine"). A change and its events commit together: the store sends them with `pg_notify` from the
+ * change's transaction or statement (`announcer`), which PostgreSQL delivers at commit and drops on
+ * rollback. This instance's subscribers get them right after the commit; the others through a dedicated
+ * listening connection, which is made again whenever it is lost. Notifications sent while it was down are
+ * gone: its subscribers then receive `RESYNC_EVENT` and read the database again.
  */
-export function createPostgresEventBus(options: PostgresEventBusOptions): PostgresEventBus {
+export function createPostgresEventBus<M extends EventMap = ServiceEvents>(
+  options: PostgresEventBusOptions,
+): PostgresEventBus<M> {
   const { instanceId, log } = options;
   const retry = options.retryMs ?? { first: 100, max: 2_000 };
   const local: LocalListeners = createLocalListeners();
@@ -166,34 +165,14 @@ export function createPostgresEventBus(options: PostgresEventBusOptions): Postgr
   return {
     ready,
     publish: (topic, event) => local.deliver(topic, event),
-    async transaction(db, work) {
-      const { value, events } = await db.transaction().execute(async (tx) => {
-        const done = await work(tx);
-        if (done.events.length > 0) {
-          const payloads = done.events.map((p) => encode(instanceId, p));
-          await sql`select pg_notify(${EVENTS_CHANNEL}, payload) from unnest(${payloads}::text[]) as payload`.execute(
-            tx,
-          );
-        }
-        return done;
-      });
-      for (const { topic, event } of events) local.deliver(topic, event);
-      return value;
-    },
-    async statement(db, query, events) {
-      if (events.length === 0) return (await runPrepared(db, query)).rows;
-      // The notifications go out from a subquery added to the statement's RETURNING clause (its last):
-      // PostgreSQL evaluates it once, when the first row is returned, and never when nothing changed.
-      // They commit with the change.
-      const n = query.parameters.length;
-      const announced = CompiledQuery.raw(
-        `${query.sql}, (select count(pg_notify($${n + 1}, payload)) from unnest($${n + 2}::text[]) as payload) ` +
-          `as ${ANNOUNCED}`,
-        [...query.parameters, EVENTS_CHANNEL, events.map((p) => encode(instanceId, p))],
-      );
-      const { rows } = await runPrepared<Record<string, unknown>>(db, announced);
-      if (rows.length > 0) for (const { topic, event } of events) local.deliver(topic, event);
-      return rows.map(({ [ANNOUNCED]: _, ...row }) => row as never);
+    announcer: {
+      notifications: (publications) => ({
+        channel: EVENTS_CHANNEL,
+        payloads: publications.map((p) => encode(instanceId, p)),
+      }),
+      committed(publications) {
+        for (const { topic, event } of publications) local.deliver(topic, event);
+      },
     },
     subscribe: (topic, listener) => local.subscribe(topic, listener),
     listening: () => current !== undefined,

@@ -1,7 +1,4 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
-import { type App, policyOf } from '../apps/app.js';
-import type { AppService } from '../apps/app.service.js';
-import type { UsageCounter } from '../apps/usage-counter.js';
 import { AuthyError } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
 import { clientAddress } from './client-address.js';
@@ -27,6 +24,26 @@ function bindLog(request: FastifyRequest, bindings: Record<string, unknown>): vo
   else request.log = log.child(bindings);
 }
 
+/** The callers of the API (the apps), as the gate needs to know them. */
+export interface ApiCallers<A extends { readonly id: number }> {
+  /** The caller whose live API key this is. */
+  authenticate(apiKey: string): Promise<A | undefined>;
+  /** How the caller's profile treats a key sent in a URL, and whether it is a sandbox app. */
+  policyOf(caller: A): { readonly queryKeyAllowed: boolean; readonly sandbox: boolean };
+  /** Counts a call the gate let through (usage statistics). */
+  counted(caller: A): void;
+}
+
+export interface ApiGateOptions<A extends { readonly id: number }> {
+  readonly callers: ApiCallers<A>;
+  readonly limiter: RateLimiter;
+  readonly clock: Clock;
+  /** Whether sandbox apps may call this server (`COUNTERSIGN_SANDBOX`). */
+  readonly sandboxAllowed: boolean;
+  readonly shares: FairShares;
+  readonly keyFailures: KeyFailureThrottle;
+}
+
 /**
  * The door of every API route (R1, D10): the key from `X-Authy-API-Key`, else from an `api_key`
  * parameter; then the app's share of the requests in flight (D13) and its rate limit (R78). Once an address
@@ -37,20 +54,14 @@ function bindLog(request: FastifyRequest, bindings: Record<string, unknown>): vo
  * authorisation refusal (403), not a key failure: its key is valid, and the caller who holds it needs to
  * know why it is refused.
  */
-export function createApiGate(
-  apps: AppService,
-  limiter: RateLimiter,
-  usage: UsageCounter,
-  clock: Clock,
-  options: { sandboxAllowed: boolean; shares: FairShares; keyFailures: KeyFailureThrottle },
-): ApiGate {
-  const { shares, keyFailures } = options;
+export function createApiGate<A extends { readonly id: number }>(options: ApiGateOptions<A>): ApiGate<A> {
+  const { callers, limiter, clock, shares, keyFailures } = options;
 
   /** The app whose key the call carries, or the reason it carries none that may be used. */
   async function keyHolder(
     request: FastifyRequest,
     merged: Record<string, unknown>,
-  ): Promise<App | { refused: string }> {
+  ): Promise<A | { refused: string }> {
     const header = request.headers['x-authy-api-key'];
     const query = request.query as Record<string, unknown>;
     let key: unknown = header;
@@ -61,9 +72,9 @@ export function createApiGate(
     }
     if (key === undefined || key === '') return { refused: 'no API key' };
     if (typeof key !== 'string') return { refused: 'the API key is not one string' };
-    const app = await apps.authenticate(key);
+    const app = await callers.authenticate(key);
     if (app === undefined) return { refused: 'no app holds this API key (unknown, rotated out or revoked)' };
-    if (inQuery && !policyOf(app).queryKeyAllowed) {
+    if (inQuery && !callers.policyOf(app).queryKeyAllowed) {
       // The app is named in the log: its key went into a URL and should be rotated.
       bindLog(request, { appId: app.id });
       return { refused: 'the key of a strict app was sent in the query string' };
@@ -72,7 +83,7 @@ export function createApiGate(
   }
 
   return {
-    async admit(request: FastifyRequest, merged: Record<string, unknown>): Promise<App> {
+    async admit(request: FastifyRequest, merged: Record<string, unknown>): Promise<A> {
       const app = await keyHolder(request, merged);
       if ('refused' in app) {
         const address = clientAddress(request.ip);
@@ -87,7 +98,7 @@ export function createApiGate(
         keyFailures.failed(address, clock.now());
         throw invalidKey(app.refused);
       }
-      const policy = policyOf(app);
+      const policy = callers.policyOf(app);
       // Every later log line of the request names the app, and says so when it is a sandbox app.
       bindLog(request, { appId: app.id, ...(policy.sandbox && { sandbox: true }) });
       if (policy.sandbox && !options.sandboxAllowed) {
@@ -104,7 +115,7 @@ export function createApiGate(
           event: 'excess_rate_limit_exceeded',
         });
       }
-      usage.count(app.id, 'api_calls');
+      callers.counted(app);
       return app;
     },
   };

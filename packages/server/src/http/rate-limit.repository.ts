@@ -1,13 +1,18 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
+import type { Database } from '../db/schema.js';
 
 /** Request counts per key and window, for the database-backed rate limiter. */
 export class RateLimitRepository {
   private readonly add;
 
-  constructor(private readonly db: Store) {
-    this.add = compiledOnce(db, (key: string, windowStart: number, calls: number) =>
+  private readonly db: Kysely<Database>;
+
+  constructor(store: Store) {
+    const db = store.db;
+    this.db = db;
+    this.add = compiledOnce(store, (key: string, windowStart: number, calls: number) =>
       db
         .insertInto('rate_limits')
         .values({ key, window_start: windowStart, count: calls })

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import type { Static, TSchema } from 'typebox';
-import type { App } from '../apps/app.js';
 import { type AuthyError, invalidParameter } from '../errors/authy-error.js';
 import { compileInput, type InputProblem } from './input.js';
 import { readGetBody } from './request-body.js';
@@ -16,14 +15,14 @@ import {
 } from './responses.js';
 
 /** What a handler receives: validated input, the calling app, the raw path parameters. */
-export interface RouteContext<T> {
+export interface RouteContext<T, A> {
   readonly input: T;
-  readonly app: App;
+  readonly app: A;
   readonly params: Readonly<Record<string, string>>;
   readonly request: FastifyRequest;
 }
 
-export interface ApiRoute<S extends TSchema> {
+export interface ApiRoute<S extends TSchema, A> {
   readonly method: 'GET' | 'POST';
   /** The path and its aliases (the delete route has three). */
   readonly urls: readonly string[];
@@ -45,12 +44,12 @@ export interface ApiRoute<S extends TSchema> {
    * transport's, the key's and (unless `invalid` says otherwise) 400 / 60004 refusals.
    */
   readonly refusals?: readonly Refusal[];
-  handle(context: RouteContext<Static<S>>): Promise<Record<string, unknown>>;
+  handle(context: RouteContext<Static<S>, A>): Promise<Record<string, unknown>>;
 }
 
-/** Authenticates a call and applies the per-app limits; shared by every API route. */
-export interface ApiGate {
-  admit(request: FastifyRequest, merged: Record<string, unknown>): Promise<App>;
+/** Authenticates a call and applies the per-app limits; shared by every API route. `A`: the calling app. */
+export interface ApiGate<A> {
+  admit(request: FastifyRequest, merged: Record<string, unknown>): Promise<A>;
 }
 
 /** The bodies every API route reads (the query string too, whatever the method). */
@@ -69,10 +68,10 @@ function asObject(value: unknown): Record<string, unknown> {
 }
 
 /** Registers an Authy API route: one schema gives validation, types and the OpenAPI entry. */
-export function addApiRoute<S extends TSchema>(
+export function addApiRoute<S extends TSchema, A>(
   fastify: FastifyInstance,
-  gate: ApiGate,
-  route: ApiRoute<S>,
+  gate: ApiGate<A>,
+  route: ApiRoute<S, A>,
 ): void {
   const validate = compileInput(route.input);
   const invalid = route.invalid ?? ((p: InputProblem) => invalidParameter(p.field, p.problem));

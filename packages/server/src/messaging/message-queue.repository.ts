@@ -1,7 +1,6 @@
 import type { Random } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Store } from '../db/database.js';
-import { dialectOf } from '../db/dialect.js';
 import type { Channel } from './messaging-provider.js';
 
 /** `queued`: to be sent. `decoy`: written like a message, dropped unsent (R90). */
@@ -24,7 +23,7 @@ const context = (id: string) => `message_queue.message_ct:${id}`;
 /** The queue of messages the background worker sends. Recipient and text are sealed together, bound to the row. */
 export class MessageQueueRepository {
   constructor(
-    private readonly db: Store,
+    private readonly store: Store,
     private readonly box: SecretBox,
     private readonly random: Random,
   ) {}
@@ -40,7 +39,7 @@ export class MessageQueueRepository {
     expiresAt: number;
   }): Promise<void> {
     const id = this.random.uuid();
-    await this.db
+    await this.store.db
       .insertInto('message_queue')
       .values({
         id,
@@ -64,25 +63,26 @@ export class MessageQueueRepository {
   }
 
   /**
-   * Claims up to `limit` due messages for `leaseMs`, as the callback queue does: on PostgreSQL with
-   * `FOR UPDATE SKIP LOCKED`, so workers of several instances take disjoint messages (R76).
+   * Claims up to `limit` due messages for `leaseMs`, as the callback queue does: workers of several instances
+   * take disjoint messages (`lockForUpdateSkipLocked`, R76).
    */
   async claimDue(now: number, leaseMs: number, limit: number): Promise<QueueEntry[]> {
-    const postgres = dialectOf(this.db) === 'postgres';
-    const rows = await this.db
+    const { db } = this.store;
+    const rows = await db
       .updateTable('message_queue')
       .set({ locked_until: now + leaseMs })
       .where(
         'id',
         'in',
-        this.db
-          .selectFrom('message_queue')
-          .select('id')
-          .where('next_attempt_at', '<=', now)
-          .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-          .orderBy('next_attempt_at')
-          .limit(limit)
-          .$if(postgres, (q) => q.forUpdate().skipLocked()),
+        this.store.lockForUpdateSkipLocked(
+          db
+            .selectFrom('message_queue')
+            .select('id')
+            .where('next_attempt_at', '<=', now)
+            .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+            .orderBy('next_attempt_at')
+            .limit(limit),
+        ),
       )
       .returning(['id', 'app_id', 'channel', 'state', 'message_ct', 'sandbox', 'attempts', 'expires_at'])
       .execute();
@@ -100,12 +100,12 @@ export class MessageQueueRepository {
 
   /** Removes a message: sent, dropped or given up. */
   async remove(id: string): Promise<void> {
-    await this.db.deleteFrom('message_queue').where('id', '=', id).execute();
+    await this.store.db.deleteFrom('message_queue').where('id', '=', id).execute();
   }
 
   /** Puts a message back for another attempt at `nextAttemptAt`. */
   async retry(id: string, attempts: number, nextAttemptAt: number): Promise<void> {
-    await this.db
+    await this.store.db
       .updateTable('message_queue')
       .set({ attempts, next_attempt_at: nextAttemptAt, locked_until: null })
       .where('id', '=', id)

@@ -1,4 +1,5 @@
-import { type EventBus, topics } from '../events/event-bus.js';
+import type { EventBus } from '../events/event-bus.js';
+import { topics } from '../events/service-events.js';
 import type { Clock } from '../lib/clock.js';
 import type { MessageQueueRepository } from './message-queue.repository.js';
 import type { OutgoingMessage } from './messaging-provider.js';

@@ -1,6 +1,7 @@
-import type { FastifyBaseLogger } from 'fastify';
-import { type EventBus, topics } from '../events/event-bus.js';
+import type { EventBus } from '../events/event-bus.js';
+import { topics } from '../events/service-events.js';
 import type { Clock } from '../lib/clock.js';
+import type { Log } from '../lib/log.js';
 import type { MessageQueueRepository, QueueEntry } from './message-queue.repository.js';
 import type { MessagingProvider } from './messaging-provider.js';
 
@@ -10,7 +11,7 @@ export interface MessageWorkerOptions {
   provider: MessagingProvider;
   bus: EventBus;
   clock: Clock;
-  log: FastifyBaseLogger;
+  log: Log;
   /** How often the worker looks for due messages when nothing woke it. */
   intervalMs?: number;
 }

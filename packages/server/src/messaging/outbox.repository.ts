@@ -16,14 +16,14 @@ const context = (id: string) => `outbox.body_ct:${id}`;
 /** Messages of the console provider. Bodies hold codes, so they are sealed like every other secret. */
 export class OutboxRepository {
   constructor(
-    private readonly db: Store,
+    private readonly store: Store,
     private readonly box: SecretBox,
     private readonly random: Random,
   ) {}
 
   async insert(entry: Omit<OutboxEntry, 'id'>): Promise<void> {
     const id = this.random.uuid();
-    await this.db
+    await this.store.db
       .insertInto('outbox')
       .values({
         id,
@@ -38,7 +38,12 @@ export class OutboxRepository {
 
   /** The newest `limit` messages, oldest first. */
   async list(limit: number): Promise<OutboxEntry[]> {
-    const rows = await this.db.selectFrom('outbox').selectAll().orderBy('seq', 'desc').limit(limit).execute();
+    const rows = await this.store.db
+      .selectFrom('outbox')
+      .selectAll()
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
     return rows.reverse().map((r) => ({
       id: r.id,
       appId: r.app_id === null ? null : Number(r.app_id),

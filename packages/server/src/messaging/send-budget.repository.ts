@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Store } from '../db/database.js';
-import { insertSecurityEvent, type SecurityEventRecord } from '../operations/security-event.repository.js';
+import type { Database } from '../db/schema.js';
 
 /** One window of one budget: at most `limit` sends counted under `key` from `start` until `end`. */
 export interface BudgetWindow {
@@ -19,7 +19,11 @@ class Full extends Error {
 
 /** Sends counted per budget and window, shared by every instance on the database (R12, R22). */
 export class SendBudgetRepository {
-  constructor(private readonly db: Store) {}
+  private readonly db: Kysely<Database>;
+
+  constructor(store: Store) {
+    this.db = store.db;
+  }
 
   /**
    * Counts one send in every window, or in none: returns the first full window, having counted nothing.
@@ -92,10 +96,6 @@ export class SendBudgetRepository {
       .returning('key')
       .executeTakeFirst();
     return row !== undefined;
-  }
-
-  recordSecurityEvent(event: SecurityEventRecord): Promise<void> {
-    return insertSecurityEvent(this.db, event);
   }
 
   /** Removes the windows that have ended. */

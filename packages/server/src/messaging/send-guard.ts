@@ -4,7 +4,17 @@ import type { ServiceKeys } from '../crypto/master-key.js';
 import type { Random } from '../crypto/random.js';
 import { AuthyError } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
+import type { SecurityLog } from '../operations/security-log.js';
 import type { BudgetWindow, SendBudgetRepository } from './send-budget.repository.js';
+
+export interface SendGuardOptions {
+  readonly budgets: SendBudgetRepository;
+  readonly securityLog: SecurityLog;
+  readonly keys: ServiceKeys;
+  readonly random: Random;
+  readonly clock: Clock;
+  readonly limits: SendLimits;
+}
 
 /** The server's budgets; an app's own `smsPerHour` / `smsPerDay` replace the first two. */
 export interface SendLimits {
@@ -59,16 +69,10 @@ const REFUSALS: Record<BudgetName, string> = {
  * hold across instances. Numbers are counted under a peppered HMAC, never in clear.
  */
 export class SendGuard {
-  constructor(
-    private readonly repository: SendBudgetRepository,
-    private readonly keys: ServiceKeys,
-    private readonly random: Random,
-    private readonly clock: Clock,
-    private readonly limits: SendLimits,
-  ) {}
+  constructor(private readonly options: SendGuardOptions) {}
 
   private phone(e164: string): string {
-    return hmacHex(this.keys.pepper, `send-budget:${e164}`);
+    return hmacHex(this.options.keys.pepper, `send-budget:${e164}`);
   }
 
   /**
@@ -80,11 +84,11 @@ export class SendGuard {
     if (policyOf(app).sandbox) return NOTHING;
     if (app.smsCountries !== null && (to.country === undefined || !app.smsCountries.includes(to.country)))
       throw new AuthyError('60013');
-    const now = this.clock.now();
+    const now = this.options.clock.now();
     const windows = [
-      budget('app_hour', `app:${app.id}`, HOUR, app.smsPerHour ?? this.limits.appPerHour, now),
-      budget('app_day', `app:${app.id}`, DAY, app.smsPerDay ?? this.limits.appPerDay, now),
-      budget('phone_hour', `phone:${this.phone(to.e164)}`, HOUR, this.limits.phonePerHour, now),
+      budget('app_hour', `app:${app.id}`, HOUR, app.smsPerHour ?? this.options.limits.appPerHour, now),
+      budget('app_day', `app:${app.id}`, DAY, app.smsPerDay ?? this.options.limits.appPerDay, now),
+      budget('phone_hour', `phone:${this.phone(to.e164)}`, HOUR, this.options.limits.phonePerHour, now),
     ];
     const full = await this.reserve(windows, app.id, userId, now);
     if (full !== undefined) {
@@ -104,23 +108,23 @@ export class SendGuard {
    * at most five in ten minutes. The same statements run whoever owns the number (R90).
    */
   async admitEnrollment(e164: string): Promise<boolean> {
-    const now = this.clock.now();
+    const now = this.options.clock.now();
     const key = `enrollment:${this.phone(e164)}`;
     const windows = [
       budget('enrollment_10_minutes', key, 10 * MINUTE, ENROLLMENT_PER_10_MINUTES, now),
-      budget('enrollment_hour', key, HOUR, this.limits.phonePerHour, now),
+      budget('enrollment_hour', key, HOUR, this.options.limits.phonePerHour, now),
     ];
     return (await this.reserve(windows, null, null, now)) === undefined;
   }
 
   /** Gives back what a send was counted in when the provider refused it: a failed send costs nothing (R75). */
   refund(charge: Charge): Promise<void> {
-    return this.repository.release(charge.windows);
+    return this.options.budgets.release(charge.windows);
   }
 
   /** Removes the counts of windows that have ended. */
   forgetEnded(): Promise<void> {
-    return this.repository.forgetEnded(this.clock.now());
+    return this.options.budgets.forgetEnded(this.options.clock.now());
   }
 
   /** Counts in every window or none; the first refusal in a window is recorded as a security event (R84). */
@@ -130,10 +134,10 @@ export class SendGuard {
     userId: number | null,
     now: number,
   ): Promise<Budget | undefined> {
-    const full = await this.repository.reserve(windows);
-    if (full !== undefined && (await this.repository.firstRefusal(full, now))) {
-      await this.repository.recordSecurityEvent({
-        id: this.random.uuid(),
+    const full = await this.options.budgets.reserve(windows);
+    if (full !== undefined && (await this.options.budgets.firstRefusal(full, now))) {
+      await this.options.securityLog.record({
+        id: this.options.random.uuid(),
         type: 'sms.limit_exceeded',
         appId,
         userId,

@@ -1,5 +1,4 @@
-import type { FastifyBaseLogger } from 'fastify';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
 import type { Config } from '../config/load-config.js';
 
@@ -20,7 +19,7 @@ function message(log: Record<string, unknown>, messageKey: string): string {
  * terminal (`LOG_FORMAT=pretty`, which `countersign dev` sets). Both redact the same headers; the pretty one
  * writes synchronously, so a line is never lost when the process stops.
  */
-export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>): FastifyBaseLogger {
+export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat'>): Logger {
   const options = { level: config.logLevel, redact: REDACT };
   if (config.logFormat === 'json') return pino(options);
   const pretty = pinoPretty({

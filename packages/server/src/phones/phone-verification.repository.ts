@@ -1,4 +1,6 @@
+import type { Kysely } from 'kysely';
 import type { Store } from '../db/database.js';
+import type { Database } from '../db/schema.js';
 
 export interface PhoneVerificationRow {
   id: string;
@@ -11,7 +13,11 @@ export interface PhoneVerificationRow {
 
 /** The only code that reads and writes phone verifications. */
 export class PhoneVerificationRepository {
-  constructor(private readonly db: Store) {}
+  private readonly db: Kysely<Database>;
+
+  constructor(store: Store) {
+    this.db = store.db;
+  }
 
   async countStarts(appId: number, countryCode: string, phone: string, since: number): Promise<number> {
     const row = await this.db

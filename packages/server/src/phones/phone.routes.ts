@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import type { App } from '../apps/app.js';
 import { success } from '../http/responses.js';
 import { type ApiGate, addApiRoute } from '../http/route.js';
 import { CountryCode, DisplayText, PhoneNumberText, UserIp } from '../http/schemas.js';
@@ -15,7 +16,11 @@ const Number_ = {
 /** What a number that cannot exist, or an unknown calling code, is refused with. */
 const BAD_NUMBER = ['60033'] as const;
 
-export function registerPhoneRoutes(fastify: FastifyInstance, gate: ApiGate, phones: PhoneService): void {
+export function registerPhoneRoutes(
+  fastify: FastifyInstance,
+  gate: ApiGate<App>,
+  phones: PhoneService,
+): void {
   addApiRoute(fastify, gate, {
     method: 'POST',
     urls: [`${P}/verification/start`],

@@ -51,18 +51,38 @@ export function displayNumber(phone: PhoneNumber): string {
   return `+${phone.countryCode} ${groupDigits(phone.national)}`;
 }
 
+export interface PhoneServiceOptions {
+  readonly repository: PhoneVerificationRepository;
+  readonly messaging: MessagingProvider;
+  readonly guard: SendGuard;
+  readonly keys: ServiceKeys;
+  readonly random: Random;
+  readonly clock: Clock;
+  readonly usage: UsageCounter;
+  readonly settings: PhoneSettings;
+}
+
 /** Phone verification (send a code, check it) and phone information. */
 export class PhoneService {
-  constructor(
-    private readonly repository: PhoneVerificationRepository,
-    private readonly messaging: MessagingProvider,
-    private readonly guard: SendGuard,
-    private readonly keys: ServiceKeys,
-    private readonly random: Random,
-    private readonly clock: Clock,
-    private readonly usage: UsageCounter,
-    private readonly settings: PhoneSettings,
-  ) {}
+  private readonly repository: PhoneVerificationRepository;
+  private readonly messaging: MessagingProvider;
+  private readonly guard: SendGuard;
+  private readonly keys: ServiceKeys;
+  private readonly random: Random;
+  private readonly clock: Clock;
+  private readonly usage: UsageCounter;
+  private readonly settings: PhoneSettings;
+
+  constructor(options: PhoneServiceOptions) {
+    this.repository = options.repository;
+    this.messaging = options.messaging;
+    this.guard = options.guard;
+    this.keys = options.keys;
+    this.random = options.random;
+    this.clock = options.clock;
+    this.usage = options.usage;
+    this.settings = options.settings;
+  }
 
   /** Reads the number or answers 400: 60004 without a country code, 60033 for a number that cannot exist. */
   parse(app: App, countryCode: string, phoneNumber: string, requireValid = true): PhoneNumber {

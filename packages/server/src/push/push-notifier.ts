@@ -1,17 +1,28 @@
-import type { FastifyBaseLogger } from 'fastify';
 import type { SecretBox } from '../crypto/secret-box.js';
-import type { DeviceRepository } from '../devices/device.repository.js';
 import type { EventBus } from '../events/event-bus.js';
+import { type RequestCreated, topics } from '../events/service-events.js';
 import type { Clock } from '../lib/clock.js';
+import type { Log } from '../lib/log.js';
 import type { PushSender, PushSubscription } from './push-sender.js';
-
-/** The topic every new approval request is announced on. */
-export const APPROVALS_TOPIC = 'approvals';
 
 /** Longest TTL a push service is asked to keep a message (requests that never expire). */
 const MAX_TTL_SECONDS = 24 * 60 * 60;
 
 export const subscriptionContext = (deviceId: string) => `devices.push_subscription_ct:${deviceId}`;
+
+/** Where a new request's push goes, as the devices and users features know it. */
+export interface PushTargets {
+  /** The user's devices that answer the app and hold a push subscription, sealed (`subscriptionContext`). */
+  targets(
+    userId: number,
+    appId: number,
+    phoneDevicesAccepted: boolean,
+  ): Promise<ReadonlyArray<{ readonly id: string; readonly subscriptionCt: string }>>;
+  /** Until when pushes to the app's user are paused ("this wasn't me", R42), if they ever were. */
+  pausedUntil(appId: number, userId: number): Promise<number | null>;
+  /** The push service says the device's subscription is gone: push to it no more. */
+  gone(deviceId: string): Promise<void>;
+}
 
 /**
  * Pushes an opaque notice of each new request to the user's devices that answer its app (R36): the
@@ -20,25 +31,19 @@ export const subscriptionContext = (deviceId: string) => `devices.push_subscript
  */
 export function startPushNotifier(options: {
   bus: EventBus;
-  devices: DeviceRepository;
+  targets: PushTargets;
   sender: PushSender;
   box: SecretBox;
   clock: Clock;
-  log: FastifyBaseLogger;
+  log: Log;
 }): () => void {
-  const { bus, devices, sender, box, clock, log } = options;
-  const notify = async (event: {
-    uuid: string;
-    appId: number;
-    userId: number;
-    expiresAt: number | null;
-    phoneDevicesAccepted: boolean;
-  }) => {
+  const { bus, targets: where, sender, box, clock, log } = options;
+  const notify = async (event: RequestCreated) => {
     // Most users have no device to push to: they cost this one lookup.
-    const targets = await devices.pushTargets(event.userId, event.appId, event.phoneDevicesAccepted);
+    const targets = await where.targets(event.userId, event.appId, event.phoneDevicesAccepted);
     if (targets.length === 0) return;
     const now = clock.now();
-    const pausedUntil = await devices.pushPausedUntil(event.appId, event.userId);
+    const pausedUntil = await where.pausedUntil(event.appId, event.userId);
     if (pausedUntil !== null && pausedUntil > now) {
       log.info({ appId: event.appId, uuid: event.uuid }, 'push paused for this user');
       return;
@@ -58,14 +63,14 @@ export function startPushNotifier(options: {
           JSON.stringify({ type: 'request', uuid: event.uuid }),
           ttl,
         );
-        if (outcome === 'gone') await devices.setPushSubscription(target.id, null);
+        if (outcome === 'gone') await where.gone(target.id);
         if (outcome !== 'sent') log.warn({ deviceId: target.id, outcome }, 'push not delivered');
       }),
     );
   };
-  return bus.subscribe(APPROVALS_TOPIC, (event) => {
+  return bus.subscribe(topics.approvals, (event) => {
     if (event.type !== 'created') return;
-    void notify(event as unknown as Parameters<typeof notify>[0]).catch((error: unknown) => {
+    void notify(event).catch((error: unknown) => {
       log.warn({ err: error }, 'push failed');
     });
   });

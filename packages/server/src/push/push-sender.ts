@@ -1,6 +1,6 @@
 import webPush from 'web-push';
 import type { SecretBox } from '../crypto/secret-box.js';
-import type { Store } from '../db/database.js';
+import type { KeptValues } from '../db/meta.js';
 
 /** A browser's push subscription as the Push API gives it. */
 export interface PushSubscription {
@@ -22,20 +22,13 @@ const CONTEXT = 'meta.vapid_keys';
 
 /** Loads the service's VAPID keys, making them (sealed under the master key) on first start. */
 export async function loadVapidKeys(
-  db: Store,
+  kept: KeptValues,
   box: SecretBox,
 ): Promise<{ publicKey: string; privateKey: string }> {
-  let row = await db.selectFrom('meta').select('value').where('key', '=', META_KEY).executeTakeFirst();
-  if (row === undefined) {
-    const keys = webPush.generateVAPIDKeys();
-    await db
-      .insertInto('meta')
-      .values({ key: META_KEY, value: box.seal(JSON.stringify(keys), CONTEXT) })
-      .onConflict((oc) => oc.column('key').doNothing())
-      .execute();
-    row = await db.selectFrom('meta').select('value').where('key', '=', META_KEY).executeTakeFirstOrThrow();
-  }
-  return JSON.parse(box.open(row.value, CONTEXT)) as { publicKey: string; privateKey: string };
+  const sealed = await kept.valueOrKeep(META_KEY, () =>
+    box.seal(JSON.stringify(webPush.generateVAPIDKeys()), CONTEXT),
+  );
+  return JSON.parse(box.open(sealed, CONTEXT)) as { publicKey: string; privateKey: string };
 }
 
 /**

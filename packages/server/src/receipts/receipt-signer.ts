@@ -1,7 +1,7 @@
 import { createPrivateKey, type JsonWebKey, sign } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { SecretBox } from '../crypto/secret-box.js';
-import type { Store } from '../db/database.js';
+import type { KeptValues } from '../db/meta.js';
 
 const META_KEY = 'receipt_signing_key';
 const CONTEXT = 'meta.receipt_signing_key';
@@ -12,25 +12,18 @@ export interface ReceiptSigner {
   jwks(): { keys: JWK[] };
 }
 
-/**
- * Loads the service's receipt key, making and storing it (sealed under the master key) on first start.
- * Several instances starting at once agree on one key: the first insert wins and the others read it.
- */
 const base64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 
-export async function loadReceiptSigner(db: Store, box: SecretBox): Promise<ReceiptSigner> {
-  let row = await db.selectFrom('meta').select('value').where('key', '=', META_KEY).executeTakeFirst();
-  if (row === undefined) {
+/**
+ * Loads the service's receipt key, making and keeping it (sealed under the master key) on first start.
+ * Several instances starting at once agree on one key: the first one kept wins and the others read it.
+ */
+export async function loadReceiptSigner(kept: KeptValues, box: SecretBox): Promise<ReceiptSigner> {
+  const sealed = await kept.valueOrKeep(META_KEY, async () => {
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
-    const jwk = await exportJWK(privateKey);
-    await db
-      .insertInto('meta')
-      .values({ key: META_KEY, value: box.seal(JSON.stringify(jwk), CONTEXT) })
-      .onConflict((oc) => oc.column('key').doNothing())
-      .execute();
-    row = await db.selectFrom('meta').select('value').where('key', '=', META_KEY).executeTakeFirstOrThrow();
-  }
-  const privateJwk = JSON.parse(box.open(row.value, CONTEXT)) as JWK;
+    return box.seal(JSON.stringify(await exportJWK(privateKey)), CONTEXT);
+  });
+  const privateJwk = JSON.parse(box.open(sealed, CONTEXT)) as JWK;
   const { d: _d, ...publicJwk } = privateJwk;
   const kid = await calculateJwkThumbprint(publicJwk);
   const key = createPrivateKey({ key: privateJwk as JsonWebKey, format: 'jwk' });

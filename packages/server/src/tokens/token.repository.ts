@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { boundOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
+import type { Database } from '../db/schema.js';
 
 /** The user's verify state, read by the statement that counted the attempt. */
 export interface OpenAttempt {
@@ -34,48 +35,50 @@ export type AttemptResult<T> =
   | { state: 'locked'; lockedUntil: number }
   | { state: 'unknown' };
 
-/** The only code that touches one-time-code state: attempt counters, used TOTP steps, sent codes. */
+/**
+ * The verify state kept on the user's link to its app (`app_users`: failures, locks, the last TOTP step
+ * accepted), which the users repository owns and writes: each call runs in the attempt's transaction `tx`.
+ */
+export interface VerifyState {
+  /** Counts an attempt of a user who is not locked and reads what the verify needs; `undefined`: locked or unknown. */
+  countAttempt(
+    tx: Transaction<Database>,
+    appId: number,
+    userId: number,
+    now: number,
+  ): Promise<OpenAttempt | undefined>;
+  /** When the user's lock ends, `null` if none is stored; `undefined`: the app has no such user. */
+  lockedUntil(tx: Transaction<Database>, appId: number, userId: number): Promise<number | null | undefined>;
+  /** Accepts a TOTP step (only if no step at or after it was accepted) and clears the failure count. */
+  acceptStep(tx: Transaction<Database>, appId: number, userId: number, step: number): Promise<boolean>;
+  /** Takes back one counted failure. */
+  forgive(tx: Transaction<Database>, appId: number, userId: number): Promise<void>;
+  /** A sent code was used: failures and locks are forgotten, and the user is confirmed. */
+  codeUsed(tx: Transaction<Database>, appId: number, userId: number): Promise<void>;
+  /** Locks until `until` unless a lock runs at `now`, and clears the failure count; the lock's end, if set. */
+  lock(
+    tx: Transaction<Database>,
+    appId: number,
+    userId: number,
+    until: number,
+    now: number,
+  ): Promise<number | undefined>;
+}
+
+/** The only code that touches one-time codes (`otp_codes`), and runs each verify as one unit. */
 export class TokenRepository {
-  /** The statements a verify runs inside its attempt, compiled once. */
-  private readonly count;
-  private readonly lockedUntil;
-  private readonly step;
-  private readonly uncount;
+  /** The statement a verify runs inside its attempt, compiled once. */
   private readonly latest;
 
-  constructor(private readonly db: Store) {
-    this.count = boundOnce((appId: number, userId: number, now: number) =>
-      db
-        .updateTable('app_users')
-        .set({ failed_count: sql`failed_count + 1` })
-        .where('app_id', '=', appId)
-        .where('user_id', '=', userId)
-        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
-        .returning(['failed_count', 'lock_count', 'totp_seed_ct', 'totp_last_step']),
-    );
-    this.lockedUntil = boundOnce((appId: number, userId: number) =>
-      db
-        .selectFrom('app_users')
-        .select('locked_until')
-        .where('app_id', '=', appId)
-        .where('user_id', '=', userId),
-    );
-    this.step = boundOnce((appId: number, userId: number, step: number) =>
-      db
-        .updateTable('app_users')
-        .set({ totp_last_step: step, totp_confirmed: 1, confirmed: 1, failed_count: 0, lock_count: 0 })
-        .where('app_id', '=', appId)
-        .where('user_id', '=', userId)
-        .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)])),
-    );
-    this.uncount = boundOnce((appId: number, userId: number) =>
-      db
-        .updateTable('app_users')
-        .set({ failed_count: sql`failed_count - 1` })
-        .where('app_id', '=', appId)
-        .where('user_id', '=', userId)
-        .where('failed_count', '>', 0),
-    );
+  private readonly db: Kysely<Database>;
+
+  constructor(
+    store: Store,
+    /** The verify state on the user's link (the users repository). */
+    private readonly state: VerifyState,
+  ) {
+    const db = store.db;
+    this.db = db;
     this.latest = boundOnce((appId: number, userId: number, action: string, now: number) =>
       db
         .selectFrom('otp_codes')
@@ -105,24 +108,15 @@ export class TokenRepository {
     evaluate: (attempt: OpenAttempt, session: AttemptSession) => Promise<T>,
   ): Promise<AttemptResult<T>> {
     return this.db.transaction().execute(async (tx) => {
-      const [row] = (await tx.executeQuery(this.count(appId, userId, now))).rows;
-      if (row === undefined) {
-        const [locked] = (await tx.executeQuery(this.lockedUntil(appId, userId))).rows;
-        if (locked === undefined) return { state: 'unknown' };
-        return { state: 'locked', lockedUntil: Number(locked.locked_until ?? now) };
+      const attempt = await this.state.countAttempt(tx, appId, userId, now);
+      if (attempt === undefined) {
+        const lockedUntil = await this.state.lockedUntil(tx, appId, userId);
+        if (lockedUntil === undefined) return { state: 'unknown' };
+        return { state: 'locked', lockedUntil: lockedUntil ?? now };
       }
-      const attempt: OpenAttempt = {
-        failedCount: Number(row.failed_count),
-        lockCount: Number(row.lock_count),
-        seedCt: row.totp_seed_ct,
-        lastStep: row.totp_last_step === null ? null : Number(row.totp_last_step),
-      };
       const session: AttemptSession = {
-        acceptStep: async (step) =>
-          Number((await tx.executeQuery(this.step(appId, userId, step))).numAffectedRows) === 1,
-        forgive: async () => {
-          await tx.executeQuery(this.uncount(appId, userId));
-        },
+        acceptStep: (step) => this.state.acceptStep(tx, appId, userId, step),
+        forgive: () => this.state.forgive(tx, appId, userId),
         latestCode: async (action) => {
           const [code] = (await tx.executeQuery(this.latest(appId, userId, action, now))).rows;
           return code === undefined
@@ -138,25 +132,10 @@ export class TokenRepository {
             .where('expires_at', '>', now)
             .executeTakeFirst();
           if (Number(used.numUpdatedRows) !== 1) return false;
-          await tx
-            .updateTable('app_users')
-            .set({ failed_count: 0, lock_count: 0, confirmed: 1 })
-            .where('app_id', '=', appId)
-            .where('user_id', '=', userId)
-            .execute();
+          await this.state.codeUsed(tx, appId, userId);
           return true;
         },
-        lock: async (until) => {
-          const locked = await tx
-            .updateTable('app_users')
-            .set({ locked_until: until, lock_count: sql`lock_count + 1`, failed_count: 0 })
-            .where('app_id', '=', appId)
-            .where('user_id', '=', userId)
-            .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
-            .returning('locked_until')
-            .executeTakeFirst();
-          return Number(locked?.locked_until ?? until);
-        },
+        lock: async (until) => (await this.state.lock(tx, appId, userId, until, now)) ?? until,
       };
       return { state: 'open', value: await evaluate(attempt, session) };
     });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
+import type { App } from '../apps/app.js';
 import { success } from '../http/responses.js';
 import { type ApiGate, addApiRoute } from '../http/route.js';
 import { DisplayText, Text, UserIdParams } from '../http/schemas.js';
@@ -22,7 +23,11 @@ const SendInput = Type.Object({
   locale: Type.Optional(Type.String({ maxLength: 10 })),
 });
 
-export function registerTokenRoutes(fastify: FastifyInstance, gate: ApiGate, tokens: TokenService): void {
+export function registerTokenRoutes(
+  fastify: FastifyInstance,
+  gate: ApiGate<App>,
+  tokens: TokenService,
+): void {
   addApiRoute(fastify, gate, {
     method: 'GET',
     urls: [`${P}/verify/:token/:id`],

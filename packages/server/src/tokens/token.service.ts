@@ -3,15 +3,15 @@ import type { UsageCounter } from '../apps/usage-counter.js';
 import { constantTimeEqual, hmacHex } from '../crypto/digest.js';
 import type { ServiceKeys } from '../crypto/master-key.js';
 import type { Random } from '../crypto/random.js';
+import { stepAt, totpCode } from '../crypto/totp.js';
 import { AuthyError, type SecurityEvent, userNotFound } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
 import { type Channel, MessagingError, type MessagingProvider } from '../messaging/messaging-provider.js';
 import type { SendGuard } from '../messaging/send-guard.js';
+import type { AppUser } from '../users/app-user.js';
 import { maskForMessage, parsePhone } from '../users/phone-number.js';
-import type { AppUser } from '../users/user.repository.js';
 import type { UserService } from '../users/user.service.js';
 import type { TokenRepository } from './token.repository.js';
-import { stepAt, totpCode } from './totp.js';
 
 /** D3: the first lock lasts 15 minutes, each further one twice as long (capped at 2^10 times). */
 const FIRST_LOCK_MS = 15 * 60_000;
@@ -40,21 +40,45 @@ const tokenInvalid = (event: SecurityEvent = 'authn_login_fail') =>
 const tokenReused = () =>
   new AuthyError('60019', { extra: { token: 'is invalid' }, event: 'authn_token_reuse' });
 
+export interface TokenServiceOptions {
+  readonly repository: TokenRepository;
+  readonly users: UserService;
+  readonly messaging: MessagingProvider;
+  readonly guard: SendGuard;
+  readonly keys: ServiceKeys;
+  readonly random: Random;
+  readonly clock: Clock;
+  readonly usage: UsageCounter;
+  readonly settings: TokenSettings;
+  /** Live devices of the user that answer this app: with one, SMS is not needed unless forced. */
+  readonly answeringDevices: (app: App, userId: number) => Promise<number>;
+}
+
 /** TOTP verification (D3, D4) and SMS / voice codes (R21, R22). */
 export class TokenService {
-  constructor(
-    private readonly repository: TokenRepository,
-    private readonly users: UserService,
-    private readonly messaging: MessagingProvider,
-    private readonly guard: SendGuard,
-    private readonly keys: ServiceKeys,
-    private readonly random: Random,
-    private readonly clock: Clock,
-    private readonly usage: UsageCounter,
-    private readonly settings: TokenSettings,
-    /** Live devices of the user that answer this app: with one, SMS is not needed unless forced. */
-    private readonly answeringDevices: (app: App, userId: number) => Promise<number>,
-  ) {}
+  private readonly repository: TokenRepository;
+  private readonly users: UserService;
+  private readonly messaging: MessagingProvider;
+  private readonly guard: SendGuard;
+  private readonly keys: ServiceKeys;
+  private readonly random: Random;
+  private readonly clock: Clock;
+  private readonly usage: UsageCounter;
+  private readonly settings: TokenSettings;
+  private readonly answeringDevices: (app: App, userId: number) => Promise<number>;
+
+  constructor(options: TokenServiceOptions) {
+    this.repository = options.repository;
+    this.users = options.users;
+    this.messaging = options.messaging;
+    this.guard = options.guard;
+    this.keys = options.keys;
+    this.random = options.random;
+    this.clock = options.clock;
+    this.usage = options.usage;
+    this.settings = options.settings;
+    this.answeringDevices = options.answeringDevices;
+  }
 
   private codeDigest(user: Pick<AppUser, 'appId' | 'userId'>, action: string, code: string): string {
     return hmacHex(this.keys.pepper, `otp:${user.appId}:${user.userId}:${action}:${code}`);

@@ -1,6 +1,6 @@
 import { type App, policyOf } from '../apps/app.js';
-import { parseSandboxPhone } from '../sandbox/sandbox-phone.js';
 import { type PhoneNumber, parsePhone } from './phone-number.js';
+import { parseSandboxPhone } from './sandbox-phone.js';
 
 /**
  * Reads a phone number under the app's rule: a real number (libphonenumber) in production, any 8–15

@@ -1,19 +1,8 @@
-import type { Selectable } from 'kysely';
-import { compiledOnce } from '../db/compiled-once.js';
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { boundOnce, compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
-import type { AppUserTable } from '../db/schema.js';
-
-/** A user as one app knows them: the global identity joined with the app's link. */
-export interface AppUser {
-  readonly appId: number;
-  readonly userId: number;
-  readonly email: string;
-  readonly countryCode: string;
-  readonly phone: string;
-  readonly confirmed: boolean;
-  readonly totpConfirmed: boolean;
-  readonly createdAt: number;
-}
+import type { AppUserTable, Database } from '../db/schema.js';
+import type { AppUser } from './app-user.js';
 
 type LinkRow = Selectable<AppUserTable> & { country_code: string; phone: string };
 
@@ -30,14 +19,33 @@ function toAppUser(row: LinkRow): AppUser {
   };
 }
 
-/** The only code that reads and writes users and their per-app links. */
+/**
+ * Withdraws what another feature keeps for an app's user, in the transaction that removes the user's link
+ * to the app (R8): the user's approval requests in that app.
+ */
+export type OnUnlink = (tx: Transaction<Database>, appId: number, userId: number) => Promise<void>;
+
+/** The only code that writes users and their per-app links (`users`, `app_users`). */
 export class UserRepository {
   /** Every call that names a user reads its link, and every verify its seed: both compiled once. */
   private readonly link;
   private readonly seed;
+  /** The statements a verify runs on the link inside its attempt (`VerifyState`), compiled once. */
+  private readonly count;
+  private readonly lockEnd;
+  private readonly step;
+  private readonly uncount;
 
-  constructor(private readonly db: Store) {
-    this.link = compiledOnce(db, (appId: number, userId: number) =>
+  private readonly db: Kysely<Database>;
+
+  constructor(
+    store: Store,
+    /** Run in the transaction that removes a user's link to an app, before the link goes. */
+    private readonly onUnlink: readonly OnUnlink[] = [],
+  ) {
+    const db = store.db;
+    this.db = db;
+    this.link = compiledOnce(store, (appId: number, userId: number) =>
       db
         .selectFrom('app_users')
         .innerJoin('users', 'users.id', 'app_users.user_id')
@@ -46,12 +54,44 @@ export class UserRepository {
         .where('app_users.app_id', '=', appId)
         .where('app_users.user_id', '=', userId),
     );
-    this.seed = compiledOnce(db, (appId: number, userId: number) =>
+    this.seed = compiledOnce(store, (appId: number, userId: number) =>
       db
         .selectFrom('app_users')
         .select('totp_seed_ct')
         .where('app_id', '=', appId)
         .where('user_id', '=', userId),
+    );
+    this.count = boundOnce((appId: number, userId: number, now: number) =>
+      db
+        .updateTable('app_users')
+        .set({ failed_count: sql`failed_count + 1` })
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+        .returning(['failed_count', 'lock_count', 'totp_seed_ct', 'totp_last_step']),
+    );
+    this.lockEnd = boundOnce((appId: number, userId: number) =>
+      db
+        .selectFrom('app_users')
+        .select('locked_until')
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId),
+    );
+    this.step = boundOnce((appId: number, userId: number, step: number) =>
+      db
+        .updateTable('app_users')
+        .set({ totp_last_step: step, totp_confirmed: 1, confirmed: 1, failed_count: 0, lock_count: 0 })
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId)
+        .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)])),
+    );
+    this.uncount = boundOnce((appId: number, userId: number) =>
+      db
+        .updateTable('app_users')
+        .set({ failed_count: sql`failed_count - 1` })
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId)
+        .where('failed_count', '>', 0),
     );
   }
 
@@ -138,11 +178,7 @@ export class UserRepository {
   /** Removes the app's link and everything the app kept about the user; other apps are untouched (R8). */
   async remove(appId: number, userId: number): Promise<boolean> {
     return this.db.transaction().execute(async (tx) => {
-      await tx
-        .deleteFrom('approval_requests')
-        .where('app_id', '=', appId)
-        .where('user_id', '=', userId)
-        .execute();
+      for (const unlink of this.onUnlink) await unlink(tx, appId, userId);
       const result = await tx
         .deleteFrom('app_users')
         .where('app_id', '=', appId)
@@ -198,5 +234,109 @@ export class UserRepository {
       .where('phone', '=', phone)
       .executeTakeFirst();
     return row === undefined ? undefined : Number(row.id);
+  }
+
+  /** The apps a user is registered with, for the accounts a device shows. */
+  async appLinks(
+    userId: number,
+  ): Promise<Array<{ appId: number; appName: string; profile: string; tokenLength: number }>> {
+    const rows = await this.db
+      .selectFrom('app_users')
+      .innerJoin('apps', 'apps.id', 'app_users.app_id')
+      .select(['apps.id', 'apps.name', 'apps.profile', 'apps.token_length'])
+      .where('app_users.user_id', '=', userId)
+      .orderBy('apps.id')
+      .execute();
+    return rows.map((r) => ({
+      appId: Number(r.id),
+      appName: r.name,
+      profile: r.profile,
+      tokenLength: Number(r.token_length),
+    }));
+  }
+
+  /** Pauses pushes to the app's user until `until` ("this wasn't me", R42). */
+  async pausePushes(appId: number, userId: number, until: number): Promise<void> {
+    await this.db
+      .updateTable('app_users')
+      .set({ push_paused_until: until })
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .execute();
+  }
+
+  async pushPausedUntil(appId: number, userId: number): Promise<number | null> {
+    const row = await this.db
+      .selectFrom('app_users')
+      .select('push_paused_until')
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row?.push_paused_until === null || row === undefined ? null : Number(row.push_paused_until);
+  }
+
+  // The verify state on the link (`VerifyState` of the token repository), in the verify's transaction.
+
+  async countAttempt(
+    tx: Transaction<Database>,
+    appId: number,
+    userId: number,
+    now: number,
+  ): Promise<
+    { failedCount: number; lockCount: number; seedCt: string; lastStep: number | null } | undefined
+  > {
+    const [row] = (await tx.executeQuery(this.count(appId, userId, now))).rows;
+    return row === undefined
+      ? undefined
+      : {
+          failedCount: Number(row.failed_count),
+          lockCount: Number(row.lock_count),
+          seedCt: row.totp_seed_ct,
+          lastStep: row.totp_last_step === null ? null : Number(row.totp_last_step),
+        };
+  }
+
+  async lockedUntil(
+    tx: Transaction<Database>,
+    appId: number,
+    userId: number,
+  ): Promise<number | null | undefined> {
+    const [row] = (await tx.executeQuery(this.lockEnd(appId, userId))).rows;
+    return row === undefined ? undefined : row.locked_until === null ? null : Number(row.locked_until);
+  }
+
+  async acceptStep(tx: Transaction<Database>, appId: number, userId: number, step: number): Promise<boolean> {
+    return Number((await tx.executeQuery(this.step(appId, userId, step))).numAffectedRows) === 1;
+  }
+
+  async forgive(tx: Transaction<Database>, appId: number, userId: number): Promise<void> {
+    await tx.executeQuery(this.uncount(appId, userId));
+  }
+
+  async codeUsed(tx: Transaction<Database>, appId: number, userId: number): Promise<void> {
+    await tx
+      .updateTable('app_users')
+      .set({ failed_count: 0, lock_count: 0, confirmed: 1 })
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .execute();
+  }
+
+  async lock(
+    tx: Transaction<Database>,
+    appId: number,
+    userId: number,
+    until: number,
+    now: number,
+  ): Promise<number | undefined> {
+    const locked = await tx
+      .updateTable('app_users')
+      .set({ locked_until: until, lock_count: sql`lock_count + 1`, failed_count: 0 })
+      .where('app_id', '=', appId)
+      .where('user_id', '=', userId)
+      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+      .returning('locked_until')
+      .executeTakeFirst();
+    return locked?.locked_until === null || locked === undefined ? undefined : Number(locked.locked_until);
   }
 }

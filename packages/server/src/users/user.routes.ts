@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
-import { PLATFORMS } from '../devices/device.js';
-import type { DeviceService } from '../devices/device.service.js';
+import type { App } from '../apps/app.js';
 import { AuthyError } from '../errors/authy-error.js';
 import { success } from '../http/responses.js';
 import { type ApiGate, addApiRoute } from '../http/route.js';
@@ -20,44 +19,64 @@ import { ACTIVITY_TYPES, type UserService } from './user.service.js';
 
 const P = '/protected/json';
 
+/** A device as the user's status reports it. */
+interface StatusDevice {
+  readonly id: string;
+  readonly name: string;
+  readonly platform: string;
+  readonly enrolledAppId: number | null;
+  readonly createdAt: number;
+  readonly lastSeenAt: number | null;
+}
+
+/** The user's devices, as the devices feature tells them to the status. */
+export interface StatusDevices {
+  /** The user's live devices that answer the app. */
+  answeringDevices(app: App, userId: number): Promise<readonly StatusDevice[]>;
+  /** Every platform a device may be (its `os_type`). */
+  readonly platforms: readonly string[];
+}
+
 /** Spec 4.3, with every field authy-client checks; `devices` name the user's enrolled authenticators. */
-const UserStatus = Type.Object({
-  status: Type.Object({
-    authy_id: Type.Integer(),
-    confirmed: Type.Boolean({ description: 'Whether the user has verified a code once' }),
-    registered: Type.Boolean({ description: 'Whether the user has an enrolled authenticator' }),
-    country_code: Type.Integer(),
-    phone_number: Type.String({ description: 'Masked: the last four digits', examples: ['XXX-XXX-1118'] }),
-    email: Type.String(),
-    devices: Type.Array(Type.Literal('authenticator')),
-    has_hard_token: Type.Literal(false),
-    account_disabled: Type.Literal(false),
-    detailed_devices: Type.Array(
-      Type.Object({
-        device_type: Type.Literal('authenticator'),
-        os_type: Type.Union(PLATFORMS.map((p) => Type.Literal(p))),
-        registration_method: Type.Union([Type.Literal('phone'), Type.Literal('link')]),
-        device_id: Type.String({ format: 'uuid' }),
-        name: Type.String(),
-        last_sync_date: Type.Integer({ description: 'Unix seconds; 0 before the device was first seen' }),
-        creation_date: Type.Integer({ description: 'Unix seconds' }),
-      }),
-    ),
-    deleted_devices: Type.Array(Type.Unknown(), { maxItems: 0 }),
-  }),
-  message: Type.Literal('User status.'),
-  success: Type.Literal(true),
-});
+const userStatus = (platforms: readonly string[]) =>
+  Type.Object({
+    status: Type.Object({
+      authy_id: Type.Integer(),
+      confirmed: Type.Boolean({ description: 'Whether the user has verified a code once' }),
+      registered: Type.Boolean({ description: 'Whether the user has an enrolled authenticator' }),
+      country_code: Type.Integer(),
+      phone_number: Type.String({ description: 'Masked: the last four digits', examples: ['XXX-XXX-1118'] }),
+      email: Type.String(),
+      devices: Type.Array(Type.Literal('authenticator')),
+      has_hard_token: Type.Literal(false),
+      account_disabled: Type.Literal(false),
+      detailed_devices: Type.Array(
+        Type.Object({
+          device_type: Type.Literal('authenticator'),
+          os_type: Type.Union(platforms.map((p) => Type.Literal(p))),
+          registration_method: Type.Union([Type.Literal('phone'), Type.Literal('link')]),
+          device_id: Type.String({ format: 'uuid' }),
+          name: Type.String(),
+          last_sync_date: Type.Integer({ description: 'Unix seconds; 0 before the device was first seen' }),
+          creation_date: Type.Integer({ description: 'Unix seconds' }),
+        }),
+      ),
+      deleted_devices: Type.Array(Type.Unknown(), { maxItems: 0 }),
+    }),
+    message: Type.Literal('User status.'),
+    success: Type.Literal(true),
+  });
 
 const Done = <M extends string>(message: M) =>
   Type.Object({ message: Type.Literal(message), success: Type.Literal(true) });
 
 export function registerUserRoutes(
   fastify: FastifyInstance,
-  gate: ApiGate,
+  gate: ApiGate<App>,
   users: UserService,
-  devices: Pick<DeviceService, 'answeringDevices'>,
+  devices: StatusDevices,
 ): void {
+  const UserStatus = userStatus(devices.platforms);
   addApiRoute(fastify, gate, {
     method: 'POST',
     urls: [`${P}/users/new`],

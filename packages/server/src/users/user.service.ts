@@ -3,12 +3,13 @@ import { type App, policyOf } from '../apps/app.js';
 import type { UsageCounter } from '../apps/usage-counter.js';
 import type { Random } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import { totpUri } from '../crypto/totp.js';
 import { AuthyError, userNotFound } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
-import { totpUri } from '../tokens/totp.js';
+import type { AppUser } from './app-user.js';
 import { parseCallingCode } from './phone-number.js';
 import { readPhone } from './phone-rule.js';
-import type { AppUser, UserRepository } from './user.repository.js';
+import type { UserRepository } from './user.repository.js';
 
 export const ACTIVITY_TYPES = ['password_reset', 'banned', 'unbanned', 'cookie_login'] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
@@ -31,15 +32,29 @@ export interface Registration {
   countryCode: string;
 }
 
+export interface UserServiceOptions {
+  readonly repository: UserRepository;
+  readonly box: SecretBox;
+  readonly random: Random;
+  readonly clock: Clock;
+  readonly usage: UsageCounter;
+}
+
 /** Users: one identity per phone number, linked to each app that registers it (D8). */
 export class UserService {
-  constructor(
-    private readonly repository: UserRepository,
-    private readonly box: SecretBox,
-    private readonly random: Random,
-    private readonly clock: Clock,
-    private readonly usage: UsageCounter,
-  ) {}
+  private readonly repository: UserRepository;
+  private readonly box: SecretBox;
+  private readonly random: Random;
+  private readonly clock: Clock;
+  private readonly usage: UsageCounter;
+
+  constructor(options: UserServiceOptions) {
+    this.repository = options.repository;
+    this.box = options.box;
+    this.random = options.random;
+    this.clock = options.clock;
+    this.usage = options.usage;
+  }
 
   /** Registers a user for an app; the same phone gives the same id. Throws 400 / 60027 naming each bad field. */
   async register(app: App, input: Registration): Promise<number> {
@@ -144,6 +159,23 @@ export class UserService {
       errorCorrectionLevel: 'M',
     });
     return { label, issuer: app.name, uri, qrCode };
+  }
+
+  /** The apps the user is registered with (each device shows the accounts it answers for). */
+  links(
+    userId: number,
+  ): Promise<Array<{ appId: number; appName: string; profile: string; tokenLength: number }>> {
+    return this.repository.appLinks(userId);
+  }
+
+  /** "This wasn't me": no pushes to the app's user until `until` (R42). */
+  pausePushes(appId: number, userId: number, until: number): Promise<void> {
+    return this.repository.pausePushes(appId, userId, until);
+  }
+
+  /** Until when pushes to the app's user are paused, if they ever were. */
+  pushPausedUntil(appId: number, userId: number): Promise<number | null> {
+    return this.repository.pushPausedUntil(appId, userId);
   }
 
   countForApp(app: App): Promise<number> {

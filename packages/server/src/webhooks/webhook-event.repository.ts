@@ -1,7 +1,8 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import type { CallbackEvent, CallbackOutbox, ChangedRequest } from '../approvals/callback-outbox.js';
 import type { Store } from '../db/database.js';
-import { dialectOf } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
+import type { AfterChange, Statement } from '../db/store.js';
 
 export interface WebhookEvent {
   id: string;
@@ -48,67 +49,74 @@ function toEvent(row: Row): WebhookEvent {
 }
 
 /**
- * Writes the event of a state change. Called inside the transaction that makes the change, so the change
- * and its event are committed together or not at all (R50).
+ * The only code that writes callback events and their attempts: the outbox the approval state machine
+ * writes to (`CallbackOutbox`), claiming due events, recording attempts and outcomes.
  */
-export async function insertWebhookEvent(
-  executor: Kysely<Database> | Transaction<Database>,
-  event: {
-    id: string;
-    appId: number;
-    uuid: string;
-    status: string;
-    now: number;
-    /** Leased from the start to the worker of the writing instance, which delivers it at once. */
-    lockedUntil?: number;
-  },
-): Promise<void> {
-  await executor
-    .insertInto('webhook_events')
-    .values({
-      id: event.id,
-      app_id: event.appId,
-      uuid: event.uuid,
-      status: event.status,
-      state: 'pending',
-      attempts: 0,
-      next_attempt_at: event.now,
-      locked_until: event.lockedUntil ?? null,
-      last_status: null,
-      last_error: null,
-      created_at: event.now,
-      updated_at: event.now,
-    })
-    .execute();
-}
+export class WebhookEventRepository implements CallbackOutbox {
+  private readonly db: Kysely<Database>;
 
-/** The callback outbox: claiming due events, recording attempts and outcomes. */
-export class WebhookEventRepository {
-  constructor(private readonly db: Store) {}
+  constructor(private readonly store: Store) {
+    this.db = store.db;
+  }
+
+  /** Written with the change it reports (R50): one statement on PostgreSQL, one transaction on SQLite. */
+  eventOf(after: AfterChange<ChangedRequest>, event: CallbackEvent): Statement {
+    return after
+      .insertInto('webhook_events')
+      .columns([
+        'id',
+        'app_id',
+        'uuid',
+        'status',
+        'state',
+        'attempts',
+        'next_attempt_at',
+        'locked_until',
+        'created_at',
+        'updated_at',
+      ])
+      .expression((eb) =>
+        eb
+          .selectFrom('changed')
+          .select([
+            eb.cast<string>(eb.val(event.id), 'text').as('id'),
+            'changed.app_id',
+            'changed.uuid',
+            eb.cast<string>(eb.val(event.status), 'text').as('status'),
+            eb.cast<string>(eb.val('pending'), 'text').as('state'),
+            eb.cast<number>(eb.val(0), 'integer').as('attempts'),
+            eb.cast<number>(eb.val(event.now), 'bigint').as('next_attempt_at'),
+            eb.cast<number | null>(eb.val(event.lockedUntil), 'bigint').as('locked_until'),
+            eb.cast<number>(eb.val(event.now), 'bigint').as('created_at'),
+            eb.cast<number>(eb.val(event.now), 'bigint').as('updated_at'),
+          ]),
+      )
+      .returning('id');
+  }
 
   /**
    * Claims up to `limit` due events for `leaseMs`: another worker (or this one after a crash) takes them only
-   * once the lease has run out, so an acknowledged delivery is never repeated while this worker lives. On
-   * PostgreSQL the rows are locked with `FOR UPDATE SKIP LOCKED`: workers of several instances claiming at
-   * once take disjoint events, and one that picked a row just claimed by another re-reads its lease (R76).
+   * once the lease has run out, so an acknowledged delivery is never repeated while this worker lives.
+   * Workers of several instances claiming at once take disjoint events (`lockForUpdateSkipLocked`), and one
+   * that picked a row just claimed by another re-reads its lease (R76).
    */
   async claimDue(now: number, leaseMs: number, limit: number): Promise<WebhookEvent[]> {
-    const postgres = dialectOf(this.db) === 'postgres';
     const rows = await this.db
       .updateTable('webhook_events')
       .set({ locked_until: now + leaseMs })
       .where(
         'id',
         'in',
-        this.db
-          .selectFrom('webhook_events')
-          .select('id')
-          .where('state', '=', 'pending')
-          .where('next_attempt_at', '<=', now)
-          .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
-          .orderBy('next_attempt_at')
-          .limit(limit)
-          .$if(postgres, (q) => q.forUpdate().skipLocked()),
+        this.store.lockForUpdateSkipLocked(
+          this.db
+            .selectFrom('webhook_events')
+            .select('id')
+            .where('state', '=', 'pending')
+            .where('next_attempt_at', '<=', now)
+            .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', now)]))
+            .orderBy('next_attempt_at')
+            .limit(limit),
+        ),
       )
       .returningAll()
       .execute();
@@ -162,11 +170,6 @@ export class WebhookEventRepository {
       })
       .where('id', '=', id)
       .execute();
-  }
-
-  /** Turns an app's callback off after its receiver answered 410 Gone. */
-  async disableCallback(appId: number, now: number): Promise<void> {
-    await this.db.updateTable('apps').set({ callback_disabled_at: now }).where('id', '=', appId).execute();
   }
 
   async list(filter: { appId?: number; state?: string; limit: number }): Promise<WebhookEvent[]> {

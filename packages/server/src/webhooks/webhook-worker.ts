@@ -1,12 +1,13 @@
 // The service signs with the very code receivers verify with (the SDK's `verifyCallback`), so the two
 // cannot drift (spec `authy-api.md` 6.3, R45, R49).
 import { signAuthyCallback, signStandardWebhook } from '@countersign/protocol';
-import type { FastifyBaseLogger } from 'fastify';
 import type { ApprovalService } from '../approvals/approval.service.js';
 import type { App } from '../apps/app.js';
 import type { AppService } from '../apps/app.service.js';
-import { type EventBus, topics } from '../events/event-bus.js';
+import type { EventBus } from '../events/event-bus.js';
+import { type ClaimedCallback, topics } from '../events/service-events.js';
 import type { Clock } from '../lib/clock.js';
+import type { Log } from '../lib/log.js';
 import { authyCallbackBody } from './authy-callback-body.js';
 import type { CallbackSender } from './callback-sender.js';
 import { backoff, retryAfterMs } from './retry-schedule.js';
@@ -19,7 +20,7 @@ export interface WebhookWorkerOptions {
   send: CallbackSender;
   bus: EventBus;
   clock: Clock;
-  log: FastifyBaseLogger;
+  log: Log;
   /** How long an event is retried before it is marked failed (R51: three days). */
   retryForMs: number;
   /** How often the worker looks for due events when nothing woke it. */
@@ -34,20 +35,6 @@ const LEASE_MARGIN_MS = 5_000;
 /** How long a claimed event is left to the worker that claimed it: one delivery's time and a margin. */
 export const callbackLeaseMs = (timeoutMs: number) => timeoutMs + LEASE_MARGIN_MS;
 
-/**
- * What the instance that wrote a callback event, leased to itself (`callbackLeaseMs`), publishes on
- * `topics.webhooks` so that its worker delivers the event at once, without claiming it first. Should the
- * instance stop before, the lease runs out and any worker delivers it.
- */
-export interface ClaimedCallback {
-  readonly type: 'claimed';
-  readonly id: string;
-  readonly appId: number;
-  readonly uuid: string;
-  readonly status: string;
-  readonly at: number;
-  readonly [key: string]: unknown;
-}
 const BATCH = 16;
 
 /**
@@ -67,7 +54,7 @@ export class WebhookWorker {
 
   start(): void {
     this.stopBus = this.options.bus.subscribe(topics.webhooks, (event) => {
-      if (event.type === 'claimed') this.deliverClaimed(event as ClaimedCallback);
+      if (event.type === 'claimed') this.deliverClaimed(event);
       else this.wake();
     });
     this.timer = setInterval(() => this.wake(), this.options.intervalMs ?? 500);
@@ -211,7 +198,7 @@ export class WebhookWorker {
     if (status !== null && status >= 200 && status < 300)
       return settle('delivered', { attempts: attempt, lastStatus: status, lastError: null });
     if (status === 410) {
-      await events.disableCallback(app.id, now);
+      await apps.disableCallback(app.id, now);
       log.warn(
         { appId: app.id, eventId: event.id },
         'callback endpoint answered 410: callbacks turned off for the app',

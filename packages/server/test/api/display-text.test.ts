@@ -6,8 +6,9 @@
  * nothing is written. Ordinary text of every script, and emoji, are accepted and stored exactly.
  */
 import { canonicalJson, revealInvisible } from '@countersign/protocol';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/db/database.js';
+import type { Database } from '../../src/db/schema.js';
 import { startTestServer, type TestServer } from '../support/harness.js';
 import { newKeyPair, signText, tokenOf } from '../support/test-device.js';
 import { expectAuthyError, invalidParameter, OT, P, type Req, registerUser, send } from './helpers.js';
@@ -141,7 +142,7 @@ const TABLES = [
   'webhook_events',
 ] as const;
 
-async function snapshot(db: Store): Promise<Record<string, unknown[]>> {
+async function snapshot(db: Kysely<Database>): Promise<Record<string, unknown[]>> {
   const rows: Record<string, unknown[]> = {};
   for (const table of TABLES) rows[table] = await db.selectFrom(table).selectAll().execute();
   return rows;

@@ -1,7 +1,8 @@
 import http from 'node:http';
+import type { Kysely } from 'kysely';
 import { TOTP, URI } from 'otpauth';
 import { expect } from 'vitest';
-import type { Store } from '../../src/db/database.js';
+import type { Database } from '../../src/db/schema.js';
 import { rawRequest } from '../support/harness.js';
 
 export const P = '/protected/json';
@@ -191,7 +192,7 @@ const DATA_TABLES = [
 ] as const;
 
 /** Every row of every data table: equal snapshots before and after a call prove it wrote nothing. */
-export async function dataSnapshot(db: Store): Promise<Record<string, unknown[]>> {
+export async function dataSnapshot(db: Kysely<Database>): Promise<Record<string, unknown[]>> {
   const snapshot: Record<string, unknown[]> = {};
   for (const table of DATA_TABLES) snapshot[table] = await db.selectFrom(table).selectAll().execute();
   return snapshot;
@@ -199,7 +200,7 @@ export async function dataSnapshot(db: Store): Promise<Record<string, unknown[]>
 
 /** Sends `req` and asserts the exact error answer and that no data table changed. */
 export async function expectRefusedWithoutWrites(
-  server: { url: string; db: Store },
+  server: { url: string; db: Kysely<Database> },
   req: Req,
   expected: ExpectedError,
 ): Promise<Res> {

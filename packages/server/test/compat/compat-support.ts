@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { stepAt, TOTP_PERIOD_SECONDS, totpCode } from '../../src/tokens/totp.js';
+import { stepAt, TOTP_PERIOD_SECONDS, totpCode } from '../../src/crypto/totp.js';
 import type { TestClock, TestServer } from '../support/harness.js';
 
 const require = createRequire(import.meta.url);

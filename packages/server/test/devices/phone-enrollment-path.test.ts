@@ -10,12 +10,12 @@ import SQLite from 'better-sqlite3';
 import { Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServices } from '../../src/app/build-app.js';
+import { createServices } from '../../src/app/services.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { deriveServiceKeys } from '../../src/crypto/master-key.js';
 import { cryptoRandom, type Random } from '../../src/crypto/random.js';
 import { createSecretBox } from '../../src/crypto/secret-box.js';
-import type { Store } from '../../src/db/database.js';
+import { type Store, storeOver } from '../../src/db/database.js';
 import { postgresTypes } from '../../src/db/postgres/open-postgres.js';
 import type { Database } from '../../src/db/schema.js';
 import { createMemoryEventBus, type EventBus } from '../../src/events/event-bus.js';
@@ -54,10 +54,10 @@ function loggingStore(url: string, statements: Statement[]): Store {
     const database = new SQLite(url.slice('sqlite:'.length));
     database.pragma('foreign_keys = ON');
     database.pragma('busy_timeout = 5000');
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database }), log });
+    return storeOver(new Kysely<Database>({ dialect: new SqliteDialect({ database }), log }));
   }
   const pool = new pg.Pool({ connectionString: url, max: 4, types: postgresTypes });
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
+  return storeOver(new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log }));
 }
 
 describe('R90: the request path of a phone enrollment is the same for a registered and an unregistered number', () => {
@@ -125,7 +125,7 @@ describe('R90: the request path of a phone enrollment is the same for a register
   async function record(phone: string) {
     statements.length = 0;
     calls.length = 0;
-    const answer = await services.devices.startPhoneEnrollment('1', phone);
+    const answer = await services.enrollment.startPhoneEnrollment('1', phone);
     return {
       statements: statements.map((s) => s.sql),
       logged: [...statements],
@@ -159,8 +159,8 @@ describe('R90: the request path of a phone enrollment is the same for a register
 
   it('stays the same once the phone’s enrollment budget is spent', async () => {
     for (let i = 0; i < 5; i++) {
-      await services.devices.startPhoneEnrollment('1', '2015550172');
-      await services.devices.startPhoneEnrollment('1', '2015550173');
+      await services.enrollment.startPhoneEnrollment('1', '2015550172');
+      await services.enrollment.startPhoneEnrollment('1', '2015550173');
     }
     const registered = await record('2015550172');
     const unregistered = await record('2015550173');

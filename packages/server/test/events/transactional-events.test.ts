@@ -2,35 +2,57 @@
 // the bus delivers the events of a transaction only once it has committed, and never those of one that
 // rolled back. Runs with the in-process bus on SQLite and with the LISTEN/NOTIFY bus on PostgreSQL.
 import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Store } from '../../src/db/database.js';
-import { dialectOf } from '../../src/db/dialect.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { type BusEvent, createMemoryEventBus, type EventBus } from '../../src/events/event-bus.js';
+import type { Database } from '../../src/db/schema.js';
+import {
+  type BusEvent,
+  createMemoryEventBus,
+  type EventBus,
+  type Publication,
+} from '../../src/events/event-bus.js';
 import { createPostgresEventBus, type PostgresEventBus } from '../../src/events/postgres-event-bus.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, TEST_DIALECT, type TestDatabase } from '../support/test-database.js';
 
 const silent = { info: () => undefined, warn: () => undefined };
 
+/** The topics of this test and their events. */
+type TestEvents = {
+  test: { type: 'changed'; key: string } | { type: 'later' };
+  local: { type: 'hand-off' };
+  one: { type: 'changed'; key: string };
+  two: { type: 'nothing' } | { type: 'failed' } | { type: 'later' };
+};
+
 describe('events of a transaction', () => {
   let database: TestDatabase;
-  let db: Store;
-  let bus: EventBus;
+  let opened: Store;
+  let db: Kysely<Database>;
+  /** The store, announcing its changes on `bus`. */
+  let store: Store<Publication<TestEvents>>;
+  let bus: EventBus<TestEvents>;
   /** On PostgreSQL, a second instance's bus on the same database; on SQLite, the same bus. */
-  let other: EventBus;
+  let other: EventBus<TestEvents>;
   let closeBus: () => Promise<void> = async () => undefined;
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    db = openDatabase(database.url);
-    await migrateToLatest(db);
-    if (dialectOf(db) === 'postgres') {
-      const postgres: PostgresEventBus = createPostgresEventBus({
+    opened = openDatabase(database.url);
+    db = opened.db;
+    await migrateToLatest(opened);
+    if (TEST_DIALECT === 'postgres') {
+      const postgres: PostgresEventBus<TestEvents> = createPostgresEventBus<TestEvents>({
         url: database.url,
         instanceId: randomUUID(),
         log: silent,
       });
-      const second = createPostgresEventBus({ url: database.url, instanceId: randomUUID(), log: silent });
+      const second = createPostgresEventBus<TestEvents>({
+        url: database.url,
+        instanceId: randomUUID(),
+        log: silent,
+      });
       await Promise.all([postgres.ready, second.ready]);
       bus = postgres;
       other = second;
@@ -38,13 +60,14 @@ describe('events of a transaction', () => {
         await Promise.all([postgres.close(), second.close()]);
       };
     } else {
-      bus = createMemoryEventBus();
+      bus = createMemoryEventBus<TestEvents>();
       other = bus;
     }
+    store = opened.announcing(bus.announcer);
   });
   afterAll(async () => {
     await closeBus();
-    await db?.destroy();
+    await opened?.destroy();
     await database?.drop();
   });
 
@@ -57,7 +80,7 @@ describe('events of a transaction', () => {
     const stop = bus.subscribe('test', (event) => {
       void meta(key).then((row) => seen.push({ event, stored: row?.value }));
     });
-    const value = await bus.transaction(db, async (tx) => {
+    const value = await store.change(async (tx) => {
       await tx.insertInto('meta').values({ key, value: 'written' }).execute();
       expect(seen).toEqual([]);
       return { value: 42, events: [{ topic: 'test', event: { type: 'changed', key } }] };
@@ -72,7 +95,7 @@ describe('events of a transaction', () => {
     const stop = bus.subscribe('test', (event) => seen.push(event));
     const key = `rolled-back-${randomUUID()}`;
     await expect(
-      bus.transaction(db, async (tx) => {
+      store.change(async (tx) => {
         await tx.insertInto('meta').values({ key, value: 'never' }).execute();
         // Fails after the events are known: the insert and the events go together.
         await tx.insertInto('meta').values({ key, value: 'duplicate' }).execute();
@@ -80,7 +103,7 @@ describe('events of a transaction', () => {
       }),
     ).rejects.toThrow();
     // A later event on the same topic arrives: the earlier one would have arrived before it.
-    await bus.transaction(db, async () => ({
+    await store.change(async () => ({
       value: undefined,
       events: [{ topic: 'test', event: { type: 'later' } }],
     }));
@@ -114,7 +137,7 @@ describe('events of a transaction', () => {
       const here: BusEvent[] = [];
       const there: BusEvent[] = [];
       const stops = [bus.subscribe('one', (e) => here.push(e)), other.subscribe('one', (e) => there.push(e))];
-      const rows = await bus.statement(db, insertMeta(key, 'written'), [
+      const rows = await store.changeOne(insertMeta(key, 'written'), [
         { topic: 'one', event: { type: 'changed', key } },
       ]);
       expect(rows).toEqual([{ key }]);
@@ -126,19 +149,19 @@ describe('events of a transaction', () => {
 
     it('are never delivered when it changed nothing or failed', async () => {
       const key = `statement-${randomUUID()}`;
-      await bus.statement(db, insertMeta(key, 'first'), []);
+      await store.changeOne(insertMeta(key, 'first'), []);
       const here: BusEvent[] = [];
       const there: BusEvent[] = [];
       const stops = [bus.subscribe('two', (e) => here.push(e)), other.subscribe('two', (e) => there.push(e))];
-      const unchanged = await bus.statement(db, insertNew(key, 'second'), [
+      const unchanged = await store.changeOne(insertNew(key, 'second'), [
         { topic: 'two', event: { type: 'nothing' } },
       ]);
       expect(unchanged).toEqual([]);
       await expect(
-        bus.statement(db, insertMeta(key, 'duplicate'), [{ topic: 'two', event: { type: 'failed' } }]),
+        store.changeOne(insertMeta(key, 'duplicate'), [{ topic: 'two', event: { type: 'failed' } }]),
       ).rejects.toThrow();
       // A later event on the same topic arrives everywhere: the earlier ones would have arrived before it.
-      await bus.statement(db, insertMeta(`${key}-later`, 'later'), [
+      await store.changeOne(insertMeta(`${key}-later`, 'later'), [
         { topic: 'two', event: { type: 'later' } },
       ]);
       await expect.poll(() => there).toEqual([{ type: 'later' }]);

@@ -12,7 +12,7 @@ let db: Store;
 
 beforeAll(async () => {
   store = await openTestStore();
-  db = store.db;
+  db = store.store;
 });
 afterAll(() => store.close());
 

@@ -111,7 +111,7 @@ describe('two instances on one database (R76)', () => {
   it('100 queued messages drained by both workers at once: each is sent exactly once', async () => {
     // Written straight into the queue, all due at once, so that both workers compete for them.
     const box = createSecretBox(deriveServiceKeys(first.config.masterKey).encryption);
-    const queue = new MessageQueueRepository(first.db, box, cryptoRandom);
+    const queue = new MessageQueueRepository(first.store, box, cryptoRandom);
     const now = Date.now();
     for (let i = 0; i < 100; i++) {
       await queue.insert({

@@ -1,7 +1,7 @@
 // Helpers shared by the sandbox suites (docs/sandbox.md): the exact error envelopes the table names, and
 // registration through the real `authy` npm client, which (unlike authy-client) sends numbers unchecked.
 import { expect } from 'vitest';
-import { TOTP_PERIOD_SECONDS } from '../../src/tokens/totp.js';
+import { TOTP_PERIOD_SECONDS } from '../../src/crypto/totp.js';
 import { type AuthyNpm, type Body, currentTotp, outcome } from '../compat/compat-support.js';
 import type { TestClock, TestServer } from '../support/harness.js';
 

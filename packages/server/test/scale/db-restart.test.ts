@@ -6,7 +6,7 @@
 // binaries), so stopping it disturbs no other test.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/apps/app.js';
-import { stepAt, totpCode } from '../../src/tokens/totp.js';
+import { stepAt, totpCode } from '../../src/crypto/totp.js';
 import { call, startTestServer, type TestServer } from '../support/harness.js';
 import { type PrivatePostgres, startPrivatePostgres } from '../support/private-postgres.mjs';
 import type { TestDatabase } from '../support/test-database.js';

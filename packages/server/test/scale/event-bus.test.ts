@@ -18,18 +18,25 @@ import { eventually, sleep } from './cluster.js';
 
 const silent = { info: () => undefined, warn: () => undefined };
 
+/** The topics of this test and their events. */
+type TestEvents = {
+  t1: { type: 'status'; uuid: string };
+  t2: { type: 'big'; data: string };
+  t3: { type: 'after' };
+};
+
 describe('the PostgreSQL event bus', () => {
   let database: TestDatabase;
-  let db: Store;
-  let first: PostgresEventBus;
-  let second: PostgresEventBus;
+  let store: Store;
+  let first: PostgresEventBus<TestEvents>;
+  let second: PostgresEventBus<TestEvents>;
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
-    db = openDatabase(database.url);
-    await migrateToLatest(db);
+    store = openDatabase(database.url);
+    await migrateToLatest(store);
     const bus = () =>
-      createPostgresEventBus({
+      createPostgresEventBus<TestEvents>({
         url: database.url,
         instanceId: randomUUID(),
         log: silent,
@@ -42,7 +49,7 @@ describe('the PostgreSQL event bus', () => {
   afterAll(async () => {
     await first?.close();
     await second?.close();
-    await db?.destroy();
+    await store?.destroy();
     await database?.drop();
   });
 
@@ -54,7 +61,7 @@ describe('the PostgreSQL event bus', () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const committing = first.transaction(db, async () => {
+    const committing = store.announcing(first.announcer).change(async () => {
       await held;
       return { value: undefined, events: [{ topic: 't1', event: { type: 'status', uuid: 'u-1' } }] };
     });
@@ -73,7 +80,7 @@ describe('the PostgreSQL event bus', () => {
   it('refuses an event too large for NOTIFY, and the change with it', async () => {
     const key = `large-${randomUUID()}`;
     await expect(
-      first.transaction(db, async (tx) => {
+      store.announcing(first.announcer).change(async (tx) => {
         await tx.insertInto('meta').values({ key, value: 'x' }).execute();
         return {
           value: undefined,
@@ -82,7 +89,7 @@ describe('the PostgreSQL event bus', () => {
       }),
     ).rejects.toThrow(TypeError);
     expect(
-      await db.selectFrom('meta').select('key').where('key', '=', key).executeTakeFirst(),
+      await store.db.selectFrom('meta').select('key').where('key', '=', key).executeTakeFirst(),
     ).toBeUndefined();
   });
 
@@ -93,14 +100,14 @@ describe('the PostgreSQL event bus', () => {
     try {
       // Cut every connection listening on the channel: the second bus's (and the first's).
       await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-        WHERE datname = current_database() AND query = ${`LISTEN ${EVENTS_CHANNEL}`}`.execute(admin);
+        WHERE datname = current_database() AND query = ${`LISTEN ${EVENTS_CHANNEL}`}`.execute(admin.db);
     } finally {
       await admin.destroy();
     }
     expect(await eventually(() => second.reconnects() >= 1 && second.listening(), 10_000)).toBe(true);
     expect(seen).toContainEqual(RESYNC_EVENT);
     expect(await eventually(() => first.listening(), 10_000)).toBe(true);
-    await first.transaction(db, async () => ({
+    await store.announcing(first.announcer).change(async () => ({
       value: undefined,
       events: [{ topic: 't3', event: { type: 'after' } }],
     }));

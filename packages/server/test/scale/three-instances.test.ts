@@ -3,7 +3,7 @@
 // the database (docs/architecture.md, "Growing past one machine"; R15, R16, R76, R78).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/apps/app.js';
-import { stepAt, totpCode } from '../../src/tokens/totp.js';
+import { stepAt, totpCode } from '../../src/crypto/totp.js';
 import { call, testClock } from '../support/harness.js';
 import { answerFor, deviceCall, type PendingRequest, signedHeaders } from '../support/test-device.js';
 import { type Cluster, pick, sleep, startCluster } from './cluster.js';

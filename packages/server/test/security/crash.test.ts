@@ -9,8 +9,8 @@ import type { ChildProcess } from 'node:child_process';
 import { createPublicKey, randomBytes, randomInt, verify } from 'node:crypto';
 import { canonicalJson } from '@countersign/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
+import { stepAt, totpCode } from '../../src/crypto/totp.js';
 import { openDatabase } from '../../src/db/database.js';
-import { stepAt, totpCode } from '../../src/tokens/totp.js';
 import { call } from '../support/harness.js';
 import { countersign, freePort, serve as serveProcess } from '../support/processes.js';
 import { createTestDatabase } from '../support/test-database.js';
@@ -187,7 +187,7 @@ describe('crash safety under load (R50, R72, R73)', () => {
       expect(busyEnough(), 'the load got going before the kill').toBe(true);
 
       // What the service had recorded as delivered when it died.
-      const store = openDatabase(database.url);
+      const store = openDatabase(database.url).db;
       const deliveredBefore = new Set(
         (
           await store.selectFrom('webhook_events').select('id').where('state', '=', 'delivered').execute()
@@ -225,7 +225,7 @@ describe('crash safety under load (R50, R72, R73)', () => {
       }
 
       // Callbacks: wait until every event is settled (an interrupted claim runs out after timeout + 5 s).
-      const check = openDatabase(database.url);
+      const check = openDatabase(database.url).db;
       try {
         const deadline = Date.now() + 20_000;
         for (;;) {

@@ -3,12 +3,11 @@
  * and the spellings a leaked secret could take.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { sql } from 'kysely';
-import type { Store } from '../../src/db/database.js';
-import { dialectOf } from '../../src/db/dialect.js';
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../../src/db/schema.js';
 
 /** The names of every table of the store, migrations' bookkeeping included. */
-export async function tableNames(db: Store): Promise<string[]> {
+export async function tableNames(db: Kysely<Database>): Promise<string[]> {
   const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
   return tables.map((t) => t.name).sort();
 }
@@ -21,12 +20,15 @@ export async function tableNames(db: Store): Promise<string[]> {
 const BOOKKEEPING = new Set(['device_nonces', 'usage_monthly', 'rate_limits', 'send_budgets']);
 
 /** The tables that hold data: a refused request must not add or remove a row in any of them. */
-export async function dataTables(db: Store): Promise<string[]> {
+export async function dataTables(db: Kysely<Database>): Promise<string[]> {
   return (await tableNames(db)).filter((t) => !BOOKKEEPING.has(t) && !t.startsWith('kysely_'));
 }
 
 /** Rows per table, in one statement: two equal counts around a refused request prove it added or removed no row. */
-export async function rowCounts(db: Store, tables?: readonly string[]): Promise<Record<string, number>> {
+export async function rowCounts(
+  db: Kysely<Database>,
+  tables?: readonly string[],
+): Promise<Record<string, number>> {
   const names = tables ?? (await tableNames(db));
   const columns = names.map((t) => sql`(select count(*) from ${sql.table(t)}) as ${sql.ref(t)}`);
   const { rows } = await sql<Record<string, number | string>>`select ${sql.join(columns)}`.execute(db);
@@ -40,8 +42,8 @@ export async function rowCounts(db: Store, tables?: readonly string[]): Promise<
  * shared memory, read before and after a checkpoint (a value could sit in either). PostgreSQL, whose files
  * are the server's: every row of every table as text, which is what a dump would hold.
  */
-export async function storeBytes(db: Store, databaseUrl: string): Promise<Buffer> {
-  if (dialectOf(db) === 'sqlite') {
+export async function storeBytes(db: Kysely<Database>, databaseUrl: string): Promise<Buffer> {
+  if (databaseUrl.startsWith('sqlite:')) {
     const file = databaseUrl.slice('sqlite:'.length);
     const read = () =>
       [file, `${file}-wal`, `${file}-shm`].filter((f) => existsSync(f)).map((f) => readFileSync(f));

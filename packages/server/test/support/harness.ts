@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
 import pino from 'pino';
 import { buildApp, type Deps } from '../../src/app/build-app.js';
 import type { NewApp } from '../../src/apps/app.service.js';
@@ -11,6 +12,7 @@ import { type Config, loadConfig } from '../../src/config/load-config.js';
 import { openDatabase, type Store } from '../../src/db/database.js';
 import { checkMasterKey } from '../../src/db/master-key-check.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import type { Database } from '../../src/db/schema.js';
 import type { Clock } from '../../src/lib/clock.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
@@ -37,7 +39,9 @@ export interface TestServer {
   /** Base URL on loopback, e.g. `http://127.0.0.1:41234`. */
   readonly url: string;
   readonly app: FastifyInstance;
-  readonly db: Store;
+  /** The service's store, and its query builder for the test's own reads and writes. */
+  readonly store: Store;
+  readonly db: Kysely<Database>;
   readonly config: Config;
   readonly dir: string;
   /** Every log line the service wrote, as text. */
@@ -71,9 +75,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     COUNTERSIGN_KEY_FAILURE_LIMIT: '1000000',
     ...options.env,
   });
-  const db = openDatabase(config.databaseUrl);
-  await migrateToLatest(db);
-  await checkMasterKey(db, config.masterKey);
+  const store = openDatabase(config.databaseUrl);
+  await migrateToLatest(store);
+  await checkMasterKey(store, config.masterKey);
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -83,14 +87,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   const logger = pino({ level: 'debug' }, sink);
   const { env: _env, database: _database, ...deps } = options;
-  const app = await buildApp(config, { db, logger, ...deps });
+  const app = await buildApp(config, { db: store, logger, ...deps });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (address === null || typeof address !== 'object') throw new Error('server has no address');
   return {
     url: `http://127.0.0.1:${address.port}`,
     app,
-    db,
+    store,
+    db: store.db,
     config,
     dir,
     logs,
@@ -100,7 +105,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     async close() {
       await app.close();
-      await db.destroy();
+      await store.destroy();
       if (options.database === undefined) await database.drop();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { openDatabase, type Store } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import type { Database } from '../../src/db/schema.js';
 import { shown } from './private-postgres.mjs';
 
 export type TestDialect = 'sqlite' | 'postgres';
@@ -134,20 +136,23 @@ export async function dropStaleTestDatabases(
 /** A fresh database, opened as the service's store and migrated: for tests of the store's own parts. */
 export interface TestStore {
   readonly database: TestDatabase;
-  readonly db: Store;
+  readonly store: Store;
+  /** The store's query builder. */
+  readonly db: Kysely<Database>;
   /** Closes the store and drops the database. */
   close(): Promise<void>;
 }
 
 export async function openTestStore(dialect: TestDialect = TEST_DIALECT): Promise<TestStore> {
   const database = await createTestDatabase(dialect);
-  const db = openDatabase(database.url);
-  await migrateToLatest(db);
+  const store = openDatabase(database.url);
+  await migrateToLatest(store);
   return {
     database,
-    db,
+    store,
+    db: store.db,
     close: async () => {
-      await db.destroy();
+      await store.destroy();
       await database.drop();
     },
   };

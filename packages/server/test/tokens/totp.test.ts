@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { totpCode } from '../../src/tokens/totp.js';
+import { totpCode } from '../../src/crypto/totp.js';
 
 // RFC 6238 Appendix B: the seeds are the ASCII strings "1234567890" repeated to the hash's length.
 const SEEDS = {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/apps/app.js';
-import { stepAt, totpCode } from '../../src/tokens/totp.js';
+import { stepAt, totpCode } from '../../src/crypto/totp.js';
 import { call, startTestServer, type TestClock, type TestServer, testClock } from '../support/harness.js';
 
 const INVALID = {

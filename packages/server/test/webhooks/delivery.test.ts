@@ -350,7 +350,7 @@ describe('the callback of an answer is leased to the answering instance', () => 
     await server.app.webhooks.stop();
     const before = Date.now();
     const second = await approve(s);
-    const events = new WebhookEventRepository(server.db);
+    const events = new WebhookEventRepository(server.store);
     const row = await server.db
       .selectFrom('webhook_events')
       .select(['state', 'locked_until', 'attempts'])

@@ -1,7 +1,8 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { registerPool } from '../compiled-once.js';
 import type { Database } from '../schema.js';
+import { createStore, type Store } from '../store.js';
+import { postgresAdapter } from './postgres-adapter.js';
 
 /** Connections one instance keeps open to PostgreSQL at most (the event listener's comes on top). */
 export const POOL_SIZE = 10;
@@ -29,7 +30,7 @@ export const postgresTypes: pg.CustomTypesConfig = {
  * Opens a pool on the PostgreSQL database named by `url`. Connections lost while the database restarts are
  * dropped from the pool and opened again on demand; the queries caught in between fail (never hang).
  */
-export function openPostgres(url: string): Kysely<Database> {
+export function openPostgres(url: string): Store {
   const pool = new pg.Pool({
     connectionString: url,
     max: POOL_SIZE,
@@ -43,6 +44,5 @@ export function openPostgres(url: string): Kysely<Database> {
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  registerPool(db, pool);
-  return db;
+  return createStore(db, postgresAdapter(db, pool));
 }

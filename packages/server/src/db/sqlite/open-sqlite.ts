@@ -3,19 +3,22 @@ import { dirname, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
+import { createStore, type Store } from '../store.js';
+import { sqliteAdapter } from './sqlite-adapter.js';
 
 /**
  * Opens (and creates) the SQLite file at `path`: WAL, foreign keys on, and a busy timeout so that the
  * command line and a running service can share the file.
  */
-export function openSqlite(path: string): Kysely<Database> {
+export function openSqlite(path: string): Store {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const database = new SQLite(path);
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(database) }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(database) }) });
+  return createStore(db, sqliteAdapter(db));
 }
 
 /** Distinct SQL texts kept prepared: the service has a few dozen; `in (…)` lists add some more. */

@@ -1,4 +1,4 @@
-import { type PhoneNumber, parseCallingCode } from '../users/phone-number.js';
+import { type PhoneNumber, parseCallingCode } from './phone-number.js';
 
 const KEYPAD: Record<string, string> = {};
 for (const [digit, letters] of Object.entries({

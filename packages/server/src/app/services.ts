@@ -1,0 +1,224 @@
+import { ApprovalRepository } from '../approvals/approval.repository.js';
+import { ApprovalService } from '../approvals/approval.service.js';
+import { AppRepository } from '../apps/app.repository.js';
+import { AppService } from '../apps/app.service.js';
+import { UsageRepository } from '../apps/usage.repository.js';
+import { UsageCounter } from '../apps/usage-counter.js';
+import type { Config } from '../config/load-config.js';
+import { deriveServiceKeys } from '../crypto/master-key.js';
+import { cryptoRandom, type Random } from '../crypto/random.js';
+import { createSecretBox } from '../crypto/secret-box.js';
+import type { Store } from '../db/database.js';
+import { MetaRepository } from '../db/meta.repository.js';
+import { AnsweringService } from '../devices/answering.service.js';
+import { DeviceRepository } from '../devices/device.repository.js';
+import { DeviceService } from '../devices/device.service.js';
+import { EnrollmentService } from '../devices/enrollment.service.js';
+import { createMemoryEventBus, type EventBus } from '../events/event-bus.js';
+import { type Clock, systemClock } from '../lib/clock.js';
+import type { Log } from '../lib/log.js';
+import { createConsoleProvider } from '../messaging/console-provider.js';
+import { MessageQueue } from '../messaging/message-queue.js';
+import { MessageQueueRepository } from '../messaging/message-queue.repository.js';
+import type { MessagingProvider } from '../messaging/messaging-provider.js';
+import { OutboxRepository } from '../messaging/outbox.repository.js';
+import { routeSandboxToOutbox } from '../messaging/sandbox-router.js';
+import { SendBudgetRepository } from '../messaging/send-budget.repository.js';
+import { SendGuard } from '../messaging/send-guard.js';
+import { createTwilioProvider } from '../messaging/twilio-provider.js';
+import { SecurityEventRepository } from '../operations/security-event.repository.js';
+import { PhoneService } from '../phones/phone.service.js';
+import { PhoneVerificationRepository } from '../phones/phone-verification.repository.js';
+import { startPushNotifier } from '../push/push-notifier.js';
+import { createWebPushSender, loadVapidKeys, type PushSender } from '../push/push-sender.js';
+import { loadReceiptSigner, type ReceiptSigner } from '../receipts/receipt-signer.js';
+import { TokenRepository } from '../tokens/token.repository.js';
+import { TokenService } from '../tokens/token.service.js';
+import { UserRepository } from '../users/user.repository.js';
+import { UserService } from '../users/user.service.js';
+import { WebhookEventRepository } from '../webhooks/webhook-event.repository.js';
+import { callbackLeaseMs } from '../webhooks/webhook-worker.js';
+
+/** What lies outside the process, as the services use it. Tests swap any of them. */
+export interface ServiceDeps {
+  readonly db: Store;
+  readonly clock?: Clock;
+  readonly random?: Random;
+  readonly messaging?: MessagingProvider;
+  readonly bus?: EventBus;
+  readonly push?: PushSender;
+}
+
+/** The services behind the routes, for the command line and for tests. */
+export interface Services {
+  readonly apps: AppService;
+  readonly users: UserService;
+  readonly tokens: TokenService;
+  readonly approvals: ApprovalService;
+  readonly phones: PhoneService;
+  readonly outbox: OutboxRepository;
+  readonly usage: UsageCounter;
+  readonly devices: DeviceService;
+  readonly enrollment: EnrollmentService;
+  readonly answering: AnsweringService;
+  readonly receipts: ReceiptSigner;
+  readonly bus: EventBus;
+  readonly push: PushSender;
+  readonly guard: SendGuard;
+  /** The configured provider, with sandbox apps' messages routed to the outbox. */
+  readonly messaging: MessagingProvider;
+  readonly messageQueue: MessageQueueRepository;
+  /** The callback outbox: its events and their deliveries. */
+  readonly webhookEvents: WebhookEventRepository;
+  /** Starts pushing each new request to the devices of its user; returns a function that stops. */
+  startPush(log: Log): () => void;
+}
+
+/**
+ * Wires the services over a store: used by `buildApp`, and by the commands that work on the database
+ * (which load no HTTP stack).
+ */
+export async function createServices(config: Config, deps: ServiceDeps): Promise<Services> {
+  const clock = deps.clock ?? systemClock;
+  const random = deps.random ?? cryptoRandom;
+  const keys = deriveServiceKeys(config.masterKey);
+  const box = createSecretBox(keys.encryption);
+  const bus = deps.bus ?? createMemoryEventBus();
+  // Every change made through the store is announced on the bus, with the change.
+  const store = deps.db.announcing(bus.announcer);
+  const outbox = new OutboxRepository(store, box, random);
+  const outboxProvider = createConsoleProvider(outbox, clock);
+  const configured =
+    deps.messaging ??
+    (config.messaging.provider === 'twilio' ? createTwilioProvider(config.messaging) : outboxProvider);
+  const messaging = routeSandboxToOutbox(configured, outboxProvider);
+  const usage = new UsageCounter(new UsageRepository(store), clock);
+  const apps = new AppService({ repository: new AppRepository(store), keys, box, random, clock });
+  const webhookEvents = new WebhookEventRepository(store);
+  const approvalRepository = new ApprovalRepository(store, webhookEvents);
+  const userRepository = new UserRepository(store, [
+    (tx, appId, userId) => approvalRepository.withdrawAll(tx, appId, userId),
+  ]);
+  const users = new UserService({ repository: userRepository, box, random, clock, usage });
+  const settings = {
+    codeTtlSeconds: config.codeTtlSeconds,
+    sendLimitPer10Minutes: config.sendLimitPer10Minutes,
+  };
+  const securityLog = new SecurityEventRepository(store);
+  const guard = new SendGuard({
+    budgets: new SendBudgetRepository(store),
+    securityLog,
+    keys,
+    random,
+    clock,
+    limits: {
+      appPerHour: config.smsPerHour,
+      appPerDay: config.smsPerDay,
+      phonePerHour: config.smsPerPhoneHour,
+    },
+  });
+  const messageQueue = new MessageQueueRepository(store, box, random);
+  const kept = new MetaRepository(store);
+  const receipts = await loadReceiptSigner(kept, box);
+  const approvals = new ApprovalService({
+    repository: approvalRepository,
+    users,
+    box,
+    random,
+    clock,
+    bus,
+    callbackLeaseMs: callbackLeaseMs(config.webhookTimeoutSeconds * 1000),
+  });
+  const deviceRepository = new DeviceRepository(store);
+  const devices = new DeviceService({
+    repository: deviceRepository,
+    users,
+    securityLog,
+    box,
+    random,
+    clock,
+    pushAllow: config.pushAllow,
+  });
+  const enrollment = new EnrollmentService({
+    repository: deviceRepository,
+    users,
+    messages: new MessageQueue(messageQueue, clock, bus),
+    guard,
+    securityLog,
+    keys,
+    random,
+    clock,
+    publicUrl: config.publicUrl,
+    codeTtlMs: config.codeTtlSeconds * 1000,
+  });
+  const answering = new AnsweringService({
+    approvals,
+    users,
+    receipts,
+    securityLog,
+    random,
+    clock,
+    publicUrl: config.publicUrl,
+  });
+  const tokens = new TokenService({
+    repository: new TokenRepository(store, userRepository),
+    users,
+    messaging,
+    guard,
+    keys,
+    random,
+    clock,
+    usage,
+    settings,
+    answeringDevices: async (app, userId) => (await devices.answeringDevices(app, userId)).length,
+  });
+  const phones = new PhoneService({
+    repository: new PhoneVerificationRepository(store),
+    messaging,
+    guard,
+    keys,
+    random,
+    clock,
+    usage,
+    settings,
+  });
+  const vapid = await loadVapidKeys(kept, box);
+  // VAPID wants an https: or mailto: contact for the push service's operators (RFC 8292 §2.1).
+  const contact = config.publicUrl.startsWith('https:')
+    ? config.publicUrl
+    : `mailto:operator@${new URL(config.publicUrl).hostname}`;
+  const push = deps.push ?? createWebPushSender(vapid, contact);
+  return {
+    apps,
+    users,
+    tokens,
+    approvals,
+    phones,
+    outbox,
+    usage,
+    messaging,
+    messageQueue,
+    guard,
+    devices,
+    enrollment,
+    answering,
+    receipts,
+    bus,
+    push,
+    webhookEvents,
+    startPush: (log) =>
+      startPushNotifier({
+        bus,
+        targets: {
+          targets: (userId, appId, phoneDevicesAccepted) =>
+            deviceRepository.pushTargets(userId, appId, phoneDevicesAccepted),
+          pausedUntil: (appId, userId) => users.pushPausedUntil(appId, userId),
+          gone: (deviceId) => deviceRepository.setPushSubscription(deviceId, null),
+        },
+        sender: push,
+        box,
+        clock,
+        log,
+      }),
+  };
+}

@@ -1,0 +1,74 @@
+import { CompiledQuery, type Kysely, type QueryResult, sql } from 'kysely';
+import type pg from 'pg';
+import type { Database } from '../schema.js';
+import type { StoreAdapter } from '../store.js';
+
+const WRITES = new Set(['INSERT', 'UPDATE', 'DELETE', 'MERGE']);
+/** "cached plan must not change result type" */
+const STALE_PLAN = '0A000';
+/** The column `runNotifying` adds to a statement's rows, and takes off again. */
+const ANNOUNCED = 'countersign_announced';
+
+/** Names of the prepared statements of this process: one per query compiled once. */
+let statements = 0;
+/** Prepared statement names by SQL text. Only the texts of queries compiled once come here: a few dozen. */
+const names = new Map<string, string>();
+
+/**
+ * PostgreSQL's ways: instances share the database; rows lock; a writing statement may be a common table
+ * expression of another; `NOTIFY` reaches every instance at commit. Queries compiled once go straight to
+ * `pool` as named prepared statements: each connection parses and plans one once, not on every run, and the
+ * driver's work per run is about halved (a query takes a connection of its own from the pool either way).
+ * Without `pool` they run through Kysely.
+ */
+export function postgresAdapter(db: Kysely<Database>, pool: pg.Pool | undefined): StoreAdapter {
+  const run = async <R>(query: CompiledQuery<R>): Promise<QueryResult<R>> => {
+    if (pool === undefined) return db.executeQuery<R>(query);
+    let name = names.get(query.sql);
+    if (name === undefined) {
+      name = `cs_${++statements}`;
+      names.set(query.sql, name);
+    }
+    const values = [...query.parameters];
+    const result = await pool.query({ name, text: query.sql, values }).catch((error: unknown) => {
+      // A migration changed a table under a statement this connection prepared (a rolling upgrade: another
+      // instance migrated): PostgreSQL refuses the stale plan once, before running anything, and plans it
+      // afresh for the next run. This run goes unprepared.
+      if ((error as { code?: unknown }).code !== STALE_PLAN) throw error;
+      return pool.query({ text: query.sql, values });
+    });
+    // The shape Kysely's PostgreSQL driver gives: rows, and for writes the number of rows changed.
+    return {
+      rows: result.rows as R[],
+      ...(WRITES.has(result.command) && { numAffectedRows: BigInt(result.rowCount ?? 0) }),
+    };
+  };
+  return {
+    shared: true,
+    writesInWith: true,
+    run,
+    lockForUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
+    async notifyInTransaction(tx, { channel, payloads }) {
+      await sql`select pg_notify(${channel}, payload) from unnest(${payloads}::text[]) as payload`.execute(
+        tx,
+      );
+    },
+    async runNotifying<R>(
+      query: CompiledQuery<R>,
+      { channel, payloads }: { channel: string; payloads: readonly string[] },
+    ) {
+      // The notifications go out from a subquery added to the statement's RETURNING clause (its last):
+      // PostgreSQL evaluates it once, when the first row is returned, and never when nothing changed. They
+      // commit with the change.
+      const n = query.parameters.length;
+      const notifying = CompiledQuery.raw(
+        `${query.sql}, (select count(pg_notify($${n + 1}, payload)) from unnest($${n + 2}::text[]) as payload) ` +
+          `as ${ANNOUNCED}`,
+        [...query.parameters, channel, payloads],
+      );
+      const { rows } = await run<Record<string, unknown>>(notifying);
+      return rows.map(({ [ANNOUNCED]: _, ...row }) => row as R);
+    },
+    destroy: () => db.destroy(),
+  };
+}

@@ -1,0 +1,27 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+import type { StoreAdapter } from '../store.js';
+
+const ONE_INSTANCE =
+  'a SQLite store has one instance: it cannot notify others (use the in-process event bus)';
+
+/**
+ * SQLite's ways: one process, one writer at a time. Queries compiled once go through Kysely, whose one
+ * connection finds their prepared statements by SQL text (`open-sqlite.ts`).
+ */
+export function sqliteAdapter(db: Kysely<Database>): StoreAdapter {
+  return {
+    shared: false,
+    writesInWith: false,
+    run: (query) => db.executeQuery(query),
+    // One writer at a time: the transaction that claims rows holds the whole database until it commits.
+    lockForUpdateSkipLocked: (query) => query,
+    notifyInTransaction: async () => {
+      throw new TypeError(ONE_INSTANCE);
+    },
+    runNotifying: async () => {
+      throw new TypeError(ONE_INSTANCE);
+    },
+    destroy: () => db.destroy(),
+  };
+}

@@ -1,0 +1,194 @@
+import {
+  type Compilable,
+  CompiledQuery,
+  type Kysely,
+  type QueryCreator,
+  type QueryResult,
+  type SelectQueryBuilder,
+  type Transaction,
+  type UpdateQueryBuilder,
+} from 'kysely';
+import { type Announced, type Announcer, type Notifications, SILENT } from './announcer.js';
+import { compileWithSlots } from './compiled-once.js';
+import type { Database } from './schema.js';
+
+/**
+ * What differs between the databases, behind one interface, as Kysely's `DialectAdapter`: one
+ * implementation per dialect folder (`sqlite/`, `postgres/`). Only `createStore` uses it.
+ */
+export interface StoreAdapter {
+  /** Whether several instances may share the database at once. */
+  readonly shared: boolean;
+  /** Whether a writing statement may be a common table expression of another (PostgreSQL's `WITH … UPDATE`). */
+  readonly writesInWith: boolean;
+  /** Runs a query compiled once (`compiledOnce`). */
+  run<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
+  /** Locks the rows a query selects for the transaction, skipping rows another transaction holds. */
+  lockForUpdateSkipLocked<DB, TB extends keyof DB, O>(
+    query: SelectQueryBuilder<DB, TB, O>,
+  ): SelectQueryBuilder<DB, TB, O>;
+  /** Sends `notifications` from the transaction `tx`: they go out when it commits, and never if it rolls back. */
+  notifyInTransaction(tx: Transaction<Database>, notifications: Notifications): Promise<void>;
+  /**
+   * Runs a writing statement that ends with its `RETURNING` clause, sending `notifications` from it when it
+   * returns a row; hands back its rows as they were.
+   */
+  runNotifying<R>(query: CompiledQuery<R>, notifications: Notifications): Promise<R[]>;
+  destroy(): Promise<void>;
+}
+
+/** A statement built for a store to run (`Store.followedChange`, `Store.run` once compiled). */
+export type Statement = Compilable<unknown>;
+
+/** The row a change returned, as the table `changed` of the statement that follows from it. */
+export type AfterChange<C> = QueryCreator<Database & { changed: C }>;
+
+/**
+ * A change of at most one row and the statement that follows from the row it changed (the outbox entry
+ * that reports it, say), built from one run's values.
+ */
+export interface FollowedChange<C, UT extends keyof Database, TB extends keyof Database> {
+  /** A conditional `UPDATE … RETURNING` of at most one row: the columns the next statement reads. */
+  readonly change: UpdateQueryBuilder<Database, UT, TB, C>;
+  /** The statement that follows, reading the changed row from `changed`; it ends with `RETURNING`. */
+  readonly next: (after: AfterChange<C>) => Statement;
+}
+
+/**
+ * The service's database, and what each database does its own way (`StoreAdapter`), offered as
+ * capabilities: repositories use them and never ask which database they run on. Publications of type `P`
+ * announce the changes made through it (`announcing`).
+ */
+export interface Store<P = never> {
+  /** The query builder over the service's tables: for repositories only. */
+  readonly db: Kysely<Database>;
+  /**
+   * Whether several instances may share this store at once (PostgreSQL): events must then cross instances,
+   * and counts shared by every instance (rate limits) are kept in it. One instance uses a SQLite file.
+   */
+  readonly shared: boolean;
+  /** Runs a query compiled once (`compiledOnce`, `boundOnce`). */
+  run<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
+  /**
+   * The rows a worker claims: locked with `FOR UPDATE SKIP LOCKED` where rows lock (PostgreSQL), so workers of
+   * several instances take disjoint rows instead of waiting on each other (R76); as they are where one writer
+   * runs at a time (SQLite).
+   */
+  lockForUpdateSkipLocked<DB, TB extends keyof DB, O>(
+    query: SelectQueryBuilder<DB, TB, O>,
+  ): SelectQueryBuilder<DB, TB, O>;
+  /**
+   * Runs `work` in one transaction and announces the change with the publications it returns: delivered if
+   * and once it commits, never if it rolls back.
+   */
+  change<T>(work: (tx: Transaction<Database>) => Promise<Announced<T, P>>): Promise<T>;
+  /**
+   * Runs one writing statement that ends with its `RETURNING` clause, on its own, and announces `events` if it
+   * returned a row. One round trip where a transaction takes four, for the hot paths that change one row. It
+   * must return at most one row and be compiled once (`boundOnce`).
+   */
+  changeOne<R>(query: CompiledQuery<R>, events: readonly P[]): Promise<R[]>;
+  /**
+   * A change of one row and the statement that follows from it (`FollowedChange`), compiled once, run as one
+   * unit and announced: one statement where a writing statement can be a common table expression
+   * (PostgreSQL), one transaction elsewhere. Each run resolves `true` when the change changed its row (and the
+   * statement that follows ran), `false` when it changed nothing (and nothing ran).
+   */
+  followedChange<
+    A extends readonly unknown[],
+    C extends object,
+    UT extends keyof Database,
+    TB extends keyof Database,
+  >(
+    build: (...values: A) => FollowedChange<C, UT, TB>,
+  ): (values: A, events: readonly P[]) => Promise<boolean>;
+  /** The same store, announcing its changes through `announcer` (the event bus). */
+  announcing<Q>(announcer: Announcer<Q>): Store<Q>;
+  /** Closes every connection. */
+  destroy(): Promise<void>;
+}
+
+/** A store over `db`, doing what differs between the databases as `adapter` says. */
+export function createStore(db: Kysely<Database>, adapter: StoreAdapter): Store {
+  return storeWith(db, adapter, SILENT);
+}
+
+function storeWith<P>(db: Kysely<Database>, adapter: StoreAdapter, announcer: Announcer<P>): Store<P> {
+  const notificationsOf = (events: readonly P[]) =>
+    events.length === 0 ? undefined : announcer.notifications(events);
+
+  const changeOne = async <R>(query: CompiledQuery<R>, events: readonly P[]): Promise<R[]> => {
+    const notifications = notificationsOf(events);
+    const rows =
+      notifications === undefined
+        ? (await adapter.run(query)).rows
+        : await adapter.runNotifying(query, notifications);
+    if (rows.length > 0 && events.length > 0) announcer.committed(events);
+    return rows;
+  };
+
+  const change = async <T>(work: (tx: Transaction<Database>) => Promise<Announced<T, P>>): Promise<T> => {
+    const { value, events } = await db.transaction().execute(async (tx) => {
+      const done = await work(tx);
+      const notifications = notificationsOf(done.events);
+      if (notifications !== undefined) await adapter.notifyInTransaction(tx, notifications);
+      return done;
+    });
+    if (events.length > 0) announcer.committed(events);
+    return value;
+  };
+
+  return {
+    db,
+    shared: adapter.shared,
+    run: (query) => adapter.run(query),
+    lockForUpdateSkipLocked: (query) => adapter.lockForUpdateSkipLocked(query),
+    change,
+    changeOne,
+    followedChange<
+      A extends readonly unknown[],
+      C extends object,
+      UT extends keyof Database,
+      TB extends keyof Database,
+    >(build: (...values: A) => FollowedChange<C, UT, TB>) {
+      // One statement: the change is the common table expression `changed` of the statement that follows.
+      // Compiled on every database, so that `build` is held to its contract (`compiledOnce`) everywhere.
+      const { sql, bind } = compileWithSlots((...values: A) => {
+        const { change: update, next } = build(...values);
+        return next(db.with('changed', () => update) as unknown as AfterChange<C>);
+      }, build.length);
+      if (adapter.writesInWith) {
+        return async (values: A, events: readonly P[]) =>
+          (await changeOne(CompiledQuery.raw(sql, bind(values)), events)).length === 1;
+      }
+      // One transaction: the change, then the statement that follows, reading the changed row from a
+      // common table expression of its values.
+      return (values: A, events: readonly P[]) =>
+        change(async (tx) => {
+          const { change: update, next } = build(...values);
+          const [row] = (await tx.executeQuery(update.compile())).rows;
+          if (row === undefined) return { value: false, events: [] };
+          await tx.executeQuery(next(changedRow(tx, row)).compile());
+          return { value: true, events };
+        });
+    },
+    announcing: (next) => storeWith(db, adapter, next),
+    destroy: () => adapter.destroy(),
+  };
+}
+
+/**
+ * `WITH changed AS (SELECT ? AS column, …)`: a row already in hand (a change returned it), as the table a
+ * statement reads it from. Numbers go as `bigint` and text as `text`, so that PostgreSQL knows their types.
+ */
+export function changedRow<C extends object>(tx: Kysely<Database>, row: C): AfterChange<C> {
+  return tx.with('changed', (qc) =>
+    qc.selectNoFrom((eb) =>
+      Object.entries(row).map(([column, value]) => {
+        if (typeof value === 'number') return eb.cast(eb.val(value), 'bigint').as(column);
+        if (typeof value === 'string') return eb.cast(eb.val(value), 'text').as(column);
+        return eb.val(value).as(column);
+      }),
+    ),
+  ) as unknown as AfterChange<C>;
+}

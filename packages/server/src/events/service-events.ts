@@ -1,0 +1,62 @@
+/** A request changed for its user's devices: one to show, or one that is no longer theirs to answer. */
+export type UserEvent = { readonly type: 'request'; readonly uuid: string } | WithdrawnEvent;
+
+export interface WithdrawnEvent {
+  readonly type: 'withdrawn';
+  readonly uuid: string;
+}
+
+/** A request became final: its app's long polls and event streams read it again. */
+export interface StatusEvent {
+  readonly type: 'status';
+  readonly uuid: string;
+  readonly status: 'approved' | 'denied' | 'expired';
+}
+
+/** A new request, for the push notifier of the instance that stored it (published in process only). */
+export interface RequestCreated {
+  readonly type: 'created';
+  readonly uuid: string;
+  readonly appId: number;
+  readonly userId: number;
+  readonly expiresAt: number | null;
+  readonly phoneDevicesAccepted: boolean;
+}
+
+/**
+ * What the instance that wrote a callback event, leased to itself, publishes in process so that its worker
+ * delivers the event at once, without claiming it first. Should the instance stop before, the lease runs
+ * out and any worker delivers it.
+ */
+export interface ClaimedCallback {
+  readonly type: 'claimed';
+  readonly id: string;
+  readonly appId: number;
+  readonly uuid: string;
+  readonly status: string;
+  readonly at: number;
+}
+
+/** Every event of the service, by the kind of topic it travels on. */
+export type ServiceEvents = {
+  user: UserEvent;
+  request: StatusEvent;
+  /** The device was revoked: its event streams end. */
+  device: { readonly type: 'revoked' };
+  /** Callback events were written (`due`: look in the store), or one is leased to this instance. */
+  webhooks: { readonly type: 'due' } | ClaimedCallback;
+  /** A message was queued: this instance's message worker need not wait for its next look. */
+  messages: { readonly type: 'queued' };
+  approvals: RequestCreated;
+};
+
+/** Topics: what a device's stream, an app's long poll and the background workers listen to. */
+export const topics = {
+  user: (userId: number) => `user:${userId}` as const,
+  request: (uuid: string) => `request:${uuid}` as const,
+  device: (deviceId: string) => `device:${deviceId}` as const,
+  webhooks: 'webhooks',
+  messages: 'messages',
+  /** Every new approval request, for the push notifier. */
+  approvals: 'approvals',
+} as const;
