@@ -20,8 +20,6 @@ const STORE_IMPORT = /from '(\.\.\/)+(support\/(harness|test-database|processes|
  * paths it reaches on both databases.
  */
 const SQLITE_ONLY: Record<string, string> = {
-  'authenticator/authenticator.test.ts':
-    'the authenticator in Chromium; devices/device-api, device-events and device-cli enroll, list and answer on both',
   'cli/try-on-phone.test.ts': "the README's Caddy recipe; cli/cli.test.ts runs dev and serve on both",
   'front-door/front-door.test.ts': 'the page at /, which reads nothing from the store',
   'reference/api-reference.test.ts': 'the API reference page, which reads nothing from the store',
@@ -41,6 +39,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ['default'],
+    setupFiles: ['scripts/vitest/assertion-log.ts'],
     // One run, two databases (house rule 8 of docs/architecture.md): `vitest run` runs both projects;
     // `--project sqlite` or `--project postgres` runs one.
     projects: [
