@@ -817,9 +817,12 @@ describe('every answer validates against the document (R11)', () => {
         params: { id: enrollment },
         json: completion(code),
       });
+    // The code goes out from the message queue's worker (R90): wait for it to be sent.
+    await server.app.messages.drain();
     const code = lastCode();
     expect((await complete(code === '000000' ? '111111' : '000000')).error_code).toBe('60036');
-    expect((await complete(code, 'not-an-id')).error_code).toBe('60034');
+    const unknown = await complete(code, 'not-an-id');
+    expect(unknown.error_code, JSON.stringify(unknown)).toBe('60034');
     expect((await complete(code)).success).toBe(true);
 
     for (const path of [
