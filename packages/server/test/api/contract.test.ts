@@ -999,6 +999,8 @@ describe('every answer validates against the document (R11)', () => {
 
   it('429 past the per-app rate limit and 403 for a sandbox app while sandboxes are off, on every API route', async () => {
     const limited = await startTestServer({
+      // A clock that stands still: the loop never crosses into the next one-minute window of the limit.
+      clock: testClock(),
       env: { COUNTERSIGN_RATE_LIMIT: '1', COUNTERSIGN_SANDBOX: 'off' },
     });
     try {
