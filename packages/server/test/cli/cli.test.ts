@@ -889,7 +889,7 @@ describe('countersign dev', () => {
       else expect(commands[0]).toBe('npx countersign outbox');
       expect(await running.stop()).toEqual({ code: 0, signal: null });
     }
-  });
+  }, 60_000); // npx finds the binary again for every command it runs: seconds each on a busy machine
 
   it('keeps its terminal readable: the banner with Ctrl-C, and no JSON request lines after it', async () => {
     const { running, apiKey } = await dev(join(dir, 'data'));
