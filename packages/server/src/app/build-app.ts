@@ -227,7 +227,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     platforms: PLATFORMS,
   });
   registerTokenRoutes(fastify, gate, services.tokens);
-  registerApprovalRoutes(fastify, gate, services.approvals, services.bus);
+  registerApprovalRoutes(fastify, gate, services.approvals, services.bus, clock);
   registerPhoneRoutes(fastify, gate, services.phones);
   registerDeviceRoutes(fastify, gate, {
     enrollment: services.enrollment,

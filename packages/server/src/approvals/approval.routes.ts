@@ -11,6 +11,7 @@ import {
 } from '../http/responses.js';
 import { type ApiGate, addApiRoute } from '../http/route.js';
 import { DisplayFields, DisplayText, UserIdParams } from '../http/schemas.js';
+import type { Clock } from '../lib/clock.js';
 import type { ApprovalService } from './approval.service.js';
 import { APPROVAL_STATUSES, type ApprovalRequest, LOGO_RESOLUTIONS } from './approval-request.js';
 import { StatusWaiters } from './status-waiters.js';
@@ -97,8 +98,9 @@ export function registerApprovalRoutes(
   gate: ApiGate<App>,
   approvals: ApprovalService,
   bus: EventBus,
+  clock: Clock,
 ): void {
-  const waiters = new StatusWaiters(approvals, bus);
+  const waiters = new StatusWaiters(approvals, bus, clock);
   // Before the server waits for requests in flight: long polls answer now, streams end (R83).
   fastify.addHook('preClose', async () => waiters.closeAll());
   addApiRoute(fastify, gate, {

@@ -1,6 +1,7 @@
 import type { App } from '../apps/app.js';
 import type { EventBus } from '../events/event-bus.js';
 import { topics } from '../events/service-events.js';
+import type { Clock } from '../lib/clock.js';
 import type { ApprovalService } from './approval.service.js';
 import type { ApprovalRequest } from './approval-request.js';
 
@@ -24,6 +25,7 @@ export class StatusWaiters {
   constructor(
     private readonly approvals: ApprovalService,
     private readonly bus: EventBus,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -39,7 +41,7 @@ export class StatusWaiters {
     endsBy = Number.POSITIVE_INFINITY,
   ): () => void {
     let stopped = false;
-    let expiryTimer: NodeJS.Timeout | undefined;
+    let cancelExpiry: (() => void) | undefined;
     const check = () => {
       if (stopped) return;
       void this.approvals.status(app, request.uuid).then(
@@ -55,13 +57,13 @@ export class StatusWaiters {
     check();
     if (request.expiresAt !== null && request.expiresAt < endsBy) {
       // Timers hold at most ~24.8 days; a later expiry is caught by the sweeper's bus event instead.
-      const delay = request.expiresAt - Date.now() + 5;
-      if (delay < 2_147_000_000) expiryTimer = setTimeout(check, Math.max(0, delay));
+      const delay = request.expiresAt - this.clock.now() + 5;
+      if (delay < 2_147_000_000) cancelExpiry = this.clock.after(Math.max(0, delay), check);
     }
     const stop = () => {
       stopped = true;
       unsubscribe();
-      if (expiryTimer !== undefined) clearTimeout(expiryTimer);
+      cancelExpiry?.();
       this.open.delete(stop);
     };
     this.open.set(stop, onShutdown);
@@ -82,15 +84,15 @@ export class StatusWaiters {
     return new Promise((resolve) => {
       // One `finish` serves the timer, the watch and shutdown alike: every closure a wait holds counts.
       const finish = (next?: ApprovalRequest) => {
-        clearTimeout(timer);
+        cancelTimer();
         stop();
         client?.off('close', hungUp);
         if (next !== undefined) resolve(next);
         else void this.approvals.status(app, request.uuid).then(resolve, () => resolve(request));
       };
       const hungUp = () => finish(request);
-      const timer = setTimeout(finish, timeoutMs);
-      const stop = this.watch(app, request, finish, finish, Date.now() + timeoutMs);
+      const cancelTimer = this.clock.after(timeoutMs, finish);
+      const stop = this.watch(app, request, finish, finish, this.clock.now() + timeoutMs);
       client?.on('close', hungUp);
     });
   }

@@ -5,6 +5,7 @@ import type { ServiceKeys } from '../crypto/master-key.js';
 import type { Random } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Clock } from '../lib/clock.js';
+import { OperatorError } from '../lib/operator-error.js';
 import type { App, NumberMatching, Profile } from './app.js';
 import type { AppRepository } from './app.repository.js';
 
@@ -39,8 +40,9 @@ export interface AppChanges {
   smsCountries?: readonly string[] | null;
 }
 
-export class AppSettingError extends Error {
+export class AppSettingError extends OperatorError {
   override readonly name = 'AppSettingError';
+  override readonly exitCode = 2;
 }
 
 const keyContext = (digest: string) => `api_keys.key_ct:${digest}`;

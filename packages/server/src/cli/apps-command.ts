@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { type App, isNumberMatching, isProfile, type NumberMatching, type Profile } from '../apps/app.js';
-import { type Config, loadConfig } from '../config/load-config.js';
-import { withServices } from './open-services.js';
-import { output, UsageError } from './output.js';
+import type { Config } from '../config/load-config.js';
+import { openServer, output, type Terminal, UsageError } from './output.js';
 
 /** The app's SMS and voice budgets, its own or the server's. */
 function smsBudgets(app: App, config: Config) {
@@ -102,7 +101,7 @@ function tokenLength(value: string): number {
   return Number(value);
 }
 
-export function addAppsCommand(program: Command): void {
+export function addAppsCommand(program: Command, terminal: Terminal): void {
   const apps = program.command('apps').description('create and manage apps (tenants) and their keys');
 
   apps
@@ -126,12 +125,13 @@ export function addAppsCommand(program: Command): void {
         callbackUrl: options.callbackUrl === undefined ? null : String(options.callbackUrl),
         ...smsSettings(options),
       };
-      const config = loadConfig();
+      const { config, withServices } = await openServer(terminal);
       if (input.profile === 'sandbox' && !config.sandboxAllowed) {
         throw new UsageError('sandbox apps are turned off on this server (COUNTERSIGN_SANDBOX=off)');
       }
-      const created = await withServices(config, (s) => s.apps.create(input));
+      const created = await withServices((s) => s.apps.create(input));
       output(
+        terminal,
         options.json === true,
         { ...appJson(created.app, config), api_key: created.apiKey, webhook_secret: created.webhookSecret },
         () =>
@@ -150,9 +150,10 @@ export function addAppsCommand(program: Command): void {
     .description('list apps (never their keys)')
     .option('--json', 'print one JSON document')
     .action(async (options) => {
-      const config = loadConfig();
-      const list = await withServices(config, (s) => s.apps.list());
+      const { config, withServices } = await openServer(terminal);
+      const list = await withServices((s) => s.apps.list());
       output(
+        terminal,
         options.json === true,
         list.map((app) => appJson(app, config)),
         () =>
@@ -173,14 +174,18 @@ export function addAppsCommand(program: Command): void {
     .action(async (id: string, options) => {
       const grace = String(options.grace);
       if (!/^\d{1,7}$/.test(grace)) throw new UsageError(`--grace is a number of seconds, got "${grace}"`);
-      const config = loadConfig();
-      const rotated = await withServices(config, (s) => s.apps.rotateKey(appId(id), Number(grace)));
+      const { config, withServices } = await openServer(terminal);
+      const rotated = await withServices((s) => s.apps.rotateKey(appId(id), Number(grace)));
       if (rotated === undefined) throw new UsageError(`no app with id ${id}`);
-      output(options.json === true, { ...appJson(rotated.app, config), api_key: rotated.apiKey }, () =>
-        [
-          `New API key for app ${rotated.app.id}: ${rotated.apiKey}`,
-          `Older keys stop working in ${grace} s.`,
-        ].join('\n'),
+      output(
+        terminal,
+        options.json === true,
+        { ...appJson(rotated.app, config), api_key: rotated.apiKey },
+        () =>
+          [
+            `New API key for app ${rotated.app.id}: ${rotated.apiKey}`,
+            `Older keys stop working in ${grace} s.`,
+          ].join('\n'),
       );
     });
 
@@ -210,10 +215,10 @@ export function addAppsCommand(program: Command): void {
         ...(options.tokenLength !== undefined && { tokenLength: tokenLength(String(options.tokenLength)) }),
         ...smsSettings(options),
       };
-      const config = loadConfig();
-      const app = await withServices(config, (s) => s.apps.update(appId(id), changes));
+      const { config, withServices } = await openServer(terminal);
+      const app = await withServices((s) => s.apps.update(appId(id), changes));
       if (app === undefined) throw new UsageError(`no app with id ${id}`);
-      output(options.json === true, appJson(app, config), () =>
+      output(terminal, options.json === true, appJson(app, config), () =>
         [`Updated app ${app.id} "${app.name}".`, ...smsLines(app, config)].join('\n'),
       );
     });

@@ -2,9 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load-config.js';
-import { closeOnSignals, startServer } from '../server/start-server.js';
-import { UsageError } from './output.js';
+import { type Terminal, UsageError } from './output.js';
 
 const DEV_APP_NAME = 'Countersign Bank';
 const BANK_PACKAGE = '@countersign/example-bank';
@@ -53,6 +51,7 @@ function localUrl(host: string, port: number): string {
  * on stderr and the service keeps running.
  */
 async function startBankDemo(options: {
+  terminal: Terminal;
   env: Readonly<Record<string, string | undefined>>;
   port: string;
   serviceUrl: string;
@@ -60,7 +59,7 @@ async function startBankDemo(options: {
   dataDir: string;
 }): Promise<{ url: string; close(): Promise<void> } | undefined> {
   const notStarted = (why: string) => {
-    process.stderr.write(`The bank demo was not started: ${why}.\n`);
+    options.terminal.err(`The bank demo was not started: ${why}.\n`);
     return undefined;
   };
   const { apiKey } = options;
@@ -90,11 +89,11 @@ async function startBankDemo(options: {
 }
 
 /** The dev master key lives in the data folder; made on first start and announced. */
-function devMasterKeyFile(dataDir: string): string {
+function devMasterKeyFile(terminal: Terminal, dataDir: string): string {
   const file = join(dataDir, 'master.key');
   if (!existsSync(file)) {
     writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
-    process.stdout.write(`Created a development master key in ${file}. Never use it in production.\n`);
+    terminal.out(`Created a development master key in ${file}. Never use it in production.\n`);
   }
   return file;
 }
@@ -109,7 +108,7 @@ function shellWord(value: string): string {
  * command finds the database and the key `dev` made there), else the database, and the key file when it
  * does not sit beside a SQLite database.
  */
-function commandPrefix(dataDir: string, given: NodeJS.ProcessEnv, keyFile: string | undefined): string {
+function commandPrefix(dataDir: string, given: Terminal['env'], keyFile: string | undefined): string {
   const words: string[] = [];
   if (given.DATABASE_URL === undefined && dataDir !== resolve('data')) {
     words.push(`DATABASE_URL=${shellWord(`sqlite:${join(dataDir, 'countersign.db')}`)}`);
@@ -127,14 +126,14 @@ function commandPrefix(dataDir: string, given: NodeJS.ProcessEnv, keyFile: strin
 /** One line of the banner: a label and its value, aligned. */
 const line = (label: string, value: string) => `  ${`${label}:`.padEnd(16)}${value}`;
 
-export function addDevCommand(program: Command): void {
+export function addDevCommand(program: Command, terminal: Terminal): void {
   program
     .command('dev')
     .description(
       'run everything for development: the service and the bank demo on SQLite under ./data, with a dev app',
     )
     .option('--data <dir>', 'data folder', './data')
-    .option('--bank-port <port>', 'port of the bank demo (BANK_PORT)', process.env.BANK_PORT ?? '5000')
+    .option('--bank-port <port>', 'port of the bank demo (BANK_PORT)', terminal.env.BANK_PORT ?? '5000')
     .option('--host <address>', 'address the service listens on (HOST); 0.0.0.0 for every interface')
     .option(
       '--public-url <url>',
@@ -144,19 +143,21 @@ export function addDevCommand(program: Command): void {
       const dataDir = resolve(String(options.data));
       mkdirSync(dataDir, { recursive: true });
       const keyFile =
-        process.env.COUNTERSIGN_MASTER_KEY === undefined ? devMasterKeyFile(dataDir) : undefined;
+        terminal.env.COUNTERSIGN_MASTER_KEY === undefined ? devMasterKeyFile(terminal, dataDir) : undefined;
       const env = {
-        ...process.env,
-        DATABASE_URL: process.env.DATABASE_URL ?? `sqlite:${join(dataDir, 'countersign.db')}`,
+        ...terminal.env,
+        DATABASE_URL: terminal.env.DATABASE_URL ?? `sqlite:${join(dataDir, 'countersign.db')}`,
         // On a laptop the apps receiving callbacks run on this machine too.
-        COUNTERSIGN_WEBHOOK_ALLOW: process.env.COUNTERSIGN_WEBHOOK_ALLOW ?? 'localhost,127.0.0.0/8,::1/128',
+        COUNTERSIGN_WEBHOOK_ALLOW: terminal.env.COUNTERSIGN_WEBHOOK_ALLOW ?? 'localhost,127.0.0.0/8,::1/128',
         // A person reads this terminal: warnings and errors, one readable line each; the banner stays in view.
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-        LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
+        LOG_LEVEL: terminal.env.LOG_LEVEL ?? 'warn',
+        LOG_FORMAT: terminal.env.LOG_FORMAT ?? 'pretty',
         ...(options.host !== undefined && { HOST: String(options.host) }),
         ...(options.publicUrl !== undefined && { PUBLIC_URL: String(options.publicUrl) }),
         ...(keyFile !== undefined && { COUNTERSIGN_MASTER_KEY_FILE: keyFile }),
       };
+      const { loadConfig } = await import('../config/load-config.js');
+      const { closeOnSignals, startServer } = await import('../server/start-server.js');
       const config = loadConfig(env);
       const bankPort = String(options.bankPort);
       if (!/^\d{1,5}$/.test(bankPort) || Number(bankPort) > 65535) {
@@ -176,7 +177,8 @@ export function addDevCommand(program: Command): void {
       const apiKey = await apps.revealKey(appId);
       // The bank talks to the service over loopback, wherever PUBLIC_URL points.
       const bank = await startBankDemo({
-        env: { ...env, BANK_HOST: process.env.BANK_HOST ?? config.host },
+        terminal,
+        env: { ...env, BANK_HOST: terminal.env.BANK_HOST ?? config.host },
         port: bankPort,
         serviceUrl: server.url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//[::1]:'),
         apiKey,
@@ -190,14 +192,14 @@ export function addDevCommand(program: Command): void {
         },
       });
       const run = (command: string) =>
-        `${commandPrefix(dataDir, process.env, keyFile)}npx countersign ${command}`;
+        `${commandPrefix(dataDir, terminal.env, keyFile)}npx countersign ${command}`;
       const commands = [
         ['outbox', 'codes sent by SMS or voice'],
         ['apps list', 'apps and their settings'],
         ['webhooks list', 'callbacks and every delivery attempt'],
       ].map(([command = '', what = '']) => ({ text: run(command), what }));
       const width = Math.max(...commands.map((c) => c.text.length));
-      process.stdout.write(
+      terminal.out(
         [
           '',
           `Countersign is running (development mode, data in ${dataDir})`,

@@ -1,16 +1,9 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import {
-  type AnswerChoice,
-  type AnswerResult,
-  Device,
-  DeviceError,
-  type PendingRequest,
-} from '@countersign/device';
-import { folderStorage } from '@countersign/device/node';
-import { type Decision, revealInvisible } from '@countersign/protocol';
+import type { AnswerChoice, AnswerResult, Device, DeviceError, PendingRequest } from '@countersign/device';
+import type { Decision } from '@countersign/protocol';
 import type { Command } from 'commander';
-import { output, UsageError } from './output.js';
+import { output, type Terminal, UsageError } from './output.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -39,6 +32,8 @@ function usageMessage(error: DeviceError, state: string): string | undefined {
 
 /** Runs `use` with the device kept in the state folder; turns the user's mistakes into usage errors. */
 async function withDevice<T>(options: StateOptions, use: (device: Device) => Promise<T>): Promise<T> {
+  const { Device, DeviceError } = await import('@countersign/device');
+  const { folderStorage } = await import('@countersign/device/node');
   const state = resolve(options.state);
   const device = new Device({
     storage: folderStorage(state),
@@ -73,16 +68,16 @@ async function answerPending(
   if (request === undefined) {
     throw new Error(`no pending request ${uuid} for this device (answered, expired or unknown)`);
   }
+  const { DeviceError } = await import('@countersign/device');
   try {
     return await device.answer(request, decision, options);
   } catch (error) {
-    throw refusal(error, uuid);
+    throw error instanceof DeviceError ? refusal(error, uuid) : error;
   }
 }
 
 /** The one line for an answer the service refused. */
-function refusal(error: unknown, uuid: string): unknown {
-  if (!(error instanceof DeviceError)) return error;
+function refusal(error: DeviceError, uuid: string): Error {
   switch (error.code) {
     case 'conflict':
       return new Error(`request ${uuid} was already answered`);
@@ -103,8 +98,15 @@ function refusal(error: unknown, uuid: string): unknown {
 class TerminalText {
   private marked = false;
 
+  /** `revealInvisible` of `@countersign/protocol`, loaded with the command. */
+  private constructor(private readonly reveal: (text: string) => string) {}
+
+  static async load(): Promise<TerminalText> {
+    return new TerminalText((await import('@countersign/protocol')).revealInvisible);
+  }
+
   show(text: string): string {
-    const shown = revealInvisible(text);
+    const shown = this.reveal(text);
     if (shown !== text) this.marked = true;
     return shown;
   }
@@ -135,7 +137,7 @@ function stateOptions(command: Command): Command {
 }
 
 /** `countersign device …`: a device on the command line, for scripts, tests and operators. */
-export function addDeviceCommand(program: Command): void {
+export function addDeviceCommand(program: Command, terminal: Terminal): void {
   const device = program
     .command('device')
     .description('act as an enrolled device: enroll, list and answer requests, show TOTP codes');
@@ -153,19 +155,21 @@ export function addDeviceCommand(program: Command): void {
       app_name,
       authy_id,
     }));
-    output(options.json === true, { device_id: enrollment.device_id, accounts }, () => {
-      const text = new TerminalText();
-      return text.output([
+    const text = await TerminalText.load();
+    output(terminal, options.json === true, { device_id: enrollment.device_id, accounts }, () =>
+      text.output([
         `Enrolled as device ${enrollment.device_id}.`,
         ...accounts.map((a) => `  ${text.show(a.app_name)} (authy id ${a.authy_id})`),
-      ]);
-    });
+      ]),
+    );
   });
 
   stateOptions(device.command('pending').description('list the requests waiting for an answer')).action(
     async (options: StateOptions) => {
       const requests = await withDevice(options, (d) => d.pending());
+      const text = await TerminalText.load();
       output(
+        terminal,
         options.json === true,
         requests.map(({ uuid, app_name, message, details, number_match_required }) => ({
           uuid,
@@ -176,7 +180,6 @@ export function addDeviceCommand(program: Command): void {
         })),
         () => {
           if (requests.length === 0) return 'No pending requests.';
-          const text = new TerminalText();
           return text.output(requests.flatMap((request) => describeRequest(request, text)));
         },
       );
@@ -198,7 +201,7 @@ export function addDeviceCommand(program: Command): void {
       answerPending(d, uuid, 'approved', code === undefined ? {} : { numberMatch: code }),
     );
     if (result.status !== 'approved') throw new Error(`the number did not match: request ${uuid} is denied`);
-    output(options.json === true, { uuid, status: result.status }, () => `Approved ${uuid}.`);
+    output(terminal, options.json === true, { uuid, status: result.status }, () => `Approved ${uuid}.`);
   });
 
   stateOptions(
@@ -214,20 +217,20 @@ export function addDeviceCommand(program: Command): void {
       throw new UsageError(`--reason must be denied or not_me, got "${reason}"`);
     }
     const result = await withDevice(options, (d) => answerPending(d, uuid, 'denied', { reason }));
-    output(options.json === true, { uuid, status: result.status }, () => `Denied ${uuid}.`);
+    output(terminal, options.json === true, { uuid, status: result.status }, () => `Denied ${uuid}.`);
   });
 
   stateOptions(device.command('codes').description('show the current TOTP code of every account')).action(
     async (options: StateOptions) => {
       const codes = await withDevice(options, (d) => d.codes());
-      output(options.json === true, codes, () => {
-        const text = new TerminalText();
-        return text.output(
+      const text = await TerminalText.load();
+      output(terminal, options.json === true, codes, () =>
+        text.output(
           codes.map(
             (c) => `${c.code}  ${text.show(c.app_name)} (authy id ${c.authy_id}), ${c.expires_in} s left`,
           ),
-        );
-      });
+        ),
+      );
     },
   );
 }

@@ -1,32 +1,35 @@
 import { Command, CommanderError } from 'commander';
-import { AppSettingError } from '../apps/app.service.js';
-import { ConfigError, loadConfig } from '../config/load-config.js';
-import { DatabaseUrlError, openDatabase } from '../db/database.js';
-import { WrongMasterKeyError } from '../db/master-key-check.js';
-import { MigrationError, migrateToLatest } from '../db/migrate.js';
-import { closeOnSignals, startServer } from '../server/start-server.js';
+import { OperatorError } from '../lib/operator-error.js';
 import { addAppsCommand } from './apps-command.js';
 import { addDevCommand } from './dev-command.js';
 import { addDeviceCommand } from './device-command.js';
-import { withServices } from './open-services.js';
-import { output, UsageError } from './output.js';
+import { openServer, output, processTerminal, type Terminal, UsageError } from './output.js';
 import { addWebhooksCommand } from './webhooks-command.js';
 
+// Every command loads what it runs when it runs (`await import`): `countersign --help` or `apps list` never
+// loads the HTTP stack, and a mistake in the command line is reported before any of it loads.
+
 /** The `countersign` command line: a stable contract for operators, scripts and tests. */
-export function buildProgram(): Command {
+export function buildProgram(terminal: Terminal): Command {
   const program = new Command('countersign')
     .description('Self-hosted push approvals and two-factor codes, speaking the Authy API')
     // Parse errors are thrown to `main` (inherited by every subcommand), which prints them as one line.
     .exitOverride()
-    .configureOutput({ outputError: () => undefined });
+    .configureOutput({
+      writeOut: (text) => terminal.out(text),
+      writeErr: (text) => terminal.err(text),
+      outputError: () => undefined,
+    });
 
   program
     .command('serve')
     .description('run the service (configured from the environment)')
     .action(async () => {
-      const config = loadConfig();
+      const { loadConfig } = await import('../config/load-config.js');
+      const { closeOnSignals, startServer } = await import('../server/start-server.js');
+      const config = loadConfig(terminal.env);
       if (config.masterKeySource === 'dev-file') {
-        process.stderr.write(
+        terminal.err(
           'countersign: using the development master key beside the database; set COUNTERSIGN_MASTER_KEY_FILE in production\n',
         );
       }
@@ -39,11 +42,14 @@ export function buildProgram(): Command {
     .description('bring the database schema up to date')
     .option('--json', 'print one JSON document')
     .action(async (options) => {
-      const config = loadConfig();
+      const { loadConfig } = await import('../config/load-config.js');
+      const { openDatabase } = await import('../db/database.js');
+      const { migrateToLatest } = await import('../db/migrate.js');
+      const config = loadConfig(terminal.env);
       const db = openDatabase(config.databaseUrl);
       try {
         const applied = await migrateToLatest(db);
-        output(options.json === true, { applied }, () =>
+        output(terminal, options.json === true, { applied }, () =>
           applied.length === 0 ? 'The schema is up to date.' : `Applied: ${applied.join(', ')}`,
         );
       } finally {
@@ -51,7 +57,7 @@ export function buildProgram(): Command {
       }
     });
 
-  addAppsCommand(program);
+  addAppsCommand(program, terminal);
 
   program
     .command('outbox')
@@ -61,8 +67,9 @@ export function buildProgram(): Command {
     .action(async (options) => {
       const limit = String(options.limit);
       if (!/^\d{1,5}$/.test(limit)) throw new UsageError(`--limit is a number, got "${limit}"`);
-      const entries = await withServices(loadConfig(), (s) => s.outbox.list(Number(limit)));
+      const entries = await (await openServer(terminal)).withServices((s) => s.outbox.list(Number(limit)));
       output(
+        terminal,
         options.json === true,
         entries.map((e) => ({
           id: e.id,
@@ -83,40 +90,34 @@ export function buildProgram(): Command {
       );
     });
 
-  addWebhooksCommand(program);
-  addDevCommand(program);
-  addDeviceCommand(program);
+  addWebhooksCommand(program, terminal);
+  addDevCommand(program, terminal);
+  addDeviceCommand(program, terminal);
   return program;
 }
 
-const KNOWN = [
-  UsageError,
-  ConfigError,
-  AppSettingError,
-  WrongMasterKeyError,
-  DatabaseUrlError,
-  MigrationError,
-];
-
-/** Runs the command line; known mistakes print one line, anything else its stack. */
-export async function main(argv: string[]): Promise<void> {
+/**
+ * Runs the command line and returns its exit code: 0, 2 for a command called wrongly, 1 for anything else.
+ * Known mistakes print one line, anything else its stack too when LOG_LEVEL=debug.
+ */
+export async function main(argv: string[], terminal: Terminal = processTerminal()): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    await buildProgram(terminal).parseAsync(argv);
+    return 0;
   } catch (caught) {
     if (caught instanceof CommanderError && (caught.exitCode === 0 || caught.code === 'commander.help')) {
-      process.exitCode = caught.exitCode; // help or version, already printed
-      return;
+      return caught.exitCode; // help or version, already printed
     }
     // Commander's own messages ("error: unknown option '--x'\n(Did you mean --y?)") as one usage line.
     const error =
       caught instanceof CommanderError
         ? new UsageError(caught.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '))
         : caught;
-    const known = KNOWN.some((type) => error instanceof type);
+    const known = error instanceof OperatorError;
     const name = (error as Error).name;
     const message = known || name.endsWith('Error') ? (error as Error).message : String(error);
-    process.stderr.write(`countersign: ${message}\n`);
-    if (!known && process.env.LOG_LEVEL === 'debug') process.stderr.write(`${(error as Error).stack}\n`);
-    process.exitCode = error instanceof UsageError || error instanceof AppSettingError ? 2 : 1;
+    terminal.err(`countersign: ${message}\n`);
+    if (!known && terminal.env.LOG_LEVEL === 'debug') terminal.err(`${(error as Error).stack}\n`);
+    return known ? error.exitCode : 1;
   }
 }

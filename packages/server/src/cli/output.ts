@@ -1,9 +1,46 @@
-/** Writes one JSON document, or human-readable lines, to stdout. */
-export function output(json: boolean, value: unknown, human: () => string): void {
-  process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${human()}\n`);
+import type { Services } from '../app/services.js';
+import type { Config } from '../config/load-config.js';
+import { OperatorError } from '../lib/operator-error.js';
+
+/**
+ * What a command reads besides its arguments, and where it writes: the process's own (`processTerminal`),
+ * or a test's, which runs commands in its own process.
+ */
+export interface Terminal {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export function processTerminal(): Terminal {
+  return {
+    env: process.env,
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  };
+}
+
+/**
+ * The server's settings from the terminal's environment, and a way to run the services over its database.
+ * Loaded when a command runs, so that `--help` and usage errors load none of it.
+ */
+export async function openServer(terminal: Terminal): Promise<{
+  config: Config;
+  withServices<T>(use: (services: Services) => Promise<T>): Promise<T>;
+}> {
+  const { loadConfig } = await import('../config/load-config.js');
+  const { withServices } = await import('./open-services.js');
+  const config = loadConfig(terminal.env);
+  return { config, withServices: (use) => withServices(config, use) };
+}
+
+/** Writes one JSON document, or human-readable lines. */
+export function output(terminal: Terminal, json: boolean, value: unknown, human: () => string): void {
+  terminal.out(json ? `${JSON.stringify(value)}\n` : `${human()}\n`);
 }
 
 /** A command-line mistake the user can fix: printed without a stack trace, exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends OperatorError {
   override readonly name = 'UsageError';
+  override readonly exitCode = 2;
 }

@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load-config.js';
-import { withServices } from './open-services.js';
-import { output, UsageError } from './output.js';
+import { openServer, output, type Terminal, UsageError } from './output.js';
 
 const STATES = ['pending', 'delivered', 'failed', 'skipped', 'disabled'];
 
-export function addWebhooksCommand(program: Command): void {
+export function addWebhooksCommand(program: Command, terminal: Terminal): void {
   const webhooks = program.command('webhooks').description('callback events and their deliveries');
 
   webhooks
@@ -24,7 +22,7 @@ export function addWebhooksCommand(program: Command): void {
         throw new UsageError(`--state must be one of ${STATES.join(', ')}`);
       const limit = String(options.limit);
       if (!/^\d{1,5}$/.test(limit)) throw new UsageError(`--limit is a number, got "${limit}"`);
-      const events = await withServices(loadConfig(), (s) =>
+      const events = await (await openServer(terminal)).withServices((s) =>
         s.webhookEvents.list({
           ...(appId !== undefined && { appId: Number(appId) }),
           ...(state !== undefined && { state }),
@@ -43,7 +41,7 @@ export function addWebhooksCommand(program: Command): void {
         next_attempt_at: e.state === 'pending' ? new Date(e.nextAttemptAt).toISOString() : null,
         created_at: new Date(e.createdAt).toISOString(),
       }));
-      output(options.json === true, rows, () =>
+      output(terminal, options.json === true, rows, () =>
         rows.length === 0
           ? 'No callback events.'
           : rows
@@ -62,9 +60,12 @@ export function addWebhooksCommand(program: Command): void {
     .option('--json', 'print one JSON document')
     .action(async (id: string, options) => {
       if (!/^[0-9a-f-]{36}$/.test(id)) throw new UsageError(`an event id is a UUID, got "${id}"`);
-      const event = await withServices(loadConfig(), (s) => s.webhookEvents.redeliver(id, Date.now()));
+      const event = await (await openServer(terminal)).withServices((s) =>
+        s.webhookEvents.redeliver(id, Date.now()),
+      );
       if (event === undefined) throw new UsageError(`no callback event ${id}`);
       output(
+        terminal,
         options.json === true,
         { id: event.id, state: event.state },
         () => `Queued ${event.id} for delivery.`,

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseMasterKey } from '../crypto/master-key.js';
 import { trustedProxyProblem } from '../http/client-address.js';
+import { OperatorError } from '../lib/operator-error.js';
 import { parseAllowList } from '../webhooks/ssrf-guard.js';
 
 export type MessagingConfig =
@@ -76,7 +77,7 @@ export interface Config {
   readonly shutdownTimeoutSeconds: number;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends OperatorError {
   override readonly name = 'ConfigError';
 }
 

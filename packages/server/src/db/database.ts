@@ -1,5 +1,6 @@
 import { type Kysely, PostgresAdapter } from 'kysely';
 import type pg from 'pg';
+import { OperatorError } from '../lib/operator-error.js';
 import { openPostgres } from './postgres/open-postgres.js';
 import { postgresAdapter } from './postgres/postgres-adapter.js';
 import type { Database } from './schema.js';
@@ -9,7 +10,7 @@ import { createStore, type Store } from './store.js';
 
 export type { Store } from './store.js';
 
-export class DatabaseUrlError extends Error {
+export class DatabaseUrlError extends OperatorError {
   override readonly name = 'DatabaseUrlError';
 }
 

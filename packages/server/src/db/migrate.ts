@@ -1,4 +1,5 @@
 import { type Migration, type MigrationResultSet, Migrator } from 'kysely';
+import { OperatorError } from '../lib/operator-error.js';
 import * as initial from './migrations/0001-initial.js';
 import * as devices from './migrations/0002-devices.js';
 import * as webhooks from './migrations/0003-webhooks.js';
@@ -14,7 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-sms-budgets': smsBudgets,
 };
 
-export class MigrationError extends Error {
+export class MigrationError extends OperatorError {
   override readonly name = 'MigrationError';
 }
 

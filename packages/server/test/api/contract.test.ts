@@ -817,9 +817,12 @@ describe('every answer validates against the document (R11)', () => {
         params: { id: enrollment },
         json: completion(code),
       });
+    // The code goes out from the message queue's worker (R90): wait for it to be sent.
+    await server.app.messages.drain();
     const code = lastCode();
     expect((await complete(code === '000000' ? '111111' : '000000')).error_code).toBe('60036');
-    expect((await complete(code, 'not-an-id')).error_code).toBe('60034');
+    const unknown = await complete(code, 'not-an-id');
+    expect(unknown.error_code, JSON.stringify(unknown)).toBe('60034');
     expect((await complete(code)).success).toBe(true);
 
     for (const path of [
@@ -996,6 +999,8 @@ describe('every answer validates against the document (R11)', () => {
 
   it('429 past the per-app rate limit and 403 for a sandbox app while sandboxes are off, on every API route', async () => {
     const limited = await startTestServer({
+      // A clock that stands still: the loop never crosses into the next one-minute window of the limit.
+      clock: testClock(),
       env: { COUNTERSIGN_RATE_LIMIT: '1', COUNTERSIGN_SANDBOX: 'off' },
     });
     try {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryEventBus, type EventBus } from '../../src/events/event-bus.js';
-import { call, startTestServer, type TestServer } from '../support/harness.js';
+import { call, startTestServer, type TestServer, testClock } from '../support/harness.js';
 
 /** The service's own bus, counting the subscriptions of long polls and streams that are still open. */
 function countingBus(): { bus: EventBus; waiting: () => number } {
@@ -29,9 +29,11 @@ let server: TestServer;
 let key: string;
 let userId: number;
 const counted = countingBus();
+/** The service's time: long polls and expiries end when a test moves it, not after real seconds. */
+const clock = testClock(Date.now(), { timers: 'manual' });
 
 beforeAll(async () => {
-  server = await startTestServer({ bus: counted.bus });
+  server = await startTestServer({ bus: counted.bus, clock });
   key = (await server.createApp({ name: 'Waiting Bank' })).apiKey;
   const user = await call(server, 'POST', '/protected/json/users/new', {
     key,
@@ -74,16 +76,26 @@ describe('long polls', () => {
 
   it('a long poll on a request that expires during the wait answers "expired" when it expires', async () => {
     const uuid = await newRequest({ seconds_to_expire: 1 });
-    const started = Date.now();
-    const answered = await call(server, 'GET', `/onetouch/json/approval_requests/${uuid}?wait=10`, { key });
+    const answering = call(server, 'GET', `/onetouch/json/approval_requests/${uuid}?wait=10`, { key });
+    await until(() => counted.waiting() === 1, 5_000);
+    clock.advance(999);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(counted.waiting()).toBe(1);
+    clock.advance(10); // past the expiry, long before the wait's 10 s
+    const answered = await answering;
     expect(answered.body.approval_request).toMatchObject({ status: 'expired' });
-    expect(Date.now() - started).toBeLessThan(5_000);
     expect(counted.waiting()).toBe(0);
   });
 
   it('a long poll that outlasts its wait answers "pending" and leaves nothing behind', async () => {
     const uuid = await newRequest({ seconds_to_expire: 600 });
-    const answered = await call(server, 'GET', `/onetouch/json/approval_requests/${uuid}?wait=1`, { key });
+    const answering = call(server, 'GET', `/onetouch/json/approval_requests/${uuid}?wait=2`, { key });
+    await until(() => counted.waiting() === 1, 5_000);
+    clock.advance(1_999);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(counted.waiting()).toBe(1);
+    clock.advance(1);
+    const answered = await answering;
     expect(answered.body.approval_request).toMatchObject({ status: 'pending' });
     expect(counted.waiting()).toBe(0);
   });

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
 import { createTestDatabase, TEST_DIALECT, type TestDatabase } from '../support/test-database.js';
 
 const SERVER_DIR = fileURLToPath(new URL('../../', import.meta.url));
@@ -90,19 +91,28 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs the CLI to completion (killed after RUN_TIMEOUT_MS). */
-function run(args: string[], extraEnv: Env = {}, baseEnv: Env = env): Promise<Result> {
+/** Runs the built binary, `node bin/countersign.js ARGS`, to completion (killed after RUN_TIMEOUT_MS). */
+function runBinary(args: string[], runEnv: Env): Promise<Result> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [BIN, ...args],
-      { env: { ...baseEnv, ...extraEnv }, cwd: dir, timeout: RUN_TIMEOUT_MS, encoding: 'utf8' },
+      { env: runEnv, cwd: dir, timeout: RUN_TIMEOUT_MS, encoding: 'utf8' },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
         resolve({ code, stdout, stderr });
       },
     );
   });
+}
+
+/**
+ * Runs a command to completion with only the environment the test names: in this process, or, for `serve`
+ * (which runs until stopped), as the binary. The binary itself is tested below ("the countersign binary").
+ */
+function run(args: string[], extraEnv: Env = {}, baseEnv: Env = env): Promise<Result> {
+  const runEnv = { ...baseEnv, ...extraEnv };
+  return args[0] === 'serve' || args[0] === 'dev' ? runBinary(args, runEnv) : runCli(args, runEnv);
 }
 
 /** Runs the CLI and parses its stdout as exactly one JSON document on one line. */
@@ -260,6 +270,41 @@ function withoutSecrets(created: CreatedJson): AppJson {
   const { api_key: _key, webhook_secret: _secret, ...app } = created;
   return app;
 }
+
+describe('the countersign binary', () => {
+  // What a process shows that the program run in this process cannot: the exit status the shell sees, and
+  // output on the real stdout and stderr.
+  it('--help prints the commands and exits 0', async () => {
+    const result = await runBinary(['--help'], env);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    for (const command of ['serve', 'migrate', 'apps', 'outbox', 'webhooks', 'dev', 'device'])
+      expect(result.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+  });
+
+  it('a bad command line exits 2, a missing key 1, each with one line on stderr', async () => {
+    expect(await runBinary(['apps', 'create', '--json'], env)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "countersign: required option '--name <name>' not specified\n",
+    });
+    const { COUNTERSIGN_MASTER_KEY: _key, ...noKey } = env;
+    const missing = await runBinary(['apps', 'list'], noKey);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toMatch(/^countersign: COUNTERSIGN_MASTER_KEY \(64 hex characters\)[^\n]*\n$/);
+  });
+
+  it('a command that succeeds exits 0 with its JSON on stdout, and what it wrote is there for the next', async () => {
+    const created = await runBinary(['apps', 'create', '--name', 'Acme', '--json'], env);
+    expect(created.code).toBe(0);
+    expect(created.stderr).toBe('');
+    const app = JSON.parse(created.stdout) as CreatedJson;
+    const listed = await runBinary(['apps', 'list', '--json'], env);
+    expect(listed.code).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([withoutSecrets(app)]);
+  });
+});
 
 describe('countersign migrate', () => {
   it('--json reports every migration applied on a new database, then none', async () => {
@@ -844,7 +889,7 @@ describe('countersign dev', () => {
       else expect(commands[0]).toBe('npx countersign outbox');
       expect(await running.stop()).toEqual({ code: 0, signal: null });
     }
-  });
+  }, 60_000); // npx finds the binary again for every command it runs: seconds each on a busy machine
 
   it('keeps its terminal readable: the banner with Ctrl-C, and no JSON request lines after it', async () => {
     const { running, apiKey } = await dev(join(dir, 'data'));

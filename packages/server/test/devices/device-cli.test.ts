@@ -1,23 +1,13 @@
 // The device flow end to end through public interfaces only: the service on loopback, an app using the
-// real `authy-client`, and a device that is the `countersign device …` command line (a child process).
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+// real `authy-client`, and a device that is the `countersign device …` command line (run in this process;
+// cli.test.ts runs the binary itself).
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AuthyClient, authyClientModule, UUID } from '../compat/compat-support.js';
+import { type CliResult, runCli } from '../support/cli.js';
 import { call, startTestServer, type TestServer } from '../support/harness.js';
-
-const SERVER_DIR = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = join(SERVER_DIR, 'bin', 'countersign.js');
-const RUN_TIMEOUT_MS = 20_000;
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let server: TestServer;
 let plain: { id: number; apiKey: string; client: AuthyClient };
@@ -27,10 +17,7 @@ let state: string;
 let phone = 5_095_550_100;
 
 beforeAll(async () => {
-  if (!existsSync(join(SERVER_DIR, 'dist', 'cli', 'main.js'))) {
-    throw new Error('packages/server is not built: run npx tsc -b packages/device packages/server');
-  }
-  // The real clock: the device is another process, and signed calls must be within 60 s of the service.
+  // The real clock: the device keeps its own time, and signed calls must be within 60 s of the service.
   server = await startTestServer();
   const app = async (name: string, numberMatching: 'off' | '2') => {
     const created = await server.createApp({ name, numberMatching });
@@ -54,19 +41,9 @@ beforeEach((context) => {
   context.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
 });
 
-/** Runs `countersign device …` to completion (killed after RUN_TIMEOUT_MS), with nothing of our environment. */
-function device(args: string[]): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, 'device', ...args],
-      { env: { PATH: process.env.PATH ?? '' }, cwd: dir, timeout: RUN_TIMEOUT_MS, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+/** Runs `countersign device …` to completion in this process, with nothing of our environment. */
+function device(args: string[]): Promise<CliResult> {
+  return runCli(['device', ...args], {});
 }
 
 /** Runs a device command with `--state` and `--json`; expects success and exactly one JSON document. */
@@ -393,11 +370,14 @@ describe('device command lines the user can fix exit 2 with one line', () => {
     const uuid = '6f1d3c1e-6a55-4a8b-9a0e-5d8f1e2c3b4a';
     const cases: [string[], string][] = [
       [['pending', '--json'], "required option '--state <dir>' not specified"],
-      [['approve', 'nope', '--state', 's'], 'a request id is a UUID, got "nope"'],
-      [['approve', uuid, '--code', '4x', '--state', 's'], '--code is a number, got "4x"'],
-      [['deny', uuid, '--reason', 'bored', '--state', 's'], '--reason must be denied or not_me, got "bored"'],
+      [['approve', 'nope', '--state', state], 'a request id is a UUID, got "nope"'],
+      [['approve', uuid, '--code', '4x', '--state', state], '--code is a number, got "4x"'],
       [
-        ['enroll', 'https://cs.example.com/authenticator/', '--state', 's'],
+        ['deny', uuid, '--reason', 'bored', '--state', state],
+        '--reason must be denied or not_me, got "bored"',
+      ],
+      [
+        ['enroll', 'https://cs.example.com/authenticator/', '--state', state],
         'the enrollment link carries no enrollment token (#enroll=…): expected {PUBLIC_URL}/authenticator/#enroll=TOKEN',
       ],
     ];

@@ -74,6 +74,7 @@ describe('R90: the request path of a phone enrollment is the same for a register
     const config = loadConfig({ COUNTERSIGN_MASTER_KEY: MASTER_KEY, DATABASE_URL: store.database.url });
     const clock = testClock();
     const recordingClock: Clock = {
+      after: (ms, run) => clock.after(ms, run),
       now: () => {
         calls.push('clock.now');
         return clock.now();

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startTestServer, type TestServer } from '../support/harness.js';
+import { call, startTestServer, type TestServer, testClock } from '../support/harness.js';
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ env: { COUNTERSIGN_RATE_LIMIT: '5' } });
+  // A clock that stands still: a test never crosses into the next one-minute window of the limit.
+  server = await startTestServer({ clock: testClock(), env: { COUNTERSIGN_RATE_LIMIT: '5' } });
 });
 afterAll(() => server.close());
 

@@ -1,7 +1,8 @@
 // The operator's side of the sandbox profile (docs/sandbox.md): `apps create --profile sandbox`, the
 // COUNTERSIGN_SANDBOX=off switch, and the rule that an app's profile never changes (there is no option
-// to change it). Runs the built CLI (`npx tsc -b packages/server` first), as operators do.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+// to change it). Commands run in this process; `serve` runs as the built binary (`npx tsc -b packages/server`
+// first), as operators run it.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -9,21 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type CliResult, runCli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const SERVER_DIR = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(SERVER_DIR, 'bin', 'countersign.js');
-const RUN_TIMEOUT_MS = 20_000;
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
 const OFF_MESSAGE = 'countersign: sandbox apps are turned off on this server (COUNTERSIGN_SANDBOX=off)\n';
 
 type Env = Record<string, string>;
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 interface AppJson {
   id: number;
   name: string;
@@ -76,19 +72,9 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs the CLI to completion (killed after RUN_TIMEOUT_MS) with only the environment the test names. */
-function run(args: string[], extraEnv: Env = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { ...env, ...extraEnv }, cwd: dir, timeout: RUN_TIMEOUT_MS, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : null;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+/** Runs the CLI to completion in this process, with only the environment the test names. */
+function run(args: string[], extraEnv: Env = {}): Promise<CliResult> {
+  return runCli(args, { ...env, ...extraEnv });
 }
 
 async function runJson<T>(args: string[], extraEnv: Env = {}): Promise<T> {

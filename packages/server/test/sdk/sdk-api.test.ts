@@ -1,6 +1,6 @@
 import { CountersignError, createClient } from '@countersign/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../support/harness.js';
+import { startTestServer, type TestServer, testClock } from '../support/harness.js';
 import { currentCode, failure, lastOutboxCode, nextPhone, type SdkSetup, setUp } from './sdk-support.js';
 
 let server: TestServer;
@@ -242,7 +242,7 @@ describe('the SDK against the real service: app, phones, registrations', () => {
   });
 
   it('a rate-limited app gets 60003 with Retry-After', async () => {
-    const limited = await startTestServer({ env: { COUNTERSIGN_RATE_LIMIT: '1' } });
+    const limited = await startTestServer({ clock: testClock(), env: { COUNTERSIGN_RATE_LIMIT: '1' } });
     try {
       const { apiKey } = await limited.createApp({ name: 'Busy Bank' });
       const client = createClient({ baseUrl: limited.url, apiKey });

@@ -13,7 +13,7 @@ import { openDatabase, type Store } from '../../src/db/database.js';
 import { checkMasterKey } from '../../src/db/master-key-check.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { Database } from '../../src/db/schema.js';
-import type { Clock } from '../../src/lib/clock.js';
+import { type Clock, systemClock } from '../../src/lib/clock.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 /** A clock the test moves by hand. */
@@ -22,15 +22,38 @@ export interface TestClock extends Clock {
   advance(ms: number): void;
 }
 
-export function testClock(start = Date.UTC(2026, 10, 26, 12, 0, 0)): TestClock {
+/**
+ * A clock whose time moves only when the test moves it. Its timers wait real milliseconds (`timers:
+ * 'real'`, the default), or fire when the test moves the time past them (`'manual'`): a test of a long
+ * poll or an expiry then takes no longer than its requests.
+ */
+export function testClock(
+  start = Date.UTC(2026, 10, 26, 12, 0, 0),
+  { timers = 'real' }: { timers?: 'real' | 'manual' } = {},
+): TestClock {
   let now = start;
+  const due = new Set<{ at: number; run: () => void }>();
+  const fireDue = () => {
+    for (const timer of [...due].sort((a, b) => a.at - b.at)) {
+      if (timer.at > now || !due.delete(timer)) continue;
+      timer.run();
+    }
+  };
   return {
     now: () => now,
+    after(ms, run) {
+      if (timers === 'real') return systemClock.after(ms, run);
+      const timer = { at: now + ms, run };
+      due.add(timer);
+      return () => due.delete(timer);
+    },
     set: (ms) => {
       now = ms;
+      fireDue();
     },
     advance: (ms) => {
       now += ms;
+      fireDue();
     },
   };
 }
