@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from './clock.js';
-import { randomBytes } from './crypto/random.js';
+import { randomHex } from './crypto/random.js';
 import { Device, type DeviceOptions } from './device.js';
 import { DeviceError } from './device-error.js';
 import type { Account, Enrollment, PendingRequest, TotpParameters } from './protocol/wire.js';
@@ -164,19 +164,15 @@ export class Wallet {
   /**
    * What removing the account would leave with no way to answer in this authenticator: the names of the
    * apps no other enrollment here answers for (the same service, app and user), or the third-party
-   * account when no other entry holds its secret. Empty when another account still answers.
+   * account itself. Empty when another enrollment still answers the same apps.
    */
   async lastWayFor(id: string): Promise<string[]> {
     const accounts = await this.accounts();
     const account = accounts.find((candidate) => candidate.id === id);
     if (account === undefined) throw new DeviceError('unknown_account', `no account ${id}`);
     const others = accounts.filter((other) => other.id !== id);
-    if (account.kind === 'totp') {
-      const entries = (await this.#load()).entries;
-      const secret = totpOf(entries, id)?.secret;
-      const shared = entries.some((entry) => entry.id !== id && totpOf(entries, entry.id)?.secret === secret);
-      return shared ? [] : [account.label];
-    }
+    // A third-party secret is never compared with another: removing it always warns.
+    if (account.kind === 'totp') return [account.label];
     return account.apps
       .filter(
         (app) =>
@@ -284,19 +280,24 @@ export class Wallet {
     return codes;
   }
 
-  /** The stored list; a storage that held one device before lists that enrollment, once. */
+  /**
+   * The stored list. A device record at the storage's root — a storage written when it held one device, or
+   * by an older authenticator still open in another tab — is listed once, first, where it is.
+   */
   async #load(): Promise<WalletRecord> {
     const stored = await this.#storage.get(WALLET);
-    if (stored !== undefined) {
-      if (!isWalletRecord(stored)) throw new TypeError('the device storage holds a damaged account list');
-      return stored;
+    if (stored !== undefined && !isWalletRecord(stored)) {
+      throw new TypeError('the device storage holds a damaged account list');
     }
-    const record: WalletRecord = { version: 1, entries: [] };
-    if ((await this.#storage.get(ROOT_DEVICE)) !== undefined) {
-      record.entries.push({ kind: 'countersign', id: newId(), label: null, scope: null });
-    }
-    await this.#storage.set(WALLET, record);
-    return record;
+    const record: WalletRecord = stored ?? { version: 1, entries: [] };
+    const rootListed = record.entries.some((entry) => entry.kind === 'countersign' && entry.scope === null);
+    if (rootListed || (await this.#storage.get(ROOT_DEVICE)) === undefined) return record;
+    const migrated: WalletRecord = {
+      version: 1,
+      entries: [{ kind: 'countersign', id: newId(), label: null, scope: null }, ...record.entries],
+    };
+    await this.#storage.set(WALLET, migrated);
+    return migrated;
   }
 
   async #update(change: (entries: Entry[]) => Entry[]): Promise<void> {
@@ -359,18 +360,13 @@ function describeTotp(entry: Entry & { kind: 'totp' }): WalletAccount {
   };
 }
 
-function totpOf(entries: readonly Entry[], id: string): TotpParameters | undefined {
-  const entry = entries.find((candidate) => candidate.id === id);
-  return entry?.kind === 'totp' ? entry.totp : undefined;
-}
-
 function pick(code: { code: string; expires_in: number; period: number }) {
   return { code: code.code, expires_in: code.expires_in, period: code.period };
 }
 
 /** An account id: 40 random bits in hex, so ids never collide in one wallet and fit a scope name. */
 function newId(): string {
-  return Array.from(randomBytes(5), (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return randomHex(5);
 }
 
 /** Destroys what a scope holds of a device: its record and its key pair. */

@@ -141,6 +141,21 @@ describe('Wallet', () => {
     expect(await accounts.accounts()).toHaveLength(2);
   });
 
+  it('lists a device an older authenticator enrolled at the root after the list was written, first and once', async () => {
+    const { first, second, fetch } = twoServices();
+    const storage = memoryStorage();
+    const accounts = wallet(storage, fetch);
+    const totp = await accounts.addTotp(parseOtpauthUri('otpauth://totp/GitHub:ada?secret=JBSWY3DPEHPK3PXP'));
+    const older = new Device({ storage, name: 'Test', platform: 'cli', clock, fetch });
+    const { device_id } = await older.enrollWithLink(link(first));
+    const listed = await accounts.accounts();
+    expect(
+      listed.map((account) => (account.kind === 'countersign' ? account.device_id : account.id)),
+    ).toEqual([device_id, totp.id]);
+    await accounts.enrollWithLink(link(second));
+    expect((await accounts.accounts()).map(({ id }) => id).slice(0, 2)).toEqual(listed.map(({ id }) => id));
+  });
+
   it('opens a --state folder written with one device, and keeps each new enrollment in a folder of its own', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'countersign-wallet-'));
     folders.push(folder);
