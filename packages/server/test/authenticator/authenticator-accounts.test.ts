@@ -442,6 +442,51 @@ describe('many accounts in one authenticator, in Chromium', () => {
   });
 });
 
+describe('adding an account before any enrollment', () => {
+  it('the setup screen offers adding a code; a refused camera is explained, with the other ways offered', async () => {
+    const { context, page, problems } = await openPhone(browser, { origin: server.url });
+    contexts.push(context);
+    // As a user who blocked the camera for the site.
+    await context.addInitScript(() => {
+      const devices = (
+        globalThis as unknown as { navigator: { mediaDevices: { getUserMedia(c: unknown): Promise<never> } } }
+      ).navigator.mediaDevices;
+      devices.getUserMedia = async () => {
+        throw new DOMException('Permission denied', 'NotAllowedError');
+      };
+    });
+    await page.goto(`${server.url}/authenticator/`);
+    await eventually(() => page.getByRole('heading', { name: 'Set up this authenticator' }).count()).toBe(1);
+    await expectNoBlockingViolations(page, 'the setup screen with adding an account');
+
+    const scan = page.getByRole('button', { name: 'Scan a QR code' });
+    await scan.click();
+    await eventually(() => page.getByRole('alert').textContent()).toBe(
+      'The camera was not allowed. Allow it for this site in the browser’s settings, or paste the link instead.',
+    );
+    await expectNoBlockingViolations(page, 'the camera refused');
+    await screenshot(page, SHOTS, '05-camera-refused');
+    await page.getByRole('button', { name: 'Close' }).click();
+    await eventually(() => scan.evaluate((b) => b.matches(':focus'))).toBe(true);
+
+    // Something that is neither kind of link is refused, saying what is expected.
+    const paste = page.getByLabel('Or paste a link');
+    await paste.fill('https://example.com/login');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await eventually(() => page.locator('#add-error').textContent()).toBe(
+      'That is neither an enrollment link (https://…/authenticator/#enroll=…) nor a code’s link (otpauth://totp/…).',
+    );
+    await paste.fill(PASTED_URI);
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await eventually(() => accountNames(page)).toEqual(['Forge (ada)']);
+    await expectRfcCode(page, 'Forge', PASTED_SEED, 'sha1', 6, 30);
+    // No enrollment yet: nothing to notify or list devices of.
+    expect(await page.getByRole('region', { name: 'Notifications' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: /^Devices/ }).count()).toBe(0);
+    expect(unexpected(problems)).toEqual([]);
+  });
+});
+
 describe('a browser profile from the one-enrollment authenticator', () => {
   /**
    * Runs in a page of the service's origin before the app ever opens there: enrolls as the authenticator
