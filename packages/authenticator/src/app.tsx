@@ -120,9 +120,12 @@ export function App({ wallet }: { wallet: Wallet }) {
 
   const changed = useCallback(() => setAccountsVersion((version) => version + 1), []);
 
-  /** Enrolls with a link as one more account; resolves to what went wrong, or `null`. */
+  /**
+   * Enrolls with a link as one more account; resolves to what went wrong, or `null`. The setup screen
+   * shows a failure itself unless the link came from the Add panel (`fromPanel`), which shows its own.
+   */
   const enroll = useCallback(
-    async (link: string): Promise<string | null> => {
+    async (link: string, fromPanel = false): Promise<string | null> => {
       let first = true;
       try {
         first = await wallet.isEmpty();
@@ -142,8 +145,8 @@ export function App({ wallet }: { wallet: Wallet }) {
         return null;
       } catch (caught) {
         const problem = describeError(caught, 'enroll');
-        if (first) setSetup({ state: 'welcome', busy: false, error: problem });
-        else announce(problem);
+        if (first) setSetup({ state: 'welcome', busy: false, error: fromPanel ? null : problem });
+        else if (!fromPanel) announce(problem);
         return problem;
       }
     },
@@ -208,7 +211,7 @@ export function App({ wallet }: { wallet: Wallet }) {
             <Welcome busy={setup.busy} error={setup.error} onEnroll={(link) => void enroll(link)} />
             <AddAccount
               wallet={wallet}
-              onEnroll={enroll}
+              onEnroll={(link) => enroll(link, true)}
               onAdded={() => {
                 setSetup({ state: 'ready' });
                 changed();
@@ -227,7 +230,7 @@ export function App({ wallet }: { wallet: Wallet }) {
               changed();
               announce(text);
             }}
-            onEnroll={enroll}
+            onEnroll={(link) => enroll(link, true)}
             announce={announce}
           />
         )}

@@ -38,6 +38,8 @@ export type WalletAccount =
 /** One current code: an enrolled app's, or a third-party account's. */
 export type AccountCode = {
   account: WalletAccount;
+  /** The app whose code it is, for an enrollment's code. */
+  app?: EnrolledApp;
   /** The app's name, or the third-party account's label. */
   name: string;
   code: string;
@@ -272,8 +274,13 @@ export class Wallet {
       if (account === undefined) continue;
       if (entry.kind === 'totp') codes.push({ account, name: account.label, ...totpCode(entry.totp, now) });
       else {
-        for (const code of await this.#deviceOf(entry).codes(now)) {
-          codes.push({ account, name: code.app_name, ...pick(code) });
+        for (const { app_id, app_name, authy_id, totp } of await this.#deviceOf(entry).storedAccounts()) {
+          codes.push({
+            account,
+            app: { app_id, app_name, authy_id },
+            name: app_name,
+            ...totpCode(totp, now),
+          });
         }
       }
     }
@@ -358,10 +365,6 @@ function describeTotp(entry: Entry & { kind: 'totp' }): WalletAccount {
     issuer: entry.issuer,
     account_name: entry.account_name,
   };
-}
-
-function pick(code: { code: string; expires_in: number; period: number }) {
-  return { code: code.code, expires_in: code.expires_in, period: code.period };
 }
 
 /** An account id: 40 random bits in hex, so ids never collide in one wallet and fit a scope name. */

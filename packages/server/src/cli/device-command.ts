@@ -120,7 +120,12 @@ async function pendingOf(wallet: Wallet, options: StateOptions): Promise<Account
   const chosen = new Set((await chosenAccounts(wallet, options, 'countersign')).map(({ id }) => id));
   const { requests, failures } = await wallet.pending();
   const failure = failures.find(({ account }) => chosen.has(account.id));
-  if (failure !== undefined) throw failure.error;
+  if (failure !== undefined) {
+    const { account, error } = failure;
+    if (!(error instanceof DeviceError)) throw error;
+    // Which enrollment failed matters when several were asked: remove it, or narrow with --account.
+    throw new Error(`account ${describeAccount(account)}: ${error.message}`, { cause: error });
+  }
   return requests.filter(({ account }) => chosen.has(account.id));
 }
 
@@ -346,16 +351,9 @@ export function addDeviceCommand(program: Command): void {
       const chosen = new Set((await chosenAccounts(w, options)).map(({ id }) => id));
       return (await w.codes()).filter(({ account }) => chosen.has(account.id));
     });
-    const shown = codes.map(({ account, name, code, expires_in, period }) =>
-      account.kind === 'countersign'
-        ? {
-            account_id: account.id,
-            app_name: name,
-            authy_id: account.apps.find((app) => app.app_name === name)?.authy_id,
-            code,
-            expires_in,
-            period,
-          }
+    const shown = codes.map(({ account, app, name, code, expires_in, period }) =>
+      app !== undefined
+        ? { account_id: account.id, app_name: app.app_name, authy_id: app.authy_id, code, expires_in, period }
         : { account_id: account.id, name, code, expires_in, period },
     );
     output(options.json === true, shown, () => {
