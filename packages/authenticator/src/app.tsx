@@ -110,6 +110,20 @@ function Home({
   );
 }
 
+/**
+ * The host of the service a link names when it is not the one serving this page, else `null`. The page may
+ * connect only to its own origin (its Content-Security-Policy), so another service's enrollments live in
+ * that service's authenticator.
+ */
+function otherService(link: string): string | null {
+  try {
+    const url = new URL(link);
+    return url.origin === window.location.origin ? null : url.host;
+  } catch {
+    return null; // not a URL: the enrollment says so
+  }
+}
+
 /** The authenticator: set up by opening an enrollment link or adding a code, then requests, codes and devices. */
 export function App({ wallet }: { wallet: Wallet }) {
   const [setup, setSetup] = useState<Setup>({ state: 'loading' });
@@ -129,6 +143,13 @@ export function App({ wallet }: { wallet: Wallet }) {
       let first = true;
       try {
         first = await wallet.isEmpty();
+        const elsewhere = otherService(link);
+        if (elsewhere !== null) {
+          const problem = `This link is for the Countersign service at ${elsewhere}. This authenticator talks only to ${window.location.host}: open the link in the browser to set it up there.`;
+          if (first) setSetup({ state: 'welcome', busy: false, error: fromPanel ? null : problem });
+          else if (!fromPanel) announce(problem);
+          return problem;
+        }
         if (first) setSetup({ state: 'welcome', busy: true, error: null });
         else announce('Adding the account…');
         const { account } = await wallet.enrollWithLink(link);

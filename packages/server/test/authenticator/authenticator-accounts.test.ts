@@ -326,6 +326,14 @@ describe('many accounts in one authenticator, in Chromium', () => {
     await eventually(() => page.locator('#add-error').textContent()).toBe(
       'This account cannot be added: the secret is not Base32: it may only hold the letters A–Z and digits 2–7.',
     );
+    // Another service's link: this page may connect only to its own service, so it says where to go.
+    await paste.fill(
+      'https://other.example/authenticator/#enroll=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    );
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await eventually(() => page.locator('#add-error').textContent()).toBe(
+      `This link is for the Countersign service at other.example. This authenticator talks only to ${new URL(server.url).host}: open the link in the browser to set it up there.`,
+    );
     await paste.fill(PASTED_URI);
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await eventually(() => liveRegion(page).textContent()).toBe('Added Forge (ada).');
