@@ -106,9 +106,9 @@ export class Wallet {
     return accounts;
   }
 
-  /** Whether the wallet holds no account at all. */
+  /** Whether the wallet holds no account it can list (an enrollment whose record is gone does not count). */
   async isEmpty(): Promise<boolean> {
-    return (await this.#load()).entries.length === 0;
+    return (await this.accounts()).length === 0;
   }
 
   /**
@@ -124,6 +124,7 @@ export class Wallet {
       enrollment = await device.enrollWithLink(url);
     } catch (caught) {
       await forget(scope);
+      this.#devices.delete(id);
       throw caught;
     }
     const entry: Entry = { kind: 'countersign', id, label: null, scope: scopeOf(id) };

@@ -104,13 +104,18 @@ describe('Wallet', () => {
   });
 
   it('a failed enrollment leaves no account and no key behind', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'countersign-wallet-'));
+    folders.push(folder);
     const { first, fetch } = twoServices();
-    const storage = memoryStorage();
-    const accounts = wallet(storage, fetch);
+    const accounts = wallet(folderStorage(folder), fetch);
     await accounts.enrollWithLink(link(first));
     first.failNext = { status: 400, message: 'Invalid enrollment' };
     await expect(accounts.enrollWithLink(link(first))).rejects.toMatchObject({ code: 'bad_request' });
     expect(await accounts.accounts()).toHaveLength(1);
+    const keys = readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((name) =>
+      name.endsWith('.jwk'),
+    );
+    expect(keys).toHaveLength(1);
   });
 
   it('opens a storage written with one device: the enrollment stays where it was, under the same key, and a new one gets its own', async () => {
