@@ -495,6 +495,34 @@ describe('adding an account before any enrollment', () => {
   });
 });
 
+describe('scanning an app’s enrollment QR code', () => {
+  it('enrolls the phone, as opening the link does', async () => {
+    const authyId = await registerUser(shop);
+    const link = await enrollmentLink(shop, authyId);
+    const video = join(cameraDir, 'enrollment.y4m');
+    writeFileSync(video, qrVideo(link));
+    const camera = await launchBrowser([
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${video}`,
+    ]);
+    try {
+      const { page, problems } = await openPhone(camera, { origin: server.url });
+      await page.goto(`${server.url}/authenticator/`);
+      await page.getByRole('button', { name: 'Scan a QR code' }).click();
+      await eventually(() => liveRegion(page).textContent(), 10_000).toBe(
+        'This device is set up for Countersign Shop.',
+      );
+      await eventually(() => accountNames(page)).toEqual(['Countersign Shop']);
+      const uuid = await createRequest(shop, authyId, 'Pay after scanning');
+      await eventually(() => card(page, uuid).count(), LIVE_MS).toBe(1);
+      expect(unexpected(problems)).toEqual([]);
+    } finally {
+      await camera.close();
+    }
+  }, 60_000);
+});
+
 describe('a browser profile from the one-enrollment authenticator', () => {
   /**
    * Runs in a page of the service's origin before the app ever opens there: enrolls as the authenticator
