@@ -405,6 +405,25 @@ export function addDeviceCommand(program: Command): void {
   accountOption(
     stateOptions(
       device
+        .command('move')
+        .description('move an account to a place in the list')
+        .argument('<position>', '1 for the first place'),
+    ),
+  ).action(async (positionText: string, options: StateOptions) => {
+    if (!/^[1-9]\d{0,3}$/.test(positionText)) {
+      throw new UsageError(`a position is a whole number from 1, got "${positionText}"`);
+    }
+    const accounts = await withWallet(options, async (w) => {
+      const chosen = await oneAccount(w, options);
+      await w.move(chosen.id, Number(positionText) - 1);
+      return w.accounts();
+    });
+    output(options.json === true, accounts.map(accountJson), () => accounts.map(describeAccount).join('\n'));
+  });
+
+  accountOption(
+    stateOptions(
+      device
         .command('remove')
         .description('remove an account: an enrollment is revoked at its service and its key destroyed')
         .option('--yes', 'remove it even when it is the last way to answer an app here'),

@@ -476,6 +476,11 @@ describe('many accounts in one --state folder', () => {
       stderr:
         'countersign: Test Bank is the last way this --state folder answers Test Bank: add --yes to remove it anyway\n',
     });
+    const moved = await deviceJson<{ id: string }[]>(['move', '1', '--account', 'Matching Bank']);
+    expect(moved.map(({ id }) => id)).toEqual([shop.accountId, bank.accountId]);
+    expect((await device(['move', '0', '--account', shop.accountId, '--state', state])).stderr).toBe(
+      'countersign: a position is a whole number from 1, got "0"\n',
+    );
     expect(await deviceJson(['rename', 'Savings', '--account', bank.accountId])).toMatchObject({
       id: bank.accountId,
       label: 'Savings',
