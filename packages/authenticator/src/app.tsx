@@ -1,12 +1,13 @@
-import type { Device } from '@countersign/device';
+import type { Device, Wallet, WalletAccount } from '@countersign/device';
 import { revealInvisible } from '@countersign/protocol';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { CodeList } from './components/code-list.js';
+import { AccountList } from './components/account-list.js';
+import { AddAccount } from './components/add-account.js';
 import { DeviceList } from './components/device-list.js';
 import { NotificationSettings } from './components/notification-settings.js';
 import { RequestList } from './components/request-list.js';
 import { Welcome } from './components/welcome.js';
-import { ALREADY_ENROLLED, describeError } from './describe-error.js';
+import { describeError } from './describe-error.js';
 import { takeEnrollmentLink } from './enrollment-link.js';
 import { useNotice } from './hooks/use-notice.js';
 import { useNow } from './hooks/use-now.js';
@@ -19,69 +20,168 @@ type Setup =
   | { readonly state: 'ready' }
   | { readonly state: 'broken' };
 
+type Enrolled = { readonly account: WalletAccount; readonly device: Device };
+
+const REMOVED_LAST =
+  'This device was removed. Its key is gone; open a new enrollment link to set it up again.';
+
 /**
- * The enrolled screen: requests first (they are what cannot wait), then whether they are notified, then
- * codes, then devices.
+ * The screen with accounts: requests first (they are what cannot wait), then whether they are notified,
+ * then every account with its codes, adding one, and each enrollment's devices.
  */
 function Home({
-  device,
+  wallet,
+  accountsVersion,
+  onChanged,
+  onEmptied,
+  onEnroll,
   announce,
-  onRemovedSelf,
 }: {
-  device: Device;
+  wallet: Wallet;
+  accountsVersion: number;
+  onChanged: () => void;
+  onEmptied: (text: string) => void;
+  onEnroll: (link: string) => Promise<string | null>;
   announce: (text: string) => void;
-  onRemovedSelf: () => void;
 }) {
   const now = useNow();
-  const pending = usePendingRequests(device);
+  const pending = usePendingRequests(wallet, accountsVersion);
+  const [enrolled, setEnrolled] = useState<readonly Enrolled[]>([]);
+
+  useEffect(() => {
+    let live = true;
+    wallet
+      .enrollments()
+      .then((list) => {
+        if (live) setEnrolled(list);
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [wallet, accountsVersion]);
+
+  /** This device was removed from one enrollment (under Devices): its key is gone, so is the account. */
+  const removedSelf = async (account: WalletAccount) => {
+    await wallet.forgetRevoked(account.id);
+    if (await wallet.isEmpty()) onEmptied(REMOVED_LAST);
+    else {
+      onChanged();
+      announce(`This device was removed from ${revealInvisible(account.label)}. Its key for it is gone.`);
+    }
+  };
+
   return (
     <>
-      <RequestList device={device} pending={pending} now={now} announce={announce} />
-      <NotificationSettings device={device} announce={announce} />
-      <CodeList device={device} now={now} announce={announce} />
-      <DeviceList device={device} announce={announce} onRemovedSelf={onRemovedSelf} />
+      <RequestList
+        wallet={wallet}
+        pending={pending}
+        now={now}
+        labelled={enrolled.length > 1}
+        announce={announce}
+      />
+      {enrolled.length > 0 && (
+        <NotificationSettings
+          devices={enrolled.map(({ device }) => device)}
+          accountsVersion={accountsVersion}
+          announce={announce}
+        />
+      )}
+      <AccountList
+        wallet={wallet}
+        now={now}
+        accountsVersion={accountsVersion}
+        onChanged={onChanged}
+        onEmptied={() => onEmptied('Every account was removed. Add one to use this authenticator again.')}
+        announce={announce}
+      />
+      <AddAccount wallet={wallet} onEnroll={onEnroll} onAdded={onChanged} announce={announce} />
+      {enrolled.map(({ account, device }) => (
+        <DeviceList
+          key={account.id}
+          device={device}
+          account={account}
+          several={enrolled.length > 1}
+          announce={announce}
+          onRemovedSelf={() => void removedSelf(account)}
+        />
+      ))}
     </>
   );
 }
 
-/** The authenticator: set up by opening an enrollment link, then requests, codes and devices. */
-export function App({ device }: { device: Device }) {
+/**
+ * The host of the service a link names when it is not the one serving this page, else `null`. The page may
+ * connect only to its own origin (its Content-Security-Policy), so another service's enrollments live in
+ * that service's authenticator.
+ */
+function otherService(link: string): string | null {
+  try {
+    const url = new URL(link);
+    return url.origin === window.location.origin ? null : url.host;
+  } catch {
+    return null; // not a URL: the enrollment says so
+  }
+}
+
+/** The authenticator: set up by opening an enrollment link or adding a code, then requests, codes and devices. */
+export function App({ wallet }: { wallet: Wallet }) {
   const [setup, setSetup] = useState<Setup>({ state: 'loading' });
+  const [accountsVersion, setAccountsVersion] = useState(0);
   const [notice, announce] = useNotice();
   const online = useOnline();
   const mainRef = useRef<HTMLElement>(null);
 
+  const changed = useCallback(() => setAccountsVersion((version) => version + 1), []);
+
+  /**
+   * Enrolls with a link as one more account; resolves to what went wrong, or `null`. The setup screen
+   * shows a failure itself unless the link came from the Add panel (`fromPanel`), which shows its own.
+   */
   const enroll = useCallback(
-    async (link: string) => {
+    async (link: string, fromPanel = false): Promise<string | null> => {
+      let first = true;
       try {
-        // One browser holds one device, enrolled once: a second link is not used, and the user is told why.
-        if ((await device.enrollment()) !== undefined) {
-          setSetup({ state: 'ready' });
-          announce(ALREADY_ENROLLED);
-          return;
+        first = await wallet.isEmpty();
+        const elsewhere = otherService(link);
+        if (elsewhere !== null) {
+          const problem = `This link is for the Countersign service at ${elsewhere}. This authenticator talks only to ${window.location.host}: open the link in the browser to set it up there.`;
+          if (first) setSetup({ state: 'welcome', busy: false, error: fromPanel ? null : problem });
+          else if (!fromPanel) announce(problem);
+          return problem;
         }
-        setSetup({ state: 'welcome', busy: true, error: null });
-        const { accounts } = await device.enrollWithLink(link);
+        if (first) setSetup({ state: 'welcome', busy: true, error: null });
+        else announce('Adding the account…');
+        const { account } = await wallet.enrollWithLink(link);
         setSetup({ state: 'ready' });
-        const names = [...new Set(accounts.map((account) => revealInvisible(account.app_name)))].join(', ');
-        announce(`This device is set up${names === '' ? '' : ` for ${names}`}.`);
+        changed();
+        const names =
+          account.kind === 'countersign' ? account.apps.map((app) => revealInvisible(app.app_name)) : [];
+        const apps = [...new Set(names)].join(', ');
+        announce(
+          first
+            ? `This device is set up${apps === '' ? '' : ` for ${apps}`}.`
+            : `Added ${apps || 'the account'}.`,
+        );
+        return null;
       } catch (caught) {
-        setSetup({ state: 'welcome', busy: false, error: describeError(caught, 'enroll') });
+        const problem = describeError(caught, 'enroll');
+        if (first) setSetup({ state: 'welcome', busy: false, error: fromPanel ? null : problem });
+        else if (!fromPanel) announce(problem);
+        return problem;
       }
     },
-    [device, announce],
+    [wallet, announce, changed],
   );
 
   useEffect(() => {
     const link = takeEnrollmentLink();
     if (link !== null) void enroll(link);
     else {
-      device
-        .enrollment()
-        .then((existing) =>
-          setSetup(
-            existing === undefined ? { state: 'welcome', busy: false, error: null } : { state: 'ready' },
-          ),
+      wallet
+        .isEmpty()
+        .then((empty) =>
+          setSetup(empty ? { state: 'welcome', busy: false, error: null } : { state: 'ready' }),
         )
         .catch(() => setSetup({ state: 'broken' }));
     }
@@ -92,7 +192,7 @@ export function App({ device }: { device: Device }) {
     };
     window.addEventListener('hashchange', onHashChange);
     return () => window.removeEventListener('hashchange', onHashChange);
-  }, [device, enroll]);
+  }, [wallet, enroll]);
 
   // A new screen: move focus to its first heading, so keyboard and screen-reader users start there.
   useEffect(() => {
@@ -127,17 +227,32 @@ export function App({ device }: { device: Device }) {
             </p>
           </section>
         )}
-        {setup.state === 'welcome' && <Welcome busy={setup.busy} error={setup.error} onEnroll={enroll} />}
+        {setup.state === 'welcome' && (
+          <>
+            <Welcome busy={setup.busy} error={setup.error} onEnroll={(link) => void enroll(link)} />
+            <AddAccount
+              wallet={wallet}
+              onEnroll={(link) => enroll(link, true)}
+              onAdded={() => {
+                setSetup({ state: 'ready' });
+                changed();
+              }}
+              announce={announce}
+            />
+          </>
+        )}
         {setup.state === 'ready' && (
           <Home
-            device={device}
-            announce={announce}
-            onRemovedSelf={() => {
+            wallet={wallet}
+            accountsVersion={accountsVersion}
+            onChanged={changed}
+            onEmptied={(text) => {
               setSetup({ state: 'welcome', busy: false, error: null });
-              announce(
-                'This device was removed. Its key is gone; open a new enrollment link to set it up again.',
-              );
+              changed();
+              announce(text);
             }}
+            onEnroll={(link) => enroll(link, true)}
+            announce={announce}
           />
         )}
       </main>

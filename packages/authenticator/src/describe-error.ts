@@ -1,13 +1,9 @@
 import { DeviceError } from '@countersign/device';
 
 /** What the user was doing when something failed; the same code means different things in each. */
-export type Activity = 'enroll' | 'load' | 'answer' | 'devices' | 'notifications';
+export type Activity = 'enroll' | 'add' | 'load' | 'answer' | 'devices' | 'notifications';
 
 const OFFLINE = 'Countersign could not be reached. Check your connection and try again.';
-
-/** A link opened on a browser that already holds an enrolled device. */
-export const ALREADY_ENROLLED =
-  'This authenticator already holds an enrollment, so the link was not used. To use a new link, first remove this device under Devices.';
 
 /** Approving a number-matching request without the number. */
 export const NUMBER_NEEDED = 'Type the number shown where you started this, then approve.';
@@ -21,8 +17,8 @@ export function describeError(error: unknown, activity: Activity): string {
       return OFFLINE;
     case 'invalid_link':
       return 'That is not an enrollment link. It looks like https://…/authenticator/#enroll=… — ask the app for one.';
-    case 'already_enrolled':
-      return ALREADY_ENROLLED;
+    case 'invalid_totp':
+      return `This account cannot be added: ${error.message}.`;
     case 'not_enrolled':
       return 'This authenticator is not set up yet.';
     case 'number_match_required':

@@ -1,4 +1,4 @@
-import { Device, indexedDbStorage } from '@countersign/device';
+import { indexedDbStorage, Wallet } from '@countersign/device';
 
 /** The browser and system, as the user's device list names this device: "Chrome on Android". */
 export function describeBrowser(userAgent: string = navigator.userAgent): string {
@@ -27,7 +27,10 @@ export function describeBrowser(userAgent: string = navigator.userAgent): string
   return system === null ? browser : `${browser} on ${system}`;
 }
 
-/** This browser's device: its key pair and state in IndexedDB, talking to the service that enrolled it. */
-export function openDevice(): Device {
-  return new Device({ storage: indexedDbStorage(), name: describeBrowser(), platform: 'web' });
+/**
+ * This browser's accounts, in IndexedDB: each enrollment a device with its own key pair, talking to the
+ * service that enrolled it, and the third-party TOTP accounts.
+ */
+export function openWallet(): Wallet {
+  return new Wallet({ storage: indexedDbStorage(), name: describeBrowser(), platform: 'web' });
 }

@@ -21,32 +21,40 @@ export function pushSupported(): boolean {
 
 /**
  * Where notifications stand, without asking the user anything. A push subscription this browser already
- * holds is sent to the service again: after this browser was removed and enrolled anew, the new device
- * would otherwise never be pushed to. That is best effort (offline, it is simply tried next time).
+ * holds is sent to the services again: after this browser was removed and enrolled anew, or enrolled for
+ * one more app, the new device would otherwise never be pushed to. That is best effort (offline, it is
+ * simply tried next time); a service whose key the subscription was not made under refuses its pushes.
  */
-export async function pushStatus(device: Device): Promise<PushStatus> {
+export async function pushStatus(devices: readonly Device[]): Promise<PushStatus> {
   if (!pushSupported()) return 'unsupported';
   if (Notification.permission === 'denied') return 'denied';
   if (Notification.permission !== 'granted') return 'off';
   const registration = await navigator.serviceWorker.getRegistration();
   const subscription = await registration?.pushManager.getSubscription();
   if (subscription === undefined || subscription === null) return 'off';
-  await device.subscribePush(subscription.toJSON()).catch(() => undefined);
+  const held = subscription.options.applicationServerKey;
+  const key = held === null ? undefined : new Uint8Array(held);
+  for (const device of await devicesUnder(devices, key)) {
+    await device.subscribePush(subscription.toJSON()).catch(() => undefined);
+  }
   return 'on';
 }
 
 /**
- * Asks for permission to notify, subscribes this browser's push manager under the service's key, and hands
- * the subscription to the service. Call it straight from a click: some browsers only ask the user then.
- * A failure of the service's calls is thrown as a `DeviceError`.
+ * Asks for permission to notify, subscribes this browser's push manager under the first enrollment's
+ * service key, and hands the subscription to every enrollment of a service with that key (a browser holds
+ * one subscription, under one key). Call it straight from a click: some browsers only ask the user then.
+ * A failure of the first service's calls is thrown as a `DeviceError`.
  */
-export async function turnOnPush(device: Device): Promise<PushOutcome> {
+export async function turnOnPush(devices: readonly Device[]): Promise<PushOutcome> {
+  const [device] = devices;
   // First, before any other wait, while the click still counts as the user's gesture.
   const permission = await Notification.requestPermission();
   if (permission === 'denied') return 'denied';
   if (permission !== 'granted') return 'dismissed';
   const registration = await activeWorker();
   if (registration === undefined) return 'no_worker';
+  if (device === undefined) return 'push_unavailable';
   const key = decodeBase64url(await device.pushKey());
   let subscription: PushSubscription;
   try {
@@ -56,7 +64,20 @@ export async function turnOnPush(device: Device): Promise<PushOutcome> {
     return caught.name === 'NotAllowedError' ? 'denied' : 'push_unavailable';
   }
   await device.subscribePush(subscription.toJSON());
+  for (const other of await devicesUnder(devices.slice(1), key)) {
+    await other.subscribePush(subscription.toJSON()).catch(() => undefined);
+  }
   return 'on';
+}
+
+/** The devices whose service pushes under `key`; all of them when the key is unknown. */
+async function devicesUnder(devices: readonly Device[], key: Uint8Array | undefined): Promise<Device[]> {
+  if (key === undefined) return [...devices];
+  const keys = await Promise.all(devices.map((device) => device.pushKey().catch(() => null)));
+  return devices.filter((_device, index) => {
+    const served = keys[index];
+    return served !== null && served !== undefined && sameBytes(decodeBase64url(served), key);
+  });
 }
 
 /** The active service worker's registration, or `undefined` if none is active within `WORKER_WAIT_MS`. */

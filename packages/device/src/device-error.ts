@@ -9,6 +9,10 @@ export type DeviceErrorCode =
   | 'not_enrolled'
   /** The storage already holds an enrolled device; one storage is one device. */
   | 'already_enrolled'
+  /** A third-party TOTP account (an `otpauth://` link or a typed secret) that is malformed or unsupported. */
+  | 'invalid_totp'
+  /** No account of the authenticator has the id asked for. */
+  | 'unknown_account'
   /** `completePhoneEnrollment` without a started phone enrollment. */
   | 'no_phone_enrollment'
   /** Approving a request that asks for a number-match code, without one. */

@@ -148,6 +148,11 @@ export class Device {
     return accounts;
   }
 
+  /** The accounts kept at enrollment or at the last `accounts()`, without asking the service. */
+  async storedAccounts(): Promise<Account[]> {
+    return (await this.#enrolledRecord()).accounts;
+  }
+
   /** The TOTP code of every stored account at `now`; works offline. */
   async codes(now: number = this.#clock.now()): Promise<TotpCode[]> {
     return totpCodes((await this.#session()).record.accounts, now);

@@ -21,4 +21,20 @@ export type {
 } from './protocol/wire.js';
 export type { DeviceStorage, JsonValue } from './storage/device-storage.js';
 export { memoryStorage } from './storage/memory-storage.js';
-export { type TotpCode, totpCodes } from './totp/totp-codes.js';
+export {
+  normalizeBase32Secret,
+  parseOtpauthUri,
+  type TotpAccount,
+  type TypedTotpAccount,
+  typedTotpAccount,
+} from './totp/otpauth-uri.js';
+export { type TotpCode, totpCode, totpCodes } from './totp/totp-codes.js';
+export {
+  type AccountCode,
+  type AccountFailure,
+  type AccountRequest,
+  type EnrolledApp,
+  Wallet,
+  type WalletAccount,
+  type WalletOptions,
+} from './wallet.js';

@@ -1,4 +1,4 @@
-import type { Device, DeviceInfo } from '@countersign/device';
+import type { Device, DeviceInfo, WalletAccount } from '@countersign/device';
 import { revealInvisible } from '@countersign/protocol';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from '../describe-error.js';
@@ -6,6 +6,10 @@ import { ShownText } from './shown-text.js';
 
 interface DeviceListProps {
   device: Device;
+  /** The enrollment whose devices these are. */
+  account: WalletAccount;
+  /** Whether the authenticator holds several enrollments, so the panel names its account. */
+  several: boolean;
   announce: (text: string) => void;
   /** This device was removed: its key and state are gone. */
   onRemovedSelf: () => void;
@@ -83,7 +87,8 @@ function DeviceRow({
 }
 
 /** The user's enrolled devices; any of them (this one included) can be removed, at once. */
-export function DeviceList({ device, announce, onRemovedSelf }: DeviceListProps) {
+export function DeviceList({ device, account, several, announce, onRemovedSelf }: DeviceListProps) {
+  const id = `devices-${account.id}`;
   const [open, setOpen] = useState(false);
   const [devices, setDevices] = useState<readonly DeviceInfo[] | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -122,19 +127,28 @@ export function DeviceList({ device, announce, onRemovedSelf }: DeviceListProps)
   };
 
   return (
-    <section class="panel" aria-labelledby="devices-title">
-      <h2 id="devices-title">
+    <section class="panel" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>
         <button
           type="button"
           class="disclosure"
           aria-expanded={open ? 'true' : 'false'}
-          aria-controls="devices-body"
+          aria-controls={`${id}-body`}
           onClick={() => setOpen(!open)}
         >
-          Devices
+          {/* One flex item: the disclosure spaces its items apart. */}
+          <span>
+            Devices
+            {several && (
+              <>
+                {' '}
+                for <ShownText text={account.label} />
+              </>
+            )}
+          </span>
         </button>
       </h2>
-      <div id="devices-body" hidden={!open}>
+      <div id={`${id}-body`} class="devices-body" hidden={!open}>
         {error !== null ? (
           <p class="error" role="alert">
             {describeError(error, 'devices')}

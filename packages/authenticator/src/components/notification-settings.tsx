@@ -51,10 +51,14 @@ const OUTCOME: Record<PushOutcome, Shown> = {
  * while there is one, and moves to the panel's heading when the button goes because notifications are on.
  */
 export function NotificationSettings({
-  device,
+  devices,
+  accountsVersion,
   announce,
 }: {
-  device: Device;
+  /** Every enrollment's device: each is told the browser's subscription. */
+  devices: readonly Device[];
+  /** Changes when enrollments are added or removed: a new one is told the subscription at once. */
+  accountsVersion: number;
   /** Says something in the page's live region (and shows it). */
   announce: (text: string) => void;
 }) {
@@ -63,7 +67,7 @@ export function NotificationSettings({
 
   useEffect(() => {
     let live = true;
-    pushStatus(device).then(
+    pushStatus(devices).then(
       (status) => {
         if (live) setShown(STATUS[status]);
       },
@@ -74,14 +78,15 @@ export function NotificationSettings({
     return () => {
       live = false;
     };
-  }, [device]);
+    // devices is a new array each render; accountsVersion says when it holds other devices.
+  }, [accountsVersion]);
 
   const turnOn = async () => {
     if (shown.kind === 'busy') return;
     setShown({ kind: 'busy', text: shown.text });
     let next: Shown;
     try {
-      next = OUTCOME[await turnOnPush(device)];
+      next = OUTCOME[await turnOnPush(devices)];
     } catch (caught) {
       next = { kind: 'error', text: describeError(caught, 'notifications') };
     }

@@ -14,6 +14,8 @@ export type AnswerHandler = (request: PendingRequest, choice: Choice) => Promise
 
 interface RequestCardProps {
   request: PendingRequest;
+  /** The name of the account it is for, when the authenticator holds several that could be asked. */
+  account?: string | undefined;
   now: number;
   onAnswer: AnswerHandler;
 }
@@ -24,7 +26,7 @@ interface RequestCardProps {
  * marker (D11), with its time left and the three answers. Number matching asks the user to type the
  * code the app shows: typed, never picked from options.
  */
-export function RequestCard({ request, now, onAnswer }: RequestCardProps) {
+export function RequestCard({ request, account, now, onAnswer }: RequestCardProps) {
   const [number, setNumber] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -72,6 +74,11 @@ export function RequestCard({ request, now, onAnswer }: RequestCardProps) {
       <p class="request-app">
         <ShownText text={request.app_name} />
       </p>
+      {account !== undefined && (
+        <p class="request-account">
+          Account: <ShownText text={account} />
+        </p>
+      )}
       <h3 id={`${id}-title`} class="request-message" tabIndex={-1}>
         <ShownText text={request.message} />
       </h3>

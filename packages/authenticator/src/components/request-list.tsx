@@ -1,4 +1,4 @@
-import type { Device, PendingRequest } from '@countersign/device';
+import type { PendingRequest, Wallet } from '@countersign/device';
 import { revealInvisible } from '@countersign/protocol';
 import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import { describeError, isOffline, requestIsOver } from '../describe-error.js';
@@ -6,8 +6,10 @@ import type { PendingState } from '../hooks/use-pending-requests.js';
 import { type AnswerHandler, type Choice, RequestCard } from './request-card.js';
 
 interface RequestListProps {
-  device: Device;
+  wallet: Wallet;
   pending: PendingState;
+  /** Whether each card says which account it is for: when several enrollments could be asked. */
+  labelled: boolean;
   now: number;
   /** Says something in the page's live region (and shows it). */
   announce: (text: string) => void;
@@ -27,7 +29,7 @@ function outcome(request: PendingRequest, choice: Choice, status: 'approved' | '
 }
 
 /** The requests waiting for an answer, live. New ones are announced; focus never jumps on its own. */
-export function RequestList({ device, pending, now, announce }: RequestListProps) {
+export function RequestList({ wallet, pending, now, labelled, announce }: RequestListProps) {
   const { requests, error } = pending;
   const headingRef = useRef<HTMLHeadingElement>(null);
   const sectionRef = useRef<HTMLElement>(null);
@@ -38,13 +40,13 @@ export function RequestList({ device, pending, now, announce }: RequestListProps
   useEffect(() => {
     if (requests === null) return;
     const previous = seen.current;
-    seen.current = new Set(requests.map((request) => request.uuid));
+    seen.current = new Set(requests.map(({ request }) => request.uuid));
     if (previous === null) {
       if (requests.length > 0) announce(`${plural(requests.length, 'request')} waiting.`);
       return;
     }
-    const arrived = requests.filter((request) => !previous.has(request.uuid));
-    const newest = arrived.at(-1);
+    const arrived = requests.filter(({ request }) => !previous.has(request.uuid));
+    const newest = arrived.at(-1)?.request;
     if (newest === undefined) return;
     const what = `${revealInvisible(newest.app_name)}: ${revealInvisible(newest.message)}`;
     announce(
@@ -65,29 +67,33 @@ export function RequestList({ device, pending, now, announce }: RequestListProps
     (next ?? headingRef.current)?.focus();
   }, [requests]);
 
-  const onAnswer: AnswerHandler = async (request, choice) => {
-    try {
-      const result = await device.answer(
-        request,
-        choice.decision,
-        choice.decision === 'approved'
-          ? choice.numberMatch === undefined
-            ? {}
-            : { numberMatch: choice.numberMatch }
-          : { reason: choice.reason },
-      );
-      pending.remove(request.uuid);
-      announce(outcome(request, choice, result.status));
-      return null;
-    } catch (caught) {
-      if (requestIsOver(caught)) {
+  /** Answers with the enrollment the request came to: its own key signs. */
+  const answerer =
+    (accountId: string): AnswerHandler =>
+    async (request, choice) => {
+      try {
+        const device = await wallet.device(accountId);
+        const result = await device.answer(
+          request,
+          choice.decision,
+          choice.decision === 'approved'
+            ? choice.numberMatch === undefined
+              ? {}
+              : { numberMatch: choice.numberMatch }
+            : { reason: choice.reason },
+        );
         pending.remove(request.uuid);
-        announce(describeError(caught, 'answer'));
+        announce(outcome(request, choice, result.status));
         return null;
+      } catch (caught) {
+        if (requestIsOver(caught)) {
+          pending.remove(request.uuid);
+          announce(describeError(caught, 'answer'));
+          return null;
+        }
+        return describeError(caught, 'answer');
       }
-      return describeError(caught, 'answer');
-    }
-  };
+    };
 
   const count = requests?.length ?? 0;
   return (
@@ -124,8 +130,14 @@ export function RequestList({ device, pending, now, announce }: RequestListProps
         </div>
       ) : (
         <div class="requests">
-          {requests.map((request) => (
-            <RequestCard key={request.uuid} request={request} now={now} onAnswer={onAnswer} />
+          {requests.map(({ account, request }) => (
+            <RequestCard
+              key={request.uuid}
+              request={request}
+              account={labelled ? account.label : undefined}
+              now={now}
+              onAnswer={answerer(account.id)}
+            />
           ))}
         </div>
       )}

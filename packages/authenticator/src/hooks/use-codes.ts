@@ -1,22 +1,27 @@
-import type { Device, TotpCode } from '@countersign/device';
+import type { AccountCode, Wallet } from '@countersign/device';
 import { useEffect, useState } from 'preact/hooks';
 
 /**
- * The current code of every account (with its period, for the countdown), recomputed whenever `now` moves.
- * Codes are made on the device, so they work offline; the account list is refreshed from the service once
- * when it can be, and the next tick shows any account added since.
+ * The current code of every account (with its period, for the countdown), recomputed whenever `now` moves
+ * or the accounts change (`accountsVersion`). Codes are made on the device, so they work offline; each
+ * enrollment's account list is refreshed from its service once when it can be, and the next tick shows
+ * any app added since.
  */
-export function useCodes(device: Device, now: number): { codes: readonly TotpCode[] | null; error: unknown } {
-  const [codes, setCodes] = useState<readonly TotpCode[] | null>(null);
+export function useCodes(
+  wallet: Wallet,
+  now: number,
+  accountsVersion: number,
+): { codes: readonly AccountCode[] | null; error: unknown } {
+  const [codes, setCodes] = useState<readonly AccountCode[] | null>(null);
   const [error, setError] = useState<unknown>(null);
 
   useEffect(() => {
-    device.accounts().catch(() => undefined); // offline: the stored accounts still make codes
-  }, [device]);
+    wallet.refreshAccounts().catch(() => undefined); // offline: the stored accounts still make codes
+  }, [wallet]);
 
   useEffect(() => {
     let live = true;
-    device
+    wallet
       .codes(now)
       .then((current) => {
         if (!live) return;
@@ -29,7 +34,8 @@ export function useCodes(device: Device, now: number): { codes: readonly TotpCod
     return () => {
       live = false;
     };
-  }, [device, now]);
+    // accountsVersion: a rename, a move or a removal shows at once, not at the next tick.
+  }, [wallet, now, accountsVersion]);
 
   return { codes, error };
 }

@@ -1,4 +1,4 @@
-import type { Device, PendingRequest } from '@countersign/device';
+import type { AccountRequest, Device, Wallet } from '@countersign/device';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 
 /** How often the list is fetched even when the event stream is quiet: the stream is a hint, not the truth. */
@@ -7,9 +7,9 @@ const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 
 export interface PendingState {
-  /** `null` until the first answer from the service. */
-  readonly requests: readonly PendingRequest[] | null;
-  /** The last failure to fetch the list, cleared by the next success. */
+  /** Every enrollment's requests with the account each is for; `null` until the first answer. */
+  readonly requests: readonly AccountRequest[] | null;
+  /** The last failure to fetch an enrollment's list, cleared by the next fetch without one. */
   readonly error: unknown;
   /** Fetches the list now. */
   refresh(): Promise<void>;
@@ -28,11 +28,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * The requests waiting for this device. Kept live by the device's event stream (reconnected with backoff),
- * a push relayed by the service worker, coming back online or to the foreground, and a slow poll.
+ * The requests waiting for any enrollment of the wallet, in one list. Kept live by each enrollment's event
+ * stream (reconnected with backoff), a push relayed by the service worker, coming back online or to the
+ * foreground, and a slow poll. `accountsVersion` changes whenever enrollments are added or removed.
  */
-export function usePendingRequests(device: Device): PendingState {
-  const [requests, setRequests] = useState<readonly PendingRequest[] | null>(null);
+export function usePendingRequests(wallet: Wallet, accountsVersion: number): PendingState {
+  const [requests, setRequests] = useState<readonly AccountRequest[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   // Fetches overlap (an event during a poll): only the newest one started may write the list.
   const latest = useRef(0);
@@ -40,25 +41,26 @@ export function usePendingRequests(device: Device): PendingState {
   const refresh = useCallback(async () => {
     const ticket = ++latest.current;
     try {
-      const fetched = await device.pending();
+      const { requests: fetched, failures } = await wallet.pending();
       if (ticket !== latest.current) return;
       setRequests(fetched);
-      setError(null);
+      setError(failures[0]?.error ?? null);
     } catch (caught) {
       if (ticket === latest.current) setError(caught);
     }
-  }, [device]);
+  }, [wallet]);
 
   const remove = useCallback((uuid: string) => {
     latest.current++; // a fetch already under way may still list it
-    setRequests((current) => current?.filter((request) => request.uuid !== uuid) ?? null);
+    setRequests((current) => current?.filter(({ request }) => request.uuid !== uuid) ?? null);
   }, []);
 
   useEffect(() => {
     const stop = new AbortController();
     const { signal } = stop;
 
-    void (async () => {
+    /** One enrollment's event stream, kept open until the effect ends. */
+    const follow = async (device: Device) => {
       let delay = RETRY_FIRST_MS;
       while (!signal.aborted) {
         try {
@@ -78,6 +80,11 @@ export function usePendingRequests(device: Device): PendingState {
         await sleep(delay, signal);
         delay = Math.min(delay * 2, RETRY_MAX_MS);
       }
+    };
+    void (async () => {
+      const enrollments = await wallet.enrollments().catch(() => []);
+      if (enrollments.length === 0) await refresh();
+      for (const { device } of enrollments) void follow(device);
     })();
 
     const poll = window.setInterval(() => void refresh(), POLL_MS);
@@ -97,7 +104,8 @@ export function usePendingRequests(device: Device): PendingState {
       window.removeEventListener('online', onOnline);
       navigator.serviceWorker?.removeEventListener('message', onWorkerMessage);
     };
-  }, [device, refresh, remove]);
+    // accountsVersion: enrollments added or removed need streams of their own.
+  }, [wallet, refresh, remove, accountsVersion]);
 
   return { requests, error, refresh, remove };
 }

@@ -1,9 +1,6 @@
-import type { DeviceStorage, JsonValue } from '../storage/device-storage.js';
+import { type DeviceStorage, type JsonValue, storageName } from '../storage/device-storage.js';
 
 const STORE = 'device';
-const KEY_PAIR = 'key-pair';
-// Values live under `value:NAME`, so no name can collide with the key pair's entry.
-const valueKey = (name: string) => `value:${name}`;
 
 /** Settles with an IndexedDB request's result. */
 function settled<T>(request: IDBRequest<T>): Promise<T> {
@@ -34,6 +31,20 @@ export function indexedDbStorage(databaseName = 'countersign-device'): DeviceSto
     return settled(act(store));
   }
 
+  return scopedIn(run, '');
+}
+
+/**
+ * The storage under `prefix` in the one object store: values under `PREFIXvalue:NAME`, the key pair under
+ * `PREFIXkey-pair`, a scope's entries under `PREFIXscope:NAME/`. No name can collide with another's entry,
+ * and the root's entries are where a storage written before scopes existed put them.
+ */
+function scopedIn(
+  run: <T>(mode: IDBTransactionMode, act: (store: IDBObjectStore) => IDBRequest<T>) => Promise<T>,
+  prefix: string,
+): DeviceStorage {
+  const valueKey = (name: string) => `${prefix}value:${name}`;
+  const KEY_PAIR = `${prefix}key-pair`;
   return {
     holdsCryptoKeys: true,
     async get(name) {
@@ -52,6 +63,9 @@ export function indexedDbStorage(databaseName = 'countersign-device'): DeviceSto
     async setKeyPair(pair) {
       if (pair === undefined) await run('readwrite', (store) => store.delete(KEY_PAIR));
       else await run('readwrite', (store) => store.put(pair, KEY_PAIR));
+    },
+    scope(name) {
+      return scopedIn(run, `${prefix}scope:${storageName(name)}/`);
     },
   };
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { importPublicJwk } from '../crypto/key-pair.js';
-import type { DeviceStorage, JsonValue } from '../storage/device-storage.js';
+import { type DeviceStorage, type JsonValue, storageName } from '../storage/device-storage.js';
 
 const KEY_FILE = 'device-key.jwk';
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256' } as const;
@@ -13,7 +13,7 @@ function isMissing(error: unknown): boolean {
 
 /**
  * A storage in a state folder (mode 0700): each value is `NAME.json`, the private key is the JWK file
- * `device-key.jwk`, all mode 0600. Files cannot hold a `CryptoKey`, so the key pair must be made
+ * `device-key.jwk`, all mode 0600; a scope is the same layout in `scopes/NAME/`. Files cannot hold a `CryptoKey`, so the key pair must be made
  * extractable to be written; read back, it is imported non-extractable.
  */
 export function folderStorage(folder: string): DeviceStorage {
@@ -29,8 +29,7 @@ export function folderStorage(folder: string): DeviceStorage {
   }
 
   function fileOf(name: string): string {
-    if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new TypeError(`not a storage name: "${name}"`);
-    return join(folder, `${name}.json`);
+    return join(folder, `${storageName(name)}.json`);
   }
 
   /** Writes a whole file or nothing: a crash mid-write never leaves half a key or a torn record. */
@@ -87,6 +86,10 @@ export function folderStorage(folder: string): DeviceStorage {
         throw new TypeError('a folder storage needs an extractable private key');
       const jwk = await globalThis.crypto.subtle.exportKey('jwk', pair.privateKey);
       await writeAtomically(file, `${JSON.stringify(jwk)}\n`);
+    },
+    scope(name) {
+      // A scope is a folder of its own under `scopes/`, laid out as this one; no value file is a folder.
+      return folderStorage(join(folder, 'scopes', storageName(name)));
     },
   };
 }

@@ -19,4 +19,20 @@ export interface DeviceStorage {
   getKeyPair(): Promise<CryptoKeyPair | undefined>;
   /** Stores the key pair; `undefined` destroys it. */
   setKeyPair(pair: CryptoKeyPair | undefined): Promise<void>;
+  /**
+   * A storage of its own inside this one, named `name` (`[a-z][a-z0-9-]*`): its values and key pair never
+   * meet this storage's or another scope's, so each enrollment of an authenticator has its own key.
+   */
+  scope(name: string): DeviceStorage;
+}
+
+/** Whether `name` may name a value or a scope: lowercase, so it is also a safe file name. */
+export function isStorageName(name: string): boolean {
+  return /^[a-z][a-z0-9-]{0,63}$/.test(name);
+}
+
+/** `name` if it may name a value or a scope; a `TypeError` otherwise. */
+export function storageName(name: string): string {
+  if (!isStorageName(name)) throw new TypeError(`not a storage name: "${name}"`);
+  return name;
 }

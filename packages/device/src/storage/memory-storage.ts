@@ -1,4 +1,4 @@
-import type { DeviceStorage, JsonValue } from './device-storage.js';
+import { type DeviceStorage, type JsonValue, storageName } from './device-storage.js';
 
 /**
  * A storage that lives as long as the object: for tests and for a device that must leave no trace.
@@ -6,6 +6,7 @@ import type { DeviceStorage, JsonValue } from './device-storage.js';
  */
 export function memoryStorage(): DeviceStorage {
   const values = new Map<string, JsonValue>();
+  const scopes = new Map<string, DeviceStorage>();
   let keyPair: CryptoKeyPair | undefined;
   return {
     holdsCryptoKeys: true,
@@ -22,6 +23,14 @@ export function memoryStorage(): DeviceStorage {
     },
     async setKeyPair(pair) {
       keyPair = pair;
+    },
+    scope(name) {
+      let scoped = scopes.get(storageName(name));
+      if (scoped === undefined) {
+        scoped = memoryStorage();
+        scopes.set(name, scoped);
+      }
+      return scoped;
     },
   };
 }

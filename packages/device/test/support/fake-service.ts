@@ -50,10 +50,10 @@ const refuse = (status: number, message: string) =>
  * signed-request headers (against its own rebuilding of the signed string), nonces and the clock window —
  * independently of the library's own code.
  */
-export function fakeService(now: () => number): FakeService {
+export function fakeService(now: () => number, origin = 'https://cs.example.com'): FakeService {
   const seenNonces = new Set<string>();
   const service: FakeService = {
-    origin: 'https://cs.example.com',
+    origin,
     token: Buffer.alloc(32, 9).toString('base64url'),
     calls: [],
     answers: [],

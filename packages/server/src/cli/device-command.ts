@@ -1,7 +1,16 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import type { AnswerChoice, AnswerResult, Device, DeviceError, PendingRequest } from '@countersign/device';
-import type { Decision } from '@countersign/protocol';
+import {
+  type AccountRequest,
+  type AnswerChoice,
+  type AnswerResult,
+  DeviceError,
+  parseOtpauthUri,
+  Wallet,
+  type WalletAccount,
+} from '@countersign/device';
+import { folderStorage } from '@countersign/device/node';
+import { type Decision, revealInvisible } from '@countersign/protocol';
 import type { Command } from 'commander';
 import { output, type Terminal, UsageError } from './output.js';
 
@@ -10,6 +19,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 interface StateOptions {
   state: string;
   json?: boolean;
+  account?: string;
 }
 
 /** Failures the user fixes by changing the command line (exit 2); any other failure exits 1. */
@@ -17,8 +27,8 @@ function usageMessage(error: DeviceError, state: string): string | undefined {
   switch (error.code) {
     case 'not_enrolled':
       return `no device is enrolled in ${state}: run countersign device enroll URL --state ${state}`;
-    case 'already_enrolled':
-      return `${state} already holds an enrolled device: use another --state folder`;
+    case 'invalid_totp':
+      return `${error.message}: expected otpauth://totp/ISSUER:ACCOUNT?secret=BASE32&issuer=ISSUER`;
     case 'number_match_required':
       return 'this request asks for the number the app shows: add --code N';
     case 'number_match_unexpected':
@@ -30,18 +40,16 @@ function usageMessage(error: DeviceError, state: string): string | undefined {
   }
 }
 
-/** Runs `use` with the device kept in the state folder; turns the user's mistakes into usage errors. */
-async function withDevice<T>(options: StateOptions, use: (device: Device) => Promise<T>): Promise<T> {
-  const { Device, DeviceError } = await import('@countersign/device');
-  const { folderStorage } = await import('@countersign/device/node');
+/** Runs `use` with the accounts kept in the state folder; turns the user's mistakes into usage errors. */
+async function withWallet<T>(options: StateOptions, use: (wallet: Wallet) => Promise<T>): Promise<T> {
   const state = resolve(options.state);
-  const device = new Device({
+  const wallet = new Wallet({
     storage: folderStorage(state),
     name: `countersign CLI on ${hostname()}`,
     platform: 'cli',
   });
   try {
-    return await use(device);
+    return await use(wallet);
   } catch (error) {
     const usage = error instanceof DeviceError ? usageMessage(error, options.state) : undefined;
     if (usage !== undefined) throw new UsageError(usage);
@@ -54,30 +62,107 @@ function requestUuid(value: string): string {
   return value.toLowerCase();
 }
 
+/** The account's line in a list of choices: its id, its name and where it answers. */
+function describeAccount(account: WalletAccount): string {
+  const where = account.kind === 'countersign' ? new URL(account.server).host : 'third-party TOTP';
+  return `${account.id}  ${revealInvisible(account.label)} (${where})`;
+}
+
+/**
+ * The accounts `--account` names: its id, device id, name or app name (any case). Without it, every
+ * account of `kind`. Naming none is a usage error listing the choices.
+ */
+async function chosenAccounts(
+  wallet: Wallet,
+  options: StateOptions,
+  kind?: WalletAccount['kind'],
+): Promise<WalletAccount[]> {
+  const all = (await wallet.accounts()).filter((account) => kind === undefined || account.kind === kind);
+  if (all.length === 0) throw new DeviceError('not_enrolled', 'no account');
+  const wanted = options.account;
+  if (wanted === undefined) return all;
+  const folded = wanted.toLowerCase();
+  const chosen = all.filter(
+    (account) =>
+      account.id === wanted ||
+      account.label.toLowerCase() === folded ||
+      (account.kind === 'countersign' &&
+        (account.device_id === wanted || account.apps.some((app) => app.app_name.toLowerCase() === folded))),
+  );
+  if (chosen.length === 0) throw new UsageError(choices(`no account is named "${wanted}"`, all));
+  return chosen;
+}
+
+/** The one account a command acts on; several is a usage error listing them. */
+async function oneAccount(
+  wallet: Wallet,
+  options: StateOptions,
+  kind?: WalletAccount['kind'],
+): Promise<WalletAccount> {
+  const chosen = await chosenAccounts(wallet, options, kind);
+  const [only] = chosen;
+  if (only === undefined || chosen.length > 1) {
+    const which =
+      options.account === undefined
+        ? 'this command acts on one account'
+        : `"${options.account}" names ${chosen.length} accounts`;
+    throw new UsageError(choices(`${which}: choose it with --account ID`, chosen));
+  }
+  return only;
+}
+
+function choices(problem: string, accounts: readonly WalletAccount[]): string {
+  return [problem, ...accounts.map((account) => `  ${describeAccount(account)}`)].join('\n');
+}
+
+/** The pending requests of the chosen enrollments (all by default), each with its account. */
+async function pendingOf(wallet: Wallet, options: StateOptions): Promise<AccountRequest[]> {
+  const chosen = new Set((await chosenAccounts(wallet, options, 'countersign')).map(({ id }) => id));
+  const { requests, failures } = await wallet.pending();
+  const failure = failures.find(({ account }) => chosen.has(account.id));
+  if (failure !== undefined) {
+    const { account, error } = failure;
+    if (!(error instanceof DeviceError)) throw error;
+    // Which enrollment failed matters when several were asked: remove it, or narrow with --account.
+    throw new Error(`account ${describeAccount(account)}: ${error.message}`, { cause: error });
+  }
+  return requests.filter(({ account }) => chosen.has(account.id));
+}
+
 /**
  * Answers a pending request. The request's content comes from the service's pending list, because the
- * answer signs exactly what a device was shown.
+ * answer signs exactly what a device was shown; the enrollment that listed it signs.
  */
 async function answerPending(
-  device: Device,
+  wallet: Wallet,
+  options: StateOptions,
   uuid: string,
   decision: Decision,
-  options: Omit<AnswerChoice, 'decision'>,
+  choice: Omit<AnswerChoice, 'decision'>,
 ): Promise<AnswerResult> {
-  const request = (await device.pending()).find((r) => r.uuid === uuid);
-  if (request === undefined) {
+  const found = (await pendingOf(wallet, options)).filter(({ request }) => request.uuid === uuid);
+  const [only] = found;
+  if (only === undefined) {
     throw new Error(`no pending request ${uuid} for this device (answered, expired or unknown)`);
   }
-  const { DeviceError } = await import('@countersign/device');
+  if (found.length > 1) {
+    throw new UsageError(
+      choices(
+        `request ${uuid} is pending for several accounts: choose one with --account ID`,
+        found.map(({ account }) => account),
+      ),
+    );
+  }
   try {
-    return await device.answer(request, decision, options);
+    return await (await wallet.device(only.account.id)).answer(only.request, decision, choice);
   } catch (error) {
-    throw error instanceof DeviceError ? refusal(error, uuid) : error;
+    throw refusal(error, uuid);
   }
 }
 
 /** The one line for an answer the service refused. */
-function refusal(error: DeviceError, uuid: string): Error {
+function refusal(error: unknown, uuid: string): unknown {
+  if (!(error instanceof DeviceError)) return error;
   switch (error.code) {
     case 'conflict':
       return new Error(`request ${uuid} was already answered`);
@@ -98,15 +183,8 @@ function refusal(error: DeviceError, uuid: string): Error {
 class TerminalText {
   private marked = false;
 
-  /** `revealInvisible` of `@countersign/protocol`, loaded with the command. */
-  private constructor(private readonly reveal: (text: string) => string) {}
-
-  static async load(): Promise<TerminalText> {
-    return new TerminalText((await import('@countersign/protocol')).revealInvisible);
-  }
-
   show(text: string): string {
-    const shown = this.reveal(text);
+    const shown = revealInvisible(text);
     if (shown !== text) this.marked = true;
     return shown;
   }
@@ -121,8 +199,14 @@ class TerminalText {
   }
 }
 
-function describeRequest(request: PendingRequest, text: TerminalText): string[] {
+function describeRequest(
+  { request, account }: AccountRequest,
+  text: TerminalText,
+  labelled: boolean,
+): string[] {
   const lines = [`${request.uuid}  ${text.show(request.app_name)}: ${text.show(request.message)}`];
+  // With several enrollments, an app's name alone may not say which of them (which service) asks.
+  if (labelled) lines.push(`    account: ${describeAccount(account)}`);
   for (const [key, value] of Object.entries(request.details))
     lines.push(`    ${text.show(key)}: ${text.show(value)}`);
   if (request.number_match_required) lines.push('    (asks for the number the app shows: --code N)');
@@ -132,105 +216,244 @@ function describeRequest(request: PendingRequest, text: TerminalText): string[] 
 /** Adds `--state DIR` (required) and `--json` to a device command. */
 function stateOptions(command: Command): Command {
   return command
-    .requiredOption('--state <dir>', "folder holding the device's key and state")
+    .requiredOption('--state <dir>', "folder holding the device's accounts, keys and state")
     .option('--json', 'print one JSON document');
+}
+
+/** Adds `--account` to a command that acts on one account, or on the named ones. */
+function accountOption(command: Command): Command {
+  return command.option('--account <id or name>', "the account: its id, its name or its app's name");
+}
+
+/** An account as `device accounts` and `device enroll` print it: never a key or a TOTP seed. */
+function accountJson(account: WalletAccount) {
+  return account.kind === 'countersign'
+    ? {
+        id: account.id,
+        kind: account.kind,
+        label: account.label,
+        server: account.server,
+        device_id: account.device_id,
+        apps: account.apps,
+      }
+    : {
+        id: account.id,
+        kind: account.kind,
+        label: account.label,
+        issuer: account.issuer,
+        account_name: account.account_name,
+      };
 }
 
 /** `countersign device …`: a device on the command line, for scripts, tests and operators. */
 export function addDeviceCommand(program: Command, terminal: Terminal): void {
   const device = program
     .command('device')
-    .description('act as an enrolled device: enroll, list and answer requests, show TOTP codes');
+    .description(
+      'act as an authenticator of many accounts: enroll, list and answer requests, show TOTP codes',
+    );
 
   stateOptions(
     device
       .command('enroll')
-      .description("enroll with an app's enrollment link")
+      .description("enroll with an app's enrollment link, as a new account with a key of its own")
       .argument('<url>', '{PUBLIC_URL}/authenticator/#enroll=TOKEN'),
   ).action(async (url: string, options: StateOptions) => {
-    const enrollment = await withDevice(options, (d) => d.enrollWithLink(url));
+    const { account, enrollment } = await withWallet(options, (w) => w.enrollWithLink(url));
     // TOTP seeds stay in the state folder: `device codes` shows codes, never seeds.
     const accounts = enrollment.accounts.map(({ app_id, app_name, authy_id }) => ({
       app_id,
       app_name,
       authy_id,
     }));
-    const text = await TerminalText.load();
-    output(terminal, options.json === true, { device_id: enrollment.device_id, accounts }, () =>
-      text.output([
-        `Enrolled as device ${enrollment.device_id}.`,
-        ...accounts.map((a) => `  ${text.show(a.app_name)} (authy id ${a.authy_id})`),
-      ]),
+    output(
+      terminal,
+      options.json === true,
+      { account_id: account.id, device_id: enrollment.device_id, accounts },
+      () => {
+        const text = new TerminalText();
+        return text.output([
+          `Enrolled as device ${enrollment.device_id}, account ${account.id}.`,
+          ...accounts.map((a) => `  ${text.show(a.app_name)} (authy id ${a.authy_id})`),
+        ]);
+      },
     );
   });
 
-  stateOptions(device.command('pending').description('list the requests waiting for an answer')).action(
-    async (options: StateOptions) => {
-      const requests = await withDevice(options, (d) => d.pending());
-      const text = await TerminalText.load();
-      output(
-        terminal,
-        options.json === true,
-        requests.map(({ uuid, app_name, message, details, number_match_required }) => ({
-          uuid,
-          app_name,
-          message,
-          details,
-          number_match_required,
-        })),
-        () => {
-          if (requests.length === 0) return 'No pending requests.';
-          return text.output(requests.flatMap((request) => describeRequest(request, text)));
-        },
-      );
-    },
-  );
+  accountOption(
+    stateOptions(
+      device.command('pending').description('list the requests waiting for an answer, from every account'),
+    ),
+  ).action(async (options: StateOptions) => {
+    const { requests, enrollments } = await withWallet(options, async (w) => ({
+      requests: await pendingOf(w, options),
+      enrollments: (await w.enrollments()).length,
+    }));
+    output(
+      terminal,
+      options.json === true,
+      requests.map(({ account, request }) => ({
+        uuid: request.uuid,
+        account_id: account.id,
+        app_name: request.app_name,
+        message: request.message,
+        details: request.details,
+        number_match_required: request.number_match_required,
+      })),
+      () => {
+        if (requests.length === 0) return 'No pending requests.';
+        const text = new TerminalText();
+        return text.output(requests.flatMap((request) => describeRequest(request, text, enrollments > 1)));
+      },
+    );
+  });
 
-  stateOptions(
-    device
-      .command('approve')
-      .description('approve a pending request')
-      .argument('<uuid>', 'request id')
-      .option('--code <n>', 'the number the app shows, when the request asks for it'),
+  accountOption(
+    stateOptions(
+      device
+        .command('approve')
+        .description('approve a pending request')
+        .argument('<uuid>', 'request id')
+        .option('--code <n>', 'the number the app shows, when the request asks for it'),
+    ),
   ).action(async (uuidText: string, options: StateOptions & { code?: string }) => {
     const uuid = requestUuid(uuidText);
     const code = options.code;
     if (code !== undefined && !/^\d{1,10}$/.test(code))
       throw new UsageError(`--code is a number, got "${code}"`);
-    const result = await withDevice(options, (d) =>
-      answerPending(d, uuid, 'approved', code === undefined ? {} : { numberMatch: code }),
+    const result = await withWallet(options, (w) =>
+      answerPending(w, options, uuid, 'approved', code === undefined ? {} : { numberMatch: code }),
     );
     if (result.status !== 'approved') throw new Error(`the number did not match: request ${uuid} is denied`);
     output(terminal, options.json === true, { uuid, status: result.status }, () => `Approved ${uuid}.`);
   });
 
-  stateOptions(
-    device
-      .command('deny')
-      .description('deny a pending request')
-      .argument('<uuid>', 'request id')
-      .option('--reason <reason>', 'denied, or not_me to report that you did not ask for this', 'denied'),
+  accountOption(
+    stateOptions(
+      device
+        .command('deny')
+        .description('deny a pending request')
+        .argument('<uuid>', 'request id')
+        .option('--reason <reason>', 'denied, or not_me to report that you did not ask for this', 'denied'),
+    ),
   ).action(async (uuidText: string, options: StateOptions & { reason: string }) => {
     const uuid = requestUuid(uuidText);
     const reason = options.reason;
     if (reason !== 'denied' && reason !== 'not_me') {
       throw new UsageError(`--reason must be denied or not_me, got "${reason}"`);
     }
-    const result = await withDevice(options, (d) => answerPending(d, uuid, 'denied', { reason }));
+    const result = await withWallet(options, (w) => answerPending(w, options, uuid, 'denied', { reason }));
     output(terminal, options.json === true, { uuid, status: result.status }, () => `Denied ${uuid}.`);
   });
 
-  stateOptions(device.command('codes').description('show the current TOTP code of every account')).action(
-    async (options: StateOptions) => {
-      const codes = await withDevice(options, (d) => d.codes());
-      const text = await TerminalText.load();
-      output(terminal, options.json === true, codes, () =>
-        text.output(
-          codes.map(
-            (c) => `${c.code}  ${text.show(c.app_name)} (authy id ${c.authy_id}), ${c.expires_in} s left`,
-          ),
+  accountOption(
+    stateOptions(device.command('codes').description('show the current TOTP code of every account')),
+  ).action(async (options: StateOptions) => {
+    const codes = await withWallet(options, async (w) => {
+      const chosen = new Set((await chosenAccounts(w, options)).map(({ id }) => id));
+      return (await w.codes()).filter(({ account }) => chosen.has(account.id));
+    });
+    const shown = codes.map(({ account, app, name, code, expires_in, period }) =>
+      app !== undefined
+        ? { account_id: account.id, app_name: app.app_name, authy_id: app.authy_id, code, expires_in, period }
+        : { account_id: account.id, name, code, expires_in, period },
+    );
+    output(terminal, options.json === true, shown, () => {
+      const text = new TerminalText();
+      return text.output(
+        codes.map(
+          (c) =>
+            `${c.code}  ${text.show(c.name)}${c.account.kind === 'countersign' ? ` (account ${c.account.id})` : ''}, ${c.expires_in} s left`,
         ),
+      );
+    });
+  });
+
+  stateOptions(device.command('accounts').description('list the accounts, in their order')).action(
+    async (options: StateOptions) => {
+      const accounts = await withWallet(options, (w) => w.accounts());
+      output(terminal, options.json === true, accounts.map(accountJson), () =>
+        accounts.length === 0 ? 'No accounts.' : accounts.map(describeAccount).join('\n'),
       );
     },
   );
+
+  stateOptions(
+    device
+      .command('add-totp')
+      .description('add a third-party TOTP account from its otpauth:// link')
+      .argument('<uri>', 'otpauth://totp/ISSUER:ACCOUNT?secret=BASE32&issuer=ISSUER'),
+  ).action(async (uri: string, options: StateOptions) => {
+    const account = await withWallet(options, (w) => w.addTotp(parseOtpauthUri(uri)));
+    output(terminal, options.json === true, accountJson(account), () => `Added ${describeAccount(account)}.`);
+  });
+
+  accountOption(
+    stateOptions(
+      device
+        .command('rename')
+        .description('rename an account (an empty name gives back its own)')
+        .argument('<name>', 'the new name'),
+    ),
+  ).action(async (name: string, options: StateOptions) => {
+    const account = await withWallet(options, async (w) => {
+      const chosen = await oneAccount(w, options);
+      await w.rename(chosen.id, name);
+      return (await w.accounts()).find(({ id }) => id === chosen.id) ?? chosen;
+    });
+    output(
+      terminal,
+      options.json === true,
+      accountJson(account),
+      () => `Renamed: ${describeAccount(account)}.`,
+    );
+  });
+
+  accountOption(
+    stateOptions(
+      device
+        .command('move')
+        .description('move an account to a place in the list')
+        .argument('<position>', '1 for the first place'),
+    ),
+  ).action(async (positionText: string, options: StateOptions) => {
+    if (!/^[1-9]\d{0,3}$/.test(positionText)) {
+      throw new UsageError(`a position is a whole number from 1, got "${positionText}"`);
+    }
+    const accounts = await withWallet(options, async (w) => {
+      const chosen = await oneAccount(w, options);
+      await w.move(chosen.id, Number(positionText) - 1);
+      return w.accounts();
+    });
+    output(terminal, options.json === true, accounts.map(accountJson), () =>
+      accounts.map(describeAccount).join('\n'),
+    );
+  });
+
+  accountOption(
+    stateOptions(
+      device
+        .command('remove')
+        .description('remove an account: an enrollment is revoked at its service and its key destroyed')
+        .option('--yes', 'remove it even when it is the last way to answer an app here'),
+    ),
+  ).action(async (options: StateOptions & { yes?: boolean }) => {
+    const account = await withWallet(options, async (w) => {
+      const chosen = await oneAccount(w, options);
+      const last = await w.lastWayFor(chosen.id);
+      if (last.length > 0 && options.yes !== true) {
+        throw new UsageError(
+          `${revealInvisible(chosen.label)} is the last way this --state folder answers ${last.map(revealInvisible).join(', ')}: add --yes to remove it anyway`,
+        );
+      }
+      await w.remove(chosen.id);
+      return chosen;
+    });
+    output(
+      terminal,
+      options.json === true,
+      { id: account.id, removed: true },
+      () => `Removed ${describeAccount(account)}.`,
+    );
+  });
 }

@@ -300,13 +300,20 @@ describe('the authenticator, end to end in Chromium', () => {
 
     await screenshot(page, SHOTS, '01-enrolled');
 
-    // Another link opened in the open app changes only the fragment: it is noticed, explained, not used.
+    // Another link opened in the open app changes only the fragment: it is noticed and enrolls one more
+    // account, under a key of its own, beside the first.
     await page.goto(await enrollmentLink(bankKey, authyId));
-    await eventually(() => liveRegion(page).textContent()).toBe(
-      'This authenticator already holds an enrollment, so the link was not used. To use a new link, first remove this device under Devices.',
-    );
+    await eventually(() => liveRegion(page).textContent()).toBe('Added Countersign Bank.');
     expect(new URL(page.url()).hash).toBe('');
     expect(await page.getByRole('heading', { name: /^Requests/ }).count()).toBe(1);
+    await eventually(() => page.locator('.account').count()).toBe(2);
+    const devices = await server.db
+      .selectFrom('devices')
+      .select(['id', 'public_key'])
+      .where('user_id', '=', authyId)
+      .execute();
+    expect(devices).toHaveLength(2);
+    expect(devices[0]?.public_key).not.toBe(devices[1]?.public_key);
     expect(unexpected(problems)).toEqual([]);
   });
 

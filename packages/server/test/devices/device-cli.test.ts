@@ -1,9 +1,12 @@
 // The device flow end to end through public interfaces only: the service on loopback, an app using the
 // real `authy-client`, and a device that is the `countersign device …` command line (run in this process;
 // cli.test.ts runs the binary itself).
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Device } from '@countersign/device';
+import { folderStorage } from '@countersign/device/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AuthyClient, authyClientModule, UUID } from '../compat/compat-support.js';
 import { type CliResult, runCli } from '../support/cli.js';
@@ -85,6 +88,7 @@ async function enrollmentLink(app: { apiKey: string }, authyId: number): Promise
 }
 
 interface EnrollJson {
+  account_id: string;
   device_id: string;
   accounts: { app_id: number; app_name: string; authy_id: number }[];
 }
@@ -93,7 +97,7 @@ interface EnrollJson {
 async function enrolledUser(app: { id: number; apiKey: string; client: AuthyClient }) {
   const authyId = await newUser(app);
   const enrolled = await deviceJson<EnrollJson>(['enroll', await enrollmentLink(app, authyId)]);
-  return { authyId, deviceId: enrolled.device_id };
+  return { authyId, deviceId: enrolled.device_id, accountId: enrolled.account_id };
 }
 
 async function approvalRequest(
@@ -118,11 +122,16 @@ describe('countersign device enroll', () => {
     const authyId = await newUser(plain);
     const enrolled = await deviceJson<EnrollJson>(['enroll', await enrollmentLink(plain, authyId)]);
     expect(enrolled).toEqual({
+      account_id: expect.stringMatching(/^[0-9a-f]{10}$/),
       device_id: expect.stringMatching(UUID),
       accounts: [{ app_id: plain.id, app_name: 'Test Bank', authy_id: authyId }],
     });
     expect(statSync(state).mode & 0o777).toBe(0o700);
-    for (const name of readdirSync(state)) expect(statSync(join(state, name)).mode & 0o777).toBe(0o600);
+    const files = readdirSync(state, { recursive: true, encoding: 'utf8' }).map((name) => join(state, name));
+    expect(files.length).toBeGreaterThanOrEqual(3); // the account list, the device record and its key
+    for (const file of files) {
+      expect(statSync(file).mode & 0o777).toBe(statSync(file).isDirectory() ? 0o700 : 0o600);
+    }
   });
 
   it('a link works once: a second device using it exits 1 with one line', async () => {
@@ -135,14 +144,24 @@ describe('countersign device enroll', () => {
     expect(again.stderr).toMatch(/^countersign: the service refused \(\d{3}\): [^\n]+\n$/);
   });
 
-  it('a state folder holds one device: enrolling it again exits 2 with one line', async () => {
-    const { authyId } = await enrolledUser(plain);
-    const again = await device(['enroll', await enrollmentLink(plain, authyId), '--state', state, '--json']);
-    expect(again).toEqual({
-      code: 2,
-      stdout: '',
-      stderr: `countersign: ${state} already holds an enrolled device: use another --state folder\n`,
-    });
+  it('a state folder holds many accounts: a second link enrolls a second account with a key of its own', async () => {
+    const first = await enrolledUser(plain);
+    const second = await enrolledUser(matching);
+    expect(second.accountId).not.toBe(first.accountId);
+    expect(second.deviceId).not.toBe(first.deviceId);
+    const accounts = await deviceJson<{ id: string; device_id: string; label: string }[]>(['accounts']);
+    expect(accounts.map(({ id, device_id, label }) => [id, device_id, label])).toEqual([
+      [first.accountId, first.deviceId, 'Test Bank'],
+      [second.accountId, second.deviceId, 'Matching Bank'],
+    ]);
+    // Each device has its own public key at the service: the apps cannot link the user through it.
+    const keys = await server.db
+      .selectFrom('devices')
+      .select(['id', 'public_key'])
+      .where('id', 'in', [first.deviceId, second.deviceId])
+      .execute();
+    expect(keys).toHaveLength(2);
+    expect(keys[0]?.public_key).not.toEqual(keys[1]?.public_key);
   });
 });
 
@@ -154,6 +173,7 @@ describe('countersign device pending, approve and deny', () => {
     expect(await deviceJson(['pending'])).toEqual([
       {
         uuid,
+        account_id: expect.stringMatching(/^[0-9a-f]{10}$/),
         app_name: 'Test Bank',
         message: 'Transfer $500 to bob@example.com',
         details: { Amount: '$500', Account: '1234' },
@@ -190,7 +210,7 @@ describe('countersign device pending, approve and deny', () => {
     expect(enrolled.stderr).toBe('');
     expect(enrolled.stdout).toMatch(
       new RegExp(
-        `^Enrolled as device ${UUID.source.slice(1, -1)}\\.\\n  Old ⟨U\\+202E⟩knaB \\(authy id ${authyId}\\)\\nMarked ⟨U\\+…⟩: characters that could hide or reorder text, shown as their code points\\. --json gives the text as stored\\.\\n$`,
+        `^Enrolled as device ${UUID.source.slice(1, -1)}, account [0-9a-f]{10}\\.\\n  Old ⟨U\\+202E⟩knaB \\(authy id ${authyId}\\)\\nMarked ⟨U\\+…⟩: characters that could hide or reorder text, shown as their code points\\. --json gives the text as stored\\.\\n$`,
       ),
     );
 
@@ -208,6 +228,7 @@ describe('countersign device pending, approve and deny', () => {
     expect(await deviceJson(['pending'])).toEqual([
       {
         uuid,
+        account_id: expect.stringMatching(/^[0-9a-f]{10}$/),
         app_name: 'Old \u202eknaB',
         message: 'Pay mallory',
         details: { Payee: payee, 'Memo\u200b': 'rent\u0007' },
@@ -331,12 +352,13 @@ describe('number matching through the command line', () => {
 
 describe('countersign device codes', () => {
   it('gives a TOTP code for the account that GET /protected/json/verify accepts', async () => {
-    const { authyId } = await enrolledUser(plain);
+    const { authyId, accountId } = await enrolledUser(plain);
     const codes = await deviceJson<
       { app_name: string; authy_id: number; code: string; expires_in: number; period: number }[]
     >(['codes']);
     expect(codes).toEqual([
       {
+        account_id: accountId,
         app_name: 'Test Bank',
         authy_id: authyId,
         code: expect.stringMatching(/^\d{7}$/),
@@ -352,6 +374,148 @@ describe('countersign device codes', () => {
     });
     expect(verified.status).toBe(200);
     expect(verified.body).toEqual({ message: 'Token is valid.', token: 'is valid', success: 'true' });
+  });
+});
+
+/** RFC 6238 with node:crypto's HMAC, independent of the code under test. */
+function rfc6238(seed: Buffer, seconds: number, digits: number, period: number): string {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(seconds / period)));
+  const mac = createHmac('sha256', seed).update(counter).digest();
+  const offset = (mac.at(-1) ?? 0) & 0x0f;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 10 ** digits).padStart(digits, '0');
+}
+
+describe('many accounts in one --state folder', () => {
+  it('pending lists the requests of every enrollment, each labelled with its account; each answer goes to its own', async () => {
+    const bank = await enrolledUser(plain);
+    const shop = await enrolledUser(matching);
+    const toBank = await approvalRequest(plain, bank.authyId, 'Bank login');
+    const toShop = await approvalRequest(matching, shop.authyId, 'Shop payment');
+    const pending = await deviceJson<{ uuid: string; account_id: string; app_name: string }[]>(['pending']);
+    expect(pending.map(({ uuid, account_id, app_name }) => [uuid, account_id, app_name])).toEqual([
+      [toBank.uuid, bank.accountId, 'Test Bank'],
+      [toShop.uuid, shop.accountId, 'Matching Bank'],
+    ]);
+    const human = await device(['pending', '--state', state]);
+    const host = new URL(server.url).host;
+    expect(human.stdout).toBe(
+      [
+        `${toBank.uuid}  Test Bank: Bank login`,
+        `    account: ${bank.accountId}  Test Bank (${host})`,
+        '    Amount: $500',
+        '    Account: 1234',
+        `${toShop.uuid}  Matching Bank: Shop payment`,
+        `    account: ${shop.accountId}  Matching Bank (${host})`,
+        '    Amount: $500',
+        '    Account: 1234',
+        '    (asks for the number the app shows: --code N)',
+        '',
+      ].join('\n'),
+    );
+    // --account narrows the list; a request of another account is not found there.
+    expect(await deviceJson(['pending', '--account', 'matching bank'])).toHaveLength(1);
+    const elsewhere = await device(['approve', toBank.uuid, '--account', shop.accountId, '--state', state]);
+    expect(elsewhere.code).toBe(1);
+
+    expect(await deviceJson(['approve', toBank.uuid])).toEqual({ uuid: toBank.uuid, status: 'approved' });
+    expect(await approvalStatus(plain, toBank.uuid)).toMatchObject({
+      status: 'approved',
+      device_uuid: bank.deviceId,
+    });
+    expect(await deviceJson(['approve', toShop.uuid, '--code', toShop.number_match ?? ''])).toEqual({
+      uuid: toShop.uuid,
+      status: 'approved',
+    });
+    expect(await approvalStatus(matching, toShop.uuid)).toMatchObject({
+      status: 'approved',
+      device_uuid: shop.deviceId,
+    });
+  });
+
+  it('a command on one account asks which when several could be meant, listing them; the last way to answer an app needs --yes', async () => {
+    const bank = await enrolledUser(plain);
+    const shop = await enrolledUser(matching);
+    const host = new URL(server.url).host;
+    expect(await device(['remove', '--state', state])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `countersign: this command acts on one account: choose it with --account ID\n  ${bank.accountId}  Test Bank (${host})\n  ${shop.accountId}  Matching Bank (${host})\n`,
+    });
+    expect(await device(['remove', '--account', 'nobody', '--state', state])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `countersign: no account is named "nobody"\n  ${bank.accountId}  Test Bank (${host})\n  ${shop.accountId}  Matching Bank (${host})\n`,
+    });
+    expect(await device(['remove', '--account', 'Test Bank', '--state', state])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'countersign: Test Bank is the last way this --state folder answers Test Bank: add --yes to remove it anyway\n',
+    });
+    const moved = await deviceJson<{ id: string }[]>(['move', '1', '--account', 'Matching Bank']);
+    expect(moved.map(({ id }) => id)).toEqual([shop.accountId, bank.accountId]);
+    expect((await device(['move', '0', '--account', shop.accountId, '--state', state])).stderr).toBe(
+      'countersign: a position is a whole number from 1, got "0"\n',
+    );
+    expect(await deviceJson(['rename', 'Savings', '--account', bank.accountId])).toMatchObject({
+      id: bank.accountId,
+      label: 'Savings',
+    });
+    expect(await deviceJson(['remove', '--account', 'savings', '--yes'])).toEqual({
+      id: bank.accountId,
+      removed: true,
+    });
+    const revoked = await server.db
+      .selectFrom('devices')
+      .select('revoked_at')
+      .where('id', '=', bank.deviceId)
+      .executeTakeFirst();
+    expect(revoked?.revoked_at).not.toBeNull();
+    expect((await deviceJson<{ id: string }[]>(['accounts'])).map(({ id }) => id)).toEqual([shop.accountId]);
+  });
+
+  it('holds a third-party TOTP account from an otpauth:// link, whose code is RFC 6238’s; a bad link exits 2 saying why', async () => {
+    const seed = Buffer.from('12345678901234567890123456789012');
+    const secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA';
+    const added = await deviceJson<{ id: string; label: string }>([
+      'add-totp',
+      `otpauth://totp/Example:ada@example.com?secret=${secret}&issuer=Example&algorithm=SHA256&digits=8&period=60`,
+    ]);
+    expect(added).toMatchObject({ kind: 'totp', label: 'Example (ada@example.com)', issuer: 'Example' });
+    const before = Date.now();
+    const [code] = await deviceJson<{ account_id: string; name: string; code: string }[]>(['codes']);
+    const after = Date.now();
+    expect(code).toMatchObject({ account_id: added.id, name: 'Example (ada@example.com)', period: 60 });
+    expect([rfc6238(seed, before / 1000, 8, 60), rfc6238(seed, after / 1000, 8, 60)]).toContain(code?.code);
+
+    expect(
+      await device(['add-totp', `otpauth://totp/x?secret=${secret}&digits=10`, '--state', state]),
+    ).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'countersign: the number of digits "10" is not supported: use 6, 7 or 8: expected otpauth://totp/ISSUER:ACCOUNT?secret=BASE32&issuer=ISSUER\n',
+    });
+    // Without an enrollment there are no requests to list.
+    expect((await device(['pending', '--state', state])).code).toBe(2);
+  });
+
+  it('a --state folder written with one device opens with it: its requests are answered under its old key', async () => {
+    const authyId = await newUser(plain);
+    const before = new Device({ storage: folderStorage(state), name: 'old CLI', platform: 'cli' });
+    const { device_id } = await before.enrollWithLink(await enrollmentLink(plain, authyId));
+    expect(readdirSync(state).sort()).toEqual(['device-key.jwk', 'device.json']);
+
+    const { uuid } = await approvalRequest(plain, authyId);
+    expect((await deviceJson<{ uuid: string }[]>(['pending'])).map((request) => request.uuid)).toEqual([
+      uuid,
+    ]);
+    expect(await deviceJson(['approve', uuid])).toEqual({ uuid, status: 'approved' });
+    expect(await approvalStatus(plain, uuid)).toMatchObject({ status: 'approved', device_uuid: device_id });
+    // A second enrollment joins it without touching it.
+    await enrolledUser(matching);
+    expect((await deviceJson<{ device_id: string }[]>(['accounts']))[0]?.device_id).toBe(device_id);
   });
 });
 

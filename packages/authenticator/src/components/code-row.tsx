@@ -1,8 +1,5 @@
-import type { Device, TotpCode } from '@countersign/device';
 import { revealInvisible } from '@countersign/protocol';
 import { useState } from 'preact/hooks';
-import { describeError } from '../describe-error.js';
-import { useCodes } from '../hooks/use-codes.js';
 import { CountdownRing } from './countdown-ring.js';
 import { ShownText } from './shown-text.js';
 
@@ -12,13 +9,31 @@ function grouped(code: string): string {
   return code.length > 4 ? `${code.slice(0, cut)} ${code.slice(cut)}` : code;
 }
 
-function CodeRow({ code, announce }: { code: TotpCode; announce: (text: string) => void }) {
+/** One code as a row shows it: whose it is (an app's name or an account's), the digits and the time left. */
+export interface ShownCode {
+  readonly name: string;
+  readonly code: string;
+  readonly expires_in: number;
+  readonly period: number;
+}
+
+/** One live code, with a countdown to the next and a button that copies it. */
+export function CodeRow({
+  code,
+  named = true,
+  announce,
+}: {
+  code: ShownCode;
+  /** Whether the row shows whose code it is; not when its account's name above says so already. */
+  named?: boolean;
+  announce: (text: string) => void;
+}) {
   const [copied, setCopied] = useState(false);
   const copy = async () => {
     try {
       await navigator.clipboard.writeText(code.code);
       setCopied(true);
-      announce(`Code for ${revealInvisible(code.app_name)} copied.`);
+      announce(`Code for ${revealInvisible(code.name)} copied.`);
       window.setTimeout(() => setCopied(false), 2000);
     } catch {
       announce('This browser did not allow copying. Read the code from the screen.');
@@ -26,10 +41,12 @@ function CodeRow({ code, announce }: { code: TotpCode; announce: (text: string) 
   };
   return (
     <li class="code">
-      <span class="code-app">
-        <ShownText text={code.app_name} />
-      </span>
-      <span class="code-value">
+      {named && (
+        <span class="code-app">
+          <ShownText text={code.name} />
+        </span>
+      )}
+      <span class={code.code.length > 7 ? 'code-value code-value-long' : 'code-value'}>
         <span aria-hidden="true">{grouped(code.code)}</span>
         {/* Read digit by digit, not as one large number. */}
         <span class="visually-hidden">{code.code.split('').join(' ')}</span>
@@ -46,42 +63,9 @@ function CodeRow({ code, announce }: { code: TotpCode; announce: (text: string) 
         {copied ? 'Copied' : 'Copy'}
         <span class="visually-hidden">
           {' '}
-          code for <ShownText text={code.app_name} />
+          code for <ShownText text={code.name} />
         </span>
       </button>
     </li>
-  );
-}
-
-/** The accounts this device answers for, each with its live TOTP code and a countdown to the next. */
-export function CodeList({
-  device,
-  now,
-  announce,
-}: {
-  device: Device;
-  now: number;
-  announce: (text: string) => void;
-}) {
-  const { codes, error } = useCodes(device, now);
-  return (
-    <section class="panel" aria-labelledby="codes-title">
-      <h2 id="codes-title">Codes</h2>
-      {error !== null && codes === null ? (
-        <p class="error" role="alert">
-          {describeError(error, 'load')}
-        </p>
-      ) : codes === null ? (
-        <p class="muted">Loading…</p>
-      ) : codes.length === 0 ? (
-        <p class="empty">No accounts yet. Open an enrollment link from an app to add one.</p>
-      ) : (
-        <ul class="codes">
-          {codes.map((code) => (
-            <CodeRow key={`${code.authy_id}\n${code.app_name}`} code={code} announce={announce} />
-          ))}
-        </ul>
-      )}
-    </section>
   );
 }

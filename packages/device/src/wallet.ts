@@ -1,0 +1,400 @@
+import { type Clock, systemClock } from './clock.js';
+import { randomHex } from './crypto/random.js';
+import { Device, type DeviceOptions } from './device.js';
+import { DeviceError } from './device-error.js';
+import type { Account, Enrollment, PendingRequest, TotpParameters } from './protocol/wire.js';
+import type { DeviceStorage } from './storage/device-storage.js';
+import type { TotpAccount } from './totp/otpauth-uri.js';
+import { totpCode } from './totp/totp-codes.js';
+
+/** How to open a `Wallet`: as a `Device`, but its storage holds every account. */
+export type WalletOptions = DeviceOptions;
+
+/** One app a Countersign enrollment answers for. */
+export type EnrolledApp = Pick<Account, 'app_id' | 'app_name' | 'authy_id'>;
+
+/** One account of the wallet, as it is listed: in the user's order, under the user's name for it. */
+export type WalletAccount =
+  | {
+      kind: 'countersign';
+      id: string;
+      /** The user's name for it, or else the names of its apps. */
+      label: string;
+      renamed: boolean;
+      server: string;
+      device_id: string;
+      apps: EnrolledApp[];
+    }
+  | {
+      kind: 'totp';
+      id: string;
+      /** The user's name for it, or else "ISSUER (ACCOUNT)". */
+      label: string;
+      renamed: boolean;
+      issuer: string;
+      account_name: string;
+    };
+
+/** One current code: an enrolled app's, or a third-party account's. */
+export type AccountCode = {
+  account: WalletAccount;
+  /** The app whose code it is, for an enrollment's code. */
+  app?: EnrolledApp;
+  /** The app's name, or the third-party account's label. */
+  name: string;
+  code: string;
+  expires_in: number;
+  period: number;
+};
+
+/** A request waiting for an answer, and the account that may answer it. */
+export type AccountRequest = { account: WalletAccount; request: PendingRequest };
+
+/** An account whose requests could not be fetched, and why. */
+export type AccountFailure = { account: WalletAccount; error: unknown };
+
+/**
+ * A stored entry. A Countersign enrollment keeps its device state in the scope `enrollment-ID`, or — the
+ * one enrollment made before a storage held many — where it always was, at the storage's root (`scope`
+ * null): nothing is moved, so nothing can be lost halfway.
+ */
+type Entry =
+  | { kind: 'countersign'; id: string; label: string | null; scope: string | null }
+  | {
+      kind: 'totp';
+      id: string;
+      label: string | null;
+      issuer: string;
+      account_name: string;
+      totp: TotpParameters;
+    };
+
+type WalletRecord = { version: 1; entries: Entry[] };
+
+const WALLET = 'wallet';
+/** Where a storage from before many accounts keeps its one device record. */
+const ROOT_DEVICE = 'device';
+const MAX_LABEL = 100;
+
+const scopeOf = (id: string) => `enrollment-${id}`;
+
+/**
+ * Every account one authenticator holds, in the user's order: Countersign enrollments — several apps,
+ * several services — each a `Device` with its own key pair in its own storage scope, so no two apps can
+ * link the user through a shared key, and third-party TOTP accounts. A storage written when it held one
+ * device opens as a wallet holding that enrollment.
+ */
+export class Wallet {
+  readonly #storage: DeviceStorage;
+  readonly #options: WalletOptions;
+  readonly #clock: Clock;
+  readonly #devices = new Map<string, Device>();
+
+  constructor(options: WalletOptions) {
+    this.#storage = options.storage;
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** Every account, in the user's order. */
+  async accounts(): Promise<WalletAccount[]> {
+    const accounts: WalletAccount[] = [];
+    for (const entry of (await this.#load()).entries) {
+      const account = await this.#describe(entry);
+      if (account !== undefined) accounts.push(account);
+    }
+    return accounts;
+  }
+
+  /** Whether the wallet holds no account it can list (an enrollment whose record is gone does not count). */
+  async isEmpty(): Promise<boolean> {
+    return (await this.accounts()).length === 0;
+  }
+
+  /**
+   * Enrolls with an app's link under a new key pair in a scope of its own, and lists the enrollment last.
+   * A failed enrollment leaves nothing behind.
+   */
+  async enrollWithLink(url: string): Promise<{ account: WalletAccount; enrollment: Enrollment }> {
+    const id = newId();
+    const scope = this.#storage.scope(scopeOf(id));
+    const device = this.#device(id, scope);
+    let enrollment: Enrollment;
+    try {
+      enrollment = await device.enrollWithLink(url);
+    } catch (caught) {
+      await forget(scope);
+      this.#devices.delete(id);
+      throw caught;
+    }
+    const entry: Entry = { kind: 'countersign', id, label: null, scope: scopeOf(id) };
+    await this.#update((entries) => [...entries, entry]);
+    const account = await this.#describe(entry);
+    if (account === undefined) throw new TypeError('an enrollment just made is missing from its storage');
+    return { account, enrollment };
+  }
+
+  /** Adds a third-party TOTP account (read with `parseOtpauthUri` or `typedTotpAccount`), last. */
+  async addTotp(totp: TotpAccount): Promise<WalletAccount> {
+    const entry: Entry = { kind: 'totp', id: newId(), label: null, ...totp };
+    await this.#update((entries) => [...entries, entry]);
+    return describeTotp(entry);
+  }
+
+  /** Names an account for the user; an empty or `null` label gives it back its default name. */
+  async rename(id: string, label: string | null): Promise<void> {
+    const trimmed = label?.trim() ?? '';
+    if (trimmed.length > MAX_LABEL) throw new TypeError(`a name is at most ${MAX_LABEL} characters`);
+    await this.#update((entries) =>
+      entries.map((entry) =>
+        entry.id === id ? { ...entry, label: trimmed === '' ? null : trimmed } : entry,
+      ),
+    );
+  }
+
+  /** Moves an account to `index` (0 is first) in the user's order. */
+  async move(id: string, index: number): Promise<void> {
+    await this.#update((entries) => {
+      const from = entries.findIndex((entry) => entry.id === id);
+      const moved = entries[from];
+      if (moved === undefined) throw new DeviceError('unknown_account', `no account ${id}`);
+      const rest = entries.filter((entry) => entry.id !== id);
+      const to = Math.max(0, Math.min(rest.length, Math.trunc(index)));
+      return [...rest.slice(0, to), moved, ...rest.slice(to)];
+    });
+  }
+
+  /**
+   * What removing the account would leave with no way to answer in this authenticator: the names of the
+   * apps no other enrollment here answers for (the same service, app and user), or the third-party
+   * account itself. Empty when another enrollment still answers the same apps.
+   */
+  async lastWayFor(id: string): Promise<string[]> {
+    const accounts = await this.accounts();
+    const account = accounts.find((candidate) => candidate.id === id);
+    if (account === undefined) throw new DeviceError('unknown_account', `no account ${id}`);
+    const others = accounts.filter((other) => other.id !== id);
+    // A third-party secret is never compared with another: removing it always warns.
+    if (account.kind === 'totp') return [account.label];
+    return account.apps
+      .filter(
+        (app) =>
+          !others.some(
+            (other) =>
+              other.kind === 'countersign' &&
+              other.server === account.server &&
+              other.apps.some((o) => o.app_id === app.app_id && o.authy_id === app.authy_id),
+          ),
+      )
+      .map((app) => app.app_name);
+  }
+
+  /**
+   * Removes an account. A Countersign enrollment revokes its device at the service first, which destroys
+   * its key; a service that no longer knows the device (already revoked) does not keep it listed here.
+   */
+  async remove(id: string): Promise<void> {
+    const entry = (await this.#load()).entries.find((candidate) => candidate.id === id);
+    if (entry === undefined) throw new DeviceError('unknown_account', `no account ${id}`);
+    if (entry.kind === 'countersign') {
+      const device = this.#deviceOf(entry);
+      const enrolled = await device.enrollment();
+      try {
+        if (enrolled !== undefined) await device.revoke(enrolled.device_id);
+      } catch (caught) {
+        if (!(caught instanceof DeviceError && ['unauthorized', 'not_found'].includes(caught.code)))
+          throw caught;
+      }
+      await forget(this.#scopeStorage(entry));
+      this.#devices.delete(id);
+    }
+    await this.#update((entries) => entries.filter((candidate) => candidate.id !== id));
+  }
+
+  /**
+   * Forgets an enrollment that its device revoked itself (through `Device.revoke`) or the service revoked:
+   * its key and state are already gone or useless.
+   */
+  async forgetRevoked(id: string): Promise<void> {
+    const entry = (await this.#load()).entries.find((candidate) => candidate.id === id);
+    if (entry?.kind !== 'countersign') return;
+    await forget(this.#scopeStorage(entry));
+    this.#devices.delete(id);
+    await this.#update((entries) => entries.filter((candidate) => candidate.id !== id));
+  }
+
+  /** The device of a Countersign enrollment, for what acts on one enrollment (answers, devices, push). */
+  async device(id: string): Promise<Device> {
+    const entry = (await this.#load()).entries.find((candidate) => candidate.id === id);
+    if (entry?.kind !== 'countersign') throw new DeviceError('unknown_account', `no enrollment ${id}`);
+    return this.#deviceOf(entry);
+  }
+
+  /** Every Countersign enrollment with its device, in the user's order. */
+  async enrollments(): Promise<{ account: WalletAccount; device: Device }[]> {
+    const found: { account: WalletAccount; device: Device }[] = [];
+    for (const entry of (await this.#load()).entries) {
+      if (entry.kind !== 'countersign') continue;
+      const account = await this.#describe(entry);
+      if (account !== undefined) found.push({ account, device: this.#deviceOf(entry) });
+    }
+    return found;
+  }
+
+  /**
+   * The requests waiting for every enrollment, each with its account, oldest first; an enrollment that
+   * cannot be reached is a failure beside the others' requests, never a reason to show none.
+   */
+  async pending(): Promise<{ requests: AccountRequest[]; failures: AccountFailure[] }> {
+    const enrollments = await this.enrollments();
+    const settled = await Promise.allSettled(enrollments.map(({ device }) => device.pending()));
+    const requests: AccountRequest[] = [];
+    const failures: AccountFailure[] = [];
+    settled.forEach((outcome, index) => {
+      const account = enrollments[index]?.account;
+      if (account === undefined) return;
+      if (outcome.status === 'fulfilled') {
+        for (const request of outcome.value) requests.push({ account, request });
+      } else failures.push({ account, error: outcome.reason });
+    });
+    requests.sort((a, b) => Date.parse(a.request.created_at) - Date.parse(b.request.created_at));
+    return { requests, failures };
+  }
+
+  /** Fetches each enrollment's accounts from its service (an app may have been added); offline, keeps them. */
+  async refreshAccounts(): Promise<void> {
+    const enrollments = await this.enrollments();
+    await Promise.allSettled(enrollments.map(({ device }) => device.accounts()));
+  }
+
+  /** Every account's current codes at `now`, in the user's order; works offline. */
+  async codes(now: number = this.#clock.now()): Promise<AccountCode[]> {
+    const codes: AccountCode[] = [];
+    for (const entry of (await this.#load()).entries) {
+      const account = await this.#describe(entry);
+      if (account === undefined) continue;
+      if (entry.kind === 'totp') codes.push({ account, name: account.label, ...totpCode(entry.totp, now) });
+      else {
+        for (const { app_id, app_name, authy_id, totp } of await this.#deviceOf(entry).storedAccounts()) {
+          codes.push({
+            account,
+            app: { app_id, app_name, authy_id },
+            name: app_name,
+            ...totpCode(totp, now),
+          });
+        }
+      }
+    }
+    return codes;
+  }
+
+  /**
+   * The stored list. A device record at the storage's root — a storage written when it held one device, or
+   * by an older authenticator still open in another tab — is listed once, first, where it is.
+   */
+  async #load(): Promise<WalletRecord> {
+    const stored = await this.#storage.get(WALLET);
+    if (stored !== undefined && !isWalletRecord(stored)) {
+      throw new TypeError('the device storage holds a damaged account list');
+    }
+    const record: WalletRecord = stored ?? { version: 1, entries: [] };
+    const rootListed = record.entries.some((entry) => entry.kind === 'countersign' && entry.scope === null);
+    if (rootListed || (await this.#storage.get(ROOT_DEVICE)) === undefined) return record;
+    const migrated: WalletRecord = {
+      version: 1,
+      entries: [{ kind: 'countersign', id: newId(), label: null, scope: null }, ...record.entries],
+    };
+    await this.#storage.set(WALLET, migrated);
+    return migrated;
+  }
+
+  async #update(change: (entries: Entry[]) => Entry[]): Promise<void> {
+    const record = await this.#load();
+    await this.#storage.set(WALLET, { version: 1, entries: change(record.entries) });
+  }
+
+  async #describe(entry: Entry): Promise<WalletAccount | undefined> {
+    if (entry.kind === 'totp') return describeTotp(entry);
+    const device = this.#deviceOf(entry);
+    const enrolled = await device.enrollment();
+    if (enrolled === undefined) return undefined;
+    const apps = (await device.storedAccounts()).map(({ app_id, app_name, authy_id }) => ({
+      app_id,
+      app_name,
+      authy_id,
+    }));
+    const fallback =
+      [...new Set(apps.map((app) => app.app_name))].join(', ') || new URL(enrolled.server).host;
+    return {
+      kind: 'countersign',
+      id: entry.id,
+      label: entry.label ?? fallback,
+      renamed: entry.label !== null,
+      server: enrolled.server,
+      device_id: enrolled.device_id,
+      apps,
+    };
+  }
+
+  #scopeStorage(entry: Entry & { kind: 'countersign' }): DeviceStorage {
+    return entry.scope === null ? this.#storage : this.#storage.scope(entry.scope);
+  }
+
+  #deviceOf(entry: Entry & { kind: 'countersign' }): Device {
+    return this.#devices.get(entry.id) ?? this.#device(entry.id, this.#scopeStorage(entry));
+  }
+
+  #device(id: string, storage: DeviceStorage): Device {
+    const device = new Device({ ...this.#options, storage });
+    this.#devices.set(id, device);
+    return device;
+  }
+}
+
+function describeTotp(entry: Entry & { kind: 'totp' }): WalletAccount {
+  const fallback =
+    entry.issuer === ''
+      ? entry.account_name
+      : entry.account_name === ''
+        ? entry.issuer
+        : `${entry.issuer} (${entry.account_name})`;
+  return {
+    kind: 'totp',
+    id: entry.id,
+    label: entry.label ?? fallback,
+    renamed: entry.label !== null,
+    issuer: entry.issuer,
+    account_name: entry.account_name,
+  };
+}
+
+/** An account id: 40 random bits in hex, so ids never collide in one wallet and fit a scope name. */
+function newId(): string {
+  return randomHex(5);
+}
+
+/** Destroys what a scope holds of a device: its record and its key pair. */
+async function forget(storage: DeviceStorage): Promise<void> {
+  await storage.set(ROOT_DEVICE, undefined);
+  await storage.setKeyPair(undefined);
+}
+
+function isWalletRecord(value: unknown): value is WalletRecord {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'version' in value &&
+    value.version === 1 &&
+    'entries' in value &&
+    Array.isArray(value.entries) &&
+    value.entries.every(
+      (entry: unknown) =>
+        typeof entry === 'object' &&
+        entry !== null &&
+        'id' in entry &&
+        typeof entry.id === 'string' &&
+        'kind' in entry &&
+        (entry.kind === 'countersign' || entry.kind === 'totp'),
+    )
+  );
+}
