@@ -182,7 +182,8 @@ export class UserVerificationService {
       throw uvFailed(caught instanceof Error ? caught.message : 'the assertion does not verify');
     }
     const { verified: ok, authenticationInfo } = verified;
-    if (!ok || !authenticationInfo.userVerified) throw uvFailed('the user was not verified');
+    if (!ok) throw uvFailed('the assertion’s signature does not verify');
+    if (!authenticationInfo.userVerified) throw uvFailed('the user was not verified');
     const now = this.options.clock.now();
     if (!(await this.options.repository.advanceCounter(device.id, authenticationInfo.newCounter, now))) {
       throw uvFailed('the signature counter did not increase');
