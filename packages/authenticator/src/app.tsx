@@ -5,6 +5,7 @@ import { CodeList } from './components/code-list.js';
 import { DeviceList } from './components/device-list.js';
 import { NotificationSettings } from './components/notification-settings.js';
 import { RequestList } from './components/request-list.js';
+import { ScreenLock } from './components/screen-lock.js';
 import { Welcome } from './components/welcome.js';
 import { ALREADY_ENROLLED, describeError } from './describe-error.js';
 import { takeEnrollmentLink } from './enrollment-link.js';
@@ -20,8 +21,8 @@ type Setup =
   | { readonly state: 'broken' };
 
 /**
- * The enrolled screen: requests first (they are what cannot wait), then whether they are notified, then
- * codes, then devices.
+ * The enrolled screen: requests first (they are what cannot wait), then whether approvals ask for the
+ * screen lock, then whether they are notified, then codes, then devices.
  */
 function Home({
   device,
@@ -37,6 +38,7 @@ function Home({
   return (
     <>
       <RequestList device={device} pending={pending} now={now} announce={announce} />
+      <ScreenLock device={device} announce={announce} />
       <NotificationSettings device={device} announce={announce} />
       <CodeList device={device} now={now} announce={announce} />
       <DeviceList device={device} announce={announce} onRemovedSelf={onRemovedSelf} />

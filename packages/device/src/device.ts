@@ -55,7 +55,7 @@ type DeviceRecord = { server: string; device_id: string; accounts: Account[]; pa
  * returns the passkey's assertion in its JSON form (`PublicKeyCredential.toJSON()`). The browser's
  * WebAuthn lives outside this package; the authenticator passes it in.
  */
-export type UserVerifier = (challenge: string) => Promise<{ [key: string]: JsonValue }>;
+export type UserVerifier = (challenge: string) => Promise<object>;
 
 /** How the user answered, and, for an approval that needs it, how the user is verified. */
 export type AnswerOptions = Omit<AnswerChoice, 'decision'> & { verifyUser?: UserVerifier };
@@ -219,7 +219,7 @@ export class Device {
    * Registers the passkey the browser made (`PublicKeyCredential.toJSON()`) and keeps its id with this
    * enrollment; approvals can then carry its assertions. A device registers one passkey.
    */
-  async registerPasskey(credential: { [key: string]: JsonValue }): Promise<string> {
+  async registerPasskey(credential: object): Promise<string> {
     const session = await this.#session();
     const credentialId = readPasskeyRegistration(
       await sendJson(this.#signedCall(session, 'POST', '/device/v1/passkey', { credential })),
