@@ -1,7 +1,7 @@
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import { type Static, type TSchema, Type } from 'typebox';
-import type { App } from '../apps/app.js';
+import { type App, USER_VERIFICATION } from '../apps/app.js';
 import { AuthyError, invalidParameter } from '../errors/authy-error.js';
 import type { EventBus } from '../events/event-bus.js';
 import { topics } from '../events/service-events.js';
@@ -108,7 +108,6 @@ const Time = Type.String({ format: 'date-time' });
 
 /** Base64url text of at most `max` characters: what WebAuthn's JSON forms carry bytes as. */
 const Bytes = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: B64U });
-const USER_VERIFICATION = ['required', 'preferred', 'off'] as const;
 const Attachment = Type.Optional(Type.Union([Type.Literal('platform'), Type.Literal('cross-platform')]));
 /** A WebAuthn credential's JSON form (`PublicKeyCredential.toJSON()`), with its `response` as given. */
 const credentialJson = <R extends TSchema>(response: R) =>
