@@ -2,6 +2,7 @@ import type { Device } from '@countersign/device';
 import { revealInvisible } from '@countersign/protocol';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { CodeList } from './components/code-list.js';
+import { CodeLock } from './components/code-lock.js';
 import { DeviceList } from './components/device-list.js';
 import { NotificationSettings } from './components/notification-settings.js';
 import { RequestList } from './components/request-list.js';
@@ -40,7 +41,9 @@ function Home({
       <RequestList device={device} pending={pending} now={now} announce={announce} />
       <ScreenLock device={device} announce={announce} />
       <NotificationSettings device={device} announce={announce} />
-      <CodeList device={device} now={now} announce={announce} />
+      <CodeLock device={device}>
+        <CodeList device={device} now={now} announce={announce} />
+      </CodeLock>
       <DeviceList device={device} announce={announce} onRemovedSelf={onRemovedSelf} />
     </>
   );

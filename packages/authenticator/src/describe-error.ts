@@ -2,7 +2,7 @@ import { DeviceError } from '@countersign/device';
 import { PasskeyCancelled } from './passkey.js';
 
 /** What the user was doing when something failed; the same code means different things in each. */
-export type Activity = 'enroll' | 'load' | 'answer' | 'devices' | 'notifications' | 'screen_lock';
+export type Activity = 'enroll' | 'load' | 'answer' | 'devices' | 'notifications' | 'screen_lock' | 'codes';
 
 const OFFLINE = 'Countersign could not be reached. Check your connection and try again.';
 
@@ -16,9 +16,10 @@ export const NUMBER_NEEDED = 'Type the number shown where you started this, then
 /** A sentence for the user about an error: what happened and what to do, never a stack or a status code. */
 export function describeError(error: unknown, activity: Activity): string {
   if (error instanceof PasskeyCancelled) {
-    return activity === 'answer'
-      ? 'Not approved: the screen lock check was cancelled. Approve again to retry.'
-      : 'Screen lock is still off: the check was cancelled. Try again.';
+    if (activity === 'answer')
+      return 'Not approved: the screen lock check was cancelled. Approve again to retry.';
+    if (activity === 'codes') return 'The codes stay locked: the screen lock check was cancelled. Try again.';
+    return 'Nothing changed: the screen lock check was cancelled. Try again.';
   }
   if (!(error instanceof DeviceError))
     return 'Something went wrong on this device. Reload the page and try again.';

@@ -1,4 +1,5 @@
 import type { Device, PendingRequest, UserVerifier } from '@countersign/device';
+import { base64url, decodeBase64url } from '@countersign/protocol';
 import {
   type PublicKeyCredentialCreationOptionsJSON,
   platformAuthenticatorIsAvailable,
@@ -72,4 +73,29 @@ export async function verifierFor(
         },
       }),
     );
+}
+
+/**
+ * Checks the user with this device's passkey here, with no service involved: for what stays on the device,
+ * such as showing codes. Resolves when the authenticator reports the user verified (the UV flag of its
+ * authenticator data); throws `PasskeyCancelled` when the user closed the prompt.
+ */
+export async function verifyUserHere(device: Device): Promise<void> {
+  const credentialId = await device.passkey();
+  if (credentialId === undefined) throw new Error('this device has no passkey');
+  const challenge = new Uint8Array(32);
+  crypto.getRandomValues(challenge);
+  const assertion = await prompt(() =>
+    startAuthentication({
+      optionsJSON: {
+        challenge: base64url(challenge),
+        rpId: window.location.hostname,
+        allowCredentials: [{ id: credentialId, type: 'public-key' }],
+        userVerification: 'required',
+        timeout: 60_000,
+      },
+    }),
+  );
+  const flags = decodeBase64url(assertion.response.authenticatorData)[32] ?? 0;
+  if ((flags & 0x04) === 0) throw new PasskeyCancelled('the authenticator did not verify the user');
 }

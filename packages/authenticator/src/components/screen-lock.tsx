@@ -1,7 +1,8 @@
 import type { Device } from '@countersign/device';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { setCodesLocked, useCodesLocked } from '../code-lock.js';
 import { describeError } from '../describe-error.js';
-import { type PasskeyStatus, passkeyStatus, setUpPasskey } from '../passkey.js';
+import { type PasskeyStatus, passkeyStatus, setUpPasskey, verifyUserHere } from '../passkey.js';
 
 /** What the panel shows: where things stand (or that it is busy, or what went wrong) and in what words. */
 interface Shown {
@@ -39,6 +40,21 @@ export function ScreenLock({
 }) {
   const [shown, setShown] = useState<Shown>({ kind: 'checking', text: 'Checking…' });
   const headingRef = useRef<HTMLHeadingElement>(null);
+  const codesLocked = useCodesLocked();
+  const [lockError, setLockError] = useState<string | null>(null);
+
+  // Locking the codes needs nothing; unlocking them for good asks for the screen lock, or whoever holds
+  // the phone could just untick the box.
+  const toggleCodes = async (lock: boolean) => {
+    setLockError(null);
+    try {
+      if (!lock) await verifyUserHere(device);
+      setCodesLocked(lock);
+      announce(lock ? 'Codes are locked behind the screen lock.' : 'Codes show without the screen lock.');
+    } catch (caught) {
+      setLockError(describeError(caught, 'screen_lock'));
+    }
+  };
 
   useEffect(() => {
     let live = true;
@@ -77,6 +93,28 @@ export function ScreenLock({
         Screen lock
       </h2>
       <p class={shown.kind === 'error' ? 'error' : shown.kind === 'on' ? undefined : 'muted'}>{shown.text}</p>
+      {shown.kind === 'on' && (
+        <div class="field">
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={codesLocked}
+              aria-describedby={lockError === null ? undefined : 'codes-lock-error'}
+              onChange={(event) => {
+                const lock = event.currentTarget.checked;
+                event.currentTarget.checked = codesLocked; // changed only once the choice holds
+                void toggleCodes(lock);
+              }}
+            />{' '}
+            Also ask before showing codes
+          </label>
+          {lockError !== null && (
+            <p id="codes-lock-error" class="error" role="alert">
+              {lockError}
+            </p>
+          )}
+        </div>
+      )}
       {offered && (
         <button
           type="button"

@@ -197,6 +197,51 @@ describe('screen lock for approvals (D14), in Chromium', () => {
   });
 });
 
+describe('codes behind the screen lock (a user setting), in Chromium', () => {
+  it('once chosen, codes hide until the screen lock opens them, also after a reload; unticking the choice asks for the screen lock', async () => {
+    const phone = await enrolledPhone('preferred');
+    const { page } = phone;
+    const codeValue = page.locator('.code-value');
+    await eventually(() => codeValue.count()).toBe(1);
+    // No passkey yet: nothing to lock with, and no choice offered.
+    expect(await page.getByRole('checkbox').count()).toBe(0);
+    await panel(page).getByRole('button', { name: 'Use screen lock' }).click();
+    const choice = panel(page).getByRole('checkbox', { name: 'Also ask before showing codes' });
+    await eventually(() => choice.count()).toBe(1);
+    expect(await choice.isChecked()).toBe(false);
+    const before = (await virtualCredentials(phone.authenticator ?? never()))[0]?.signCount ?? 0;
+
+    await tabTo(page, choice);
+    await page.keyboard.press('Space');
+    await eventually(() => liveRegion(page).textContent()).toBe('Codes are locked behind the screen lock.');
+    expect(await choice.isChecked()).toBe(true);
+    const show = page.getByRole('button', { name: 'Show codes' });
+    await eventually(() => show.count()).toBe(1);
+    expect(await codeValue.count()).toBe(0);
+    expect((await axeFindings(page)).blocking).toEqual([]);
+    await screenshot(page, SHOTS, '05-codes-locked');
+
+    await page.reload();
+    await eventually(() => show.count()).toBe(1);
+    expect(await codeValue.count()).toBe(0);
+    await tabTo(page, show);
+    await page.keyboard.press('Enter');
+    await eventually(() => codeValue.count()).toBe(1);
+    expect((await codeValue.textContent())?.replace(/\D/g, '')).toMatch(/^\d{14}$/);
+    // The screen lock was asked: the passkey signed once more.
+    const opened = (await virtualCredentials(phone.authenticator ?? never()))[0]?.signCount ?? 0;
+    expect(opened).toBeGreaterThan(before);
+
+    await choice.click();
+    await eventually(() => liveRegion(page).textContent()).toBe('Codes show without the screen lock.');
+    expect(await choice.isChecked()).toBe(false);
+    expect((await virtualCredentials(phone.authenticator ?? never()))[0]?.signCount).toBeGreaterThan(opened);
+    await page.reload();
+    await eventually(() => codeValue.count()).toBe(1);
+    expect(phone.problems.messages).toEqual([]);
+  });
+});
+
 function never(): never {
   throw new Error('the phone has no virtual authenticator');
 }
