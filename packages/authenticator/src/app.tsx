@@ -3,9 +3,11 @@ import { revealInvisible } from '@countersign/protocol';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { AccountList } from './components/account-list.js';
 import { AddAccount } from './components/add-account.js';
+import { CodeLock } from './components/code-lock.js';
 import { DeviceList } from './components/device-list.js';
 import { NotificationSettings } from './components/notification-settings.js';
 import { RequestList } from './components/request-list.js';
+import { ScreenLock } from './components/screen-lock.js';
 import { Welcome } from './components/welcome.js';
 import { describeError } from './describe-error.js';
 import { takeEnrollmentLink } from './enrollment-link.js';
@@ -26,8 +28,9 @@ const REMOVED_LAST =
   'This device was removed. Its key is gone; open a new enrollment link to set it up again.';
 
 /**
- * The screen with accounts: requests first (they are what cannot wait), then whether they are notified,
- * then every account with its codes, adding one, and each enrollment's devices.
+ * The screen with accounts: requests first (they are what cannot wait), then whether approvals ask for the
+ * screen lock, then whether they are notified, then every account with its codes, adding one, and each
+ * enrollment's devices.
  */
 function Home({
   wallet,
@@ -80,6 +83,10 @@ function Home({
         labelled={enrolled.length > 1}
         announce={announce}
       />
+      {/* Each enrollment's device registers its own passkey (D14): a key is never shared between apps. */}
+      {enrolled.map(({ account, device }) => (
+        <ScreenLock key={account.id} device={device} announce={announce} />
+      ))}
       {enrolled.length > 0 && (
         <NotificationSettings
           devices={enrolled.map(({ device }) => device)}
@@ -87,14 +94,16 @@ function Home({
           announce={announce}
         />
       )}
-      <AccountList
-        wallet={wallet}
-        now={now}
-        accountsVersion={accountsVersion}
-        onChanged={onChanged}
-        onEmptied={() => onEmptied('Every account was removed. Add one to use this authenticator again.')}
-        announce={announce}
-      />
+      <CodeLock device={enrolled[0]?.device}>
+        <AccountList
+          wallet={wallet}
+          now={now}
+          accountsVersion={accountsVersion}
+          onChanged={onChanged}
+          onEmptied={() => onEmptied('Every account was removed. Add one to use this authenticator again.')}
+          announce={announce}
+        />
+      </CodeLock>
       <AddAccount wallet={wallet} onEnroll={onEnroll} onAdded={onChanged} announce={announce} />
       {enrolled.map(({ account, device }) => (
         <DeviceList

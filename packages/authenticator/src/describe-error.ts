@@ -1,7 +1,16 @@
 import { DeviceError } from '@countersign/device';
+import { PasskeyCancelled } from './passkey.js';
 
 /** What the user was doing when something failed; the same code means different things in each. */
-export type Activity = 'enroll' | 'add' | 'load' | 'answer' | 'devices' | 'notifications';
+export type Activity =
+  | 'enroll'
+  | 'add'
+  | 'load'
+  | 'answer'
+  | 'devices'
+  | 'notifications'
+  | 'screen_lock'
+  | 'codes';
 
 const OFFLINE = 'Countersign could not be reached. Check your connection and try again.';
 
@@ -10,6 +19,12 @@ export const NUMBER_NEEDED = 'Type the number shown where you started this, then
 
 /** A sentence for the user about an error: what happened and what to do, never a stack or a status code. */
 export function describeError(error: unknown, activity: Activity): string {
+  if (error instanceof PasskeyCancelled) {
+    if (activity === 'answer')
+      return 'Not approved: the screen lock check was cancelled. Approve again to retry.';
+    if (activity === 'codes') return 'The codes stay locked: the screen lock check was cancelled. Try again.';
+    return 'Nothing changed: the screen lock check was cancelled. Try again.';
+  }
   if (!(error instanceof DeviceError))
     return 'Something went wrong on this device. Reload the page and try again.';
   switch (error.code) {
@@ -40,6 +55,11 @@ export function describeError(error: unknown, activity: Activity): string {
       if (error.code === 'bad_request') return 'The service refused this. Reload the page and try again.';
       if (activity === 'answer') return answerRefusal(error.code);
       return 'That is no longer there.';
+    case 'forbidden':
+      // The app requires user verification (D14) and this device sent no passkey assertion.
+      if (activity === 'answer')
+        return 'This app asks you to approve with your screen lock. Turn it on under Screen lock, then approve again.';
+      return 'The service refused this.';
     case 'rate_limited':
       return 'Too many attempts. Wait a minute, then try again.';
     default:

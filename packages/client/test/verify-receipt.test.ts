@@ -49,6 +49,30 @@ describe('verifyReceipt', () => {
     expect(payload.answer).toMatchObject({ decision: 'approved', uuid: RECEIPT_UUID });
   });
 
+  it('reports whether a passkey verified the user (D14), and why not; a receipt from before says uv false', async () => {
+    const answer = answerDocument(device, displayHash(DISPLAYED));
+    const verified = await service.sign(
+      receiptPayload(device, answer, { uv: true, passkey: { credential_id: 'abc' } }),
+    );
+    expect(await verifyReceipt(verified, { jwks: service.jwks })).toMatchObject({
+      uv: true,
+      uv_missing: null,
+    });
+    const fallback = await service.sign(
+      receiptPayload(device, answer, { uv: false, uv_missing: 'no_passkey' }),
+    );
+    expect(await verifyReceipt(fallback, { jwks: service.jwks })).toMatchObject({
+      uv: false,
+      uv_missing: 'no_passkey',
+    });
+    expect(await verifyReceipt(receipt, { jwks: service.jwks })).toMatchObject({
+      uv: false,
+      uv_missing: null,
+    });
+    const malformed = await service.sign(receiptPayload(device, answer, { uv: 'yes' }));
+    expect(await outcome(verifyReceipt(malformed, { jwks: service.jwks }))).toBe('receipt_malformed');
+  });
+
   it('refuses a receipt whose payload lost or changed a byte: the service signature no longer verifies', async () => {
     expect(await outcome(verifyReceipt(tamperPayload(receipt), { jwks: service.jwks }))).toBe(
       'receipt_signature_invalid',

@@ -1,4 +1,4 @@
-import { type Decision, readEventStream } from '@countersign/protocol';
+import { answerChallenge, type Decision, readEventStream } from '@countersign/protocol';
 import { type Clock, systemClock } from './clock.js';
 import { exportPublicJwk, generateDeviceKeyPair } from './crypto/key-pair.js';
 import { DeviceError } from './device-error.js';
@@ -12,6 +12,8 @@ import {
   readDevices,
   readEnrollment,
   readEvent,
+  readPasskeyOptions,
+  readPasskeyRegistration,
   readPhoneEnrollment,
   readPushKey,
   readRequests,
@@ -27,7 +29,7 @@ import type {
   PhoneEnrollment,
   PushSubscriptionJson,
 } from './protocol/wire.js';
-import type { DeviceStorage } from './storage/device-storage.js';
+import type { DeviceStorage, JsonValue } from './storage/device-storage.js';
 import { type TotpCode, totpCodes } from './totp/totp-codes.js';
 
 /** How to build a `Device`; everything outside the process is injectable. */
@@ -42,8 +44,21 @@ export interface DeviceOptions {
   timeoutMs?: number;
 }
 
-/** What a storage holds for an enrolled device. */
-type DeviceRecord = { server: string; device_id: string; accounts: Account[] };
+/**
+ * What a storage holds for an enrolled device; `passkey` is the id of the WebAuthn credential it registered
+ * for user verification (D14), if any.
+ */
+type DeviceRecord = { server: string; device_id: string; accounts: Account[]; passkey?: string };
+
+/**
+ * Verifies the user for an answer (D14): given the answer's WebAuthn challenge (`answerChallenge`, B64U),
+ * returns the passkey's assertion in its JSON form (`PublicKeyCredential.toJSON()`). The browser's
+ * WebAuthn lives outside this package; the authenticator passes it in.
+ */
+export type UserVerifier = (challenge: string) => Promise<object>;
+
+/** How the user answered, and, for an approval that needs it, how the user is verified. */
+export type AnswerOptions = Omit<AnswerChoice, 'decision'> & { verifyUser?: UserVerifier };
 
 /** What a storage holds between the two steps of a phone enrollment. */
 type PhoneEnrollmentRecord = { server: string; enrollment_id: string; expires_at: string };
@@ -172,17 +187,50 @@ export class Device {
   async answer(
     request: PendingRequest,
     decision: Decision,
-    options: Omit<AnswerChoice, 'decision'> = {},
+    options: AnswerOptions = {},
   ): Promise<AnswerResult> {
+    const { verifyUser, ...choice } = options;
     const session = await this.#session();
     const document = await answerDocument(
       request,
-      { ...options, decision },
+      { ...choice, decision },
       { deviceId: session.record.device_id, signedAt: this.#clock.now() },
     );
     const path = `/device/v1/requests/${encodeURIComponent(request.uuid)}/answer`;
-    const body = await signAnswer(session.privateKey, document);
+    const signed = await signAnswer(session.privateKey, document);
+    // The passkey signs the hash of the very document the device key signed: one answer, two factors.
+    const body =
+      verifyUser === undefined
+        ? signed
+        : { ...signed, assertion: await verifyUser(answerChallenge(document)) };
     return readAnswerResult(await sendJson(this.#signedCall(session, 'POST', path, body)));
+  }
+
+  /** The id of the passkey this device registered for user verification, or `undefined` (D14). */
+  async passkey(): Promise<string | undefined> {
+    return (await this.#enrolledRecord()).passkey;
+  }
+
+  /**
+   * The WebAuthn creation options (JSON form) of a passkey for this device, to hand to the browser
+   * (`PublicKeyCredential.parseCreationOptionsFromJSON`); finish with `registerPasskey`.
+   */
+  async passkeyOptions(): Promise<{ [key: string]: JsonValue }> {
+    const session = await this.#session();
+    return readPasskeyOptions(await sendJson(this.#signedCall(session, 'GET', '/device/v1/passkey/options')));
+  }
+
+  /**
+   * Registers the passkey the browser made (`PublicKeyCredential.toJSON()`) and keeps its id with this
+   * enrollment; approvals can then carry its assertions. A device registers one passkey.
+   */
+  async registerPasskey(credential: object): Promise<string> {
+    const session = await this.#session();
+    const credentialId = readPasskeyRegistration(
+      await sendJson(this.#signedCall(session, 'POST', '/device/v1/passkey', { credential })),
+    );
+    await this.#storage.set(DEVICE, { ...session.record, passkey: credentialId });
+    return credentialId;
   }
 
   /**

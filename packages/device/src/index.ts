@@ -2,7 +2,7 @@ export { indexedDbStorage } from './browser/indexeddb-storage.js';
 export { type Clock, systemClock } from './clock.js';
 export { exportPublicJwk, generateDeviceKeyPair } from './crypto/key-pair.js';
 export { sign } from './crypto/sign.js';
-export { Device, type DeviceOptions } from './device.js';
+export { type AnswerOptions, Device, type DeviceOptions, type UserVerifier } from './device.js';
 export { DeviceError, type DeviceErrorCode } from './device-error.js';
 export { type AnswerChoice, answerDocument, signAnswer } from './protocol/answer-document.js';
 export { type EnrollmentLink, parseEnrollmentLink } from './protocol/enrollment-link.js';
@@ -18,6 +18,7 @@ export type {
   PhoneEnrollment,
   PushSubscriptionJson,
   TotpParameters,
+  UserVerificationSetting,
 } from './protocol/wire.js';
 export type { DeviceStorage, JsonValue } from './storage/device-storage.js';
 export { memoryStorage } from './storage/memory-storage.js';

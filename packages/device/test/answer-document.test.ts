@@ -20,6 +20,7 @@ const request: PendingRequest = {
   expires_at: null,
   number_match_required: false,
   nonce: 'request-nonce',
+  user_verification: 'off',
 };
 const context = { deviceId: 'device-1', signedAt: 1_764_158_400_000 };
 

@@ -1,4 +1,10 @@
-import { canonicalJson, decodeBase64url, displayHash } from '@countersign/protocol';
+import {
+  type AnswerDocument,
+  answerChallenge,
+  canonicalJson,
+  decodeBase64url,
+  displayHash,
+} from '@countersign/protocol';
 import { describe, expect, it } from 'vitest';
 import {
   Device,
@@ -24,6 +30,7 @@ const REQUEST: PendingRequest = {
   expires_at: '2026-11-26T12:05:00.000Z',
   number_match_required: false,
   nonce: 'request-nonce',
+  user_verification: 'off',
 };
 
 function setup(): { device: Device; service: FakeService; clock: { now(): number } } {
@@ -145,6 +152,34 @@ describe('Device', () => {
       reason: 'not_me',
       number_match: null,
     });
+  });
+
+  it('registers a passkey with the options the service gave, keeps its id, and an approval carries the assertion over the answer’s challenge (D14)', async () => {
+    const { device, service } = await enrolled();
+    expect(await device.passkey()).toBeUndefined();
+    expect(await device.passkeyOptions()).toEqual({ challenge: 'Y2hhbGxlbmdl', rp: { id: 'localhost' } });
+    const credential = { id: 'credential-1', type: 'public-key', response: { attestationObject: 'AA' } };
+    expect(await device.registerPasskey(credential)).toBe('credential-1');
+    const deviceId = (await device.enrollment())?.device_id ?? '';
+    expect(service.passkeys.get(deviceId)).toEqual(credential);
+    expect(await device.passkey()).toBe('credential-1');
+    // The id stays with the enrollment when its accounts are fetched again.
+    await device.accounts();
+    expect(await device.passkey()).toBe('credential-1');
+
+    const challenges: string[] = [];
+    await device.answer(REQUEST, 'approved', {
+      verifyUser: async (challenge) => {
+        challenges.push(challenge);
+        return { id: 'credential-1', response: { signature: 'c2ln' } };
+      },
+    });
+    const [answer] = service.answers;
+    if (answer === undefined) throw new Error('no answer');
+    expect(challenges).toEqual([answerChallenge(answer.document as unknown as AnswerDocument)]);
+    expect(answer.assertion).toEqual({ id: 'credential-1', response: { signature: 'c2ln' } });
+    await device.answer(REQUEST, 'denied');
+    expect(service.answers[1]?.assertion).toBeUndefined();
   });
 
   it('a refusal becomes a DeviceError whose code names the status', async () => {

@@ -28,6 +28,7 @@ function request(uuid: string, createdAt: string): PendingRequest {
     created_at: createdAt,
     expires_at: null,
     number_match_required: false,
+    user_verification: 'off',
     nonce: `nonce-${uuid}`,
   };
 }

@@ -1,3 +1,4 @@
+export { answerChallenge } from './answer-challenge.js';
 export {
   ANSWER_DOCUMENT_KEYS,
   type AnswerDocument,

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   ANSWER_DOCUMENT_KEYS,
   type AnswerDocument,
+  answerChallenge,
   authyCanonical,
   canonicalJson,
   decodeBase64url,
@@ -93,6 +94,17 @@ describe('the test vectors of docs/device-protocol.md', () => {
     expect(
       await verifiesUnderTestKey(text('answer/jcs').replace('"42"', '"43"'), text('answer/signature')),
     ).toBe(false);
+  });
+
+  it('answer challenge: the SHA-256 of the answer’s JCS, the challenge a user-verified answer’s passkey signs (D14)', () => {
+    const document = json<AnswerDocument>('answer/document');
+    expect(answerChallenge(document)).toBe(text('answer/challenge'));
+    expect(answerChallenge(document)).toBe(
+      createHash('sha256').update(text('answer/jcs'), 'utf8').digest('base64url'),
+    );
+    expect(answerChallenge({ ...document, signed_at: document.signed_at + 1 })).not.toBe(
+      text('answer/challenge'),
+    );
   });
 
   it('signed request: the body is the signed answer, and the signing string and its signature are exact', async () => {

@@ -3,6 +3,7 @@ import { revealInvisible } from '@countersign/protocol';
 import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import { describeError, isOffline, requestIsOver } from '../describe-error.js';
 import type { PendingState } from '../hooks/use-pending-requests.js';
+import { verifierFor } from '../passkey.js';
 import { type AnswerHandler, type Choice, RequestCard } from './request-card.js';
 
 interface RequestListProps {
@@ -73,15 +74,16 @@ export function RequestList({ wallet, pending, now, labelled, announce }: Reques
     async (request, choice) => {
       try {
         const device = await wallet.device(accountId);
-        const result = await device.answer(
-          request,
-          choice.decision,
-          choice.decision === 'approved'
+        // An approval proves the user where the app asks for it (D14); a denial never needs to.
+        const verifyUser = choice.decision === 'approved' ? await verifierFor(device, request) : undefined;
+        const result = await device.answer(request, choice.decision, {
+          ...(choice.decision === 'approved'
             ? choice.numberMatch === undefined
               ? {}
               : { numberMatch: choice.numberMatch }
-            : { reason: choice.reason },
-        );
+            : { reason: choice.reason }),
+          ...(verifyUser !== undefined && { verifyUser }),
+        });
         pending.remove(request.uuid);
         announce(outcome(request, choice, result.status));
         return null;

@@ -1,6 +1,13 @@
 import { type AnswerDocument, type PublicJwk, readAnswerDocument } from '@countersign/protocol';
 import { CountersignError } from '../countersign-error.js';
-import { isJsonObject, type JsonObject, readNumber, readObject, readString } from '../http/wire.js';
+import {
+  isJsonObject,
+  type JsonObject,
+  readNumber,
+  readObject,
+  readOptionalBoolean,
+  readString,
+} from '../http/wire.js';
 
 /** The device's public key, a P-256 JWK. */
 export type DevicePublicKey = PublicJwk;
@@ -26,6 +33,17 @@ export interface ReceiptPayload {
   /** The device's ES256 signature (P1363, base64url) of `JCS(answer)`. */
   readonly device_signature: string;
   readonly device_public_key: DevicePublicKey;
+  /**
+   * Whether the device's passkey verified the user (D14: biometrics or the device PIN), as the service
+   * checked it; `false` too in receipts signed before user verification existed.
+   */
+  readonly uv: boolean;
+  /**
+   * Why the user was not verified: `no_passkey` (the device has no WebAuthn, so its key alone answered),
+   * `not_requested` (the app does not ask), `denial` (a denial needs none); `null` when `uv` is true or the
+   * receipt predates user verification.
+   */
+  readonly uv_missing: string | null;
 }
 
 function malformed(message: string): CountersignError {
@@ -85,6 +103,8 @@ export function readReceiptPayload(bytes: Uint8Array): { payload: ReceiptPayload
       answer: readAnswer(rawAnswer),
       device_signature: readString(parsed, 'device_signature'),
       device_public_key: readPublicKey(readObject(parsed, 'device_public_key')),
+      uv: readOptionalBoolean(parsed, 'uv') ?? false,
+      uv_missing: parsed.uv_missing === undefined ? null : nullableString(parsed, 'uv_missing'),
     };
     return { payload, rawAnswer };
   } catch (error) {

@@ -1,5 +1,6 @@
 import { decodeBase64url } from '@countersign/protocol';
 import { DeviceError } from '../device-error.js';
+import type { JsonValue } from '../storage/device-storage.js';
 import type {
   Account,
   AnswerResult,
@@ -9,6 +10,7 @@ import type {
   PendingRequest,
   PhoneEnrollment,
   TotpParameters,
+  UserVerificationSetting,
 } from './wire.js';
 
 // The service's answers are untrusted input: each reader checks the shape the protocol names and copies
@@ -122,7 +124,26 @@ function pendingRequest(value: unknown): PendingRequest {
     expires_at: textOrNull(from, 'expires_at', what),
     number_match_required: flag(from, 'number_match_required', what),
     nonce: text(from, 'nonce', what),
+    user_verification: userVerification(from.user_verification),
   };
+}
+
+/** A request's user verification setting; a service from before D14 sends none, which means `off`. */
+function userVerification(value: unknown): UserVerificationSetting {
+  if (value === undefined) return 'off';
+  if (value !== 'required' && value !== 'preferred' && value !== 'off')
+    unexpected('a request with an unknown "user_verification"');
+  return value;
+}
+
+/** `{"options": CREATION_OPTIONS_JSON, "success": true}`: WebAuthn's JSON form, handed on to the browser as is. */
+export function readPasskeyOptions(body: unknown): { [key: string]: JsonValue } {
+  return fields(fields(body, 'passkey options').options, 'passkey options') as { [key: string]: JsonValue };
+}
+
+/** `{"credential_id": B64U, "success": true}` */
+export function readPasskeyRegistration(body: unknown): string {
+  return text(fields(body, 'a passkey registration'), 'credential_id', 'a passkey registration');
 }
 
 /** `{"requests": [REQUEST…], "success": true}` */

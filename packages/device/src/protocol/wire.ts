@@ -42,7 +42,14 @@ export type PendingRequest = {
   number_match_required: boolean;
   /** The service's nonce for this request, signed back in the answer. */
   nonce: string;
+  /**
+   * Whether an approval must carry the passkey's assertion (`required`), should where the device
+   * registered one (`preferred`), or need not (`off`): the app's setting (D14).
+   */
+  user_verification: UserVerificationSetting;
 };
+
+export type UserVerificationSetting = 'required' | 'preferred' | 'off';
 
 /** One of the user's enrolled devices. */
 export type DeviceInfo = {

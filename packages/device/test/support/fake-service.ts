@@ -9,7 +9,9 @@ export interface FakeService {
   /** A link token the service accepts once. */
   readonly token: string;
   readonly calls: { method: string; path: string; headers: Headers; body: string }[];
-  readonly answers: { document: Record<string, unknown>; signature: string }[];
+  readonly answers: { document: Record<string, unknown>; signature: string; assertion?: unknown }[];
+  /** The passkey each device registered (D14), as it was sent. */
+  readonly passkeys: Map<string, unknown>;
   readonly requests: PendingRequest[];
   /** Devices by id with their public key. */
   readonly devices: Map<string, PublicJwk>;
@@ -57,6 +59,7 @@ export function fakeService(now: () => number, origin = 'https://cs.example.com'
     token: Buffer.alloc(32, 9).toString('base64url'),
     calls: [],
     answers: [],
+    passkeys: new Map(),
     requests: [],
     devices: new Map(),
     pushKey: PUSH_KEY,
@@ -126,8 +129,19 @@ export function fakeService(now: () => number, origin = 'https://cs.example.com'
       if (method === 'POST' && answer !== null) {
         const document = parsed?.document as Record<string, unknown>;
         const signature = String(parsed?.signature);
-        service.answers.push({ document, signature });
+        service.answers.push({
+          document,
+          signature,
+          ...(parsed?.assertion !== undefined && { assertion: parsed.assertion }),
+        });
         return json(200, { status: document.decision, success: true });
+      }
+      if (method === 'GET' && path === '/device/v1/passkey/options') {
+        return json(200, { options: { challenge: 'Y2hhbGxlbmdl', rp: { id: 'localhost' } }, success: true });
+      }
+      if (method === 'POST' && path === '/device/v1/passkey') {
+        service.passkeys.set(deviceId, parsed?.credential);
+        return json(200, { credential_id: 'credential-1', success: true });
       }
       if (method === 'GET' && path === '/device/v1/devices') {
         return json(200, {

@@ -233,6 +233,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     enrollment: services.enrollment,
     devices: services.devices,
     answering: services.answering,
+    userVerification: services.userVerification,
     bus: services.bus,
     pushPublicKey: services.push.publicKey,
     shares,

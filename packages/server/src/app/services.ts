@@ -14,6 +14,8 @@ import { AnsweringService } from '../devices/answering.service.js';
 import { DeviceRepository } from '../devices/device.repository.js';
 import { DeviceService } from '../devices/device.service.js';
 import { EnrollmentService } from '../devices/enrollment.service.js';
+import { PasskeyRepository } from '../devices/passkey.repository.js';
+import { UserVerificationService } from '../devices/user-verification.service.js';
 import { createMemoryEventBus, type EventBus } from '../events/event-bus.js';
 import { type Clock, systemClock } from '../lib/clock.js';
 import type { Log } from '../lib/log.js';
@@ -61,6 +63,7 @@ export interface Services {
   readonly devices: DeviceService;
   readonly enrollment: EnrollmentService;
   readonly answering: AnsweringService;
+  readonly userVerification: UserVerificationService;
   readonly receipts: ReceiptSigner;
   readonly bus: EventBus;
   readonly push: PushSender;
@@ -151,10 +154,17 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     publicUrl: config.publicUrl,
     codeTtlMs: config.codeTtlSeconds * 1000,
   });
+  const userVerification = new UserVerificationService({
+    repository: new PasskeyRepository(store),
+    keys,
+    clock,
+    publicUrl: config.publicUrl,
+  });
   const answering = new AnsweringService({
     approvals,
     users,
     receipts,
+    userVerification,
     securityLog,
     random,
     clock,
@@ -202,6 +212,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     devices,
     enrollment,
     answering,
+    userVerification,
     receipts,
     bus,
     push,

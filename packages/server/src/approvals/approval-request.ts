@@ -1,3 +1,5 @@
+import type { UserVerification } from '../apps/app.js';
+
 export const APPROVAL_STATUSES = ['pending', 'approved', 'denied', 'expired'] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
@@ -47,6 +49,8 @@ export interface AnswerableRequest {
   /** The app's name when the request was made (what the device shows and signs). */
   readonly appName: string;
   readonly appProfile: string;
+  /** The app's user verification setting (D14), as it stands when the device answers. */
+  readonly userVerification: UserVerification;
   readonly message: string;
   readonly details: Record<string, string>;
   readonly createdAt: number;

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { UserVerification } from '../apps/app.js';
 import { boundOnce, compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
@@ -375,6 +376,7 @@ export class ApprovalRepository {
         'approval_requests.app_name',
         'apps.name as current_app_name',
         'apps.profile',
+        'apps.user_verification',
         'approval_requests.message',
         'approval_requests.details',
         'approval_requests.created_at',
@@ -393,6 +395,7 @@ function toAnswerable(row: {
   app_name: string | null;
   current_app_name: string;
   profile: string;
+  user_verification: string;
   message: string;
   details: string;
   created_at: number;
@@ -407,6 +410,7 @@ function toAnswerable(row: {
     userId: Number(row.user_id),
     appName: row.app_name ?? row.current_app_name,
     appProfile: row.profile,
+    userVerification: row.user_verification as UserVerification,
     message: row.message,
     details: JSON.parse(row.details) as Record<string, string>,
     createdAt: Number(row.created_at),

@@ -2,13 +2,17 @@ import type { Kysely, Selectable } from 'kysely';
 import { compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
 import type { AppTable, Database } from '../db/schema.js';
-import { type App, isNumberMatching, isProfile } from './app.js';
+import { type App, isNumberMatching, isProfile, isUserVerification } from './app.js';
 
 export type AppRow = Selectable<AppTable>;
 
 export function toApp(row: AppRow): App {
-  if (!isProfile(row.profile) || !isNumberMatching(row.number_matching)) {
-    throw new Error(`app ${row.id} has an unknown profile or number matching setting`);
+  if (
+    !isProfile(row.profile) ||
+    !isNumberMatching(row.number_matching) ||
+    !isUserVerification(row.user_verification)
+  ) {
+    throw new Error(`app ${row.id} has an unknown profile, number matching or user verification setting`);
   }
   return {
     id: Number(row.id),
@@ -22,6 +26,7 @@ export function toApp(row: AppRow): App {
     smsPerHour: row.sms_per_hour === null ? null : Number(row.sms_per_hour),
     smsPerDay: row.sms_per_day === null ? null : Number(row.sms_per_day),
     smsCountries: row.sms_countries === null ? null : Object.freeze(row.sms_countries.split(',')),
+    userVerification: row.user_verification,
     createdAt: Number(row.created_at),
   };
 }
@@ -36,6 +41,7 @@ export interface NewAppRow {
   sms_per_hour: number | null;
   sms_per_day: number | null;
   sms_countries: string | null;
+  user_verification: string;
   created_at: number;
 }
 
@@ -173,6 +179,7 @@ export class AppRepository {
         | 'sms_per_hour'
         | 'sms_per_day'
         | 'sms_countries'
+        | 'user_verification'
       >
     > & {
       callback_expired?: number;

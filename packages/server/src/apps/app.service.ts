@@ -6,7 +6,7 @@ import type { Random } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Clock } from '../lib/clock.js';
 import { OperatorError } from '../lib/operator-error.js';
-import type { App, NumberMatching, Profile } from './app.js';
+import { type App, type NumberMatching, type Profile, policyOf, type UserVerification } from './app.js';
 import type { AppRepository } from './app.repository.js';
 
 export interface NewApp {
@@ -21,6 +21,8 @@ export interface NewApp {
   smsPerDay?: number | null;
   /** `null` or absent: every country. */
   smsCountries?: readonly string[] | null;
+  /** Absent: the profile's default (D14). */
+  userVerification?: UserVerification;
 }
 
 export interface CreatedApp {
@@ -38,6 +40,7 @@ export interface AppChanges {
   smsPerHour?: number | null;
   smsPerDay?: number | null;
   smsCountries?: readonly string[] | null;
+  userVerification?: UserVerification;
 }
 
 export class AppSettingError extends OperatorError {
@@ -143,10 +146,11 @@ export class AppService {
   async create(input: NewApp): Promise<CreatedApp> {
     const key = this.newKey();
     const webhookSecret = `whsec_${this.random.bytes(32).toString('base64')}`;
+    const profile = input.profile ?? 'compat';
     const app = await this.repository.insert(
       {
         name: checkName(input.name),
-        profile: input.profile ?? 'compat',
+        profile,
         number_matching: input.numberMatching ?? 'off',
         token_length: checkTokenLength(input.tokenLength ?? 7),
         callback_url: checkCallbackUrl(input.callbackUrl ?? null),
@@ -154,6 +158,7 @@ export class AppService {
         sms_per_hour: checkBudget('SMS per hour', input.smsPerHour),
         sms_per_day: checkBudget('SMS per day', input.smsPerDay),
         sms_countries: checkCountries(input.smsCountries),
+        user_verification: input.userVerification ?? policyOf({ profile }).defaultUserVerification,
         created_at: this.clock.now(),
       },
       (appId) => ({
@@ -208,6 +213,7 @@ export class AppService {
           sms_per_day: checkBudget('SMS per day', changes.smsPerDay),
         }),
         ...(changes.smsCountries !== undefined && { sms_countries: checkCountries(changes.smsCountries) }),
+        ...(changes.userVerification !== undefined && { user_verification: changes.userVerification }),
       },
       this.clock.now(),
     );

@@ -5,6 +5,10 @@ export type Profile = (typeof PROFILES)[number];
 export const NUMBER_MATCHING = ['off', '2', '6'] as const;
 export type NumberMatching = (typeof NUMBER_MATCHING)[number];
 
+/** Whether an approval must carry a passkey assertion of user verification (D14). */
+export const USER_VERIFICATION = ['required', 'preferred', 'off'] as const;
+export type UserVerification = (typeof USER_VERIFICATION)[number];
+
 /** A tenant: one relying application with its own keys, users and settings. */
 export interface App {
   readonly id: number;
@@ -22,6 +26,12 @@ export interface App {
   readonly smsPerDay: number | null;
   /** ISO 3166 alpha-2 codes of the countries codes may go to; `null`: every country. */
   readonly smsCountries: readonly string[] | null;
+  /**
+   * `required`: an approval carries a passkey assertion with the user verified; `preferred`: it does
+   * whenever the device registered a passkey, and the device key alone answers where WebAuthn is missing;
+   * `off`: the device key alone (D14).
+   */
+  readonly userVerification: UserVerification;
   readonly createdAt: number;
 }
 
@@ -40,6 +50,8 @@ export interface AppPolicy {
   readonly sandbox: boolean;
   /** Whether devices enrolled by proving the phone may answer, or only those enrolled through this app's link (D8). */
   readonly phoneDevicesAccepted: boolean;
+  /** A new app's user verification unless it names one (D14): PSD2's two factors need it. */
+  readonly defaultUserVerification: UserVerification;
 }
 
 const BASE = {
@@ -48,6 +60,7 @@ const BASE = {
   defaultApprovalSeconds: 600,
   sandbox: false,
   phoneDevicesAccepted: true,
+  defaultUserVerification: 'preferred' as UserVerification,
 };
 
 const POLICIES: Record<Profile, AppPolicy> = {
@@ -73,6 +86,7 @@ const POLICIES: Record<Profile, AppPolicy> = {
     neverExpireAllowed: false,
     maxFailures: 5,
     phoneDevicesAccepted: false,
+    defaultUserVerification: 'required',
   },
 };
 
@@ -82,6 +96,10 @@ export function policyOf(app: Pick<App, 'profile'>): AppPolicy {
 
 export function isProfile(value: string): value is Profile {
   return (PROFILES as readonly string[]).includes(value);
+}
+
+export function isUserVerification(value: string): value is UserVerification {
+  return (USER_VERIFICATION as readonly string[]).includes(value);
 }
 
 export function isNumberMatching(value: string): value is NumberMatching {

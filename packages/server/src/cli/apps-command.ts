@@ -1,5 +1,13 @@
 import type { Command } from 'commander';
-import { type App, isNumberMatching, isProfile, type NumberMatching, type Profile } from '../apps/app.js';
+import {
+  type App,
+  isNumberMatching,
+  isProfile,
+  isUserVerification,
+  type NumberMatching,
+  type Profile,
+  type UserVerification,
+} from '../apps/app.js';
 import type { Config } from '../config/load-config.js';
 import { openServer, output, type Terminal, UsageError } from './output.js';
 
@@ -22,6 +30,7 @@ function appJson(app: App, config: Config) {
     sms_per_hour: budgets.perHour,
     sms_per_day: budgets.perDay,
     sms_countries: app.smsCountries ?? 'all',
+    user_verification: app.userVerification,
     created_at: new Date(app.createdAt).toISOString(),
   };
 }
@@ -85,6 +94,29 @@ function numberMatching(value: string): NumberMatching {
   return value;
 }
 
+function userVerification(value: string): UserVerification {
+  if (!isUserVerification(value))
+    throw new UsageError(`--user-verification must be required, preferred or off, got "${value}"`);
+  return value;
+}
+
+/** What the app's user verification setting asks of an approval, in words (D14). */
+function userVerificationLine(app: App): string {
+  switch (app.userVerification) {
+    case 'required':
+      return 'User verification: required (an approval needs the device’s passkey: biometrics or the device PIN).';
+    case 'preferred':
+      return 'User verification: preferred (a passkey where the device has one; the device key alone where WebAuthn is missing).';
+    case 'off':
+      return 'User verification: off (the device key alone).';
+  }
+}
+
+const USER_VERIFICATION_OPTION = [
+  '--user-verification <mode>',
+  'required, preferred or off: whether an approval needs the device’s passkey (default: required for psd2, preferred otherwise)',
+] as const;
+
 function onOff(value: string): boolean {
   if (value !== 'on' && value !== 'off')
     throw new UsageError(`--callback-expired must be on or off, got "${value}"`);
@@ -112,6 +144,7 @@ export function addAppsCommand(program: Command, terminal: Terminal): void {
     .option('--number-matching <mode>', 'off, 2 or 6 digits', 'off')
     .option('--profile <profile>', 'compat, strict, psd2 or sandbox', 'compat')
     .option('--token-length <digits>', 'digits of TOTP and SMS codes: 6, 7 or 8', '7')
+    .option(...USER_VERIFICATION_OPTION)
     .option(...SMS_OPTIONS.perHour)
     .option(...SMS_OPTIONS.perDay)
     .option(...SMS_OPTIONS.countries)
@@ -123,6 +156,9 @@ export function addAppsCommand(program: Command, terminal: Terminal): void {
         numberMatching: numberMatching(String(options.numberMatching)),
         tokenLength: tokenLength(String(options.tokenLength)),
         callbackUrl: options.callbackUrl === undefined ? null : String(options.callbackUrl),
+        ...(options.userVerification !== undefined && {
+          userVerification: userVerification(String(options.userVerification)),
+        }),
         ...smsSettings(options),
       };
       const { config, withServices } = await openServer(terminal);
@@ -140,6 +176,7 @@ export function addAppsCommand(program: Command, terminal: Terminal): void {
             `API key:        ${created.apiKey}`,
             `Webhook secret: ${created.webhookSecret}`,
             'Keep both safe: they are shown only now.',
+            userVerificationLine(created.app),
             ...smsLines(created.app, config),
           ].join('\n'),
       );
@@ -160,8 +197,30 @@ export function addAppsCommand(program: Command, terminal: Terminal): void {
           list.length === 0
             ? 'No apps yet: countersign apps create --name NAME'
             : list
-                .map((a) => `${a.id}\t${a.name}\t${a.profile}\tnumber matching ${a.numberMatching}`)
+                .map(
+                  (a) =>
+                    `${a.id}\t${a.name}\t${a.profile}\tnumber matching ${a.numberMatching}\tuser verification ${a.userVerification}`,
+                )
                 .join('\n'),
+      );
+    });
+
+  apps
+    .command('show')
+    .description("show one app's settings (never its keys)")
+    .argument('<id>', 'app id')
+    .option('--json', 'print one JSON document')
+    .action(async (id: string, options) => {
+      const wanted = appId(id);
+      const { config, withServices } = await openServer(terminal);
+      const app = await withServices((s) => s.apps.find(wanted));
+      if (app === undefined) throw new UsageError(`no app with id ${id}`);
+      output(terminal, options.json === true, appJson(app, config), () =>
+        [
+          `App ${app.id} "${app.name}" (${app.profile}), number matching ${app.numberMatching}.`,
+          userVerificationLine(app),
+          ...smsLines(app, config),
+        ].join('\n'),
       );
     });
 
@@ -198,6 +257,7 @@ export function addAppsCommand(program: Command, terminal: Terminal): void {
     .option('--number-matching <mode>', 'off, 2 or 6 digits')
     .option('--token-length <digits>', '6, 7 or 8')
     .option('--callback-expired <on|off>', 'also send callbacks for expired requests')
+    .option(...USER_VERIFICATION_OPTION)
     .option(...SMS_OPTIONS.perHour)
     .option(...SMS_OPTIONS.perDay)
     .option(...SMS_OPTIONS.countries)
@@ -213,13 +273,18 @@ export function addAppsCommand(program: Command, terminal: Terminal): void {
           numberMatching: numberMatching(String(options.numberMatching)),
         }),
         ...(options.tokenLength !== undefined && { tokenLength: tokenLength(String(options.tokenLength)) }),
+        ...(options.userVerification !== undefined && {
+          userVerification: userVerification(String(options.userVerification)),
+        }),
         ...smsSettings(options),
       };
       const { config, withServices } = await openServer(terminal);
       const app = await withServices((s) => s.apps.update(appId(id), changes));
       if (app === undefined) throw new UsageError(`no app with id ${id}`);
       output(terminal, options.json === true, appJson(app, config), () =>
-        [`Updated app ${app.id} "${app.name}".`, ...smsLines(app, config)].join('\n'),
+        [`Updated app ${app.id} "${app.name}".`, userVerificationLine(app), ...smsLines(app, config)].join(
+          '\n',
+        ),
       );
     });
 }

@@ -170,6 +170,11 @@ function refusal(error: unknown, uuid: string): unknown {
       return new Error(`request ${uuid} has expired`);
     case 'not_found':
       return new Error(`no request ${uuid}`);
+    case 'forbidden':
+      // D14: the app requires a passkey's user verification, and a terminal has no WebAuthn.
+      return new Error(
+        `request ${uuid} needs the user verified with a passkey (its app requires it), which countersign device cannot do`,
+      );
     default:
       return error;
   }

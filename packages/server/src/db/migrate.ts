@@ -5,6 +5,7 @@ import * as devices from './migrations/0002-devices.js';
 import * as webhooks from './migrations/0003-webhooks.js';
 import * as scaleOut from './migrations/0004-scale-out.js';
 import * as smsBudgets from './migrations/0005-sms-budgets.js';
+import * as userVerification from './migrations/0006-user-verification.js';
 import type { Store } from './store.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-webhooks': webhooks,
   '0004-scale-out': scaleOut,
   '0005-sms-budgets': smsBudgets,
+  '0006-user-verification': userVerification,
 };
 
 export class MigrationError extends OperatorError {

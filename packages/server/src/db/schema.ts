@@ -23,6 +23,7 @@ export interface Database {
   rate_limits: RateLimitTable;
   send_budgets: SendBudgetTable;
   message_queue: MessageQueueTable;
+  device_passkeys: DevicePasskeyTable;
 }
 
 export interface MetaTable {
@@ -47,6 +48,8 @@ export interface AppTable {
   sms_per_day: number | null;
   /** ISO 3166 alpha-2 codes, comma-separated, that codes may be sent to; `null`: every country. */
   sms_countries: string | null;
+  /** `required`, `preferred` or `off`: whether an approval must carry a passkey assertion (D14). */
+  user_verification: string;
 }
 
 export interface ApiKeyTable {
@@ -265,4 +268,17 @@ export interface MessageQueueTable {
   /** The code inside is useless after this: the message is dropped rather than sent late. */
   expires_at: number;
   created_at: number;
+}
+
+/** The passkey a device registered for user verification (D14): at most one per device. */
+export interface DevicePasskeyTable {
+  device_id: string;
+  /** The WebAuthn credential id, B64U. */
+  credential_id: string;
+  /** The credential's COSE public key, B64U. */
+  public_key: string;
+  /** The authenticator's signature counter at its last accepted assertion; it only grows. */
+  counter: number;
+  created_at: number;
+  last_used_at: number | null;
 }

@@ -1,4 +1,5 @@
 import { type AnswerDocument, canonicalJson, displayHash, readAnswerDocument } from '@countersign/protocol';
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { type ApprovalService, notAnswerable } from '../approvals/approval.service.js';
 import type { AnswerableRequest } from '../approvals/approval-request.js';
 import { constantTimeEqual } from '../crypto/digest.js';
@@ -10,6 +11,7 @@ import type { ReceiptSigner } from '../receipts/receipt-signer.js';
 import type { UserService } from '../users/user.service.js';
 import { type Device, type DeviceRequest, serves } from './device.js';
 import { toKeyObject, verifySignature } from './device-key.js';
+import type { UserVerificationService } from './user-verification.service.js';
 
 /** How far a device's `signed_at` may be from the service's clock. */
 const SIGNING_SKEW_MS = 5 * 60_000;
@@ -19,6 +21,8 @@ export const NOT_ME_PAUSE_MS = 60 * 60_000;
 export interface AnswerInput {
   document: unknown;
   signature: string;
+  /** The passkey's assertion over the answer's challenge, when the device verified its user (D14). */
+  assertion?: AuthenticationResponseJSON;
 }
 
 /** Another user's or app's request answers exactly as an unknown one; only the log tells them apart (R9). */
@@ -44,6 +48,8 @@ export interface AnsweringServiceOptions {
   /** For "this wasn't me": pushes to the user pause. */
   readonly users: Pick<UserService, 'pausePushes'>;
   readonly receipts: ReceiptSigner;
+  /** Checks an answer's passkey assertion against its app's setting (D14). */
+  readonly userVerification: Pick<UserVerificationService, 'check'>;
   readonly securityLog: SecurityLog;
   readonly random: Random;
   readonly clock: Clock;
@@ -72,8 +78,8 @@ export class AnsweringService {
   }
 
   /**
-   * Verifies a signed answer and moves the request from pending exactly once (R28, R29, R32, R33). Every
-   * refusal leaves the request as it was.
+   * Verifies a signed answer, and its user verification where the app asks for it (D14), and moves the
+   * request from pending exactly once (R28, R29, R32, R33). Every refusal leaves the request as it was.
    */
   async answer(device: Device, uuid: string, input: AnswerInput): Promise<'approved' | 'denied'> {
     const { approvals, clock } = this.options;
@@ -88,6 +94,12 @@ export class AnsweringService {
     const document = verifiedAnswer(device, request, input, now);
     if (request.status !== 'pending') throw notAnswerable(request.status);
     if (request.expiresAt !== null && request.expiresAt <= now) throw notAnswerable('expired');
+    const uv = await this.options.userVerification.check(
+      device,
+      request.userVerification,
+      document,
+      input.assertion,
+    );
     const { status, reason } = outcome(request, document);
     const receipt = await this.options.receipts.sign({
       iss: this.options.publicUrl,
@@ -100,6 +112,7 @@ export class AnsweringService {
       answer: document,
       device_signature: input.signature,
       device_public_key: device.publicKey,
+      ...uv,
     });
     await approvals.answer(request, {
       status,

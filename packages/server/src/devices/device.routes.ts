@@ -1,6 +1,7 @@
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import { type Static, type TSchema, Type } from 'typebox';
-import type { App } from '../apps/app.js';
+import { type App, USER_VERIFICATION } from '../apps/app.js';
 import { AuthyError, invalidParameter } from '../errors/authy-error.js';
 import type { EventBus } from '../events/event-bus.js';
 import { topics } from '../events/service-events.js';
@@ -23,6 +24,7 @@ import type { Device, DeviceRequest } from './device.js';
 import { PLATFORMS } from './device.js';
 import type { DeviceService } from './device.service.js';
 import type { EnrollmentService } from './enrollment.service.js';
+import type { UserVerificationService } from './user-verification.service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -104,6 +106,70 @@ function deviceRoute(
 
 const Time = Type.String({ format: 'date-time' });
 
+/** Base64url text of at most `max` characters: what WebAuthn's JSON forms carry bytes as. */
+const Bytes = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: B64U });
+const Attachment = Type.Optional(Type.Union([Type.Literal('platform'), Type.Literal('cross-platform')]));
+/** A WebAuthn credential's JSON form (`PublicKeyCredential.toJSON()`), with its `response` as given. */
+const credentialJson = <R extends TSchema>(response: R) =>
+  Type.Object({
+    id: Bytes(1400),
+    rawId: Bytes(1400),
+    type: Type.Literal('public-key'),
+    response,
+    authenticatorAttachment: Attachment,
+    clientExtensionResults: Type.Record(Type.String(), Type.Unknown(), { maxProperties: 10 }),
+  });
+
+/** A passkey's assertion over an answer's challenge (docs/device-protocol.md, "User verification"). */
+const Assertion = credentialJson(
+  Type.Object({
+    clientDataJSON: Bytes(4000),
+    authenticatorData: Bytes(4000),
+    signature: Bytes(800),
+    userHandle: Type.Optional(Bytes(200)),
+  }),
+);
+
+const Registration = credentialJson(
+  Type.Object({
+    clientDataJSON: Bytes(4000),
+    attestationObject: Bytes(8000),
+    authenticatorData: Type.Optional(Bytes(8000)),
+    transports: Type.Optional(Type.Array(Type.String({ maxLength: 20 }), { maxItems: 10 })),
+    publicKey: Type.Optional(Bytes(2000)),
+    publicKeyAlgorithm: Type.Optional(Type.Integer()),
+  }),
+);
+
+/** The assertion as the verifier takes it; extension results are not used, and not passed on. */
+function assertionOf(a: Static<typeof Assertion>): AuthenticationResponseJSON {
+  return {
+    id: a.id,
+    rawId: a.rawId,
+    type: a.type,
+    response: {
+      clientDataJSON: a.response.clientDataJSON,
+      authenticatorData: a.response.authenticatorData,
+      signature: a.response.signature,
+      ...(a.response.userHandle !== undefined && { userHandle: a.response.userHandle }),
+    },
+    ...(a.authenticatorAttachment !== undefined && { authenticatorAttachment: a.authenticatorAttachment }),
+    clientExtensionResults: {},
+  };
+}
+
+function registrationOf(r: Static<typeof Registration>): RegistrationResponseJSON {
+  const { transports: _transports, ...response } = r.response;
+  return {
+    id: r.id,
+    rawId: r.rawId,
+    type: r.type,
+    response,
+    ...(r.authenticatorAttachment !== undefined && { authenticatorAttachment: r.authenticatorAttachment }),
+    clientExtensionResults: {},
+  };
+}
+
 /** What a device holds for each app it answers: the app, and the TOTP secret for codes. */
 const Accounts = Type.Array(
   Type.Object({
@@ -145,6 +211,7 @@ function requestJson(r: DeviceRequest) {
     expires_at: iso(r.expiresAt),
     number_match_required: r.numberMatchRequired,
     nonce: r.nonce,
+    user_verification: r.userVerification,
   };
 }
 
@@ -152,6 +219,7 @@ export interface DeviceRoutesOptions {
   readonly enrollment: EnrollmentService;
   readonly devices: DeviceService;
   readonly answering: AnsweringService;
+  readonly userVerification: UserVerificationService;
   readonly bus: EventBus;
   /** The VAPID public key browsers subscribe with. */
   readonly pushPublicKey: string;
@@ -302,6 +370,12 @@ export function registerDeviceRoutes(
             expires_at: Type.Union([Time, Type.Null()]),
             number_match_required: Type.Boolean(),
             nonce: Type.String(),
+            user_verification: Type.Union(
+              USER_VERIFICATION.map((v) => Type.Literal(v)),
+              {
+                description: 'Whether an approval must carry a passkey assertion (D14)',
+              },
+            ),
           }),
         ),
         success: Type.Literal(true),
@@ -317,6 +391,7 @@ export function registerDeviceRoutes(
     Type.Object({
       document: Type.Record(Type.String(), Type.Unknown(), { maxProperties: 20 }),
       signature: Type.String({ maxLength: 200 }),
+      assertion: Type.Optional(Assertion),
     }),
   );
   fastify.post<{ Params: { uuid: string } }>(
@@ -333,7 +408,7 @@ export function registerDeviceRoutes(
             success: Type.Literal(true),
           }),
         ),
-        refusals: ['60049', '60080', '60079', refusal('60079', 410)],
+        refusals: ['60049', '60080', '60079', refusal('60079', 410), refusal('60031', 403)],
       }),
     },
     async (request) => {
@@ -342,10 +417,53 @@ export function registerDeviceRoutes(
       const status = await answering.answer(device, request.params.uuid, {
         document: body.document,
         signature: body.signature,
+        ...(body.assertion !== undefined && { assertion: assertionOf(body.assertion) }),
       });
       return { status, success: true };
     },
   );
+
+  const passkeyOptionsSchema = deviceRoute('The options of a passkey registration for this device (D14)', {
+    signed: true,
+    response: success(
+      'WebAuthn creation options in their JSON form (`PublicKeyCredential.parseCreationOptionsFromJSON`)',
+      Type.Object({
+        options: Type.Object(
+          {
+            challenge: Type.String(),
+            rp: Type.Object({ name: Type.String(), id: Type.String() }),
+            user: Type.Object({ id: Type.String(), name: Type.String(), displayName: Type.String() }),
+            pubKeyCredParams: Type.Array(
+              Type.Object({ type: Type.Literal('public-key'), alg: Type.Integer() }),
+            ),
+          },
+          { additionalProperties: true },
+        ),
+        success: Type.Literal(true),
+      }),
+    ),
+  });
+  fastify.get('/device/v1/passkey/options', { schema: passkeyOptionsSchema }, async (request) => {
+    const device = await authenticate(request);
+    return { options: await options.userVerification.registrationOptions(device), success: true };
+  });
+
+  const passkeyBody = bodyOf(Type.Object({ credential: Registration }));
+  const passkeySchema = deviceRoute('Register this device’s passkey, once (D14)', {
+    signed: true,
+    body: passkeyBody.schema,
+    response: success(
+      'The passkey is registered: approvals may carry its assertions',
+      Type.Object({ credential_id: Type.String(), success: Type.Literal(true) }),
+    ),
+    refusals: ['60034'],
+  });
+  fastify.post('/device/v1/passkey', { schema: passkeySchema }, async (request) => {
+    const device = await authenticate(request);
+    const body = passkeyBody(request);
+    const registered = await options.userVerification.register(device, registrationOf(body.credential));
+    return { credential_id: registered.credentialId, success: true };
+  });
 
   const devicesSchema = deviceRoute('The devices of the user that this device may see and revoke', {
     signed: true,

@@ -31,6 +31,7 @@ export type DeviceRequest = Pick<
   | 'expiresAt'
   | 'numberMatchRequired'
   | 'nonce'
+  | 'userVerification'
 >;
 
 /**

@@ -14,7 +14,7 @@
  */
 import http from 'node:http';
 import net from 'node:net';
-import { canonicalJson } from '@countersign/protocol';
+import { answerChallenge, canonicalJson } from '@countersign/protocol';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BODY_LIMIT } from '../../src/http/request-body.js';
@@ -32,6 +32,7 @@ import {
   type OpenApiDocument,
   type Operation,
 } from '../support/openapi-contract.js';
+import { SoftwarePasskey } from '../support/software-passkey.js';
 import {
   answerFor,
   enrollWithLink,
@@ -925,6 +926,29 @@ describe('every answer validates against the document (R11)', () => {
         json: answerFor(device, soon, 'approved'),
       },
       410,
+    );
+
+    // User verification (D14): a passkey registered once; then an approval without its assertion is refused.
+    const passkey = new SoftwarePasskey(server.config.publicUrl);
+    const options = await probe(server, { method: 'GET', path: '/device/v1/passkey/options', device }, 200);
+    await probe(server, { method: 'GET', path: '/device/v1/passkey/options' }, 401);
+    const credential = passkey.register(options.options as { challenge: string; rp: { id: string } });
+    await probe(server, { method: 'POST', path: '/device/v1/passkey', json: { credential } }, 401);
+    await probe(server, { method: 'POST', path: '/device/v1/passkey', device, json: { credential } }, 200);
+    await probe(server, { method: 'POST', path: '/device/v1/passkey', device, json: { credential } }, 400);
+    const verified = await approvalRequest(id);
+    const toVerify = await pendingOf({ ...device, publicJwk, accounts: [] }, verified);
+    const bare = answerFor(device, toVerify, 'approved');
+    await probe(
+      server,
+      { method: 'POST', path: answerPath, params: { uuid: verified }, device, json: bare },
+      403,
+    );
+    const assertion = passkey.assert(answerChallenge(bare.document as never), 'localhost');
+    await probe(
+      server,
+      { method: 'POST', path: answerPath, params: { uuid: verified }, device, json: { ...bare, assertion } },
+      200,
     );
 
     const devicesPath = '/device/v1/devices/{id}';

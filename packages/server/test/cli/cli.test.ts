@@ -245,6 +245,7 @@ const APP_FIELDS = [
   'sms_per_day',
   'sms_per_hour',
   'token_length',
+  'user_verification',
 ];
 
 interface AppJson {
@@ -259,6 +260,7 @@ interface AppJson {
   sms_per_hour: number;
   sms_per_day: number;
   sms_countries: 'all' | string[];
+  user_verification: string;
   created_at: string;
 }
 interface CreatedJson extends AppJson {
@@ -348,6 +350,7 @@ describe('countersign apps', () => {
       sms_per_hour: 100,
       sms_per_day: 1000,
       sms_countries: 'all',
+      user_verification: 'preferred',
       created_at: created.created_at,
     });
     const createdAt = Date.parse(created.created_at);
@@ -370,6 +373,7 @@ describe('countersign apps', () => {
       sms_per_hour: 100,
       sms_per_day: 1000,
       sms_countries: 'all',
+      user_verification: 'preferred',
       created_at: defaults.created_at,
     });
     expect(defaults.api_key).not.toBe(created.api_key);
@@ -410,7 +414,9 @@ describe('countersign apps', () => {
     const human = await run(['apps', 'list']);
     expect(human).toEqual({
       code: 0,
-      stdout: '1\tAcme\tcompat\tnumber matching off\n2\tZeta\tcompat\tnumber matching 2\n',
+      stdout:
+        '1\tAcme\tcompat\tnumber matching off\tuser verification preferred\n' +
+        '2\tZeta\tcompat\tnumber matching 2\tuser verification preferred\n',
       stderr: '',
     });
     for (const secret of [acme.api_key, acme.webhook_secret, zeta.api_key, zeta.webhook_secret]) {
@@ -585,7 +591,9 @@ describe('countersign apps', () => {
     expect(updated).toEqual({
       code: 0,
       stdout:
-        'Updated app 3 "Limited".\nSMS and voice codes: at most 0 an hour and 300 a day.\nCountries: FR only.\n',
+        'Updated app 3 "Limited".\n' +
+        'User verification: preferred (a passkey where the device has one; the device key alone where WebAuthn is missing).\n' +
+        'SMS and voice codes: at most 0 an hour and 300 a day.\nCountries: FR only.\n',
       stderr: '',
     });
     const reset = await runJson<AppJson>([
@@ -601,6 +609,92 @@ describe('countersign apps', () => {
       '--json',
     ]);
     expect(reset).toMatchObject({ sms_per_hour: 40, sms_per_day: 1000, sms_countries: 'all' });
+  });
+});
+
+describe('countersign apps --user-verification (D14)', () => {
+  it('defaults to required for psd2 and preferred otherwise; create, update, list and show carry it', async () => {
+    const psd2 = await runJson<AppJson>([
+      'apps',
+      'create',
+      '--name',
+      'Euro Bank',
+      '--profile',
+      'psd2',
+      '--json',
+    ]);
+    const shop = await runJson<AppJson>(['apps', 'create', '--name', 'Shop', '--json']);
+    const admin = await runJson<AppJson>([
+      'apps',
+      'create',
+      '--name',
+      'Admin',
+      '--profile',
+      'strict',
+      '--user-verification',
+      'off',
+      '--json',
+    ]);
+    expect([psd2.user_verification, shop.user_verification, admin.user_verification]).toEqual([
+      'required',
+      'preferred',
+      'off',
+    ]);
+
+    const human = await run(['apps', 'update', '2', '--user-verification', 'required']);
+    expect(human).toEqual({
+      code: 0,
+      stdout:
+        'Updated app 2 "Shop".\n' +
+        'User verification: required (an approval needs the device’s passkey: biometrics or the device PIN).\n' +
+        "SMS and voice codes: at most 100 an hour and 1000 a day (the server's defaults).\n" +
+        'Countries: every country is allowed; restrict them with --sms-countries US,CA.\n',
+      stderr: '',
+    });
+    const relaxed = await runJson<AppJson>([
+      'apps',
+      'update',
+      '1',
+      '--user-verification',
+      'preferred',
+      '--json',
+    ]);
+    expect(relaxed.user_verification).toBe('preferred');
+
+    const listed = await runJson<AppJson[]>(['apps', 'list', '--json']);
+    expect(listed.map((a) => [a.id, a.user_verification])).toEqual([
+      [1, 'preferred'],
+      [2, 'required'],
+      [3, 'off'],
+    ]);
+    expect(await runJson<AppJson>(['apps', 'show', '2', '--json'])).toEqual(listed[1]);
+    const shown = await run(['apps', 'show', '3']);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(
+      'App 3 "Admin" (strict), number matching off.\nUser verification: off (the device key alone).\n',
+    );
+  });
+
+  it('refuses a value other than required, preferred or off, and an unknown app, writing nothing', async () => {
+    const bad = '--user-verification must be required, preferred or off, got "always"';
+    expect(await run(['apps', 'create', '--name', 'X', '--user-verification', 'always', '--json'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `countersign: ${bad}\n`,
+    });
+    await runJson<AppJson>(['apps', 'create', '--name', 'Y', '--json']);
+    expect(await run(['apps', 'update', '1', '--user-verification', 'always'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `countersign: ${bad}\n`,
+    });
+    expect(await run(['apps', 'show', '9', '--json'])).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'countersign: no app with id 9\n',
+    });
+    const listed = await runJson<AppJson[]>(['apps', 'list', '--json']);
+    expect(listed.map((a) => [a.name, a.user_verification])).toEqual([['Y', 'preferred']]);
   });
 });
 

@@ -17,6 +17,7 @@ const OWNERS: Record<string, string> = {
   approval_requests: 'approvals/approval.repository.ts',
   apps: 'apps/app.repository.ts',
   device_nonces: 'devices/device.repository.ts',
+  device_passkeys: 'devices/passkey.repository.ts',
   devices: 'devices/device.repository.ts',
   enrollments: 'devices/device.repository.ts',
   message_queue: 'messaging/message-queue.repository.ts',

@@ -197,6 +197,7 @@ describe('answering (R28, R29, R32, R33, R38)', () => {
       expires_at: expect.any(String),
       number_match_required: false,
       nonce: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+      user_verification: 'preferred',
     });
     if (request === undefined) throw new Error('no request');
     const signed = answerFor(device, request, 'approved');

@@ -550,3 +550,23 @@ describe('device command lines the user can fix exit 2 with one line', () => {
     }
   });
 });
+
+describe('user verification through the command line (D14)', () => {
+  it('cannot approve for an app that requires a passkey (exit 1, one line saying why, the request still pending), and can still deny', async () => {
+    const created = await server.createApp({ name: 'Euro Bank', userVerification: 'required' });
+    const client = new authyClientModule.Client(
+      { key: created.apiKey },
+      { host: server.url, timeout: 10_000 },
+    );
+    const euro = { id: created.id, apiKey: created.apiKey, client };
+    const { authyId } = await enrolledUser(euro);
+    const { uuid } = await approvalRequest(euro, authyId);
+    expect(await device(['approve', uuid, '--state', state, '--json'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `countersign: request ${uuid} needs the user verified with a passkey (its app requires it), which countersign device cannot do\n`,
+    });
+    expect(await approvalStatus(euro, uuid)).toMatchObject({ status: 'pending' });
+    expect(await deviceJson(['deny', uuid])).toEqual({ uuid, status: 'denied' });
+  });
+});

@@ -56,6 +56,9 @@ describe('verifyReceipt with real receipts', () => {
       reason: null,
       device_id: s.device.id,
       device_public_key: s.device.publicJwk,
+      // The app prefers user verification (D14); this device registered no passkey.
+      uv: false,
+      uv_missing: 'no_passkey',
     });
     expect(payload.answer).toMatchObject({
       purpose: 'countersign-answer',

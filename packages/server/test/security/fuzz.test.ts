@@ -87,6 +87,18 @@ const ENROLLMENT: Record<string, Schema> = {
   platform: { enum: ['web', 'cli'] },
   proof: { type: 'string', maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' },
 };
+/** WebAuthn's JSON form of a credential (D14), bytes as base64url, with `response` as given. */
+const B64U_TEXT: Schema = { type: 'string', pattern: '^[A-Za-z0-9_-]{1,120}$' };
+const credential = (response: Record<string, Schema>): Schema => ({
+  type: 'object',
+  properties: {
+    id: B64U_TEXT,
+    rawId: B64U_TEXT,
+    type: { enum: ['public-key', 'password'] },
+    response: { type: 'object', properties: response },
+    clientExtensionResults: { type: 'object' },
+  },
+});
 const DEVICE_ROUTES: Operation[] = [
   {
     method: 'POST',
@@ -138,7 +150,23 @@ const DEVICE_ROUTES: Operation[] = [
           },
         },
         signature: { type: 'string', maxLength: 200 },
+        assertion: credential({
+          clientDataJSON: B64U_TEXT,
+          authenticatorData: B64U_TEXT,
+          signature: B64U_TEXT,
+        }),
       },
+    },
+    device: true,
+    jsonOnly: true,
+  },
+  { method: 'GET', path: '/device/v1/passkey/options', input: { type: 'object' }, device: true },
+  {
+    method: 'POST',
+    path: '/device/v1/passkey',
+    input: {
+      type: 'object',
+      properties: { credential: credential({ clientDataJSON: B64U_TEXT, attestationObject: B64U_TEXT }) },
     },
     device: true,
     jsonOnly: true,

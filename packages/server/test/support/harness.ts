@@ -78,6 +78,8 @@ export interface TestServerOptions extends Partial<Omit<Deps, 'db' | 'logger'>> 
   env?: Record<string, string>;
   /** A database this server shares with others (instances of one deployment): it outlives the server. */
   database?: TestDatabase;
+  /** The loopback port to listen on, when its URL must be known before (PUBLIC_URL); any free one by default. */
+  port?: number;
 }
 
 /**
@@ -109,9 +111,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
   });
   const logger = pino({ level: 'debug' }, sink);
-  const { env: _env, database: _database, ...deps } = options;
+  const { env: _env, database: _database, port = 0, ...deps } = options;
   const app = await buildApp(config, { db: store, logger, ...deps });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.listen({ host: '127.0.0.1', port });
   const address = app.server.address();
   if (address === null || typeof address !== 'object') throw new Error('server has no address');
   return {
