@@ -236,9 +236,10 @@ export class Device {
   /**
    * The service's events for this device until `signal` aborts (then the iteration just ends) or the
    * service closes the stream (reconnect by calling again). Read with fetch because `EventSource` cannot
-   * send the signed-request headers.
+   * send the signed-request headers. `onOpen` is called once the service answered the stream: it then
+   * holds the subscription, so a list fetched after it misses nothing (one fetched before can).
    */
-  async *events(signal?: AbortSignal): AsyncGenerator<DeviceEvent> {
+  async *events(signal?: AbortSignal, onOpen?: () => void): AsyncGenerator<DeviceEvent> {
     // No timeout: the stream stays open until the caller aborts it or the service ends it.
     const session = await this.#session();
     const call = this.#signedCall(session, 'GET', '/device/v1/events', undefined, signal ?? null);
@@ -250,6 +251,7 @@ export class Device {
       throw caught;
     }
     if (response.body === null) throw new DeviceError('unexpected_response', 'the event stream has no body');
+    onOpen?.();
     try {
       for await (const event of readEventStream(response.body)) {
         const known = readEvent(event.type, event.data);

@@ -64,10 +64,16 @@ export function usePendingRequests(wallet: Wallet, accountsVersion: number): Pen
       let delay = RETRY_FIRST_MS;
       while (!signal.aborted) {
         try {
-          const events = device.events(signal);
-          // Start the stream before fetching, so nothing created in between is missed.
+          // Fetch once the service holds the stream, so nothing created in between is missed: a fetch
+          // sent beside the stream's request can be answered before the service subscribed it.
+          let opened = () => {};
+          const open = new Promise<void>((resolve) => {
+            opened = resolve;
+          });
+          const events = device.events(signal, opened);
           const first = events.next();
           first.catch(() => undefined); // handled below, after the fetch; not an unhandled rejection meanwhile
+          await Promise.race([open, first]);
           await refresh();
           for (let next = await first; next.done !== true; next = await events.next()) {
             delay = RETRY_FIRST_MS;

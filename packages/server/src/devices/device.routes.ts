@@ -567,7 +567,6 @@ export function registerDeviceRoutes(
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    raw.write(': connected\n\n');
     const send = (event: string, data: unknown) =>
       raw.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     const stopUser = bus.subscribe(topics.user(device.userId), (event) => {
@@ -593,5 +592,8 @@ export function registerDeviceRoutes(
     const stopRevoked = bus.subscribe(topics.device(device.id), close);
     streams.add(close);
     request.raw.on('close', close);
+    // The head goes out with this first write, once the subscriptions hold: a device that fetches its
+    // pending requests after the stream opened misses nothing.
+    raw.write(': connected\n\n');
   });
 }
