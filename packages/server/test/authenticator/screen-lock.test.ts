@@ -8,10 +8,14 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserVerification } from '../../src/apps/app.js';
 import { axeFindings } from '../support/axe.js';
-import { launchBrowser, openPhone, type PageProblems, screenshot } from '../support/browser.js';
-import { call, startTestServer, type TestServer } from '../support/harness.js';
-import { freePort } from '../support/processes.js';
-import { addVirtualAuthenticator, virtualCredentials } from '../support/webauthn.js';
+import { openPhone, type PageProblems, screenshot } from '../support/browser.js';
+import { call, type TestServer } from '../support/harness.js';
+import {
+  addVirtualAuthenticator,
+  type PasskeySuite,
+  startPasskeySuite,
+  virtualCredentials,
+} from '../support/webauthn.js';
 
 const SHOTS = 'authenticator-screen-lock';
 
@@ -21,18 +25,14 @@ let origin: string;
 let phones = 0;
 const contexts: BrowserContext[] = [];
 
+let suite: PasskeySuite | undefined;
+
 beforeAll(async () => {
-  const port = await freePort();
-  origin = `http://localhost:${port}`;
-  server = await startTestServer({ port, env: { PUBLIC_URL: origin } });
-  browser = await launchBrowser();
+  suite = await startPasskeySuite();
+  ({ server, browser, origin } = suite);
 }, 60_000);
 
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => undefined);
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => suite?.close(contexts));
 
 const eventually = <T>(read: () => T | Promise<T>, timeout = 8_000) =>
   expect.poll(read, { timeout, interval: 100 });

@@ -8,9 +8,8 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserVerification } from '../../src/apps/app.js';
 import { PasskeyRepository } from '../../src/devices/passkey.repository.js';
-import { launchBrowser, openPhone } from '../support/browser.js';
-import { call, startTestServer, type TestServer } from '../support/harness.js';
-import { freePort } from '../support/processes.js';
+import { openPhone } from '../support/browser.js';
+import { call, type TestServer } from '../support/harness.js';
 import {
   answerFor,
   deviceCall,
@@ -22,6 +21,8 @@ import {
   addVirtualAuthenticator,
   assertPasskey,
   createPasskey,
+  type PasskeySuite,
+  startPasskeySuite,
   virtualCredentials,
 } from '../support/webauthn.js';
 
@@ -32,18 +33,14 @@ let origin: string;
 let phones = 0;
 const contexts: BrowserContext[] = [];
 
+let suite: PasskeySuite | undefined;
+
 beforeAll(async () => {
-  const port = await freePort();
-  origin = `http://localhost:${port}`;
-  server = await startTestServer({ port, env: { PUBLIC_URL: origin } });
-  browser = await launchBrowser();
+  suite = await startPasskeySuite();
+  ({ server, browser, origin } = suite);
 }, 60_000);
 
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => undefined);
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => suite?.close(contexts));
 
 interface Setup {
   key: string;

@@ -1,4 +1,33 @@
-import type { CDPSession, Page } from 'playwright-core';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import { launchBrowser } from './browser.js';
+import { startTestServer, type TestServer } from './harness.js';
+import { freePort } from './processes.js';
+
+/** The service, known by its PUBLIC_URL `http://localhost:PORT`, the origin and RP ID passkeys are made for. */
+export interface PasskeySuite {
+  readonly server: TestServer;
+  readonly browser: Browser;
+  readonly origin: string;
+  /** Closes `contexts`, the browser and the service. */
+  close(contexts: readonly BrowserContext[]): Promise<void>;
+}
+
+export async function startPasskeySuite(): Promise<PasskeySuite> {
+  const port = await freePort();
+  const origin = `http://localhost:${port}`;
+  const server = await startTestServer({ port, env: { PUBLIC_URL: origin } });
+  const browser = await launchBrowser();
+  return {
+    server,
+    browser,
+    origin,
+    async close(contexts) {
+      for (const context of contexts) await context.close().catch(() => undefined);
+      await browser.close();
+      await server.close();
+    },
+  };
+}
 
 /**
  * A platform authenticator in Chromium, through the DevTools protocol's WebAuthn domain: it verifies the
