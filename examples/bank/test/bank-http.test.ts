@@ -19,7 +19,7 @@ import {
   type PendingRequest,
   type TestDevice,
 } from '../../../packages/server/test/support/test-device.js';
-import { buildBank, type Countersign, createCountersign } from '../src/index.js';
+import { type BankDeps, buildBank, type Countersign, createCountersign } from '../src/index.js';
 
 let server: TestServer;
 let apiKey: string;
@@ -33,9 +33,9 @@ function tempDir(): string {
   return dir;
 }
 
-/** A bank over `dataDir`, talking to the test service unless told otherwise. */
-async function bankOver(dataDir: string, apiUrl = server.url): Promise<FastifyInstance> {
-  const bank = await buildBank({ apiUrl, apiKey, dataDir, logLevel: 'silent' });
+/** A bank over `dataDir`, talking to the test service unless told otherwise, with `deps` swapped in. */
+async function bankOver(dataDir: string, apiUrl = server.url, deps: BankDeps = {}): Promise<FastifyInstance> {
+  const bank = await buildBank({ apiUrl, apiKey, dataDir, logLevel: 'silent' }, deps);
   banks.push(bank);
   await bank.ready();
   return bank;
@@ -403,11 +403,7 @@ describe('the bank over HTTP', () => {
         return real.userStatus(authyId, options);
       },
     };
-    const bank = await buildBank(
-      { apiUrl: server.url, apiKey, dataDir: tempDir(), logLevel: 'silent' },
-      { countersign },
-    );
-    banks.push(bank);
+    const bank = await bankOver(tempDir(), server.url, { countersign });
     const events = (visitor: Visitor, signal?: AbortSignal) =>
       bank.inject({
         method: 'GET',
@@ -598,11 +594,7 @@ describe('the bank over HTTP', () => {
 
   it('adding a device needs the password again: a signed-in session alone shows no enrollment link', async () => {
     const clock = testClock(Date.now());
-    const bank = await buildBank(
-      { apiUrl: server.url, apiKey, dataDir: tempDir(), logLevel: 'silent' },
-      { clock },
-    );
-    banks.push(bank);
+    const bank = await bankOver(tempDir(), server.url, { clock });
     const visitor = new Visitor(bank);
     await register(visitor);
     // Just registered: the password and the phone's code were given moments ago.
@@ -635,11 +627,7 @@ describe('the bank over HTTP', () => {
 
   it('a request approved on a phone already set up confirms adding a device instead of the password; one denied or not yet approved does not', async () => {
     const clock = testClock(Date.now());
-    const bank = await buildBank(
-      { apiUrl: server.url, apiKey, dataDir: tempDir(), logLevel: 'silent' },
-      { clock },
-    );
-    banks.push(bank);
+    const bank = await bankOver(tempDir(), server.url, { clock });
     const visitor = new Visitor(bank);
     const { email } = await register(visitor);
     const device = await enroll(visitor);

@@ -170,28 +170,15 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     clock,
     publicUrl: config.publicUrl,
   });
+  /** What the services that send codes share. */
+  const sending = { messaging, guard, keys, random, clock, usage, settings };
   const tokens = new TokenService({
+    ...sending,
     repository: new TokenRepository(store, userRepository),
     users,
-    messaging,
-    guard,
-    keys,
-    random,
-    clock,
-    usage,
-    settings,
     answeringDevices: async (app, userId) => (await devices.answeringDevices(app, userId)).length,
   });
-  const phones = new PhoneService({
-    repository: new PhoneVerificationRepository(store),
-    messaging,
-    guard,
-    keys,
-    random,
-    clock,
-    usage,
-    settings,
-  });
+  const phones = new PhoneService({ ...sending, repository: new PhoneVerificationRepository(store) });
   const vapid = await loadVapidKeys(kept, box);
   // VAPID wants an https: or mailto: contact for the push service's operators (RFC 8292 §2.1).
   const contact = config.publicUrl.startsWith('https:')
