@@ -166,8 +166,9 @@ describe('the SDK against the real service: app, phones, registrations', () => {
       expect(Number.isInteger(month.apiCallsCount) && Number.isInteger(month.year)).toBe(true);
     }
     const wrong = createClient({ baseUrl: server.url, apiKey: 'not-a-key' });
-    for (const call of [wrong.app.details(), wrong.app.stats()]) {
-      expect(await failure(call)).toMatchObject({
+    // One call at a time: a refusal that settles while the other is awaited would be an unhandled rejection.
+    for (const call of [() => wrong.app.details(), () => wrong.app.stats()]) {
+      expect(await failure(call())).toMatchObject({
         code: 'api_error',
         errorCode: '60001',
         status: 401,
