@@ -128,6 +128,8 @@ describe('D13: an app holds at most its share of the requests and streams in fli
     expect(next.body).toStrictEqual(BUSY);
     expect(next.headers.get('retry-after')).toBe('1');
 
+    // A poll counts against the share from its first byte; its wait is set once it read the request.
+    await waitFor(() => clock.scheduled() === 2);
     clock.advance(6_000);
     const answers = await Promise.all(polls);
     expect(answers.filter((r) => r.status === 200)).toHaveLength(2);
@@ -176,6 +178,7 @@ describe('D13: an app holds at most its share of the requests and streams in fli
       call(server, 'GET', `${OT}/approval_requests/${uuid}?wait=2`, { key: a.key }),
     );
     await waitFor(async () => (await call(server, 'GET', `${P}/app/details`, { key: a.key })).status === 429);
+    await waitFor(() => clock.scheduled() === 2);
     clock.advance(2_000);
     await Promise.all(held);
     expect(securityEvents(server, from)).toContainEqual(

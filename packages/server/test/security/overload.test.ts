@@ -113,6 +113,7 @@ describe('R78: beyond capacity the service answers 429, then recovers', () => {
       expect((await call(busy.server, 'GET', '/readyz')).status).toBe(200);
       expect(answeredPolls).toBe(0);
 
+      await waitFor(async () => clock.scheduled() === MAX_IN_FLIGHT);
       clock.advance(2_000);
       for (const poll of await Promise.all(held)) {
         expect(poll.status).toBe(200);

@@ -20,6 +20,8 @@ import { createTestDatabase, type TestDatabase } from './test-database.js';
 export interface TestClock extends Clock {
   set(ms: number): void;
   advance(ms: number): void;
+  /** Manual timers set and not yet fired or cancelled: a test moves the time only once its waits are set. */
+  scheduled(): number;
 }
 
 /**
@@ -55,6 +57,7 @@ export function testClock(
       now += ms;
       fireDue();
     },
+    scheduled: () => due.size,
   };
 }
 
