@@ -15,6 +15,7 @@ import { useNotice } from './hooks/use-notice.js';
 import { useNow } from './hooks/use-now.js';
 import { useOnline } from './hooks/use-online.js';
 import { usePendingRequests } from './hooks/use-pending-requests.js';
+import { t } from './i18n/i18n.js';
 
 type Setup =
   | { readonly state: 'loading' }
@@ -215,7 +216,7 @@ export function App({ wallet }: { wallet: Wallet }) {
         <img src={`${import.meta.env.BASE_URL}icon.svg`} alt="" width={28} height={28} />
         <h1>Countersign</h1>
         <span class={online ? 'connection' : 'connection connection-off'}>
-          {online ? 'Online' : 'Offline'}
+          {online ? t('online') : t('offline')}
         </span>
       </header>
       {!online && (
