@@ -20,7 +20,8 @@ interface BackupPanelProps {
   announce: (text: string) => void;
 }
 
-type Reach = { apps: AppOnlyHere[]; unchecked: string[] };
+/** What losing this authenticator would cost: the apps only it answers, and enrollments that could not be asked. */
+type Reach = { enrollments: number; apps: AppOnlyHere[]; unchecked: string[] };
 
 /** Hands the browser a file to save, named for the day it was made. */
 function download(text: string, now: Date): void {
@@ -54,12 +55,13 @@ export function BackupPanel({ wallet, accountsVersion, onRestored, announce }: B
     if (!open) return;
     let live = true;
     setReach(null);
-    appsOnlyHere(wallet)
-      .then(({ apps, failures }) => {
-        if (live) setReach({ apps, unchecked: failures.map(({ account }) => account.label) });
+    Promise.all([wallet.enrollments(), appsOnlyHere(wallet)])
+      .then(([enrolled, { apps, failures }]) => {
+        const unchecked = failures.map(({ account }) => account.label);
+        if (live) setReach({ enrollments: enrolled.length, apps, unchecked });
       })
       .catch(() => {
-        if (live) setReach({ apps: [], unchecked: [] });
+        if (live) setReach({ enrollments: 0, apps: [], unchecked: [] });
       });
     return () => {
       live = false;
@@ -125,6 +127,7 @@ export function BackupPanel({ wallet, accountsVersion, onRestored, announce }: B
                 })}
               </p>
             ) : (
+              reach.enrollments > 0 &&
               reach.unchecked.length === 0 && <p class="hint">{t('backup:othersAnswer')}</p>
             )}
             {reach.unchecked.length > 0 && (

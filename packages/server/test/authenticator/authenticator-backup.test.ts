@@ -4,6 +4,7 @@
 // nothing — to show the same code as RFC 6238 computed here with node:crypto, and the app to enroll with again.
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { memoryStorage, Wallet } from '@countersign/device';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthyClient, authyClientModule } from '../compat/compat-support.js';
@@ -85,7 +86,7 @@ describe('backups in Chromium', () => {
   let backupText: string;
 
   it('names the app only this phone answers, refuses mismatched passphrases, and downloads an encrypted backup', async () => {
-    const user = await bank.client.registerUser({
+    const registered = await bank.client.registerUser({
       countryCode: 'US',
       email: 'ada@example.com',
       phone: '509-555-3001',
@@ -93,7 +94,8 @@ describe('backups in Chromium', () => {
     const phone = await openPhone(browser);
     contexts.push(phone.context);
     const { page } = phone;
-    await page.goto(await enrollmentLink((user.user as { id: number }).id));
+    const authyId = (registered.user as { id: number }).id;
+    await page.goto(await enrollmentLink(authyId));
     await eventually(() => liveRegion(page).textContent()).toBe(
       'This device is set up for Countersign Bank.',
     );
@@ -101,7 +103,7 @@ describe('backups in Chromium', () => {
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await eventually(() => accountNames(page)).toEqual(['Countersign Bank', 'Forge (ada)']);
 
-    await page.getByRole('button', { name: 'Backup' }).click();
+    await page.getByRole('button', { name: 'Backup', exact: true }).click();
     await eventually(() => page.locator('.backup-only-here').textContent()).toBe(
       'If you lose this phone, you can no longer answer: Countersign Bank. Add another device or ask the app to enroll you again.',
     );
@@ -149,6 +151,17 @@ describe('backups in Chromium', () => {
     );
     expect(await first.inputValue()).toBe('');
     await screenshot(page, SHOTS, '01-backup');
+
+    // A second device of the user answers the bank too (a CLI's, through the device library): no warning.
+    const tablet = new Wallet({ storage: memoryStorage(), name: 'Tablet', platform: 'cli' });
+    await tablet.enrollWithLink(await enrollmentLink(authyId));
+    const panel = page.getByRole('button', { name: 'Backup', exact: true });
+    await panel.click();
+    await panel.click();
+    await eventually(() => page.locator('#backup-body .hint').first().textContent()).toBe(
+      'Every app this authenticator answers has another device of yours too.',
+    );
+    expect(await page.locator('.backup-only-here').count()).toBe(0);
     await expectNoProblems(phone.problems);
   });
 
