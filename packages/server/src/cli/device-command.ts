@@ -346,7 +346,12 @@ function addBackupCommands(device: Command, terminal: Terminal): void {
       .argument('<file>', 'a file written by `device backup` or the authenticator'),
   ).action(async (file: string, options: StateOptions) => {
     const passphrase = await backupPassphrase(terminal);
-    if ((await stat(file)).size > MAX_BACKUP_BYTES)
+    const size = await stat(file).then(
+      (found) => (found.isFile() ? found.size : undefined),
+      () => undefined,
+    );
+    if (size === undefined) throw new UsageError(`${file} is not a file that can be read`);
+    if (size > MAX_BACKUP_BYTES)
       throw new DeviceError('backup_unreadable', `${file} is far larger than a backup`);
     const text = await readFile(file, 'utf8');
     const result = await withWallet(options, async (w) => w.restore(await readBackup(text, passphrase)));

@@ -171,6 +171,12 @@ describe('countersign device backup and restore', () => {
       stderr:
         'countersign: this is not a readable Countersign backup: the file is not JSON (it may be cut short)\n',
     });
+    const missing = join(dir, 'missing.json');
+    expect(await device(['restore', missing, '--state', restored], env)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `countersign: ${missing} is not a file that can be read\n`,
+    });
     expect(await json(device(['accounts', '--state', restored, '--json']))).toEqual([]);
 
     expect(
