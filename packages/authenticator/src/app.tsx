@@ -3,10 +3,12 @@ import { revealInvisible } from '@countersign/protocol';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { AccountList } from './components/account-list.js';
 import { AddAccount } from './components/add-account.js';
+import { BackupPanel } from './components/backup-panel.js';
 import { CodeLock } from './components/code-lock.js';
 import { DeviceList } from './components/device-list.js';
 import { NotificationSettings } from './components/notification-settings.js';
 import { RequestList } from './components/request-list.js';
+import { RestorePanel } from './components/restore-backup.js';
 import { ScreenLock } from './components/screen-lock.js';
 import { Welcome } from './components/welcome.js';
 import { describeError } from './describe-error.js';
@@ -116,6 +118,12 @@ function Home({
           onRemovedSelf={() => void removedSelf(account)}
         />
       ))}
+      <BackupPanel
+        wallet={wallet}
+        accountsVersion={accountsVersion}
+        onRestored={onChanged}
+        announce={announce}
+      />
     </>
   );
 }
@@ -247,6 +255,12 @@ export function App({ wallet }: { wallet: Wallet }) {
                 setSetup({ state: 'ready' });
                 changed();
               }}
+              announce={announce}
+            />
+            <RestorePanel
+              wallet={wallet}
+              onRestored={changed}
+              onContinue={() => setSetup({ state: 'ready' })}
               announce={announce}
             />
           </>

@@ -38,7 +38,17 @@ export type DeviceErrorCode =
   /** 5xx, or a status the protocol does not name. */
   | 'server_error'
   /** A 2xx whose body is not what the protocol says. */
-  | 'unexpected_response';
+  | 'unexpected_response'
+  /** A passphrase for a new backup shorter than `BACKUP_PASSPHRASE_MIN` characters. */
+  | 'backup_passphrase_too_short'
+  /** A passphrase longer than `BACKUP_PASSPHRASE_MAX` characters. */
+  | 'backup_passphrase_too_long'
+  /** The passphrase does not open this backup (or its key settings were changed). */
+  | 'backup_wrong_passphrase'
+  /** Not a Countersign backup, or one that is damaged, truncated or was changed after it was written. */
+  | 'backup_unreadable'
+  /** A backup of a version this authenticator does not read, or asking for key settings outside its bounds. */
+  | 'backup_unsupported';
 
 /** The one error type of `@countersign/device`; misuse of the API throws a plain `TypeError` instead. */
 export class DeviceError extends Error {

@@ -1,3 +1,18 @@
+export { type AppOnlyHere, appsOnlyHere } from './backup/apps-only-here.js';
+export {
+  BACKUP_PASSPHRASE_MAX,
+  BACKUP_PASSPHRASE_MIN,
+  backupPassphraseProblem,
+  createBackup,
+  readBackup,
+} from './backup/backup.js';
+export type {
+  BackupAccount,
+  BackupContents,
+  BackupEnrollment,
+  BackupTotpAccount,
+} from './backup/backup-contents.js';
+export { BACKUP_KDF, KDF_BOUNDS } from './backup/backup-file.js';
 export { indexedDbStorage } from './browser/indexeddb-storage.js';
 export { type Clock, systemClock } from './clock.js';
 export { exportPublicJwk, generateDeviceKeyPair } from './crypto/key-pair.js';
@@ -35,6 +50,7 @@ export {
   type AccountFailure,
   type AccountRequest,
   type EnrolledApp,
+  type RestoreResult,
   Wallet,
   type WalletAccount,
   type WalletOptions,

@@ -1,5 +1,8 @@
+import { canonicalJson, utf8 } from '@countersign/protocol';
+import type { BackupAccount, BackupContents, BackupEnrollment } from './backup/backup-contents.js';
 import { type Clock, systemClock } from './clock.js';
 import { randomHex } from './crypto/random.js';
+import { sameBytes } from './crypto/same-bytes.js';
 import { Device, type DeviceOptions } from './device.js';
 import { DeviceError } from './device-error.js';
 import type { Account, Enrollment, PendingRequest, TotpParameters } from './protocol/wire.js';
@@ -46,6 +49,13 @@ export type AccountCode = {
   expires_in: number;
   period: number;
 };
+
+/**
+ * What restoring a backup did: the third-party accounts it added (last, in the backup's order), how many it
+ * skipped because the wallet holds the very same account, and the enrollments — with the apps of each that
+ * no enrollment here answers yet — that must be made again through the app.
+ */
+export type RestoreResult = { added: WalletAccount[]; duplicates: number; reenroll: BackupEnrollment[] };
 
 /** A request waiting for an answer, and the account that may answer it. */
 export type AccountRequest = { account: WalletAccount; request: PendingRequest };
@@ -289,6 +299,62 @@ export class Wallet {
   }
 
   /**
+   * What a backup keeps of every account, in the user's order: a third-party account whole, an enrollment
+   * as its service and apps only — never a key, a device id or an enrollment's TOTP seed.
+   */
+  async backupAccounts(): Promise<BackupAccount[]> {
+    const accounts: BackupAccount[] = [];
+    for (const entry of (await this.#load()).entries) {
+      if (entry.kind === 'totp') {
+        const { label, issuer, account_name, totp } = entry;
+        accounts.push({ kind: 'totp', label, issuer, account_name, totp });
+        continue;
+      }
+      const account = await this.#describe(entry);
+      if (account?.kind !== 'countersign') continue;
+      const apps = account.apps.map(({ app_id, app_name }) => ({ app_id, app_name }));
+      accounts.push({ kind: 'countersign', label: entry.label, server: account.server, apps });
+    }
+    return accounts;
+  }
+
+  /**
+   * Adds a backup's third-party accounts (read by `readBackup`) after the wallet's own, skipping any the
+   * wallet already holds with the same issuer, name, secret and parameters, in one write. Enrollments cannot
+   * be restored — their keys stayed on the lost device — so the result lists those whose apps no enrollment
+   * here answers, to enroll again through the app's link or phone flow.
+   */
+  async restore(contents: BackupContents): Promise<RestoreResult> {
+    let added: (Entry & { kind: 'totp' })[] = [];
+    let duplicates = 0;
+    await this.#update((entries) => {
+      added = [];
+      duplicates = 0;
+      for (const account of contents.accounts) {
+        if (account.kind !== 'totp') continue;
+        if ([...entries, ...added].some((entry) => entry.kind === 'totp' && sameTotp(entry, account))) {
+          duplicates += 1;
+          continue;
+        }
+        const { label, issuer, account_name, totp } = account;
+        added.push({ kind: 'totp', id: newId(), label, issuer, account_name, totp });
+      }
+      return [...entries, ...added];
+    });
+    const held = (await this.accounts()).flatMap((account) =>
+      account.kind === 'countersign' ? account.apps.map((app) => ({ server: account.server, ...app })) : [],
+    );
+    const reenroll = contents.accounts.flatMap((account) => {
+      if (account.kind !== 'countersign') return [];
+      const missing = account.apps.filter(
+        (app) => !held.some((h) => h.server === account.server && h.app_id === app.app_id),
+      );
+      return missing.length === 0 ? [] : [{ ...account, apps: missing }];
+    });
+    return { added: added.map(describeTotp), duplicates, reenroll };
+  }
+
+  /**
    * The stored list. A device record at the storage's root — a storage written when it held one device, or
    * by an older authenticator still open in another tab — is listed once, first, where it is.
    */
@@ -366,6 +432,13 @@ function describeTotp(entry: Entry & { kind: 'totp' }): WalletAccount {
     issuer: entry.issuer,
     account_name: entry.account_name,
   };
+}
+
+/** Whether two third-party accounts make the same codes under the same names (labels aside). */
+function sameTotp(a: TotpAccount, b: TotpAccount): boolean {
+  const identity = ({ issuer, account_name, totp }: TotpAccount) =>
+    utf8(canonicalJson([issuer, account_name, totp.secret, totp.algorithm, totp.digits, totp.period]));
+  return sameBytes(identity(a), identity(b));
 }
 
 /** An account id: 40 random bits in hex, so ids never collide in one wallet and fit a scope name. */

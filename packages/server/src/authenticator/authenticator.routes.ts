@@ -10,11 +10,13 @@ export const AUTHENTICATOR_PATH = '/authenticator/';
 
 /**
  * The pages run only their own bundled scripts and styles and talk only to this origin: no inline script,
- * no framing, no plugins, no form posts. `worker-src` admits the service worker.
+ * no eval, no framing, no plugins, no form posts. `worker-src` admits the service worker.
+ * `'wasm-unsafe-eval'` lets the page compile WebAssembly — the backup's Argon2id (`hash-wasm`), which
+ * ships inside the bundled script — and nothing else: JavaScript `eval` and `new Function` stay refused.
  */
 export const AUTHENTICATOR_CSP = [
   "default-src 'self'",
-  "script-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
   "img-src 'self'",
   "connect-src 'self'",

@@ -1,11 +1,16 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import {
   type AccountRequest,
   type AnswerChoice,
   type AnswerResult,
+  appsOnlyHere,
+  BACKUP_PASSPHRASE_MIN,
+  createBackup,
   DeviceError,
   parseOtpauthUri,
+  readBackup,
   Wallet,
   type WalletAccount,
 } from '@countersign/device';
@@ -13,6 +18,11 @@ import { folderStorage } from '@countersign/device/node';
 import { type Decision, revealInvisible } from '@countersign/protocol';
 import type { Command } from 'commander';
 import { output, type Terminal, UsageError } from './output.js';
+
+/** Where `device backup` and `device restore` read the passphrase, else from standard input; never argv. */
+const PASSPHRASE_VARIABLE = 'COUNTERSIGN_BACKUP_PASSPHRASE';
+/** Far past any backup `device backup` writes; a bigger file is not read at all. */
+const MAX_BACKUP_BYTES = 2 * 1024 * 1024;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -35,6 +45,9 @@ function usageMessage(error: DeviceError, state: string): string | undefined {
       return 'this request does not ask for a number: leave out --code';
     case 'invalid_link':
       return `${error.message}: expected {PUBLIC_URL}/authenticator/#enroll=TOKEN`;
+    case 'backup_passphrase_too_short':
+    case 'backup_passphrase_too_long':
+      return `${error.message}: set another in ${PASSPHRASE_VARIABLE} or on standard input`;
     default:
       return undefined;
   }
@@ -56,6 +69,24 @@ async function withWallet<T>(options: StateOptions, use: (wallet: Wallet) => Pro
     throw error;
   }
 }
+
+/**
+ * The backup passphrase: from `COUNTERSIGN_BACKUP_PASSPHRASE`, else the first line of standard input when it
+ * is piped. Never an option: a command line is visible to every user of the machine (`ps`).
+ */
+async function backupPassphrase(terminal: Terminal): Promise<string> {
+  const fromEnvironment = terminal.env[PASSPHRASE_VARIABLE];
+  if (fromEnvironment !== undefined && fromEnvironment !== '') return fromEnvironment;
+  const piped = (await terminal.input?.())?.split(/\r?\n/)[0];
+  if (piped === undefined || piped === '') {
+    throw new UsageError(
+      `no passphrase: set ${PASSPHRASE_VARIABLE} or pipe it on standard input (at least ${BACKUP_PASSPHRASE_MIN} characters)`,
+    );
+  }
+  return piped;
+}
+
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
 function requestUuid(value: string): string {
   if (!UUID.test(value)) throw new UsageError(`a request id is a UUID, got "${value}"`);
@@ -248,6 +279,106 @@ function accountJson(account: WalletAccount) {
         issuer: account.issuer,
         account_name: account.account_name,
       };
+}
+
+/** `device backup` and `device restore`: an encrypted file of the third-party accounts and the enrollment list. */
+function addBackupCommands(device: Command, terminal: Terminal): void {
+  stateOptions(
+    device
+      .command('backup')
+      .description(
+        `write an encrypted backup of the third-party TOTP accounts and the list of enrollments (never a key); the passphrase comes from ${PASSPHRASE_VARIABLE} or standard input`,
+      )
+      .requiredOption('--out <file>', 'the backup file to write; never overwritten'),
+  ).action(async (options: StateOptions & { out: string }) => {
+    const passphrase = await backupPassphrase(terminal);
+    const { text, accounts, onlyHere } = await withWallet(options, async (w) => ({
+      text: await createBackup(w, passphrase),
+      accounts: await w.accounts(),
+      onlyHere: await appsOnlyHere(w),
+    }));
+    try {
+      await writeFile(options.out, text, { mode: 0o600, flag: 'wx' });
+    } catch (caught) {
+      if ((caught as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new UsageError(`${options.out} exists: choose another --out, or remove it first`);
+      throw caught;
+    }
+    const totp = accounts.filter(({ kind }) => kind === 'totp').length;
+    const enrollments = accounts.length - totp;
+    const apps = onlyHere.apps.map(({ account, app }) => ({
+      account_id: account.id,
+      server: account.server,
+      app_id: app.app_id,
+      app_name: app.app_name,
+    }));
+    const unchecked = onlyHere.failures.map(({ account }) => account.id);
+    output(
+      terminal,
+      options.json === true,
+      { file: options.out, totp_accounts: totp, enrollments, only_here: apps, unchecked },
+      () => {
+        const text = new TerminalText();
+        const lines = [
+          `Backed up ${plural(totp, 'third-party account', 'third-party accounts')} and the list of ${plural(enrollments, 'enrollment', 'enrollments')} to ${options.out}.`,
+        ];
+        if (enrollments > 0)
+          lines.push('Enrollments are listed, not copied: after a restore, enroll again through each app.');
+        if (apps.length > 0)
+          lines.push(
+            `If you lose this device, you can no longer answer: ${apps.map((app) => text.show(app.app_name)).join(', ')}. Add another device or ask the app to enroll you again.`,
+          );
+        if (unchecked.length > 0)
+          lines.push(
+            `Could not ask ${plural(unchecked.length, 'service', 'services')} which other devices answer.`,
+          );
+        return text.output(lines);
+      },
+    );
+  });
+
+  stateOptions(
+    device
+      .command('restore')
+      .description(
+        `add a backup's third-party TOTP accounts and list the enrollments to make again; the passphrase comes from ${PASSPHRASE_VARIABLE} or standard input`,
+      )
+      .argument('<file>', 'a file written by `device backup` or the authenticator'),
+  ).action(async (file: string, options: StateOptions) => {
+    const passphrase = await backupPassphrase(terminal);
+    const size = await stat(file).then(
+      (found) => (found.isFile() ? found.size : undefined),
+      () => undefined,
+    );
+    if (size === undefined) throw new UsageError(`${file} is not a file that can be read`);
+    if (size > MAX_BACKUP_BYTES)
+      throw new DeviceError('backup_unreadable', `${file} is far larger than a backup`);
+    const text = await readFile(file, 'utf8');
+    const result = await withWallet(options, async (w) => w.restore(await readBackup(text, passphrase)));
+    const reenroll = result.reenroll.map(({ label, server, apps }) => ({ label, server, apps }));
+    output(
+      terminal,
+      options.json === true,
+      { added: result.added.map(accountJson), duplicates: result.duplicates, reenroll },
+      () => {
+        const shown = new TerminalText();
+        const lines = [
+          `Restored ${plural(result.added.length, 'third-party account', 'third-party accounts')}${result.duplicates > 0 ? ` (${plural(result.duplicates, 'was', 'were')} already here)` : ''}.`,
+          ...result.added.map((account) => `  ${describeAccount(account)}`),
+        ];
+        if (reenroll.length > 0) {
+          lines.push(
+            'Enroll again with these apps, through their enrollment link or phone sign-up (their keys stayed on the old device):',
+            ...reenroll.map(
+              ({ server, apps }) =>
+                `  ${apps.map((app) => shown.show(app.app_name)).join(', ')} (${new URL(server).host})`,
+            ),
+          );
+        }
+        return shown.output(lines);
+      },
+    );
+  });
 }
 
 /** `countersign device …`: a device on the command line, for scripts, tests and operators. */
@@ -461,4 +592,6 @@ export function addDeviceCommand(program: Command, terminal: Terminal): void {
       () => `Removed ${describeAccount(account)}.`,
     );
   });
+
+  addBackupCommands(device, terminal);
 }

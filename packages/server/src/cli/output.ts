@@ -10,6 +10,11 @@ export interface Terminal {
   readonly env: Readonly<Record<string, string | undefined>>;
   out(text: string): void;
   err(text: string): void;
+  /**
+   * All of standard input, when it is not a terminal (a pipe or a file); `undefined` when it is one, or when
+   * the terminal has no input at all.
+   */
+  input?(): Promise<string | undefined>;
 }
 
 export function processTerminal(): Terminal {
@@ -17,6 +22,12 @@ export function processTerminal(): Terminal {
     env: process.env,
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
+    input: async () => {
+      if (process.stdin.isTTY) return undefined;
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
   };
 }
 
