@@ -132,7 +132,7 @@ export function AddAccount({ wallet, onEnroll, onAdded, announce }: AddAccountPr
             inputMode="url"
             autoComplete="off"
             spellcheck={false}
-            placeholder="otpauth://totp/… or https://…/#enroll=…"
+            placeholder={t('add:pastePlaceholder')}
             value={link}
             aria-describedby={error === null ? undefined : 'add-error'}
             onInput={(event) => setLink(event.currentTarget.value)}
@@ -173,7 +173,12 @@ export function AddAccount({ wallet, onEnroll, onAdded, announce }: AddAccountPr
         </div>
         <div class="field">
           <label for="add-account_name">{t('add:accountName')}</label>
-          <input type="text" autoComplete="off" placeholder="you@example.com" {...field('account_name')} />
+          <input
+            type="text"
+            autoComplete="off"
+            placeholder={t('add:accountPlaceholder')}
+            {...field('account_name')}
+          />
         </div>
         <div class="field">
           <label for="add-secret">{t('add:secret')}</label>

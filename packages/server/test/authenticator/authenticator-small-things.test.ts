@@ -147,23 +147,35 @@ describe('the authenticator’s small things', () => {
   ] as const) {
     it(`on ${size}, the new-request notice never covers the answers or the amount, and can be dismissed by its button or Escape`, async () => {
       const { page, problems, authyId } = await enrolledPhone({ viewport });
-      const uuid = await createRequest(authyId, 'Transfer to Bob', { visible: { Amount: '€1,250.00' } });
+      // Details enough that the answers sit below the first screen, where a toast at the bottom would be.
+      const details = Object.fromEntries(
+        Array.from({ length: 14 }, (_, index) => [`Line ${index + 1}`, `Detail ${index + 1}`]),
+      );
+      const uuid = await createRequest(authyId, 'Transfer to Bob', {
+        visible: { Amount: '€1,250.00', ...details },
+      });
       const request = card(page, uuid);
       await eventually(() => request.count(), LIVE_MS).toBe(1);
       await eventually(() => liveRegion(page).textContent()).toBe(
         'New request from Countersign Bank: Transfer to Bob',
       );
       const notice = page.locator('.notice');
-      const noticeBox = await boxOf(notice);
-      expect(noticeBox.height).toBeGreaterThan(0);
-      for (const part of [
+      const parts = [
         request.getByRole('button', { name: 'Approve' }),
         request.getByRole('button', { name: 'Deny' }),
         request.getByRole('button', { name: 'This wasn’t me' }),
         request.locator('.details'),
-      ]) {
-        expect(overlap(noticeBox, await boxOf(part))).toBe(false);
+      ];
+      // As the page opens, and scrolled so the answers sit at the bottom of the screen, where a toast goes.
+      for (const block of ['start', 'end']) {
+        await page.evaluate(
+          `document.querySelector('article[data-uuid="${uuid}"] .actions').scrollIntoView({ block: '${block}' })`,
+        );
+        const noticeBox = await boxOf(notice);
+        expect(noticeBox.height).toBeGreaterThan(0);
+        for (const part of parts) expect(overlap(noticeBox, await boxOf(part)), block).toBe(false);
       }
+      await page.evaluate('window.scrollTo(0, 0)');
       await noSeriousAxeFinding(page, `request with a notice on ${size}`);
       await screenshot(page, SHOTS, `notice-${viewport.width}`, { fullPage: false });
 
@@ -197,12 +209,18 @@ describe('the authenticator’s small things', () => {
     await lookAgain(page);
     await eventually(() => connection(page).textContent()).toBe('Offline');
     await eventually(() => page.getByText('You’re offline.', { exact: false }).count()).toBe(1);
+    await noSeriousAxeFinding(page, 'offline');
     await screenshot(page, SHOTS, 'offline', { fullPage: false });
 
     await context.unroute('**/device/v1/**');
     await lookAgain(page);
     await eventually(() => connection(page).textContent()).toBe('Online');
     expect(await page.getByText('You’re offline.', { exact: false }).count()).toBe(0);
+
+    // Unprompted, the app's own poll (every 10 s) finds a service that stopped answering.
+    await context.route('**/device/v1/**', (route) => route.abort('connectionrefused'));
+    await eventually(() => connection(page).textContent(), 15_000).toBe('Offline');
+    await context.unroute('**/device/v1/**');
     expect(unexpected(problems)).toEqual([]);
   });
 
@@ -223,6 +241,7 @@ describe('the authenticator’s small things', () => {
     );
     expect(await request.getByRole('button', { name: 'Approve' }).isDisabled()).toBe(true);
     expect(await request.getByRole('button', { name: 'Deny' }).isDisabled()).toBe(true);
+    await noSeriousAxeFinding(page, 'expired card');
     await screenshot(page, SHOTS, 'expired', { fullPage: false });
 
     // Then it goes: the service dropped it, and the moment it stays is over.
