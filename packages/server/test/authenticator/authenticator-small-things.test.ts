@@ -244,9 +244,12 @@ describe('the authenticator’s small things', () => {
     await noSeriousAxeFinding(page, 'expired card');
     await screenshot(page, SHOTS, 'expired', { fullPage: false });
 
-    // Then it goes: the service dropped it, and the moment it stays is over.
-    await eventually(() => request.count(), 20_000).toBe(0);
+    // The service has it expired and no longer lists it; the card stays a moment, still saying so.
     expect(await finalStatus(uuid)).toBe('expired');
+    await lookAgain(page);
+    expect(await request.locator('.request-time strong').textContent()).toBe('Expired');
+    // Then it goes.
+    await eventually(() => request.count(), 20_000).toBe(0);
     expect(unexpected(problems)).toEqual([]);
   });
 
