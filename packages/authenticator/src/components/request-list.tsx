@@ -2,7 +2,7 @@ import type { PendingRequest, Wallet } from '@countersign/device';
 import { revealInvisible } from '@countersign/protocol';
 import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import { describeError, isOffline, requestIsOver } from '../describe-error.js';
-import type { PendingState } from '../hooks/use-pending-requests.js';
+import { type PendingState, ranOut } from '../hooks/use-pending-requests.js';
 import { t } from '../i18n/i18n.js';
 import { verifierFor } from '../passkey.js';
 import { type AnswerHandler, type Choice, RequestCard } from './request-card.js';
@@ -25,10 +25,6 @@ function outcome(request: PendingRequest, choice: Choice, status: 'approved' | '
     return t('requests:deniedNotMe', { message });
   return t('requests:denied', { message });
 }
-
-/** Whether a request's time ran out by `now` (this device's clock). */
-const ranOut = (request: PendingRequest, now: number) =>
-  request.expires_at !== null && Date.parse(request.expires_at) <= now;
 
 /**
  * The requests waiting for an answer, live. New ones are announced, and so is one that runs out of time;
@@ -64,9 +60,10 @@ export function RequestList({ wallet, pending, now, labelled, announce }: Reques
 
   // A card that ran out of time is said once, while it still shows "Expired".
   useEffect(() => {
-    const over = [...(requests ?? []), ...expired]
+    // By this device's clock, or because the service dropped it as expired (a clock a little behind).
+    const over = [...(requests ?? []).filter(({ request }) => ranOut(request, now)), ...expired]
       .map(({ request }) => request)
-      .filter((request) => !toldExpired.current.has(request.uuid) && ranOut(request, now));
+      .filter((request) => !toldExpired.current.has(request.uuid));
     for (const request of over) toldExpired.current.add(request.uuid);
     const last = over.at(-1);
     if (last !== undefined) announce(t('requests:expiredNotice', { message: revealInvisible(last.message) }));

@@ -1,4 +1,10 @@
-import { type AccountRequest, type Device, DeviceError, type Wallet } from '@countersign/device';
+import {
+  type AccountRequest,
+  type Device,
+  DeviceError,
+  type PendingRequest,
+  type Wallet,
+} from '@countersign/device';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { ReachReport } from './use-reach.js';
 
@@ -41,9 +47,9 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 const unanswered = (error: unknown) =>
   error instanceof DeviceError && (error.code === 'network_error' || error.code === 'server_error');
 
-/** Whether a request the service no longer lists went because its time ran out. */
-const ranOut = ({ request }: AccountRequest, now: number) =>
-  request.expires_at !== null && Date.parse(request.expires_at) <= now + EXPIRY_SLACK_MS;
+/** Whether a request's time ran out by `now`. */
+export const ranOut = (request: PendingRequest, now: number): boolean =>
+  request.expires_at !== null && Date.parse(request.expires_at) <= now;
 
 /**
  * The requests waiting for any enrollment of the wallet, in one list. Kept live by each enrollment's event
@@ -64,8 +70,9 @@ export function usePendingRequests(
 
   /** Requests that left the list: the ones whose time ran out stay a moment, marked as expired. */
   const left = useCallback((gone: readonly AccountRequest[]) => {
-    const now = Date.now();
-    const over = gone.filter((entry) => ranOut(entry, now));
+    // A request the service drops just before its end by this device's clock went for the same reason.
+    const now = Date.now() + EXPIRY_SLACK_MS;
+    const over = gone.filter(({ request }) => ranOut(request, now));
     if (over.length === 0) return;
     setExpired((current) => [
       ...current,
