@@ -15,8 +15,8 @@ import { describeError } from './describe-error.js';
 import { takeEnrollmentLink } from './enrollment-link.js';
 import { useNotice } from './hooks/use-notice.js';
 import { useNow } from './hooks/use-now.js';
-import { useOnline } from './hooks/use-online.js';
 import { usePendingRequests } from './hooks/use-pending-requests.js';
+import { type Reach, type ReachReport, useReach } from './hooks/use-reach.js';
 import { t } from './i18n/i18n.js';
 
 type Setup =
@@ -26,9 +26,6 @@ type Setup =
   | { readonly state: 'broken' };
 
 type Enrolled = { readonly account: WalletAccount; readonly device: Device };
-
-const REMOVED_LAST =
-  'This device was removed. Its key is gone; open a new enrollment link to set it up again.';
 
 /**
  * The screen with accounts: requests first (they are what cannot wait), then whether approvals ask for the
@@ -41,6 +38,7 @@ function Home({
   onChanged,
   onEmptied,
   onEnroll,
+  onReach,
   announce,
 }: {
   wallet: Wallet;
@@ -48,10 +46,12 @@ function Home({
   onChanged: () => void;
   onEmptied: (text: string) => void;
   onEnroll: (link: string) => Promise<string | null>;
+  /** Whether each service answered, for the header. */
+  onReach: (reports: readonly ReachReport[], complete: boolean) => void;
   announce: (text: string) => void;
 }) {
   const now = useNow();
-  const pending = usePendingRequests(wallet, accountsVersion);
+  const pending = usePendingRequests(wallet, accountsVersion, onReach);
   const [enrolled, setEnrolled] = useState<readonly Enrolled[]>([]);
 
   useEffect(() => {
@@ -70,10 +70,10 @@ function Home({
   /** This device was removed from one enrollment (under Devices): its key is gone, so is the account. */
   const removedSelf = async (account: WalletAccount) => {
     await wallet.forgetRevoked(account.id);
-    if (await wallet.isEmpty()) onEmptied(REMOVED_LAST);
+    if (await wallet.isEmpty()) onEmptied(t('setup:removedLast'));
     else {
       onChanged();
-      announce(`This device was removed from ${revealInvisible(account.label)}. Its key for it is gone.`);
+      announce(t('setup:removedSelf', { label: revealInvisible(account.label) }));
     }
   };
 
@@ -103,7 +103,7 @@ function Home({
           now={now}
           accountsVersion={accountsVersion}
           onChanged={onChanged}
-          onEmptied={() => onEmptied('Every account was removed. Add one to use this authenticator again.')}
+          onEmptied={() => onEmptied(t('setup:emptied'))}
           announce={announce}
         />
       </CodeLock>
@@ -142,12 +142,33 @@ function otherService(link: string): string | null {
   }
 }
 
+/**
+ * The header's word for the services' reach, and the banner under it when some do not answer: nothing while
+ * there is no service to reach (only codes, which need none) or before the first look.
+ */
+function Connection({ reach }: { reach: Reach }) {
+  if (reach.state === 'none') return null;
+  if (reach.state === 'online') return <span class="connection">{t('online')}</span>;
+  return <span class="connection connection-off">{reach.all ? t('offline') : t('partlyOffline')}</span>;
+}
+
+function ReachBanner({ reach }: { reach: Reach }) {
+  if (reach.state !== 'offline') return null;
+  return (
+    <p class="banner" role="status">
+      {reach.all
+        ? t('offlineBanner')
+        : t('silentBanner', { count: reach.hosts.length, hosts: reach.hosts.join(', ') })}
+    </p>
+  );
+}
+
 /** The authenticator: set up by opening an enrollment link or adding a code, then requests, codes and devices. */
 export function App({ wallet }: { wallet: Wallet }) {
   const [setup, setSetup] = useState<Setup>({ state: 'loading' });
   const [accountsVersion, setAccountsVersion] = useState(0);
-  const [notice, announce] = useNotice();
-  const online = useOnline();
+  const [notice, announce, dismiss] = useNotice();
+  const [reach, reportReach] = useReach(useNow(5_000));
   const mainRef = useRef<HTMLElement>(null);
 
   const changed = useCallback(() => setAccountsVersion((version) => version + 1), []);
@@ -163,13 +184,13 @@ export function App({ wallet }: { wallet: Wallet }) {
         first = await wallet.isEmpty();
         const elsewhere = otherService(link);
         if (elsewhere !== null) {
-          const problem = `This link is for the Countersign service at ${elsewhere}. This authenticator talks only to ${window.location.host}: open the link in the browser to set it up there.`;
+          const problem = t('setup:otherService', { host: elsewhere, here: window.location.host });
           if (first) setSetup({ state: 'welcome', busy: false, error: fromPanel ? null : problem });
           else if (!fromPanel) announce(problem);
           return problem;
         }
         if (first) setSetup({ state: 'welcome', busy: true, error: null });
-        else announce('Adding the account…');
+        else announce(t('add:adding'));
         const { account } = await wallet.enrollWithLink(link);
         setSetup({ state: 'ready' });
         changed();
@@ -178,8 +199,12 @@ export function App({ wallet }: { wallet: Wallet }) {
         const apps = [...new Set(names)].join(', ');
         announce(
           first
-            ? `This device is set up${apps === '' ? '' : ` for ${apps}`}.`
-            : `Added ${apps || 'the account'}.`,
+            ? apps === ''
+              ? t('setup:setUpDone')
+              : t('setup:setUpDoneFor', { apps })
+            : apps === ''
+              ? t('add:addedAccount')
+              : t('add:added', { name: apps }),
         );
         return null;
       } catch (caught) {
@@ -212,6 +237,11 @@ export function App({ wallet }: { wallet: Wallet }) {
     return () => window.removeEventListener('hashchange', onHashChange);
   }, [wallet, enroll]);
 
+  // Only the home screen looks at the services: elsewhere there is nothing to say about them.
+  useEffect(() => {
+    if (setup.state !== 'ready') reportReach([], true);
+  }, [setup.state, reportReach]);
+
   // A new screen: move focus to its first heading, so keyboard and screen-reader users start there.
   useEffect(() => {
     if (setup.state === 'loading' || (setup.state === 'welcome' && setup.busy)) return;
@@ -223,26 +253,32 @@ export function App({ wallet }: { wallet: Wallet }) {
       <header class="topbar">
         <img src={`${import.meta.env.BASE_URL}icon.svg`} alt="" width={28} height={28} />
         <h1>Countersign</h1>
-        <span class={online ? 'connection' : 'connection connection-off'}>
-          {online ? t('online') : t('offline')}
-        </span>
+        <Connection reach={reach} />
       </header>
-      {!online && (
-        <p class="banner" role="status">
-          You’re offline. Codes still work; requests will appear when you’re back online.
-        </p>
-      )}
+      <ReachBanner reach={reach} />
+      {/*
+        The notice sits in the page's flow, under the header, never over it: it cannot cover a request's
+        answers or its amount. The live region is always in the page, so screen readers hear whatever is
+        put in it; the dismiss button is beside it, not in it, so it is not read with every notice.
+      */}
+      <div class={notice === null ? 'notice' : 'notice notice-shown'}>
+        <div class="toast" role="status" aria-live="polite" aria-atomic="true">
+          {notice !== null && <p key={notice.id}>{notice.text}</p>}
+        </div>
+        {notice !== null && (
+          <button type="button" class="notice-dismiss" aria-label={t('dismissNotice')} onClick={dismiss}>
+            <span aria-hidden="true">×</span>
+          </button>
+        )}
+      </div>
       <main id="main" ref={mainRef}>
-        {setup.state === 'loading' && <p class="muted">Opening…</p>}
+        {setup.state === 'loading' && <p class="muted">{t('opening')}</p>}
         {setup.state === 'broken' && (
           <section class="panel" aria-labelledby="broken-title">
             <h2 id="broken-title" tabIndex={-1}>
-              This browser cannot keep the authenticator’s key
+              {t('brokenTitle')}
             </h2>
-            <p>
-              The authenticator keeps its key in this browser’s storage, which is turned off here (private
-              browsing often does this). Open this page in a normal window.
-            </p>
+            <p>{t('brokenText')}</p>
           </section>
         )}
         {setup.state === 'welcome' && (
@@ -276,14 +312,11 @@ export function App({ wallet }: { wallet: Wallet }) {
               announce(text);
             }}
             onEnroll={(link) => enroll(link, true)}
+            onReach={reportReach}
             announce={announce}
           />
         )}
       </main>
-      {/* Always in the page, so screen readers hear whatever is put in it. */}
-      <div class="toast" role="status" aria-live="polite" aria-atomic="true">
-        {notice !== null && <p key={notice.id}>{notice.text}</p>}
-      </div>
     </>
   );
 }

@@ -65,4 +65,10 @@ describe('message catalogues', () => {
     expect(t('online')).toBe('Online');
     expect(t('common:offline')).toBe('Offline');
   });
+
+  it('count with plurals and fill in values rather than join strings', () => {
+    expect(t('requests:waiting', { count: 1 })).toBe('1 request waiting.');
+    expect(t('requests:waiting', { count: 3 })).toBe('3 requests waiting.');
+    expect(t('requests:approved', { message: 'Pay <b>&amp;</b>' })).toBe('Approved: “Pay <b>&amp;</b>”.');
+  });
 });

@@ -253,22 +253,29 @@ export class Wallet {
 
   /**
    * The requests waiting for every enrollment, each with its account, oldest first; an enrollment that
-   * cannot be reached is a failure beside the others' requests, never a reason to show none.
+   * cannot be reached is a failure beside the others' requests, never a reason to show none. `answered` lists
+   * the enrollments whose service gave their list: what says a service was reachable just now.
    */
-  async pending(): Promise<{ requests: AccountRequest[]; failures: AccountFailure[] }> {
+  async pending(): Promise<{
+    requests: AccountRequest[];
+    failures: AccountFailure[];
+    answered: WalletAccount[];
+  }> {
     const enrollments = await this.enrollments();
     const settled = await Promise.allSettled(enrollments.map(({ device }) => device.pending()));
     const requests: AccountRequest[] = [];
     const failures: AccountFailure[] = [];
+    const answered: WalletAccount[] = [];
     settled.forEach((outcome, index) => {
       const account = enrollments[index]?.account;
       if (account === undefined) return;
       if (outcome.status === 'fulfilled') {
+        answered.push(account);
         for (const request of outcome.value) requests.push({ account, request });
       } else failures.push({ account, error: outcome.reason });
     });
     requests.sort((a, b) => Date.parse(a.request.created_at) - Date.parse(b.request.created_at));
-    return { requests, failures };
+    return { requests, failures, answered };
   }
 
   /** Fetches each enrollment's accounts from its service (an app may have been added); offline, keeps them. */

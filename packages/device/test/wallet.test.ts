@@ -99,9 +99,11 @@ describe('Wallet', () => {
     const b = await accounts.enrollWithLink(link(second));
     first.failNext = { status: 503, message: 'down' };
     second.requests.push(request('22222222-2222-4222-8222-222222222222', '2026-11-26T12:00:01.000Z'));
-    const { requests, failures } = await accounts.pending();
+    const { requests, failures, answered } = await accounts.pending();
     expect(requests.map(({ account }) => account.id)).toEqual([b.account.id]);
     expect(failures.map(({ error }) => (error as DeviceError).code)).toEqual(['server_error']);
+    // Only the service that gave its list answered: what the authenticator's "Online" is made of.
+    expect(answered.map(({ id }) => id)).toEqual([b.account.id]);
   });
 
   it('a failed enrollment leaves no account and no key behind', async () => {

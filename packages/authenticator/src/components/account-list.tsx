@@ -3,6 +3,7 @@ import { revealInvisible } from '@countersign/protocol';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from '../describe-error.js';
 import { useCodes } from '../hooks/use-codes.js';
+import { t } from '../i18n/i18n.js';
 import { CodeRow } from './code-row.js';
 import { ShownText } from './shown-text.js';
 
@@ -21,8 +22,8 @@ interface AccountListProps {
 /** Where an account answers: the Countersign service's host, or that it is another site's code. */
 function whereOf(account: WalletAccount): string {
   return account.kind === 'countersign'
-    ? `Countersign at ${new URL(account.server).host}`
-    : 'Code for another site';
+    ? t('accounts:whereCountersign', { host: new URL(account.server).host })
+    : t('accounts:whereTotp');
 }
 
 /**
@@ -30,14 +31,9 @@ function whereOf(account: WalletAccount): string {
  * the third-party secret that exists nowhere else in this authenticator.
  */
 function removalWarning(account: WalletAccount, last: readonly string[]): string {
-  if (last.length === 0) {
-    return 'Another account here still answers the same app, so nothing is lost.';
-  }
-  if (account.kind === 'totp') {
-    return 'This is the only copy of this code’s secret here. Once removed, codes for it cannot be made again unless you set it up anew on that site.';
-  }
-  const apps = last.map(revealInvisible).join(', ');
-  return `This is the last way this authenticator answers ${apps}. Removing it revokes this device’s key for ${apps} at once; to answer its requests again you will need a new enrollment link from the app.`;
+  if (last.length === 0) return t('accounts:removeNothingLost');
+  if (account.kind === 'totp') return t('accounts:removeOnlySecret');
+  return t('accounts:removeLastWay', { apps: last.map(revealInvisible).join(', ') });
 }
 
 type Mode =
@@ -86,13 +82,17 @@ function AccountItem({
     try {
       await wallet.rename(account.id, name);
     } catch {
-      setError('A name has at most 100 characters.');
+      setError(t('accounts:nameTooLong'));
       return;
     }
     setError(null);
     setMode({ kind: 'idle' });
     onChanged(`${id} .account-rename`);
-    announce(name.trim() === '' ? 'The account has its own name again.' : `Renamed to ${name.trim()}.`);
+    announce(
+      name.trim() === ''
+        ? t('accounts:renamedBack')
+        : t('accounts:renamed', { name: revealInvisible(name.trim()) }),
+    );
   };
 
   const move = async (by: -1 | 1) => {
@@ -101,7 +101,7 @@ function AccountItem({
     // At the top or bottom, the button that moved it is disabled: focus its other one.
     const which = by < 0 ? (edge ? 'account-down' : 'account-up') : edge ? 'account-up' : 'account-down';
     onChanged(`${id} .${which}`);
-    announce(`${revealInvisible(account.label)} moved to position ${index + by + 1} of ${count}.`);
+    announce(t('accounts:moved', { label: revealInvisible(account.label), position: index + by + 1, count }));
   };
 
   const askRemove = async () => {
@@ -153,7 +153,7 @@ function AccountItem({
       {mode.kind === 'renaming' ? (
         <form class="field" onSubmit={rename}>
           <label for={`${id}-rename`}>
-            New name for <ShownText text={account.label} />
+            {t('accounts:newName')} <ShownText text={account.label} />
           </label>
           <div class="field-row">
             <input
@@ -166,7 +166,7 @@ function AccountItem({
               onInput={(event) => setName(event.currentTarget.value)}
             />
             <button type="submit" class="button button-approve">
-              Save
+              {t('accounts:save')}
             </button>
           </div>
           <button
@@ -178,7 +178,7 @@ function AccountItem({
               refocus('account-rename');
             }}
           >
-            Cancel
+            {t('cancel')}
           </button>
         </form>
       ) : mode.kind === 'confirming' || mode.kind === 'busy' ? (
@@ -187,7 +187,7 @@ function AccountItem({
             id={`${id}-warning`}
             class={mode.kind === 'confirming' && mode.last.length > 0 ? 'warning' : 'muted'}
           >
-            {mode.kind === 'confirming' ? removalWarning(account, mode.last) : 'Removing…'}
+            {mode.kind === 'confirming' ? removalWarning(account, mode.last) : t('accounts:removing')}
           </p>
           <div class="account-actions">
             <button
@@ -198,7 +198,7 @@ function AccountItem({
               aria-disabled={mode.kind === 'busy' ? 'true' : undefined}
               onClick={() => void (mode.kind === 'confirming' && remove())}
             >
-              Remove <ShownText text={account.label} />
+              {t('accounts:removeNow')} <ShownText text={account.label} />
             </button>
             <button
               type="button"
@@ -208,7 +208,7 @@ function AccountItem({
                 refocus('account-remove');
               }}
             >
-              Cancel
+              {t('cancel')}
             </button>
           </div>
         </div>
@@ -219,7 +219,8 @@ function AccountItem({
             class="button-quiet account-rename"
             onClick={() => setMode({ kind: 'renaming' })}
           >
-            Rename<span class="visually-hidden"> {revealInvisible(account.label)}</span>
+            {t('accounts:rename')}
+            <span class="visually-hidden"> {revealInvisible(account.label)}</span>
           </button>
           <button
             type="button"
@@ -227,7 +228,8 @@ function AccountItem({
             disabled={index === 0}
             onClick={() => void move(-1)}
           >
-            Move up<span class="visually-hidden"> {revealInvisible(account.label)}</span>
+            {t('accounts:moveUp')}
+            <span class="visually-hidden"> {revealInvisible(account.label)}</span>
           </button>
           <button
             type="button"
@@ -235,10 +237,12 @@ function AccountItem({
             disabled={index === count - 1}
             onClick={() => void move(1)}
           >
-            Move down<span class="visually-hidden"> {revealInvisible(account.label)}</span>
+            {t('accounts:moveDown')}
+            <span class="visually-hidden"> {revealInvisible(account.label)}</span>
           </button>
           <button type="button" class="button-quiet account-remove" onClick={() => void askRemove()}>
-            Remove…<span class="visually-hidden"> {revealInvisible(account.label)}</span>
+            {t('accounts:remove')}
+            <span class="visually-hidden"> {revealInvisible(account.label)}</span>
           </button>
         </div>
       )}
@@ -291,7 +295,7 @@ export function AccountList({
   };
 
   const removed = async (account: WalletAccount) => {
-    announce(`${revealInvisible(account.label)} was removed.`);
+    announce(t('accounts:removed', { label: revealInvisible(account.label) }));
     if (await wallet.isEmpty()) onEmptied();
     else {
       onChanged();
@@ -302,16 +306,16 @@ export function AccountList({
   return (
     <section class="panel" aria-labelledby="accounts-title">
       <h2 id="accounts-title" tabIndex={-1} ref={headingRef}>
-        Accounts
+        {t('accounts:title')}
       </h2>
       {error !== null && codes === null ? (
         <p class="error" role="alert">
           {describeError(error, 'load')}
         </p>
       ) : accounts === null || codes === null ? (
-        <p class="muted">Loading…</p>
+        <p class="muted">{t('loading')}</p>
       ) : accounts.length === 0 ? (
-        <p class="empty">No accounts yet. Open an enrollment link from an app, or add a code below.</p>
+        <p class="empty">{t('accounts:empty')}</p>
       ) : (
         <ol class="accounts">
           {accounts.map((account, index) => (

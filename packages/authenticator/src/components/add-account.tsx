@@ -2,6 +2,7 @@ import { parseOtpauthUri, typedTotpAccount, type Wallet, type WalletAccount } fr
 import { revealInvisible } from '@countersign/protocol';
 import { useRef, useState } from 'preact/hooks';
 import { describeError } from '../describe-error.js';
+import { t } from '../i18n/i18n.js';
 import { QrScanner } from './qr-scanner.js';
 
 interface AddAccountProps {
@@ -12,9 +13,6 @@ interface AddAccountProps {
   onAdded: (account: WalletAccount) => void;
   announce: (text: string) => void;
 }
-
-const NOT_A_LINK =
-  'That is neither an enrollment link (https://…/authenticator/#enroll=…) nor a code’s link (otpauth://totp/…).';
 
 /** Whether `text` is a Countersign enrollment link rather than anything else held to the camera. */
 function isEnrollmentLink(text: string): boolean {
@@ -52,7 +50,7 @@ export function AddAccount({ wallet, onEnroll, onAdded, announce }: AddAccountPr
       const account = await wallet.addTotp(read());
       setError(null);
       onAdded(account);
-      announce(`Added ${revealInvisible(account.label)}.`);
+      announce(t('add:added', { name: revealInvisible(account.label) }));
       return true;
     } catch (caught) {
       setError(describeError(caught, 'add'));
@@ -72,7 +70,7 @@ export function AddAccount({ wallet, onEnroll, onAdded, announce }: AddAccountPr
         setError(problem);
         return problem === null;
       }
-      setError(NOT_A_LINK);
+      setError(t('add:notALink'));
       return false;
     } finally {
       setBusy(false);
@@ -89,11 +87,9 @@ export function AddAccount({ wallet, onEnroll, onAdded, announce }: AddAccountPr
   return (
     <section class="panel" aria-labelledby="add-title">
       <h2 id="add-title" tabIndex={-1}>
-        Add an account
+        {t('add:title')}
       </h2>
-      <p class="muted">
-        Scan the QR code an app or website shows, paste its link, or type the secret it gives you.
-      </p>
+      <p class="muted">{t('add:intro')}</p>
       {scanning ? (
         <QrScanner
           onResult={(text) => {
@@ -116,7 +112,7 @@ export function AddAccount({ wallet, onEnroll, onAdded, announce }: AddAccountPr
             setScanning(true);
           }}
         >
-          Scan a QR code
+          {t('add:scan')}
         </button>
       )}
       <form
@@ -128,7 +124,7 @@ export function AddAccount({ wallet, onEnroll, onAdded, announce }: AddAccountPr
           });
         }}
       >
-        <label for="add-link">Or paste a link</label>
+        <label for="add-link">{t('add:pasteLabel')}</label>
         <div class="field-row">
           <input
             id="add-link"
@@ -136,13 +132,13 @@ export function AddAccount({ wallet, onEnroll, onAdded, announce }: AddAccountPr
             inputMode="url"
             autoComplete="off"
             spellcheck={false}
-            placeholder="otpauth://totp/… or https://…/#enroll=…"
+            placeholder={t('add:pastePlaceholder')}
             value={link}
             aria-describedby={error === null ? undefined : 'add-error'}
             onInput={(event) => setLink(event.currentTarget.value)}
           />
           <button type="submit" class="button button-approve" aria-disabled={busy ? 'true' : undefined}>
-            Add
+            {t('add:add')}
           </button>
         </div>
       </form>
@@ -153,7 +149,7 @@ export function AddAccount({ wallet, onEnroll, onAdded, announce }: AddAccountPr
         aria-controls="add-typed"
         onClick={() => setTyping(!typing)}
       >
-        Type a secret instead
+        {t('add:typeInstead')}
       </button>
       <form
         id="add-typed"
@@ -167,15 +163,25 @@ export function AddAccount({ wallet, onEnroll, onAdded, announce }: AddAccountPr
         }}
       >
         <div class="field">
-          <label for="add-issuer">Site or service</label>
-          <input type="text" autoComplete="off" placeholder="Example" {...field('issuer')} />
+          <label for="add-issuer">{t('add:issuer')}</label>
+          <input
+            type="text"
+            autoComplete="off"
+            placeholder={t('add:issuerPlaceholder')}
+            {...field('issuer')}
+          />
         </div>
         <div class="field">
-          <label for="add-account_name">Your account there</label>
-          <input type="text" autoComplete="off" placeholder="you@example.com" {...field('account_name')} />
+          <label for="add-account_name">{t('add:accountName')}</label>
+          <input
+            type="text"
+            autoComplete="off"
+            placeholder={t('add:accountPlaceholder')}
+            {...field('account_name')}
+          />
         </div>
         <div class="field">
-          <label for="add-secret">Secret key</label>
+          <label for="add-secret">{t('add:secret')}</label>
           <input
             type="text"
             autoComplete="off"
@@ -187,7 +193,7 @@ export function AddAccount({ wallet, onEnroll, onAdded, announce }: AddAccountPr
         </div>
         <div class="typed-options">
           <div class="field">
-            <label for="add-algorithm">Algorithm</label>
+            <label for="add-algorithm">{t('add:algorithm')}</label>
             <select {...field('algorithm')}>
               <option value="SHA1">SHA-1</option>
               <option value="SHA256">SHA-256</option>
@@ -195,7 +201,7 @@ export function AddAccount({ wallet, onEnroll, onAdded, announce }: AddAccountPr
             </select>
           </div>
           <div class="field">
-            <label for="add-digits">Digits</label>
+            <label for="add-digits">{t('add:digits')}</label>
             <select {...field('digits')}>
               <option value="6">6</option>
               <option value="7">7</option>
@@ -203,15 +209,15 @@ export function AddAccount({ wallet, onEnroll, onAdded, announce }: AddAccountPr
             </select>
           </div>
           <div class="field">
-            <label for="add-period">Every</label>
+            <label for="add-period">{t('add:period')}</label>
             <select {...field('period')}>
-              <option value="30">30 s</option>
-              <option value="60">60 s</option>
+              <option value="30">{t('add:periodSeconds', { count: 30 })}</option>
+              <option value="60">{t('add:periodSeconds', { count: 60 })}</option>
             </select>
           </div>
         </div>
         <button type="submit" class="button button-approve">
-          Add account
+          {t('add:addAccount')}
         </button>
       </form>
       {error !== null && (

@@ -3,6 +3,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useCodesLocked } from '../code-lock.js';
 import { describeError } from '../describe-error.js';
+import { t } from '../i18n/i18n.js';
 import { type PasskeyStatus, passkeyStatus, verifyUserHere } from '../passkey.js';
 
 /** How long codes stay shown once the screen lock opened them. */
@@ -68,16 +69,16 @@ export function CodeLock({ device, children }: { device: Device | undefined; chi
   return (
     <section class="panel" aria-labelledby="codes-locked-title">
       <h2 id="codes-locked-title" tabIndex={-1} ref={headingRef}>
-        Codes
+        {t('accounts:codesTitle')}
       </h2>
-      <p class="muted">Codes are locked: showing them asks for your fingerprint, face or screen lock.</p>
+      <p class="muted">{t('accounts:codesLocked')}</p>
       {error !== null && (
         <p class="error" role="alert">
           {error}
         </p>
       )}
       <button type="button" class="button button-approve" onClick={() => void unlock()}>
-        Show codes
+        {t('accounts:showCodes')}
       </button>
     </section>
   );

@@ -2,7 +2,11 @@ import type { Device, DeviceInfo, WalletAccount } from '@countersign/device';
 import { revealInvisible } from '@countersign/protocol';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from '../describe-error.js';
+import { t } from '../i18n/i18n.js';
 import { ShownText } from './shown-text.js';
+
+/** A date as the browser's locale writes it. */
+const dateOf = (iso: string) => new Date(iso).toLocaleDateString();
 
 interface DeviceListProps {
   device: Device;
@@ -46,11 +50,12 @@ function DeviceRow({
       <div>
         <p id={`${id}-name`} class="device-name">
           <ShownText text={info.name} />
-          {info.current && <span class="badge">This device</span>}
+          {info.current && <span class="badge">{t('devices:thisDevice')}</span>}
         </p>
         <p class="muted">
-          Added {new Date(info.created_at).toLocaleDateString()}
-          {info.last_seen_at !== null && `, last used ${new Date(info.last_seen_at).toLocaleDateString()}`}
+          {info.last_seen_at === null
+            ? t('devices:added', { date: dateOf(info.created_at) })
+            : t('devices:addedUsed', { date: dateOf(info.created_at), used: dateOf(info.last_seen_at) })}
         </p>
         {error !== null && (
           <p class="error" role="alert">
@@ -61,14 +66,14 @@ function DeviceRow({
       {confirming ? (
         <div class="device-confirm">
           <button type="button" class="button button-deny" ref={confirmRef} onClick={remove}>
-            {info.current ? 'Remove this device' : 'Remove'}
+            {info.current ? t('devices:removeSelf') : t('devices:removeOther')}
             <span class="visually-hidden">
               {' '}
-              <ShownText text={info.name} /> now
+              <ShownText text={info.name} /> {t('devices:now')}
             </span>
           </button>
           <button type="button" class="button-quiet" onClick={cancel}>
-            Cancel
+            {t('cancel')}
           </button>
         </div>
       ) : (
@@ -79,7 +84,7 @@ function DeviceRow({
           aria-describedby={`${id}-name`}
           onClick={() => setConfirming(true)}
         >
-          Remove…
+          {t('devices:remove')}
         </button>
       )}
     </li>
@@ -122,7 +127,7 @@ export function DeviceList({ device, account, several, announce, onRemovedSelf }
       return null;
     }
     setDevices((list) => list?.filter((other) => other.device_id !== info.device_id) ?? null);
-    announce(`${revealInvisible(info.name)} was removed. It can no longer answer requests.`);
+    announce(t('devices:removed', { name: revealInvisible(info.name) }));
     return null;
   };
 
@@ -138,12 +143,12 @@ export function DeviceList({ device, account, several, announce, onRemovedSelf }
         >
           {/* One flex item: the disclosure spaces its items apart. */}
           <span>
-            Devices
-            {several && (
+            {several ? (
               <>
-                {' '}
-                for <ShownText text={account.label} />
+                {t('devices:titleFor')} <ShownText text={account.label} />
               </>
+            ) : (
+              t('devices:title')
             )}
           </span>
         </button>
@@ -154,7 +159,7 @@ export function DeviceList({ device, account, several, announce, onRemovedSelf }
             {describeError(error, 'devices')}
           </p>
         ) : devices === null ? (
-          <p class="muted">Loading…</p>
+          <p class="muted">{t('loading')}</p>
         ) : (
           <ul class="devices">
             {devices.map((info) => (

@@ -1,3 +1,5 @@
+import { t } from '../i18n/i18n.js';
+
 /**
  * Shown instead of the app where the browser withholds what it needs (WebCrypto keys, the service worker,
  * push): a page opened over plain `http://` from another machine, such as a phone on the LAN. Says why,
@@ -16,26 +18,20 @@ export function InsecureContext({ href }: { href: string }) {
       </header>
       <main id="main">
         <section class="panel insecure" aria-labelledby="insecure-title">
-          <h2 id="insecure-title">This page needs HTTPS</h2>
-          <p>
-            The authenticator keeps a signing key in this browser, and browsers hand out keys only to pages
-            served over <strong>https://</strong> (or from this device’s own <code>localhost</code>). This
-            page was opened at <code class="wrap">{url.origin}</code>, over plain HTTP.
-          </p>
-          <p>To use it from a phone, put HTTPS in front of Countersign and open the link again over it:</p>
+          <h2 id="insecure-title">{t('setup:insecureTitle')}</h2>
+          <p class="wrap">{t('setup:insecureWhy', { origin: url.origin })}</p>
+          <p>{t('setup:insecureHow')}</p>
           <ol class="steps">
             <li>
-              On the computer running Countersign, start an HTTPS proxy, for example Caddy with the project’s
-              Caddyfile: <code class="wrap">{proxy}</code>
+              {t('setup:insecureStep1')} <code class="wrap">{proxy}</code>
             </li>
             <li>
-              Start Countersign with that address:{' '}
-              <code class="wrap">npm start -- --public-url {secure}</code>, and make the phone trust the
-              proxy’s certificate.
+              {t('setup:insecureStep2')} <code class="wrap">npm start -- --public-url {secure}</code>{' '}
+              {t('setup:insecureStep2After')}
             </li>
-            <li>Open the enrollment link again: it now starts with https://.</li>
+            <li>{t('setup:insecureStep3')}</li>
           </ol>
-          <p>The README’s “Try it on your phone” section walks through it step by step.</p>
+          <p>{t('setup:insecureReadme')}</p>
         </section>
       </main>
     </>

@@ -1,6 +1,7 @@
 import type { Device } from '@countersign/device';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from '../describe-error.js';
+import { t } from '../i18n/i18n.js';
 import { type PushOutcome, type PushStatus, pushStatus, turnOnPush } from '../push-subscription.js';
 
 /** What the panel shows: where things stand (or that it is busy, or what went wrong) and in what words. */
@@ -9,41 +10,34 @@ interface Shown {
   readonly text: string;
 }
 
-const STATUS: Record<PushStatus, Shown> = {
-  off: {
-    kind: 'off',
-    text: 'Get a notification when a request arrives, even while the authenticator is closed.',
-  },
-  on: {
-    kind: 'on',
-    text: 'Notifications are on: this device tells you when a request arrives, even while the authenticator is closed.',
-  },
-  denied: {
-    kind: 'denied',
-    text: 'Notifications are blocked for this site. Allow them in this browser’s site settings, then try again.',
-  },
-  unsupported: {
-    kind: 'unsupported',
-    text: 'This browser cannot show the authenticator’s notifications, so keep it open to see requests as they arrive. On an iPhone or iPad, add it to the Home Screen first.',
-  },
-};
+/** Each status in words; a function, so the catalogue is read once the language is chosen. */
+function statusShown(status: PushStatus): Shown {
+  switch (status) {
+    case 'off':
+      return { kind: status, text: t('settings:pushOff') };
+    case 'on':
+      return { kind: status, text: t('settings:pushOn') };
+    case 'denied':
+      return { kind: status, text: t('settings:pushDenied') };
+    case 'unsupported':
+      return { kind: status, text: t('settings:pushUnsupported') };
+  }
+}
 
-const OUTCOME: Record<PushOutcome, Shown> = {
-  on: STATUS.on,
-  denied: STATUS.denied,
-  dismissed: {
-    kind: 'off',
-    text: 'Notifications are still off: the browser’s question was closed without an answer.',
-  },
-  no_worker: {
-    kind: 'error',
-    text: 'The authenticator’s background worker is not running yet, so notifications cannot be turned on. Reload the page, then try again.',
-  },
-  push_unavailable: {
-    kind: 'error',
-    text: 'This browser’s push service did not set up notifications. Try again later; until then, requests appear while the authenticator is open.',
-  },
-};
+/** What turning notifications on ended in, in words. */
+function outcome(result: PushOutcome): Shown {
+  switch (result) {
+    case 'on':
+    case 'denied':
+      return statusShown(result);
+    case 'dismissed':
+      return { kind: 'off', text: t('settings:pushDismissed') };
+    case 'no_worker':
+      return { kind: 'error', text: t('settings:pushNoWorker') };
+    case 'push_unavailable':
+      return { kind: 'error', text: t('settings:pushUnavailable') };
+  }
+}
 
 /**
  * Web Push for this device: one button asks the browser's permission, subscribes, and tells the service.
@@ -62,17 +56,17 @@ export function NotificationSettings({
   /** Says something in the page's live region (and shows it). */
   announce: (text: string) => void;
 }) {
-  const [shown, setShown] = useState<Shown>({ kind: 'checking', text: 'Checking…' });
+  const [shown, setShown] = useState<Shown>(() => ({ kind: 'checking', text: t('checking') }));
   const headingRef = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
     let live = true;
     pushStatus(devices).then(
       (status) => {
-        if (live) setShown(STATUS[status]);
+        if (live) setShown(statusShown(status));
       },
       () => {
-        if (live) setShown(STATUS.off);
+        if (live) setShown(statusShown('off'));
       },
     );
     return () => {
@@ -86,7 +80,7 @@ export function NotificationSettings({
     setShown({ kind: 'busy', text: shown.text });
     let next: Shown;
     try {
-      next = OUTCOME[await turnOnPush(devices)];
+      next = outcome(await turnOnPush(devices));
     } catch (caught) {
       next = { kind: 'error', text: describeError(caught, 'notifications') };
     }
@@ -100,7 +94,7 @@ export function NotificationSettings({
   return (
     <section class="panel" aria-labelledby="notifications-title">
       <h2 id="notifications-title" tabIndex={-1} ref={headingRef}>
-        Notifications
+        {t('settings:notificationsTitle')}
       </h2>
       <p class={shown.kind === 'error' ? 'error' : shown.kind === 'on' ? undefined : 'muted'}>{shown.text}</p>
       {offered && (
@@ -110,7 +104,7 @@ export function NotificationSettings({
           aria-disabled={shown.kind === 'busy' ? 'true' : undefined}
           onClick={() => void turnOn()}
         >
-          Turn on notifications
+          {t('settings:turnOnPush')}
         </button>
       )}
     </section>

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { t } from '../i18n/i18n.js';
 
 /** How often a camera frame is looked at for a QR code. */
 const SCAN_EVERY_MS = 200;
@@ -8,16 +9,10 @@ const SCAN_WIDTH = 640;
 /** Why the camera could not be used, in words for the user. */
 function cameraProblem(error: unknown): string {
   const name = error instanceof DOMException ? error.name : '';
-  if (name === 'NotAllowedError' || name === 'SecurityError') {
-    return 'The camera was not allowed. Allow it for this site in the browser’s settings, or paste the link instead.';
-  }
-  if (name === 'NotFoundError' || name === 'OverconstrainedError') {
-    return 'This device has no camera the browser can use. Paste the link instead.';
-  }
-  if (name === 'NotReadableError') {
-    return 'The camera is busy in another app. Close it there, or paste the link instead.';
-  }
-  return 'The camera could not be started. Paste the link instead.';
+  if (name === 'NotAllowedError' || name === 'SecurityError') return t('add:cameraNotAllowed');
+  if (name === 'NotFoundError' || name === 'OverconstrainedError') return t('add:cameraMissing');
+  if (name === 'NotReadableError') return t('add:cameraBusy');
+  return t('add:cameraFailed');
 }
 
 /**
@@ -51,7 +46,7 @@ export function QrScanner({
 
     void (async () => {
       if (navigator.mediaDevices?.getUserMedia === undefined) {
-        setProblem('This browser cannot use the camera here. Paste the link instead.');
+        setProblem(t('add:cameraUnsupported'));
         return;
       }
       try {
@@ -97,9 +92,9 @@ export function QrScanner({
     <div class="scanner">
       {problem === null ? (
         <>
-          <video ref={videoRef} class="scanner-video" muted playsInline aria-label="Camera picture" />
+          <video ref={videoRef} class="scanner-video" muted playsInline aria-label={t('add:cameraPicture')} />
           <p class="muted" role="status">
-            {looking ? 'Hold the QR code inside the picture.' : 'Starting the camera…'}
+            {looking ? t('add:cameraHold') : t('add:cameraStarting')}
           </p>
         </>
       ) : (
@@ -108,7 +103,7 @@ export function QrScanner({
         </p>
       )}
       <button type="button" class="button-quiet" onClick={onCancel}>
-        {problem === null ? 'Stop scanning' : 'Close'}
+        {problem === null ? t('add:stopScanning') : t('close')}
       </button>
     </div>
   );

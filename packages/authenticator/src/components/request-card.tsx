@@ -1,7 +1,8 @@
 import type { PendingRequest } from '@countersign/device';
 import { useRef, useState } from 'preact/hooks';
-import { NUMBER_NEEDED } from '../describe-error.js';
+import { numberNeeded } from '../describe-error.js';
 import { clockDuration, spokenDuration, timeOfDay } from '../format-time.js';
+import { t } from '../i18n/i18n.js';
 import { needsMarkers, ShownText } from './shown-text.js';
 
 /** What the user chose. A denial says whether it was a plain no or "this wasn't me". */
@@ -17,6 +18,8 @@ interface RequestCardProps {
   /** The name of the account it is for, when the authenticator holds several that could be asked. */
   account?: string | undefined;
   now: number;
+  /** The service dropped it because its time ran out: it stays a moment, saying so, then goes. */
+  over?: boolean;
   onAnswer: AnswerHandler;
 }
 
@@ -26,7 +29,7 @@ interface RequestCardProps {
  * marker (D11), with its time left and the three answers. Number matching asks the user to type the
  * code the app shows: typed, never picked from options.
  */
-export function RequestCard({ request, account, now, onAnswer }: RequestCardProps) {
+export function RequestCard({ request, account, now, over = false, onAnswer }: RequestCardProps) {
   const [number, setNumber] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -36,7 +39,7 @@ export function RequestCard({ request, account, now, onAnswer }: RequestCardProp
   const expiresAt = request.expires_at === null ? null : Date.parse(request.expires_at);
   const createdAt = Date.parse(request.created_at);
   const secondsLeft = expiresAt === null ? null : Math.ceil((expiresAt - now) / 1000);
-  const expired = secondsLeft !== null && secondsLeft <= 0;
+  const expired = over || (secondsLeft !== null && secondsLeft <= 0);
   const lifeLeft = expiresAt === null ? 1 : (expiresAt - now) / Math.max(1, expiresAt - createdAt);
   const details = Object.entries(request.details);
   const marked = needsMarkers([request.app_name, request.message, ...details.flat()]);
@@ -58,7 +61,7 @@ export function RequestCard({ request, account, now, onAnswer }: RequestCardProp
     if (!request.number_match_required) return void send({ decision: 'approved' });
     const typed = number.replace(/\s+/g, '');
     if (!/^\d+$/.test(typed)) {
-      setError(NUMBER_NEEDED);
+      setError(numberNeeded());
       numberRef.current?.focus();
       return;
     }
@@ -76,7 +79,7 @@ export function RequestCard({ request, account, now, onAnswer }: RequestCardProp
       </p>
       {account !== undefined && (
         <p class="request-account">
-          Account: <ShownText text={account} />
+          {t('requests:account')} <ShownText text={account} />
         </p>
       )}
       <h3 id={`${id}-title`} class="request-message" tabIndex={-1}>
@@ -96,27 +99,25 @@ export function RequestCard({ request, account, now, onAnswer }: RequestCardProp
           ))}
         </dl>
       )}
-      {marked && (
-        <p class="request-marked">
-          This request holds characters that could hide or reorder its text. They are shown as ⟨U+…⟩. If you
-          did not expect them, choose “This wasn’t me”.
-        </p>
-      )}
+      {marked && <p class="request-marked">{t('requests:marked')}</p>}
       <p class="request-time">
         {expired ? (
-          <strong>Expired</strong>
+          <strong>{t('requests:expired')}</strong>
         ) : secondsLeft === null ? (
-          'No time limit'
+          t('requests:noLimit')
         ) : (
           <>
-            <span aria-hidden="true">Expires in {clockDuration(secondsLeft)}</span>
-            <span class="visually-hidden">Expires in {spokenDuration(secondsLeft)}</span>
+            <span aria-hidden="true">{t('requests:expiresIn', { time: clockDuration(secondsLeft) })}</span>
+            <span class="visually-hidden">
+              {t('requests:expiresIn', { time: spokenDuration(secondsLeft) })}
+            </span>
           </>
         )}
         <span aria-hidden="true"> · </span>
         <span class="visually-hidden">, </span>
-        asked at {timeOfDay(request.created_at)}
+        {t('requests:askedAt', { time: timeOfDay(request.created_at) })}
       </p>
+      {expired && <p class="request-expired-text">{t('requests:expiredText')}</p>}
       {expiresAt !== null && (
         <div class="time-bar" aria-hidden="true">
           <span style={{ '--left': String(Math.min(1, Math.max(0, lifeLeft))) }} />
@@ -126,10 +127,10 @@ export function RequestCard({ request, account, now, onAnswer }: RequestCardProp
         {request.number_match_required && (
           <div class="field">
             <label for={`${id}-number`}>
-              Number shown by <ShownText text={request.app_name} />
+              {t('requests:numberLabel')} <ShownText text={request.app_name} />
             </label>
             <p id={`${id}-hint`} class="hint">
-              Type the number you see where you started this request.
+              {t('requests:numberHint')}
             </p>
             <input
               id={`${id}-number`}
@@ -161,7 +162,7 @@ export function RequestCard({ request, account, now, onAnswer }: RequestCardProp
             aria-disabled={busy ? 'true' : undefined}
             aria-describedby={`${id}-title`}
           >
-            Approve
+            {t('requests:approve')}
           </button>
           <button
             type="button"
@@ -171,7 +172,7 @@ export function RequestCard({ request, account, now, onAnswer }: RequestCardProp
             aria-describedby={`${id}-title`}
             onClick={() => void send({ decision: 'denied', reason: 'denied' })}
           >
-            Deny
+            {t('requests:deny')}
           </button>
         </div>
         <button
@@ -182,7 +183,7 @@ export function RequestCard({ request, account, now, onAnswer }: RequestCardProp
           aria-describedby={`${id}-title`}
           onClick={() => void send({ decision: 'denied', reason: 'not_me' })}
         >
-          This wasn’t me
+          {t('requests:notMe')}
         </button>
       </form>
     </article>

@@ -2,7 +2,8 @@ import type { PendingRequest, Wallet } from '@countersign/device';
 import { revealInvisible } from '@countersign/protocol';
 import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import { describeError, isOffline, requestIsOver } from '../describe-error.js';
-import type { PendingState } from '../hooks/use-pending-requests.js';
+import { type PendingState, ranOut } from '../hooks/use-pending-requests.js';
+import { t } from '../i18n/i18n.js';
 import { verifierFor } from '../passkey.js';
 import { type AnswerHandler, type Choice, RequestCard } from './request-card.js';
 
@@ -16,26 +17,26 @@ interface RequestListProps {
   announce: (text: string) => void;
 }
 
-const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
-
 function outcome(request: PendingRequest, choice: Choice, status: 'approved' | 'denied'): string {
-  if (choice.decision === 'approved' && status === 'denied') {
-    return `The number did not match, so “${revealInvisible(request.message)}” was denied.`;
-  }
-  if (status === 'approved') return `Approved: “${revealInvisible(request.message)}”.`;
-  if (choice.decision === 'denied' && choice.reason === 'not_me') {
-    return `Denied and reported as not you: “${revealInvisible(request.message)}”.`;
-  }
-  return `Denied: “${revealInvisible(request.message)}”.`;
+  const message = revealInvisible(request.message);
+  if (choice.decision === 'approved' && status === 'denied') return t('requests:numberMismatch', { message });
+  if (status === 'approved') return t('requests:approved', { message });
+  if (choice.decision === 'denied' && choice.reason === 'not_me')
+    return t('requests:deniedNotMe', { message });
+  return t('requests:denied', { message });
 }
 
-/** The requests waiting for an answer, live. New ones are announced; focus never jumps on its own. */
+/**
+ * The requests waiting for an answer, live. New ones are announced, and so is one that runs out of time;
+ * its card stays a moment saying so before it goes. Focus never jumps on its own.
+ */
 export function RequestList({ wallet, pending, now, labelled, announce }: RequestListProps) {
-  const { requests, error } = pending;
+  const { requests, expired, error } = pending;
   const headingRef = useRef<HTMLHeadingElement>(null);
   const sectionRef = useRef<HTMLElement>(null);
   const seen = useRef<Set<string> | null>(null);
   const lastFocused = useRef<Element | null>(null);
+  const toldExpired = useRef<Set<string>>(new Set());
 
   // Announce requests that were not there before (not the ones present at first load: the count says those).
   useEffect(() => {
@@ -43,19 +44,30 @@ export function RequestList({ wallet, pending, now, labelled, announce }: Reques
     const previous = seen.current;
     seen.current = new Set(requests.map(({ request }) => request.uuid));
     if (previous === null) {
-      if (requests.length > 0) announce(`${plural(requests.length, 'request')} waiting.`);
+      if (requests.length > 0) announce(t('requests:waiting', { count: requests.length }));
       return;
     }
     const arrived = requests.filter(({ request }) => !previous.has(request.uuid));
     const newest = arrived.at(-1)?.request;
     if (newest === undefined) return;
-    const what = `${revealInvisible(newest.app_name)}: ${revealInvisible(newest.message)}`;
+    const what = { app: revealInvisible(newest.app_name), message: revealInvisible(newest.message) };
     announce(
       arrived.length === 1
-        ? `New request from ${what}`
-        : `${plural(arrived.length, 'new request')}, the latest from ${what}`,
+        ? t('requests:arrived', what)
+        : t('requests:arrivedMany', { count: arrived.length, ...what }),
     );
   }, [requests, announce]);
+
+  // A card that ran out of time is said once, while it still shows "Expired".
+  useEffect(() => {
+    // By this device's clock, or because the service dropped it as expired (a clock a little behind).
+    const over = [...(requests ?? []).filter(({ request }) => ranOut(request, now)), ...expired]
+      .map(({ request }) => request)
+      .filter((request) => !toldExpired.current.has(request.uuid));
+    for (const request of over) toldExpired.current.add(request.uuid);
+    const last = over.at(-1);
+    if (last !== undefined) announce(t('requests:expiredNotice', { message: revealInvisible(last.message) }));
+  }, [requests, expired, now, announce]);
 
   // A card that held focus went away (answered here or elsewhere, or withdrawn): focus the next card's
   // message, or the heading, rather than leave focus on the page body. Focus the user moved elsewhere,
@@ -112,32 +124,34 @@ export function RequestList({ wallet, pending, now, labelled, announce }: Reques
       }}
     >
       <h2 id="requests-title" tabIndex={-1} ref={headingRef}>
-        Requests{count > 0 && <span class="count"> ({count})</span>}
+        {t('requests:title')}
+        {count > 0 && <span class="count"> ({count})</span>}
       </h2>
       {error !== null && (
         <p class={isOffline(error) ? 'warning' : 'error'} role="alert">
           {!isOffline(error)
             ? describeError(error, 'load')
             : requests === null
-              ? 'Requests cannot be fetched without a connection. They will appear when it is back.'
-              : 'Cannot reach Countersign right now. New requests will appear when the connection is back.'}
+              ? t('requests:cannotFetch')
+              : t('requests:cannotReach')}
         </p>
       )}
       {requests === null ? (
-        error === null && <p class="muted">Looking for requests…</p>
-      ) : requests.length === 0 ? (
+        error === null && <p class="muted">{t('requests:looking')}</p>
+      ) : requests.length === 0 && expired.length === 0 ? (
         <div class="empty">
-          <p>Nothing to approve.</p>
-          <p class="muted">When an app asks you to confirm something, it appears here.</p>
+          <p>{t('requests:none')}</p>
+          <p class="muted">{t('requests:noneHint')}</p>
         </div>
       ) : (
         <div class="requests">
-          {requests.map(({ account, request }) => (
+          {[...requests, ...expired].map(({ account, request }, index) => (
             <RequestCard
               key={request.uuid}
               request={request}
               account={labelled ? account.label : undefined}
               now={now}
+              over={index >= requests.length}
               onAnswer={answerer(account.id)}
             />
           ))}

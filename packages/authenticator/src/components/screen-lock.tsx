@@ -2,6 +2,7 @@ import type { Device } from '@countersign/device';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { setCodesLocked, useCodesLocked } from '../code-lock.js';
 import { describeError } from '../describe-error.js';
+import { t } from '../i18n/i18n.js';
 import { type PasskeyStatus, passkeyStatus, setUpPasskey, verifyUserHere } from '../passkey.js';
 
 /** What the panel shows: where things stand (or that it is busy, or what went wrong) and in what words. */
@@ -10,20 +11,16 @@ interface Shown {
   readonly text: string;
 }
 
-const STATUS: Record<PasskeyStatus, Shown> = {
-  off: {
-    kind: 'off',
-    text: 'Make approvals ask for your fingerprint, face or screen lock, so that only you can approve, even if someone else holds this phone unlocked.',
-  },
-  on: {
-    kind: 'on',
-    text: 'Screen lock is on: approving asks for your fingerprint, face or screen lock.',
-  },
-  unavailable: {
-    kind: 'unavailable',
-    text: 'This browser cannot check your fingerprint, face or screen lock, so approvals rely on this device alone. Apps that require the check refuse approvals from here.',
-  },
-};
+/** Each status in words; a function, so the catalogue is read once the language is chosen. */
+const statusShown = (status: PasskeyStatus): Shown => ({
+  kind: status,
+  text:
+    status === 'on'
+      ? t('settings:lockOn')
+      : status === 'off'
+        ? t('settings:lockOff')
+        : t('settings:lockUnavailable'),
+});
 
 /**
  * User verification for approvals (D14): one button registers a passkey of this device's platform
@@ -38,7 +35,7 @@ export function ScreenLock({
   /** Says something in the page's live region (and shows it). */
   announce: (text: string) => void;
 }) {
-  const [shown, setShown] = useState<Shown>({ kind: 'checking', text: 'Checking…' });
+  const [shown, setShown] = useState<Shown>(() => ({ kind: 'checking', text: t('checking') }));
   const headingRef = useRef<HTMLHeadingElement>(null);
   const codesLocked = useCodesLocked();
   const [lockError, setLockError] = useState<string | null>(null);
@@ -50,7 +47,7 @@ export function ScreenLock({
     try {
       if (!lock) await verifyUserHere(device);
       setCodesLocked(lock);
-      announce(lock ? 'Codes are locked behind the screen lock.' : 'Codes show without the screen lock.');
+      announce(lock ? t('settings:codesLocked') : t('settings:codesUnlocked'));
     } catch (caught) {
       setLockError(describeError(caught, 'screen_lock'));
     }
@@ -60,10 +57,10 @@ export function ScreenLock({
     let live = true;
     passkeyStatus(device).then(
       (status) => {
-        if (live) setShown(STATUS[status]);
+        if (live) setShown(statusShown(status));
       },
       () => {
-        if (live) setShown(STATUS.unavailable);
+        if (live) setShown(statusShown('unavailable'));
       },
     );
     return () => {
@@ -77,7 +74,7 @@ export function ScreenLock({
     let next: Shown;
     try {
       await setUpPasskey(device);
-      next = STATUS.on;
+      next = statusShown('on');
     } catch (caught) {
       next = { kind: 'error', text: describeError(caught, 'screen_lock') };
     }
@@ -90,7 +87,7 @@ export function ScreenLock({
   return (
     <section class="panel" aria-labelledby="screen-lock-title">
       <h2 id="screen-lock-title" tabIndex={-1} ref={headingRef}>
-        Screen lock
+        {t('settings:lockTitle')}
       </h2>
       <p class={shown.kind === 'error' ? 'error' : shown.kind === 'on' ? undefined : 'muted'}>{shown.text}</p>
       {shown.kind === 'on' && (
@@ -106,7 +103,7 @@ export function ScreenLock({
                 void toggleCodes(lock);
               }}
             />{' '}
-            Also ask before showing codes
+            {t('settings:lockCodes')}
           </label>
           {lockError !== null && (
             <p id="codes-lock-error" class="error" role="alert">
@@ -122,7 +119,7 @@ export function ScreenLock({
           aria-disabled={shown.kind === 'busy' ? 'true' : undefined}
           onClick={() => void turnOn()}
         >
-          Use screen lock
+          {t('settings:useLock')}
         </button>
       )}
     </section>

@@ -1,4 +1,5 @@
 import { displaySegments, revealInvisible } from '@countersign/protocol';
+import { t } from '../i18n/i18n.js';
 
 /**
  * Text from the service, shown so that it cannot look different from what it says (D11). Each value is
@@ -19,8 +20,8 @@ export function ShownText({ text }: { text: string }) {
             key={index}
             class="refused-character"
             role="img"
-            aria-label={`hidden character ${segment.refused.label}`}
-            title={`${segment.refused.label}: ${segment.refused.kind} that could hide or reorder text`}
+            aria-label={t('hiddenCharacter', { label: segment.refused.label })}
+            title={t('hiddenCharacterTitle', { label: segment.refused.label, kind: segment.refused.kind })}
           >
             {segment.refused.marker}
           </span>

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { t } from '../i18n/i18n.js';
 
 interface WelcomeProps {
   busy: boolean;
@@ -12,15 +13,12 @@ export function Welcome({ busy, error, onEnroll }: WelcomeProps) {
   return (
     <section class="panel welcome" aria-labelledby="welcome-title">
       <h2 id="welcome-title" tabIndex={-1}>
-        Set up this authenticator
+        {t('setup:welcomeTitle')}
       </h2>
-      <p>
-        Countersign shows you exactly what an app asks you to confirm, and signs your answer with a key that
-        never leaves this device.
-      </p>
+      <p>{t('setup:welcomeIntro')}</p>
       <ol class="steps">
-        <li>In the app you use — your bank, a shop, an admin console — choose to add an authenticator.</li>
-        <li>Open the link it gives you on this device, or scan its QR code with this device’s camera.</li>
+        <li>{t('setup:welcomeStep1')}</li>
+        <li>{t('setup:welcomeStep2')}</li>
       </ol>
       <form
         class="field"
@@ -29,7 +27,7 @@ export function Welcome({ busy, error, onEnroll }: WelcomeProps) {
           if (!busy && link.trim() !== '') onEnroll(link.trim());
         }}
       >
-        <label for="enroll-link">Or paste the enrollment link</label>
+        <label for="enroll-link">{t('setup:welcomePaste')}</label>
         <div class="field-row">
           <input
             id="enroll-link"
@@ -44,12 +42,12 @@ export function Welcome({ busy, error, onEnroll }: WelcomeProps) {
             onInput={(event) => setLink(event.currentTarget.value)}
           />
           <button type="submit" class="button button-approve" aria-disabled={busy ? 'true' : undefined}>
-            Set up
+            {t('setup:setUp')}
           </button>
         </div>
       </form>
       <div role="status" aria-live="polite">
-        {busy && <p class="muted">Setting up this device…</p>}
+        {busy && <p class="muted">{t('setup:settingUp')}</p>}
       </div>
       {error !== null && (
         <p id="enroll-error" class="error" role="alert">

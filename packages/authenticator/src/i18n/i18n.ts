@@ -1,13 +1,30 @@
 import i18next from 'i18next';
+import { accounts } from './accounts.js';
+import { add } from './add.js';
 import { backup } from './backup.js';
 import { type Catalog, LANGUAGES, type Language } from './catalog.js';
 import { common } from './common.js';
+import { devices } from './devices.js';
+import { errors } from './errors.js';
+import { requests } from './requests.js';
+import { settings } from './settings.js';
+import { setup } from './setup.js';
 
 /**
  * Every namespace and its catalogue. A screen's strings live in a namespace of their own (one module under
  * `i18n/`), registered here with one line; a key names its namespace: `'history:title'`.
  */
-export const NAMESPACES = { common, backup } satisfies Record<string, Catalog>;
+export const NAMESPACES = {
+  common,
+  errors,
+  setup,
+  requests,
+  accounts,
+  add,
+  settings,
+  devices,
+  backup,
+} satisfies Record<string, Catalog>;
 
 /** The first of the browser's languages that the authenticator speaks (`es-MX` → `es`), else English. */
 export function chooseLanguage(preferred: readonly string[]): Language {

@@ -39,15 +39,22 @@ export interface PageProblems {
 }
 
 /**
- * A fresh context (its own storage, service workers and permissions) with a phone-sized viewport, and a
- * page in it whose uncaught errors and console errors are collected, so a test can assert there were none.
+ * A fresh context (its own storage, service workers and permissions) with a phone-sized viewport (or
+ * `viewport`), in US English (or `locale`, which sets the browser's languages), and a page in it whose
+ * uncaught errors and console errors are collected, so a test can assert there were none.
  */
 export async function openPhone(
   browser: Browser,
-  options: { permissions?: string[]; origin?: string } = {},
+  options: {
+    permissions?: string[];
+    origin?: string;
+    locale?: string;
+    viewport?: { width: number; height: number };
+  } = {},
 ): Promise<{ context: BrowserContext; page: Page; problems: PageProblems }> {
   const context = await browser.newContext({
-    viewport: PHONE_VIEWPORT,
+    viewport: options.viewport ?? PHONE_VIEWPORT,
+    locale: options.locale ?? 'en-US',
     deviceScaleFactor: 2,
     isMobile: true,
     hasTouch: true,

@@ -1,0 +1,71 @@
+import type { Catalog } from './catalog.js';
+
+/**
+ * The requests panel and its cards. What the app sent (its name, the message, the details) is never
+ * translated: it is what the user signs. It is passed in as `{{app}}` and `{{message}}`.
+ */
+export const requests = {
+  en: {
+    title: 'Requests',
+    looking: 'Looking for requests…',
+    none: 'Nothing to approve.',
+    noneHint: 'When an app asks you to confirm something, it appears here.',
+    cannotFetch: 'Requests cannot be fetched without a connection. They will appear when it is back.',
+    cannotReach: 'Cannot reach Countersign right now. New requests will appear when the connection is back.',
+    waiting_one: '{{count}} request waiting.',
+    waiting_other: '{{count}} requests waiting.',
+    arrived: 'New request from {{app}}: {{message}}',
+    arrivedMany_one: '{{count}} new request, the latest from {{app}}: {{message}}',
+    arrivedMany_other: '{{count}} new requests, the latest from {{app}}: {{message}}',
+    approved: 'Approved: “{{message}}”.',
+    denied: 'Denied: “{{message}}”.',
+    deniedNotMe: 'Denied and reported as not you: “{{message}}”.',
+    numberMismatch: 'The number did not match, so “{{message}}” was denied.',
+    expiredNotice: 'Expired: “{{message}}”. It can no longer be answered.',
+    account: 'Account:',
+    marked:
+      'This request holds characters that could hide or reorder its text. They are shown as ⟨U+…⟩. If you did not expect them, choose “This wasn’t me”.',
+    expired: 'Expired',
+    expiredText: 'This request ran out of time and can no longer be answered.',
+    noLimit: 'No time limit',
+    expiresIn: 'Expires in {{time}}',
+    askedAt: 'asked at {{time}}',
+    numberLabel: 'Number shown by',
+    numberHint: 'Type the number you see where you started this request.',
+    approve: 'Approve',
+    deny: 'Deny',
+    notMe: 'This wasn’t me',
+  },
+  es: {
+    title: 'Solicitudes',
+    looking: 'Buscando solicitudes…',
+    none: 'No hay nada que aprobar.',
+    noneHint: 'Cuando una aplicación te pida confirmar algo, aparecerá aquí.',
+    cannotFetch: 'Sin conexión no se pueden consultar las solicitudes. Aparecerán cuando vuelva la conexión.',
+    cannotReach:
+      'Ahora mismo no se puede contactar con Countersign. Las solicitudes nuevas aparecerán cuando vuelva la conexión.',
+    waiting_one: '{{count}} solicitud pendiente.',
+    waiting_other: '{{count}} solicitudes pendientes.',
+    arrived: 'Nueva solicitud de {{app}}: {{message}}',
+    arrivedMany_one: '{{count}} solicitud nueva, la última de {{app}}: {{message}}',
+    arrivedMany_other: '{{count}} solicitudes nuevas, la última de {{app}}: {{message}}',
+    approved: 'Aprobada: «{{message}}».',
+    denied: 'Rechazada: «{{message}}».',
+    deniedNotMe: 'Rechazada y marcada como «no fuiste tú»: «{{message}}».',
+    numberMismatch: 'El número no coincidía, así que se rechazó «{{message}}».',
+    expiredNotice: 'Caducada: «{{message}}». Ya no se puede responder.',
+    account: 'Cuenta:',
+    marked:
+      'Esta solicitud contiene caracteres que podrían ocultar o reordenar su texto. Se muestran como ⟨U+…⟩. Si no los esperabas, elige «No fui yo».',
+    expired: 'Caducada',
+    expiredText: 'Se acabó el tiempo de esta solicitud y ya no se puede responder.',
+    noLimit: 'Sin límite de tiempo',
+    expiresIn: 'Caduca en {{time}}',
+    askedAt: 'pedida a las {{time}}',
+    numberLabel: 'Número que muestra',
+    numberHint: 'Escribe el número que ves donde iniciaste esta solicitud.',
+    approve: 'Aprobar',
+    deny: 'Rechazar',
+    notMe: 'No fui yo',
+  },
+} as const satisfies Catalog;
