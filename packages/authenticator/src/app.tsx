@@ -5,6 +5,7 @@ import { AccountList } from './components/account-list.js';
 import { AddAccount } from './components/add-account.js';
 import { CodeLock } from './components/code-lock.js';
 import { DeviceList } from './components/device-list.js';
+import { HistoryList } from './components/history-list.js';
 import { NotificationSettings } from './components/notification-settings.js';
 import { RequestList } from './components/request-list.js';
 import { ScreenLock } from './components/screen-lock.js';
@@ -106,6 +107,13 @@ function Home({
         />
       </CodeLock>
       <AddAccount wallet={wallet} onEnroll={onEnroll} onAdded={onChanged} announce={announce} />
+      {enrolled.length > 0 && (
+        <HistoryList
+          wallet={wallet}
+          version={`${accountsVersion} ${pending.requests?.map(({ request }) => request.uuid).join() ?? ''}`}
+          labelled={enrolled.length > 1}
+        />
+      )}
       {enrolled.map(({ account, device }) => (
         <DeviceList
           key={account.id}
