@@ -264,15 +264,18 @@ export class Device {
   }
 
   /**
-   * The history kept in the storage, newest first, without asking the service: the entries fetched last,
-   * and the answers made here (until the service's entry, with its receipt, replaces them).
+   * The history kept in the storage, newest first, without asking the service: the entries of the last 90
+   * days fetched last, and the answers made here (until the service's entry, with its receipt, replaces
+   * them).
    */
   async storedHistory(): Promise<HistoryEntry[]> {
     const stored = await this.#storage.get(HISTORY);
     if (!isHistoryRecord(stored)) return [];
+    const since = this.#clock.now() - HISTORY_MS;
     // Read as strictly as the service's answer: what is kept is shown.
     try {
-      return readHistory({ history: stored.entries, next_cursor: null }).entries;
+      const { entries } = readHistory({ history: stored.entries, next_cursor: null });
+      return entries.filter((entry) => Date.parse(entry.created_at) >= since);
     } catch {
       return [];
     }
@@ -425,11 +428,7 @@ export class Device {
   async #keepHistory(entries: readonly HistoryEntry[]): Promise<void> {
     const merged = new Map((await this.storedHistory()).map((entry) => [entry.uuid, entry]));
     for (const entry of entries) merged.set(entry.uuid, entry);
-    const since = this.#clock.now() - HISTORY_MS;
-    const kept = [...merged.values()]
-      .filter((entry) => Date.parse(entry.created_at) >= since)
-      .sort(newestFirst)
-      .slice(0, HISTORY_KEPT);
+    const kept = [...merged.values()].sort(newestFirst).slice(0, HISTORY_KEPT);
     const record: HistoryRecord = { version: 1, entries: kept };
     await this.#storage.set(HISTORY, record);
   }

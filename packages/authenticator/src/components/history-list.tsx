@@ -21,7 +21,7 @@ interface HistoryListProps {
 /** Where the check of one receipt stands. */
 type ReceiptState =
   | { state: 'checking' }
-  | { state: 'verified' }
+  | { state: 'verified'; userVerified: boolean }
   | { state: 'invalid'; problem: ReceiptProblem }
   | { state: 'unchecked' };
 
@@ -78,7 +78,9 @@ function useReceiptChecks(
           if (checked === undefined) continue;
           set(
             entry.uuid,
-            checked.valid ? { state: 'verified' } : { state: 'invalid', problem: checked.problem },
+            checked.valid
+              ? { state: 'verified', userVerified: checked.claims.uv }
+              : { state: 'invalid', problem: checked.problem },
           );
         } catch {
           set(entry.uuid, { state: 'unchecked' });
@@ -106,6 +108,7 @@ function Receipt({ entry, check }: { entry: HistoryEntry; check: ReceiptState | 
           {t('history:receiptVerified')}
         </strong>{' '}
         <span class="muted">{t('history:receiptVerifiedDetail')}</span>
+        {check.userVerified && <> {t('history:userVerified')}</>}
       </p>
     );
   }

@@ -25,6 +25,7 @@ export const history = {
     receiptVerified: 'Receipt verified',
     receiptVerifiedDetail:
       'Signed by the service, with the answering device’s own signature over exactly this text.',
+    userVerified: 'The screen lock confirmed it was you.',
     receiptInvalid: 'Receipt does not verify',
     receiptPending: 'No receipt yet: it comes from Countersign once it can be reached.',
     receiptUnchecked: 'The receipt could not be checked: the service’s keys cannot be fetched.',
@@ -61,6 +62,7 @@ export const history = {
     receiptVerified: 'Recibo verificado',
     receiptVerifiedDetail:
       'Firmado por el servicio, con la firma del dispositivo que respondió sobre exactamente este texto.',
+    userVerified: 'El bloqueo de pantalla confirmó que eras tú.',
     receiptInvalid: 'El recibo no se verifica',
     receiptPending: 'Aún no hay recibo: llega de Countersign cuando se pueda conectar.',
     receiptUnchecked: 'No se pudo comprobar el recibo: no se pueden obtener las claves del servicio.',

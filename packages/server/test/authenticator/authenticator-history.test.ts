@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeFindings } from '../support/axe.js';
 import { launchBrowser, openPhone, type PageProblems, screenshot } from '../support/browser.js';
 import { call, startTestServer, type TestServer } from '../support/harness.js';
+import { answerFor, deviceCall, enrollWithLink, type PendingRequest } from '../support/test-device.js';
 
 const SHOTS = 'authenticator-history';
 /** Longer than a request takes to arrive over the event stream, shorter than the app's 10 s fallback poll. */
@@ -147,6 +148,31 @@ describe('the history in the authenticator', () => {
     expect(rules).toBeGreaterThan(20);
     expect(blocking).toEqual([]);
     await screenshot(page, SHOTS, 'history');
+    expect(problems.messages).toEqual([]);
+  });
+
+  it('shows what another device of the enrollment answered, by its name, its receipt verified', async () => {
+    const { page, problems, userId } = await enrolledPhone();
+    const laptop = await enrollWithLink(server, await enrollmentLink(userId), 'Work laptop');
+    const uuid = await createRequest(userId, 'Log in from the office');
+    await card(page, uuid).waitFor({ timeout: LIVE_MS });
+    const listed = await deviceCall(server, laptop, 'GET', '/device/v1/requests');
+    const request = (listed.body.requests as PendingRequest[]).find((r) => r.uuid === uuid) as PendingRequest;
+    const answered = await deviceCall(
+      server,
+      laptop,
+      'POST',
+      `/device/v1/requests/${uuid}/answer`,
+      answerFor(laptop, request, 'approved'),
+    );
+    expect(answered.status, answered.text).toBe(200);
+
+    // Withdrawn from the phone's list, and in its history at once.
+    const entry = historyEntry(page, uuid);
+    await entry.waitFor({ timeout: LIVE_MS });
+    await eventually(() => entry.textContent()).toContain('Receipt verified');
+    expect(await entry.textContent()).toContain('Answered on Work laptop');
+    expect(await entry.textContent()).not.toContain('this device');
     expect(problems.messages).toEqual([]);
   });
 

@@ -81,7 +81,8 @@ describe('Device.history', () => {
   it('lists this device’s and its sibling’s answers with receipts that verify on the device', async () => {
     const app = await newApp('Library History Bank');
     const userId = await newUser(app);
-    const first = new Device({ storage: memoryStorage(), name: 'First', platform: 'web' });
+    const firstStorage = memoryStorage();
+    const first = new Device({ storage: firstStorage, name: 'First', platform: 'web' });
     const second = new Device({ storage: memoryStorage(), name: 'Second', platform: 'web' });
     await first.enrollWithLink(await link(app, userId));
     await second.enrollWithLink(await link(app, userId));
@@ -119,6 +120,14 @@ describe('Device.history', () => {
     expect(await first.verifyReceipt(own as HistoryEntry, await first.receiptKeys())).toMatchObject({
       valid: true,
     });
+    // Kept 90 days: the same storage opened 91 days later keeps nothing to show.
+    const later = new Device({
+      storage: firstStorage,
+      name: 'First',
+      platform: 'web',
+      clock: { now: () => Date.now() + 91 * 24 * 60 * 60_000 },
+    });
+    expect(await later.storedHistory()).toEqual([]);
     // Claimed as its own by a device whose key did not sign it: refused.
     const claimed = { ...(entry as HistoryEntry), answered_by: { ...own?.answered_by, current: true } };
     expect(await second.verifyReceipt(claimed as HistoryEntry, keys)).toEqual({
