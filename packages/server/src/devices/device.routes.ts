@@ -1,6 +1,7 @@
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import { type Static, type TObject, type TSchema, Type } from 'typebox';
+import { HISTORY_DAYS } from '../approvals/approval.service.js';
 import { type App, USER_VERIFICATION } from '../apps/app.js';
 import { AuthyError, invalidParameter } from '../errors/authy-error.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -456,7 +457,7 @@ export function registerDeviceRoutes(
     }),
   );
   const historySchema = deviceRoute(
-    'The answered, denied and expired requests of the last 90 days that the device may see, newest first',
+    `The answered, denied and expired requests of the last ${HISTORY_DAYS} days that the device may see, newest first`,
     {
       signed: true,
       query: historyQuery.schema,
