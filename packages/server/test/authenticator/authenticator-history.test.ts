@@ -57,13 +57,13 @@ async function enrollmentLink(userId: number): Promise<string> {
   return `${server.url}${url.pathname}${url.hash}`;
 }
 
-async function enrolledPhone(): Promise<{
+async function enrolledPhone(user?: number): Promise<{
   context: BrowserContext;
   page: Page;
   problems: PageProblems;
   userId: number;
 }> {
-  const userId = await newUser();
+  const userId = user ?? (await newUser());
   const { context, page, problems } = await openPhone(browser, { origin: server.url });
   contexts.push(context);
   await page.goto(await enrollmentLink(userId));
@@ -149,6 +149,24 @@ describe('the history in the authenticator', () => {
     expect(blocking).toEqual([]);
     await screenshot(page, SHOTS, 'history');
     expect(problems.messages).toEqual([]);
+  });
+
+  it('a second phone of the same user and app shows the first one’s answer, its receipt verified there too', async () => {
+    const first = await enrolledPhone();
+    const second = await enrolledPhone(first.userId);
+    const uuid = await createRequest(first.userId, 'Log in from a new laptop');
+    await card(first.page, uuid).getByRole('button', { name: 'Approve' }).waitFor({ timeout: LIVE_MS });
+    await card(first.page, uuid).getByRole('button', { name: 'Approve' }).click();
+
+    const entry = historyEntry(second.page, uuid);
+    await entry.waitFor({ timeout: LIVE_MS });
+    await eventually(() => entry.textContent()).toContain('Receipt verified');
+    const text = await entry.textContent();
+    expect(text).toContain('Approved');
+    // The first phone by the name it enrolled with (its browser and system), not "this device".
+    expect(text).toMatch(/Answered on Chrome/);
+    expect(text).not.toContain('Answered on this device');
+    expect(second.problems.messages).toEqual([]);
   });
 
   it('shows what another device of the enrollment answered, by its name, its receipt verified', async () => {
