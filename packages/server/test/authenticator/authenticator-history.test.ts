@@ -85,6 +85,27 @@ async function createRequest(userId: number, message: string): Promise<string> {
   return (response.body.approval_request as { uuid: string }).uuid;
 }
 
+/** The page's service worker in its narrow form: what waiting for it to control the page reads. */
+interface InPage {
+  navigator: {
+    serviceWorker: {
+      ready: Promise<unknown>;
+      controller: object | null;
+      addEventListener(type: string, listener: () => void): void;
+    };
+  };
+}
+
+/** Waits until the service worker controls the page, so a reload offline is answered from its cache. */
+async function controlled(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    const { serviceWorker } = (globalThis as unknown as InPage).navigator;
+    await serviceWorker.ready;
+    if (serviceWorker.controller !== null) return;
+    await new Promise<void>((resolve) => serviceWorker.addEventListener('controllerchange', resolve));
+  });
+}
+
 const card = (page: Page, uuid: string): Locator => page.locator(`article[data-uuid="${uuid}"]`);
 const historyEntry = (page: Page, uuid: string): Locator => page.locator(`.history li[data-uuid="${uuid}"]`);
 
@@ -192,6 +213,30 @@ describe('the history in the authenticator', () => {
     expect(await entry.textContent()).toContain('Answered on Work laptop');
     expect(await entry.textContent()).not.toContain('this device');
     expect(problems.messages).toEqual([]);
+  });
+
+  it('offline, a reload still shows the history this phone kept, its receipts verified with the keys it kept', async () => {
+    const { context, page, problems, userId } = await enrolledPhone();
+    await controlled(page);
+    const uuid = await createRequest(userId, 'Log in before the flight');
+    await card(page, uuid).getByRole('button', { name: 'Approve' }).waitFor({ timeout: LIVE_MS });
+    await card(page, uuid).getByRole('button', { name: 'Approve' }).click();
+    await eventually(() => historyEntry(page, uuid).textContent()).toContain('Receipt verified');
+
+    await context.setOffline(true);
+    await page.reload();
+    const entry = historyEntry(page, uuid);
+    await entry.waitFor();
+    await eventually(() => entry.textContent()).toContain('Receipt verified');
+    expect(await entry.textContent()).toContain('Answered on this device');
+    expect(await page.locator('#history-title').locator('..').textContent()).toContain(
+      'Showing the history kept on this device',
+    );
+    await screenshot(page, SHOTS, 'history-offline');
+    await context.setOffline(false);
+    expect(
+      problems.messages.filter((m) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|net::ERR_/.test(m)),
+    ).toEqual([]);
   });
 
   it('says a receipt does not verify when its bytes, or the text shown with it, were changed on the way', async () => {
