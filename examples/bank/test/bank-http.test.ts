@@ -641,7 +641,12 @@ describe('the bank over HTTP', () => {
     expect((await visitor.post('/setup/confirm/push', {}, { 'user-agent': iphone })).statusCode).toBe(303);
     const denied = await pendingOn(device);
     expect(denied.message).toBe('Add a device to your Countersign Bank account');
-    expect(denied.details).toEqual({ Email: email, 'IP address': '127.0.0.1', Browser: 'Safari 17 on iOS' });
+    expect(denied.details).toEqual({
+      Email: email,
+      'IP address': '127.0.0.1',
+      Browser: 'Safari 17 on iOS',
+      Place: 'Local network',
+    });
     await deviceCall(
       server,
       device,
@@ -789,7 +794,12 @@ describe('the bank over HTTP', () => {
 
     const request = await loginWith(iphone);
     expect(request.message).toBe('Log in to Countersign Bank');
-    expect(request.details).toEqual({ Email: email, 'IP address': '127.0.0.1', Browser: 'Safari 17 on iOS' });
+    expect(request.details).toEqual({
+      Email: email,
+      'IP address': '127.0.0.1',
+      Browser: 'Safari 17 on iOS',
+      Place: 'Local network',
+    });
     const page = (await visitor.get('/login/verify')).body;
     const denied = answerFor(device, request, 'denied', { reason: 'denied' });
     await deviceCall(server, device, 'POST', `/device/v1/requests/${request.uuid}/answer`, denied);

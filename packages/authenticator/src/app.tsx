@@ -6,6 +6,7 @@ import { AddAccount } from './components/add-account.js';
 import { BackupPanel } from './components/backup-panel.js';
 import { CodeLock } from './components/code-lock.js';
 import { DeviceList } from './components/device-list.js';
+import { HistoryList } from './components/history-list.js';
 import { NotificationSettings } from './components/notification-settings.js';
 import { RequestList } from './components/request-list.js';
 import { RestorePanel } from './components/restore-backup.js';
@@ -108,6 +109,13 @@ function Home({
         />
       </CodeLock>
       <AddAccount wallet={wallet} onEnroll={onEnroll} onAdded={onChanged} announce={announce} />
+      {enrolled.length > 0 && (
+        <HistoryList
+          wallet={wallet}
+          version={`${accountsVersion} ${pending.requests?.map(({ request }) => request.uuid).join() ?? ''}`}
+          labelled={enrolled.length > 1}
+        />
+      )}
       {enrolled.map(({ account, device }) => (
         <DeviceList
           key={account.id}

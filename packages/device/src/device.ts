@@ -12,6 +12,8 @@ import {
   readDevices,
   readEnrollment,
   readEvent,
+  readHistory,
+  readKeySet,
   readPasskeyOptions,
   readPasskeyRegistration,
   readPhoneEnrollment,
@@ -25,10 +27,14 @@ import type {
   DeviceEvent,
   DeviceInfo,
   Enrollment,
+  HistoryEntry,
+  HistoryPage,
   PendingRequest,
   PhoneEnrollment,
   PushSubscriptionJson,
+  ReceiptKeySet,
 } from './protocol/wire.js';
+import { type ReceiptVerification, verifyReceipt } from './receipts/verify-receipt.js';
 import type { DeviceStorage, JsonValue } from './storage/device-storage.js';
 import { type TotpCode, totpCodes } from './totp/totp-codes.js';
 
@@ -66,8 +72,24 @@ type PhoneEnrollmentRecord = { server: string; enrollment_id: string; expires_at
 /** An enrolled device ready to sign. */
 type Session = { record: DeviceRecord; privateKey: CryptoKey };
 
+/** What a storage keeps of the history: the last entries fetched, and the answers made here. */
+type HistoryRecord = { version: 1; entries: HistoryEntry[] };
+
+/** How to ask for a page of the history. */
+export type HistoryOptions = {
+  /** The `next_cursor` of the page before; the newest page without it. */
+  cursor?: string;
+  /** Requests in the page, 1 to 100; the service's default (50) without it. */
+  limit?: number;
+};
+
 const DEVICE = 'device';
 const PHONE_ENROLLMENT = 'phone-enrollment';
+const HISTORY = 'history';
+const RECEIPT_KEYS = 'receipt-keys';
+/** How far back the history goes, as the service keeps it, and how many entries a storage keeps. */
+const HISTORY_MS = 90 * 24 * 60 * 60_000;
+const HISTORY_KEPT = 200;
 
 /**
  * An enrolled (or enrollable) device: its key pair and state live in a `DeviceStorage`, and it talks to
@@ -203,7 +225,99 @@ export class Device {
       verifyUser === undefined
         ? signed
         : { ...signed, assertion: await verifyUser(answerChallenge(document)) };
-    return readAnswerResult(await sendJson(this.#signedCall(session, 'POST', path, body)));
+    const result = readAnswerResult(await sendJson(this.#signedCall(session, 'POST', path, body)));
+    const wrongNumber = decision === 'approved' && result.status === 'denied';
+    // The answer is made: a storage that cannot keep its trace does not make it fail.
+    await this.#keepHistory([
+      {
+        uuid: request.uuid,
+        app_id: request.app_id,
+        app_name: request.app_name,
+        message: request.message,
+        details: request.details,
+        status: result.status,
+        reason: wrongNumber ? 'number_mismatch' : (document.reason ?? null),
+        created_at: request.created_at,
+        expires_at: request.expires_at,
+        answered_at: new Date(document.signed_at).toISOString(),
+        answered_by: { device_id: session.record.device_id, name: this.#name, current: true },
+        receipt: null,
+      },
+    ]).catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * A page of the final requests of the last 90 days that this device may see, whichever of the user's
+   * devices answered them, newest first, each with the service's receipt. What it lists is kept, so
+   * `storedHistory` has it offline.
+   */
+  async history(options: HistoryOptions = {}): Promise<HistoryPage> {
+    const query = new URLSearchParams();
+    if (options.cursor !== undefined) query.set('cursor', options.cursor);
+    if (options.limit !== undefined) query.set('limit', String(options.limit));
+    const search = query.toString();
+    const path = `/device/v1/history${search === '' ? '' : `?${search}`}`;
+    const page = readHistory(await sendJson(this.#signedCall(await this.#session(), 'GET', path)));
+    await this.#keepHistory(page.entries);
+    return page;
+  }
+
+  /**
+   * The history kept in the storage, newest first, without asking the service: the entries of the last 90
+   * days fetched last, and the answers made here (until the service's entry, with its receipt, replaces
+   * them).
+   */
+  async storedHistory(): Promise<HistoryEntry[]> {
+    const stored = await this.#storage.get(HISTORY);
+    if (!isHistoryRecord(stored)) return [];
+    const since = this.#clock.now() - HISTORY_MS;
+    // Read as strictly as the service's answer: what is kept is shown.
+    try {
+      const { entries } = readHistory({ history: stored.entries, next_cursor: null });
+      return entries.filter((entry) => Date.parse(entry.created_at) >= since);
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * The service's receipt keys (`/.well-known/jwks.json`), kept once fetched so receipts can be checked
+   * offline; the kept ones when the service cannot be reached.
+   */
+  async receiptKeys(): Promise<ReceiptKeySet> {
+    const record = await this.#enrolledRecord();
+    try {
+      const keys = readKeySet(await sendJson(this.#call(record.server, 'GET', '/.well-known/jwks.json')));
+      await this.#storage.set(RECEIPT_KEYS, keys);
+      return keys;
+    } catch (caught) {
+      const kept = await this.#storage.get(RECEIPT_KEYS);
+      if (kept === undefined || !(caught instanceof DeviceError && caught.code === 'network_error')) {
+        throw caught;
+      }
+      return readKeySet(kept);
+    }
+  }
+
+  /**
+   * Checks an entry's receipt on the device (`verifyReceipt`) against `keys` (`receiptKeys()`): the service's
+   * signature, the answering device's signature inside, that it is this entry's request and outcome, and
+   * that the text listed is the text the device signed. Where this device answered, the receipt must name
+   * its own key. `undefined` for an entry without a receipt.
+   */
+  async verifyReceipt(entry: HistoryEntry, keys: ReceiptKeySet): Promise<ReceiptVerification | undefined> {
+    if (entry.receipt === null || entry.status === 'expired') return undefined;
+    const own = entry.answered_by?.current === true ? await this.#storage.getKeyPair() : undefined;
+    return verifyReceipt(entry.receipt, keys, {
+      uuid: entry.uuid,
+      app_id: entry.app_id,
+      status: entry.status,
+      reason: entry.reason,
+      displayed: entry,
+      ...(entry.answered_by !== null && { device_id: entry.answered_by.device_id }),
+      ...(own !== undefined && { device_public_key: await exportPublicJwk(own.publicKey) }),
+    });
   }
 
   /** The id of the passkey this device registered for user verification, or `undefined` (D14). */
@@ -307,6 +421,18 @@ export class Device {
     }
   }
 
+  /**
+   * Merges entries into the kept history by uuid (the newer word wins: the service's entry, with its
+   * receipt, over an answer kept here), keeping the last 90 days, at most `HISTORY_KEPT` of them.
+   */
+  async #keepHistory(entries: readonly HistoryEntry[]): Promise<void> {
+    const merged = new Map((await this.storedHistory()).map((entry) => [entry.uuid, entry]));
+    for (const entry of entries) merged.set(entry.uuid, entry);
+    const kept = [...merged.values()].sort(newestFirst).slice(0, HISTORY_KEPT);
+    const record: HistoryRecord = { version: 1, entries: kept };
+    await this.#storage.set(HISTORY, record);
+  }
+
   async #record(): Promise<DeviceRecord | undefined> {
     const value = await this.#storage.get(DEVICE);
     if (value === undefined) return undefined;
@@ -400,5 +526,22 @@ function isPhoneEnrollmentRecord(value: unknown): value is PhoneEnrollmentRecord
     typeof value.server === 'string' &&
     'enrollment_id' in value &&
     typeof value.enrollment_id === 'string'
+  );
+}
+
+/** Newest first, by creation time then uuid: the service's order. */
+export function newestFirst(a: HistoryEntry, b: HistoryEntry): number {
+  const byTime = Date.parse(b.created_at) - Date.parse(a.created_at);
+  return byTime !== 0 ? byTime : a.uuid < b.uuid ? 1 : a.uuid > b.uuid ? -1 : 0;
+}
+
+function isHistoryRecord(value: unknown): value is HistoryRecord {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'version' in value &&
+    value.version === 1 &&
+    'entries' in value &&
+    Array.isArray(value.entries)
   );
 }

@@ -17,7 +17,13 @@ export { indexedDbStorage } from './browser/indexeddb-storage.js';
 export { type Clock, systemClock } from './clock.js';
 export { exportPublicJwk, generateDeviceKeyPair } from './crypto/key-pair.js';
 export { sign } from './crypto/sign.js';
-export { type AnswerOptions, Device, type DeviceOptions, type UserVerifier } from './device.js';
+export {
+  type AnswerOptions,
+  Device,
+  type DeviceOptions,
+  type HistoryOptions,
+  type UserVerifier,
+} from './device.js';
 export { DeviceError, type DeviceErrorCode } from './device-error.js';
 export { type AnswerChoice, answerDocument, signAnswer } from './protocol/answer-document.js';
 export { type EnrollmentLink, parseEnrollmentLink } from './protocol/enrollment-link.js';
@@ -25,16 +31,27 @@ export { linkEnrollmentProof, phoneEnrollmentProof } from './protocol/enrollment
 export { signedRequestHeaders } from './protocol/signed-request.js';
 export type {
   Account,
+  AnsweringDevice,
   AnswerResult,
   DeviceEvent,
   DeviceInfo,
   Enrollment,
+  HistoryEntry,
+  HistoryPage,
   PendingRequest,
   PhoneEnrollment,
   PushSubscriptionJson,
+  ReceiptKeySet,
   TotpParameters,
   UserVerificationSetting,
 } from './protocol/wire.js';
+export {
+  type ReceiptClaims,
+  type ReceiptExpectation,
+  type ReceiptProblem,
+  type ReceiptVerification,
+  verifyReceipt,
+} from './receipts/verify-receipt.js';
 export type { DeviceStorage, JsonValue } from './storage/device-storage.js';
 export { memoryStorage } from './storage/memory-storage.js';
 export {
@@ -48,6 +65,7 @@ export { type TotpCode, totpCode, totpCodes } from './totp/totp-codes.js';
 export {
   type AccountCode,
   type AccountFailure,
+  type AccountHistoryEntry,
   type AccountRequest,
   type EnrolledApp,
   type RestoreResult,

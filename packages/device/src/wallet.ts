@@ -3,9 +3,9 @@ import type { BackupAccount, BackupContents, BackupEnrollment } from './backup/b
 import { type Clock, systemClock } from './clock.js';
 import { randomHex } from './crypto/random.js';
 import { sameBytes } from './crypto/same-bytes.js';
-import { Device, type DeviceOptions } from './device.js';
+import { Device, type DeviceOptions, newestFirst } from './device.js';
 import { DeviceError } from './device-error.js';
-import type { Account, Enrollment, PendingRequest, TotpParameters } from './protocol/wire.js';
+import type { Account, Enrollment, HistoryEntry, PendingRequest, TotpParameters } from './protocol/wire.js';
 import type { DeviceStorage } from './storage/device-storage.js';
 import type { TotpAccount } from './totp/otpauth-uri.js';
 import { totpCode } from './totp/totp-codes.js';
@@ -59,6 +59,9 @@ export type RestoreResult = { added: WalletAccount[]; duplicates: number; reenro
 
 /** A request waiting for an answer, and the account that may answer it. */
 export type AccountRequest = { account: WalletAccount; request: PendingRequest };
+
+/** A request of the history, and the account it was listed for. */
+export type AccountHistoryEntry = { account: WalletAccount; entry: HistoryEntry };
 
 /** An account whose requests could not be fetched, and why. */
 export type AccountFailure = { account: WalletAccount; error: unknown };
@@ -276,6 +279,41 @@ export class Wallet {
     });
     requests.sort((a, b) => Date.parse(a.request.created_at) - Date.parse(b.request.created_at));
     return { requests, failures, answered };
+  }
+
+  /**
+   * The history of every enrollment in one list, newest first: each enrollment's newest page (`limit`
+   * requests, the service's default without it) merged with what it keeps, so answers made here show
+   * offline too. An enrollment that cannot be reached lists what it kept and is a failure beside the
+   * others. A request two enrollments of one service both see is listed once, for the one that answered it.
+   */
+  async history(
+    options: { limit?: number } = {},
+  ): Promise<{ entries: AccountHistoryEntry[]; failures: AccountFailure[] }> {
+    const enrollments = await this.enrollments();
+    const failures: AccountFailure[] = [];
+    const lists = await Promise.all(
+      enrollments.map(async ({ account, device }) => {
+        try {
+          await device.history(options);
+        } catch (error) {
+          failures.push({ account, error });
+        }
+        return (await device.storedHistory()).map((entry) => ({ account, entry }));
+      }),
+    );
+    // The listing with a receipt first, then the one of the enrollment that answered.
+    const rank = ({ entry }: AccountHistoryEntry) =>
+      (entry.receipt === null ? 0 : 2) + (entry.answered_by?.current === true ? 1 : 0);
+    const byRequest = new Map<string, AccountHistoryEntry>();
+    for (const listed of lists.flat()) {
+      const server = listed.account.kind === 'countersign' ? listed.account.server : '';
+      const key = `${server} ${listed.entry.uuid}`;
+      const seen = byRequest.get(key);
+      if (seen === undefined || rank(listed) > rank(seen)) byRequest.set(key, listed);
+    }
+    const entries = [...byRequest.values()].sort((a, b) => newestFirst(a.entry, b.entry));
+    return { entries, failures };
   }
 
   /** Fetches each enrollment's accounts from its service (an app may have been added); offline, keeps them. */

@@ -6,6 +6,7 @@ import { type Catalog, LANGUAGES, type Language } from './catalog.js';
 import { common } from './common.js';
 import { devices } from './devices.js';
 import { errors } from './errors.js';
+import { history } from './history.js';
 import { requests } from './requests.js';
 import { settings } from './settings.js';
 import { setup } from './setup.js';
@@ -24,6 +25,7 @@ export const NAMESPACES = {
   settings,
   devices,
   backup,
+  history,
 } satisfies Record<string, Catalog>;
 
 /** The first of the browser's languages that the authenticator speaks (`es-MX` → `es`), else English. */

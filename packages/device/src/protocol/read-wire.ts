@@ -7,8 +7,11 @@ import type {
   DeviceEvent,
   DeviceInfo,
   Enrollment,
+  HistoryEntry,
+  HistoryPage,
   PendingRequest,
   PhoneEnrollment,
+  ReceiptKeySet,
   TotpParameters,
   UserVerificationSetting,
 } from './wire.js';
@@ -204,4 +207,65 @@ export function readEvent(type: string, data: string): DeviceEvent | undefined {
     unexpected(`a "${type}" event whose data is not JSON`);
   }
   return { type, uuid: text(fields(parsed, 'an event'), 'uuid', 'an event') };
+}
+
+const FINAL_STATUSES = ['approved', 'denied', 'expired'] as const;
+
+function historyEntry(value: unknown): HistoryEntry {
+  const what = 'a history entry';
+  const from = fields(value, what);
+  const status = FINAL_STATUSES.find((s) => s === from.status);
+  if (status === undefined) unexpected(`${what} with an unknown "status"`);
+  let answeredBy: HistoryEntry['answered_by'] = null;
+  if (from.answered_by !== null) {
+    const by = fields(from.answered_by, 'an answering device');
+    answeredBy = {
+      device_id: text(by, 'device_id', 'an answering device'),
+      name: textOrNull(by, 'name', 'an answering device'),
+      current: flag(by, 'current', 'an answering device'),
+    };
+  }
+  return {
+    uuid: text(from, 'uuid', what),
+    app_id: integer(from, 'app_id', what),
+    app_name: text(from, 'app_name', what),
+    message: text(from, 'message', what),
+    details: stringMap(from.details, 'history details'),
+    status,
+    reason: textOrNull(from, 'reason', what),
+    created_at: text(from, 'created_at', what),
+    expires_at: textOrNull(from, 'expires_at', what),
+    answered_at: textOrNull(from, 'answered_at', what),
+    answered_by: answeredBy,
+    receipt: textOrNull(from, 'receipt', what),
+  };
+}
+
+/** `{"history": [ENTRY…], "next_cursor": CURSOR|null, "success": true}` */
+export function readHistory(body: unknown): HistoryPage {
+  const from = fields(body, 'a history answer');
+  return {
+    entries: list(from.history, 'history').map(historyEntry),
+    next_cursor: textOrNull(from, 'next_cursor', 'a history answer'),
+  };
+}
+
+/** A JSON Web Key Set: `{"keys": [JWK…]}`, only the members a receipt's check reads, as text. */
+export function readKeySet(body: unknown): ReceiptKeySet {
+  const keys = list(fields(body, 'a key set').keys, 'keys');
+  if (keys.length > 20) unexpected('a key set of more than 20 keys');
+  return {
+    keys: keys.map((value) => {
+      const key = fields(value, 'a key');
+      const optional = (name: string) => (typeof key[name] === 'string' ? { [name]: key[name] } : {});
+      return {
+        kty: text(key, 'kty', 'a key'),
+        ...optional('crv'),
+        ...optional('x'),
+        ...optional('y'),
+        ...optional('kid'),
+        ...optional('alg'),
+      };
+    }),
+  };
 }

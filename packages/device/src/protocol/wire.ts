@@ -85,3 +85,48 @@ export type PushSubscriptionJson = {
   /** Not sent: the service learns that a subscription ended from the push service (410 Gone). */
   expirationTime?: number | null;
 };
+
+/** The device that answered a request of the history. */
+export type AnsweringDevice = {
+  device_id: string;
+  /** Its name in the user's device list; `null` when the service no longer knows it. */
+  name: string | null;
+  /** Whether it is the device that asked (this enrollment). */
+  current: boolean;
+};
+
+/**
+ * A final request of the history (`GET /device/v1/history`): what was shown, how it ended, the device that
+ * answered and the service's receipt of the answer. `hidden_details` never reach a device.
+ */
+export type HistoryEntry = {
+  uuid: string;
+  app_id: number;
+  app_name: string;
+  message: string;
+  details: Record<string, string>;
+  status: 'approved' | 'denied' | 'expired';
+  /** `null` for an approval or an expiry; `denied`, `not_me` or `number_mismatch` for a denial. */
+  reason: string | null;
+  created_at: string;
+  expires_at: string | null;
+  /** `null` for an expiry. */
+  answered_at: string | null;
+  answered_by: AnsweringDevice | null;
+  /**
+   * The service's receipt (a compact JWS, docs/device-protocol.md "Receipts"); `null` for an expiry, and for
+   * an answer this device made and has not yet fetched back from the service.
+   */
+  receipt: string | null;
+};
+
+/** One page of the history, newest first; `next_cursor` asks for the next one (`null`: the last page). */
+export type HistoryPage = {
+  entries: HistoryEntry[];
+  next_cursor: string | null;
+};
+
+/** A JSON Web Key Set, as the service publishes its receipt keys at `/.well-known/jwks.json`. */
+export type ReceiptKeySet = {
+  keys: Array<{ kty: string; crv?: string; x?: string; y?: string; kid?: string; alg?: string }>;
+};

@@ -73,3 +73,29 @@ export interface RecordedAnswer {
   readonly receipt: string;
   readonly now: number;
 }
+
+/** Which of a user's requests a device sees (D8): one app's, or those of every app with these profiles. */
+export type HistoryScope = { readonly appId: number } | { readonly profiles: readonly string[] };
+
+/**
+ * A final request as its user's devices look back on it: what was shown (never the hidden details), how it
+ * ended, the device that answered and the service's receipt of the answer.
+ */
+export interface HistoryRow {
+  readonly uuid: string;
+  readonly appId: number;
+  readonly appName: string;
+  readonly message: string;
+  readonly details: Readonly<Record<string, string>>;
+  readonly status: Exclude<ApprovalStatus, 'pending'>;
+  /** `null` for an approval or an expiry; `denied`, `not_me` or `number_mismatch` for a denial. */
+  readonly reason: string | null;
+  readonly createdAt: number;
+  readonly expiresAt: number | null;
+  /** When the device's answer was recorded; `null` for an expiry. */
+  readonly answeredAt: number | null;
+  readonly deviceId: string | null;
+  /** The answering device's name; `null` when nothing answered (or the device record is gone). */
+  readonly deviceName: string | null;
+  readonly receipt: string | null;
+}

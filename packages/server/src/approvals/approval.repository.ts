@@ -5,7 +5,13 @@ import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import { changedRow } from '../db/store.js';
 import type { Publication } from '../events/event-bus.js';
-import type { AnswerableRequest, ApprovalStatus, RecordedAnswer } from './approval-request.js';
+import type {
+  AnswerableRequest,
+  ApprovalStatus,
+  HistoryRow,
+  HistoryScope,
+  RecordedAnswer,
+} from './approval-request.js';
 import type { CallbackOutbox } from './callback-outbox.js';
 
 export interface ApprovalRow {
@@ -45,6 +51,19 @@ export interface NewApprovalRow {
   nonce: string;
   number_match: string | null;
   created_at: number;
+}
+
+/** What `historyForUser` reads. */
+export interface HistoryQuery {
+  readonly userId: number;
+  readonly scope: HistoryScope;
+  /** The oldest creation time listed (ms). */
+  readonly since: number;
+  /** Now (ms): a pending request past its expiry is final, as expired. */
+  readonly now: number;
+  /** The last request of the page before (newest first), or `null` for the first page. */
+  readonly after: { readonly createdAt: number; readonly uuid: string } | null;
+  readonly limit: number;
 }
 
 /** An answer as it is stored: the device's, and how its callback event is written. */
@@ -357,6 +376,82 @@ export class ApprovalRepository {
       .limit(100)
       .execute();
     return rows.map(toAnswerable);
+  }
+
+  /**
+   * A page of the user's final requests (approved, denied, expired, or pending past their expiry: expired
+   * as read) created at or after `since`, newest first, in the apps `scope` names (D8), with the device that
+   * answered each. Never the hidden details. `after` continues a page: what comes after that request.
+   */
+  async historyForUser(query: HistoryQuery): Promise<HistoryRow[]> {
+    const { userId, scope, since, now, after, limit } = query;
+    let select = this.db
+      .selectFrom('approval_requests')
+      .innerJoin('apps', 'apps.id', 'approval_requests.app_id')
+      .leftJoin('devices', 'devices.id', 'approval_requests.device_id')
+      .select([
+        'approval_requests.uuid',
+        'approval_requests.app_id',
+        'approval_requests.app_name',
+        'apps.name as current_app_name',
+        'approval_requests.message',
+        'approval_requests.details',
+        'approval_requests.status',
+        'approval_requests.reason',
+        'approval_requests.created_at',
+        'approval_requests.expires_at',
+        'approval_requests.processed_at',
+        'approval_requests.device_id',
+        'devices.name as device_name',
+        'approval_requests.receipt',
+      ])
+      .where('approval_requests.user_id', '=', userId)
+      .where('approval_requests.created_at', '>=', since)
+      .where((eb) =>
+        eb.or([
+          eb('approval_requests.status', 'in', ['approved', 'denied', 'expired']),
+          eb.and([
+            eb('approval_requests.status', '=', 'pending'),
+            eb('approval_requests.expires_at', '<=', now),
+          ]),
+        ]),
+      )
+      .where((eb) =>
+        'appId' in scope
+          ? eb('approval_requests.app_id', '=', scope.appId)
+          : eb('apps.profile', 'in', scope.profiles),
+      );
+    if (after !== null) {
+      select = select.where((eb) =>
+        eb.or([
+          eb('approval_requests.created_at', '<', after.createdAt),
+          eb.and([
+            eb('approval_requests.created_at', '=', after.createdAt),
+            eb('approval_requests.uuid', '<', after.uuid),
+          ]),
+        ]),
+      );
+    }
+    const rows = await select
+      .orderBy('approval_requests.created_at', 'desc')
+      .orderBy('approval_requests.uuid', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({
+      uuid: row.uuid,
+      appId: Number(row.app_id),
+      appName: row.app_name ?? row.current_app_name,
+      message: row.message,
+      details: JSON.parse(row.details) as Record<string, string>,
+      status: row.status === 'pending' ? 'expired' : (row.status as HistoryRow['status']),
+      reason: row.reason,
+      createdAt: Number(row.created_at),
+      expiresAt: row.expires_at === null ? null : Number(row.expires_at),
+      answeredAt: row.processed_at === null ? null : Number(row.processed_at),
+      deviceId: row.device_id,
+      deviceName: row.device_name,
+      receipt: row.receipt,
+    }));
   }
 
   /** A request of any app, as the answering flow reads it. */

@@ -11,6 +11,8 @@ import type {
   AnswerableRequest,
   ApprovalRequest,
   ApprovalStatus,
+  HistoryRow,
+  HistoryScope,
   Logo,
   RecordedAnswer,
 } from './approval-request.js';
@@ -22,6 +24,9 @@ export const PENDING_LIMIT = 10;
  * callback, which carries all of it, stays under 20 KB (R53).
  */
 export const CONTENT_LIMIT_BYTES = 16 * 1024;
+/** How far back a device's history goes. */
+export const HISTORY_DAYS = 90;
+const DAY_MS = 24 * 60 * 60_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface NewApprovalRequest {
@@ -250,6 +255,26 @@ export class ApprovalService {
   /** Pending, unexpired requests of the user, oldest first: what the user's devices may answer. */
   pendingFor(userId: number): Promise<AnswerableRequest[]> {
     return this.repository.pendingForUser(userId, this.clock.now());
+  }
+
+  /**
+   * A page of the user's final requests of the last `HISTORY_DAYS` days in `scope`, newest first: `limit`
+   * of them after `after` (the previous page's last), or the newest.
+   */
+  history(
+    userId: number,
+    scope: HistoryScope,
+    page: { after: { createdAt: number; uuid: string } | null; limit: number },
+  ): Promise<HistoryRow[]> {
+    const now = this.clock.now();
+    return this.repository.historyForUser({
+      userId,
+      scope,
+      since: now - HISTORY_DAYS * DAY_MS,
+      now,
+      after: page.after,
+      limit: page.limit,
+    });
   }
 
   /** A request as the answering flow reads it, whoever's it is: the caller checks. */

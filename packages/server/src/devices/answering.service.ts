@@ -1,7 +1,7 @@
 import { type AnswerDocument, canonicalJson, displayHash, readAnswerDocument } from '@countersign/protocol';
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { type ApprovalService, notAnswerable } from '../approvals/approval.service.js';
-import type { AnswerableRequest } from '../approvals/approval-request.js';
+import type { AnswerableRequest, HistoryRow } from '../approvals/approval-request.js';
 import { constantTimeEqual } from '../crypto/digest.js';
 import type { Random } from '../crypto/random.js';
 import { AuthyError } from '../errors/authy-error.js';
@@ -9,7 +9,7 @@ import type { Clock } from '../lib/clock.js';
 import type { SecurityLog } from '../operations/security-log.js';
 import type { ReceiptSigner } from '../receipts/receipt-signer.js';
 import type { UserService } from '../users/user.service.js';
-import { type Device, type DeviceRequest, serves } from './device.js';
+import { type Device, type DeviceRequest, servedScope, serves } from './device.js';
 import { toKeyObject, verifySignature } from './device-key.js';
 import type { UserVerificationService } from './user-verification.service.js';
 
@@ -42,6 +42,17 @@ function parseAnswer(value: unknown): AnswerDocument {
   return read.document;
 }
 
+/** Where a page of history ends: its last request, which the next page starts after. */
+export interface HistoryCursor {
+  readonly createdAt: number;
+  readonly uuid: string;
+}
+
+/** A request of a device's history, and whether this device answered it. */
+export interface HistoryEntry extends HistoryRow {
+  readonly current: boolean;
+}
+
 export interface AnsweringServiceOptions {
   /** The approval state machine, which records an answer once. */
   readonly approvals: ApprovalService;
@@ -65,6 +76,26 @@ export class AnsweringService {
   async pending(device: Device): Promise<DeviceRequest[]> {
     const requests = await this.options.approvals.pendingFor(device.userId);
     return requests.filter((r) => serves(device, r.appId, r.appProfile));
+  }
+
+  /**
+   * A page of the final requests the device may see (those of the apps it answers, D8), whichever of the
+   * user's devices answered them, newest first. `after` is the previous page's `next`.
+   */
+  async history(
+    device: Device,
+    page: { after: HistoryCursor | null; limit: number },
+  ): Promise<{ entries: HistoryEntry[]; next: HistoryCursor | null }> {
+    // One more than asked: whether it comes says whether there is a next page.
+    const rows = await this.options.approvals.history(device.userId, servedScope(device), {
+      after: page.after,
+      limit: page.limit + 1,
+    });
+    const entries = rows.slice(0, page.limit).map((row) => ({ ...row, current: row.deviceId === device.id }));
+    const last = entries.at(-1);
+    const next =
+      rows.length > page.limit && last !== undefined ? { createdAt: last.createdAt, uuid: last.uuid } : null;
+    return { entries, next };
   }
 
   /** Whether a published request event concerns this device. */

@@ -1,6 +1,7 @@
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
-import { type Static, type TSchema, Type } from 'typebox';
+import { type Static, type TObject, type TSchema, Type } from 'typebox';
+import { HISTORY_DAYS } from '../approvals/approval.service.js';
 import { type App, USER_VERIFICATION } from '../apps/app.js';
 import { AuthyError, invalidParameter } from '../errors/authy-error.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -19,7 +20,7 @@ import {
 } from '../http/responses.js';
 import { type ApiGate, addApiRoute } from '../http/route.js';
 import { DisplayText, UserIdParams } from '../http/schemas.js';
-import type { AnsweringService } from './answering.service.js';
+import type { AnsweringService, HistoryCursor, HistoryEntry } from './answering.service.js';
 import type { Device, DeviceRequest } from './device.js';
 import { PLATFORMS } from './device.js';
 import type { DeviceService } from './device.service.js';
@@ -43,23 +44,44 @@ const Enrollment = {
   proof: Type.String({ maxLength: 200, pattern: B64U }),
 };
 
+const asRecord = (value: unknown): Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+
 /**
- * Validates a device call's JSON body against its schema; a problem is 400 / 60004 naming the field. The
- * schema is kept beside the validator for the OpenAPI document.
+ * Validates what `pick` takes of a device call (its JSON body, its query) against its schema; a problem is
+ * 400 / 60004 naming the field. The schema is kept beside the validator for the OpenAPI document.
  */
-function bodyOf<S extends TSchema>(schema: S): ((request: FastifyRequest) => Static<S>) & { schema: S } {
+function inputOf<S extends TSchema>(
+  schema: S,
+  pick: (request: FastifyRequest) => Record<string, unknown>,
+): ((request: FastifyRequest) => Static<S>) & { schema: S } {
   const validate = compileInput(schema);
   const read = (request: FastifyRequest) => {
-    const body = request.body;
-    const result = validate(
-      body !== null && typeof body === 'object' && !Array.isArray(body)
-        ? (body as Record<string, unknown>)
-        : {},
-    );
+    const result = validate(pick(request));
     if (!result.ok) throw invalidParameter(result.error.field, result.error.problem);
     return result.value;
   };
   return Object.assign(read, { schema });
+}
+
+/** A device call's JSON body, validated. */
+const bodyOf = <S extends TSchema>(schema: S) => inputOf(schema, (request) => asRecord(request.body));
+
+/**
+ * A device call's query string, validated. A parameter the schema does not name is refused as a whole
+ * (`query`), so a mistyped one is not silently ignored and the caller's own names never become field names.
+ */
+function queryOf<S extends TObject>(schema: S) {
+  const known = new Set(Object.keys(schema.properties));
+  return inputOf(schema, (request) => {
+    const query = asRecord(request.query);
+    if (Object.keys(query).some((name) => !known.has(name))) {
+      throw invalidParameter('query', `may hold only ${[...known].join(' and ')}`);
+    }
+    return query;
+  });
 }
 
 /** The headers of a signed device request (docs/device-protocol.md, "Signed requests"). */
@@ -82,6 +104,7 @@ function deviceRoute(
   options: {
     signed?: boolean;
     params?: TSchema;
+    query?: TSchema;
     body?: TSchema;
     response: DocumentedResponse;
     refusals?: readonly Refusal[];
@@ -93,10 +116,12 @@ function deviceRoute(
     description: 'Called by the authenticator, not by apps: see docs/device-protocol.md.',
     ...(options.signed === true && { headers: SignedHeaders }),
     ...(options.params !== undefined && { params: options.params }),
+    ...(options.query !== undefined && { querystring: options.query }),
     ...(options.body !== undefined && { body: options.body, consumes: ['application/json'] }),
     response: responses(options.response, [
       ...TRANSPORT_REFUSALS,
       ...(options.body !== undefined ? [...BODY_REFUSALS, refusal('60004', 400)] : []),
+      ...(options.query !== undefined && options.body === undefined ? [refusal('60004', 400)] : []),
       ...(options.signed === true ? [UNSIGNED] : []),
       ...(options.params !== undefined ? PATH_REFUSALS : []),
       ...(options.refusals ?? []),
@@ -212,6 +237,37 @@ function requestJson(r: DeviceRequest) {
     number_match_required: r.numberMatchRequired,
     nonce: r.nonce,
     user_verification: r.userVerification,
+  };
+}
+
+/** A page of history, unless the device asks for another size; and the most it may ask for. */
+const HISTORY_PAGE = 50;
+const HISTORY_MAX_PAGE = 100;
+const FINAL_STATUSES = ['approved', 'denied', 'expired'] as const;
+
+/** A history cursor, `CREATED_AT_MS.UUID`, as the query's pattern already checked it. */
+function cursorOf(cursor: string): HistoryCursor {
+  const dot = cursor.indexOf('.');
+  return { createdAt: Number(cursor.slice(0, dot)), uuid: cursor.slice(dot + 1) };
+}
+
+function historyJson(entry: HistoryEntry) {
+  return {
+    uuid: entry.uuid,
+    app_id: entry.appId,
+    app_name: entry.appName,
+    message: entry.message,
+    details: entry.details,
+    status: entry.status,
+    reason: entry.reason,
+    created_at: iso(entry.createdAt),
+    expires_at: iso(entry.expiresAt),
+    answered_at: iso(entry.answeredAt),
+    answered_by:
+      entry.deviceId === null
+        ? null
+        : { device_id: entry.deviceId, name: entry.deviceName, current: entry.current },
+    receipt: entry.receipt,
   };
 }
 
@@ -385,6 +441,76 @@ export function registerDeviceRoutes(
   fastify.get('/device/v1/requests', { schema: requestsSchema }, async (request) => {
     const device = await authenticate(request);
     return { requests: (await answering.pending(device)).map(requestJson), success: true };
+  });
+
+  const historyQuery = queryOf(
+    Type.Object({
+      cursor: Type.Optional(
+        Type.String({
+          pattern: '^[0-9]{1,15}\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
+          description: 'The `next_cursor` of the page before; without it, the newest page',
+        }),
+      ),
+      limit: Type.Optional(
+        Type.Integer({ minimum: 1, maximum: HISTORY_MAX_PAGE, description: `At most ${HISTORY_MAX_PAGE}` }),
+      ),
+    }),
+  );
+  const historySchema = deviceRoute(
+    `The answered, denied and expired requests of the last ${HISTORY_DAYS} days that the device may see, newest first`,
+    {
+      signed: true,
+      query: historyQuery.schema,
+      response: success(
+        'One page of them, never their hidden details, each with the service’s receipt of its answer',
+        Type.Object({
+          history: Type.Array(
+            Type.Object({
+              uuid: Type.String({ format: 'uuid' }),
+              app_id: Type.Integer(),
+              app_name: Type.String(),
+              message: Type.String(),
+              details: Type.Record(Type.String(), Type.String()),
+              status: Type.Union(FINAL_STATUSES.map((s) => Type.Literal(s))),
+              reason: Type.Union([Type.String(), Type.Null()], {
+                description: '`denied`, `not_me` or `number_mismatch` for a denial; else null',
+              }),
+              created_at: Time,
+              expires_at: Type.Union([Time, Type.Null()]),
+              answered_at: Type.Union([Time, Type.Null()]),
+              answered_by: Type.Union([
+                Type.Object({
+                  device_id: Type.String({ format: 'uuid' }),
+                  name: Type.Union([Type.String(), Type.Null()]),
+                  current: Type.Boolean({ description: 'Whether it is the device asking' }),
+                }),
+                Type.Null(),
+              ]),
+              receipt: Type.Union([Type.String(), Type.Null()], {
+                description: 'The service’s receipt of the answer, a compact JWS; null for an expiry',
+              }),
+            }),
+          ),
+          next_cursor: Type.Union([Type.String(), Type.Null()], {
+            description: 'Where the next page starts; null on the last page',
+          }),
+          success: Type.Literal(true),
+        }),
+      ),
+    },
+  );
+  fastify.get('/device/v1/history', { schema: historySchema }, async (request) => {
+    const device = await authenticate(request);
+    const query = historyQuery(request);
+    const page = await answering.history(device, {
+      after: query.cursor === undefined ? null : cursorOf(query.cursor),
+      limit: query.limit ?? HISTORY_PAGE,
+    });
+    return {
+      history: page.entries.map(historyJson),
+      next_cursor: page.next === null ? null : `${page.next.createdAt}.${page.next.uuid}`,
+      success: true,
+    };
   });
 
   const answerBody = bodyOf(

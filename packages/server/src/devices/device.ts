@@ -1,6 +1,6 @@
 import type { PublicJwk } from '@countersign/protocol';
-import type { AnswerableRequest } from '../approvals/approval-request.js';
-import { type App, policyOf } from '../apps/app.js';
+import type { AnswerableRequest, HistoryScope } from '../approvals/approval-request.js';
+import { type App, PROFILES, policyOf } from '../apps/app.js';
 
 export const PLATFORMS = ['web', 'cli'] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -41,4 +41,12 @@ export type DeviceRequest = Pick<
 export function serves(device: Pick<Device, 'enrolledAppId'>, appId: number, profile: string): boolean {
   if (device.enrolledAppId !== null) return device.enrolledAppId === appId;
   return policyOf({ profile: profile as App['profile'] }).phoneDevicesAccepted;
+}
+
+/** The profiles of the apps whose requests a phone-enrolled device answers (D8). */
+const PHONE_PROFILES = PROFILES.filter((profile) => policyOf({ profile }).phoneDevicesAccepted);
+
+/** The apps a device answers, as a query names them: `serves` for a whole list of requests. */
+export function servedScope(device: Pick<Device, 'enrolledAppId'>): HistoryScope {
+  return device.enrolledAppId !== null ? { appId: device.enrolledAppId } : { profiles: PHONE_PROFILES };
 }

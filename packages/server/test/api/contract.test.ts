@@ -831,6 +831,7 @@ describe('every answer validates against the document (R11)', () => {
       '/device/v1/requests',
       '/device/v1/devices',
       '/device/v1/events',
+      '/device/v1/history',
     ]) {
       await probe(server, { method: 'GET', path, device }, 200);
       await probe(server, { method: 'GET', path }, 401);
@@ -927,6 +928,24 @@ describe('every answer validates against the document (R11)', () => {
       },
       410,
     );
+    // The history lists both, an answer with its receipt and an expiry without; a page at a time.
+    const history = await probe(
+      server,
+      { method: 'GET', path: '/device/v1/history', query: 'limit=1', device },
+      200,
+    );
+    expect((history.history as unknown[]).length).toBe(1);
+    await probe(
+      server,
+      {
+        method: 'GET',
+        path: '/device/v1/history',
+        query: `cursor=${history.next_cursor as string}`,
+        device,
+      },
+      200,
+    );
+    await probe(server, { method: 'GET', path: '/device/v1/history', query: 'limit=0', device }, 400);
 
     // User verification (D14): a passkey registered once; then an approval without its assertion is refused.
     const passkey = new SoftwarePasskey(server.config.publicUrl);

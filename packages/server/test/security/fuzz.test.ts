@@ -64,7 +64,7 @@ interface Operation {
   input: Schema;
   /** Signed like a device (docs/device-protocol.md) when the fuzzer chooses to. */
   device?: boolean;
-  /** Parameters that go in the JSON body only (device routes read no query parameters). */
+  /** Parameters that go in the JSON body only (the device routes but history read no query parameters). */
   jsonOnly?: boolean;
 }
 
@@ -194,6 +194,18 @@ const DEVICE_ROUTES: Operation[] = [
     jsonOnly: true,
   },
   { method: 'GET', path: '/device/v1/events', input: { type: 'object' }, device: true },
+  {
+    method: 'GET',
+    path: '/device/v1/history',
+    input: {
+      type: 'object',
+      properties: {
+        limit: { type: 'integer', minimum: 0, maximum: 120 },
+        cursor: { type: 'string', pattern: '^[0-9]{1,15}\\.[0-9a-f-]{30,40}$' },
+      },
+    },
+    device: true,
+  },
 ];
 
 // ——— The world the requests are aimed at ———
