@@ -10,6 +10,8 @@ export interface Terminal {
   readonly env: Readonly<Record<string, string | undefined>>;
   out(text: string): void;
   err(text: string): void;
+  /** Asks the person at the terminal and gives their line; absent where nobody can answer (not a TTY, tests). */
+  ask?(question: string): Promise<string>;
 }
 
 export function processTerminal(): Terminal {
@@ -17,6 +19,17 @@ export function processTerminal(): Terminal {
     env: process.env,
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),
+    ...(process.stdin.isTTY === true && {
+      ask: async (question: string) => {
+        const { createInterface } = await import('node:readline/promises');
+        const lines = createInterface({ input: process.stdin, output: process.stdout });
+        try {
+          return await lines.question(question);
+        } finally {
+          lines.close();
+        }
+      },
+    }),
   };
 }
 

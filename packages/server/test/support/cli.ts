@@ -10,11 +10,13 @@ export interface CliResult {
  * Runs `countersign ARGS` to completion in this process: the program `bin/countersign.js` runs, with exactly
  * the environment given (never this process's), its output captured and its exit code returned. Commands
  * that run until stopped (`serve`, `dev`) and what only a process shows (signals, its real exit status)
- * are tested on the binary itself.
+ * are tested on the binary itself. `onOut` sees the output as it grows, for a command that prints what
+ * another must act on before it ends; `ask` answers its questions as a person at a terminal would.
  */
 export async function runCli(
   args: readonly string[],
   env: Readonly<Record<string, string>>,
+  options: { onOut?: (stdoutSoFar: string) => void; ask?: (question: string) => Promise<string> } = {},
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
@@ -22,10 +24,12 @@ export async function runCli(
     env,
     out: (text) => {
       stdout += text;
+      options.onOut?.(stdout);
     },
     err: (text) => {
       stderr += text;
     },
+    ...(options.ask !== undefined && { ask: options.ask }),
   });
   return { code, stdout, stderr };
 }
