@@ -1,10 +1,12 @@
 import type { Device, Wallet, WalletAccount } from '@countersign/device';
 import { revealInvisible } from '@countersign/protocol';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { takeAdmissionLink } from './admission-link.js';
 import { AccountList } from './components/account-list.js';
 import { AddAccount } from './components/add-account.js';
 import { CodeLock } from './components/code-lock.js';
 import { DeviceList } from './components/device-list.js';
+import { JoinDevice } from './components/join-device.js';
 import { NotificationSettings } from './components/notification-settings.js';
 import { RequestList } from './components/request-list.js';
 import { ScreenLock } from './components/screen-lock.js';
@@ -139,6 +141,8 @@ export function App({ wallet }: { wallet: Wallet }) {
   const [setup, setSetup] = useState<Setup>({ state: 'loading' });
   const [accountsVersion, setAccountsVersion] = useState(0);
   const [notice, announce] = useNotice();
+  /** An admission link opened here (`#admit=…`): this device is joining another's accounts. */
+  const [joining, setJoining] = useState<string | null>(null);
   const online = useOnline();
   const mainRef = useRef<HTMLElement>(null);
 
@@ -185,6 +189,22 @@ export function App({ wallet }: { wallet: Wallet }) {
   );
 
   useEffect(() => {
+    const admit = () => {
+      const opened = takeAdmissionLink();
+      if (opened !== null) setJoining(opened);
+    };
+    admit();
+    window.addEventListener('hashchange', admit);
+    return () => window.removeEventListener('hashchange', admit);
+  }, []);
+
+  const joined = useCallback(() => {
+    setJoining(null);
+    setSetup({ state: 'ready' });
+    changed();
+  }, [changed]);
+
+  useEffect(() => {
     const link = takeEnrollmentLink();
     if (link !== null) void enroll(link);
     else {
@@ -225,6 +245,9 @@ export function App({ wallet }: { wallet: Wallet }) {
         </p>
       )}
       <main id="main" ref={mainRef}>
+        {joining !== null && (
+          <JoinDevice wallet={wallet} link={joining} onJoined={joined} announce={announce} />
+        )}
         {setup.state === 'loading' && <p class="muted">Opening…</p>}
         {setup.state === 'broken' && (
           <section class="panel" aria-labelledby="broken-title">

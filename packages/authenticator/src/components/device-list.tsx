@@ -2,6 +2,7 @@ import type { Device, DeviceInfo, WalletAccount } from '@countersign/device';
 import { revealInvisible } from '@countersign/protocol';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from '../describe-error.js';
+import { AddDevice } from './add-device.js';
 import { ShownText } from './shown-text.js';
 
 interface DeviceListProps {
@@ -92,9 +93,11 @@ export function DeviceList({ device, account, several, announce, onRemovedSelf }
   const [open, setOpen] = useState(false);
   const [devices, setDevices] = useState<readonly DeviceInfo[] | null>(null);
   const [error, setError] = useState<unknown>(null);
+  /** Bumped when a device was added here, so the list is read again. */
+  const [added, setAdded] = useState(0);
 
   useEffect(() => {
-    if (!open) return;
+    if (!open || added < 0) return;
     let live = true;
     device
       .devices()
@@ -109,7 +112,7 @@ export function DeviceList({ device, account, several, announce, onRemovedSelf }
     return () => {
       live = false;
     };
-  }, [device, open]);
+  }, [device, open, added]);
 
   const remove = async (info: DeviceInfo): Promise<string | null> => {
     try {
@@ -162,6 +165,7 @@ export function DeviceList({ device, account, several, announce, onRemovedSelf }
             ))}
           </ul>
         )}
+        <AddDevice device={device} announce={announce} onAdded={() => setAdded((n) => n + 1)} />
       </div>
     </section>
   );

@@ -1,4 +1,5 @@
 import i18next from 'i18next';
+import { admission } from './admission.js';
 import { type Catalog, LANGUAGES, type Language } from './catalog.js';
 import { common } from './common.js';
 
@@ -6,7 +7,7 @@ import { common } from './common.js';
  * Every namespace and its catalogue. A screen's strings live in a namespace of their own (one module under
  * `i18n/`), registered here with one line; a key names its namespace: `'history:title'`.
  */
-export const NAMESPACES = { common } satisfies Record<string, Catalog>;
+export const NAMESPACES = { common, admission } satisfies Record<string, Catalog>;
 
 /** The first of the browser's languages that the authenticator speaks (`es-MX` → `es`), else English. */
 export function chooseLanguage(preferred: readonly string[]): Language {
