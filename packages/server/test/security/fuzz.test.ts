@@ -222,7 +222,7 @@ const DEVICE_ROUTES: Operation[] = [
             new_device_name: { type: 'string', maxLength: 120 },
             new_device_platform: { enum: ['web', 'cli', 'toaster'] },
             authy_id: { type: 'integer' },
-            app_id: { type: ['integer', 'null'] },
+            app_id: { enum: [null, 1, 2] },
             signed_at: { type: 'integer' },
           },
         },
