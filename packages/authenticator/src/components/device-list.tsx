@@ -97,7 +97,7 @@ export function DeviceList({ device, account, several, announce, onRemovedSelf }
   const [added, setAdded] = useState(0);
 
   useEffect(() => {
-    if (!open || added < 0) return;
+    if (!open) return;
     let live = true;
     device
       .devices()

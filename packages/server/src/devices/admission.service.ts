@@ -15,7 +15,7 @@ import type { Random } from '../crypto/random.js';
 import { AuthyError } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
 import type { SecurityLog } from '../operations/security-log.js';
-import type { Admission } from './admission.js';
+import type { Admission, AdmissionClaim } from './admission.js';
 import type { AdmissionRepository } from './admission.repository.js';
 import { type Device, type Platform, serves } from './device.js';
 import type { DeviceRepository } from './device.repository.js';
@@ -220,11 +220,10 @@ export class AdmissionService {
     const { repository, userVerification, securityLog, random, clock } = this.options;
     const admission = await this.held(holder, id);
     const now = clock.now();
-    const document = this.verifiedDocument(holder, admission, input, now);
-    const status = this.statusOf(admission);
-    if (status !== 'claimed') throw notWaiting(status);
+    const status = this.statusOf(admission, now);
     const claim = admission.claim;
-    if (claim === null) throw notWaiting('pending');
+    if (status !== 'claimed' || claim === null) throw notWaiting(status);
+    const document = this.verifiedDocument(holder, admission, claim, input, now);
     const uv = await userVerification.checkChallenge(
       holder,
       await this.settingOf(holder),
@@ -356,6 +355,7 @@ export class AdmissionService {
   private verifiedDocument(
     holder: Device,
     admission: Admission,
+    claim: AdmissionClaim,
     input: { document: unknown; signature: string },
     now: number,
   ): AdmissionDocument {
@@ -369,8 +369,6 @@ export class AdmissionService {
         event: 'authn_login_fail',
       });
     }
-    const claim = admission.claim;
-    if (claim === null) throw notWaiting('pending');
     if (document.admission_id !== admission.id) throw mismatch('admission_id');
     if (document.device_id !== holder.id) throw mismatch('device_id');
     if (document.new_device_id !== claim.deviceId) throw mismatch('new_device_id');

@@ -1,8 +1,8 @@
 import type { PublicJwk } from '@countersign/protocol';
 import type { Platform } from './device.js';
 
-export const ADMISSION_STATUSES = ['pending', 'claimed', 'approved', 'denied'] as const;
-export type AdmissionStatus = (typeof ADMISSION_STATUSES)[number];
+/** Where an admission stands in the store; past its expiry an undecided one reads as expired. */
+export type AdmissionStatus = 'pending' | 'claimed' | 'approved' | 'denied';
 
 /** The device that claimed an admission: its own new key, and how it names itself. */
 export interface AdmissionClaim {
