@@ -26,6 +26,8 @@ import type { UserVerificationService, UvOutcome } from './user-verification.ser
 
 /** How long an admission link lives, claimed or not (R26: ten minutes at most). */
 export const ADMISSION_TTL_MS = 10 * 60_000;
+/** An admission id: a UUID as `Random.uuid` makes it. */
+const ADMISSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** How far the holding device's `signed_at` may be from the service's clock. */
 const SIGNING_SKEW_MS = 5 * 60_000;
 
@@ -290,8 +292,8 @@ export class AdmissionService {
    * device id-to-be (`Countersign-Device`); once approved, its id and accounts, as an enrollment answers.
    */
   async outcome(id: string, request: SignedRequest): Promise<AdmissionOutcome> {
-    const { repository, devices, clock } = this.options;
-    const admission = await repository.find(id);
+    const { devices, clock } = this.options;
+    const admission = await this.find(id);
     const claim = admission?.claim ?? null;
     await verifySignedRequest(
       {
@@ -318,11 +320,16 @@ export class AdmissionService {
 
   /** The admission, if `holder` opened it; to any other device it does not exist (D8). */
   private async held(holder: Device, id: string): Promise<Admission> {
-    const admission = /^[0-9a-f-]{36}$/.test(id) ? await this.options.repository.find(id) : undefined;
+    const admission = await this.find(id);
     if (admission === undefined || admission.holderDeviceId !== holder.id) {
       throw admissionNotFound(admission !== undefined);
     }
     return admission;
+  }
+
+  /** The admission, when `id` is one's: anything else (a NUL byte PostgreSQL refuses…) is never looked up. */
+  private find(id: string): Promise<Admission | undefined> {
+    return ADMISSION_ID.test(id) ? this.options.repository.find(id) : Promise.resolve(undefined);
   }
 
   private statusOf(admission: Admission, now: number = this.options.clock.now()): AdmissionStatusView {

@@ -555,6 +555,15 @@ describe('a device added from one the user holds', () => {
     expect(late.body).toEqual(LINK_REFUSED);
   });
 
+  it('an id that is no admission’s is never looked up: a NUL byte is refused like any unknown id', async () => {
+    const h = await held();
+    const seen = await deviceCall(server, h.holder, 'GET', '/device/v1/admissions/%00');
+    expect(seen.status).toBe(404);
+    expect(seen.body).toEqual(NOT_FOUND);
+    const waited = await deviceCall(server, h.holder, 'GET', '/device/v1/admissions/%00/status');
+    expect(waited.status).toBe(401);
+  });
+
   it('the status of an admission answers only the key that claimed it', async () => {
     const h = await held();
     const { token, id } = await start(server, h.holder);
