@@ -1,12 +1,14 @@
 import type { Device, Wallet, WalletAccount } from '@countersign/device';
 import { revealInvisible } from '@countersign/protocol';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { takeAdmissionLink } from './admission-link.js';
 import { AccountList } from './components/account-list.js';
 import { AddAccount } from './components/add-account.js';
 import { BackupPanel } from './components/backup-panel.js';
 import { CodeLock } from './components/code-lock.js';
 import { DeviceList } from './components/device-list.js';
 import { HistoryList } from './components/history-list.js';
+import { JoinDevice } from './components/join-device.js';
 import { NotificationSettings } from './components/notification-settings.js';
 import { RequestList } from './components/request-list.js';
 import { RestorePanel } from './components/restore-backup.js';
@@ -177,6 +179,8 @@ export function App({ wallet }: { wallet: Wallet }) {
   const [accountsVersion, setAccountsVersion] = useState(0);
   const [notice, announce, dismiss] = useNotice();
   const [reach, reportReach] = useReach(useNow(5_000));
+  /** An admission link opened here (`#admit=…`): this device is joining another's accounts. */
+  const [joining, setJoining] = useState<string | null>(null);
   const mainRef = useRef<HTMLElement>(null);
 
   const changed = useCallback(() => setAccountsVersion((version) => version + 1), []);
@@ -224,6 +228,22 @@ export function App({ wallet }: { wallet: Wallet }) {
     },
     [wallet, announce, changed],
   );
+
+  useEffect(() => {
+    const admit = () => {
+      const opened = takeAdmissionLink();
+      if (opened !== null) setJoining(opened);
+    };
+    admit();
+    window.addEventListener('hashchange', admit);
+    return () => window.removeEventListener('hashchange', admit);
+  }, []);
+
+  const joined = useCallback(() => {
+    setJoining(null);
+    setSetup({ state: 'ready' });
+    changed();
+  }, [changed]);
 
   useEffect(() => {
     const link = takeEnrollmentLink();
@@ -280,7 +300,10 @@ export function App({ wallet }: { wallet: Wallet }) {
         )}
       </div>
       <main id="main" ref={mainRef}>
-        {setup.state === 'loading' && <p class="muted">{t('opening')}</p>}
+        {joining !== null && (
+          <JoinDevice wallet={wallet} link={joining} onJoined={joined} announce={announce} />
+        )}
+                {setup.state === 'loading' && <p class="muted">{t('opening')}</p>}
         {setup.state === 'broken' && (
           <section class="panel" aria-labelledby="broken-title">
             <h2 id="broken-title" tabIndex={-1}>

@@ -59,6 +59,14 @@ export async function verifierFor(
   request: PendingRequest,
 ): Promise<UserVerifier | undefined> {
   if (request.user_verification === 'off') return undefined;
+  return passkeyVerifier(device);
+}
+
+/**
+ * The device's passkey as a `UserVerifier`, for any act its service may ask the user verified for (an
+ * answer's approval, letting another device in); `undefined` without a passkey usable here.
+ */
+export async function passkeyVerifier(device: Device): Promise<UserVerifier | undefined> {
   const credentialId = await device.passkey();
   if (credentialId === undefined || !(await sameOrigin(device))) return undefined;
   return (challenge) =>

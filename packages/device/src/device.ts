@@ -1,13 +1,29 @@
-import { answerChallenge, type Decision, readEventStream } from '@countersign/protocol';
+import {
+  type AdmissionDocument,
+  admissionChallenge,
+  admissionClaimDocument,
+  admissionCode,
+  answerChallenge,
+  canonicalJson,
+  type Decision,
+  readEventStream,
+} from '@countersign/protocol';
 import { type Clock, systemClock } from './clock.js';
 import { exportPublicJwk, generateDeviceKeyPair } from './crypto/key-pair.js';
+import { sign } from './crypto/sign.js';
 import { DeviceError } from './device-error.js';
 import { type ServiceCall, type Signer, send, sendJson } from './http/service-call.js';
+import { parseAdmissionLink } from './protocol/admission-link.js';
 import { type AnswerChoice, answerDocument, signAnswer } from './protocol/answer-document.js';
 import { parseEnrollmentLink } from './protocol/enrollment-link.js';
 import { linkEnrollmentProof, phoneEnrollmentProof } from './protocol/enrollment-proof.js';
 import {
   readAccounts,
+  readAdmissionApproval,
+  readAdmissionClaim,
+  readAdmissionLink,
+  readAdmissionOutcome,
+  readAdmissionView,
   readAnswerResult,
   readDevices,
   readEnrollment,
@@ -23,6 +39,10 @@ import {
 } from './protocol/read-wire.js';
 import type {
   Account,
+  AdmissionClaim,
+  AdmissionLink,
+  AdmissionOutcome,
+  AdmissionView,
   AnswerResult,
   DeviceEvent,
   DeviceInfo,
@@ -69,6 +89,16 @@ export type AnswerOptions = Omit<AnswerChoice, 'decision'> & { verifyUser?: User
 /** What a storage holds between the two steps of a phone enrollment. */
 type PhoneEnrollmentRecord = { server: string; enrollment_id: string; expires_at: string };
 
+/** What a storage holds while a new device waits for its admission to be approved. */
+type AdmissionRecord = { server: string; admission_id: string; device_id: string; expires_at: string };
+
+/** How to wait: how often to ask, and the caller's abort. */
+export interface WaitOptions {
+  signal?: AbortSignal;
+  /** Milliseconds between two questions to the service; 1000 by default. */
+  intervalMs?: number;
+}
+
 /** An enrolled device ready to sign. */
 type Session = { record: DeviceRecord; privateKey: CryptoKey };
 
@@ -90,6 +120,9 @@ const RECEIPT_KEYS = 'receipt-keys';
 /** How far back the history goes, as the service keeps it, and how many entries a storage keeps. */
 const HISTORY_MS = 90 * 24 * 60 * 60_000;
 const HISTORY_KEPT = 200;
+const ADMISSION = 'admission';
+/** An admission lives ten minutes: a wait asks at most this often before the service calls it expired. */
+const ADMISSION_TTL_MS = 10 * 60_000;
 
 /**
  * An enrolled (or enrollable) device: its key pair and state live in a `DeviceStorage`, and it talks to
@@ -433,6 +466,167 @@ export class Device {
     await this.#storage.set(HISTORY, record);
   }
 
+  // ——— Adding a device from this one (docs/device-protocol.md, "Adding a device from another") ———
+
+  /** Opens an admission: a one-time link, valid ten minutes, for the new device to open. */
+  async startAdmission(): Promise<AdmissionLink> {
+    const session = await this.#session();
+    return readAdmissionLink(await sendJson(this.#signedCall(session, 'POST', '/device/v1/admissions')));
+  }
+
+  /** An admission this device opened: whether a device claimed it, which, and its comparison code. */
+  async admissionStatus(id: string): Promise<AdmissionView> {
+    const session = await this.#session();
+    const path = `/device/v1/admissions/${encodeURIComponent(id)}`;
+    return readAdmissionView(await sendJson(this.#signedCall(session, 'GET', path)));
+  }
+
+  /** Asks until a device claimed the admission, or it was decided or expired; gives its last view. */
+  async waitForClaim(id: string, options: WaitOptions = {}): Promise<AdmissionView> {
+    return this.#poll(
+      () => this.admissionStatus(id),
+      (view) => view.status !== 'pending',
+      options,
+    );
+  }
+
+  /**
+   * Lets the device that claimed the admission in: signs the admission document naming its key, name and
+   * platform and this device's scope, with the passkey's assertion over its hash where the app asks for
+   * user verification (`verifyUser`, D14). `code`, when given, is the comparison code the user checked:
+   * nothing is signed unless the claimed key gives that code.
+   */
+  async approveAdmission(
+    id: string,
+    options: { verifyUser?: UserVerifier; code?: string } = {},
+  ): Promise<{ uv: boolean }> {
+    const session = await this.#session();
+    const view = await this.admissionStatus(id);
+    const claimed = view.new_device;
+    if (view.status !== 'claimed' || claimed === null) {
+      throw new DeviceError('conflict', `the admission is ${view.status}, not waiting for an approval`);
+    }
+    if (options.code !== undefined && options.code !== claimed.code) {
+      throw new DeviceError('conflict', 'the claiming device’s code is not the one checked');
+    }
+    const document: AdmissionDocument = {
+      purpose: 'countersign-admission',
+      admission_id: view.id,
+      device_id: session.record.device_id,
+      new_device_id: claimed.device_id,
+      new_public_key: claimed.public_key,
+      new_device_name: claimed.name,
+      new_device_platform: claimed.platform,
+      authy_id: view.authy_id,
+      app_id: view.app_id,
+      signed_at: this.#clock.now(),
+    };
+    const signature = await sign(session.privateKey, canonicalJson(document));
+    const body =
+      options.verifyUser === undefined
+        ? { document, signature }
+        : { document, signature, assertion: await options.verifyUser(admissionChallenge(document)) };
+    const path = `/device/v1/admissions/${encodeURIComponent(id)}/approve`;
+    return readAdmissionApproval(await sendJson(this.#signedCall(session, 'POST', path, body)));
+  }
+
+  /** Refuses an admission: its link can no longer be claimed nor approved. */
+  async denyAdmission(id: string): Promise<void> {
+    const session = await this.#session();
+    const path = `/device/v1/admissions/${encodeURIComponent(id)}/deny`;
+    readSuccess(await sendJson(this.#signedCall(session, 'POST', path)));
+  }
+
+  // ——— Being added from another device ———
+
+  /**
+   * Claims an admission link `{PUBLIC_URL}/authenticator/#admit={TOKEN}` with a new key pair of this
+   * storage's own; the holding device then approves it (`waitForAdmission`). The code is computed here
+   * from the new key: the holding device must show the same.
+   */
+  async claimAdmission(url: string): Promise<AdmissionClaim> {
+    await this.#refuseIfEnrolled();
+    const { server, token } = parseAdmissionLink(url);
+    const keys = await this.#keyPair();
+    const publicKey = await exportPublicJwk(keys.publicKey);
+    const proof = await sign(
+      keys.privateKey,
+      canonicalJson(admissionClaimDocument(token, publicKey, this.#name, this.#platform)),
+    );
+    const claim = readAdmissionClaim(
+      await sendJson(
+        this.#call(server, 'POST', '/device/v1/admission-claims', {
+          token,
+          public_key: publicKey,
+          name: this.#name,
+          platform: this.#platform,
+          proof,
+        }),
+      ),
+    );
+    const record: AdmissionRecord = {
+      server,
+      admission_id: claim.admission_id,
+      device_id: claim.device_id,
+      expires_at: claim.expires_at,
+    };
+    await this.#storage.set(ADMISSION, record);
+    return { ...claim, code: admissionCode(claim.admission_id, publicKey) };
+  }
+
+  /**
+   * Asks once where this device's admission stands. Approved, the device is enrolled from then on (as
+   * after `enrollWithLink`); denied or expired, the claim and its key are forgotten.
+   */
+  async admissionOutcome(): Promise<AdmissionOutcome> {
+    const stored = await this.#storage.get(ADMISSION);
+    if (!isAdmissionRecord(stored))
+      throw new DeviceError('not_enrolled', 'no admission was claimed on this device');
+    const keys = await this.#storage.getKeyPair();
+    if (keys === undefined) throw new TypeError('the device storage holds an admission but no key pair');
+    const signer: Signer = {
+      deviceId: stored.device_id,
+      privateKey: keys.privateKey,
+      now: () => this.#clock.now(),
+    };
+    const path = `/device/v1/admissions/${encodeURIComponent(stored.admission_id)}/status`;
+    const outcome = readAdmissionOutcome(
+      await sendJson({ ...this.#call(stored.server, 'GET', path), signer }),
+    );
+    if (outcome.status === 'approved') {
+      await this.#enrolled(stored.server, outcome.enrollment);
+      await this.#storage.set(ADMISSION, undefined);
+    } else if (outcome.status === 'denied' || outcome.status === 'expired') {
+      await this.#storage.set(ADMISSION, undefined);
+      await this.#storage.setKeyPair(undefined);
+    }
+    return outcome;
+  }
+
+  /** Asks until the admission is approved (the device is then enrolled), denied or expired. */
+  async waitForAdmission(options: WaitOptions = {}): Promise<AdmissionOutcome> {
+    return this.#poll(
+      () => this.admissionOutcome(),
+      (outcome) => outcome.status !== 'pending' && outcome.status !== 'claimed',
+      options,
+    );
+  }
+
+  /**
+   * Asks `ask` until `done`, every `intervalMs`: at most as often as fit in an admission's life, after which
+   * the service answers a final state anyway. An abort ends the wait with the abort's reason.
+   */
+  async #poll<T>(ask: () => Promise<T>, done: (value: T) => boolean, options: WaitOptions): Promise<T> {
+    const interval = Math.max(50, options.intervalMs ?? 1000);
+    const rounds = Math.ceil(ADMISSION_TTL_MS / interval) + 2;
+    let last = await ask();
+    for (let round = 0; round < rounds && !done(last); round += 1) {
+      await pause(interval, options.signal);
+      last = await ask();
+    }
+    return last;
+  }
+
   async #record(): Promise<DeviceRecord | undefined> {
     const value = await this.#storage.get(DEVICE);
     if (value === undefined) return undefined;
@@ -544,4 +738,36 @@ function isHistoryRecord(value: unknown): value is HistoryRecord {
     'entries' in value &&
     Array.isArray(value.entries)
   );
+}
+
+function isAdmissionRecord(value: unknown): value is AdmissionRecord {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'server' in value &&
+    typeof value.server === 'string' &&
+    'admission_id' in value &&
+    typeof value.admission_id === 'string' &&
+    'device_id' in value &&
+    typeof value.device_id === 'string'
+  );
+}
+
+/** Waits `ms`, or rejects with the signal's reason once it aborts. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(signal.reason);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', aborted);
+      resolve();
+    }, ms);
+    const aborted = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', aborted, { once: true });
+  });
 }

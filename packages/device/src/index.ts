@@ -23,16 +23,24 @@ export {
   type DeviceOptions,
   type HistoryOptions,
   type UserVerifier,
+  type WaitOptions,
 } from './device.js';
 export { DeviceError, type DeviceErrorCode } from './device-error.js';
+export { parseAdmissionLink } from './protocol/admission-link.js';
 export { type AnswerChoice, answerDocument, signAnswer } from './protocol/answer-document.js';
 export { type EnrollmentLink, parseEnrollmentLink } from './protocol/enrollment-link.js';
 export { linkEnrollmentProof, phoneEnrollmentProof } from './protocol/enrollment-proof.js';
 export { signedRequestHeaders } from './protocol/signed-request.js';
 export type {
   Account,
+  AdmissionClaim,
+  AdmissionLink,
+  AdmissionOutcome,
+  AdmissionStatus,
+  AdmissionView,
   AnsweringDevice,
   AnswerResult,
+  ClaimingDevice,
   DeviceEvent,
   DeviceInfo,
   Enrollment,

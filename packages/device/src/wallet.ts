@@ -3,9 +3,17 @@ import type { BackupAccount, BackupContents, BackupEnrollment } from './backup/b
 import { type Clock, systemClock } from './clock.js';
 import { randomHex } from './crypto/random.js';
 import { sameBytes } from './crypto/same-bytes.js';
-import { Device, type DeviceOptions, newestFirst } from './device.js';
+import { Device, type DeviceOptions, newestFirst, type WaitOptions } from './device.js';
 import { DeviceError } from './device-error.js';
-import type { Account, Enrollment, HistoryEntry, PendingRequest, TotpParameters } from './protocol/wire.js';
+import type {
+  Account,
+  AdmissionClaim,
+  AdmissionOutcome,
+  Enrollment,
+  HistoryEntry,
+  PendingRequest,
+  TotpParameters,
+} from './protocol/wire.js';
 import type { DeviceStorage } from './storage/device-storage.js';
 import type { TotpAccount } from './totp/otpauth-uri.js';
 import { totpCode } from './totp/totp-codes.js';
@@ -145,6 +153,49 @@ export class Wallet {
     const account = await this.#describe(entry);
     if (account === undefined) throw new TypeError('an enrollment just made is missing from its storage');
     return { account, enrollment };
+  }
+
+  /**
+   * Claims an admission link another device of the user shows (`#admit=…`) under a new key pair in a scope
+   * of its own. The account is listed once the holding device approved it (`waitForAdmission`); a failed
+   * claim leaves nothing behind.
+   */
+  async claimAdmission(url: string): Promise<{ id: string; claim: AdmissionClaim }> {
+    const id = newId();
+    const scope = this.#storage.scope(scopeOf(id));
+    const device = this.#device(id, scope);
+    let claim: AdmissionClaim;
+    try {
+      claim = await device.claimAdmission(url);
+    } catch (caught) {
+      await forget(scope);
+      this.#devices.delete(id);
+      throw caught;
+    }
+    await this.#update((entries) => [
+      ...entries,
+      { kind: 'countersign', id, label: null, scope: scopeOf(id) },
+    ]);
+    return { id, claim };
+  }
+
+  /**
+   * Waits for the admission claimed as `id`: approved, the enrollment is listed last, as one made with a
+   * link; denied or expired, it is forgotten.
+   */
+  async waitForAdmission(
+    id: string,
+    options: WaitOptions = {},
+  ): Promise<{ outcome: AdmissionOutcome; account?: WalletAccount }> {
+    const entry = (await this.#load()).entries.find((candidate) => candidate.id === id);
+    if (entry?.kind !== 'countersign') throw new DeviceError('unknown_account', `no admission ${id}`);
+    const outcome = await this.#deviceOf(entry).waitForAdmission(options);
+    if (outcome.status === 'approved') {
+      const account = await this.#describe(entry);
+      return account === undefined ? { outcome } : { outcome, account };
+    }
+    if (outcome.status === 'denied' || outcome.status === 'expired') await this.forgetRevoked(id);
+    return { outcome };
   }
 
   /** Adds a third-party TOTP account (read with `parseOtpauthUri` or `typedTotpAccount`), last. */

@@ -1,3 +1,12 @@
+export {
+  ADMISSION_DOCUMENT_KEYS,
+  type AdmissionDocument,
+  type AdmissionPlatform,
+  admissionChallenge,
+  admissionClaimDocument,
+  admissionCode,
+  readAdmissionDocument,
+} from './admission.js';
 export { answerChallenge } from './answer-challenge.js';
 export {
   ANSWER_DOCUMENT_KEYS,

@@ -3,8 +3,13 @@
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
+  ADMISSION_DOCUMENT_KEYS,
+  type AdmissionDocument,
   ANSWER_DOCUMENT_KEYS,
   type AnswerDocument,
+  admissionChallenge,
+  admissionClaimDocument,
+  admissionCode,
   answerChallenge,
   authyCanonical,
   canonicalJson,
@@ -12,6 +17,7 @@ import {
   displayHash,
   displayTextProblem,
   type PublicJwk,
+  readAdmissionDocument,
   readAnswerDocument,
   readEventStream,
   requestSigningString,
@@ -187,6 +193,30 @@ describe('the test vectors of docs/device-protocol.md', () => {
   });
 
   // Last, once every check above has run: a vector added to the doc without a check would prove nothing.
+  it('admission: the claim’s proof text, the comparison code, the admission document, its JCS and challenge', () => {
+    const key = json<PublicJwk>('test-key/public-jwk');
+    expect(
+      canonicalJson(
+        admissionClaimDocument('Gq0sQ2m8Vt7dYk3uLx9bRw1nHf5cJp4eZa6oTi2sWqE', key, 'Pixel 9', 'web'),
+      ),
+    ).toBe(text('admission/claim-jcs'));
+    expect(admissionCode('7c9e6679-7425-40de-944b-e07fc1f90ae7', key)).toBe(text('admission/code'));
+    // The code's rule, computed apart from the package: the first four digest bytes, big-endian, mod 10^6.
+    const digest = createHash('sha256')
+      .update(canonicalJson({ admission_id: '7c9e6679-7425-40de-944b-e07fc1f90ae7', public_key: key }))
+      .digest();
+    expect(String(digest.readUInt32BE(0) % 1_000_000).padStart(6, '0')).toBe(text('admission/code'));
+    const document = json<AdmissionDocument>('admission/document');
+    expect(Object.keys(document).sort()).toEqual([...ADMISSION_DOCUMENT_KEYS]);
+    expect(readAdmissionDocument(document)).toEqual({ document });
+    expect(document.new_public_key).toEqual(key);
+    expect(canonicalJson(document)).toBe(text('admission/jcs'));
+    expect(admissionChallenge(document)).toBe(text('admission/challenge'));
+    expect(createHash('sha256').update(text('admission/jcs'), 'utf8').digest('base64url')).toBe(
+      text('admission/challenge'),
+    );
+  });
+
   it('every vector of the doc is checked above', () => {
     expect(doc.names.length).toBeGreaterThan(0);
     expect(doc.names.filter((name) => !checked.has(name))).toEqual([]);

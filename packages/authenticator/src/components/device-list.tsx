@@ -3,6 +3,7 @@ import { revealInvisible } from '@countersign/protocol';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { describeError } from '../describe-error.js';
 import { t } from '../i18n/i18n.js';
+import { AddDevice } from './add-device.js';
 import { ShownText } from './shown-text.js';
 
 /** A date as the browser's locale writes it. */
@@ -97,6 +98,8 @@ export function DeviceList({ device, account, several, announce, onRemovedSelf }
   const [open, setOpen] = useState(false);
   const [devices, setDevices] = useState<readonly DeviceInfo[] | null>(null);
   const [error, setError] = useState<unknown>(null);
+  /** Bumped when a device was added here, so the list is read again. */
+  const [added, setAdded] = useState(0);
 
   useEffect(() => {
     if (!open) return;
@@ -114,7 +117,7 @@ export function DeviceList({ device, account, several, announce, onRemovedSelf }
     return () => {
       live = false;
     };
-  }, [device, open]);
+  }, [device, open, added]);
 
   const remove = async (info: DeviceInfo): Promise<string | null> => {
     try {
@@ -167,6 +170,7 @@ export function DeviceList({ device, account, several, announce, onRemovedSelf }
             ))}
           </ul>
         )}
+        <AddDevice device={device} announce={announce} onAdded={() => setAdded((n) => n + 1)} />
       </div>
     </section>
   );

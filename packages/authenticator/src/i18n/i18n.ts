@@ -1,5 +1,6 @@
 import i18next from 'i18next';
 import { accounts } from './accounts.js';
+import { admission } from './admission.js';
 import { add } from './add.js';
 import { backup } from './backup.js';
 import { type Catalog, LANGUAGES, type Language } from './catalog.js';
@@ -25,6 +26,7 @@ export const NAMESPACES = {
   settings,
   devices,
   backup,
+  admission,
   history,
 } satisfies Record<string, Catalog>;
 

@@ -1,9 +1,15 @@
-import { decodeBase64url } from '@countersign/protocol';
+import { admissionCode, decodeBase64url } from '@countersign/protocol';
 import { DeviceError } from '../device-error.js';
 import type { JsonValue } from '../storage/device-storage.js';
 import type {
   Account,
+  AdmissionClaim,
+  AdmissionLink,
+  AdmissionOutcome,
+  AdmissionStatus,
+  AdmissionView,
   AnswerResult,
+  ClaimingDevice,
   DeviceEvent,
   DeviceInfo,
   Enrollment,
@@ -268,4 +274,102 @@ export function readKeySet(body: unknown): ReceiptKeySet {
       };
     }),
   };
+}
+
+const ADMISSION_STATUSES: readonly AdmissionStatus[] = [
+  'pending',
+  'claimed',
+  'approved',
+  'denied',
+  'expired',
+];
+
+function admissionStatus(from: Fields, what: string): AdmissionStatus {
+  const status = from.status;
+  if (!ADMISSION_STATUSES.includes(status as AdmissionStatus)) unexpected(`${what} with an unknown status`);
+  return status as AdmissionStatus;
+}
+
+/** `{"admission": {"id", "url", "expires_at"}, "success": true}` */
+export function readAdmissionLink(body: unknown): AdmissionLink {
+  const what = 'an admission';
+  const from = fields(fields(body, what).admission, what);
+  return {
+    id: text(from, 'id', what),
+    url: text(from, 'url', what),
+    expires_at: text(from, 'expires_at', what),
+  };
+}
+
+/** A P-256 public JWK, exactly its four members. */
+function publicJwk(value: unknown, what: string): ClaimingDevice['public_key'] {
+  const from = fields(value, what);
+  if (from.kty !== 'EC' || from.crv !== 'P-256') unexpected(`${what} that is not a P-256 key`);
+  const coordinate = /^[A-Za-z0-9_-]{43}$/;
+  const x = text(from, 'x', what);
+  const y = text(from, 'y', what);
+  if (!coordinate.test(x) || !coordinate.test(y)) unexpected(`${what} with malformed coordinates`);
+  return { kty: 'EC', crv: 'P-256', x, y };
+}
+
+/**
+ * `{"admission": ADMISSION, "success": true}`. The comparison code is computed here from the claimed key,
+ * never taken from the service: the user compares what each device computed.
+ */
+export function readAdmissionView(body: unknown): AdmissionView {
+  const what = 'an admission';
+  const from = fields(fields(body, what).admission, what);
+  const id = text(from, 'id', what);
+  let newDevice: ClaimingDevice | null = null;
+  if (from.new_device !== null) {
+    const device = fields(from.new_device, 'a claiming device');
+    const platform = device.platform;
+    if (platform !== 'web' && platform !== 'cli') unexpected('a claiming device with an unknown platform');
+    const key = publicJwk(device.public_key, 'a claiming device’s key');
+    newDevice = {
+      device_id: text(device, 'device_id', 'a claiming device'),
+      public_key: key,
+      name: text(device, 'name', 'a claiming device'),
+      platform,
+      code: admissionCode(id, key),
+    };
+  }
+  return {
+    id,
+    status: admissionStatus(from, what),
+    expires_at: text(from, 'expires_at', what),
+    authy_id: integer(from, 'authy_id', what),
+    app_id: from.app_id === null ? null : integer(from, 'app_id', what),
+    user_verification: userVerification(from.user_verification),
+    new_device: newDevice,
+  };
+}
+
+/** `{"admission_id", "device_id", "code", "expires_at", "success": true}` */
+export function readAdmissionClaim(body: unknown): AdmissionClaim {
+  const what = 'an admission claim';
+  const from = fields(body, what);
+  return {
+    admission_id: text(from, 'admission_id', what),
+    device_id: text(from, 'device_id', what),
+    code: text(from, 'code', what),
+    expires_at: text(from, 'expires_at', what),
+  };
+}
+
+/** `{"status", "device_id"?, "accounts"?, "success": true}`: once approved, what an enrollment gives. */
+export function readAdmissionOutcome(body: unknown): AdmissionOutcome {
+  const what = 'an admission status';
+  const from = fields(body, what);
+  const status = admissionStatus(from, what);
+  if (status !== 'approved') return { status };
+  return { status, enrollment: readEnrollment(body) };
+}
+
+/** `{"status": "approved", "uv": bool, "success": true}` */
+export function readAdmissionApproval(body: unknown): { uv: boolean } {
+  const what = 'an admission approval';
+  const from = fields(body, what);
+  if (from.status !== 'approved') unexpected(`${what} that is not approved`);
+  return { uv: flag(from, 'uv', what) };
 }

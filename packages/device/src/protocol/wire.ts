@@ -130,3 +130,51 @@ export type HistoryPage = {
 export type ReceiptKeySet = {
   keys: Array<{ kty: string; crv?: string; x?: string; y?: string; kid?: string; alg?: string }>;
 };
+
+/** An admission the holding device opened: the link to open on the new device, valid ten minutes. */
+export type AdmissionLink = {
+  id: string;
+  /** `{PUBLIC_URL}/authenticator/#admit={TOKEN}`: show it as a QR code, or send it. */
+  url: string;
+  expires_at: string;
+};
+
+/** Where an admission stands; `expired` once its ten minutes passed undecided. */
+export type AdmissionStatus = 'pending' | 'claimed' | 'approved' | 'denied' | 'expired';
+
+/** The device that claimed an admission, as the holding device shows it before approving. */
+export type ClaimingDevice = {
+  device_id: string;
+  public_key: { kty: 'EC'; crv: 'P-256'; x: string; y: string };
+  name: string;
+  platform: 'web' | 'cli';
+  /** The comparison code, computed here from the claimed key: the new device shows the same one. */
+  code: string;
+};
+
+/** An admission as the holding device sees it. */
+export type AdmissionView = {
+  id: string;
+  status: AdmissionStatus;
+  expires_at: string;
+  authy_id: number;
+  app_id: number | null;
+  /** Whether approving needs the holder's passkey (D14), as for an answer's approval. */
+  user_verification: UserVerificationSetting;
+  new_device: ClaimingDevice | null;
+};
+
+/** What the new device learns when it claims a link. */
+export type AdmissionClaim = {
+  admission_id: string;
+  /** The id it will have once approved. */
+  device_id: string;
+  /** The comparison code, computed here from its own key: the holding device shows the same one. */
+  code: string;
+  expires_at: string;
+};
+
+/** The new device's admission: final once approved (then it is enrolled), denied or expired. */
+export type AdmissionOutcome =
+  | { status: 'pending' | 'claimed' | 'denied' | 'expired' }
+  | { status: 'approved'; enrollment: Enrollment };

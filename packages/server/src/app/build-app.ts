@@ -231,6 +231,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   registerPhoneRoutes(fastify, gate, services.phones);
   registerDeviceRoutes(fastify, gate, {
     enrollment: services.enrollment,
+    admissions: services.admissions,
     devices: services.devices,
     answering: services.answering,
     userVerification: services.userVerification,

@@ -10,6 +10,8 @@ import { cryptoRandom, type Random } from '../crypto/random.js';
 import { createSecretBox } from '../crypto/secret-box.js';
 import type { Store } from '../db/database.js';
 import { MetaRepository } from '../db/meta.repository.js';
+import { AdmissionRepository } from '../devices/admission.repository.js';
+import { AdmissionService } from '../devices/admission.service.js';
 import { AnsweringService } from '../devices/answering.service.js';
 import { DeviceRepository } from '../devices/device.repository.js';
 import { DeviceService } from '../devices/device.service.js';
@@ -62,6 +64,7 @@ export interface Services {
   readonly usage: UsageCounter;
   readonly devices: DeviceService;
   readonly enrollment: EnrollmentService;
+  readonly admissions: AdmissionService;
   readonly answering: AnsweringService;
   readonly userVerification: UserVerificationService;
   readonly receipts: ReceiptSigner;
@@ -160,6 +163,17 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     clock,
     publicUrl: config.publicUrl,
   });
+  const admissions = new AdmissionService({
+    repository: new AdmissionRepository(store),
+    devices: deviceRepository,
+    users,
+    userVerification,
+    securityLog,
+    keys,
+    random,
+    clock,
+    publicUrl: config.publicUrl,
+  });
   const answering = new AnsweringService({
     approvals,
     users,
@@ -198,6 +212,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     guard,
     devices,
     enrollment,
+    admissions,
     answering,
     userVerification,
     receipts,

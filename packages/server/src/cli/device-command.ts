@@ -44,7 +44,9 @@ function usageMessage(error: DeviceError, state: string): string | undefined {
     case 'number_match_unexpected':
       return 'this request does not ask for a number: leave out --code';
     case 'invalid_link':
-      return `${error.message}: expected {PUBLIC_URL}/authenticator/#enroll=TOKEN`;
+      return error.message.includes('admission')
+        ? `${error.message}: expected {PUBLIC_URL}/authenticator/#admit=TOKEN`
+        : `${error.message}: expected {PUBLIC_URL}/authenticator/#enroll=TOKEN`;
     case 'backup_passphrase_too_short':
     case 'backup_passphrase_too_long':
       return `${error.message}: set another in ${PASSPHRASE_VARIABLE} or on standard input`;
@@ -416,6 +418,8 @@ export function addDeviceCommand(program: Command, terminal: Terminal): void {
     );
   });
 
+  addAdmissionCommands(device, terminal);
+
   accountOption(
     stateOptions(
       device.command('pending').description('list the requests waiting for an answer, from every account'),
@@ -594,4 +598,133 @@ export function addDeviceCommand(program: Command, terminal: Terminal): void {
   });
 
   addBackupCommands(device, terminal);
+}
+
+/** How often the admission commands ask the service whether the other device acted. */
+const ADMISSION_POLL_MS = 500;
+
+/**
+ * `device add-device` and `device join`: adding a device from one the user holds (docs/device-protocol.md,
+ * "Adding a device from another"). Each prints a line as soon as there is something to act on (the link,
+ * the code) and its outcome last; with `--json`, one JSON line each.
+ */
+function addAdmissionCommands(device: Command, terminal: Terminal): void {
+  const line = (json: boolean, value: unknown, human: string) => output(terminal, json, value, () => human);
+
+  accountOption(
+    stateOptions(
+      device
+        .command('add-device')
+        .description(
+          'let another device in for the same apps as an account here: prints a link for it, then approves the device that opens it',
+        )
+        .option('--yes', 'approve the device that claims the link without asking for its code'),
+    ),
+  ).action(async (options: StateOptions & { yes?: boolean }) => {
+    const json = options.json === true;
+    const ask = terminal.ask;
+    if (options.yes !== true && ask === undefined) {
+      throw new UsageError(
+        'nobody can type the new device’s code here: add --yes to approve the device that claims the link',
+      );
+    }
+    await withWallet(options, async (w) => {
+      const account = await oneAccount(w, options, 'countersign');
+      const holder = await w.device(account.id);
+      const admission = await holder.startAdmission();
+      line(
+        json,
+        { admission_id: admission.id, url: admission.url, expires_at: admission.expires_at },
+        `Open this link on the new device (valid until ${admission.expires_at}):\n${admission.url}`,
+      );
+      const claimed = await holder.waitForClaim(admission.id, { intervalMs: ADMISSION_POLL_MS });
+      const newDevice = claimed.new_device;
+      if (claimed.status !== 'claimed' || newDevice === null) {
+        throw new Error(
+          `the admission ${claimed.status === 'pending' ? 'expired' : `was ${claimed.status}`} before a device claimed it`,
+        );
+      }
+      const who = `${revealInvisible(newDevice.name)} (${newDevice.platform})`;
+      // Asked, the person types the code the new device shows, read there rather than copied from here.
+      let code: string | undefined;
+      if (options.yes !== true && ask !== undefined) {
+        if (!json) terminal.out(`${who} claimed it.\n`);
+        code = (await ask('Type the code the new device shows to let it in (empty to refuse): ')).trim();
+        if (code === '') {
+          await holder.denyAdmission(admission.id);
+          throw new Error('refused: the new device was not let in');
+        }
+      } else if (!json) terminal.out(`${who} claimed it. Code: ${newDevice.code}\n`);
+      try {
+        const approved = await holder.approveAdmission(admission.id, code === undefined ? {} : { code });
+        line(
+          json,
+          {
+            admission_id: admission.id,
+            status: 'approved',
+            device_id: newDevice.device_id,
+            name: newDevice.name,
+            platform: newDevice.platform,
+            code: newDevice.code,
+            uv: approved.uv,
+          },
+          `Approved: ${who} is device ${newDevice.device_id}.`,
+        );
+      } catch (error) {
+        if (code !== undefined && error instanceof DeviceError && error.code === 'conflict') {
+          await holder.denyAdmission(admission.id);
+          throw new Error('the code does not match: the new device was not let in');
+        }
+        if (error instanceof DeviceError && error.code === 'forbidden') {
+          throw new Error(
+            'letting a device in for this account needs the user verified with a passkey (its app requires it), which countersign device cannot do',
+          );
+        }
+        throw error;
+      }
+    });
+  });
+
+  stateOptions(
+    device
+      .command('join')
+      .description(
+        'join the accounts of another device of yours with its add-device link, as a new account with a key of its own',
+      )
+      .argument('<url>', '{PUBLIC_URL}/authenticator/#admit=TOKEN'),
+  ).action(async (url: string, options: StateOptions) => {
+    const json = options.json === true;
+    await withWallet(options, async (w) => {
+      const { id, claim } = await w.claimAdmission(url);
+      line(
+        json,
+        { account_id: id, admission_id: claim.admission_id, device_id: claim.device_id, code: claim.code },
+        `Code: ${claim.code}. Check that the other device shows the same code, and approve there. Waiting…`,
+      );
+      const { outcome, account } = await w.waitForAdmission(id, { intervalMs: ADMISSION_POLL_MS });
+      if (outcome.status !== 'approved') {
+        throw new Error(
+          outcome.status === 'denied'
+            ? 'the other device refused to let this one in'
+            : `the admission is ${outcome.status}`,
+        );
+      }
+      const accounts = outcome.enrollment.accounts.map(({ app_id, app_name, authy_id }) => ({
+        app_id,
+        app_name,
+        authy_id,
+      }));
+      line(
+        json,
+        { account_id: account?.id ?? id, device_id: outcome.enrollment.device_id, accounts },
+        (() => {
+          const text = new TerminalText();
+          return text.output([
+            `Joined as device ${outcome.enrollment.device_id}, account ${account?.id ?? id}.`,
+            ...accounts.map((a) => `  ${text.show(a.app_name)} (authy id ${a.authy_id})`),
+          ]);
+        })(),
+      );
+    });
+  });
 }

@@ -15,6 +15,8 @@ export interface Terminal {
    * the terminal has no input at all.
    */
   input?(): Promise<string | undefined>;
+  /** Asks the person at the terminal and gives their line; absent where nobody can answer (not a TTY, tests). */
+  ask?(question: string): Promise<string>;
 }
 
 export function processTerminal(): Terminal {
@@ -28,6 +30,17 @@ export function processTerminal(): Terminal {
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks).toString('utf8');
     },
+    ...(process.stdin.isTTY === true && {
+      ask: async (question: string) => {
+        const { createInterface } = await import('node:readline/promises');
+        const lines = createInterface({ input: process.stdin, output: process.stdout });
+        try {
+          return await lines.question(question);
+        } finally {
+          lines.close();
+        }
+      },
+    }),
   };
 }
 

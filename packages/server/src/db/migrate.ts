@@ -6,6 +6,7 @@ import * as webhooks from './migrations/0003-webhooks.js';
 import * as scaleOut from './migrations/0004-scale-out.js';
 import * as smsBudgets from './migrations/0005-sms-budgets.js';
 import * as userVerification from './migrations/0006-user-verification.js';
+import * as deviceAdmissions from './migrations/0007-device-admissions.js';
 import * as history from './migrations/0008-history.js';
 import type { Store } from './store.js';
 
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-scale-out': scaleOut,
   '0005-sms-budgets': smsBudgets,
   '0006-user-verification': userVerification,
+  '0007-device-admissions': deviceAdmissions,
   '0008-history': history,
 };
 

@@ -24,6 +24,7 @@ export interface Database {
   send_budgets: SendBudgetTable;
   message_queue: MessageQueueTable;
   device_passkeys: DevicePasskeyTable;
+  device_admissions: DeviceAdmissionTable;
 }
 
 export interface MetaTable {
@@ -281,4 +282,29 @@ export interface DevicePasskeyTable {
   counter: number;
   created_at: number;
   last_used_at: number | null;
+}
+
+/**
+ * A device being added from one the user holds: `pending` until a new device claims its link, `claimed`
+ * until the holding device approves or denies it. Only the link token's digest is kept.
+ */
+export interface DeviceAdmissionTable {
+  id: string;
+  token_digest: string;
+  holder_device_id: string;
+  user_id: number;
+  enrolled_app_id: number | null;
+  status: string;
+  created_at: number;
+  expires_at: number;
+  new_device_id: string | null;
+  /** The claiming device's public JWK, as JSON. */
+  new_public_key: string | null;
+  new_name: string | null;
+  new_platform: string | null;
+  claimed_at: number | null;
+  decided_at: number | null;
+  /** The holding device's signed admission document, JCS. */
+  approval: string | null;
+  approval_signature: string | null;
 }

@@ -1,4 +1,4 @@
-import { requestSigningString } from '@countersign/protocol';
+import { type PublicJwk, requestSigningString } from '@countersign/protocol';
 import { AuthyError } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
 import type { Device } from './device.js';
@@ -31,12 +31,23 @@ function header(request: SignedRequest, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Checks a device's signed request: live device, fresh timestamp, unused nonce, valid signature. */
-export async function authenticateDevice(
-  repository: DeviceRepository,
+/** What checks a signed request's signer: its key, and the nonces it used. */
+export interface RequestSigners<S extends { readonly id: string; readonly publicKey: PublicJwk }> {
+  /** The live signer named by `Countersign-Device`, or `undefined` (unknown, revoked). */
+  find(id: string): Promise<S | undefined>;
+  /** Records a request nonce; `false` when the signer used it before (replay). */
+  useNonce(id: string, nonce: string, expiresAt: number): Promise<boolean>;
+}
+
+/**
+ * Checks a signed request (R37): a known signer, a fresh timestamp, a valid signature, an unused nonce.
+ * Every failure is the one `deviceUnauthorized` answer.
+ */
+export async function verifySignedRequest<S extends { readonly id: string; readonly publicKey: PublicJwk }>(
+  signers: RequestSigners<S>,
   clock: Clock,
   request: SignedRequest,
-): Promise<Device> {
+): Promise<S> {
   const deviceId = header(request, 'countersign-device');
   const timestamp = header(request, 'countersign-timestamp');
   const nonce = header(request, 'countersign-nonce');
@@ -46,10 +57,9 @@ export async function authenticateDevice(
   }
   if (!/^\d{1,15}$/.test(timestamp) || !/^[A-Za-z0-9_-]{16,64}$/.test(nonce) || deviceId.length > 64)
     throw deviceUnauthorized();
-  const now = clock.now();
-  if (Math.abs(now - Number(timestamp)) > REQUEST_WINDOW_MS) throw deviceUnauthorized();
-  const device = await repository.find(deviceId);
-  if (device === undefined || device.revokedAt !== null) throw deviceUnauthorized();
+  if (Math.abs(clock.now() - Number(timestamp)) > REQUEST_WINDOW_MS) throw deviceUnauthorized();
+  const signer = await signers.find(deviceId);
+  if (signer === undefined) throw deviceUnauthorized();
   const signed = requestSigningString({
     method: request.method,
     pathWithQuery: request.url,
@@ -57,11 +67,32 @@ export async function authenticateDevice(
     nonce,
     body: request.body,
   });
-  if (!verifySignature(toKeyObject(device.publicKey), signed, signature)) throw deviceUnauthorized();
+  if (!verifySignature(toKeyObject(signer.publicKey), signed, signature)) throw deviceUnauthorized();
   // The nonce is spent only once the signature proved the device sent it.
-  if (!(await repository.useNonce(device.id, nonce, Number(timestamp) + 2 * REQUEST_WINDOW_MS)))
+  if (!(await signers.useNonce(signer.id, nonce, Number(timestamp) + 2 * REQUEST_WINDOW_MS)))
     throw deviceUnauthorized();
+  return signer;
+}
+
+/** Checks a device's signed request: live device, fresh timestamp, unused nonce, valid signature. */
+export async function authenticateDevice(
+  repository: DeviceRepository,
+  clock: Clock,
+  request: SignedRequest,
+): Promise<Device> {
+  const device = await verifySignedRequest(
+    {
+      find: async (id) => {
+        const found = await repository.find(id);
+        return found === undefined || found.revokedAt !== null ? undefined : found;
+      },
+      useNonce: (id, nonce, expiresAt) => repository.useNonce(id, nonce, expiresAt),
+    },
+    clock,
+    request,
+  );
   // "Last seen" is shown to a minute: a device busy answering does not write it on every request.
+  const now = clock.now();
   if (device.lastSeenAt === null || now - device.lastSeenAt >= LAST_SEEN_PRECISION_MS) {
     await repository.touch(device.id, now);
   }

@@ -20,6 +20,7 @@ import {
 } from '../http/responses.js';
 import { type ApiGate, addApiRoute } from '../http/route.js';
 import { DisplayText, UserIdParams } from '../http/schemas.js';
+import type { AdmissionService, AdmissionView } from './admission.service.js';
 import type { AnsweringService, HistoryCursor, HistoryEntry } from './answering.service.js';
 import type { Device, DeviceRequest } from './device.js';
 import { PLATFORMS } from './device.js';
@@ -273,6 +274,7 @@ function historyJson(entry: HistoryEntry) {
 
 export interface DeviceRoutesOptions {
   readonly enrollment: EnrollmentService;
+  readonly admissions: AdmissionService;
   readonly devices: DeviceService;
   readonly answering: AnsweringService;
   readonly userVerification: UserVerificationService;
@@ -668,6 +670,8 @@ export function registerDeviceRoutes(
     return { success: true };
   });
 
+  registerAdmissionRoutes(fastify, options.admissions, authenticate);
+
   const streams = new Set<() => void>();
   // Before the server waits for connections to end: an open stream would hold the shutdown forever (R83).
   fastify.addHook('preClose', async () => {
@@ -722,4 +726,233 @@ export function registerDeviceRoutes(
     // pending requests after the stream opened misses nothing.
     raw.write(': connected\n\n');
   });
+}
+
+const AdmissionParams = Type.Object({ id: Type.String() });
+
+const AdmissionStatusValue = Type.Union(
+  (['pending', 'claimed', 'approved', 'denied', 'expired'] as const).map((s) => Type.Literal(s)),
+);
+
+function admissionJson(a: AdmissionView) {
+  return {
+    id: a.id,
+    status: a.status,
+    expires_at: iso(a.expiresAt),
+    authy_id: a.authyId,
+    app_id: a.appId,
+    user_verification: a.userVerification,
+    new_device:
+      a.newDevice === null
+        ? null
+        : {
+            device_id: a.newDevice.deviceId,
+            public_key: a.newDevice.publicKey,
+            name: a.newDevice.name,
+            platform: a.newDevice.platform,
+            code: a.newDevice.code,
+          },
+  };
+}
+
+/**
+ * Adding a device from one the user holds (docs/device-protocol.md, "Adding a device from another"): the
+ * holding device's signed calls, the new device's claim, and its signed wait for the outcome.
+ */
+function registerAdmissionRoutes(
+  fastify: FastifyInstance,
+  admissions: AdmissionService,
+  authenticate: (request: FastifyRequest) => Promise<Device>,
+): void {
+  const startSchema = deviceRoute(
+    'Open an admission: a one-time link that adds another device (ten minutes)',
+    {
+      signed: true,
+      // The framework reads a body-less POST's body when it has a media type.
+      refusals: BODY_REFUSALS,
+      response: success(
+        'The link to open on the new device; its token is in the fragment',
+        Type.Object({
+          admission: Type.Object({
+            id: Type.String({ format: 'uuid' }),
+            url: Type.String({ format: 'uri' }),
+            expires_at: Time,
+          }),
+          success: Type.Literal(true),
+        }),
+      ),
+    },
+  );
+  fastify.post('/device/v1/admissions', { schema: startSchema }, async (request) => {
+    const holder = await authenticate(request);
+    const started = await admissions.start(holder);
+    return {
+      admission: { id: started.id, url: started.url, expires_at: iso(started.expiresAt) },
+      success: true,
+    };
+  });
+
+  const claimBody = bodyOf(
+    Type.Object({ token: Type.String({ minLength: 40, maxLength: 100, pattern: B64U }), ...Enrollment }),
+  );
+  const claimSchema = deviceRoute('Claim an admission link with the new device’s own new key', {
+    body: claimBody.schema,
+    response: success(
+      'Claimed: the holding device may now approve it; both screens show `code`',
+      Type.Object({
+        admission_id: Type.String({ format: 'uuid' }),
+        device_id: Type.String({
+          format: 'uuid',
+          description: 'The device id the new device gets once approved',
+        }),
+        code: Type.String({ pattern: '^[0-9]{6}$' }),
+        expires_at: Time,
+        success: Type.Literal(true),
+      }),
+    ),
+    refusals: ['60034'],
+  });
+  fastify.post('/device/v1/admission-claims', { schema: claimSchema }, async (request) => {
+    const body = claimBody(request);
+    const claimed = await admissions.claim(body.token, {
+      publicKey: body.public_key,
+      name: body.name,
+      platform: body.platform,
+      proof: body.proof,
+    });
+    return {
+      admission_id: claimed.admissionId,
+      device_id: claimed.deviceId,
+      code: claimed.code,
+      expires_at: iso(claimed.expiresAt),
+      success: true,
+    };
+  });
+
+  const NotFound = refusal('60031', 404);
+  const viewSchema = deviceRoute('An admission this device opened, with the device that claimed it', {
+    signed: true,
+    params: AdmissionParams,
+    response: success(
+      'The admission',
+      Type.Object({
+        admission: Type.Object({
+          id: Type.String({ format: 'uuid' }),
+          status: AdmissionStatusValue,
+          expires_at: Time,
+          authy_id: Type.Integer(),
+          app_id: Type.Union([Type.Integer(), Type.Null()]),
+          user_verification: Type.Union(USER_VERIFICATION.map((v) => Type.Literal(v))),
+          new_device: Type.Union([
+            Type.Null(),
+            Type.Object({
+              device_id: Type.String({ format: 'uuid' }),
+              public_key: Type.Object({
+                kty: Type.Literal('EC'),
+                crv: Type.Literal('P-256'),
+                x: Type.String(),
+                y: Type.String(),
+              }),
+              name: Type.String(),
+              platform: Type.Union(PLATFORMS.map((p) => Type.Literal(p))),
+              code: Type.String({ pattern: '^[0-9]{6}$' }),
+            }),
+          ]),
+        }),
+        success: Type.Literal(true),
+      }),
+    ),
+    refusals: [NotFound],
+  });
+  fastify.get<{ Params: { id: string } }>(
+    '/device/v1/admissions/:id',
+    { schema: viewSchema },
+    async (request) => {
+      const holder = await authenticate(request);
+      return { admission: admissionJson(await admissions.view(holder, request.params.id)), success: true };
+    },
+  );
+
+  const approveBody = bodyOf(
+    Type.Object({
+      document: Type.Record(Type.String(), Type.Unknown(), { maxProperties: 20 }),
+      signature: Type.String({ maxLength: 200 }),
+      assertion: Type.Optional(Assertion),
+    }),
+  );
+  fastify.post<{ Params: { id: string } }>(
+    '/device/v1/admissions/:id/approve',
+    {
+      schema: deviceRoute('Let the claiming device in, with a signed admission document', {
+        signed: true,
+        params: AdmissionParams,
+        body: approveBody.schema,
+        response: success(
+          'The new device is enrolled for this device’s user and app',
+          Type.Object({ status: Type.Literal('approved'), uv: Type.Boolean(), success: Type.Literal(true) }),
+        ),
+        refusals: [NotFound, '60034', refusal('60034', 409), refusal('60034', 410), refusal('60031', 403)],
+      }),
+    },
+    async (request) => {
+      const holder = await authenticate(request);
+      const body = approveBody(request);
+      const uv = await admissions.approve(holder, request.params.id, {
+        document: body.document,
+        signature: body.signature,
+        ...(body.assertion !== undefined && { assertion: assertionOf(body.assertion) }),
+      });
+      return { status: 'approved' as const, uv: uv.uv, success: true };
+    },
+  );
+
+  fastify.post<{ Params: { id: string } }>(
+    '/device/v1/admissions/:id/deny',
+    {
+      schema: deviceRoute('Refuse an admission: its link can no longer be claimed nor approved', {
+        signed: true,
+        params: AdmissionParams,
+        response: success('Denied', Done),
+        refusals: [NotFound, refusal('60034', 409), ...BODY_REFUSALS],
+      }),
+    },
+    async (request) => {
+      const holder = await authenticate(request);
+      await admissions.deny(holder, request.params.id);
+      return { success: true };
+    },
+  );
+
+  fastify.get<{ Params: { id: string } }>(
+    '/device/v1/admissions/:id/status',
+    {
+      schema: deviceRoute(
+        'The new device’s wait: signed with its new key under the device id its claim gave',
+        {
+          signed: true,
+          params: AdmissionParams,
+          response: success(
+            'The outcome; once approved, the device id and accounts an enrollment gives',
+            Type.Object({
+              status: AdmissionStatusValue,
+              device_id: Type.Optional(Type.String({ format: 'uuid' })),
+              accounts: Type.Optional(Accounts),
+              success: Type.Literal(true),
+            }),
+          ),
+        },
+      ),
+    },
+    async (request) => {
+      const outcome = await admissions.outcome(request.params.id, {
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        body: request.rawBody ?? '',
+      });
+      return outcome.status === 'approved'
+        ? { status: outcome.status, device_id: outcome.deviceId, accounts: outcome.accounts, success: true }
+        : { status: outcome.status, success: true };
+    },
+  );
 }

@@ -149,15 +149,34 @@ export class UserVerificationService {
    * advances the passkey's counter once, so the same assertion, or one of a cloned authenticator, is
    * refused afterwards.
    */
-  async check(
+  check(
     device: Device,
     setting: UserVerification,
     document: AnswerDocument,
     assertion: AuthenticationResponseJSON | undefined,
   ): Promise<UvOutcome> {
+    return this.checkChallenge(
+      device,
+      setting,
+      { approval: document.decision === 'approved', challenge: answerChallenge(document) },
+      assertion,
+    );
+  }
+
+  /**
+   * The same check for any signed act of a device: an approval (`approval: true`) needs the user as an
+   * answer's approval does; `challenge` is the hash of the document the device signed (B64U), which the
+   * assertion must be over (an admission's approval: `admissionChallenge`).
+   */
+  async checkChallenge(
+    device: Device,
+    setting: UserVerification,
+    act: { readonly approval: boolean; readonly challenge: string },
+    assertion: AuthenticationResponseJSON | undefined,
+  ): Promise<UvOutcome> {
     const passkey = await this.options.repository.find(device.id);
     if (assertion === undefined) {
-      if (document.decision === 'denied') return { uv: false, uv_missing: 'denial' };
+      if (!act.approval) return { uv: false, uv_missing: 'denial' };
       if (setting === 'off') return { uv: false, uv_missing: 'not_requested' };
       if (setting === 'required' || passkey !== undefined) throw uvRequired();
       return { uv: false, uv_missing: 'no_passkey' };
@@ -168,7 +187,7 @@ export class UserVerificationService {
     try {
       verified = await verifyAuthenticationResponse({
         response: assertion,
-        expectedChallenge: answerChallenge(document),
+        expectedChallenge: act.challenge,
         expectedOrigin: this.origin,
         expectedRPID: this.rpId,
         credential: {

@@ -59,7 +59,9 @@ const STYLE = `
 }
 .scalar-code-copy .sr-only .hidden { display: inline; }
 .t-doc__sidebar button[aria-expanded] { min-width: 24px; min-height: 24px; }
-ul.endpoints { overflow: visible; }
+/* Above the renderer's own .endpoints[data-v-…] rule: a long tag's list grows with the card rather than scrolling in it. */
+ul.endpoints[class] { overflow: visible; }
+.scalar-card-content:has(ul.endpoints) { max-height: none; overflow: visible; }
 ul.endpoints .endpoint-path { white-space: normal; overflow-wrap: anywhere; }
 `;
 

@@ -1,4 +1,5 @@
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import type { UserVerification } from '../apps/app.js';
 import { boundOnce, compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
 import type { AppUserTable, Database } from '../db/schema.js';
@@ -237,13 +238,19 @@ export class UserRepository {
   }
 
   /** The apps a user is registered with, for the accounts a device shows. */
-  async appLinks(
-    userId: number,
-  ): Promise<Array<{ appId: number; appName: string; profile: string; tokenLength: number }>> {
+  async appLinks(userId: number): Promise<
+    Array<{
+      appId: number;
+      appName: string;
+      profile: string;
+      tokenLength: number;
+      userVerification: UserVerification;
+    }>
+  > {
     const rows = await this.db
       .selectFrom('app_users')
       .innerJoin('apps', 'apps.id', 'app_users.app_id')
-      .select(['apps.id', 'apps.name', 'apps.profile', 'apps.token_length'])
+      .select(['apps.id', 'apps.name', 'apps.profile', 'apps.token_length', 'apps.user_verification'])
       .where('app_users.user_id', '=', userId)
       .orderBy('apps.id')
       .execute();
@@ -252,6 +259,7 @@ export class UserRepository {
       appName: r.name,
       profile: r.profile,
       tokenLength: Number(r.token_length),
+      userVerification: r.user_verification as UserVerification,
     }));
   }
 

@@ -1,5 +1,5 @@
 import QRCode from 'qrcode';
-import { type App, policyOf } from '../apps/app.js';
+import { type App, policyOf, type UserVerification } from '../apps/app.js';
 import type { UsageCounter } from '../apps/usage-counter.js';
 import type { Random } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
@@ -162,9 +162,15 @@ export class UserService {
   }
 
   /** The apps the user is registered with (each device shows the accounts it answers for). */
-  links(
-    userId: number,
-  ): Promise<Array<{ appId: number; appName: string; profile: string; tokenLength: number }>> {
+  links(userId: number): Promise<
+    Array<{
+      appId: number;
+      appName: string;
+      profile: string;
+      tokenLength: number;
+      userVerification: UserVerification;
+    }>
+  > {
     return this.repository.appLinks(userId);
   }
 

@@ -980,6 +980,180 @@ describe('every answer validates against the document (R11)', () => {
     await probe(server, { method: 'DELETE', path: devicesPath, params: { id: device.id }, device }, 200);
   });
 
+  it('device admissions: open, claim, view, approve, deny and the new device’s wait; and their refusals', async () => {
+    const holder = await enrolledDevice(await register());
+    const open = () => probe(server, { method: 'POST', path: '/device/v1/admissions', device: holder }, 200);
+    await probe(server, { method: 'POST', path: '/device/v1/admissions' }, 401);
+    const started = (await open()).admission as { id: string; url: string };
+    const token = /#admit=([A-Za-z0-9_-]+)/.exec(started.url)?.[1] ?? '';
+    const claimOf = (t: string, pair = newKeyPair()) => ({
+      token: t,
+      public_key: pair.publicJwk,
+      name: 'New phone',
+      platform: 'web',
+      proof: signText(
+        pair.privateKey,
+        canonicalJson({
+          purpose: 'countersign-admission-claim',
+          token: t,
+          public_key: pair.publicJwk,
+          name: 'New phone',
+          platform: 'web',
+        }),
+      ),
+    });
+    const claimPath = '/device/v1/admission-claims';
+    const pair = newKeyPair();
+    const claimed = await probe(server, { method: 'POST', path: claimPath, json: claimOf(token, pair) }, 200);
+    await probe(server, { method: 'POST', path: claimPath, json: claimOf(token) }, 400);
+    const newDevice = { id: claimed.device_id as string, privateKey: pair.privateKey };
+
+    const viewPath = '/device/v1/admissions/{id}';
+    const params = { id: started.id };
+    const seen = (await probe(server, { method: 'GET', path: viewPath, params, device: holder }, 200))
+      .admission as Record<string, unknown> & { new_device: Record<string, unknown> };
+    await probe(server, { method: 'GET', path: viewPath, params }, 401);
+    await probe(
+      server,
+      { method: 'GET', path: viewPath, params: { id: ANY_PARAMS.uuid }, device: holder },
+      404,
+    );
+    const approval = (admission: typeof seen, signedAt = clock.now()) => {
+      const document = {
+        purpose: 'countersign-admission',
+        admission_id: admission.id,
+        device_id: holder.id,
+        new_device_id: admission.new_device.device_id,
+        new_public_key: admission.new_device.public_key,
+        new_device_name: admission.new_device.name,
+        new_device_platform: admission.new_device.platform,
+        authy_id: admission.authy_id,
+        app_id: admission.app_id,
+        signed_at: signedAt,
+      };
+      return { document, signature: signText(holder.privateKey, canonicalJson(document)) };
+    };
+    const statusPath = '/device/v1/admissions/{id}/status';
+    await probe(server, { method: 'GET', path: statusPath, params, device: newDevice }, 200);
+    await probe(server, { method: 'GET', path: statusPath, params, device: holder }, 401);
+
+    const approvePath = '/device/v1/admissions/{id}/approve';
+    const good = approval(seen);
+    await probe(server, { method: 'POST', path: approvePath, params, json: good }, 401);
+    await probe(
+      server,
+      {
+        method: 'POST',
+        path: approvePath,
+        params,
+        device: holder,
+        json: { ...good, signature: good.signature.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) },
+      },
+      401,
+    );
+    await probe(
+      server,
+      { method: 'POST', path: approvePath, params, device: holder, json: approval({ ...seen, authy_id: 1 }) },
+      400,
+    );
+    await probe(
+      server,
+      { method: 'POST', path: approvePath, params: { id: ANY_PARAMS.uuid }, device: holder, json: good },
+      404,
+    );
+    await probe(server, { method: 'POST', path: approvePath, params, device: holder, json: good }, 200);
+    await probe(server, { method: 'POST', path: approvePath, params, device: holder, json: good }, 409);
+
+    // User verification (D14): a holder with a passkey must use it.
+    const keeper = await enrolledDevice(await register());
+    const passkey = new SoftwarePasskey(server.config.publicUrl);
+    const options = await probe(
+      server,
+      { method: 'GET', path: '/device/v1/passkey/options', device: keeper },
+      200,
+    );
+    const credential = passkey.register(options.options as { challenge: string; rp: { id: string } });
+    await probe(
+      server,
+      { method: 'POST', path: '/device/v1/passkey', device: keeper, json: { credential } },
+      200,
+    );
+    const guarded = (
+      await probe(server, { method: 'POST', path: '/device/v1/admissions', device: keeper }, 200)
+    ).admission as {
+      id: string;
+      url: string;
+    };
+    await probe(
+      server,
+      {
+        method: 'POST',
+        path: claimPath,
+        json: claimOf(/#admit=([A-Za-z0-9_-]+)/.exec(guarded.url)?.[1] ?? ''),
+      },
+      200,
+    );
+    const guardedView = (
+      await probe(server, { method: 'GET', path: viewPath, params: { id: guarded.id }, device: keeper }, 200)
+    ).admission as typeof seen;
+    const guardedDocument = { ...approval(guardedView).document, device_id: keeper.id };
+    await probe(
+      server,
+      {
+        method: 'POST',
+        path: approvePath,
+        params: { id: guarded.id },
+        device: keeper,
+        json: {
+          document: guardedDocument,
+          signature: signText(keeper.privateKey, canonicalJson(guardedDocument)),
+        },
+      },
+      403,
+    );
+
+    const denyPath = '/device/v1/admissions/{id}/deny';
+    const toDeny = ((await open()).admission as { id: string }).id;
+    await probe(server, { method: 'POST', path: denyPath, params: { id: toDeny } }, 401);
+    await probe(
+      server,
+      { method: 'POST', path: denyPath, params: { id: ANY_PARAMS.uuid }, device: holder },
+      404,
+    );
+    await probe(server, { method: 'POST', path: denyPath, params: { id: toDeny }, device: holder }, 200);
+    await probe(server, { method: 'POST', path: denyPath, params: { id: toDeny }, device: holder }, 409);
+
+    // Past its ten minutes an admission can no longer be approved; the clock goes back afterwards.
+    const late = (await open()).admission as { id: string; url: string };
+    await probe(
+      server,
+      { method: 'POST', path: claimPath, json: claimOf(/#admit=([A-Za-z0-9_-]+)/.exec(late.url)?.[1] ?? '') },
+      200,
+    );
+    const lateView = (
+      await probe(server, { method: 'GET', path: viewPath, params: { id: late.id }, device: holder }, 200)
+    ).admission as typeof seen;
+    const before = clock.now();
+    clock.advance(10 * 60_000);
+    try {
+      const body = approval(lateView);
+      const url = `/device/v1/admissions/${late.id}/approve`;
+      await probe(
+        server,
+        {
+          method: 'POST',
+          path: approvePath,
+          params: { id: late.id },
+          json: body,
+          headers: signedHeaders(holder, 'POST', url, JSON.stringify(body), { timestamp: clock.now() }),
+        },
+        410,
+      );
+    } finally {
+      clock.set(before);
+    }
+  });
+
   it('operations: /healthz, /readyz and the receipt keys', async () => {
     for (const path of ['/healthz', '/readyz', '/.well-known/jwks.json'])
       await probe(server, { method: 'GET', path }, 200);

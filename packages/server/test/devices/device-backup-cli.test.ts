@@ -38,7 +38,7 @@ beforeEach((context) => {
 
 /** Runs `countersign device …` in this process with only the environment and input given. */
 function device(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<CliResult> {
-  return runCli(['device', ...args], env, stdin);
+  return runCli(['device', ...args], env, stdin === undefined ? {} : { stdin });
 }
 
 async function json<T>(result: Promise<CliResult>): Promise<T> {

@@ -206,6 +206,51 @@ const DEVICE_ROUTES: Operation[] = [
     },
     device: true,
   },
+  { method: 'POST', path: '/device/v1/admissions', input: { type: 'object' }, device: true },
+  {
+    method: 'POST',
+    path: '/device/v1/admission-claims',
+    input: {
+      type: 'object',
+      properties: { token: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' }, ...ENROLLMENT },
+    },
+    jsonOnly: true,
+  },
+  { method: 'GET', path: '/device/v1/admissions/{id}', input: { type: 'object' }, device: true },
+  {
+    method: 'POST',
+    path: '/device/v1/admissions/{id}/approve',
+    input: {
+      type: 'object',
+      properties: {
+        document: {
+          type: 'object',
+          properties: {
+            purpose: { enum: ['countersign-admission'] },
+            admission_id: { type: 'string' },
+            device_id: { type: 'string' },
+            new_device_id: { type: 'string' },
+            new_public_key: JWK,
+            new_device_name: { type: 'string', maxLength: 120 },
+            new_device_platform: { enum: ['web', 'cli', 'toaster'] },
+            authy_id: { type: 'integer' },
+            app_id: { enum: [null, 1, 2] },
+            signed_at: { type: 'integer' },
+          },
+        },
+        signature: { type: 'string', maxLength: 200 },
+        assertion: credential({
+          clientDataJSON: B64U_TEXT,
+          authenticatorData: B64U_TEXT,
+          signature: B64U_TEXT,
+        }),
+      },
+    },
+    device: true,
+    jsonOnly: true,
+  },
+  { method: 'POST', path: '/device/v1/admissions/{id}/deny', input: { type: 'object' }, device: true },
+  { method: 'GET', path: '/device/v1/admissions/{id}/status', input: { type: 'object' }, device: true },
 ];
 
 // ——— The world the requests are aimed at ———
@@ -772,6 +817,13 @@ const DISPLAY_ROUTES: readonly DisplayRoute[] = [
   {
     method: 'POST',
     path: () => '/device/v1/enrollments',
+    base: () => ({ token: 'A'.repeat(43), ...DEVICE_ENROLLMENT }),
+    fields: [(text) => ({ params: { name: text }, field: 'name' })],
+    device: true,
+  },
+  {
+    method: 'POST',
+    path: () => '/device/v1/admission-claims',
     base: () => ({ token: 'A'.repeat(43), ...DEVICE_ENROLLMENT }),
     fields: [(text) => ({ params: { name: text }, field: 'name' })],
     device: true,
