@@ -303,7 +303,7 @@ export function App({ wallet }: { wallet: Wallet }) {
         {joining !== null && (
           <JoinDevice wallet={wallet} link={joining} onJoined={joined} announce={announce} />
         )}
-                {setup.state === 'loading' && <p class="muted">{t('opening')}</p>}
+        {setup.state === 'loading' && <p class="muted">{t('opening')}</p>}
         {setup.state === 'broken' && (
           <section class="panel" aria-labelledby="broken-title">
             <h2 id="broken-title" tabIndex={-1}>

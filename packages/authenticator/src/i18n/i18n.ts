@@ -1,7 +1,7 @@
 import i18next from 'i18next';
 import { accounts } from './accounts.js';
-import { admission } from './admission.js';
 import { add } from './add.js';
+import { admission } from './admission.js';
 import { backup } from './backup.js';
 import { type Catalog, LANGUAGES, type Language } from './catalog.js';
 import { common } from './common.js';
