@@ -27,6 +27,15 @@ function toAppUser(row: LinkRow): AppUser {
 export type OnUnlink = (tx: Transaction<Database>, appId: number, userId: number) => Promise<void>;
 
 /** The only code that writes users and their per-app links (`users`, `app_users`). */
+/** An app a user is registered with, as the devices' accounts and admissions read it. */
+export interface AppLink {
+  appId: number;
+  appName: string;
+  profile: string;
+  tokenLength: number;
+  userVerification: UserVerification;
+}
+
 export class UserRepository {
   /** Every call that names a user reads its link, and every verify its seed: both compiled once. */
   private readonly link;
@@ -238,15 +247,7 @@ export class UserRepository {
   }
 
   /** The apps a user is registered with, for the accounts a device shows. */
-  async appLinks(userId: number): Promise<
-    Array<{
-      appId: number;
-      appName: string;
-      profile: string;
-      tokenLength: number;
-      userVerification: UserVerification;
-    }>
-  > {
+  async appLinks(userId: number): Promise<AppLink[]> {
     const rows = await this.db
       .selectFrom('app_users')
       .innerJoin('apps', 'apps.id', 'app_users.app_id')

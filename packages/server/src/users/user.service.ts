@@ -1,5 +1,5 @@
 import QRCode from 'qrcode';
-import { type App, policyOf, type UserVerification } from '../apps/app.js';
+import { type App, policyOf } from '../apps/app.js';
 import type { UsageCounter } from '../apps/usage-counter.js';
 import type { Random } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
@@ -9,7 +9,7 @@ import type { Clock } from '../lib/clock.js';
 import type { AppUser } from './app-user.js';
 import { parseCallingCode } from './phone-number.js';
 import { readPhone } from './phone-rule.js';
-import type { UserRepository } from './user.repository.js';
+import type { AppLink, UserRepository } from './user.repository.js';
 
 export const ACTIVITY_TYPES = ['password_reset', 'banned', 'unbanned', 'cookie_login'] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
@@ -162,15 +162,7 @@ export class UserService {
   }
 
   /** The apps the user is registered with (each device shows the accounts it answers for). */
-  links(userId: number): Promise<
-    Array<{
-      appId: number;
-      appName: string;
-      profile: string;
-      tokenLength: number;
-      userVerification: UserVerification;
-    }>
-  > {
+  links(userId: number): Promise<AppLink[]> {
     return this.repository.appLinks(userId);
   }
 
