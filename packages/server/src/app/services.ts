@@ -164,7 +164,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     publicUrl: config.publicUrl,
   });
   const admissions = new AdmissionService({
-    repository: new AdmissionRepository(store),
+    repository: new AdmissionRepository(store, deviceRepository),
     devices: deviceRepository,
     users,
     userVerification,

@@ -4,6 +4,7 @@ import type { Store } from '../db/database.js';
 import type { Database, DeviceAdmissionTable } from '../db/schema.js';
 import type { Admission, AdmissionClaim, AdmissionStatus } from './admission.js';
 import type { Device, Platform } from './device.js';
+import type { DeviceRepository, NewDevice } from './device.repository.js';
 
 function toAdmission(row: Selectable<DeviceAdmissionTable>): Admission {
   const claimed =
@@ -34,7 +35,11 @@ function toAdmission(row: Selectable<DeviceAdmissionTable>): Admission {
 export class AdmissionRepository {
   private readonly db: Kysely<Database>;
 
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    /** The devices' own writer, which adds the admitted device inside the approval's transaction. */
+    private readonly devices: Pick<DeviceRepository, 'insert'>,
+  ) {
     this.db = store.db;
   }
 
@@ -108,7 +113,7 @@ export class AdmissionRepository {
   async approve(
     admission: Admission,
     approval: { document: string; signature: string },
-    device: Omit<Device, 'lastSeenAt' | 'revokedAt'>,
+    device: NewDevice,
     now: number,
   ): Promise<boolean> {
     return this.store.change(async (tx) => {
@@ -134,21 +139,7 @@ export class AdmissionRepository {
         )
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) return { value: false, events: [] };
-      await tx
-        .insertInto('devices')
-        .values({
-          id: device.id,
-          user_id: device.userId,
-          enrolled_app_id: device.enrolledAppId,
-          public_key: JSON.stringify(device.publicKey),
-          name: device.name,
-          platform: device.platform,
-          push_subscription_ct: null,
-          created_at: device.createdAt,
-          last_seen_at: null,
-          revoked_at: null,
-        })
-        .execute();
+      await this.devices.insert(device, tx);
       return { value: true, events: [] };
     });
   }

@@ -31,6 +31,9 @@ function answering(eb: ExpressionBuilder<Database, 'devices'>, appId: number, ph
 }
 
 /** The only code that reads and writes devices, enrollments and device nonces. */
+/** A device as it is added: not yet seen, not revoked. */
+export type NewDevice = Omit<Device, 'lastSeenAt' | 'revokedAt'>;
+
 export class DeviceRepository {
   /**
    * The push targets of every new request, for apps that accept phone-enrolled devices and for those that
@@ -68,8 +71,9 @@ export class DeviceRepository {
     );
   }
 
-  async insert(device: Omit<Device, 'lastSeenAt' | 'revokedAt'>): Promise<void> {
-    await this.db
+  /** Adds a device, in `into` when it is part of a caller's transaction (an admission's approval). */
+  async insert(device: NewDevice, into: Kysely<Database> = this.db): Promise<void> {
+    await into
       .insertInto('devices')
       .values({
         id: device.id,

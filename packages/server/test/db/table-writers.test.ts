@@ -16,6 +16,7 @@ const OWNERS: Record<string, string> = {
   app_users: 'users/user.repository.ts',
   approval_requests: 'approvals/approval.repository.ts',
   apps: 'apps/app.repository.ts',
+  device_admissions: 'devices/admission.repository.ts',
   device_nonces: 'devices/device.repository.ts',
   device_passkeys: 'devices/passkey.repository.ts',
   devices: 'devices/device.repository.ts',
