@@ -8,7 +8,7 @@ import type {
 import { useEffect, useState } from 'preact/hooks';
 import { isOffline } from '../describe-error.js';
 import { currentLanguage, t } from '../i18n/i18n.js';
-import { ShownText } from './shown-text.js';
+import { ShownDetails, ShownText } from './shown-text.js';
 
 interface HistoryListProps {
   wallet: Wallet;
@@ -135,7 +135,6 @@ function HistoryItem({
   check: ReceiptState | undefined;
 }) {
   const id = `history-${entry.uuid}`;
-  const details = Object.entries(entry.details);
   const by = entry.answered_by;
   return (
     <li class={`history-entry history-${entry.status}`} data-uuid={entry.uuid}>
@@ -151,20 +150,7 @@ function HistoryItem({
       <h3 id={`${id}-title`} class="history-message">
         <ShownText text={entry.message} />
       </h3>
-      {details.length > 0 && (
-        <dl class="details">
-          {details.map(([name, value]) => (
-            <div key={name}>
-              <dt>
-                <ShownText text={name} />
-              </dt>
-              <dd>
-                <ShownText text={value} />
-              </dd>
-            </div>
-          ))}
-        </dl>
-      )}
+      <ShownDetails details={entry.details} />
       <p class="request-time">
         {t('history:askedAt', { time: when(entry.created_at) })}
         {entry.answered_at !== null && <>, {t('history:answeredAt', { time: when(entry.answered_at) })}</>}

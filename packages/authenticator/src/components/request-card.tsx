@@ -3,7 +3,7 @@ import { useRef, useState } from 'preact/hooks';
 import { numberNeeded } from '../describe-error.js';
 import { clockDuration, spokenDuration, timeOfDay } from '../format-time.js';
 import { t } from '../i18n/i18n.js';
-import { needsMarkers, ShownText } from './shown-text.js';
+import { needsMarkers, ShownDetails, ShownText } from './shown-text.js';
 
 /** What the user chose. A denial says whether it was a plain no or "this wasn't me". */
 export type Choice =
@@ -85,20 +85,7 @@ export function RequestCard({ request, account, now, over = false, onAnswer }: R
       <h3 id={`${id}-title`} class="request-message" tabIndex={-1}>
         <ShownText text={request.message} />
       </h3>
-      {details.length > 0 && (
-        <dl class="details">
-          {details.map(([name, value]) => (
-            <div key={name}>
-              <dt>
-                <ShownText text={name} />
-              </dt>
-              <dd>
-                <ShownText text={value} />
-              </dd>
-            </div>
-          ))}
-        </dl>
-      )}
+      <ShownDetails details={request.details} />
       {marked && <p class="request-marked">{t('requests:marked')}</p>}
       <p class="request-time">
         {expired ? (

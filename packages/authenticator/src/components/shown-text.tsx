@@ -35,3 +35,23 @@ export function ShownText({ text }: { text: string }) {
 export function needsMarkers(texts: readonly string[]): boolean {
   return texts.some((text) => revealInvisible(text) !== text);
 }
+
+/** An app's details as a definition list, each name and value shown as `ShownText`; nothing when empty. */
+export function ShownDetails({ details }: { details: Readonly<Record<string, string>> }) {
+  const entries = Object.entries(details);
+  if (entries.length === 0) return null;
+  return (
+    <dl class="details">
+      {entries.map(([name, value]) => (
+        <div key={name}>
+          <dt>
+            <ShownText text={name} />
+          </dt>
+          <dd>
+            <ShownText text={value} />
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}

@@ -156,6 +156,15 @@ const Assertion = credentialJson(
   }),
 );
 
+/** A signed document (an answer, an admission), with the passkey's assertion over its hash where asked (D14). */
+const signedDocument = bodyOf(
+  Type.Object({
+    document: Type.Record(Type.String(), Type.Unknown(), { maxProperties: 20 }),
+    signature: Type.String({ maxLength: 200 }),
+    assertion: Type.Optional(Assertion),
+  }),
+);
+
 const Registration = credentialJson(
   Type.Object({
     clientDataJSON: Bytes(4000),
@@ -515,20 +524,13 @@ export function registerDeviceRoutes(
     };
   });
 
-  const answerBody = bodyOf(
-    Type.Object({
-      document: Type.Record(Type.String(), Type.Unknown(), { maxProperties: 20 }),
-      signature: Type.String({ maxLength: 200 }),
-      assertion: Type.Optional(Assertion),
-    }),
-  );
   fastify.post<{ Params: { uuid: string } }>(
     '/device/v1/requests/:uuid/answer',
     {
       schema: deviceRoute('Answer an approval request with a signed decision', {
         signed: true,
         params: Type.Object({ uuid: Type.String() }),
-        body: answerBody.schema,
+        body: signedDocument.schema,
         response: success(
           'The request is final: approved, or denied (a wrong number match denies)',
           Type.Object({
@@ -541,7 +543,7 @@ export function registerDeviceRoutes(
     },
     async (request) => {
       const device = await authenticate(request);
-      const body = answerBody(request);
+      const body = signedDocument(request);
       const status = await answering.answer(device, request.params.uuid, {
         document: body.document,
         signature: body.signature,
@@ -873,20 +875,13 @@ function registerAdmissionRoutes(
     },
   );
 
-  const approveBody = bodyOf(
-    Type.Object({
-      document: Type.Record(Type.String(), Type.Unknown(), { maxProperties: 20 }),
-      signature: Type.String({ maxLength: 200 }),
-      assertion: Type.Optional(Assertion),
-    }),
-  );
   fastify.post<{ Params: { id: string } }>(
     '/device/v1/admissions/:id/approve',
     {
       schema: deviceRoute('Let the claiming device in, with a signed admission document', {
         signed: true,
         params: AdmissionParams,
-        body: approveBody.schema,
+        body: signedDocument.schema,
         response: success(
           'The new device is enrolled for this device’s user and app',
           Type.Object({ status: Type.Literal('approved'), uv: Type.Boolean(), success: Type.Literal(true) }),
@@ -896,7 +891,7 @@ function registerAdmissionRoutes(
     },
     async (request) => {
       const holder = await authenticate(request);
-      const body = approveBody(request);
+      const body = signedDocument(request);
       const uv = await admissions.approve(holder, request.params.id, {
         document: body.document,
         signature: body.signature,
