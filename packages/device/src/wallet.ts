@@ -89,10 +89,10 @@ export type HistoryListing = {
  * or in two listings — is listed once: the listing with a receipt first, then the one of the enrollment
  * that answered it.
  */
-export function mergeHistory(...lists: readonly (readonly AccountHistoryEntry[])[]): AccountHistoryEntry[] {
+export function mergeHistory<T extends AccountHistoryEntry>(...lists: readonly (readonly T[])[]): T[] {
   const rank = ({ entry }: AccountHistoryEntry) =>
     (entry.receipt === null ? 0 : 2) + (entry.answered_by?.current === true ? 1 : 0);
-  const byRequest = new Map<string, AccountHistoryEntry>();
+  const byRequest = new Map<string, T>();
   for (const listed of lists.flat()) {
     const server = listed.account.kind === 'countersign' ? listed.account.server : '';
     const key = `${server} ${listed.entry.uuid}`;
