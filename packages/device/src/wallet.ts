@@ -74,6 +74,34 @@ export type AccountHistoryEntry = { account: WalletAccount; entry: HistoryEntry 
 /** An account whose requests could not be fetched, and why. */
 export type AccountFailure = { account: WalletAccount; error: unknown };
 
+/** Where each enrollment's history goes on: the `next_cursor` of its last page, by account id; none at the end. */
+export type HistoryCursors = ReadonlyMap<string, string>;
+
+/** A listing of the history: its entries newest first, the enrollments that failed, and where each goes on. */
+export type HistoryListing = {
+  entries: AccountHistoryEntry[];
+  failures: AccountFailure[];
+  cursors: HistoryCursors;
+};
+
+/**
+ * Lists of history entries as one, newest first. A request listed twice — by two enrollments of one service,
+ * or in two listings — is listed once: the listing with a receipt first, then the one of the enrollment
+ * that answered it.
+ */
+export function mergeHistory<T extends AccountHistoryEntry>(...lists: readonly (readonly T[])[]): T[] {
+  const rank = ({ entry }: AccountHistoryEntry) =>
+    (entry.receipt === null ? 0 : 2) + (entry.answered_by?.current === true ? 1 : 0);
+  const byRequest = new Map<string, T>();
+  for (const listed of lists.flat()) {
+    const server = listed.account.kind === 'countersign' ? listed.account.server : '';
+    const key = `${server} ${listed.entry.uuid}`;
+    const seen = byRequest.get(key);
+    if (seen === undefined || rank(listed) > rank(seen)) byRequest.set(key, listed);
+  }
+  return [...byRequest.values()].sort((a, b) => newestFirst(a.entry, b.entry));
+}
+
 /**
  * A stored entry. A Countersign enrollment keeps its device state in the scope `enrollment-ID`, or — the
  * one enrollment made before a storage held many — where it always was, at the storage's root (`scope`
@@ -337,34 +365,51 @@ export class Wallet {
    * requests, the service's default without it) merged with what it keeps, so answers made here show
    * offline too. An enrollment that cannot be reached lists what it kept and is a failure beside the
    * others. A request two enrollments of one service both see is listed once, for the one that answered it.
+   * `cursors` says where each enrollment's history goes on (`olderHistory`).
    */
-  async history(
-    options: { limit?: number } = {},
-  ): Promise<{ entries: AccountHistoryEntry[]; failures: AccountFailure[] }> {
+  async history(options: { limit?: number } = {}): Promise<HistoryListing> {
     const enrollments = await this.enrollments();
     const failures: AccountFailure[] = [];
+    const cursors = new Map<string, string>();
     const lists = await Promise.all(
       enrollments.map(async ({ account, device }) => {
         try {
-          await device.history(options);
+          const page = await device.history(options);
+          if (page.next_cursor !== null) cursors.set(account.id, page.next_cursor);
         } catch (error) {
           failures.push({ account, error });
         }
         return (await device.storedHistory()).map((entry) => ({ account, entry }));
       }),
     );
-    // The listing with a receipt first, then the one of the enrollment that answered.
-    const rank = ({ entry }: AccountHistoryEntry) =>
-      (entry.receipt === null ? 0 : 2) + (entry.answered_by?.current === true ? 1 : 0);
-    const byRequest = new Map<string, AccountHistoryEntry>();
-    for (const listed of lists.flat()) {
-      const server = listed.account.kind === 'countersign' ? listed.account.server : '';
-      const key = `${server} ${listed.entry.uuid}`;
-      const seen = byRequest.get(key);
-      if (seen === undefined || rank(listed) > rank(seen)) byRequest.set(key, listed);
-    }
-    const entries = [...byRequest.values()].sort((a, b) => newestFirst(a.entry, b.entry));
-    return { entries, failures };
+    return { entries: mergeHistory(...lists), failures, cursors };
+  }
+
+  /**
+   * The next page (`limit` requests) of each enrollment named in `cursors` (from `history` or the last
+   * `olderHistory`), newest first: only the entries of those pages, to merge (`mergeHistory`) with what is
+   * shown. An enrollment that cannot be reached keeps its cursor, so it can be asked again.
+   */
+  async olderHistory(cursors: HistoryCursors, options: { limit?: number } = {}): Promise<HistoryListing> {
+    const enrollments = await this.enrollments();
+    const failures: AccountFailure[] = [];
+    const next = new Map<string, string>();
+    const lists = await Promise.all(
+      enrollments.map(async ({ account, device }) => {
+        const cursor = cursors.get(account.id);
+        if (cursor === undefined) return [];
+        try {
+          const page = await device.history({ ...options, cursor });
+          if (page.next_cursor !== null) next.set(account.id, page.next_cursor);
+          return page.entries.map((entry) => ({ account, entry }));
+        } catch (error) {
+          failures.push({ account, error });
+          next.set(account.id, cursor);
+          return [];
+        }
+      }),
+    );
+    return { entries: mergeHistory(...lists), failures, cursors: next };
   }
 
   /** Fetches each enrollment's accounts from its service (an app may have been added); offline, keeps them. */

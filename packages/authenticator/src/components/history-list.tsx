@@ -1,9 +1,11 @@
-import type {
-  AccountHistoryEntry,
-  HistoryEntry,
-  ReceiptKeySet,
-  ReceiptProblem,
-  Wallet,
+import {
+  type AccountHistoryEntry,
+  type HistoryCursors,
+  type HistoryEntry,
+  mergeHistory,
+  type ReceiptKeySet,
+  type ReceiptProblem,
+  type Wallet,
 } from '@countersign/device';
 import { useEffect, useState } from 'preact/hooks';
 import { isOffline } from '../describe-error.js';
@@ -17,6 +19,9 @@ interface HistoryListProps {
   /** Whether each entry says which account it is for: when the authenticator holds several enrollments. */
   labelled: boolean;
 }
+
+/** Requests per enrollment in a page: the first listing, and each "Show older". */
+const PAGE = 20;
 
 /** Where the check of one receipt stands. */
 type ReceiptState =
@@ -182,6 +187,9 @@ export function HistoryList({ wallet, version, labelled }: HistoryListProps) {
   /** Why some (or all) of the history could not be fetched: shown beside what this device kept. */
   const [failures, setFailures] = useState<readonly unknown[]>([]);
   const [ownDevices, setOwnDevices] = useState<ReadonlySet<string>>(new Set());
+  /** Where each enrollment's history goes on; none left, nothing older to show. */
+  const [cursors, setCursors] = useState<HistoryCursors>(new Map());
+  const [older, setOlder] = useState<{ busy: boolean; failure: unknown }>({ busy: false, failure: null });
   const checks = useReceiptChecks(wallet, entries);
 
   // `version`: when to fetch again.
@@ -189,14 +197,21 @@ export function HistoryList({ wallet, version, labelled }: HistoryListProps) {
     let live = true;
     void (async () => {
       try {
-        const [listed, enrollments] = await Promise.all([wallet.history(), wallet.enrollments()]);
+        const [listed, enrollments] = await Promise.all([
+          wallet.history({ limit: PAGE }),
+          wallet.enrollments(),
+        ]);
         if (!live) return;
         setOwnDevices(
           new Set(
             enrollments.flatMap(({ account }) => (account.kind === 'countersign' ? [account.device_id] : [])),
           ),
         );
+        // A new listing starts again from the newest page; older pages fetched before are kept on the
+        // device (up to what it keeps), so they stay listed, and asking for them again repeats none.
         setEntries(listed.entries);
+        setCursors(listed.cursors);
+        setOlder({ busy: false, failure: null });
         setFailures(listed.failures.map(({ error }) => error));
       } catch (caught) {
         if (live) setFailures([caught]);
@@ -206,6 +221,18 @@ export function HistoryList({ wallet, version, labelled }: HistoryListProps) {
       live = false;
     };
   }, [wallet, version]);
+
+  const showOlder = async () => {
+    setOlder({ busy: true, failure: null });
+    try {
+      const listed = await wallet.olderHistory(cursors, { limit: PAGE });
+      setEntries((shown) => mergeHistory(shown ?? [], listed.entries));
+      setCursors(listed.cursors);
+      setOlder({ busy: false, failure: listed.failures[0]?.error ?? null });
+    } catch (caught) {
+      setOlder({ busy: false, failure: caught });
+    }
+  };
 
   const offline = failures.length > 0 && failures.every(isOffline);
   return (
@@ -233,6 +260,16 @@ export function HistoryList({ wallet, version, labelled }: HistoryListProps) {
             />
           ))}
         </ol>
+      )}
+      {older.failure !== null && (
+        <p class="warning" role="status">
+          {isOffline(older.failure) ? t('history:olderOffline') : t('history:olderFailed')}
+        </p>
+      )}
+      {entries !== null && cursors.size > 0 && (
+        <button type="button" class="button-quiet" disabled={older.busy} onClick={() => void showOlder()}>
+          {older.busy ? t('history:olderLoading') : t('history:showOlder')}
+        </button>
       )}
     </section>
   );

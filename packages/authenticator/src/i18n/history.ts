@@ -36,6 +36,10 @@ export const history = {
     problem_another_request: 'It is about another request or another outcome.',
     problem_display_mismatch: 'The device signed other text than what is shown here.',
     problem_another_key: 'It was not signed with this device’s key.',
+    showOlder: 'Show older',
+    olderLoading: 'Loading…',
+    olderOffline: 'Older requests cannot be fetched: Countersign cannot be reached right now.',
+    olderFailed: 'Older requests could not be fetched. Try again.',
   },
   es: {
     title: 'Historial',
@@ -73,5 +77,10 @@ export const history = {
     problem_another_request: 'Se refiere a otra solicitud o a otro resultado.',
     problem_display_mismatch: 'El dispositivo firmó un texto distinto del que se muestra aquí.',
     problem_another_key: 'No se firmó con la clave de este dispositivo.',
+    showOlder: 'Mostrar anteriores',
+    olderLoading: 'Cargando…',
+    olderOffline:
+      'No se pueden obtener las solicitudes anteriores: ahora no se puede conectar con Countersign.',
+    olderFailed: 'No se pudieron obtener las solicitudes anteriores. Inténtalo de nuevo.',
   },
 } as const satisfies Catalog;

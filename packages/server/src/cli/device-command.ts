@@ -2,6 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import {
+  type AccountHistoryEntry,
   type AccountRequest,
   type AnswerChoice,
   type AnswerResult,
@@ -9,7 +10,11 @@ import {
   BACKUP_PASSPHRASE_MIN,
   createBackup,
   DeviceError,
+  type HistoryEntry,
+  mergeHistory,
   parseOtpauthUri,
+  type ReceiptProblem,
+  type ReceiptVerification,
   readBackup,
   Wallet,
   type WalletAccount,
@@ -251,6 +256,55 @@ function describeRequest(
   return lines;
 }
 
+/** How one receipt of `device history` checked: verified, not verifying and why, or not checked. */
+export type ReceiptCheck = 'verified' | ReceiptProblem | 'no_receipt' | 'unchecked';
+
+const RECEIPT_PROBLEMS: Record<ReceiptProblem, string> = {
+  malformed: 'it is not a receipt',
+  unknown_key: 'no key of the service signed it',
+  service_signature: "the service's signature does not match its content",
+  device_signature: "the device's signature inside does not match its answer",
+  another_request: 'it is about another request or another outcome',
+  display_mismatch: 'the device signed other text than what is listed',
+  another_key: "it was not signed with this device's key",
+};
+
+/** A receipt's verification (`Device.verifyReceipt`) as `device history` reports it; `undefined`: none. */
+export function receiptCheck(verification: ReceiptVerification | undefined): ReceiptCheck {
+  if (verification === undefined) return 'no_receipt';
+  return verification.valid ? 'verified' : verification.problem;
+}
+
+/** A receipt check in words: "receipt verified", or "receipt does not verify: " and why. */
+export function describeReceiptCheck(check: ReceiptCheck): string {
+  switch (check) {
+    case 'verified':
+      return 'receipt verified';
+    case 'no_receipt':
+      return 'no receipt';
+    case 'unchecked':
+      return "receipt not checked: the service's keys cannot be fetched";
+    default:
+      return `receipt does not verify: ${RECEIPT_PROBLEMS[check]}`;
+  }
+}
+
+/** How a request of the history ended, as the user reads it: a "this wasn't me" report says so. */
+function historyOutcome(entry: HistoryEntry): string {
+  if (entry.reason === 'not_me') return "denied (you reported: this wasn't me)";
+  if (entry.reason === 'number_mismatch') return 'denied (the number typed did not match)';
+  if (entry.status === 'expired') return 'expired (nobody answered in time)';
+  return entry.status;
+}
+
+/** Who answered: this device (any enrollment of this --state folder), the device's name, or nobody. */
+function answeredBy(entry: HistoryEntry, own: ReadonlySet<string>, text: TerminalText): string | undefined {
+  const by = entry.answered_by;
+  if (by === null) return undefined;
+  if (own.has(by.device_id)) return 'answered by this device';
+  return by.name === null ? 'answered by a device no longer listed' : `answered by ${text.show(by.name)}`;
+}
+
 /** Adds `--state DIR` (required) and `--json` to a device command. */
 function stateOptions(command: Command): Command {
   return command
@@ -484,6 +538,77 @@ export function addDeviceCommand(program: Command, terminal: Terminal): void {
     }
     const result = await withWallet(options, (w) => answerPending(w, options, uuid, 'denied', { reason }));
     output(terminal, options.json === true, { uuid, status: result.status }, () => `Denied ${uuid}.`);
+  });
+
+  accountOption(
+    stateOptions(
+      device
+        .command('history')
+        .description(
+          'list the answered and expired requests of the last 90 days, newest first, each receipt checked here',
+        )
+        .option('--limit <n>', 'how many requests, newest first (1 to 100)', '50'),
+    ),
+  ).action(async (options: StateOptions & { limit: string }) => {
+    if (!/^[1-9]\d{0,2}$/.test(options.limit) || Number(options.limit) > 100) {
+      throw new UsageError(`--limit is a whole number from 1 to 100, got "${options.limit}"`);
+    }
+    const limit = Number(options.limit);
+    const { entries, own, enrollments } = await withWallet(options, async (w) => {
+      const chosen = await chosenAccounts(w, options, 'countersign');
+      const lists: (AccountHistoryEntry & { check: ReceiptCheck })[][] = [];
+      for (const account of chosen) {
+        const device = await w.device(account.id);
+        let page: HistoryEntry[];
+        try {
+          page = (await device.history({ limit })).entries;
+        } catch (error) {
+          if (!(error instanceof Error)) throw error;
+          // Which enrollment failed matters when several were asked: remove it, or narrow with --account.
+          throw new Error(`account ${describeAccount(account)}: ${error.message}`, { cause: error });
+        }
+        // Kept by the device once fetched; without any, each receipt is said to be unchecked.
+        const keys = await device.receiptKeys().catch(() => undefined);
+        const checked = [];
+        for (const entry of page) {
+          const verification = keys === undefined ? undefined : await device.verifyReceipt(entry, keys);
+          const unchecked = keys === undefined && entry.receipt !== null && entry.status !== 'expired';
+          checked.push({ account, entry, check: unchecked ? 'unchecked' : receiptCheck(verification) });
+        }
+        lists.push(checked);
+      }
+      const accounts = await w.accounts();
+      return {
+        entries: mergeHistory(...lists).slice(0, limit),
+        own: new Set(accounts.flatMap((a) => (a.kind === 'countersign' ? [a.device_id] : []))),
+        enrollments: chosen.length,
+      };
+    });
+    output(
+      terminal,
+      options.json === true,
+      entries.map(({ account, entry, check }) => ({
+        ...entry,
+        account_id: account.id,
+        receipt_check: check,
+      })),
+      () => {
+        if (entries.length === 0) return 'No answered requests in the last 90 days.';
+        const text = new TerminalText();
+        return text.output(
+          entries.map(({ account, entry, check }) => {
+            const parts = [
+              `${entry.created_at}  ${text.show(entry.app_name)}: ${text.show(entry.message)}`,
+              historyOutcome(entry),
+              answeredBy(entry, own, text),
+              entry.status === 'expired' ? undefined : describeReceiptCheck(check),
+              enrollments > 1 ? `account ${account.id}` : undefined,
+            ];
+            return parts.filter((part) => part !== undefined).join('  —  ');
+          }),
+        );
+      },
+    );
   });
 
   accountOption(

@@ -1,8 +1,8 @@
 // The authenticator's history, end to end in headless Chromium (issue 16, item 4): a request approved on the
 // phone shows after a reload with its receipt verified in the browser; a receipt whose bytes or whose shown
-// text were changed on the way shows as not verifying; a "this wasn't me" report says so; axe finds no
-// critical or serious violation on the screen.
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
+// text were changed on the way shows as not verifying; a "this wasn't me" report says so; "Show older" pages
+// through the rest; axe finds no critical or serious violation on the screen.
+import type { Browser, BrowserContext, Locator, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeFindings } from '../support/axe.js';
 import { launchBrowser, openPhone, type PageProblems, screenshot } from '../support/browser.js';
@@ -263,5 +263,78 @@ describe('the history in the authenticator', () => {
 
     const { blocking } = await axeFindings(page);
     expect(blocking).toEqual([]);
+  });
+
+  it('lists the newest page first, and "Show older" adds the older pages until there are none', async () => {
+    const phone = await enrolledPhone();
+    const { context, userId } = phone;
+    const laptop = await enrollWithLink(server, await enrollmentLink(userId), 'Work laptop');
+    // The phone closed meanwhile, so it has kept none of them: it lists what the service pages.
+    await phone.page.close();
+    // One more than a page of the panel (20) and less than two: the last page is short.
+    // Each answered before the next is made: a user has only so many pending at once.
+    const uuids: string[] = [];
+    for (let n = 1; n <= 27; n += 1) {
+      const uuid = await createRequest(userId, `Log in, attempt ${n}`);
+      uuids.push(uuid);
+      const listed = await deviceCall(server, laptop, 'GET', '/device/v1/requests');
+      const request = (listed.body.requests as PendingRequest[]).find(
+        (r) => r.uuid === uuid,
+      ) as PendingRequest;
+      const answered = await deviceCall(
+        server,
+        laptop,
+        'POST',
+        `/device/v1/requests/${uuid}/answer`,
+        answerFor(laptop, request, 'denied'),
+      );
+      expect(answered.status, answered.text).toBe(200);
+    }
+
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+    });
+    await page.goto(`${server.url}/authenticator/`);
+    const newestFirst = [...uuids].reverse();
+    const shown = () =>
+      page.locator('.history li').evaluateAll((items) => items.map((i) => i.getAttribute('data-uuid')));
+    await eventually(shown).toEqual(newestFirst.slice(0, 20));
+    const panel = page.locator('#history-title').locator('..');
+    const more = page.getByRole('button', { name: 'Show older' });
+    await more.waitFor();
+
+    // The older page held on the way: the button says so and waits; cut off, the panel says why.
+    const held: Route[] = [];
+    await context.route(
+      (url) => url.pathname === '/device/v1/history' && url.searchParams.has('cursor'),
+      (route) => {
+        held.push(route);
+      },
+    );
+    await more.click();
+    const loading = page.getByRole('button', { name: 'Loading…' });
+    await eventually(() => loading.isDisabled()).toBe(true);
+    await eventually(() => held.length).toBe(1);
+    await held[0]?.abort('internetdisconnected');
+    await eventually(() => panel.textContent()).toContain('Older requests cannot be fetched');
+    expect(await shown()).toEqual(newestFirst.slice(0, 20));
+
+    await more.click();
+    await eventually(() => held.length).toBe(2);
+    expect(await loading.count()).toBe(1);
+    await held[1]?.continue();
+    await eventually(shown).toEqual(newestFirst);
+    await eventually(() => more.count()).toBe(0);
+    expect(await loading.count()).toBe(0);
+    expect(await panel.textContent()).not.toContain('Older requests cannot be fetched');
+    const oldest = historyEntry(page, uuids[0] as string);
+    await eventually(() => oldest.textContent()).toContain('Receipt verified');
+    expect(await oldest.textContent()).toContain('Answered on Work laptop');
+    expect(await oldest.textContent()).toContain('Denied');
+    expect(problems.filter((m) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(m))).toEqual([]);
+    expect(phone.problems.messages).toEqual([]);
   });
 });

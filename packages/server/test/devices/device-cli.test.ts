@@ -5,9 +5,10 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Device } from '@countersign/device';
+import { Device, type ReceiptKeySet, verifyReceipt } from '@countersign/device';
 import { folderStorage } from '@countersign/device/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describeReceiptCheck, receiptCheck } from '../../src/cli/device-command.js';
 import { type AuthyClient, authyClientModule, UUID } from '../compat/compat-support.js';
 import { type CliResult, runCli } from '../support/cli.js';
 import { call, startTestServer, type TestServer } from '../support/harness.js';
@@ -250,6 +251,16 @@ describe('countersign device pending, approve and deny', () => {
     // The service checks the answer's display hash against its own record: the stored text, not the markers.
     expect(await deviceJson(['approve', uuid])).toEqual({ uuid, status: 'approved' });
     expect(await approvalStatus(app, uuid)).toMatchObject({ status: 'approved' });
+    // The history marks them too, and its receipt verifies over the text as stored.
+    const history = await device(['history', '--state', state]);
+    expect(history.stderr).toBe('');
+    expect(history.stdout.split('\n')).toEqual([
+      expect.stringMatching(
+        /^\S+Z {2}Old ⟨U\+202E⟩knaB: Pay mallory {2}— {2}approved {2}— {2}answered by this device {2}— {2}receipt verified$/,
+      ),
+      'Marked ⟨U+…⟩: characters that could hide or reorder text, shown as their code points. --json gives the text as stored.',
+      '',
+    ]);
   });
 
   it('approve: the app reads "approved" through authy-client, with the device; the request leaves pending', async () => {
@@ -568,5 +579,103 @@ describe('user verification through the command line (D14)', () => {
     });
     expect(await approvalStatus(euro, uuid)).toMatchObject({ status: 'pending' });
     expect(await deviceJson(['deny', uuid])).toEqual({ uuid, status: 'denied' });
+  });
+});
+
+describe('countersign device history', () => {
+  interface HistoryJson {
+    uuid: string;
+    account_id: string;
+    app_id: number;
+    app_name: string;
+    message: string;
+    details: Record<string, string>;
+    status: string;
+    reason: string | null;
+    answered_by: { device_id: string; name: string | null; current: boolean } | null;
+    receipt: string | null;
+    receipt_check: string;
+  }
+
+  it('lists an approval and a "this wasn’t me" report, newest first, each receipt verified with the service’s keys', async () => {
+    const { authyId, deviceId, accountId } = await enrolledUser(plain);
+    const first = await approvalRequest(plain, authyId, 'Log in to Test Bank');
+    expect(await deviceJson(['approve', first.uuid])).toEqual({ uuid: first.uuid, status: 'approved' });
+    const second = await approvalRequest(plain, authyId, 'Transfer $500 to mallory');
+    expect(await deviceJson(['deny', second.uuid, '--reason', 'not_me'])).toEqual({
+      uuid: second.uuid,
+      status: 'denied',
+    });
+
+    const listed = await deviceJson<HistoryJson[]>(['history']);
+    expect(
+      listed.map(({ uuid, status, reason, receipt_check }) => ({ uuid, status, reason, receipt_check })),
+    ).toEqual([
+      { uuid: second.uuid, status: 'denied', reason: 'not_me', receipt_check: 'verified' },
+      { uuid: first.uuid, status: 'approved', reason: null, receipt_check: 'verified' },
+    ]);
+    for (const entry of listed) {
+      expect(entry).toMatchObject({
+        account_id: accountId,
+        app_id: plain.id,
+        app_name: 'Test Bank',
+        details: { Amount: '$500', Account: '1234' },
+        answered_by: { device_id: deviceId, current: true },
+      });
+      // The app's hidden details never reach a device.
+      expect(JSON.stringify(entry)).not.toContain('10.0.0.7');
+    }
+
+    const human = await device(['history', '--state', state]);
+    expect(human.stderr).toBe('');
+    expect(human.code).toBe(0);
+    expect(human.stdout.split('\n')).toEqual([
+      expect.stringMatching(
+        /^\S+Z {2}Test Bank: Transfer \$500 to mallory {2}— {2}denied \(you reported: this wasn't me\) {2}— {2}answered by this device {2}— {2}receipt verified$/,
+      ),
+      expect.stringMatching(
+        /^\S+Z {2}Test Bank: Log in to Test Bank {2}— {2}approved {2}— {2}answered by this device {2}— {2}receipt verified$/,
+      ),
+      '',
+    ]);
+
+    // --limit: the newest only; --account names the enrollment.
+    expect((await deviceJson<HistoryJson[]>(['history', '--limit', '1'])).map(({ uuid }) => uuid)).toEqual([
+      second.uuid,
+    ]);
+    expect(await deviceJson<HistoryJson[]>(['history', '--account', accountId])).toHaveLength(2);
+    for (const limit of ['0', '101', 'ten', '-1']) {
+      expect(await device(['history', '--limit', limit, '--state', state])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `countersign: --limit is a whole number from 1 to 100, got "${limit}"\n`,
+      });
+    }
+  });
+
+  it('says which check a receipt fails: the text listed with it changed is not what the device signed', async () => {
+    const { authyId } = await enrolledUser(plain);
+    const { uuid } = await approvalRequest(plain, authyId, 'Pay $25 to the plumber');
+    expect(await deviceJson(['approve', uuid])).toEqual({ uuid, status: 'approved' });
+    const [entry] = await deviceJson<HistoryJson[]>(['history']);
+    if (entry?.receipt == null || entry.answered_by === null) throw new Error('no receipt listed');
+    const keys = (await call(server, 'GET', '/.well-known/jwks.json')).body as unknown as ReceiptKeySet;
+    const expectation = {
+      uuid: entry.uuid,
+      app_id: entry.app_id,
+      status: 'approved' as const,
+      reason: entry.reason,
+      device_id: entry.answered_by.device_id,
+    };
+    const intact = await verifyReceipt(entry.receipt, keys, { ...expectation, displayed: entry });
+    expect(describeReceiptCheck(receiptCheck(intact))).toBe('receipt verified');
+    const changed = await verifyReceipt(entry.receipt, keys, {
+      ...expectation,
+      displayed: { ...entry, message: 'Pay $2500 to the plumber' },
+    });
+    expect(receiptCheck(changed)).toBe('display_mismatch');
+    expect(describeReceiptCheck(receiptCheck(changed))).toBe(
+      'receipt does not verify: the device signed other text than what is listed',
+    );
   });
 });

@@ -221,4 +221,47 @@ describe('Wallet.history', () => {
     // The keys were kept: receipts still verify offline.
     expect(await device.verifyReceipt(bankEntry, await device.receiptKeys())).toMatchObject({ valid: true });
   });
+  it('pages on through each enrollment’s cursor: olderHistory lists only the older pages, and keeps a cursor it could not follow', async () => {
+    const bank = await newApp('Paging Bank');
+    const shop = await newApp('Paging Shop');
+    const number = String(++phone);
+    const userId = await newUser(bank, number);
+    await newUser(shop, number);
+    const network = switchableFetch();
+    const wallet = new Wallet({
+      storage: memoryStorage(),
+      name: 'Phone',
+      platform: 'web',
+      fetch: network.fetch,
+    });
+    const { account: bankAccount } = await wallet.enrollWithLink(await link(bank, userId));
+    const { account: shopAccount } = await wallet.enrollWithLink(await link(shop, userId));
+    const fromBank: string[] = [];
+    for (const message of ['Bank 1', 'Bank 2', 'Bank 3']) {
+      const uuid = await createRequest(bank, userId, message);
+      await answerWith(await wallet.device(bankAccount.id), uuid, 'approved');
+      fromBank.push(uuid);
+    }
+    const fromShop = await createRequest(shop, userId, 'Shop 1');
+    await answerWith(await wallet.device(shopAccount.id), fromShop, 'denied');
+
+    // Two a page: the shop's one request fits, the bank has one more.
+    const first = await wallet.history({ limit: 2 });
+    expect(first.failures).toEqual([]);
+    expect([...first.cursors.keys()]).toEqual([bankAccount.id]);
+
+    network.offline = true;
+    const cut = await wallet.olderHistory(first.cursors, { limit: 2 });
+    expect(cut.entries).toEqual([]);
+    expect(cut.failures.map(({ account }) => account.id)).toEqual([bankAccount.id]);
+    expect(cut.cursors).toEqual(first.cursors);
+
+    network.offline = false;
+    const older = await wallet.olderHistory(cut.cursors, { limit: 2 });
+    expect(older.failures).toEqual([]);
+    expect(
+      older.entries.map(({ account, entry }) => [account.id, entry.uuid, entry.receipt !== null]),
+    ).toEqual([[bankAccount.id, fromBank[0], true]]);
+    expect(older.cursors.size).toBe(0);
+  });
 });
