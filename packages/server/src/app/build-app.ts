@@ -48,6 +48,11 @@ export interface Deps extends ServiceDeps {
   readonly rateLimiter?: RateLimiter;
   readonly logger?: FastifyBaseLogger;
   readonly callbackSender?: CallbackSender;
+  /**
+   * How often the expiry sweeper runs (250 ms); `0` runs none, for a test that must see the store change only
+   * by its own calls (expiry on read still holds).
+   */
+  readonly expirySweepMs?: number;
 }
 
 declare module 'fastify' {
@@ -280,13 +285,17 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   messages.start();
   fastify.decorate('messages', messages);
   // Expiry is enforced on every read and write; the sweeper makes it visible (events, callbacks) within a second.
-  const sweeper = setInterval(
-    () =>
-      void services.approvals
-        .expireDue()
-        .catch((error: unknown) => fastify.log.error({ err: error }, 'expiry sweep failed')),
-    250,
-  ).unref();
+  const sweepEveryMs = deps.expirySweepMs ?? 250;
+  const sweeper =
+    sweepEveryMs > 0
+      ? setInterval(
+          () =>
+            void services.approvals
+              .expireDue()
+              .catch((error: unknown) => fastify.log.error({ err: error }, 'expiry sweep failed')),
+          sweepEveryMs,
+        ).unref()
+      : undefined;
   const nonceSweep = setInterval(() => {
     void services.devices.forgetOldNonces().catch(() => undefined);
     void services.guard.forgetEnded().catch(() => undefined);

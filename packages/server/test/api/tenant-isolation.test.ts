@@ -56,7 +56,8 @@ async function createApproval(key: string, id: number, message = 'Login requeste
 
 beforeAll(async () => {
   clock = testClock();
-  server = await startTestServer({ clock });
+  // No expiry sweeper: a request past its expiry must stay as it is unless a read of its own app expires it.
+  server = await startTestServer({ clock, expirySweepMs: 0 });
   keyA = (await server.createApp({ name: 'Bank A' })).apiKey;
   const appB = await server.createApp({ name: 'Bank B' });
   keyB = appB.apiKey;

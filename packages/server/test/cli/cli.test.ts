@@ -27,7 +27,12 @@ const MIGRATIONS = readdirSync(join(SERVER_DIR, 'src', 'db', 'migrations'))
   .sort();
 
 const RUN_TIMEOUT_MS = 20_000;
-const START_TIMEOUT_MS = 15_000;
+/**
+ * How long a spawned `serve` or `dev` may take to answer: seconds on a quiet machine, more on a loaded one
+ * (a PostgreSQL run beside Chromium suites took over 15 s once). Tests that start one have twice as long.
+ */
+const START_TIMEOUT_MS = 25_000;
+const STARTS_A_SERVER = { timeout: 2 * START_TIMEOUT_MS };
 const STOP_TIMEOUT_MS = 10_000;
 
 type Env = Record<string, string>;
@@ -318,7 +323,7 @@ describe('countersign migrate', () => {
   });
 });
 
-describe('countersign apps', () => {
+describe('countersign apps', STARTS_A_SERVER, () => {
   it('create --json prints every field once, with a key that works against serve', async () => {
     const before = Date.now();
     const created = await runJson<CreatedJson>([
@@ -612,7 +617,7 @@ describe('countersign apps', () => {
   });
 });
 
-describe('countersign apps --user-verification (D14)', () => {
+describe('countersign apps --user-verification (D14)', STARTS_A_SERVER, () => {
   it('defaults to required for psd2 and preferred otherwise; create, update, list and show carry it', async () => {
     const psd2 = await runJson<AppJson>([
       'apps',
@@ -758,7 +763,7 @@ describe('bad command lines exit 2 with one line on stderr', () => {
   });
 });
 
-describe('the master key', () => {
+describe('the master key', STARTS_A_SERVER, () => {
   const REQUIRED =
     'countersign: COUNTERSIGN_MASTER_KEY (64 hex characters) or COUNTERSIGN_MASTER_KEY_FILE is required';
   const MAKE = 'openssl rand -hex 32';
@@ -825,7 +830,7 @@ describe('the master key', () => {
   });
 });
 
-describe('countersign outbox', () => {
+describe('countersign outbox', STARTS_A_SERVER, () => {
   it('--json lists the SMS the console provider sent, with its code', async () => {
     expect(await run(['outbox', '--json'])).toEqual({ code: 0, stdout: '[]\n', stderr: '' });
     const created = await runJson<CreatedJson>(['apps', 'create', '--name', 'Acme', '--json']);
@@ -858,7 +863,7 @@ describe('countersign outbox', () => {
   });
 });
 
-describe('countersign serve', () => {
+describe('countersign serve', STARTS_A_SERVER, () => {
   it('answers /healthz with 200 {"status":"ok"} and exits 0 on SIGTERM', async () => {
     const server = await serve();
     const response = await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(5000) });
@@ -870,7 +875,7 @@ describe('countersign serve', () => {
   });
 });
 
-describe('countersign dev', () => {
+describe('countersign dev', STARTS_A_SERVER, () => {
   const KEY_LINE = /^ {2}Dev API key: {4}([0-9a-f]{48})$/m;
 
   const BANK_LINE = /^ {2}Bank demo: {6}(http:\/\/localhost:\d+)$/m;
