@@ -4,31 +4,26 @@
 // answers the bank's next request itself — the receipt names the second device.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AuthenticatorSuite, startAuthenticatorSuite } from '../support/authenticator-suite.js';
 import { axeFindings } from '../support/axe.js';
-import { launchBrowser, openPhone, screenshot } from '../support/browser.js';
-import { call, startTestServer, type TestServer } from '../support/harness.js';
+import { openPhone, screenshot } from '../support/browser.js';
+import { call, type TestServer } from '../support/harness.js';
 
 const SHOTS = 'authenticator-admission';
 
 let server: TestServer;
 let browser: Browser;
 let bank: { id: number; apiKey: string };
-const contexts: BrowserContext[] = [];
+let contexts: BrowserContext[] = [];
+let suite: AuthenticatorSuite | undefined;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  const served = await fetch(`${server.url}/authenticator/`);
-  await served.arrayBuffer();
-  if (served.status !== 200) throw new Error(`GET /authenticator/ answered ${served.status}: is it built?`);
+  suite = await startAuthenticatorSuite();
+  ({ server, browser, contexts } = suite);
   bank = await server.createApp({ name: 'Countersign Bank', userVerification: 'preferred' });
-  browser = await launchBrowser();
 }, 60_000);
 
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => undefined);
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => suite?.close());
 
 /** A link of the service, its origin pointed at where the test server listens (it learns its port after PUBLIC_URL). */
 const here = (url: string) => {

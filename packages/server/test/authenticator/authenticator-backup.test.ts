@@ -8,9 +8,10 @@ import { memoryStorage, Wallet } from '@countersign/device';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthyClient, authyClientModule } from '../compat/compat-support.js';
+import { type AuthenticatorSuite, startAuthenticatorSuite } from '../support/authenticator-suite.js';
 import { axeFindings } from '../support/axe.js';
-import { launchBrowser, openPhone, type PageProblems, screenshot } from '../support/browser.js';
-import { call, startTestServer, type TestServer } from '../support/harness.js';
+import { openPhone, type PageProblems, screenshot } from '../support/browser.js';
+import { call, type TestServer } from '../support/harness.js';
 
 const SHOTS = 'authenticator-backup';
 const PASSPHRASE = 'correct horse battery staple';
@@ -21,24 +22,18 @@ const FORGE = 'otpauth://totp/Forge:ada?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&
 let server: TestServer;
 let browser: Browser;
 let bank: { id: number; key: string; client: AuthyClient };
-const contexts: BrowserContext[] = [];
+let contexts: BrowserContext[] = [];
+let suite: AuthenticatorSuite | undefined;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  const served = await fetch(`${server.url}/authenticator/`);
-  await served.arrayBuffer();
-  if (served.status !== 200) throw new Error(`GET /authenticator/ answered ${served.status}: is it built?`);
+  suite = await startAuthenticatorSuite();
+  ({ server, browser, contexts } = suite);
   const created = await server.createApp({ name: 'Countersign Bank' });
   const client = new authyClientModule.Client({ key: created.apiKey }, { host: server.url, timeout: 10_000 });
   bank = { id: created.id, key: created.apiKey, client };
-  browser = await launchBrowser();
 }, 60_000);
 
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => undefined);
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => suite?.close());
 
 function rfc6238(ms: number): string {
   const counter = Buffer.alloc(8);

@@ -4,9 +4,10 @@
 // through the rest; axe finds no critical or serious violation on the screen.
 import type { Browser, BrowserContext, Locator, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AuthenticatorSuite, startAuthenticatorSuite } from '../support/authenticator-suite.js';
 import { axeFindings } from '../support/axe.js';
-import { launchBrowser, openPhone, type PageProblems, screenshot } from '../support/browser.js';
-import { call, startTestServer, type TestServer } from '../support/harness.js';
+import { openPhone, type PageProblems, screenshot } from '../support/browser.js';
+import { call, type TestServer } from '../support/harness.js';
 import { answerFor, deviceCall, enrollWithLink, type PendingRequest } from '../support/test-device.js';
 
 const SHOTS = 'authenticator-history';
@@ -16,23 +17,17 @@ const LIVE_MS = 8_000;
 let server: TestServer;
 let browser: Browser;
 let app: { id: number; apiKey: string };
-const contexts: BrowserContext[] = [];
+let contexts: BrowserContext[] = [];
+let suite: AuthenticatorSuite | undefined;
 let phoneNumber = 5_095_556_100;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  const served = await fetch(`${server.url}/authenticator/`);
-  await served.arrayBuffer();
-  if (served.status !== 200) throw new Error(`GET /authenticator/ answered ${served.status}: build it first`);
+  suite = await startAuthenticatorSuite();
+  ({ server, browser, contexts } = suite);
   app = await server.createApp({ name: 'History Bank', userVerification: 'off' });
-  browser = await launchBrowser();
 }, 60_000);
 
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => undefined);
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => suite?.close());
 
 const eventually = <T>(read: () => T | Promise<T>, timeout = 5_000) =>
   expect.poll(read, { timeout, interval: 100 });

@@ -5,9 +5,10 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthyClient, authyClientModule } from '../compat/compat-support.js';
+import { type AuthenticatorSuite, startAuthenticatorSuite } from '../support/authenticator-suite.js';
 import { axeFindings } from '../support/axe.js';
-import { launchBrowser, openPhone, type PageProblems, screenshot } from '../support/browser.js';
-import { call, startTestServer, type TestServer } from '../support/harness.js';
+import { openPhone, type PageProblems, screenshot } from '../support/browser.js';
+import { call, type TestServer } from '../support/harness.js';
 
 const SHOTS = 'authenticator-small-things';
 /** Longer than a request takes to arrive over the event stream, shorter than the app's 10 s fallback poll. */
@@ -19,25 +20,19 @@ let server: TestServer;
 let browser: Browser;
 let bank: AuthyClient;
 let bankKey: string;
-const contexts: BrowserContext[] = [];
+let contexts: BrowserContext[] = [];
+let suite: AuthenticatorSuite | undefined;
 let phoneCounter = 0;
 
 beforeAll(async () => {
-  server = await startTestServer();
-  const served = await fetch(`${server.url}/authenticator/`);
-  await served.arrayBuffer();
-  if (served.status !== 200) throw new Error(`GET /authenticator/ answered ${served.status}: build it first`);
+  suite = await startAuthenticatorSuite();
+  ({ server, browser, contexts } = suite);
   const app = await server.createApp({ name: 'Countersign Bank' });
   bankKey = app.apiKey;
   bank = new authyClientModule.Client({ key: bankKey }, { host: server.url, timeout: 10_000 });
-  browser = await launchBrowser();
 }, 60_000);
 
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => undefined);
-  await browser?.close();
-  await server?.close();
-});
+afterAll(() => suite?.close());
 
 /** Polls until the value matches; longer than `expect.poll`'s one-second default, still bounded. */
 const eventually = <T>(read: () => T | Promise<T>, timeout = 5_000) =>
