@@ -268,7 +268,9 @@ async function checkPage(page: Page, label: string): Promise<void> {
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
-describe('the bank, end to end in Chromium', () => {
+// Each test is a customer's whole visit (register, enroll a phone, sign in, then the page under test, with
+// axe on each screen): 5–25 s on a quiet machine, more when other Chromium suites share its two cores.
+describe('the bank, end to end in Chromium', { timeout: 60_000 }, () => {
   it('registration needs the code texted to the cellphone, refuses a wrong one, then shows "Set up your authenticator" with both QR codes; a transfer before enrolling says why it cannot go', async () => {
     const site = await open();
     const { page } = site;
