@@ -68,3 +68,24 @@ export class UsageError extends OperatorError {
   override readonly name = 'UsageError';
   override readonly exitCode = 2;
 }
+
+/** A command named something that does not exist (an app, a user, a device): exit code 1. */
+export class NotFoundError extends OperatorError {
+  override readonly name = 'NotFoundError';
+}
+
+/** `--app ID` and the like: a positive whole number. */
+export function idOption(flag: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value);
+  if (!/^[1-9]\d{0,14}$/.test(text))
+    throw new UsageError(`${flag} is a positive whole number, got "${text}"`);
+  return Number(text);
+}
+
+/** `--limit N`: a number from 1 to 99999. */
+export function limitOption(value: unknown): number {
+  const text = String(value);
+  if (!/^[1-9]\d{0,4}$/.test(text)) throw new UsageError(`--limit is a number, got "${text}"`);
+  return Number(text);
+}
