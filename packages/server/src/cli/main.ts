@@ -5,6 +5,7 @@ import { addDevCommand } from './dev-command.js';
 import { addDeviceCommand } from './device-command.js';
 import { addDevicesCommand } from './devices-command.js';
 import { openServer, output, processTerminal, type Terminal, UsageError } from './output.js';
+import { addRequestsCommand } from './requests-command.js';
 import { addUsersCommand } from './users-command.js';
 import { addWebhooksCommand } from './webhooks-command.js';
 
@@ -97,6 +98,7 @@ export function buildProgram(terminal: Terminal): Command {
   addDeviceCommand(program, terminal);
   addUsersCommand(program, terminal);
   addDevicesCommand(program, terminal);
+  addRequestsCommand(program, terminal);
   return program;
 }
 
