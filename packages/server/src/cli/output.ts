@@ -74,13 +74,19 @@ export class NotFoundError extends OperatorError {
   override readonly name = 'NotFoundError';
 }
 
-/** `--app ID` and the like: a positive whole number. */
-export function idOption(flag: string, value: unknown): number | undefined {
-  if (value === undefined) return undefined;
-  const text = String(value);
-  if (!/^[1-9]\d{0,14}$/.test(text))
-    throw new UsageError(`${flag} is a positive whole number, got "${text}"`);
+/** The largest id the store gives an app or a user (a 32-bit integer column). */
+const MAX_ID = 2_147_483_647;
+
+/** An app's or a user's id: a positive whole number the store can hold; `what` names it in the error. */
+export function storeId(what: string, text: string): number {
+  if (!/^[1-9]\d{0,9}$/.test(text) || Number(text) > MAX_ID)
+    throw new UsageError(`${what} is a positive whole number up to ${MAX_ID}, got "${text}"`);
   return Number(text);
+}
+
+/** `--app ID` and the like. */
+export function idOption(flag: string, value: unknown): number | undefined {
+  return value === undefined ? undefined : storeId(flag, String(value));
 }
 
 /** `--limit N`: a number from 1 to 99999. */

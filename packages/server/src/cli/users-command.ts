@@ -9,6 +9,7 @@ import {
   NotFoundError,
   openServer,
   output,
+  storeId,
   type Terminal,
   UsageError,
 } from './output.js';
@@ -53,11 +54,7 @@ export function describeDevice(d: ReturnType<typeof deviceJson>, text: TerminalT
   return `${d.device_id}  ${text.show(d.name)} (${d.platform})  user ${d.authy_id}  created ${d.created_at}  ${state}`;
 }
 
-function authyId(value: string): number {
-  if (!/^[1-9]\d{0,14}$/.test(value))
-    throw new UsageError(`an Authy id is a positive whole number, got "${value}"`);
-  return Number(value);
-}
+const authyId = (value: string) => storeId('an Authy id', value);
 
 /** The `users show` document: the user's apps with their lock state, devices, and pending requests. */
 async function describeUser(s: Services, userId: number) {

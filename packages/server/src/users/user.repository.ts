@@ -391,10 +391,15 @@ export class UserRepository {
   }
 
   /**
-   * Links whose user has this Authy id, or whose email or phone number contains `text` (case-insensitive
-   * for emails), newest first; only the app's when `appId` is given.
+   * Links whose user has the Authy id `userId`, or whose email or phone number contains `text`
+   * (case-insensitive for emails), newest first; only the app's when `appId` is given.
    */
-  async search(query: { appId?: number; text?: string; limit: number }): Promise<OperatorLink[]> {
+  async search(query: {
+    appId?: number;
+    text?: string;
+    userId?: number;
+    limit: number;
+  }): Promise<OperatorLink[]> {
     let select = this.operatorLinks();
     if (query.appId !== undefined) select = select.where('app_users.app_id', '=', query.appId);
     const text = query.text;
@@ -403,7 +408,7 @@ export class UserRepository {
       const digits = /^[+\d\s().-]+$/.test(text) ? text.replace(/\D/g, '') : '';
       select = select.where((eb) =>
         eb.or([
-          ...(/^\d{1,15}$/.test(text) ? [eb('app_users.user_id', '=', Number(text))] : []),
+          ...(query.userId === undefined ? [] : [eb('app_users.user_id', '=', query.userId)]),
           eb(
             eb.fn('lower', ['app_users.email']),
             'like',

@@ -182,7 +182,11 @@ export class UserService {
 
   /** Users' links to apps for an operator (`countersign users list`): by Authy id, email or phone. */
   search(query: { appId?: number; text?: string; limit: number }): Promise<OperatorLink[]> {
-    return this.repository.search(query);
+    const { text } = query;
+    // Only a number that can be a user id is looked up as one (a phone number's digits are not).
+    const userId =
+      text !== undefined && USER_ID.test(text) && Number(text) <= MAX_USER_ID ? Number(text) : undefined;
+    return this.repository.search({ ...query, ...(userId !== undefined && { userId }) });
   }
 
   /** Every app link of a user for an operator (`countersign users show`); empty for an unknown user. */
