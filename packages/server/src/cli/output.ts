@@ -95,3 +95,8 @@ export function limitOption(value: unknown): number {
   if (!/^[1-9]\d{0,4}$/.test(text)) throw new UsageError(`--limit is a number, got "${text}"`);
   return Number(text);
 }
+
+/** A time in milliseconds as JSON prints it (ISO 8601), `null` kept. */
+export function isoTime(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}

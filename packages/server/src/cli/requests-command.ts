@@ -6,6 +6,7 @@ import {
 } from '../approvals/approval-request.js';
 import {
   idOption,
+  isoTime,
   limitOption,
   NotFoundError,
   openServer,
@@ -14,8 +15,6 @@ import {
   UsageError,
 } from './output.js';
 import { TerminalText } from './terminal-text.js';
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** A request as the operator commands print it: what was shown, never the hidden details. */
 function requestJson(r: OperatorRequest) {
@@ -30,9 +29,9 @@ function requestJson(r: OperatorRequest) {
     reason: r.reason,
     device_id: r.deviceId,
     device_name: r.deviceName,
-    created_at: iso(r.createdAt),
-    expires_at: iso(r.expiresAt),
-    answered_at: iso(r.answeredAt),
+    created_at: isoTime(r.createdAt),
+    expires_at: isoTime(r.expiresAt),
+    answered_at: isoTime(r.answeredAt),
     // The receipt is final: a pending request has none yet.
     receipt: r.status === 'pending' ? null : r.receipt,
   };

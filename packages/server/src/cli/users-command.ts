@@ -5,6 +5,7 @@ import { maskForStatus } from '../users/phone-number.js';
 import type { OperatorLink } from '../users/user.repository.js';
 import {
   idOption,
+  isoTime,
   limitOption,
   NotFoundError,
   openServer,
@@ -14,8 +15,6 @@ import {
   UsageError,
 } from './output.js';
 import { TerminalText } from './terminal-text.js';
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** Only the last four digits, as the Authy API's user status shows them (`maskForStatus`). */
 function maskedPhone(link: OperatorLink): string {
@@ -31,7 +30,7 @@ function linkJson(link: OperatorLink, now: number) {
     email: link.email,
     phone: maskedPhone(link),
     locked: link.lockedUntil !== null && link.lockedUntil > now,
-    created_at: iso(link.createdAt),
+    created_at: isoTime(link.createdAt),
   };
 }
 
@@ -43,9 +42,9 @@ export function deviceJson(device: Device) {
     enrolled_app_id: device.enrolledAppId,
     name: device.name,
     platform: device.platform,
-    created_at: iso(device.createdAt),
-    last_seen_at: iso(device.lastSeenAt),
-    revoked_at: iso(device.revokedAt),
+    created_at: isoTime(device.createdAt),
+    last_seen_at: isoTime(device.lastSeenAt),
+    revoked_at: isoTime(device.revokedAt),
   };
 }
 
@@ -74,11 +73,11 @@ async function describeUser(s: Services, userId: number) {
       app_name: link.appName,
       email: link.email,
       failed_attempts: link.failedCount,
-      locked_until: link.lockedUntil !== null && link.lockedUntil > now ? iso(link.lockedUntil) : null,
+      locked_until: link.lockedUntil !== null && link.lockedUntil > now ? isoTime(link.lockedUntil) : null,
       pushes_paused_until:
-        link.pushPausedUntil !== null && link.pushPausedUntil > now ? iso(link.pushPausedUntil) : null,
+        link.pushPausedUntil !== null && link.pushPausedUntil > now ? isoTime(link.pushPausedUntil) : null,
       pending_requests: pending.filter((r) => r.appId === link.appId).length,
-      created_at: iso(link.createdAt),
+      created_at: isoTime(link.createdAt),
     })),
     devices: devices.map(deviceJson),
   };

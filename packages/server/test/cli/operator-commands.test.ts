@@ -204,6 +204,31 @@ describe('users list and show', () => {
   });
 });
 
+describe('text from apps and users in the terminal (D11)', () => {
+  it('characters that could hide or reorder text are shown as markers; --json gives the text as stored', async () => {
+    const { id } = await newUser(bank);
+    // Stored before the service refused such text: written to the store directly.
+    const stored = 'evil\u202Emoc.elpmaxe@ecila';
+    await server.db
+      .updateTable('app_users')
+      .set({ email: stored })
+      .where('user_id', '=', id)
+      .where('app_id', '=', bank.id)
+      .execute();
+    for (const args of [
+      ['users', 'list', '--search', String(id)],
+      ['users', 'show', String(id)],
+    ]) {
+      const human = await cli(args);
+      expect(human.code).toBe(0);
+      expect(human.stdout).toContain('evil⟨U+202E⟩moc.elpmaxe@ecila');
+      expect(human.stdout).not.toContain('\u202E');
+      expect(human.stdout).toMatch(/Marked ⟨U\+…⟩[^\n]*\n$/);
+    }
+    expect((await json<ListedUser[]>(['users', 'list', '--search', String(id)]))[0]?.email).toBe(stored);
+  });
+});
+
 describe('users unlock', () => {
   it('lets a user locked out by wrong TOTP codes verify again', async () => {
     const { id } = await newUser(bank);
