@@ -99,3 +99,12 @@ export interface HistoryRow {
   readonly deviceName: string | null;
   readonly receipt: string | null;
 }
+
+/**
+ * A request of any app as an operator looks at it (`countersign requests …`): what was shown (never the
+ * hidden details), its status as read now (a pending request past its expiry reads as expired), the answer.
+ */
+export interface OperatorRequest extends Omit<HistoryRow, 'status'> {
+  readonly userId: number;
+  readonly status: ApprovalStatus;
+}

@@ -10,6 +10,7 @@ import type {
   ApprovalStatus,
   HistoryRow,
   HistoryScope,
+  OperatorRequest,
   RecordedAnswer,
 } from './approval-request.js';
 import type { CallbackOutbox } from './callback-outbox.js';
@@ -385,26 +386,7 @@ export class ApprovalRepository {
    */
   async historyForUser(query: HistoryQuery): Promise<HistoryRow[]> {
     const { userId, scope, since, now, after, limit } = query;
-    let select = this.db
-      .selectFrom('approval_requests')
-      .innerJoin('apps', 'apps.id', 'approval_requests.app_id')
-      .leftJoin('devices', 'devices.id', 'approval_requests.device_id')
-      .select([
-        'approval_requests.uuid',
-        'approval_requests.app_id',
-        'approval_requests.app_name',
-        'apps.name as current_app_name',
-        'approval_requests.message',
-        'approval_requests.details',
-        'approval_requests.status',
-        'approval_requests.reason',
-        'approval_requests.created_at',
-        'approval_requests.expires_at',
-        'approval_requests.processed_at',
-        'approval_requests.device_id',
-        'devices.name as device_name',
-        'approval_requests.receipt',
-      ])
+    let select = this.shownQuery()
       .where('approval_requests.user_id', '=', userId)
       .where('approval_requests.created_at', '>=', since)
       .where((eb) =>
@@ -437,21 +419,84 @@ export class ApprovalRepository {
       .orderBy('approval_requests.uuid', 'desc')
       .limit(limit)
       .execute();
-    return rows.map((row) => ({
-      uuid: row.uuid,
-      appId: Number(row.app_id),
-      appName: row.app_name ?? row.current_app_name,
-      message: row.message,
-      details: JSON.parse(row.details) as Record<string, string>,
-      status: row.status === 'pending' ? 'expired' : (row.status as HistoryRow['status']),
-      reason: row.reason,
-      createdAt: Number(row.created_at),
-      expiresAt: row.expires_at === null ? null : Number(row.expires_at),
-      answeredAt: row.processed_at === null ? null : Number(row.processed_at),
-      deviceId: row.device_id,
-      deviceName: row.device_name,
-      receipt: row.receipt,
-    }));
+    return rows.map((row) => {
+      const { userId: _user, ...shown } = toShown(row, now);
+      return { ...shown, status: shown.status as HistoryRow['status'] };
+    });
+  }
+
+  /**
+   * Requests of every app for an operator, newest first, filtered by app, user and status as read at `now`
+   * (a pending request past its expiry counts as expired). Never the hidden details.
+   */
+  async listForOperator(query: {
+    appId?: number;
+    userId?: number;
+    status?: ApprovalStatus;
+    now: number;
+    limit: number;
+  }): Promise<OperatorRequest[]> {
+    const { appId, userId, status, now, limit } = query;
+    let select = this.shownQuery();
+    if (appId !== undefined) select = select.where('approval_requests.app_id', '=', appId);
+    if (userId !== undefined) select = select.where('approval_requests.user_id', '=', userId);
+    if (status === 'pending')
+      select = select
+        .where('approval_requests.status', '=', 'pending')
+        .where((eb) =>
+          eb.or([
+            eb('approval_requests.expires_at', 'is', null),
+            eb('approval_requests.expires_at', '>', now),
+          ]),
+        );
+    else if (status === 'expired')
+      select = select.where((eb) =>
+        eb.or([
+          eb('approval_requests.status', '=', 'expired'),
+          eb.and([
+            eb('approval_requests.status', '=', 'pending'),
+            eb('approval_requests.expires_at', '<=', now),
+          ]),
+        ]),
+      );
+    else if (status !== undefined) select = select.where('approval_requests.status', '=', status);
+    const rows = await select
+      .orderBy('approval_requests.created_at', 'desc')
+      .orderBy('approval_requests.uuid', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => toShown(row, now));
+  }
+
+  /** One request of any app for an operator, as `listForOperator` reads it. */
+  async findForOperator(uuid: string, now: number): Promise<OperatorRequest | undefined> {
+    const row = await this.shownQuery().where('approval_requests.uuid', '=', uuid).executeTakeFirst();
+    return row === undefined ? undefined : toShown(row, now);
+  }
+
+  /** A request as it was shown and answered, with its answering device: never the hidden details. */
+  private shownQuery() {
+    return this.db
+      .selectFrom('approval_requests')
+      .innerJoin('apps', 'apps.id', 'approval_requests.app_id')
+      .leftJoin('devices', 'devices.id', 'approval_requests.device_id')
+      .select([
+        'approval_requests.uuid',
+        'approval_requests.app_id',
+        'approval_requests.user_id',
+        'approval_requests.app_name',
+        'apps.name as current_app_name',
+        'approval_requests.message',
+        'approval_requests.details',
+        'approval_requests.status',
+        'approval_requests.reason',
+        'approval_requests.created_at',
+        'approval_requests.expires_at',
+        'approval_requests.processed_at',
+        'approval_requests.device_id',
+        'devices.name as device_name',
+        'approval_requests.receipt',
+      ]);
   }
 
   /** A request of any app, as the answering flow reads it. */
@@ -514,5 +559,46 @@ function toAnswerable(row: {
     numberMatch: row.number_match,
     nonce: row.nonce,
     status: row.status as ApprovalStatus,
+  };
+}
+
+/** A row of `shownQuery`, its status as read at `now`. */
+function toShown(
+  row: {
+    uuid: string;
+    app_id: number;
+    user_id: number;
+    app_name: string | null;
+    current_app_name: string;
+    message: string;
+    details: string;
+    status: string;
+    reason: string | null;
+    created_at: number;
+    expires_at: number | null;
+    processed_at: number | null;
+    device_id: string | null;
+    device_name: string | null;
+    receipt: string | null;
+  },
+  now: number,
+): OperatorRequest {
+  const expiresAt = row.expires_at === null ? null : Number(row.expires_at);
+  const expiredAsRead = row.status === 'pending' && expiresAt !== null && expiresAt <= now;
+  return {
+    uuid: row.uuid,
+    appId: Number(row.app_id),
+    userId: Number(row.user_id),
+    appName: row.app_name ?? row.current_app_name,
+    message: row.message,
+    details: JSON.parse(row.details) as Record<string, string>,
+    status: expiredAsRead ? 'expired' : (row.status as ApprovalStatus),
+    reason: row.reason,
+    createdAt: Number(row.created_at),
+    expiresAt,
+    answeredAt: row.processed_at === null ? null : Number(row.processed_at),
+    deviceId: row.device_id,
+    deviceName: row.device_name,
+    receipt: row.receipt,
   };
 }

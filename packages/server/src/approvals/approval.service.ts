@@ -14,6 +14,7 @@ import type {
   HistoryRow,
   HistoryScope,
   Logo,
+  OperatorRequest,
   RecordedAnswer,
 } from './approval-request.js';
 
@@ -275,6 +276,21 @@ export class ApprovalService {
       after: page.after,
       limit: page.limit,
     });
+  }
+
+  /** Requests of every app for an operator (`countersign requests list`), newest first; no hidden details. */
+  listForOperator(query: {
+    appId?: number;
+    userId?: number;
+    status?: ApprovalStatus;
+    limit: number;
+  }): Promise<OperatorRequest[]> {
+    return this.repository.listForOperator({ ...query, now: this.clock.now() });
+  }
+
+  /** One request of any app for an operator (`countersign requests show`); no hidden details. */
+  findForOperator(uuid: string): Promise<OperatorRequest | undefined> {
+    return this.repository.findForOperator(uuid, this.clock.now());
   }
 
   /** A request as the answering flow reads it, whoever's it is: the caller checks. */

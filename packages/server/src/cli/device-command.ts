@@ -23,6 +23,7 @@ import { folderStorage } from '@countersign/device/node';
 import { type Decision, revealInvisible } from '@countersign/protocol';
 import type { Command } from 'commander';
 import { output, type Terminal, UsageError } from './output.js';
+import { TerminalText } from './terminal-text.js';
 
 /** Where `device backup` and `device restore` read the passphrase, else from standard input; never argv. */
 const PASSPHRASE_VARIABLE = 'COUNTERSIGN_BACKUP_PASSPHRASE';
@@ -215,30 +216,6 @@ function refusal(error: unknown, uuid: string): unknown {
       );
     default:
       return error;
-  }
-}
-
-/**
- * The service's text for a person at a terminal (D11): every character that could act (controls, so
- * escape sequences), reorder (bidirectional controls) or hide (invisible characters) becomes a visible
- * marker such as ⟨U+202E⟩. The service refuses such text now; this shows what was stored before.
- */
-class TerminalText {
-  private marked = false;
-
-  show(text: string): string {
-    const shown = revealInvisible(text);
-    if (shown !== text) this.marked = true;
-    return shown;
-  }
-
-  /** The human output, with a last line saying where markers stand for characters, if any did. */
-  output(lines: readonly string[]): string {
-    if (!this.marked) return lines.join('\n');
-    return [
-      ...lines,
-      'Marked ⟨U+…⟩: characters that could hide or reorder text, shown as their code points. --json gives the text as stored.',
-    ].join('\n');
   }
 }
 

@@ -3,7 +3,10 @@ import { OperatorError } from '../lib/operator-error.js';
 import { addAppsCommand } from './apps-command.js';
 import { addDevCommand } from './dev-command.js';
 import { addDeviceCommand } from './device-command.js';
+import { addDevicesCommand } from './devices-command.js';
 import { openServer, output, processTerminal, type Terminal, UsageError } from './output.js';
+import { addRequestsCommand } from './requests-command.js';
+import { addUsersCommand } from './users-command.js';
 import { addWebhooksCommand } from './webhooks-command.js';
 
 // Every command loads what it runs when it runs (`await import`): `countersign --help` or `apps list` never
@@ -93,6 +96,9 @@ export function buildProgram(terminal: Terminal): Command {
   addWebhooksCommand(program, terminal);
   addDevCommand(program, terminal);
   addDeviceCommand(program, terminal);
+  addUsersCommand(program, terminal);
+  addDevicesCommand(program, terminal);
+  addRequestsCommand(program, terminal);
   return program;
 }
 

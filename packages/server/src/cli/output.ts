@@ -68,3 +68,35 @@ export class UsageError extends OperatorError {
   override readonly name = 'UsageError';
   override readonly exitCode = 2;
 }
+
+/** A command named something that does not exist (an app, a user, a device): exit code 1. */
+export class NotFoundError extends OperatorError {
+  override readonly name = 'NotFoundError';
+}
+
+/** The largest id the store gives an app or a user (a 32-bit integer column). */
+const MAX_ID = 2_147_483_647;
+
+/** An app's or a user's id: a positive whole number the store can hold; `what` names it in the error. */
+export function storeId(what: string, text: string): number {
+  if (!/^[1-9]\d{0,9}$/.test(text) || Number(text) > MAX_ID)
+    throw new UsageError(`${what} is a positive whole number up to ${MAX_ID}, got "${text}"`);
+  return Number(text);
+}
+
+/** `--app ID` and the like. */
+export function idOption(flag: string, value: unknown): number | undefined {
+  return value === undefined ? undefined : storeId(flag, String(value));
+}
+
+/** `--limit N`: a number from 1 to 99999. */
+export function limitOption(value: unknown): number {
+  const text = String(value);
+  if (!/^[1-9]\d{0,4}$/.test(text)) throw new UsageError(`--limit is a number, got "${text}"`);
+  return Number(text);
+}
+
+/** A time in milliseconds as JSON prints it (ISO 8601), `null` kept. */
+export function isoTime(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}

@@ -106,6 +106,28 @@ export class DeviceRepository {
     return rows.map(toDevice);
   }
 
+  /**
+   * Devices for an operator, revoked ones too, oldest first: a user's, and/or those that answer the app's
+   * requests (enrolled by its link, or enrolled by phone for a user it registered).
+   */
+  async listForOperator(query: { userId?: number; appId?: number }): Promise<Device[]> {
+    let select = this.db.selectFrom('devices').selectAll();
+    if (query.userId !== undefined) select = select.where('user_id', '=', query.userId);
+    const appId = query.appId;
+    if (appId !== undefined)
+      select = select.where((eb) =>
+        eb.or([
+          eb('enrolled_app_id', '=', appId),
+          eb.and([
+            eb('enrolled_app_id', 'is', null),
+            eb('user_id', 'in', eb.selectFrom('app_users').select('user_id').where('app_id', '=', appId)),
+          ]),
+        ]),
+      );
+    const rows = await select.orderBy('created_at').orderBy('id').execute();
+    return rows.map(toDevice);
+  }
+
   /** Live devices of a user that may answer an app's requests (D8). */
   async listAnswering(userId: number, appId: number, phoneDevicesAccepted: boolean): Promise<Device[]> {
     const rows = await this.db

@@ -57,23 +57,45 @@ export class DeviceService {
 
   /** Revokes one of the user's devices at once (R31); its streams are told to close. */
   async revoke(device: Device, id: string): Promise<void> {
-    const { repository, securityLog, random, clock } = this.options;
     const visible = await this.list(device);
     if (!visible.some((d) => d.device_id === id))
       throw new AuthyError('60031', { status: 404, message: 'Device not found' });
+    await this.revokeOne({ id, userId: device.userId, enrolledAppId: device.enrolledAppId }, device.id);
+  }
+
+  /**
+   * An operator revokes a device (`countersign devices revoke`), as its user would from another device:
+   * its streams close and its next signed call is refused. `false`: no such device, or already revoked.
+   */
+  async revokeByOperator(id: string): Promise<boolean> {
+    const device = await this.options.repository.find(id);
+    if (device === undefined || device.revokedAt !== null) return false;
+    return this.revokeOne(device, 'operator');
+  }
+
+  /** Devices for an operator (`countersign devices list`), revoked ones too. */
+  listForOperator(query: { userId?: number; appId?: number }): Promise<Device[]> {
+    return this.options.repository.listForOperator(query);
+  }
+
+  private async revokeOne(
+    device: Pick<Device, 'id' | 'userId' | 'enrolledAppId'>,
+    by: string,
+  ): Promise<boolean> {
+    const { repository, securityLog, random, clock } = this.options;
     const now = clock.now();
-    const closeStreams = [{ topic: topics.device(id), event: { type: 'revoked' as const } }];
-    if (await repository.revoke(id, device.userId, now, closeStreams)) {
-      await securityLog.record({
-        id: random.uuid(),
-        type: 'device.revoked',
-        appId: device.enrolledAppId,
-        userId: device.userId,
-        deviceId: id,
-        detail: { by: device.id },
-        now,
-      });
-    }
+    const closeStreams = [{ topic: topics.device(device.id), event: { type: 'revoked' as const } }];
+    if (!(await repository.revoke(device.id, device.userId, now, closeStreams))) return false;
+    await securityLog.record({
+      id: random.uuid(),
+      type: 'device.revoked',
+      appId: device.enrolledAppId,
+      userId: device.userId,
+      deviceId: device.id,
+      detail: { by },
+      now,
+    });
+    return true;
   }
 
   /** App side: the user's live devices that may answer this app (status, and whether SMS is needed). */

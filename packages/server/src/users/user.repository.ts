@@ -36,6 +36,26 @@ export interface AppLink {
   userVerification: UserVerification;
 }
 
+/** A user's link to an app as an operator sees it (`countersign users …`): never its seed. */
+export interface OperatorLink {
+  appId: number;
+  appName: string;
+  userId: number;
+  email: string;
+  countryCode: string;
+  /** The national number in full: callers mask it before showing it (`maskForStatus`). */
+  phone: string;
+  failedCount: number;
+  lockedUntil: number | null;
+  pushPausedUntil: number | null;
+  createdAt: number;
+}
+
+/** `%`, `_` and `\\` stand for themselves in a LIKE pattern (ESCAPE '\\'). */
+function likeContaining(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 export class UserRepository {
   /** Every call that names a user reads its link, and every verify its seed: both compiled once. */
   private readonly link;
@@ -348,4 +368,119 @@ export class UserRepository {
       .executeTakeFirst();
     return locked?.locked_until === null || locked === undefined ? undefined : Number(locked.locked_until);
   }
+
+  // Operator reads and changes (`countersign users …`).
+
+  private operatorLinks() {
+    return this.db
+      .selectFrom('app_users')
+      .innerJoin('users', 'users.id', 'app_users.user_id')
+      .innerJoin('apps', 'apps.id', 'app_users.app_id')
+      .select([
+        'app_users.app_id',
+        'apps.name as app_name',
+        'app_users.user_id',
+        'app_users.email',
+        'users.country_code',
+        'users.phone',
+        'app_users.failed_count',
+        'app_users.locked_until',
+        'app_users.push_paused_until',
+        'app_users.created_at',
+      ]);
+  }
+
+  /**
+   * Links whose user has the Authy id `userId`, or whose email or phone number contains `text`
+   * (case-insensitive for emails), newest first; only the app's when `appId` is given.
+   */
+  async search(query: {
+    appId?: number;
+    text?: string;
+    userId?: number;
+    limit: number;
+  }): Promise<OperatorLink[]> {
+    let select = this.operatorLinks();
+    if (query.appId !== undefined) select = select.where('app_users.app_id', '=', query.appId);
+    const text = query.text;
+    if (text !== undefined) {
+      // A phone number is searched as digits, with or without its country code (`+1 509-555-0101`).
+      const digits = /^[+\d\s().-]+$/.test(text) ? text.replace(/\D/g, '') : '';
+      select = select.where((eb) =>
+        eb.or([
+          ...(query.userId === undefined ? [] : [eb('app_users.user_id', '=', query.userId)]),
+          eb(
+            eb.fn('lower', ['app_users.email']),
+            'like',
+            sql<string>`${likeContaining(text.toLowerCase())} escape '\\'`,
+          ),
+          ...(digits === ''
+            ? []
+            : [
+                eb(
+                  sql<string>`${sql.ref('users.country_code')} || ${sql.ref('users.phone')}`,
+                  'like',
+                  sql<string>`${likeContaining(digits)}`,
+                ),
+              ]),
+        ]),
+      );
+    }
+    const rows = await select
+      .orderBy('app_users.created_at', 'desc')
+      .orderBy('app_users.app_id')
+      .limit(query.limit)
+      .execute();
+    return rows.map(toOperatorLink);
+  }
+
+  /** Every app link of a user, by app id. */
+  async operatorLinksOf(userId: number): Promise<OperatorLink[]> {
+    const rows = await this.operatorLinks()
+      .where('app_users.user_id', '=', userId)
+      .orderBy('app_users.app_id')
+      .execute();
+    return rows.map(toOperatorLink);
+  }
+
+  /**
+   * Lifts the user's TOTP lockout and forgets its failed attempts and earlier lockouts, in one app or in
+   * all; gives the number of links changed.
+   */
+  async unlock(userId: number, appId?: number): Promise<number> {
+    let update = this.db
+      .updateTable('app_users')
+      .set({ locked_until: null, failed_count: 0, lock_count: 0 })
+      .where('user_id', '=', userId);
+    if (appId !== undefined) update = update.where('app_id', '=', appId);
+    const result = await update.executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+}
+
+function toOperatorLink(row: {
+  app_id: number;
+  app_name: string;
+  user_id: number;
+  email: string;
+  country_code: string;
+  phone: string;
+  failed_count: number;
+  locked_until: number | null;
+  push_paused_until: number | null;
+  created_at: number;
+}): OperatorLink {
+  const optional = (value: number | null) => (value === null ? null : Number(value));
+  return {
+    appId: Number(row.app_id),
+    appName: row.app_name,
+    userId: Number(row.user_id),
+    email: row.email,
+    countryCode: row.country_code,
+    phone: row.phone,
+    failedCount: Number(row.failed_count),
+    lockedUntil: optional(row.locked_until),
+    pushPausedUntil: optional(row.push_paused_until),
+    createdAt: Number(row.created_at),
+  };
 }

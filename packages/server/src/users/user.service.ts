@@ -9,7 +9,7 @@ import type { Clock } from '../lib/clock.js';
 import type { AppUser } from './app-user.js';
 import { parseCallingCode } from './phone-number.js';
 import { readPhone } from './phone-rule.js';
-import type { AppLink, UserRepository } from './user.repository.js';
+import type { AppLink, OperatorLink, UserRepository } from './user.repository.js';
 
 export const ACTIVITY_TYPES = ['password_reset', 'banned', 'unbanned', 'cookie_login'] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
@@ -178,5 +178,27 @@ export class UserService {
 
   countForApp(app: App): Promise<number> {
     return this.repository.countForApp(app.id);
+  }
+
+  /** Users' links to apps for an operator (`countersign users list`): by Authy id, email or phone. */
+  search(query: { appId?: number; text?: string; limit: number }): Promise<OperatorLink[]> {
+    const { text } = query;
+    // Only a number that can be a user id is looked up as one (a phone number's digits are not).
+    const userId =
+      text !== undefined && USER_ID.test(text) && Number(text) <= MAX_USER_ID ? Number(text) : undefined;
+    return this.repository.search({ ...query, ...(userId !== undefined && { userId }) });
+  }
+
+  /** Every app link of a user for an operator (`countersign users show`); empty for an unknown user. */
+  operatorLinksOf(userId: number): Promise<OperatorLink[]> {
+    return this.repository.operatorLinksOf(userId);
+  }
+
+  /**
+   * An operator lifts the user's TOTP lockout (in one app, or all) so it may verify again; gives the number
+   * of app links changed, 0 when the user is not registered there.
+   */
+  unlock(userId: number, appId?: number): Promise<number> {
+    return this.repository.unlock(userId, appId);
   }
 }
