@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { OperatorError } from '../lib/operator-error.js';
 import { addAppsCommand } from './apps-command.js';
+import { addAuditCommand } from './audit-command.js';
 import { addDevCommand } from './dev-command.js';
 import { addDeviceCommand } from './device-command.js';
 import { openServer, output, processTerminal, type Terminal, UsageError } from './output.js';
@@ -93,6 +94,7 @@ export function buildProgram(terminal: Terminal): Command {
   addWebhooksCommand(program, terminal);
   addDevCommand(program, terminal);
   addDeviceCommand(program, terminal);
+  addAuditCommand(program, terminal);
   return program;
 }
 
