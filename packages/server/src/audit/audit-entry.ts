@@ -7,6 +7,9 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** The `typ` of a signed head's JWS: a head cannot pass for a receipt, nor a receipt for a head. */
 export const HEAD_TYP = 'countersign-audit-head+jwt';
 
+/** The `typ` of a checkpoint's JWS: where a prune ended, which no head can stand for. */
+export const CHECKPOINT_TYP = 'countersign-audit-checkpoint+jwt';
+
 /**
  * What happened, as a caller reports it: who (`actor`: `cli:<os user>`, `service`, later
  * `operator:<email>`), from where (`from`: an address, or `cli`), what (`action`: `app.create`,
@@ -64,7 +67,10 @@ export function entryHash(fields: ChainedFields): string {
   return createHash('sha256').update(canonical, 'utf8').digest('hex');
 }
 
-/** A signed head of the chain as kept: the entry `seq` had `hash`; `jws` signs `{seq, hash, iat}`. */
+/**
+ * A signed head of the chain as kept, or a checkpoint where pruned entries ended: the entry `seq` had
+ * `hash`; `jws` signs `{seq, hash, iat}`.
+ */
 export interface SignedHead {
   readonly seq: number;
   readonly hash: string;

@@ -7,6 +7,7 @@ import type { AuditQuery, AuditRepository } from './audit.repository.js';
 import {
   type AuditAction,
   type AuditEntry,
+  CHECKPOINT_TYP,
   entryHash,
   GENESIS_HASH,
   HEAD_TYP,
@@ -22,7 +23,7 @@ export type AuditVerdict =
   | { readonly ok: true; readonly entries: number; readonly lastSeq: number; readonly heads: number }
   | {
       readonly ok: false;
-      readonly kind: 'changed' | 'missing' | 'out_of_order' | 'head';
+      readonly kind: 'changed' | 'missing' | 'out_of_order' | 'head' | 'checkpoint';
       readonly seq: number;
       readonly message: string;
     };
@@ -33,6 +34,7 @@ const failed = (kind: Extract<AuditVerdict, { ok: false }>['kind'], seq: number)
     missing: `entry ${seq} is missing`,
     out_of_order: `entries out of order at ${seq}`,
     head: `head at ${seq} does not verify`,
+    checkpoint: `checkpoint at ${seq} does not verify`,
   }[kind];
   return { ok: false, kind, seq, message };
 };
@@ -69,14 +71,23 @@ export class AuditLog implements AuditTrail {
   async signHead(): Promise<SignedHead | undefined> {
     const head = await this.options.repository.head();
     if (head === undefined) return undefined;
-    const signedAt = this.options.clock.now();
-    const jws = await this.options.signer.sign(
-      { seq: head.seq, hash: head.hash, iat: Math.floor(signedAt / 1000) },
-      HEAD_TYP,
-    );
-    const signed = { ...head, signedAt, jws };
+    const signed = await this.signed(head, HEAD_TYP);
     await this.options.repository.keepHead(signed);
     return signed;
+  }
+
+  /**
+   * Removes the entries older than `before` (ms), keeping a signed checkpoint of the last one removed, from
+   * which `verify` goes on proving the rest. Returns the checkpoint, or `undefined` when none was that old.
+   */
+  prune(before: number): Promise<SignedHead | undefined> {
+    return this.options.repository.prune(before, (head) => this.signed(head, CHECKPOINT_TYP));
+  }
+
+  private async signed(head: { seq: number; hash: string }, typ: string): Promise<SignedHead> {
+    const signedAt = this.options.clock.now();
+    const payload = { seq: head.seq, hash: head.hash, iat: Math.floor(signedAt / 1000) };
+    return { ...head, signedAt, jws: await this.options.signer.sign(payload, typ) };
   }
 
   list(query: AuditQuery): Promise<AuditEntry[]> {
@@ -102,28 +113,31 @@ export class AuditLog implements AuditTrail {
    */
   async verify(): Promise<AuditVerdict> {
     const { repository } = this.options;
-    let expected = 1;
-    let previous = GENESIS_HASH;
-    let count = 0;
+    const [key] = this.options.signer.jwks().keys;
+    const publicKey = await importJWK(key as JWK, 'ES256');
+    // After a prune the chain starts at its checkpoint, whose signature vouches for the entry it names.
+    const checkpoint = await repository.checkpoint();
+    if (checkpoint !== undefined && !(await signs(checkpoint, publicKey, CHECKPOINT_TYP)))
+      return failed('checkpoint', checkpoint.seq);
+    const first = checkpoint === undefined ? 1 : checkpoint.seq + 1;
+    let expected = first;
+    let previous = checkpoint?.hash ?? GENESIS_HASH;
     for await (const entry of this.entries()) {
-      const fault = await this.faultOf(entry, expected, previous);
+      const fault = await this.faultOf(entry, expected, previous, first);
       if (fault !== undefined) return fault;
       previous = entry.hash;
       expected += 1;
-      count += 1;
     }
     const heads = await repository.heads();
-    const [key] = this.options.signer.jwks().keys;
-    const publicKey = await importJWK(key as JWK, 'ES256');
     for (const head of heads) {
-      if (!(await headVerifies(head, publicKey))) return failed('head', head.seq);
+      if (!(await signs(head, publicKey, HEAD_TYP))) return failed('head', head.seq);
       const entry = await repository.at(head.seq);
       if (entry === undefined) return failed('missing', head.seq);
       // Hashes are public: compared in constant time only because the house rule holds for every digest.
       // The chain holds up to here, rewritten from some entry on: the head proves it was not so when signed.
       if (!constantTimeEqual(entry.hash, head.hash)) return failed('changed', head.seq);
     }
-    return { ok: true, entries: count, lastSeq: expected - 1, heads: heads.length };
+    return { ok: true, entries: expected - first, lastSeq: expected - 1, heads: heads.length };
   }
 
   /**
@@ -142,27 +156,36 @@ export class AuditLog implements AuditTrail {
     return undefined;
   }
 
-  /** What is wrong with `entry`, found where the entry `expected` should follow a hash of `previous`. */
+  /**
+   * What is wrong with `entry`, found where the entry `expected` should follow a hash of `previous`, in a
+   * chain that starts at `first`.
+   */
   private async faultOf(
     entry: AuditEntry,
     expected: number,
     previous: string,
+    first: number,
   ): Promise<AuditVerdict | undefined> {
     if (entry.seq !== expected) return failed('missing', expected);
     if (!constantTimeEqual(entryHash(entry), entry.hash)) {
       return failed((await this.movedFrom(entry)) === undefined ? 'changed' : 'out_of_order', expected);
     }
     // The entry holds but does not follow the one before: that one was rewritten with a hash of its own.
-    if (!constantTimeEqual(entry.prev_hash, previous)) return failed('changed', Math.max(1, expected - 1));
+    if (!constantTimeEqual(entry.prev_hash, previous))
+      return failed('changed', expected > first ? expected - 1 : expected);
     return undefined;
   }
 }
 
-/** Whether the head's JWS is the service's signature of exactly this head. */
-async function headVerifies(head: SignedHead, key: Awaited<ReturnType<typeof importJWK>>): Promise<boolean> {
+/** Whether `head.jws` is the service's signature, as `typ`, of exactly this head. */
+async function signs(
+  head: SignedHead,
+  key: Awaited<ReturnType<typeof importJWK>>,
+  typ: string,
+): Promise<boolean> {
   try {
     const { payload, protectedHeader } = await compactVerify(head.jws, key, { algorithms: ['ES256'] });
-    if (protectedHeader.typ !== HEAD_TYP) return false;
+    if (protectedHeader.typ !== typ) return false;
     const claims = JSON.parse(new TextDecoder().decode(payload)) as { seq?: unknown; hash?: unknown };
     return (
       claims.seq === head.seq && typeof claims.hash === 'string' && constantTimeEqual(claims.hash, head.hash)

@@ -40,7 +40,10 @@ export interface AuditQuery {
   readonly limit: number;
 }
 
-/** The only code that writes `audit_log` and `audit_heads`. Entries are appended, never updated. */
+/**
+ * The only code that writes `audit_log`, `audit_heads` and `audit_checkpoints`. Entries are appended, never
+ * updated; only a prune deletes them.
+ */
 export class AuditRepository {
   private readonly db: Kysely<Database>;
 
@@ -60,10 +63,12 @@ export class AuditRepository {
         .orderBy('seq', 'desc')
         .limit(1)
         .executeTakeFirst();
+      // After a prune of every entry, the chain goes on from its checkpoint.
+      const start = last ?? (await this.checkpointIn(tx));
       const fields: ChainedFields = {
         ...entry,
-        seq: last === undefined ? 1 : Number(last.seq) + 1,
-        prev_hash: last?.hash ?? GENESIS_HASH,
+        seq: start === undefined ? 1 : Number(start.seq) + 1,
+        prev_hash: start?.hash ?? GENESIS_HASH,
       };
       const chained = { ...fields, hash: entryHash(fields) };
       await tx
@@ -85,6 +90,61 @@ export class AuditRepository {
         .execute();
       return chained;
     });
+  }
+
+  /**
+   * Removes the entries up to the last one before `before` (ms) and the heads over them, and keeps a checkpoint
+   * of the last one removed, signed by `sign`, in one transaction serialised with appends. Returns the
+   * checkpoint, or `undefined` when no entry is that old.
+   */
+  async prune(
+    before: number,
+    sign: (head: { seq: number; hash: string }) => Promise<SignedHead>,
+  ): Promise<SignedHead | undefined> {
+    return this.store.serially(CHAIN_LOCK, async (tx) => {
+      // The chain is cut where the first entry at or after `before` starts, so what stays is one piece.
+      const kept = await tx
+        .selectFrom('audit_log')
+        .select('seq')
+        .where('at', '>=', before)
+        .orderBy('seq')
+        .limit(1)
+        .executeTakeFirst();
+      let last = tx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1);
+      if (kept !== undefined) last = last.where('seq', '<', Number(kept.seq));
+      const end = await last.executeTakeFirst();
+      if (end === undefined) return undefined;
+      const checkpoint = await sign({ seq: Number(end.seq), hash: end.hash });
+      await tx
+        .insertInto('audit_checkpoints')
+        .values({
+          seq: checkpoint.seq,
+          hash: checkpoint.hash,
+          signed_at: checkpoint.signedAt,
+          jws: checkpoint.jws,
+        })
+        .execute();
+      await tx.deleteFrom('audit_heads').where('seq', '<=', checkpoint.seq).execute();
+      await tx.deleteFrom('audit_log').where('seq', '<=', checkpoint.seq).execute();
+      return checkpoint;
+    });
+  }
+
+  /** The newest checkpoint: where the chain starts after a prune. */
+  checkpoint(): Promise<SignedHead | undefined> {
+    return this.checkpointIn(this.db);
+  }
+
+  private async checkpointIn(db: Kysely<Database>): Promise<SignedHead | undefined> {
+    const row = await db
+      .selectFrom('audit_checkpoints')
+      .selectAll()
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row === undefined
+      ? undefined
+      : { seq: Number(row.seq), hash: row.hash, signedAt: Number(row.signed_at), jws: row.jws };
   }
 
   /** The chain's last entry's seq and hash, or `undefined` while it is empty. */

@@ -9,10 +9,10 @@ export class AuditVerifyError extends OperatorError {
   override readonly name = 'AuditVerifyError';
 }
 
-function since(value: string): number {
+function isoTime(flag: string, value: string): number {
   const at = Date.parse(value);
   if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(at))
-    throw new UsageError(`--since is an ISO 8601 time, got "${value}"`);
+    throw new UsageError(`${flag} is an ISO 8601 time, got "${value}"`);
   return at;
 }
 
@@ -40,7 +40,7 @@ export function addAuditCommand(program: Command, terminal: Terminal): void {
       if (!/^\d{1,5}$/.test(limit)) throw new UsageError(`--limit is a number, got "${limit}"`);
       const query = {
         limit: Number(limit),
-        ...(options.since !== undefined && { since: since(String(options.since)) }),
+        ...(options.since !== undefined && { since: isoTime('--since', String(options.since)) }),
         ...(options.action !== undefined && { action: String(options.action) }),
       };
       const entries = await (await openServer(terminal)).withServices((s) => s.audit.list(query));
@@ -82,6 +82,27 @@ export function addAuditCommand(program: Command, terminal: Terminal): void {
         options.json === true,
         head === undefined ? null : { seq: head.seq, hash: head.hash, jws: head.jws },
         () => (head === undefined ? 'The audit log is empty.' : `Signed the head at entry ${head.seq}.`),
+      );
+    });
+
+  audit
+    .command('prune')
+    .description(
+      'remove the entries older than --before (export them first), keeping a signed checkpoint that verify starts from',
+    )
+    .requiredOption('--before <time>', 'an ISO 8601 time: entries before it go')
+    .option('--json', 'print one JSON document')
+    .action(async (options) => {
+      const before = isoTime('--before', String(options.before));
+      const checkpoint = await (await openServer(terminal)).withServices((s) => s.audit.prune(before));
+      output(
+        terminal,
+        options.json === true,
+        checkpoint === undefined ? null : { seq: checkpoint.seq, hash: checkpoint.hash },
+        () =>
+          checkpoint === undefined
+            ? 'No entry is that old.'
+            : `Pruned the entries up to ${checkpoint.seq}; the chain goes on from a signed checkpoint.`,
       );
     });
 

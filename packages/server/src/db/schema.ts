@@ -27,6 +27,7 @@ export interface Database {
   device_admissions: DeviceAdmissionTable;
   audit_log: AuditLogTable;
   audit_heads: AuditHeadTable;
+  audit_checkpoints: AuditHeadTable;
 }
 
 export interface MetaTable {
@@ -327,7 +328,10 @@ export interface AuditLogTable {
   hash: string;
 }
 
-/** A signed head of the audit chain: the entry `seq` had `hash`, as the service signed at `signed_at`. */
+/**
+ * A signed head of the audit chain (`audit_heads`), or where its pruned part ended (`audit_checkpoints`): the
+ * entry `seq` had `hash`, as the service signed at `signed_at`.
+ */
 export interface AuditHeadTable {
   seq: number;
   hash: string;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from '@countersign/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { call, startTestServer, type TestServer } from '../support/harness.js';
+import { call, startTestServer, type TestServer, testClock } from '../support/harness.js';
 import { deviceCall, enrollWithLink } from '../support/test-device.js';
 
 const MASTER_KEY = 'a'.repeat(32) + 'b'.repeat(32);
@@ -16,14 +16,18 @@ let server: TestServer;
 let env: Record<string, string>;
 
 beforeEach(async () => {
-  server = await startTestServer({ expirySweepMs: 0 });
+  await start({ expirySweepMs: 0 });
+});
+
+async function start(options: Parameters<typeof startTestServer>[0]): Promise<void> {
+  server = await startTestServer(options);
   env = {
     PATH: process.env.PATH ?? '',
     DATABASE_URL: server.config.databaseUrl,
     COUNTERSIGN_MASTER_KEY: MASTER_KEY,
     HOST: '127.0.0.1',
   };
-});
+}
 
 afterEach(async () => {
   await server.close();
@@ -284,5 +288,54 @@ describe('countersign audit export --jsonl', () => {
       expect(createHash('sha256').update(canonicalJson(fields)).digest('hex')).toBe(hash);
       previous = hash;
     }
+  });
+});
+
+describe('countersign audit prune --before', () => {
+  it('removes the older entries behind a signed checkpoint, and verify still proves the rest', async () => {
+    const clock = testClock(Date.UTC(2026, 0, 1));
+    await server.close();
+    await start({ expirySweepMs: 0, clock });
+    for (const day of [1, 2, 3, 4, 5]) {
+      clock.set(Date.UTC(2026, 0, day));
+      await record(1);
+    }
+    expect((await cli('audit', 'sign')).code).toBe(0);
+    const pruned = await cli('audit', 'prune', '--before', '2026-01-03T00:00:00Z', '--json');
+    expect(pruned.code, pruned.stderr).toBe(0);
+    const entry2 = await server.db.selectFrom('audit_checkpoints').selectAll().executeTakeFirstOrThrow();
+    expect(JSON.parse(pruned.stdout)).toEqual({ seq: 2, hash: entry2.hash });
+    const left = await server.db.selectFrom('audit_log').select('seq').orderBy('seq').execute();
+    expect(left.map((r) => Number(r.seq))).toEqual([3, 4, 5]);
+    expect(JSON.parse((await cli('audit', 'verify', '--json')).stdout)).toEqual({
+      ok: true,
+      entries: 3,
+      lastSeq: 5,
+      heads: 1,
+    });
+
+    // The chain goes on from the checkpoint, and the rest is still proved entry by entry.
+    await record(1);
+    expect((await verify()).code).toBe(0);
+    await server.db.updateTable('audit_log').set({ actor: 'cli:mallory' }).where('seq', '=', 3).execute();
+    expect((await verify()).stderr).toBe(failure('entry 3 was changed'));
+    await server.db.updateTable('audit_log').set({ actor: 'cli:alice' }).where('seq', '=', 3).execute();
+    await server.db.deleteFrom('audit_log').where('seq', '=', 3).execute();
+    expect((await verify()).stderr).toBe(failure('entry 3 is missing'));
+  });
+
+  it('a changed checkpoint does not verify, and after a prune of every entry the chain goes on from it', async () => {
+    await record(3);
+    const pruned = await cli('audit', 'prune', '--before', '2999-01-01T00:00:00Z');
+    expect(pruned.stdout).toBe('Pruned the entries up to 3; the chain goes on from a signed checkpoint.\n');
+    await record(2);
+    const rows = await server.db.selectFrom('audit_log').select(['seq']).orderBy('seq').execute();
+    expect(rows.map((r) => Number(r.seq))).toEqual([4, 5]);
+    expect((await verify()).code).toBe(0);
+    await server.db
+      .updateTable('audit_checkpoints')
+      .set({ hash: 'a'.repeat(64) })
+      .execute();
+    expect((await verify()).stderr).toBe(failure('checkpoint at 3 does not verify'));
   });
 });

@@ -16,6 +16,7 @@ const OWNERS: Record<string, string> = {
   app_users: 'users/user.repository.ts',
   approval_requests: 'approvals/approval.repository.ts',
   apps: 'apps/app.repository.ts',
+  audit_checkpoints: 'audit/audit.repository.ts',
   audit_heads: 'audit/audit.repository.ts',
   audit_log: 'audit/audit.repository.ts',
   device_admissions: 'devices/admission.repository.ts',

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 
 /**
  * The tamper-evident audit log (issue 17, item 3): entries appended in one hash chain by `seq`, and the
- * heads of that chain signed with the service's receipt key from time to time. Rows are never updated.
+ * heads of that chain signed with the service's receipt key from time to time; a signed checkpoint where
+ * pruned entries ended. Rows are never updated.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -28,9 +29,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('signed_at', 'bigint', (c) => c.notNull())
     .addColumn('jws', 'text', (c) => c.notNull())
     .execute();
+  // Where the chain starts after a prune: the last pruned entry's seq and hash, signed like a head.
+  await db.schema
+    .createTable('audit_checkpoints')
+    .addColumn('seq', 'bigint', (c) => c.primaryKey())
+    .addColumn('hash', 'text', (c) => c.notNull())
+    .addColumn('signed_at', 'bigint', (c) => c.notNull())
+    .addColumn('jws', 'text', (c) => c.notNull())
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.dropTable('audit_checkpoints').execute();
   await db.schema.dropTable('audit_heads').execute();
   await db.schema.dropTable('audit_log').execute();
 }
