@@ -89,6 +89,42 @@ describe('what goes into the audit log', () => {
     for (const secret of [app.api_key, app.webhook_secret, newKey]) expect(rows).not.toContain(secret);
   });
 
+  it('webhooks redeliver appears with its actor and the event it queued', async () => {
+    const app = await server.createApp();
+    const id = '0b6f2c1e-4c8a-4d2e-9f1a-2b3c4d5e6f70';
+    // A callback event that failed, as the webhook worker leaves one (the test's own row).
+    await server.db
+      .insertInto('webhook_events')
+      .values({
+        id,
+        app_id: app.id,
+        uuid: '9d1f5a7e-0000-4000-8000-000000000001',
+        status: 'approved',
+        state: 'failed',
+        attempts: 8,
+        next_attempt_at: 0,
+        locked_until: null,
+        last_status: 500,
+        last_error: null,
+        created_at: 0,
+        updated_at: 0,
+      })
+      .execute();
+    const redelivered = await cli('webhooks', 'redeliver', id);
+    expect(redelivered.code, redelivered.stderr).toBe(0);
+    const [entry] = JSON.parse((await cli('audit', 'list', '--json')).stdout) as Array<
+      Record<string, unknown>
+    >;
+    expect(entry).toMatchObject({
+      actor: expect.stringMatching(/^cli:.+/),
+      from: 'cli',
+      action: 'webhook.redeliver',
+      target_type: 'webhook_event',
+      target_id: id,
+      after: { app_id: app.id, state: 'pending' },
+    });
+  });
+
   it('every security event appears as security.<type>, by the service', async () => {
     const app = await server.createApp();
     const registered = await call(server, 'POST', '/protected/json/users/new', {
