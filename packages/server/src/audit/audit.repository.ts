@@ -63,8 +63,11 @@ export class AuditRepository {
         .orderBy('seq', 'desc')
         .limit(1)
         .executeTakeFirst();
-      // After a prune of every entry, the chain goes on from its checkpoint.
-      const start = last ?? (await this.checkpointIn(tx));
+      // After a prune of every entry, the chain goes on from its checkpoint. Read on every append, so that an
+      // append runs the same statements whatever the log holds (R90: a security event recorded on one path of
+      // a request and not another must not differ by more than the event).
+      const checkpoint = await this.checkpointIn(tx);
+      const start = last ?? checkpoint;
       const fields: ChainedFields = {
         ...entry,
         seq: start === undefined ? 1 : Number(start.seq) + 1,
