@@ -43,6 +43,8 @@ import { parseAllowList } from '../webhooks/ssrf-guard.js';
 import { WebhookWorker } from '../webhooks/webhook-worker.js';
 import { createServices, type ServiceDeps, type Services } from './services.js';
 
+/** How often the service signs the audit chain's head. */
+const AUDIT_HEAD_EVERY_MS = 5 * 60_000;
 /** What lies outside the process. Tests swap any of them. */
 export interface Deps extends ServiceDeps {
   readonly rateLimiter?: RateLimiter;
@@ -296,6 +298,14 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
           sweepEveryMs,
         ).unref()
       : undefined;
+  // The audit chain's head is signed every five minutes (and on demand: `countersign audit sign`).
+  const headSigning = setInterval(
+    () =>
+      void services.audit
+        .signHead()
+        .catch((error: unknown) => fastify.log.error({ err: error }, 'signing the audit head failed')),
+    AUDIT_HEAD_EVERY_MS,
+  ).unref();
   const nonceSweep = setInterval(() => {
     void services.devices.forgetOldNonces().catch(() => undefined);
     void services.guard.forgetEnded().catch(() => undefined);
@@ -305,6 +315,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   let idleSweep: NodeJS.Timeout | undefined;
   fastify.addHook('preClose', async () => {
     clearInterval(nonceSweep);
+    clearInterval(headSigning);
     clearInterval(sweeper);
     // The server closes the connections idle when it stops; a keep-alive connection whose answer is
     // still being written (a long poll just told to answer) goes idle later and would hold the shutdown.

@@ -4,6 +4,9 @@ import { AppRepository } from '../apps/app.repository.js';
 import { AppService } from '../apps/app.service.js';
 import { UsageRepository } from '../apps/usage.repository.js';
 import { UsageCounter } from '../apps/usage-counter.js';
+import { AuditRepository } from '../audit/audit.repository.js';
+import { AuditLog } from '../audit/audit-log.js';
+import { auditedSecurityLog } from '../audit/audited-security-log.js';
 import type { Config } from '../config/load-config.js';
 import { deriveServiceKeys } from '../crypto/master-key.js';
 import { cryptoRandom, type Random } from '../crypto/random.js';
@@ -68,6 +71,8 @@ export interface Services {
   readonly answering: AnsweringService;
   readonly userVerification: UserVerificationService;
   readonly receipts: ReceiptSigner;
+  /** The tamper-evident audit log: operator actions and security events in one signed hash chain. */
+  readonly audit: AuditLog;
   readonly bus: EventBus;
   readonly push: PushSender;
   readonly guard: SendGuard;
@@ -110,7 +115,10 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     codeTtlSeconds: config.codeTtlSeconds,
     sendLimitPer10Minutes: config.sendLimitPer10Minutes,
   };
-  const securityLog = new SecurityEventRepository(store);
+  const kept = new MetaRepository(store);
+  const receipts = await loadReceiptSigner(kept, box);
+  const audit = new AuditLog({ repository: new AuditRepository(store), signer: receipts, random, clock });
+  const securityLog = auditedSecurityLog(new SecurityEventRepository(store), audit);
   const guard = new SendGuard({
     budgets: new SendBudgetRepository(store),
     securityLog,
@@ -124,8 +132,6 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     },
   });
   const messageQueue = new MessageQueueRepository(store, box, random);
-  const kept = new MetaRepository(store);
-  const receipts = await loadReceiptSigner(kept, box);
   const approvals = new ApprovalService({
     repository: approvalRepository,
     users,
@@ -216,6 +222,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     answering,
     userVerification,
     receipts,
+    audit,
     bus,
     push,
     webhookEvents,

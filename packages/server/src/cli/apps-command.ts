@@ -9,6 +9,7 @@ import {
   type UserVerification,
 } from '../apps/app.js';
 import type { Config } from '../config/load-config.js';
+import { changedFields, cliActor } from './cli-actor.js';
 import { openServer, output, type Terminal, UsageError } from './output.js';
 
 /** The app's SMS and voice budgets, its own or the server's. */
@@ -165,7 +166,17 @@ export function addAppsCommand(program: Command, terminal: Terminal): void {
       if (input.profile === 'sandbox' && !config.sandboxAllowed) {
         throw new UsageError('sandbox apps are turned off on this server (COUNTERSIGN_SANDBOX=off)');
       }
-      const created = await withServices((s) => s.apps.create(input));
+      const created = await withServices(async (s) => {
+        const made = await s.apps.create(input);
+        await s.audit.record({
+          actor: cliActor(),
+          from: 'cli',
+          action: 'app.create',
+          target: { type: 'app', id: String(made.app.id) },
+          after: appJson(made.app, config),
+        });
+        return made;
+      });
       output(
         terminal,
         options.json === true,
@@ -234,7 +245,20 @@ export function addAppsCommand(program: Command, terminal: Terminal): void {
       const grace = String(options.grace);
       if (!/^\d{1,7}$/.test(grace)) throw new UsageError(`--grace is a number of seconds, got "${grace}"`);
       const { config, withServices } = await openServer(terminal);
-      const rotated = await withServices((s) => s.apps.rotateKey(appId(id), Number(grace)));
+      const rotated = await withServices(async (s) => {
+        const done = await s.apps.rotateKey(appId(id), Number(grace));
+        if (done !== undefined) {
+          // The key itself never enters the log: only that it was rotated, and the grace given to older ones.
+          await s.audit.record({
+            actor: cliActor(),
+            from: 'cli',
+            action: 'app.rotate_key',
+            target: { type: 'app', id: String(done.app.id) },
+            after: { grace_seconds: Number(grace) },
+          });
+        }
+        return done;
+      });
       if (rotated === undefined) throw new UsageError(`no app with id ${id}`);
       output(
         terminal,
@@ -279,7 +303,20 @@ export function addAppsCommand(program: Command, terminal: Terminal): void {
         ...smsSettings(options),
       };
       const { config, withServices } = await openServer(terminal);
-      const app = await withServices((s) => s.apps.update(appId(id), changes));
+      const app = await withServices(async (s) => {
+        const before = await s.apps.find(appId(id));
+        const updated = await s.apps.update(appId(id), changes);
+        if (before !== undefined && updated !== undefined) {
+          await s.audit.record({
+            actor: cliActor(),
+            from: 'cli',
+            action: 'app.update',
+            target: { type: 'app', id: String(updated.id) },
+            ...changedFields(appJson(before, config), appJson(updated, config)),
+          });
+        }
+        return updated;
+      });
       if (app === undefined) throw new UsageError(`no app with id ${id}`);
       output(terminal, options.json === true, appJson(app, config), () =>
         [`Updated app ${app.id} "${app.name}".`, userVerificationLine(app), ...smsLines(app, config)].join(

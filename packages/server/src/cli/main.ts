@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { OperatorError } from '../lib/operator-error.js';
 import { addAppsCommand } from './apps-command.js';
+import { addAuditCommand } from './audit-command.js';
 import { addDevCommand } from './dev-command.js';
 import { addDeviceCommand } from './device-command.js';
 import { addDevicesCommand } from './devices-command.js';
@@ -99,6 +100,7 @@ export function buildProgram(terminal: Terminal): Command {
   addUsersCommand(program, terminal);
   addDevicesCommand(program, terminal);
   addRequestsCommand(program, terminal);
+  addAuditCommand(program, terminal);
   return program;
 }
 

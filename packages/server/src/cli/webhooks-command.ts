@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { cliActor } from './cli-actor.js';
 import { openServer, output, type Terminal, UsageError } from './output.js';
 
 const STATES = ['pending', 'delivered', 'failed', 'skipped', 'disabled'];
@@ -60,9 +61,19 @@ export function addWebhooksCommand(program: Command, terminal: Terminal): void {
     .option('--json', 'print one JSON document')
     .action(async (id: string, options) => {
       if (!/^[0-9a-f-]{36}$/.test(id)) throw new UsageError(`an event id is a UUID, got "${id}"`);
-      const event = await (await openServer(terminal)).withServices((s) =>
-        s.webhookEvents.redeliver(id, Date.now()),
-      );
+      const event = await (await openServer(terminal)).withServices(async (s) => {
+        const queued = await s.webhookEvents.redeliver(id, Date.now());
+        if (queued !== undefined) {
+          await s.audit.record({
+            actor: cliActor(),
+            from: 'cli',
+            action: 'webhook.redeliver',
+            target: { type: 'webhook_event', id: queued.id },
+            after: { app_id: queued.appId, state: queued.state },
+          });
+        }
+        return queued;
+      });
       if (event === undefined) throw new UsageError(`no callback event ${id}`);
       output(
         terminal,

@@ -8,6 +8,7 @@ import * as smsBudgets from './migrations/0005-sms-budgets.js';
 import * as userVerification from './migrations/0006-user-verification.js';
 import * as deviceAdmissions from './migrations/0007-device-admissions.js';
 import * as history from './migrations/0008-history.js';
+import * as auditLog from './migrations/0009-audit-log.js';
 import type { Store } from './store.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-user-verification': userVerification,
   '0007-device-admissions': deviceAdmissions,
   '0008-history': history,
+  '0009-audit-log': auditLog,
 };
 
 export class MigrationError extends OperatorError {

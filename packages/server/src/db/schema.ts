@@ -25,6 +25,9 @@ export interface Database {
   message_queue: MessageQueueTable;
   device_passkeys: DevicePasskeyTable;
   device_admissions: DeviceAdmissionTable;
+  audit_log: AuditLogTable;
+  audit_heads: AuditHeadTable;
+  audit_checkpoints: AuditHeadTable;
 }
 
 export interface MetaTable {
@@ -307,4 +310,31 @@ export interface DeviceAdmissionTable {
   /** The holding device's signed admission document, JCS. */
   approval: string | null;
   approval_signature: string | null;
+}
+
+/** One entry of the audit chain (0009). `before` and `after` are JSON text, or null. */
+export interface AuditLogTable {
+  seq: number;
+  id: string;
+  at: number;
+  actor: string;
+  source: string;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  before: string | null;
+  after: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+/**
+ * A signed head of the audit chain (`audit_heads`), or where its pruned part ended (`audit_checkpoints`): the
+ * entry `seq` had `hash`, as the service signed at `signed_at`.
+ */
+export interface AuditHeadTable {
+  seq: number;
+  hash: string;
+  signed_at: number;
+  jws: string;
 }

@@ -27,6 +27,11 @@ export interface StoreAdapter {
   lockForUpdateSkipLocked<DB, TB extends keyof DB, O>(
     query: SelectQueryBuilder<DB, TB, O>,
   ): SelectQueryBuilder<DB, TB, O>;
+  /**
+   * Runs `work` in one transaction that no other `serially` call of the same `lock` overlaps, in any process
+   * sharing the database.
+   */
+  serially<T>(lock: string, work: (tx: Kysely<Database>) => Promise<T>): Promise<T>;
   /** Sends `notifications` from the transaction `tx`: they go out when it commits, and never if it rolls back. */
   notifyInTransaction(tx: Transaction<Database>, notifications: Notifications): Promise<void>;
   /**
@@ -77,6 +82,13 @@ export interface Store<P = never> {
   lockForUpdateSkipLocked<DB, TB extends keyof DB, O>(
     query: SelectQueryBuilder<DB, TB, O>,
   ): SelectQueryBuilder<DB, TB, O>;
+  /**
+   * Runs `work` in one transaction that no other `serially` call of the same `lock` overlaps, from this or any
+   * other instance: for what must be one sequence whoever appends to it (the audit chain). An advisory lock
+   * taken in the transaction where rows lock (PostgreSQL); a transaction that takes the write lock when it
+   * begins (`BEGIN IMMEDIATE`) where one writer runs at a time (SQLite). It announces nothing.
+   */
+  serially<T>(lock: string, work: (tx: Kysely<Database>) => Promise<T>): Promise<T>;
   /**
    * Runs `work` in one transaction and announces the change with the publications it returns: delivered if
    * and once it commits, never if it rolls back.
@@ -143,6 +155,7 @@ function storeWith<P>(db: Kysely<Database>, adapter: StoreAdapter, announcer: An
     shared: adapter.shared,
     run: (query) => adapter.run(query),
     lockForUpdateSkipLocked: (query) => adapter.lockForUpdateSkipLocked(query),
+    serially: (lock, work) => adapter.serially(lock, work),
     change,
     changeOne,
     followedChange<

@@ -8,7 +8,11 @@ const CONTEXT = 'meta.receipt_signing_key';
 
 /** Signs receipts with the service's ES256 key; publishes the public half as a JWKS (R28, receipts). */
 export interface ReceiptSigner {
-  sign(payload: Record<string, unknown>): Promise<string>;
+  /**
+   * A compact JWS of `payload`. `typ` names what it is (RFC 8725 §3.11), so that one signed thing cannot pass
+   * for another: a receipt by default, an audit head (`countersign-audit-head+jwt`).
+   */
+  sign(payload: Record<string, unknown>, typ?: string): Promise<string>;
   jwks(): { keys: JWK[] };
 }
 
@@ -28,12 +32,14 @@ export async function loadReceiptSigner(kept: KeptValues, box: SecretBox): Promi
   const kid = await calculateJwkThumbprint(publicJwk);
   const key = createPrivateKey({ key: privateJwk as JsonWebKey, format: 'jwk' });
   const published: JWK = { ...publicJwk, kid, alg: 'ES256', use: 'sig' };
-  const header = base64url(JSON.stringify({ alg: 'ES256', kid, typ: 'countersign-receipt+jwt' }));
+  const headerOf = (typ: string) => base64url(JSON.stringify({ alg: 'ES256', kid, typ }));
+  const receiptHeader = headerOf('countersign-receipt+jwt');
   return {
     // A JWS in compact form (RFC 7515 §7.1) signed by node:crypto on this thread: jose's WebCrypto signing
     // goes through the thread pool and takes several times longer, on every device answer. Receipts are
     // checked with jose (the tests, `verifyReceipt` of the SDK).
-    sign: async (payload) => {
+    sign: async (payload, typ) => {
+      const header = typ === undefined ? receiptHeader : headerOf(typ);
       const input = `${header}.${base64url(JSON.stringify(payload))}`;
       const signature = sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
       return `${input}.${signature.toString('base64url')}`;

@@ -48,6 +48,13 @@ export function postgresAdapter(db: Kysely<Database>, pool: pg.Pool | undefined)
     writesInWith: true,
     run,
     lockForUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
+    // A transaction-scoped advisory lock named by the lock's text: released at commit or rollback, by every
+    // instance's transactions alike.
+    serially: (lock, work) =>
+      db.transaction().execute(async (tx) => {
+        await sql`select pg_advisory_xact_lock(hashtext(${lock}))`.execute(tx);
+        return work(tx);
+      }),
     async notifyInTransaction(tx, { channel, payloads }) {
       await sql`select pg_notify(${channel}, payload) from unnest(${payloads}::text[]) as payload`.execute(
         tx,

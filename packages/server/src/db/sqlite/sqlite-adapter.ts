@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../schema.js';
 import type { StoreAdapter } from '../store.js';
 
@@ -16,6 +16,21 @@ export function sqliteAdapter(db: Kysely<Database>): StoreAdapter {
     run: (query) => db.executeQuery(query),
     // One writer at a time: the transaction that claims rows holds the whole database until it commits.
     lockForUpdateSkipLocked: (query) => query,
+    // Kysely's SQLite connection is one, held for the whole callback; `BEGIN IMMEDIATE` takes the write lock
+    // before the first read, so another process (the command line beside the service) waits at the start
+    // instead of failing to upgrade its read to a write after reading a head that has moved.
+    serially: (_lock, work) =>
+      db.connection().execute(async (connection) => {
+        await sql`begin immediate`.execute(connection);
+        try {
+          const value = await work(connection);
+          await sql`commit`.execute(connection);
+          return value;
+        } catch (error) {
+          await sql`rollback`.execute(connection);
+          throw error;
+        }
+      }),
     notifyInTransaction: async () => {
       throw new TypeError(ONE_INSTANCE);
     },
