@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Services } from '../app/services.js';
+import { cliActor } from './cli-actor.js';
 import { idOption, NotFoundError, openServer, output, type Terminal, UsageError } from './output.js';
 import { TerminalText } from './terminal-text.js';
 import { describeDevice, deviceJson } from './users-command.js';
@@ -9,7 +10,16 @@ import { describeDevice, deviceJson } from './users-command.js';
  * refused. The whole effect of `devices revoke`.
  */
 async function revokeDevice(s: Services, deviceId: string): Promise<boolean> {
-  return s.devices.revokeByOperator(deviceId);
+  const revoked = await s.devices.revokeByOperator(deviceId);
+  if (revoked) {
+    await s.audit.record({
+      actor: cliActor(),
+      from: 'cli',
+      action: 'device.revoke',
+      target: { type: 'device', id: deviceId },
+    });
+  }
+  return revoked;
 }
 
 export function addDevicesCommand(program: Command, terminal: Terminal): void {

@@ -3,6 +3,7 @@ import type { Services } from '../app/services.js';
 import type { Device } from '../devices/device.js';
 import { maskForStatus } from '../users/phone-number.js';
 import type { OperatorLink } from '../users/user.repository.js';
+import { cliActor } from './cli-actor.js';
 import {
   idOption,
   isoTime,
@@ -85,7 +86,15 @@ async function describeUser(s: Services, userId: number) {
 
 /** Lifts a user's TOTP lockout (one app or all): the whole effect of `users unlock`. */
 async function unlockUser(s: Services, userId: number, appId: number | undefined): Promise<number> {
-  return s.users.unlock(userId, appId);
+  const unlocked = await s.users.unlock(userId, appId);
+  await s.audit.record({
+    actor: cliActor(),
+    from: 'cli',
+    action: 'user.unlock',
+    target: { type: 'user', id: String(userId) },
+    after: { app_id: appId ?? null, apps_unlocked: unlocked },
+  });
+  return unlocked;
 }
 
 /**
@@ -99,6 +108,13 @@ async function deleteUser(s: Services, userId: number, appId: number): Promise<v
   if (!linked.some((link) => link.appId === appId))
     throw new NotFoundError(`no user with Authy id ${userId} in app ${appId}`);
   await s.users.remove(app, String(userId));
+  await s.audit.record({
+    actor: cliActor(),
+    from: 'cli',
+    action: 'user.delete',
+    target: { type: 'user', id: String(userId) },
+    before: { app_id: appId },
+  });
 }
 
 export function addUsersCommand(program: Command, terminal: Terminal): void {

@@ -129,6 +129,22 @@ interface ShownUser {
   devices: { device_id: string; name: string; platform: string; revoked_at: string | null }[];
 }
 
+interface AuditLine {
+  actor: string;
+  from: string;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+}
+
+/** The newest audit entry of `action` on `target`, as `audit list --json` shows it. */
+async function audited(action: string, target: string): Promise<AuditLine | undefined> {
+  const entries = await json<AuditLine[]>(['audit', 'list', '--action', action, '--json']);
+  return entries.find((entry) => entry.target_id === target);
+}
+
 describe('users list and show', () => {
   it('find a user by Authy id, email or phone, in every app it is registered with, its phone masked', async () => {
     const { id, national } = await newUser(bank);
@@ -261,6 +277,12 @@ describe('users unlock', () => {
     const verified = await verify(right());
     expect(verified.status).toBe(200);
     expect(verified.body.token).toBe('is valid');
+    expect(await audited('user.unlock', String(id))).toMatchObject({
+      actor: expect.stringMatching(/^cli:/),
+      from: 'cli',
+      target_type: 'user',
+      after: { app_id: bank.id, apps_unlocked: 1 },
+    });
   });
 
   it('an unknown user, or one the app does not know, exits 1', async () => {
@@ -299,6 +321,11 @@ describe('users delete', () => {
       1,
       /no user with Authy id/,
     );
+    expect(await audited('user.delete', String(id))).toMatchObject({
+      actor: expect.stringMatching(/^cli:/),
+      target_type: 'user',
+      before: { app_id: bank.id },
+    });
   });
 });
 
@@ -331,7 +358,10 @@ describe('devices list and revoke', () => {
     ]);
     expect(after[0]?.revoked_at).not.toBeNull();
     await refused(['devices', 'revoke', device.id, '--yes'], 1, /no device/);
-    await refused(['devices', 'revoke', randomUUID(), '--yes'], 1, /no device/);
+    await refused(['devices', 'revoke', randomUUID(), '--yes'], 1, /no device/); // The operator's revoke is in the audit log once, beside the security event it caused.
+    const revokes = await json<AuditLine[]>(['audit', 'list', '--action', 'device.revoke', '--json']);
+    expect(revokes.filter((entry) => entry.target_id === device.id)).toHaveLength(1);
+    expect(revokes.find((entry) => entry.target_id === device.id)?.actor).toMatch(/^cli:/);
   });
 });
 
