@@ -8,6 +8,7 @@ import {
   readAnswerDocument,
   utf8,
 } from '@countersign/protocol';
+import { compactVerify, createLocalJWKSet, errors } from 'jose';
 import type { ReceiptKeySet } from '../protocol/wire.js';
 
 /**
@@ -80,10 +81,10 @@ const refuse = (problem: ReceiptProblem): never => {
   throw new Refused(problem);
 };
 
-function decodeJson(part: string): Json {
+function decodeJson(bytes: Uint8Array): Json {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(decodeBase64url(part)));
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
     return refuse('malformed');
   }
@@ -107,6 +108,26 @@ async function verifies(jwk: PublicJwk, signature: string, text: string): Promis
     return false; // not a point on the curve
   }
   return globalThis.crypto.subtle.verify(ES256, key, decodeBase64url(signature), utf8(text));
+}
+
+/**
+ * The receipt's payload once the service's ES256 signature verifies under its key set (jose, as the SDK
+ * checks it), with the receipt's own `typ`; which check failed otherwise.
+ */
+async function serviceStatement(receipt: string, keys: ReceiptKeySet): Promise<Json> {
+  let verified: Awaited<ReturnType<typeof compactVerify>>;
+  try {
+    verified = await compactVerify(receipt, createLocalJWKSet(keys), {
+      algorithms: ['ES256'],
+    });
+  } catch (caught) {
+    if (caught instanceof errors.JWKSNoMatchingKey) return refuse('unknown_key');
+    if (caught instanceof errors.JWSSignatureVerificationFailed) return refuse('service_signature');
+    if (caught instanceof errors.JOSEError) return refuse('malformed');
+    throw caught;
+  }
+  if (verified.protectedHeader.typ !== RECEIPT_TYPE) return refuse('malformed');
+  return decodeJson(verified.payload);
 }
 
 function claimsOf(payload: Json): { claims: ReceiptClaims; signature: string; publicKey: PublicJwk } {
@@ -137,7 +158,7 @@ function claimsOf(payload: Json): { claims: ReceiptClaims; signature: string; pu
 const sameKey = (a: PublicJwk, b: PublicJwk) => a.x === b.x && a.y === b.y;
 
 /**
- * Verifies a receipt of the history on the device, with WebCrypto: the service's ES256 signature under its
+ * Verifies a receipt of the history on the device: the service's ES256 signature under its
  * key set (`/.well-known/jwks.json`, `typ` `countersign-receipt+jwt`); the device's own signature over its
  * answer document (RFC 8785 JCS, as the answer appears in the receipt) under the device key the receipt
  * names; that the receipt is of this request, app and answering device, with the outcome listed; and that
@@ -150,23 +171,7 @@ export async function verifyReceipt(
   expected: ReceiptExpectation,
 ): Promise<ReceiptVerification> {
   try {
-    const parts = receipt.split('.');
-    const [header, payload, signature] = parts;
-    if (parts.length !== 3 || header === undefined || payload === undefined || signature === undefined) {
-      return refuse('malformed');
-    }
-    const head = decodeJson(header);
-    if (head.alg !== 'ES256' || head.typ !== RECEIPT_TYPE || 'crit' in head) return refuse('malformed');
-    const candidates = keys.keys.filter(
-      (key) => (head.kid === undefined || key.kid === head.kid) && (key.alg ?? 'ES256') === 'ES256',
-    );
-    const serviceKeys = candidates.map(p256).filter((key) => key !== undefined);
-    if (serviceKeys.length === 0) return refuse('unknown_key');
-    let signed = false;
-    for (const key of serviceKeys) signed ||= await verifies(key, signature, `${header}.${payload}`);
-    if (!signed) return refuse('service_signature');
-
-    const body = decodeJson(payload);
+    const body = await serviceStatement(receipt, keys);
     const { claims, signature: deviceSignature, publicKey } = claimsOf(body);
     // Over the answer exactly as the receipt holds it: that is what the device signed.
     if (!(await verifies(publicKey, deviceSignature, canonicalJson(body.answer)))) {
