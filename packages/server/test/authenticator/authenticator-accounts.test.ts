@@ -11,6 +11,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthyClient, authyClientModule } from '../compat/compat-support.js';
+import { awayFromStepEdge } from '../support/authenticator-suite.js';
 import { axeFindings } from '../support/axe.js';
 import { launchBrowser, openPhone, type PageProblems, screenshot } from '../support/browser.js';
 import { call, startTestServer, type TestServer } from '../support/harness.js';
@@ -166,7 +167,7 @@ async function shownCode(page: Page, name: string): Promise<string> {
   return (text ?? '').replace(/\s/g, '');
 }
 
-/** Whether the code shown equals RFC 6238's at some moment around the read (a step may end meanwhile). */
+/** Whether the code shown equals RFC 6238's at some moment around the read, made away from a step's edges. */
 async function expectRfcCode(
   page: Page,
   name: string,
@@ -175,6 +176,7 @@ async function expectRfcCode(
   digits: number,
   period: number,
 ) {
+  await awayFromStepEdge(period);
   const before = Date.now();
   const code = await shownCode(page, name);
   const after = Date.now();

@@ -8,7 +8,11 @@ import { memoryStorage, Wallet } from '@countersign/device';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthyClient, authyClientModule } from '../compat/compat-support.js';
-import { type AuthenticatorSuite, startAuthenticatorSuite } from '../support/authenticator-suite.js';
+import {
+  type AuthenticatorSuite,
+  awayFromStepEdge,
+  startAuthenticatorSuite,
+} from '../support/authenticator-suite.js';
 import { axeFindings } from '../support/axe.js';
 import { openPhone, type PageProblems, screenshot } from '../support/browser.js';
 import { call, type TestServer } from '../support/harness.js';
@@ -51,6 +55,7 @@ const accountNames = (page: Page) => page.locator('.account-name').allTextConten
 /** The code the account shows, digits only, equal to RFC 6238's at some moment around the read. */
 async function expectRfcCode(page: Page, name: string) {
   const row = page.locator('.account').filter({ has: page.locator('.account-name', { hasText: name }) });
+  await awayFromStepEdge(30);
   const before = Date.now();
   const text = await row.locator('.code-value [aria-hidden="true"]').first().textContent();
   const after = Date.now();

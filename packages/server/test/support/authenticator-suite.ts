@@ -39,3 +39,16 @@ export async function startAuthenticatorSuite(options: TestServerOptions = {}): 
     },
   };
 }
+
+/**
+ * Waits (at most 4 s) until this moment is 2 s or more from either edge of a TOTP step of `periodSeconds`.
+ * The page redraws its codes on a once-a-second tick, so a code read at the very start of a step can still
+ * be the step before's: a test comparing a shown code with RFC 6238 reads it away from the edges.
+ */
+export async function awayFromStepEdge(periodSeconds: number): Promise<void> {
+  const intoStep = () => (Date.now() / 1000) % periodSeconds;
+  const deadline = Date.now() + 5_000;
+  while ((intoStep() < 2 || intoStep() > periodSeconds - 2) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
