@@ -27,6 +27,7 @@ export function toApp(row: AppRow): App {
     smsPerDay: row.sms_per_day === null ? null : Number(row.sms_per_day),
     smsCountries: row.sms_countries === null ? null : Object.freeze(row.sms_countries.split(',')),
     userVerification: row.user_verification,
+    disabledAt: row.disabled_at === null ? null : Number(row.disabled_at),
     createdAt: Number(row.created_at),
   };
 }
@@ -65,6 +66,8 @@ export class AppRepository {
         .innerJoin('apps', 'apps.id', 'api_keys.app_id')
         .selectAll('apps')
         .where('api_keys.digest', '=', digest)
+        // A disabled app's keys are unknown keys: the caller gets the one answer every key failure gets (R1).
+        .where('apps.disabled_at', 'is', null)
         .where((eb) => eb.or([eb('api_keys.expires_at', 'is', null), eb('api_keys.expires_at', '>', now)])),
     );
     this.byId = compiledOnce(store, (id: number) => db.selectFrom('apps').selectAll().where('id', '=', id));
@@ -113,7 +116,7 @@ export class AppRepository {
     });
   }
 
-  /** The app whose live key has this digest. */
+  /** The app whose live key has this digest, unless it is disabled. */
   async findByKeyDigest(digest: string, now: number): Promise<App | undefined> {
     const [row] = (await this.byKeyDigest(digest, now)).rows;
     return row === undefined ? undefined : toApp(row);
@@ -164,6 +167,19 @@ export class AppRepository {
   /** Turns an app's callback off (its receiver answered 410 Gone); setting its URL again turns it back on. */
   async disableCallback(id: number, now: number): Promise<void> {
     await this.db.updateTable('apps').set({ callback_disabled_at: now }).where('id', '=', id).execute();
+  }
+
+  /**
+   * Disables the app at `now`, once: an app disabled already keeps its first time. `undefined`: no such app.
+   */
+  async disable(id: number, now: number): Promise<App | undefined> {
+    await this.db
+      .updateTable('apps')
+      .set({ disabled_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('disabled_at', 'is', null)
+      .execute();
+    return this.findById(id);
   }
 
   async update(

@@ -219,6 +219,14 @@ export class AppService {
     );
   }
 
+  /**
+   * Takes the app out of service: from now on its API keys are refused as unknown ones (401, 60001), so an
+   * app whose key leaked can be stopped at once. Its users, devices and requests stay. `undefined`: no app.
+   */
+  disable(appId: number): Promise<App | undefined> {
+    return this.repository.disable(appId, this.clock.now());
+  }
+
   /** Turns the app's callback off: its receiver answered 410 Gone at `now` (R51). */
   disableCallback(appId: number, now: number): Promise<void> {
     return this.repository.disableCallback(appId, now);

@@ -32,6 +32,8 @@ export interface App {
    * `off`: the device key alone (D14).
    */
   readonly userVerification: UserVerification;
+  /** When an operator disabled the app (its keys are refused from then on); `null` while it is in service. */
+  readonly disabledAt: number | null;
   readonly createdAt: number;
 }
 

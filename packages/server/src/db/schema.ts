@@ -54,6 +54,8 @@ export interface AppTable {
   sms_countries: string | null;
   /** `required`, `preferred` or `off`: whether an approval must carry a passkey assertion (D14). */
   user_verification: string;
+  /** When an operator disabled the app: its keys are refused from then on; `null` while it is in service. */
+  disabled_at: number | null;
 }
 
 export interface ApiKeyTable {
