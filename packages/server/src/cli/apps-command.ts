@@ -9,32 +9,10 @@ import {
   type UserVerification,
 } from '../apps/app.js';
 import type { Config } from '../config/load-config.js';
-import { changedFields, cliActor } from './cli-actor.js';
+import { appDocument, smsBudgets } from '../operators/app-document.js';
+import { changedFields } from '../operators/changed-fields.js';
+import { cliActor } from './cli-actor.js';
 import { openServer, output, type Terminal, UsageError } from './output.js';
-
-/** The app's SMS and voice budgets, its own or the server's. */
-function smsBudgets(app: App, config: Config) {
-  return { perHour: app.smsPerHour ?? config.smsPerHour, perDay: app.smsPerDay ?? config.smsPerDay };
-}
-
-function appJson(app: App, config: Config) {
-  const budgets = smsBudgets(app, config);
-  return {
-    id: app.id,
-    name: app.name,
-    profile: app.profile,
-    number_matching: app.numberMatching,
-    token_length: app.tokenLength,
-    callback_url: app.callbackUrl,
-    callback_expired: app.callbackExpired,
-    callback_disabled: app.callbackDisabledAt !== null,
-    sms_per_hour: budgets.perHour,
-    sms_per_day: budgets.perDay,
-    sms_countries: app.smsCountries ?? 'all',
-    user_verification: app.userVerification,
-    created_at: new Date(app.createdAt).toISOString(),
-  };
-}
 
 /** What the app may send by SMS and voice, in words (R12). */
 function smsLines(app: App, config: Config): string[] {
@@ -173,14 +151,18 @@ export function addAppsCommand(program: Command, terminal: Terminal): void {
           from: 'cli',
           action: 'app.create',
           target: { type: 'app', id: String(made.app.id) },
-          after: appJson(made.app, config),
+          after: appDocument(made.app, config),
         });
         return made;
       });
       output(
         terminal,
         options.json === true,
-        { ...appJson(created.app, config), api_key: created.apiKey, webhook_secret: created.webhookSecret },
+        {
+          ...appDocument(created.app, config),
+          api_key: created.apiKey,
+          webhook_secret: created.webhookSecret,
+        },
         () =>
           [
             `Created app ${created.app.id} "${created.app.name}" (${created.app.profile}).`,
@@ -203,7 +185,7 @@ export function addAppsCommand(program: Command, terminal: Terminal): void {
       output(
         terminal,
         options.json === true,
-        list.map((app) => appJson(app, config)),
+        list.map((app) => appDocument(app, config)),
         () =>
           list.length === 0
             ? 'No apps yet: countersign apps create --name NAME'
@@ -226,7 +208,7 @@ export function addAppsCommand(program: Command, terminal: Terminal): void {
       const { config, withServices } = await openServer(terminal);
       const app = await withServices((s) => s.apps.find(wanted));
       if (app === undefined) throw new UsageError(`no app with id ${id}`);
-      output(terminal, options.json === true, appJson(app, config), () =>
+      output(terminal, options.json === true, appDocument(app, config), () =>
         [
           `App ${app.id} "${app.name}" (${app.profile}), number matching ${app.numberMatching}.`,
           userVerificationLine(app),
@@ -263,7 +245,7 @@ export function addAppsCommand(program: Command, terminal: Terminal): void {
       output(
         terminal,
         options.json === true,
-        { ...appJson(rotated.app, config), api_key: rotated.apiKey },
+        { ...appDocument(rotated.app, config), api_key: rotated.apiKey },
         () =>
           [
             `New API key for app ${rotated.app.id}: ${rotated.apiKey}`,
@@ -312,13 +294,13 @@ export function addAppsCommand(program: Command, terminal: Terminal): void {
             from: 'cli',
             action: 'app.update',
             target: { type: 'app', id: String(updated.id) },
-            ...changedFields(appJson(before, config), appJson(updated, config)),
+            ...changedFields(appDocument(before, config), appDocument(updated, config)),
           });
         }
         return updated;
       });
       if (app === undefined) throw new UsageError(`no app with id ${id}`);
-      output(terminal, options.json === true, appJson(app, config), () =>
+      output(terminal, options.json === true, appDocument(app, config), () =>
         [`Updated app ${app.id} "${app.name}".`, userVerificationLine(app), ...smsLines(app, config)].join(
           '\n',
         ),

@@ -1,6 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import type { AuditEntry } from '../audit/audit-entry.js';
+import { auditExportLines } from '../audit/audit-export.js';
 import { OperatorError } from '../lib/operator-error.js';
 import { openServer, output, type Terminal, UsageError } from './output.js';
 
@@ -64,7 +65,7 @@ export function addAuditCommand(program: Command, terminal: Terminal): void {
             );
       try {
         await (await openServer(terminal)).withServices(async (s) => {
-          for await (const entry of s.audit.entries()) await write(`${JSON.stringify(entry)}\n`);
+          for await (const line of auditExportLines(s.audit)) await write(line);
         });
       } finally {
         if (file !== undefined) await new Promise<void>((resolve) => file.end(resolve));

@@ -1,26 +1,10 @@
 import type { Command } from 'commander';
-import type { Services } from '../app/services.js';
+import { revokeDevice } from '../operators/operator-actions.js';
+import { deviceDocument } from '../operators/user-document.js';
 import { cliActor } from './cli-actor.js';
 import { idOption, NotFoundError, openServer, output, type Terminal, UsageError } from './output.js';
 import { TerminalText } from './terminal-text.js';
-import { describeDevice, deviceJson } from './users-command.js';
-
-/**
- * Revokes a device as its user would from another device: its streams close and its next signed call is
- * refused. The whole effect of `devices revoke`.
- */
-async function revokeDevice(s: Services, deviceId: string): Promise<boolean> {
-  const revoked = await s.devices.revokeByOperator(deviceId);
-  if (revoked) {
-    await s.audit.record({
-      actor: cliActor(),
-      from: 'cli',
-      action: 'device.revoke',
-      target: { type: 'device', id: deviceId },
-    });
-  }
-  return revoked;
-}
+import { describeDevice } from './users-command.js';
 
 export function addDevicesCommand(program: Command, terminal: Terminal): void {
   const devices = program
@@ -42,7 +26,7 @@ export function addDevicesCommand(program: Command, terminal: Terminal): void {
           ...(appId !== undefined && { appId }),
         }),
       );
-      const rows = list.map(deviceJson);
+      const rows = list.map(deviceDocument);
       const text = new TerminalText();
       output(terminal, options.json === true, rows, () =>
         rows.length === 0 ? 'No devices.' : text.output(rows.map((d) => describeDevice(d, text))),
@@ -58,7 +42,9 @@ export function addDevicesCommand(program: Command, terminal: Terminal): void {
     .action(async (id: string, options) => {
       if (!/^[A-Za-z0-9_-]{1,64}$/.test(id)) throw new UsageError(`not a device id: "${id}"`);
       if (options.yes !== true) throw new UsageError('revoking a device cannot be undone: add --yes');
-      const revoked = await (await openServer(terminal)).withServices((s) => revokeDevice(s, id));
+      const revoked = await (await openServer(terminal)).withServices((s) =>
+        revokeDevice(s, { actor: cliActor(), from: 'cli' }, id),
+      );
       if (!revoked) throw new NotFoundError(`no device ${id} that is not revoked already`);
       output(
         terminal,

@@ -96,7 +96,4 @@ export function limitOption(value: unknown): number {
   return Number(text);
 }
 
-/** A time in milliseconds as JSON prints it (ISO 8601), `null` kept. */
-export function isoTime(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
-}
+export { isoTime } from '../operators/iso-time.js';

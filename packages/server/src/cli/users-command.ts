@@ -1,12 +1,9 @@
 import type { Command } from 'commander';
-import type { Services } from '../app/services.js';
-import type { Device } from '../devices/device.js';
-import { maskForStatus } from '../users/phone-number.js';
-import type { OperatorLink } from '../users/user.repository.js';
+import { type Actor, deleteUser, unlockUser } from '../operators/operator-actions.js';
+import { type DeviceDocument, userDocument, userLinkDocument } from '../operators/user-document.js';
 import { cliActor } from './cli-actor.js';
 import {
   idOption,
-  isoTime,
   limitOption,
   NotFoundError,
   openServer,
@@ -17,105 +14,15 @@ import {
 } from './output.js';
 import { TerminalText } from './terminal-text.js';
 
-/** Only the last four digits, as the Authy API's user status shows them (`maskForStatus`). */
-function maskedPhone(link: OperatorLink): string {
-  return `+${link.countryCode} ${maskForStatus(link.phone)}`;
-}
-
-/** A link as `users list` prints it; never the full phone number. */
-function linkJson(link: OperatorLink, now: number) {
-  return {
-    authy_id: link.userId,
-    app_id: link.appId,
-    app_name: link.appName,
-    email: link.email,
-    phone: maskedPhone(link),
-    locked: link.lockedUntil !== null && link.lockedUntil > now,
-    created_at: isoTime(link.createdAt),
-  };
-}
-
-/** A device as `users show` and `devices list` print it. */
-export function deviceJson(device: Device) {
-  return {
-    device_id: device.id,
-    authy_id: device.userId,
-    enrolled_app_id: device.enrolledAppId,
-    name: device.name,
-    platform: device.platform,
-    created_at: isoTime(device.createdAt),
-    last_seen_at: isoTime(device.lastSeenAt),
-    revoked_at: isoTime(device.revokedAt),
-  };
-}
-
-export function describeDevice(d: ReturnType<typeof deviceJson>, text: TerminalText): string {
+export function describeDevice(d: DeviceDocument, text: TerminalText): string {
   const state = d.revoked_at === null ? `last seen ${d.last_seen_at ?? 'never'}` : `revoked ${d.revoked_at}`;
   return `${d.device_id}  ${text.show(d.name)} (${d.platform})  user ${d.authy_id}  created ${d.created_at}  ${state}`;
 }
 
 const authyId = (value: string) => storeId('an Authy id', value);
 
-/** The `users show` document: the user's apps with their lock state, devices, and pending requests. */
-async function describeUser(s: Services, userId: number) {
-  const links = await s.users.operatorLinksOf(userId);
-  if (links.length === 0) throw new NotFoundError(`no user with Authy id ${userId}`);
-  const now = Date.now();
-  const [devices, pending] = await Promise.all([
-    s.devices.listForOperator({ userId }),
-    s.approvals.pendingFor(userId),
-  ]);
-  const first = links[0] as OperatorLink;
-  return {
-    authy_id: userId,
-    phone: maskedPhone(first),
-    apps: links.map((link) => ({
-      app_id: link.appId,
-      app_name: link.appName,
-      email: link.email,
-      failed_attempts: link.failedCount,
-      locked_until: link.lockedUntil !== null && link.lockedUntil > now ? isoTime(link.lockedUntil) : null,
-      pushes_paused_until:
-        link.pushPausedUntil !== null && link.pushPausedUntil > now ? isoTime(link.pushPausedUntil) : null,
-      pending_requests: pending.filter((r) => r.appId === link.appId).length,
-      created_at: isoTime(link.createdAt),
-    })),
-    devices: devices.map(deviceJson),
-  };
-}
-
-/** Lifts a user's TOTP lockout (one app or all): the whole effect of `users unlock`. */
-async function unlockUser(s: Services, userId: number, appId: number | undefined): Promise<number> {
-  const unlocked = await s.users.unlock(userId, appId);
-  await s.audit.record({
-    actor: cliActor(),
-    from: 'cli',
-    action: 'user.unlock',
-    target: { type: 'user', id: String(userId) },
-    after: { app_id: appId ?? null, apps_unlocked: unlocked },
-  });
-  return unlocked;
-}
-
-/**
- * Removes a user from one app as the Authy API's user delete does (R8): the same service call, so the
- * user's pending requests in that app are withdrawn with the link. The whole effect of `users delete`.
- */
-async function deleteUser(s: Services, userId: number, appId: number): Promise<void> {
-  const app = await s.apps.find(appId);
-  if (app === undefined) throw new NotFoundError(`no app with id ${appId}`);
-  const linked = await s.users.operatorLinksOf(userId);
-  if (!linked.some((link) => link.appId === appId))
-    throw new NotFoundError(`no user with Authy id ${userId} in app ${appId}`);
-  await s.users.remove(app, String(userId));
-  await s.audit.record({
-    actor: cliActor(),
-    from: 'cli',
-    action: 'user.delete',
-    target: { type: 'user', id: String(userId) },
-    before: { app_id: appId },
-  });
-}
+/** The command line as the audit log names it. */
+const fromCli = (): Actor => ({ actor: cliActor(), from: 'cli' });
 
 export function addUsersCommand(program: Command, terminal: Terminal): void {
   const users = program.command('users').description('users, their apps, devices and lock state');
@@ -141,7 +48,7 @@ export function addUsersCommand(program: Command, terminal: Terminal): void {
         }),
       );
       const now = Date.now();
-      const rows = links.map((link) => linkJson(link, now));
+      const rows = links.map((link) => userLinkDocument(link, now));
       const text = new TerminalText();
       output(terminal, options.json === true, rows, () =>
         rows.length === 0
@@ -162,7 +69,10 @@ export function addUsersCommand(program: Command, terminal: Terminal): void {
     .option('--json', 'print one JSON document')
     .action(async (id: string, options) => {
       const userId = authyId(id);
-      const shown = await (await openServer(terminal)).withServices((s) => describeUser(s, userId));
+      const shown = await (await openServer(terminal)).withServices((s) =>
+        userDocument(s, userId, Date.now()),
+      );
+      if (shown === undefined) throw new NotFoundError(`no user with Authy id ${userId}`);
       const text = new TerminalText();
       output(terminal, options.json === true, shown, () =>
         text.output([
@@ -188,7 +98,9 @@ export function addUsersCommand(program: Command, terminal: Terminal): void {
     .action(async (id: string, options) => {
       const userId = authyId(id);
       const appId = idOption('--app', options.app);
-      const unlocked = await (await openServer(terminal)).withServices((s) => unlockUser(s, userId, appId));
+      const unlocked = await (await openServer(terminal)).withServices((s) =>
+        unlockUser(s, fromCli(), userId, appId),
+      );
       if (unlocked === 0)
         throw new NotFoundError(
           `no user with Authy id ${userId}${appId === undefined ? '' : ` in app ${appId}`}`,
@@ -212,7 +124,11 @@ export function addUsersCommand(program: Command, terminal: Terminal): void {
       const userId = authyId(id);
       const appId = idOption('--app', options.app) as number;
       if (options.yes !== true) throw new UsageError('deleting a user cannot be undone: add --yes');
-      await (await openServer(terminal)).withServices((s) => deleteUser(s, userId, appId));
+      const outcome = await (await openServer(terminal)).withServices((s) =>
+        deleteUser(s, fromCli(), userId, appId),
+      );
+      if (outcome === 'no_app') throw new NotFoundError(`no app with id ${appId}`);
+      if (outcome === 'no_user') throw new NotFoundError(`no user with Authy id ${userId} in app ${appId}`);
       output(
         terminal,
         options.json === true,

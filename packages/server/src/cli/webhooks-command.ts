@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import { CALLBACK_STATES, callbackDocument } from '../webhooks/callback-document.js';
 import { cliActor } from './cli-actor.js';
 import { openServer, output, type Terminal, UsageError } from './output.js';
 
-const STATES = ['pending', 'delivered', 'failed', 'skipped', 'disabled'];
+const STATES: readonly string[] = CALLBACK_STATES;
 
 export function addWebhooksCommand(program: Command, terminal: Terminal): void {
   const webhooks = program.command('webhooks').description('callback events and their deliveries');
@@ -30,18 +31,7 @@ export function addWebhooksCommand(program: Command, terminal: Terminal): void {
           limit: Number(limit),
         }),
       );
-      const rows = events.map((e) => ({
-        id: e.id,
-        app_id: e.appId,
-        uuid: e.uuid,
-        status: e.status,
-        state: e.state,
-        attempts: e.attempts,
-        last_status: e.lastStatus,
-        last_error: e.lastError,
-        next_attempt_at: e.state === 'pending' ? new Date(e.nextAttemptAt).toISOString() : null,
-        created_at: new Date(e.createdAt).toISOString(),
-      }));
+      const rows = events.map(callbackDocument);
       output(terminal, options.json === true, rows, () =>
         rows.length === 0
           ? 'No callback events.'

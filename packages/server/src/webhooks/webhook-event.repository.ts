@@ -18,6 +18,15 @@ export interface WebhookEvent {
   updatedAt: number;
 }
 
+/** One attempt to deliver a callback event, as recorded. */
+export interface WebhookAttempt {
+  attempt: number;
+  attemptedAt: number;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+}
+
 type Row = {
   id: string;
   app_id: number;
@@ -194,13 +203,31 @@ export class WebhookEventRepository implements CallbackOutbox {
     return row === undefined ? undefined : toEvent(row);
   }
 
-  async attempts(eventId: string) {
-    return this.db
+  /** The event with this id, if there is one. */
+  async find(id: string): Promise<WebhookEvent | undefined> {
+    const row = await this.db
+      .selectFrom('webhook_events')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toEvent(row);
+  }
+
+  /** The event's delivery attempts, first first. */
+  async attempts(eventId: string): Promise<WebhookAttempt[]> {
+    const rows = await this.db
       .selectFrom('webhook_attempts')
       .selectAll()
       .where('event_id', '=', eventId)
       .orderBy('attempt')
       .execute();
+    return rows.map((row) => ({
+      attempt: Number(row.attempt),
+      attemptedAt: Number(row.attempted_at),
+      durationMs: Number(row.duration_ms),
+      statusCode: row.status_code === null ? null : Number(row.status_code),
+      error: row.error,
+    }));
   }
 
   async countDue(now: number): Promise<number> {

@@ -242,6 +242,7 @@ const APP_FIELDS = [
   'callback_expired',
   'callback_url',
   'created_at',
+  'disabled_at',
   'id',
   'name',
   'number_matching',
@@ -266,6 +267,7 @@ interface AppJson {
   sms_per_day: number;
   sms_countries: 'all' | string[];
   user_verification: string;
+  disabled_at: string | null;
   created_at: string;
 }
 interface CreatedJson extends AppJson {
@@ -356,6 +358,7 @@ describe('countersign apps', STARTS_A_SERVER, () => {
       sms_per_day: 1000,
       sms_countries: 'all',
       user_verification: 'preferred',
+      disabled_at: null,
       created_at: created.created_at,
     });
     const createdAt = Date.parse(created.created_at);
@@ -379,6 +382,7 @@ describe('countersign apps', STARTS_A_SERVER, () => {
       sms_per_day: 1000,
       sms_countries: 'all',
       user_verification: 'preferred',
+      disabled_at: null,
       created_at: defaults.created_at,
     });
     expect(defaults.api_key).not.toBe(created.api_key);

@@ -1,0 +1,83 @@
+import type { App } from '../apps/app.js';
+import type { AppService } from '../apps/app.service.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import type { DeviceService } from '../devices/device.service.js';
+import type { UserService } from '../users/user.service.js';
+
+/**
+ * Who acts, for the audit log: `cli:<os user>` from `cli`, or `operator:<email>` from the console's client
+ * address.
+ */
+export interface Actor {
+  readonly actor: string;
+  readonly from: string;
+}
+
+/**
+ * The changes an operator makes to users and devices, whether from the command line or the console: the
+ * same service calls and the same audit entries, so that both read alike in the log.
+ */
+export interface OperatorActionSources {
+  readonly apps: Pick<AppService, 'find'>;
+  readonly users: Pick<UserService, 'unlock' | 'operatorLinksOf' | 'remove'>;
+  readonly devices: Pick<DeviceService, 'revokeByOperator'>;
+  readonly audit: AuditTrail;
+}
+
+/**
+ * Lifts a user's TOTP lockout (one app or all) so the user may verify again; gives the number of app links
+ * changed, 0 (nothing recorded) when the user is not registered there.
+ */
+export async function unlockUser(
+  s: OperatorActionSources,
+  who: Actor,
+  userId: number,
+  appId: number | undefined,
+): Promise<number> {
+  const unlocked = await s.users.unlock(userId, appId);
+  if (unlocked > 0) {
+    await s.audit.record({
+      ...who,
+      action: 'user.unlock',
+      target: { type: 'user', id: String(userId) },
+      after: { app_id: appId ?? null, apps_unlocked: unlocked },
+    });
+  }
+  return unlocked;
+}
+
+/**
+ * Removes a user from one app as the Authy API's user delete does (R8): the same service call, so the
+ * user's pending requests in that app are withdrawn with the link. Says what was missing when nothing was.
+ */
+export async function deleteUser(
+  s: OperatorActionSources,
+  who: Actor,
+  userId: number,
+  appId: number,
+): Promise<'deleted' | 'no_app' | 'no_user'> {
+  const app: App | undefined = await s.apps.find(appId);
+  if (app === undefined) return 'no_app';
+  const linked = await s.users.operatorLinksOf(userId);
+  if (!linked.some((link) => link.appId === appId)) return 'no_user';
+  await s.users.remove(app, String(userId));
+  await s.audit.record({
+    ...who,
+    action: 'user.delete',
+    target: { type: 'user', id: String(userId) },
+    before: { app_id: appId },
+  });
+  return 'deleted';
+}
+
+/**
+ * Revokes a device as its user would from another device: its streams close and its next signed call is
+ * refused. `false`: no such device, or revoked already (nothing recorded).
+ */
+export async function revokeDevice(s: OperatorActionSources, who: Actor, deviceId: string): Promise<boolean> {
+  const revoked = await s.devices.revokeByOperator(deviceId);
+  if (revoked) {
+    await s.audit.record({ ...who, action: 'device.revoke', target: { type: 'device', id: deviceId } });
+  }
+  return revoked;
+}
