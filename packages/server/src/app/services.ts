@@ -81,6 +81,8 @@ export interface Services {
   readonly messageQueue: MessageQueueRepository;
   /** The callback outbox: its events and their deliveries. */
   readonly webhookEvents: WebhookEventRepository;
+  /** The security events recorded (R84), for operators to read. */
+  readonly securityEvents: SecurityEventRepository;
   /** Starts pushing each new request to the devices of its user; returns a function that stops. */
   startPush(log: Log): () => void;
 }
@@ -118,7 +120,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const kept = new MetaRepository(store);
   const receipts = await loadReceiptSigner(kept, box);
   const audit = new AuditLog({ repository: new AuditRepository(store), signer: receipts, random, clock });
-  const securityLog = auditedSecurityLog(new SecurityEventRepository(store), audit);
+  const securityEvents = new SecurityEventRepository(store);
+  const securityLog = auditedSecurityLog(securityEvents, audit);
   const guard = new SendGuard({
     budgets: new SendBudgetRepository(store),
     securityLog,
@@ -226,6 +229,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     bus,
     push,
     webhookEvents,
+    securityEvents,
     startPush: (log) =>
       startPushNotifier({
         bus,

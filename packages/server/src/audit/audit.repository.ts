@@ -37,6 +37,8 @@ function entryOf(row: AuditLogTable): AuditEntry {
 export interface AuditQuery {
   readonly since?: number;
   readonly action?: string;
+  readonly actor?: string;
+  readonly targetId?: string;
   readonly limit: number;
 }
 
@@ -175,6 +177,8 @@ export class AuditRepository {
     let select = this.db.selectFrom('audit_log').selectAll();
     if (query.since !== undefined) select = select.where('at', '>=', query.since);
     if (query.action !== undefined) select = select.where('action', '=', query.action);
+    if (query.actor !== undefined) select = select.where('actor', '=', query.actor);
+    if (query.targetId !== undefined) select = select.where('target_id', '=', query.targetId);
     const rows = await select.orderBy('seq', 'desc').limit(query.limit).execute();
     return rows.map(entryOf);
   }

@@ -3,7 +3,27 @@ import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { SecurityEventRecord, SecurityLog } from './security-log.js';
 
-/** The only code that writes `security_events`. */
+/** Filters of `list`: each narrows, `before` (ms) pages back from the last event seen. */
+export interface SecurityEventQuery {
+  readonly type?: string;
+  readonly appId?: number;
+  readonly userId?: number;
+  readonly before?: number;
+  readonly limit: number;
+}
+
+/** A recorded security event, as an operator reads it. */
+export interface SecurityEventEntry {
+  readonly id: string;
+  readonly type: string;
+  readonly appId: number | null;
+  readonly userId: number | null;
+  readonly deviceId: string | null;
+  readonly detail: Record<string, unknown>;
+  readonly createdAt: number;
+}
+
+/** The only code that writes and reads `security_events`. */
 export class SecurityEventRepository implements SecurityLog {
   private readonly db: Kysely<Database>;
 
@@ -24,5 +44,28 @@ export class SecurityEventRepository implements SecurityLog {
         created_at: event.now,
       })
       .execute();
+  }
+
+  /** Events newest first, filtered; ties in time by id, so that pages never swap two events. */
+  async list(query: SecurityEventQuery): Promise<SecurityEventEntry[]> {
+    let select = this.db.selectFrom('security_events').selectAll();
+    if (query.type !== undefined) select = select.where('type', '=', query.type);
+    if (query.appId !== undefined) select = select.where('app_id', '=', query.appId);
+    if (query.userId !== undefined) select = select.where('user_id', '=', query.userId);
+    if (query.before !== undefined) select = select.where('created_at', '<', query.before);
+    const rows = await select
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(query.limit)
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      type: row.type,
+      appId: row.app_id === null ? null : Number(row.app_id),
+      userId: row.user_id === null ? null : Number(row.user_id),
+      deviceId: row.device_id,
+      detail: JSON.parse(row.detail) as Record<string, unknown>,
+      createdAt: Number(row.created_at),
+    }));
   }
 }
