@@ -1,6 +1,7 @@
 // The console's operators and sessions (issue 17, item 1) over real HTTP on loopback: setup links, passkey
 // sign-in (a software passkey), recovery codes, CSRF, roles, step-up and the timeouts, on a clock the test
 // moves. The Chromium suite does the same with the browser's virtual authenticator.
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS, STEP_UP_MS } from '../../src/operators/operator.service.js';
 import { cookieOf, type SignedInOperator, signedInOperator, stepUp } from '../support/console-session.js';
@@ -185,10 +186,8 @@ describe('changes', () => {
     viewer = await signedInOperator(server, 'viewer');
   });
 
-  const addOperator = (
-    headers: Record<string, string>,
-    email = `new-${Date.now()}-${Math.random()}@example.com`,
-  ) => call(server, 'POST', '/console/api/operators', { headers, json: { email, role: 'viewer' } });
+  const addOperator = (headers: Record<string, string>, email = `new-${randomUUID()}@example.com`) =>
+    call(server, 'POST', '/console/api/operators', { headers, json: { email, role: 'viewer' } });
 
   it('need the CSRF token of the session, and a same-site origin', async () => {
     await stepUp(server, admin);
