@@ -34,6 +34,8 @@ import { SendBudgetRepository } from '../messaging/send-budget.repository.js';
 import { SendGuard } from '../messaging/send-guard.js';
 import { createTwilioProvider } from '../messaging/twilio-provider.js';
 import { SecurityEventRepository } from '../operations/security-event.repository.js';
+import { OperatorRepository } from '../operators/operator.repository.js';
+import { OperatorService } from '../operators/operator.service.js';
 import { PhoneService } from '../phones/phone.service.js';
 import { PhoneVerificationRepository } from '../phones/phone-verification.repository.js';
 import { startPushNotifier } from '../push/push-notifier.js';
@@ -73,6 +75,8 @@ export interface Services {
   readonly receipts: ReceiptSigner;
   /** The tamper-evident audit log: operator actions and security events in one signed hash chain. */
   readonly audit: AuditLog;
+  /** The console's operators, their passkeys and sessions. */
+  readonly operators: OperatorService;
   readonly bus: EventBus;
   readonly push: PushSender;
   readonly guard: SendGuard;
@@ -202,6 +206,14 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     answeringDevices: async (app, userId) => (await devices.answeringDevices(app, userId)).length,
   });
   const phones = new PhoneService({ ...sending, repository: new PhoneVerificationRepository(store) });
+  const operators = new OperatorService({
+    repository: new OperatorRepository(store),
+    keys,
+    random,
+    clock,
+    securityLog,
+    publicUrl: config.publicUrl,
+  });
   const vapid = await loadVapidKeys(kept, box);
   // VAPID wants an https: or mailto: contact for the push service's operators (RFC 8292 §2.1).
   const contact = config.publicUrl.startsWith('https:')
@@ -226,6 +238,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     userVerification,
     receipts,
     audit,
+    operators,
     bus,
     push,
     webhookEvents,
