@@ -224,6 +224,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     publicUrl: config.publicUrl,
     clock,
     signInLimiter: countedLimiter(CONSOLE_SIGN_INS_PER_MINUTE),
+    settings: config,
   });
   const gate = createApiGate<App>({
     callers: {

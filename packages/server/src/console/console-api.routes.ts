@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { RateLimiter } from '../http/rate-limiter.js';
 import type { Clock } from '../lib/clock.js';
+import type { ConsoleSettings } from './console.routes.js';
 import { type ConsoleSite, consoleSite } from './console-access.js';
+import { registerConsoleDataRoutes } from './console-data.routes.js';
 import { registerConsoleSessionRoutes } from './console-session.routes.js';
 
 declare module 'fastify' {
@@ -15,6 +17,8 @@ export interface ConsoleApiOptions {
   readonly publicUrl: string;
   readonly clock: Clock;
   readonly signInLimiter: RateLimiter;
+  /** What the data routes show of the server's settings (an app's default SMS budgets, sandbox apps). */
+  readonly settings: ConsoleSettings;
 }
 
 /**
@@ -33,5 +37,6 @@ export async function registerConsoleApi(
       return payload;
     });
     registerConsoleSessionRoutes(scope, options);
+    registerConsoleDataRoutes(scope, options);
   });
 }

@@ -3,10 +3,11 @@ import { Type } from 'typebox';
 import { type App, NUMBER_MATCHING, PROFILES, USER_VERIFICATION } from '../apps/app.js';
 import { type AppChanges, AppSettingError, type NewApp } from '../apps/app.service.js';
 import { AuthyError, invalidParameter } from '../errors/authy-error.js';
+import { bodyOf, paramsOf } from '../http/request-input.js';
 import { appDocument } from '../operators/app-document.js';
 import { changedFields } from '../operators/changed-fields.js';
 import { type ConsoleSettings, consoleRoute, operatorOf } from './console.routes.js';
-import { consoleInput, StoreId } from './console-input.js';
+import { Body, StoreId } from './console-input.js';
 
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
@@ -36,21 +37,17 @@ const SETTINGS = {
   user_verification: Type.Optional(literals(USER_VERIFICATION)),
 };
 
-const appPath = consoleInput(Type.Object({ id: StoreId }), 'path');
-const newAppBody = consoleInput(
-  Type.Object({
+const appPath = paramsOf(Type.Object({ id: StoreId }));
+const newAppBody = bodyOf(
+  Body({
     ...SETTINGS,
     name: Type.String({ minLength: 1, maxLength: 200 }),
     profile: Type.Optional(literals(PROFILES)),
   }),
-  'body',
 );
-const changesBody = consoleInput(Type.Object(SETTINGS), 'body');
-const rotateBody = consoleInput(
-  Type.Object({ grace_seconds: Type.Integer({ minimum: 0, maximum: 9_999_999 }) }),
-  'body',
-);
-const noBody = consoleInput(Type.Object({}), 'body');
+const changesBody = bodyOf(Body(SETTINGS));
+const rotateBody = bodyOf(Body({ grace_seconds: Type.Integer({ minimum: 0, maximum: 9_999_999 }) }));
+const noBody = bodyOf(Body({}));
 
 /** The settings in the app service's terms. */
 function changesOf(body: ReturnType<typeof changesBody>): AppChanges {
@@ -96,7 +93,7 @@ export function registerConsoleAppRoutes(fastify: FastifyInstance, settings: Con
   }));
 
   consoleRoute(fastify, 'POST', '/console/api/apps', 'change', async (request, reply) => {
-    const body = newAppBody(request.body);
+    const body = newAppBody(request);
     if (body.profile === 'sandbox' && !settings.sandboxAllowed)
       throw invalidParameter('profile', 'sandbox apps are turned off on this server');
     const input: NewApp = {
@@ -117,14 +114,14 @@ export function registerConsoleAppRoutes(fastify: FastifyInstance, settings: Con
   });
 
   consoleRoute(fastify, 'GET', '/console/api/apps/:id', 'read', async (request) => {
-    const app = await apps.find(appPath(request.params).id);
+    const app = await apps.find(appPath(request).id);
     if (app === undefined) throw appNotFound();
     return { app: shown(app) };
   });
 
   consoleRoute(fastify, 'PATCH', '/console/api/apps/:id', 'change', async (request) => {
-    const { id } = appPath(request.params);
-    const changes = changesOf(changesBody(request.body));
+    const { id } = appPath(request);
+    const changes = changesOf(changesBody(request));
     const before = await apps.find(id);
     if (before === undefined) throw appNotFound();
     const updated = await checkedSettings(() => apps.update(id, changes));
@@ -142,8 +139,8 @@ export function registerConsoleAppRoutes(fastify: FastifyInstance, settings: Con
   });
 
   consoleRoute(fastify, 'POST', '/console/api/apps/:id/rotate-key', 'dangerous', async (request) => {
-    const { id } = appPath(request.params);
-    const { grace_seconds } = rotateBody(request.body);
+    const { id } = appPath(request);
+    const { grace_seconds } = rotateBody(request);
     const rotated = await apps.rotateKey(id, grace_seconds);
     if (rotated === undefined) throw appNotFound();
     // The key itself never enters the log: only that it was rotated, and the grace given to older ones.
@@ -157,8 +154,8 @@ export function registerConsoleAppRoutes(fastify: FastifyInstance, settings: Con
   });
 
   consoleRoute(fastify, 'POST', '/console/api/apps/:id/disable', 'dangerous', async (request) => {
-    const { id } = appPath(request.params);
-    noBody(request.body);
+    const { id } = appPath(request);
+    noBody(request);
     const before = await apps.find(id);
     if (before === undefined) throw appNotFound();
     const disabled = await apps.disable(id);

@@ -1,23 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { AuthyError } from '../errors/authy-error.js';
+import { bodyOf, paramsOf, queryOf } from '../http/request-input.js';
 import type { Clock } from '../lib/clock.js';
 import { isoTime } from '../operators/iso-time.js';
 import { attemptDocument, CALLBACK_STATES, callbackDocument } from '../webhooks/callback-document.js';
 import { consoleRoute, operatorOf } from './console.routes.js';
-import { consoleInput, DEFAULT_LIMIT, Limit, StoreId, Uuid } from './console-input.js';
+import { Body, DEFAULT_LIMIT, Limit, StoreId, Uuid } from './console-input.js';
 
-const callbackPath = consoleInput(Type.Object({ id: Uuid }), 'path');
-const callbacksQuery = consoleInput(
+const callbackPath = paramsOf(Type.Object({ id: Uuid }));
+const callbacksQuery = queryOf(
   Type.Object({
     app_id: Type.Optional(StoreId),
     state: Type.Optional(Type.Union(CALLBACK_STATES.map((state) => Type.Literal(state)))),
     limit: Type.Optional(Limit),
   }),
-  'query',
 );
-const outboxQuery = consoleInput(Type.Object({ limit: Type.Optional(Limit) }), 'query');
-const noBody = consoleInput(Type.Object({}), 'body');
+const outboxQuery = queryOf(Type.Object({ limit: Type.Optional(Limit) }));
+const noBody = bodyOf(Body({}));
 
 const callbackNotFound = () => new AuthyError('60000', { status: 404, message: 'Callback not found' });
 
@@ -32,7 +32,7 @@ export function registerConsoleDeliveryRoutes(fastify: FastifyInstance, clock: C
   const { webhookEvents, outbox, audit } = fastify.services;
 
   consoleRoute(fastify, 'GET', '/console/api/callbacks', 'read', async (request) => {
-    const query = callbacksQuery(request.query);
+    const query = callbacksQuery(request);
     const events = await webhookEvents.list({
       ...(query.app_id !== undefined && { appId: query.app_id }),
       ...(query.state !== undefined && { state: query.state }),
@@ -42,7 +42,7 @@ export function registerConsoleDeliveryRoutes(fastify: FastifyInstance, clock: C
   });
 
   consoleRoute(fastify, 'GET', '/console/api/callbacks/:id', 'read', async (request) => {
-    const { id } = callbackPath(request.params);
+    const { id } = callbackPath(request);
     const event = await webhookEvents.find(id);
     if (event === undefined) throw callbackNotFound();
     return {
@@ -52,8 +52,8 @@ export function registerConsoleDeliveryRoutes(fastify: FastifyInstance, clock: C
   });
 
   consoleRoute(fastify, 'POST', '/console/api/callbacks/:id/redeliver', 'change', async (request) => {
-    const { id } = callbackPath(request.params);
-    noBody(request.body);
+    const { id } = callbackPath(request);
+    noBody(request);
     const queued = await webhookEvents.redeliver(id, clock.now());
     if (queued === undefined) throw callbackNotFound();
     await audit.record({
@@ -66,7 +66,7 @@ export function registerConsoleDeliveryRoutes(fastify: FastifyInstance, clock: C
   });
 
   consoleRoute(fastify, 'GET', '/console/api/outbox', 'read', async (request) => {
-    const { limit } = outboxQuery(request.query);
+    const { limit } = outboxQuery(request);
     const messages = await outbox.list(limit ?? DEFAULT_LIMIT);
     return {
       messages: messages.map((m) => ({

@@ -4,12 +4,13 @@ import { Type } from 'typebox';
 import type { AuditEntry } from '../audit/audit-entry.js';
 import { AUDIT_EXPORT_TYPE, auditExportLines } from '../audit/audit-export.js';
 import type { AuditVerdict } from '../audit/audit-log.js';
+import { queryOf } from '../http/request-input.js';
 import { Text } from '../http/schemas.js';
 import { isoTime } from '../operators/iso-time.js';
 import { consoleRoute } from './console.routes.js';
-import { consoleInput, DEFAULT_LIMIT, IsoTime, Limit, StoreId, timeOf } from './console-input.js';
+import { DEFAULT_LIMIT, IsoTime, Limit, StoreId, timeOf } from './console-input.js';
 
-const eventsQuery = consoleInput(
+const eventsQuery = queryOf(
   Type.Object({
     type: Type.Optional(Text(100, 1)),
     app_id: Type.Optional(StoreId),
@@ -17,9 +18,8 @@ const eventsQuery = consoleInput(
     before: Type.Optional(IsoTime),
     limit: Type.Optional(Limit),
   }),
-  'query',
 );
-const auditQuery = consoleInput(
+const auditQuery = queryOf(
   Type.Object({
     action: Type.Optional(Text(100, 1)),
     actor: Type.Optional(Text(300, 1)),
@@ -27,9 +27,8 @@ const auditQuery = consoleInput(
     after: Type.Optional(IsoTime),
     limit: Type.Optional(Limit),
   }),
-  'query',
 );
-const noQuery = consoleInput(Type.Object({}), 'query');
+const noQuery = queryOf(Type.Object({}));
 
 /** An audit entry as the console lists it: the chain's fields, its time in ISO 8601. */
 const entryDocument = (entry: AuditEntry) => ({ ...entry, at: isoTime(entry.at) });
@@ -49,7 +48,7 @@ export function registerConsoleRecordRoutes(fastify: FastifyInstance): void {
   const { securityEvents, audit } = fastify.services;
 
   consoleRoute(fastify, 'GET', '/console/api/security-events', 'read', async (request) => {
-    const query = eventsQuery(request.query);
+    const query = eventsQuery(request);
     const events = await securityEvents.list({
       ...(query.type !== undefined && { type: query.type }),
       ...(query.app_id !== undefined && { appId: query.app_id }),
@@ -71,7 +70,7 @@ export function registerConsoleRecordRoutes(fastify: FastifyInstance): void {
   });
 
   consoleRoute(fastify, 'GET', '/console/api/audit', 'read', async (request) => {
-    const query = auditQuery(request.query);
+    const query = auditQuery(request);
     const [entries, verdict] = await Promise.all([
       audit.list({
         ...(query.action !== undefined && { action: query.action }),
@@ -86,7 +85,7 @@ export function registerConsoleRecordRoutes(fastify: FastifyInstance): void {
   });
 
   consoleRoute(fastify, 'GET', '/console/api/audit/export', 'read', async (request, reply) => {
-    noQuery(request.query);
+    noQuery(request);
     return reply
       .type(AUDIT_EXPORT_TYPE)
       .header('content-disposition', 'attachment; filename="countersign-audit.jsonl"')

@@ -8,10 +8,10 @@ import { auditSourceOf, consoleAccess, consoleSessionOf } from './console-access
 export type ConsoleSettings = Pick<Config, 'smsPerHour' | 'smsPerDay' | 'sandboxAllowed'>;
 
 /**
- * Declares a console API route: hidden from the Authy API's OpenAPI document, behind the session check of
- * its `access` (`read`, `change` with the CSRF token and an admin, `dangerous` with a fresh passkey too),
- * never cached. A handler's object is sent as JSON; one that answers itself (204, a download) returns the
- * reply.
+ * Declares a console API route in the console API's scope (which marks every answer `no-store`): hidden from
+ * the Authy API's OpenAPI document, behind the session check of its `access` (`read`; `change`, an admin
+ * with the CSRF token; `dangerous`, with a fresh passkey too). A handler's object is sent as JSON; one that
+ * answers itself (204, a download) returns the reply.
  */
 export function consoleRoute(
   fastify: FastifyInstance,
@@ -25,10 +25,7 @@ export function consoleRoute(
     url,
     schema: { hide: true },
     preHandler: consoleAccess(access),
-    handler: async (request, reply) => {
-      reply.header('cache-control', 'no-store');
-      return handler(request, reply);
-    },
+    handler,
   });
 }
 
