@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import type { Services } from '../app/services.js';
 import type { AuditEntry } from '../audit/audit-entry.js';
-import { auditExportLines } from '../audit/audit-export.js';
+import { auditExportLine, auditExportLines } from '../audit/audit-export.js';
 import { OperatorError } from '../lib/operator-error.js';
 import { openServer, output, type Terminal, UsageError } from './output.js';
 
@@ -131,7 +131,7 @@ export function addAuditCommand(program: Command, terminal: Terminal): void {
             : s.audit.archiveAndPrune(before, async (entry) => {
                 archived += 1;
                 await new Promise<void>((resolve, reject) =>
-                  file.write(`${JSON.stringify(entry)}\n`, (error) => (error ? reject(error) : resolve())),
+                  file.write(auditExportLine(entry), (error) => (error ? reject(error) : resolve())),
                 );
               }),
         );

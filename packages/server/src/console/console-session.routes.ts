@@ -17,6 +17,7 @@ import {
   sessionIdOf,
   setSessionCookie,
 } from './console-access.js';
+import { Uuid } from './console-input.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const operatorJson = (operator: Operator) => ({
@@ -53,7 +54,9 @@ const newOperatorBody = bodyOf(
     role: Type.Union(OPERATOR_ROLES.map((role) => Type.Literal(role))),
   }),
 );
-const operatorParams = paramsOf(Type.Object({ id: Type.String({ format: 'uuid', maxLength: 36 }) }));
+// A pattern, not `format: 'uuid'`: the input validator knows no such format, and would say so on stderr and
+// let anything through.
+const operatorParams = paramsOf(Type.Object({ id: Uuid }));
 
 export interface ConsoleSessionRouteOptions {
   readonly clock: Clock;
