@@ -8,10 +8,16 @@
  */
 const SERVER = '^packages/server/src/';
 /**
- * The service's HTTP layer: the shared plumbing, the app that assembles it and the code that listens. The
+ * The service's HTTP layer: the shared plumbing, the app that assembles it and the code that listens, and the
+ * console's access check (its cookie, origin and CSRF rules, which every console route file runs). The
  * metrics server (operations/metrics-server.ts) answers with node:http alone, so it is not part of it.
  */
-const SERVER_HTTP_LAYER = [`${SERVER}http/`, `${SERVER}app/build-app\\.ts$`, `${SERVER}server/`];
+const SERVER_HTTP_LAYER = [
+  `${SERVER}http/`,
+  `${SERVER}app/build-app\\.ts$`,
+  `${SERVER}server/`,
+  `${SERVER}console/console-access\\.ts$`,
+];
 /** The bank demo's HTTP layer, cut the same way. */
 const BANK_HTTP_LAYER = [
   '^examples/bank/src/http/',
