@@ -17,7 +17,6 @@ import {
   sessionIdOf,
   setSessionCookie,
 } from './console-access.js';
-import { Uuid } from './console-input.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const operatorJson = (operator: Operator) => ({
@@ -54,9 +53,11 @@ const newOperatorBody = bodyOf(
     role: Type.Union(OPERATOR_ROLES.map((role) => Type.Literal(role))),
   }),
 );
-// A pattern, not `format: 'uuid'`: the input validator knows no such format, and would say so on stderr and
-// let anything through.
-const operatorParams = paramsOf(Type.Object({ id: Uuid }));
+const operatorParams = paramsOf(
+  Type.Object({
+    id: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' }),
+  }),
+);
 
 export interface ConsoleSessionRouteOptions {
   readonly clock: Clock;
