@@ -1,6 +1,5 @@
 import { render } from 'preact';
 import { App } from './app.js';
-import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 
 // No service worker: the console shows live data, and signing in needs the service, so an offline copy

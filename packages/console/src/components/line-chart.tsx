@@ -1,9 +1,50 @@
 import { useEffect, useRef } from 'preact/hooks';
-import uPlot from 'uplot';
+import type uPlot from 'uplot';
 import type { Chart } from '../overview-series.js';
+
+/** uPlot and its stylesheet, loaded with the first chart: the sign-in page and the lists never need them. */
+const loadUplot = () =>
+  Promise.all([import('uplot'), import('uplot/dist/uPlot.min.css')]).then(([module]) => module.default);
 
 /** Line colours told apart in light and dark, and by colour-blind eyes (Okabe–Ito). */
 const PALETTE = ['#0072b2', '#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9'];
+const HEIGHT = 200;
+const MIN_WIDTH = 200;
+
+/** Draws `chart` into `element` as wide as it is, following its width; returns what removes it. */
+function draw(Plot: typeof uPlot, element: HTMLElement, chart: Chart, times: readonly number[]): () => void {
+  // The axes take the page's colours, so the chart follows light and dark like the rest.
+  const style = getComputedStyle(element);
+  const grid = style.getPropertyValue('--line').trim() || '#cbd5e1';
+  const axis = { stroke: style.color, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+  const width = () => Math.max(element.clientWidth, MIN_WIDTH);
+  const plot = new Plot(
+    {
+      width: width(),
+      height: HEIGHT,
+      series: [
+        {},
+        ...chart.lines.map((line, index) => ({
+          label: line.label,
+          stroke: PALETTE[index % PALETTE.length] ?? '#0072b2',
+          width: 2,
+        })),
+      ],
+      axes: [axis, axis],
+      scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
+      legend: { live: false },
+      cursor: { drag: { x: false, y: false } },
+    },
+    [[...times], ...chart.lines.map((line) => [...line.values])],
+    element,
+  );
+  const resize = new ResizeObserver(() => plot.setSize({ width: width(), height: HEIGHT }));
+  resize.observe(element);
+  return () => {
+    resize.disconnect();
+    plot.destroy();
+  };
+}
 
 /**
  * One uPlot chart of `chart`'s lines over `times`, as wide as its container. The canvas is an image to
@@ -14,36 +55,14 @@ export function LineChart({ chart, times }: { chart: Chart; times: readonly numb
   useEffect(() => {
     const element = box.current;
     if (element === null) return;
-    const text = getComputedStyle(element).color;
-    const grid = getComputedStyle(element).getPropertyValue('--line').trim() || '#cbd5e1';
-    const axis = { stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
-    const plot = new uPlot(
-      {
-        width: Math.max(element.clientWidth, 200),
-        height: 200,
-        series: [
-          {},
-          ...chart.lines.map((line, index) => ({
-            label: line.label,
-            stroke: PALETTE[index % PALETTE.length] ?? '#0072b2',
-            width: 2,
-          })),
-        ],
-        axes: [axis, axis],
-        scales: { y: { range: (_u, _min, max) => [0, Math.max(1, max)] } },
-        legend: { live: false },
-        cursor: { drag: { x: false, y: false } },
-      },
-      [[...times], ...chart.lines.map((line) => [...line.values])],
-      element,
-    );
-    const resize = new ResizeObserver(() =>
-      plot.setSize({ width: Math.max(element.clientWidth, 200), height: 200 }),
-    );
-    resize.observe(element);
+    let remove: (() => void) | undefined;
+    let gone = false;
+    void loadUplot().then((Plot) => {
+      if (!gone) remove = draw(Plot, element, chart, times);
+    });
     return () => {
-      resize.disconnect();
-      plot.destroy();
+      gone = true;
+      remove?.();
     };
   }, [chart, times]);
   const totals = chart.lines
@@ -52,7 +71,7 @@ export function LineChart({ chart, times }: { chart: Chart; times: readonly numb
   return (
     <figure class="chart">
       <figcaption>{chart.title}</figcaption>
-      <div ref={box} role="img" aria-label={`${chart.title} over time. ${totals}.`} />
+      <div ref={box} class="chart-plot" role="img" aria-label={`${chart.title} over time. ${totals}.`} />
     </figure>
   );
 }

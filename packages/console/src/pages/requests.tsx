@@ -3,7 +3,7 @@ import { API, get } from '../api.js';
 import { LoadState, PageHeading, Status, Time } from '../components/common.js';
 import { ShownDetails, ShownText } from '../components/shown-text.js';
 import { useLoad } from '../hooks/use-load.js';
-import { checkReceipt, type ReceiptCheck } from '../receipt.js';
+import type { ReceiptCheck } from '../receipt.js';
 import { href } from '../router.js';
 import type { RequestDoc } from '../types.js';
 
@@ -195,9 +195,11 @@ export function RequestDetail({ uuid }: { uuid: string }) {
     setCheck(undefined);
     if (request?.receipt) {
       let current = true;
-      void checkReceipt(request.receipt, request.uuid, request.status).then(
-        (result) => current && setCheck(result),
-      );
+      const { receipt, uuid, status } = request;
+      // jose loads with the first receipt shown: no other page needs it.
+      void import('../receipt.js')
+        .then(({ checkReceipt }) => checkReceipt(receipt, uuid, status))
+        .then((result) => current && setCheck(result));
       return () => {
         current = false;
       };
