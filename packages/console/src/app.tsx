@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, call, connectApi, describeError } from './api.js';
 import { ErrorNote } from './components/common.js';
@@ -161,7 +162,7 @@ export function App() {
 }
 
 /** The pages seen signed out: one column, a landmark, no navigation. */
-function Frame({ children }: { children: preact.ComponentChildren }) {
+function Frame({ children }: { children: ComponentChildren }) {
   return (
     <main id="main" class="main narrow">
       <p class="brand">Countersign Console</p>
