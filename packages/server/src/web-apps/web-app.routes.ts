@@ -11,6 +11,8 @@ const REVALIDATE = 'no-cache';
 const ASSETS = 'assets/';
 /** A file at the root of the build (`index.html`, `sw.js`, the manifest, the icons); never a dotfile. */
 const ROOT_FILE = /^[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
+/** A path below `assets/`: names as above, so no `..` and no dotfile, whatever the URL encoded. */
+const ASSET_PATH = /^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*\/)*[A-Za-z0-9_-][A-Za-z0-9_.-]*$/;
 
 /** A web app built by Vite, and how the service serves it. */
 export interface WebAppOptions {
@@ -76,7 +78,9 @@ export async function registerWebApp(
       ROOT_FILE.test(request.params.file) ? reply.sendFile(request.params.file) : reply.callNotFound(),
     );
     scope.get<{ Params: { '*': string } }>(`${path}${ASSETS}*`, route, (request, reply) =>
-      reply.sendFile(`${ASSETS}${request.params['*']}`),
+      ASSET_PATH.test(request.params['*'])
+        ? reply.sendFile(`${ASSETS}${request.params['*']}`)
+        : reply.callNotFound(),
     );
   });
 }

@@ -145,6 +145,8 @@ describe('serving the console', () => {
       '/console/.env',
       '/console/..%2f..%2fpackage.json',
       '/console/assets/..%2f.env',
+      '/console/assets/..%2f..%2fpackage.json',
+      '/console/assets/sub/.hidden.js',
       '/console/../package.json',
       '/console/%2e%2e/%2e%2e/package.json',
       '/console/apps/index.html',
