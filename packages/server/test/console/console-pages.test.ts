@@ -85,6 +85,17 @@ const OVERVIEW = (() => {
   };
 })();
 
+/** WebAuthn creation options for the operator's passkey, as the API sends them (UV required, discoverable). */
+const creationOptions = () => ({
+  challenge: challenge(),
+  rp: { id: 'localhost', name: 'Countersign Console' },
+  user: { id: Buffer.from('op-1').toString('base64url'), name: EMAIL, displayName: EMAIL },
+  pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
+  authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
+  timeout: 10_000,
+  attestation: 'none',
+});
+
 /** The console API as the contract describes it, in memory, with every call it was sent. */
 class StandInApi {
   readonly calls: Call[] = [];
@@ -134,17 +145,15 @@ class StandInApi {
       return route.fulfill(
         json({
           email: EMAIL,
-          options: {
-            challenge: challenge(),
-            rp: { id: 'localhost', name: 'Countersign Console' },
-            user: { id: Buffer.from('op-1').toString('base64url'), name: EMAIL, displayName: EMAIL },
-            pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
-            authenticatorSelection: { residentKey: 'required', userVerification: 'required' },
-            timeout: 10_000,
-            attestation: 'none',
-          },
+          options: creationOptions(),
         }),
       );
+    }
+    if (key === 'POST /sign-in/recovery') {
+      const { email, code } = (body ?? {}) as { email?: string; code?: string };
+      if (email !== EMAIL || code !== 'recovery-code-1') return route.fulfill(envelope(401, '60044', 'No'));
+      this.signedIn = true;
+      return route.fulfill(json({ operator: this.operator() }));
     }
     if (key === 'POST /setup') {
       this.credentialId = response.response?.id;
@@ -179,6 +188,11 @@ class StandInApi {
     if (key === 'POST /sign-out') {
       this.signedIn = false;
       return route.fulfill({ status: 204 });
+    }
+    if (key === 'POST /passkeys/options') return route.fulfill(json({ options: creationOptions() }));
+    if (key === 'POST /passkeys') {
+      this.credentialId = response.response?.id;
+      return route.fulfill(json({ passkeys: 1 }));
     }
     if (key === 'POST /step-up/options') {
       return route.fulfill(
@@ -380,6 +394,79 @@ describe('the console against a stand-in of its API', () => {
       expect(api.calls.at(-1)?.body).toEqual({ grace_seconds: 3600 });
       expect(await refused()).toEqual([]);
       expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a recovery-code sign-in offers a new passkey at once, and registers it', async () => {
+    const { context, page, api, problems } = await open();
+    try {
+      await addVirtualAuthenticator(page);
+      await page.goto(`${origin}/console/`);
+      await heading(page, 'Sign in').waitFor();
+      await page.getByLabel('Email', { exact: true }).fill(EMAIL);
+      await page.getByLabel('Recovery code', { exact: true }).fill(' recovery-code-1 ');
+      await page.getByRole('button', { name: 'Use a recovery code' }).click();
+      await page.getByRole('heading', { name: 'You signed in with a recovery code' }).waitFor();
+      expect(api.calls.find((call) => call.path === '/sign-in/recovery')?.body).toEqual({
+        email: EMAIL,
+        code: 'recovery-code-1',
+      });
+      await page.getByRole('button', { name: 'Register a new passkey' }).click();
+      await page.getByText('Your new passkey is registered.').waitFor();
+      const registered = api.calls.find((call) => call.path === '/passkeys');
+      expect(registered?.csrf).toBe(CSRF);
+      expect(registered?.body).toMatchObject({ response: { id: api.credentialId, type: 'public-key' } });
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await expect(
+        page.getByRole('heading', { name: 'You signed in with a recovery code' }).count(),
+      ).resolves.toBe(0);
+      expect(problems).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('at 320 px the signed-in pages wrap instead of scrolling sideways (wide tables scroll inside themselves), with no serious axe finding', async () => {
+    const { context, page } = await open((stand) => {
+      stand.signedIn = true;
+      stand.requests = [
+        {
+          uuid: randomUUID(),
+          app_id: 1,
+          app_name: APP.name,
+          authy_id: 42,
+          status: 'pending',
+          message: 'A rather long message that has to wrap on a narrow phone screen somewhere',
+          created_at: '2026-12-05T10:00:00.000Z',
+        },
+      ];
+    });
+    try {
+      await page.setViewportSize({ width: 320, height: 640 });
+      for (const [hash, name] of [
+        ['#/overview', 'Overview'],
+        ['#/apps', 'Apps'],
+        ['#/apps/1', APP.name],
+        ['#/requests', 'Requests'],
+        ['#/users', 'Users'],
+      ] as const) {
+        await page.goto(`${origin}/console/${hash}`);
+        await heading(page, name).waitFor();
+        await page.waitForLoadState('networkidle');
+        const overflow = await page.evaluate(() => {
+          const root = (
+            globalThis as unknown as {
+              document: { documentElement: { scrollWidth: number; clientWidth: number } };
+            }
+          ).document.documentElement;
+          return root.scrollWidth - root.clientWidth;
+        });
+        expect(overflow, hash).toBe(0);
+        expect((await axeFindings(page)).blocking, hash).toEqual([]);
+        await screenshot(page, 'console', `320-${hash.slice(2).replace('/', '-')}`);
+      }
     } finally {
       await context.close();
     }
