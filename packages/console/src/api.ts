@@ -81,7 +81,7 @@ async function errorOf(response: Response): Promise<ApiError> {
  * Asks for a fresh passkey assertion (the step-up a dangerous change needs). Throws what the service or the
  * browser refused; a cancelled prompt is the browser's `NotAllowedError`.
  */
-export async function stepUp(): Promise<void> {
+async function stepUp(): Promise<void> {
   const { options } = await call<{ options: Parameters<typeof startAuthentication>[0]['optionsJSON'] }>(
     'POST',
     '/step-up/options',

@@ -68,7 +68,13 @@ export function App() {
   useEffect(() => {
     connectApi({
       csrfToken: () => csrf.current,
-      onSignedOut: () => setState({ kind: 'signed-out', notice: 'Your session ended. Sign in again.' }),
+      // Only a session that was open can end; the first look at the session is not one.
+      onSignedOut: () =>
+        setState((current) =>
+          current.kind === 'signed-in'
+            ? { kind: 'signed-out', notice: 'Your session ended. Sign in again.' }
+            : current,
+        ),
     });
     void loadSession();
   }, [loadSession]);

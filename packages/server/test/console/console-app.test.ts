@@ -15,7 +15,7 @@ import {
 } from '../../src/console/console-app.routes.js';
 import { installErrorHandling } from '../../src/http/error-handler.js';
 import { axeFindings } from '../support/axe.js';
-import { launchBrowser, screenshot } from '../support/browser.js';
+import { launchBrowser, screenshot, watchPolicy } from '../support/browser.js';
 import { startTestServer, type TestServer } from '../support/harness.js';
 
 const NOT_BUILT_MESSAGE =
@@ -277,25 +277,12 @@ describe('the console in Chromium, signed out', () => {
         problems.push(`console: ${message.text()}`);
       }
     });
-    await page.addInitScript(() => {
-      const seen: string[] = [];
-      Object.assign(globalThis, { refusedByPolicy: seen });
-      (
-        globalThis as unknown as { document: { addEventListener(type: string, f: (e: never) => void): void } }
-      ).document.addEventListener(
-        'securitypolicyviolation',
-        (event: { effectiveDirective: string; blockedURI: string }) => {
-          seen.push(`${event.effectiveDirective} ${event.blockedURI}`);
-        },
-      );
-    });
+    const refusedSoFar = await watchPolicy(page);
     const served = await page.goto(`${server.url}/console/`);
     expect(served?.headers()['content-security-policy']).toBe(CONSOLE_CSP);
     await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
     await page.waitForLoadState('networkidle');
-    const refused = await page.evaluate(
-      () => (globalThis as unknown as { refusedByPolicy: string[] }).refusedByPolicy,
-    );
+    const refused = await refusedSoFar();
     return { context, page, problems, refused, elsewhere };
   }
 

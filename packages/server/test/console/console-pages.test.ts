@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_CSP, registerConsoleAppRoutes } from '../../src/console/console-app.routes.js';
 import { installErrorHandling } from '../../src/http/error-handler.js';
 import { axeFindings } from '../support/axe.js';
-import { launchBrowser, screenshot } from '../support/browser.js';
+import { launchBrowser, screenshot, watchPolicy } from '../support/browser.js';
 import { freePort } from '../support/free-port.mjs';
 import { addVirtualAuthenticator } from '../support/webauthn.js';
 
@@ -329,20 +329,7 @@ async function open(
     // Refusals the console handles (no session yet, a step-up asked for) are logged by Chromium as failed loads.
     if (message.type() === 'error' && !/status of 40[13]/.test(message.text())) problems.push(message.text());
   });
-  await page.addInitScript(() => {
-    const seen: string[] = [];
-    Object.assign(globalThis, { refusedByPolicy: seen });
-    (
-      globalThis as unknown as { document: { addEventListener(type: string, f: (e: never) => void): void } }
-    ).document.addEventListener(
-      'securitypolicyviolation',
-      (event: { effectiveDirective: string; blockedURI: string }) => {
-        seen.push(`${event.effectiveDirective} ${event.blockedURI}`);
-      },
-    );
-  });
-  const refused = () =>
-    page.evaluate(() => (globalThis as unknown as { refusedByPolicy: string[] }).refusedByPolicy);
+  const refused = await watchPolicy(page);
   return { context, page, api, problems, refused };
 }
 
