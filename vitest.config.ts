@@ -21,6 +21,7 @@ const STORE_IMPORT = /from '(\.\.\/)+(support\/(harness|test-database|processes|
  * paths it reaches on both databases.
  */
 const SQLITE_ONLY: Record<string, string> = {
+  'console/console-app.test.ts': 'serving the console page, which reads nothing from the store',
   'cli/try-on-phone.test.ts': "the README's Caddy recipe; cli/cli.test.ts runs dev and serve on both",
   'front-door/front-door.test.ts': 'the page at /, which reads nothing from the store',
   'reference/api-reference.test.ts': 'the API reference page, which reads nothing from the store',

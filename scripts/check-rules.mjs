@@ -24,6 +24,8 @@ const CODE_ROOTS = [
 ];
 const SKIP = new Set(['node_modules', 'dist', 'data', 'test-results', 'results']);
 const CODE_FILE = /\.(?:[cm]?[jt]sx?)$/;
+/** The packages that are browser UIs (Vite apps), not libraries or the service. */
+const WEB_APPS = new Set(['authenticator', 'console']);
 /** This file: it spells out the patterns it bans. */
 const SELF = 'scripts/check-rules.mjs';
 /** Prose that cites requirements and the Authy spec, besides code. */
@@ -67,12 +69,15 @@ class Tree {
     return found.filter((path) => path !== SELF);
   }
 
-  /** The sources of every library and service (`packages/<name>/src`), not the web authenticator's UI. */
+  /**
+   * The sources of every library and service (`packages/<name>/src`), not the web apps' UIs (the
+   * authenticator, the console), which run in a browser and compare no secrets.
+   */
   librarySources() {
     const packages = existsSync(join(this.root, 'packages')) ? readdirSync(join(this.root, 'packages')) : [];
     return this.files(
       packages
-        .filter((name) => name !== 'authenticator')
+        .filter((name) => !WEB_APPS.has(name))
         .sort()
         .map((name) => `packages/${name}/src`),
       /\.ts$/,

@@ -8,6 +8,7 @@ import { UsageRepository } from '../apps/usage.repository.js';
 import { registerAuthenticatorRoutes } from '../authenticator/authenticator.routes.js';
 import type { Config } from '../config/load-config.js';
 import { registerConsoleApi } from '../console/console-api.routes.js';
+import { registerConsoleAppRoutes } from '../console/console-app.routes.js';
 import { cryptoRandom, type Random } from '../crypto/random.js';
 import { PLATFORMS } from '../devices/device.js';
 import { registerDeviceRoutes } from '../devices/device.routes.js';
@@ -212,6 +213,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   // Before every route, which it documents as they are added.
   await registerApiReference(fastify);
   await registerAuthenticatorRoutes(fastify);
+  await registerConsoleAppRoutes(fastify);
   registerFrontDoor(fastify);
 
   // Instances sharing PostgreSQL share their counts too; one instance on SQLite counts in memory.

@@ -92,3 +92,24 @@ export async function screenshot(
   await page.screenshot({ path, fullPage });
   return path;
 }
+
+/**
+ * Starts recording what the page's Content-Security-Policy refuses (`directive blocked-uri`), from before its
+ * first script on every navigation; the returned function reads what was refused in the current document.
+ * The listener goes in through the DevTools protocol, which the policy does not govern.
+ */
+export async function watchPolicy(page: Page): Promise<() => Promise<string[]>> {
+  await page.addInitScript(() => {
+    const seen: string[] = [];
+    Object.assign(globalThis, { refusedByPolicy: seen });
+    (
+      globalThis as unknown as { document: { addEventListener(type: string, f: (e: never) => void): void } }
+    ).document.addEventListener(
+      'securitypolicyviolation',
+      (event: { effectiveDirective: string; blockedURI: string }) => {
+        seen.push(`${event.effectiveDirective} ${event.blockedURI}`);
+      },
+    );
+  });
+  return () => page.evaluate(() => (globalThis as unknown as { refusedByPolicy: string[] }).refusedByPolicy);
+}
