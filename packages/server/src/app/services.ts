@@ -34,6 +34,9 @@ import { SendBudgetRepository } from '../messaging/send-budget.repository.js';
 import { SendGuard } from '../messaging/send-guard.js';
 import { createTwilioProvider } from '../messaging/twilio-provider.js';
 import { SecurityEventRepository } from '../operations/security-event.repository.js';
+import { OverviewRepository } from '../overview/overview.repository.js';
+import { OverviewService } from '../overview/overview.service.js';
+import { VerificationCountRepository } from '../overview/verification-count.repository.js';
 import { PhoneService } from '../phones/phone.service.js';
 import { PhoneVerificationRepository } from '../phones/phone-verification.repository.js';
 import { startPushNotifier } from '../push/push-notifier.js';
@@ -81,6 +84,8 @@ export interface Services {
   readonly messageQueue: MessageQueueRepository;
   /** The callback outbox: its events and their deliveries. */
   readonly webhookEvents: WebhookEventRepository;
+  /** The console's Overview: the service's figures over a recent range. */
+  readonly overview: OverviewService;
   /** Starts pushing each new request to the devices of its user; returns a function that stops. */
   startPush(log: Log): () => void;
 }
@@ -190,15 +195,19 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     clock,
     publicUrl: config.publicUrl,
   });
+  const verificationCounts = new VerificationCountRepository(store);
   /** What the services that send codes share. */
   const sending = { messaging, guard, keys, random, clock, usage, settings };
   const tokens = new TokenService({
     ...sending,
-    repository: new TokenRepository(store, userRepository),
+    repository: new TokenRepository(store, userRepository, verificationCounts),
     users,
     answeringDevices: async (app, userId) => (await devices.answeringDevices(app, userId)).length,
   });
-  const phones = new PhoneService({ ...sending, repository: new PhoneVerificationRepository(store) });
+  const phones = new PhoneService({
+    ...sending,
+    repository: new PhoneVerificationRepository(store, verificationCounts),
+  });
   const vapid = await loadVapidKeys(kept, box);
   // VAPID wants an https: or mailto: contact for the push service's operators (RFC 8292 §2.1).
   const contact = config.publicUrl.startsWith('https:')
@@ -226,6 +235,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     bus,
     push,
     webhookEvents,
+    overview: new OverviewService(new OverviewRepository(store), verificationCounts, clock),
     startPush: (log) =>
       startPushNotifier({
         bus,

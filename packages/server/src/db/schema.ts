@@ -28,6 +28,7 @@ export interface Database {
   audit_log: AuditLogTable;
   audit_heads: AuditHeadTable;
   audit_checkpoints: AuditHeadTable;
+  verification_counts: VerificationCountTable;
 }
 
 export interface MetaTable {
@@ -337,4 +338,18 @@ export interface AuditHeadTable {
   hash: string;
   signed_at: number;
   jws: string;
+}
+
+/**
+ * Verifications of one app in one minute (0012): `kind` `totp` (`/protected/json/verify`) or `sms` (a phone
+ * verification's check, or a sent code accepted by verify); `outcome` `accepted`, `refused` or `locked` (a
+ * refusal that locked the user).
+ */
+export interface VerificationCountTable {
+  app_id: number;
+  /** The minute's start, epoch ms. */
+  minute: number;
+  kind: string;
+  outcome: string;
+  count: number;
 }
