@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { boundOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
+import type { Statement } from '../db/store.js';
 import type { Verification, VerificationTally } from './verification-tally.js';
 
 const MINUTE_MS = 60_000;
@@ -26,9 +27,10 @@ export class VerificationCountRepository implements VerificationTally {
     );
   }
 
-  async count(db: Kysely<Database>, verification: Verification): Promise<void> {
+  countOf(verification: Verification): Statement {
     const minute = Math.floor(verification.at / MINUTE_MS) * MINUTE_MS;
-    await db.executeQuery(this.upsert(verification.appId, minute, verification.kind, verification.outcome));
+    const compiled = this.upsert(verification.appId, minute, verification.kind, verification.outcome);
+    return { compile: () => compiled };
   }
 
   /** Forgets the minutes before `before` (ms); returns how many rows went. */

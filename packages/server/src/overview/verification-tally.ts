@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Statement } from '../db/store.js';
 
 /** What a verification checked: a TOTP code (`/verify`), or a code sent by SMS or voice. */
 export type VerificationKind = 'totp' | 'sms';
@@ -16,11 +15,12 @@ export interface Verification {
 }
 
 /**
- * Counts verifications per app and minute, for the console's Overview (issue 17). The token and phone
- * repositories call it in the statement sequence of the verify (`db` is their transaction, when they have
- * one), so that a verify and its count commit together; it is one statement, and the last one, so that the
- * counter's row is held no longer than the commit.
+ * Counts verifications per app and minute, for the console's Overview (issue 17): the overview feature
+ * provides it. The token and phone repositories run its statement in their verify's unit (in the verify's
+ * transaction, when it has one), so that a verify and its count commit together; it is one upsert, run last,
+ * so that the counter's row is held no longer than until the commit.
  */
 export interface VerificationTally {
-  count(db: Kysely<Database>, verification: Verification): Promise<void>;
+  /** The statement that counts `verification`, compiled once, its values bound. */
+  countOf(verification: Verification): Statement;
 }

@@ -25,8 +25,8 @@ export class PhoneVerificationRepository {
   }
 
   /** Counts a check of the app's verification code as accepted or refused, in its minute. */
-  counted(appId: number, outcome: VerificationOutcome, now: number): Promise<void> {
-    return this.tally.count(this.db, { appId, kind: 'sms', outcome, at: now });
+  async counted(appId: number, outcome: VerificationOutcome, now: number): Promise<void> {
+    await this.db.executeQuery(this.tally.countOf({ appId, kind: 'sms', outcome, at: now }).compile());
   }
 
   async countStarts(appId: number, countryCode: string, phone: string, since: number): Promise<number> {

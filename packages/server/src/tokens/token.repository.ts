@@ -120,7 +120,8 @@ export class TokenRepository {
     return this.db.transaction().execute(async (tx) => {
       const counted = async (result: Exclude<AttemptResult<T>, { state: 'unknown' }>) => {
         const outcome = tallied(result);
-        if (outcome !== undefined) await this.tally.count(tx, { appId, at: now, ...outcome });
+        if (outcome !== undefined)
+          await tx.executeQuery(this.tally.countOf({ appId, at: now, ...outcome }).compile());
         return result;
       };
       const attempt = await this.state.countAttempt(tx, appId, userId, now);
