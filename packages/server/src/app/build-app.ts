@@ -7,6 +7,7 @@ import { registerAppRoutes } from '../apps/app.routes.js';
 import { UsageRepository } from '../apps/usage.repository.js';
 import { registerAuthenticatorRoutes } from '../authenticator/authenticator.routes.js';
 import type { Config } from '../config/load-config.js';
+import { registerConsoleApi } from '../console/console-api.routes.js';
 import { cryptoRandom, type Random } from '../crypto/random.js';
 import { PLATFORMS } from '../devices/device.js';
 import { registerDeviceRoutes } from '../devices/device.routes.js';
@@ -43,6 +44,8 @@ import { parseAllowList } from '../webhooks/ssrf-guard.js';
 import { WebhookWorker } from '../webhooks/webhook-worker.js';
 import { createServices, type ServiceDeps, type Services } from './services.js';
 
+/** Sign-in attempts to the console a client address may make in a minute. */
+const CONSOLE_SIGN_INS_PER_MINUTE = 30;
 /** How often the service signs the audit chain's head. */
 const AUDIT_HEAD_EVERY_MS = 5 * 60_000;
 /** What lies outside the process. Tests swap any of them. */
@@ -212,11 +215,16 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   registerFrontDoor(fastify);
 
   // Instances sharing PostgreSQL share their counts too; one instance on SQLite counts in memory.
-  const limiter =
-    deps.rateLimiter ??
-    (deps.db.shared
-      ? createDatabaseRateLimiter(new RateLimitRepository(deps.db), config.rateLimitPerMinute)
-      : createMemoryRateLimiter(config.rateLimitPerMinute));
+  const countedLimiter = (perMinute: number) =>
+    deps.db.shared
+      ? createDatabaseRateLimiter(new RateLimitRepository(deps.db), perMinute)
+      : createMemoryRateLimiter(perMinute);
+  const limiter = deps.rateLimiter ?? countedLimiter(config.rateLimitPerMinute);
+  await registerConsoleApi(fastify, {
+    publicUrl: config.publicUrl,
+    clock,
+    signInLimiter: countedLimiter(CONSOLE_SIGN_INS_PER_MINUTE),
+  });
   const gate = createApiGate<App>({
     callers: {
       authenticate: (apiKey) => services.apps.authenticate(apiKey),

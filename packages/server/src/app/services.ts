@@ -34,6 +34,8 @@ import { SendBudgetRepository } from '../messaging/send-budget.repository.js';
 import { SendGuard } from '../messaging/send-guard.js';
 import { createTwilioProvider } from '../messaging/twilio-provider.js';
 import { SecurityEventRepository } from '../operations/security-event.repository.js';
+import { OperatorRepository } from '../operators/operator.repository.js';
+import { OperatorService } from '../operators/operator.service.js';
 import { OverviewRepository } from '../overview/overview.repository.js';
 import { OverviewService } from '../overview/overview.service.js';
 import { VerificationCountRepository } from '../overview/verification-count.repository.js';
@@ -76,6 +78,8 @@ export interface Services {
   readonly receipts: ReceiptSigner;
   /** The tamper-evident audit log: operator actions and security events in one signed hash chain. */
   readonly audit: AuditLog;
+  /** The console's operators, their passkeys and sessions. */
+  readonly operators: OperatorService;
   readonly bus: EventBus;
   readonly push: PushSender;
   readonly guard: SendGuard;
@@ -208,6 +212,14 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     ...sending,
     repository: new PhoneVerificationRepository(store, verificationCounts),
   });
+  const operators = new OperatorService({
+    repository: new OperatorRepository(store),
+    keys,
+    random,
+    clock,
+    securityLog,
+    publicUrl: config.publicUrl,
+  });
   const vapid = await loadVapidKeys(kept, box);
   // VAPID wants an https: or mailto: contact for the push service's operators (RFC 8292 §2.1).
   const contact = config.publicUrl.startsWith('https:')
@@ -232,6 +244,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     userVerification,
     receipts,
     audit,
+    operators,
     bus,
     push,
     webhookEvents,

@@ -84,6 +84,25 @@ export class AuditLog implements AuditTrail {
     return this.options.repository.prune(before, (head) => this.signed(head, CHECKPOINT_TYP));
   }
 
+  /**
+   * Archives, then prunes: hands every entry a prune at `before` would remove to `archive` (in chain order)
+   * and only once it has them all removes exactly those. An entry appended meanwhile is neither archived nor
+   * removed. Returns the checkpoint, or `undefined` when no entry is that old.
+   */
+  async archiveAndPrune(
+    before: number,
+    archive: (entry: AuditEntry) => Promise<void>,
+  ): Promise<SignedHead | undefined> {
+    let last: number | undefined;
+    for await (const entry of this.entries()) {
+      if (entry.at >= before) break;
+      await archive(entry);
+      last = entry.seq;
+    }
+    if (last === undefined) return undefined;
+    return this.options.repository.prune(before, (head) => this.signed(head, CHECKPOINT_TYP), last);
+  }
+
   private async signed(head: { seq: number; hash: string }, typ: string): Promise<SignedHead> {
     const signedAt = this.options.clock.now();
     const payload = { seq: head.seq, hash: head.hash, iat: Math.floor(signedAt / 1000) };

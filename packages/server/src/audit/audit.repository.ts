@@ -98,11 +98,12 @@ export class AuditRepository {
   /**
    * Removes the entries up to the last one before `before` (ms) and the heads over them, and keeps a checkpoint
    * of the last one removed, signed by `sign`, in one transaction serialised with appends. Returns the
-   * checkpoint, or `undefined` when no entry is that old.
+   * checkpoint, or `undefined` when no entry is that old. With `upTo`, no entry after that seq is removed.
    */
   async prune(
     before: number,
     sign: (head: { seq: number; hash: string }) => Promise<SignedHead>,
+    upTo?: number,
   ): Promise<SignedHead | undefined> {
     return this.store.serially(CHAIN_LOCK, async (tx) => {
       // The chain is cut where the first entry at or after `before` starts, so what stays is one piece.
@@ -115,6 +116,7 @@ export class AuditRepository {
         .executeTakeFirst();
       let last = tx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1);
       if (kept !== undefined) last = last.where('seq', '<', Number(kept.seq));
+      if (upTo !== undefined) last = last.where('seq', '<=', upTo);
       const end = await last.executeTakeFirst();
       if (end === undefined) return undefined;
       const checkpoint = await sign({ seq: Number(end.seq), hash: end.hash });

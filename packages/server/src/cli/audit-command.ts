@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
+import type { Services } from '../app/services.js';
 import type { AuditEntry } from '../audit/audit-entry.js';
 import { OperatorError } from '../lib/operator-error.js';
 import { openServer, output, type Terminal, UsageError } from './output.js';
@@ -88,21 +89,64 @@ export function addAuditCommand(program: Command, terminal: Terminal): void {
   audit
     .command('prune')
     .description(
-      'remove the entries older than --before (export them first), keeping a signed checkpoint that verify starts from',
+      'remove the entries older than --before or --older-than, keeping a signed checkpoint that verify starts from',
     )
-    .requiredOption('--before <time>', 'an ISO 8601 time: entries before it go')
+    .option('--before <time>', 'an ISO 8601 time: entries before it go')
+    .option('--older-than <days>', 'entries older than this many days go (a retention age, e.g. from cron)')
+    .option('--archive <file>', 'first write the entries that go to this new file, as export --jsonl does')
     .option('--json', 'print one JSON document')
     .action(async (options) => {
-      const before = isoTime('--before', String(options.before));
-      const checkpoint = await (await openServer(terminal)).withServices((s) => s.audit.prune(before));
+      if ((options.before === undefined) === (options.olderThan === undefined)) {
+        throw new UsageError('give one of --before <time> and --older-than <days>');
+      }
+      let before: number;
+      if (options.before !== undefined) {
+        before = isoTime('--before', String(options.before));
+      } else {
+        const days = String(options.olderThan);
+        if (!/^[1-9]\d{0,4}$/.test(days))
+          throw new UsageError(`--older-than is a number of days, got "${days}"`);
+        before = Date.now() - Number(days) * 86_400_000;
+      }
+      const file =
+        options.archive === undefined
+          ? undefined
+          : createWriteStream(String(options.archive), { flags: 'wx' });
+      if (file !== undefined) {
+        // `wx`: an archive is never written over; a file that exists is refused before anything is removed.
+        await new Promise<void>((resolve, reject) => {
+          file.once('open', () => resolve());
+          file.once('error', (error) =>
+            reject(new UsageError(`cannot create ${options.archive}: ${error.message}`)),
+          );
+        });
+      }
+      let archived = 0;
+      let checkpoint: Awaited<ReturnType<Services['audit']['prune']>>;
+      try {
+        checkpoint = await (await openServer(terminal)).withServices((s) =>
+          file === undefined
+            ? s.audit.prune(before)
+            : s.audit.archiveAndPrune(before, async (entry) => {
+                archived += 1;
+                await new Promise<void>((resolve, reject) =>
+                  file.write(`${JSON.stringify(entry)}\n`, (error) => (error ? reject(error) : resolve())),
+                );
+              }),
+        );
+      } finally {
+        if (file !== undefined) await new Promise<void>((resolve) => file.end(resolve));
+      }
       output(
         terminal,
         options.json === true,
-        checkpoint === undefined ? null : { seq: checkpoint.seq, hash: checkpoint.hash },
+        checkpoint === undefined
+          ? null
+          : { seq: checkpoint.seq, hash: checkpoint.hash, ...(file !== undefined && { archived }) },
         () =>
           checkpoint === undefined
             ? 'No entry is that old.'
-            : `Pruned the entries up to ${checkpoint.seq}; the chain goes on from a signed checkpoint.`,
+            : `Pruned the entries up to ${checkpoint.seq}${file === undefined ? '' : ` (${archived} archived in ${options.archive})`}; the chain goes on from a signed checkpoint.`,
       );
     });
 

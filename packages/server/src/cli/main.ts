@@ -5,6 +5,7 @@ import { addAuditCommand } from './audit-command.js';
 import { addDevCommand } from './dev-command.js';
 import { addDeviceCommand } from './device-command.js';
 import { addDevicesCommand } from './devices-command.js';
+import { addOperatorsCommand } from './operators-command.js';
 import { openServer, output, processTerminal, type Terminal, UsageError } from './output.js';
 import { addRequestsCommand } from './requests-command.js';
 import { addUsersCommand } from './users-command.js';
@@ -101,6 +102,7 @@ export function buildProgram(terminal: Terminal): Command {
   addDevicesCommand(program, terminal);
   addRequestsCommand(program, terminal);
   addAuditCommand(program, terminal);
+  addOperatorsCommand(program, terminal);
   return program;
 }
 

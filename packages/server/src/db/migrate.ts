@@ -9,6 +9,7 @@ import * as userVerification from './migrations/0006-user-verification.js';
 import * as deviceAdmissions from './migrations/0007-device-admissions.js';
 import * as history from './migrations/0008-history.js';
 import * as auditLog from './migrations/0009-audit-log.js';
+import * as operators from './migrations/0010-operators.js';
 import * as verificationCounts from './migrations/0012-verification-counts.js';
 import type { Store } from './store.js';
 
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-device-admissions': deviceAdmissions,
   '0008-history': history,
   '0009-audit-log': auditLog,
+  '0010-operators': operators,
   '0012-verification-counts': verificationCounts,
 };
 

@@ -28,6 +28,12 @@ export interface Database {
   audit_log: AuditLogTable;
   audit_heads: AuditHeadTable;
   audit_checkpoints: AuditHeadTable;
+  operators: OperatorTable;
+  operator_setup_links: OperatorSetupLinkTable;
+  operator_passkeys: OperatorPasskeyTable;
+  operator_recovery_codes: OperatorRecoveryCodeTable;
+  operator_sessions: OperatorSessionTable;
+  operator_challenges: OperatorChallengeTable;
   verification_counts: VerificationCountTable;
 }
 
@@ -338,6 +344,62 @@ export interface AuditHeadTable {
   hash: string;
   signed_at: number;
   jws: string;
+}
+
+/** A console operator (issue 17); `role` is `admin` or `viewer`. */
+export interface OperatorTable {
+  id: string;
+  email: string;
+  role: string;
+  created_at: number;
+  signed_in_at: number | null;
+}
+
+/** A one-time setup link: the HMAC digest of its token, used once before it expires. */
+export interface OperatorSetupLinkTable {
+  token_digest: string;
+  operator_id: string;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** An operator's passkey: its WebAuthn credential id (B64U), COSE public key (B64U) and counter. */
+export interface OperatorPasskeyTable {
+  credential_id: string;
+  operator_id: string;
+  public_key: string;
+  counter: number;
+  /** The authenticator's transports, as JSON (a list of strings). */
+  transports: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** A recovery code, as the HMAC digest of its normalised text; used once. */
+export interface OperatorRecoveryCodeTable {
+  code_digest: string;
+  operator_id: string;
+  used_at: number | null;
+}
+
+/** A console session: the HMAC digest of its id; idle after 30 minutes, over at `expires_at`. */
+export interface OperatorSessionTable {
+  id_digest: string;
+  operator_id: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  /** Until when dangerous changes are allowed without another passkey assertion. */
+  fresh_until: number;
+}
+
+/** A WebAuthn challenge handed out and not yet used: each is taken once. */
+export interface OperatorChallengeTable {
+  challenge: string;
+  /** `setup`, `sign-in`, `step-up` or `passkey`. */
+  purpose: string;
+  operator_id: string | null;
+  expires_at: number;
 }
 
 /**

@@ -1,13 +1,13 @@
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
-import { type Static, type TObject, type TSchema, Type } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
 import { HISTORY_DAYS } from '../approvals/approval.service.js';
 import { type App, USER_VERIFICATION } from '../apps/app.js';
-import { AuthyError, invalidParameter } from '../errors/authy-error.js';
+import { AuthyError } from '../errors/authy-error.js';
 import type { EventBus } from '../events/event-bus.js';
 import { topics } from '../events/service-events.js';
 import type { FairShares } from '../http/in-flight-limit.js';
-import { compileInput } from '../http/input.js';
+import { bodyOf, queryOf } from '../http/request-input.js';
 import {
   BODY_REFUSALS,
   type DocumentedResponse,
@@ -44,46 +44,6 @@ const Enrollment = {
   platform: Type.Union(PLATFORMS.map((p) => Type.Literal(p))),
   proof: Type.String({ maxLength: 200, pattern: B64U }),
 };
-
-const asRecord = (value: unknown): Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
-
-/**
- * Validates what `pick` takes of a device call (its JSON body, its query) against its schema; a problem is
- * 400 / 60004 naming the field. The schema is kept beside the validator for the OpenAPI document.
- */
-function inputOf<S extends TSchema>(
-  schema: S,
-  pick: (request: FastifyRequest) => Record<string, unknown>,
-): ((request: FastifyRequest) => Static<S>) & { schema: S } {
-  const validate = compileInput(schema);
-  const read = (request: FastifyRequest) => {
-    const result = validate(pick(request));
-    if (!result.ok) throw invalidParameter(result.error.field, result.error.problem);
-    return result.value;
-  };
-  return Object.assign(read, { schema });
-}
-
-/** A device call's JSON body, validated. */
-const bodyOf = <S extends TSchema>(schema: S) => inputOf(schema, (request) => asRecord(request.body));
-
-/**
- * A device call's query string, validated. A parameter the schema does not name is refused as a whole
- * (`query`), so a mistyped one is not silently ignored and the caller's own names never become field names.
- */
-function queryOf<S extends TObject>(schema: S) {
-  const known = new Set(Object.keys(schema.properties));
-  return inputOf(schema, (request) => {
-    const query = asRecord(request.query);
-    if (Object.keys(query).some((name) => !known.has(name))) {
-      throw invalidParameter('query', `may hold only ${[...known].join(' and ')}`);
-    }
-    return query;
-  });
-}
 
 /** The headers of a signed device request (docs/device-protocol.md, "Signed requests"). */
 const SignedHeaders = Type.Object({

@@ -17,6 +17,12 @@ const DEFINITIONS = {
   '60031': { status: 403, message: 'Action not authorized' },
   '60034': { status: 400, message: 'The enrollment is invalid, used or expired' },
   '60036': { status: 401, message: 'The enrollment code is incorrect' },
+  /** The console: no session, or it ended (idle for 30 minutes, or 12 hours after sign-in). */
+  '60040': { status: 401, message: 'Sign in to the console' },
+  /** The console: a dangerous change needs a passkey assertion made in the last few minutes. */
+  '60042': { status: 403, message: 'Confirm this change with your passkey' },
+  /** The console: a sign-in that does not verify; it never says why. */
+  '60044': { status: 401, message: 'Could not sign in' },
   '60033': { status: 400, message: 'Phone number is invalid' },
   '60035': { status: 404, message: 'Registration not found.' },
   '60049': { status: 404, message: 'Approval request not found.' },

@@ -4,6 +4,8 @@
  * first entry edited, removed or reordered, on SQLite and PostgreSQL alike.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { canonicalJson } from '@countersign/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
@@ -373,5 +375,47 @@ describe('countersign audit prune --before', () => {
       .set({ hash: 'a'.repeat(64) })
       .execute();
     expect((await verify()).stderr).toBe(failure('checkpoint at 3 does not verify'));
+  });
+});
+
+describe('countersign audit prune --older-than --archive', () => {
+  it('writes exactly the entries it removes to a new file first, and verify still proves the rest', async () => {
+    const clock = testClock(Date.UTC(2026, 0, 1));
+    await server.close();
+    await start({ expirySweepMs: 0, clock });
+    for (const at of [Date.UTC(2026, 0, 1), Date.UTC(2026, 0, 2), Date.now() - 86_400_000, Date.now()]) {
+      clock.set(at);
+      await record(1);
+    }
+    const archive = join(server.dir, 'audit-archive.jsonl');
+    writeFileSync(archive, 'kept\n');
+    const refused = await cli('audit', 'prune', '--older-than', '90', '--archive', archive);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^countersign: cannot create .*audit-archive\.jsonl: EEXIST/);
+    expect(readFileSync(archive, 'utf8')).toBe('kept\n');
+    expect(await server.db.selectFrom('audit_log').select('seq').execute()).toHaveLength(4);
+
+    const fresh = join(server.dir, 'audit-2026.jsonl');
+    const pruned = await cli('audit', 'prune', '--older-than', '90', '--archive', fresh, '--json');
+    expect(pruned.code, pruned.stderr).toBe(0);
+    const lines = readFileSync(fresh, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq: number });
+    expect(lines.map((l) => l.seq)).toEqual([1, 2]);
+    const checkpoint = await server.db.selectFrom('audit_checkpoints').selectAll().executeTakeFirstOrThrow();
+    expect(JSON.parse(pruned.stdout)).toEqual({ seq: 2, hash: checkpoint.hash, archived: 2 });
+    expect(lines.at(-1)).toMatchObject({ hash: checkpoint.hash });
+    const left = await server.db.selectFrom('audit_log').select('seq').orderBy('seq').execute();
+    expect(left.map((r) => Number(r.seq))).toEqual([3, 4]);
+    expect((await verify()).code).toBe(0);
+  });
+
+  it('takes one of --before and --older-than, and a whole number of days', async () => {
+    for (const args of [[], ['--before', '2026-01-01', '--older-than', '5'], ['--older-than', '1.5']]) {
+      const answer = await cli('audit', 'prune', ...args);
+      expect(answer.code).toBe(2);
+      expect(answer.stderr).toMatch(/^countersign: (give one of --before|--older-than is a number of days)/);
+    }
   });
 });
