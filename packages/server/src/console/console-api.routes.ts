@@ -3,6 +3,8 @@ import type { RateLimiter } from '../http/rate-limiter.js';
 import type { Clock } from '../lib/clock.js';
 import { type ConsoleSite, consoleSite } from './console-access.js';
 import { registerConsoleSessionRoutes } from './console-session.routes.js';
+import { registerOverviewRoutes } from './overview.routes.js';
+import { registerRequestRoutes } from './requests.routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -33,5 +35,8 @@ export async function registerConsoleApi(
       return payload;
     });
     registerConsoleSessionRoutes(scope, options);
+    const { overview, approvals, bus } = scope.services;
+    registerOverviewRoutes(scope, overview);
+    registerRequestRoutes(scope, { approvals, bus, clock: options.clock });
   });
 }
