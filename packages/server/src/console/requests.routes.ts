@@ -138,14 +138,36 @@ export function registerRequestRoutes(fastify: FastifyInstance, options: Request
             request.log.warn({ err: error }, 'console feed could not read a request'),
           );
       });
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      let ended = false;
       // The session's end ends the feed; the browser reconnects, and is answered 401 once it is over.
-      const endsAt = Math.min(session.idleExpiresAt, session.expiresAt);
-      const cancelEnd = clock.after(Math.max(0, endsAt - clock.now()), () => end());
+      let cancelEnd = () => {};
+      const endWith = (live: { idleExpiresAt: number; expiresAt: number }) => {
+        if (ended) return;
+        cancelEnd();
+        const endsAt = Math.min(live.idleExpiresAt, live.expiresAt);
+        cancelEnd = clock.after(Math.max(0, endsAt - clock.now()), () => end());
+      };
+      endWith(session);
+      // With each comment the session is read again (not touched): a sign-out, or the operator's removal,
+      // ends the feed within one beat, and activity elsewhere moves its end.
+      let cancelBeat = () => {};
+      const beat = () => {
+        cancelBeat = clock.after(HEARTBEAT_MS, () => {
+          if (ended) return;
+          raw.write(': keep-alive\n\n');
+          void request.server.services.operators.session(session.id, false).then(
+            (live) => (live === undefined ? end() : endWith(live)),
+            () => undefined,
+          );
+          beat();
+        });
+      };
+      beat();
       const end = () => {
+        ended = true;
         feeds.delete(end);
         unsubscribe();
-        clearInterval(heartbeat);
+        cancelBeat();
         cancelEnd();
         if (!raw.writableEnded) raw.end();
       };
