@@ -53,7 +53,11 @@ const newOperatorBody = bodyOf(
     role: Type.Union(OPERATOR_ROLES.map((role) => Type.Literal(role))),
   }),
 );
-const operatorParams = paramsOf(Type.Object({ id: Type.String({ format: 'uuid', maxLength: 36 }) }));
+const operatorParams = paramsOf(
+  Type.Object({
+    id: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' }),
+  }),
+);
 
 export interface ConsoleSessionRouteOptions {
   readonly clock: Clock;

@@ -247,6 +247,22 @@ describe('changes', () => {
     });
   });
 
+  it('name an operator by its id, and an unknown one is 404', async () => {
+    const admin = await signedInOperator(server, 'admin', { fresh: true });
+    const malformed = await call(server, 'DELETE', '/console/api/operators/not-an-id', {
+      headers: admin.headers,
+    });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toMatchObject({
+      error_code: '60004',
+      message: 'Invalid parameter: id - has an invalid format',
+    });
+    const unknown = await call(server, 'DELETE', `/console/api/operators/${randomUUID()}`, {
+      headers: admin.headers,
+    });
+    expect(unknown.status).toBe(404);
+  });
+
   it('a step-up needs a passkey of the signed-in operator', async () => {
     const options = await call(server, 'POST', '/console/api/step-up/options', { headers: viewer.headers });
     const { challenge, rpId } = (options.body as { options: { challenge: string; rpId: string } }).options;
