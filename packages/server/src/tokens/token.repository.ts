@@ -114,8 +114,8 @@ export class TokenRepository {
     appId: number,
     userId: number,
     now: number,
-    evaluate: (attempt: OpenAttempt, session: AttemptSession) => Promise<T>,
     tallied: Tallied<T>,
+    evaluate: (attempt: OpenAttempt, session: AttemptSession) => Promise<T>,
   ): Promise<AttemptResult<T>> {
     return this.db.transaction().execute(async (tx) => {
       const counted = async (result: Exclude<AttemptResult<T>, { state: 'unknown' }>) => {

@@ -122,45 +122,39 @@ export class TokenService {
     const user = { appId: app.id, userId };
     const now = this.clock.now();
     const maxFailures = policy.maxFailures;
-    const result = await this.repository.attempt(
-      app.id,
-      userId,
-      now,
-      async (attempt, session) => {
-        if (attempt.failedCount > maxFailures) {
-          const until = await session.lock(this.lockEnd(now, attempt.lockCount));
-          return this.lockedError(until, now, 'authn_login_lock');
-        }
-        const seed = this.users.openSeed(user, attempt.seedCt);
-        const current = stepAt(now);
-        let matched: number | undefined;
-        for (const step of [current, current - 1]) {
-          // Both steps are always computed and compared, so timing does not tell which one matched.
-          if (constantTimeEqual(totpCode(seed, step, app.tokenLength), token) && matched === undefined)
-            matched = step;
-        }
-        if (matched !== undefined) {
-          if (await session.acceptStep(matched)) return 'totp' as const;
-          // A code of a step already accepted: proof of the code, not a guess (D12).
-          await session.forgive();
-          return tokenReused();
-        }
-        const code = await session.latestCode(action);
-        if (code !== undefined && constantTimeEqual(code.digest, this.codeDigest(user, action, token))) {
-          if (!code.used && (await session.useCode(code.id))) return 'sms' as const;
-          // The code just used, sent again: a double submit, not a guess (D12).
-          await session.forgive();
-          return tokenReused();
-        }
-        if (attempt.failedCount >= maxFailures) {
-          await session.lock(this.lockEnd(now, attempt.lockCount));
-          // The answer stays "invalid"; the log says this failure locked the user.
-          return tokenInvalid('authn_login_lock');
-        }
-        return tokenInvalid();
-      },
-      tallied,
-    );
+    const result = await this.repository.attempt(app.id, userId, now, tallied, async (attempt, session) => {
+      if (attempt.failedCount > maxFailures) {
+        const until = await session.lock(this.lockEnd(now, attempt.lockCount));
+        return this.lockedError(until, now, 'authn_login_lock');
+      }
+      const seed = this.users.openSeed(user, attempt.seedCt);
+      const current = stepAt(now);
+      let matched: number | undefined;
+      for (const step of [current, current - 1]) {
+        // Both steps are always computed and compared, so timing does not tell which one matched.
+        if (constantTimeEqual(totpCode(seed, step, app.tokenLength), token) && matched === undefined)
+          matched = step;
+      }
+      if (matched !== undefined) {
+        if (await session.acceptStep(matched)) return 'totp' as const;
+        // A code of a step already accepted: proof of the code, not a guess (D12).
+        await session.forgive();
+        return tokenReused();
+      }
+      const code = await session.latestCode(action);
+      if (code !== undefined && constantTimeEqual(code.digest, this.codeDigest(user, action, token))) {
+        if (!code.used && (await session.useCode(code.id))) return 'sms' as const;
+        // The code just used, sent again: a double submit, not a guess (D12).
+        await session.forgive();
+        return tokenReused();
+      }
+      if (attempt.failedCount >= maxFailures) {
+        await session.lock(this.lockEnd(now, attempt.lockCount));
+        // The answer stays "invalid"; the log says this failure locked the user.
+        return tokenInvalid('authn_login_lock');
+      }
+      return tokenInvalid();
+    });
     if (result.state === 'unknown') throw unknownUser(userNotFound());
     if (result.state === 'locked') throw this.lockedError(result.lockedUntil, now, 'authn_login_fail_max');
     // A refusal is returned, not thrown, so that what the attempt wrote (its count, a lock) is committed.
