@@ -320,6 +320,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   const nonceSweep = setInterval(() => {
     void services.devices.forgetOldNonces().catch(() => undefined);
     void services.guard.forgetEnded().catch(() => undefined);
+    void services.overview.forgetOldCounts().catch(() => undefined);
   }, 60_000).unref();
   // Shutdown (R83): before the server stops taking connections, stop taking background work; once the
   // requests in flight are answered, finish the deliveries in flight, write the counters, stop listening.

@@ -36,6 +36,9 @@ import { createTwilioProvider } from '../messaging/twilio-provider.js';
 import { SecurityEventRepository } from '../operations/security-event.repository.js';
 import { OperatorRepository } from '../operators/operator.repository.js';
 import { OperatorService } from '../operators/operator.service.js';
+import { OverviewRepository } from '../overview/overview.repository.js';
+import { OverviewService } from '../overview/overview.service.js';
+import { VerificationCountRepository } from '../overview/verification-count.repository.js';
 import { PhoneService } from '../phones/phone.service.js';
 import { PhoneVerificationRepository } from '../phones/phone-verification.repository.js';
 import { startPushNotifier } from '../push/push-notifier.js';
@@ -87,6 +90,8 @@ export interface Services {
   readonly webhookEvents: WebhookEventRepository;
   /** The security events recorded (R84), for operators to read. */
   readonly securityEvents: SecurityEventRepository;
+  /** The console's Overview: the service's figures over a recent range. */
+  readonly overview: OverviewService;
   /** Starts pushing each new request to the devices of its user; returns a function that stops. */
   startPush(log: Log): () => void;
 }
@@ -197,15 +202,19 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     clock,
     publicUrl: config.publicUrl,
   });
+  const verificationCounts = new VerificationCountRepository(store);
   /** What the services that send codes share. */
   const sending = { messaging, guard, keys, random, clock, usage, settings };
   const tokens = new TokenService({
     ...sending,
-    repository: new TokenRepository(store, userRepository),
+    repository: new TokenRepository(store, userRepository, verificationCounts),
     users,
     answeringDevices: async (app, userId) => (await devices.answeringDevices(app, userId)).length,
   });
-  const phones = new PhoneService({ ...sending, repository: new PhoneVerificationRepository(store) });
+  const phones = new PhoneService({
+    ...sending,
+    repository: new PhoneVerificationRepository(store, verificationCounts),
+  });
   const operators = new OperatorService({
     repository: new OperatorRepository(store),
     keys,
@@ -243,6 +252,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     push,
     webhookEvents,
     securityEvents,
+    overview: new OverviewService(new OverviewRepository(store), verificationCounts, clock),
     startPush: (log) =>
       startPushNotifier({
         bus,

@@ -108,3 +108,16 @@ export interface OperatorRequest extends Omit<HistoryRow, 'status'> {
   readonly userId: number;
   readonly status: ApprovalStatus;
 }
+
+/** Which requests an operator lists, newest first: each filter given narrows the list. */
+export interface OperatorQuery {
+  readonly appId?: number;
+  readonly userId?: number;
+  /** As read now: a pending request past its expiry is `expired`. */
+  readonly status?: ApprovalStatus;
+  /** Created at or after (ms). */
+  readonly since?: number;
+  /** Created before (ms). */
+  readonly until?: number;
+  readonly limit: number;
+}

@@ -10,6 +10,7 @@ import type {
   ApprovalStatus,
   HistoryRow,
   HistoryScope,
+  OperatorQuery,
   OperatorRequest,
   RecordedAnswer,
 } from './approval-request.js';
@@ -322,8 +323,8 @@ export class ApprovalRepository {
     now: number,
     limit: number,
     eventId: () => string,
-    announce: (expired: { uuid: string; userId: number }) => readonly Publication[],
-  ): Promise<Array<{ uuid: string; userId: number }>> {
+    announce: (expired: { uuid: string; appId: number; userId: number }) => readonly Publication[],
+  ): Promise<Array<{ uuid: string; appId: number; userId: number }>> {
     return this.store.change(async (tx) => {
       const rows = await tx
         .updateTable('approval_requests')
@@ -348,7 +349,7 @@ export class ApprovalRepository {
         const changed = changedRow(tx, { app_id: row.app_id, uuid: row.uuid });
         await tx.executeQuery(this.callbacks.eventOf(changed, event).compile());
       }
-      const expired = rows.map((r) => ({ uuid: r.uuid, userId: Number(r.user_id) }));
+      const expired = rows.map((r) => ({ uuid: r.uuid, appId: Number(r.app_id), userId: Number(r.user_id) }));
       return { value: expired, events: expired.flatMap(announce) };
     });
   }
@@ -427,19 +428,16 @@ export class ApprovalRepository {
 
   /**
    * Requests of every app for an operator, newest first, filtered by app, user and status as read at `now`
-   * (a pending request past its expiry counts as expired). Never the hidden details.
+   * (a pending request past its expiry counts as expired), created at or after `since` and before `until`.
+   * Never the hidden details.
    */
-  async listForOperator(query: {
-    appId?: number;
-    userId?: number;
-    status?: ApprovalStatus;
-    now: number;
-    limit: number;
-  }): Promise<OperatorRequest[]> {
-    const { appId, userId, status, now, limit } = query;
+  async listForOperator(query: OperatorQuery & { now: number }): Promise<OperatorRequest[]> {
+    const { appId, userId, status, since, until, now, limit } = query;
     let select = this.shownQuery();
     if (appId !== undefined) select = select.where('approval_requests.app_id', '=', appId);
     if (userId !== undefined) select = select.where('approval_requests.user_id', '=', userId);
+    if (since !== undefined) select = select.where('approval_requests.created_at', '>=', since);
+    if (until !== undefined) select = select.where('approval_requests.created_at', '<', until);
     if (status === 'pending')
       select = select
         .where('approval_requests.status', '=', 'pending')

@@ -14,6 +14,7 @@ import type {
   HistoryRow,
   HistoryScope,
   Logo,
+  OperatorQuery,
   OperatorRequest,
   RecordedAnswer,
 } from './approval-request.js';
@@ -47,14 +48,26 @@ function asStrings(values: Record<string, string | number | boolean>): Record<st
   return out;
 }
 
+/** What tells the operators watching every request (the console's feed) that this one changed. */
+function changed(request: { uuid: string; appId: number; userId: number }): Publication {
+  // Ids only, picked one by one: a request carries its content, and an event goes out in NOTIFY payloads.
+  const { uuid, appId, userId } = request;
+  return { topic: topics.requests, event: { type: 'changed', uuid, appId, userId } };
+}
+
 /**
- * What a final status tells the user's devices (the request is no longer theirs to answer) and the apps
- * waiting on the request, on every instance.
+ * What a final status tells the user's devices (the request is no longer theirs to answer), the apps
+ * waiting on the request and the operators watching, on every instance.
  */
-function finalEvents(uuid: string, userId: number, status: 'approved' | 'denied' | 'expired'): Publication[] {
+function finalEvents(
+  request: { uuid: string; appId: number; userId: number },
+  status: 'approved' | 'denied' | 'expired',
+): Publication[] {
+  const { uuid, userId } = request;
   return [
     { topic: topics.user(userId), event: { type: 'withdrawn', uuid } },
     { topic: topics.request(uuid), event: { type: 'status', uuid, status } },
+    changed(request),
   ];
 }
 
@@ -148,7 +161,10 @@ export class ApprovalService {
         created_at: now,
       },
       this.pendingLimit,
-      [{ topic: topics.user(userId), event: { type: 'request', uuid } }],
+      [
+        { topic: topics.user(userId), event: { type: 'request', uuid } },
+        changed({ uuid, appId: app.id, userId }),
+      ],
     );
     if (!stored) {
       await this.users.find(app, idParam);
@@ -226,7 +242,10 @@ export class ApprovalService {
     const now = this.clock.now();
     const expiresAt = row.expires_at === null ? null : Number(row.expires_at);
     if (row.status === 'pending' && expiresAt !== null && expiresAt <= now) {
-      const events = finalEvents(row.uuid, Number(row.user_id), 'expired');
+      const events = finalEvents(
+        { uuid: row.uuid, appId: Number(row.app_id), userId: Number(row.user_id) },
+        'expired',
+      );
       if (await this.repository.expire(row.uuid, now, this.random.uuid(), events)) this.wakeCallbacks();
       const fresh = await this.repository.find(app.id, id);
       if (fresh === undefined) throw notFound();
@@ -247,7 +266,7 @@ export class ApprovalService {
       this.clock.now(),
       limit,
       () => this.random.uuid(),
-      (request) => finalEvents(request.uuid, request.userId, 'expired'),
+      (request) => finalEvents(request, 'expired'),
     );
     if (expired.length > 0) this.wakeCallbacks();
     return expired.length;
@@ -279,12 +298,7 @@ export class ApprovalService {
   }
 
   /** Requests of every app for an operator (`countersign requests list`), newest first; no hidden details. */
-  listForOperator(query: {
-    appId?: number;
-    userId?: number;
-    status?: ApprovalStatus;
-    limit: number;
-  }): Promise<OperatorRequest[]> {
+  listForOperator(query: OperatorQuery): Promise<OperatorRequest[]> {
     return this.repository.listForOperator({ ...query, now: this.clock.now() });
   }
 
@@ -308,7 +322,7 @@ export class ApprovalService {
     const won = await this.repository.answer(
       request.uuid,
       { ...answer, eventId, callbackLockedUntil: answer.now + this.callbackLeaseMs },
-      finalEvents(request.uuid, request.userId, answer.status),
+      finalEvents(request, answer.status),
     );
     if (!won) {
       const fresh = await this.repository.findAnswerable(request.uuid);

@@ -1,12 +1,8 @@
 import type { Command } from 'commander';
-import {
-  APPROVAL_STATUSES,
-  type ApprovalStatus,
-  type OperatorRequest,
-} from '../approvals/approval-request.js';
+import { APPROVAL_STATUSES, type ApprovalStatus } from '../approvals/approval-request.js';
+import { operatorRequestDocument } from '../approvals/operator-request-document.js';
 import {
   idOption,
-  isoTime,
   limitOption,
   NotFoundError,
   openServer,
@@ -15,27 +11,6 @@ import {
   UsageError,
 } from './output.js';
 import { TerminalText } from './terminal-text.js';
-
-/** A request as the operator commands print it: what was shown, never the hidden details. */
-function requestJson(r: OperatorRequest) {
-  return {
-    uuid: r.uuid,
-    app_id: r.appId,
-    app_name: r.appName,
-    authy_id: r.userId,
-    message: r.message,
-    details: r.details,
-    status: r.status,
-    reason: r.reason,
-    device_id: r.deviceId,
-    device_name: r.deviceName,
-    created_at: isoTime(r.createdAt),
-    expires_at: isoTime(r.expiresAt),
-    answered_at: isoTime(r.answeredAt),
-    // The receipt is final: a pending request has none yet.
-    receipt: r.status === 'pending' ? null : r.receipt,
-  };
-}
 
 function status(value: unknown): ApprovalStatus | undefined {
   if (value === undefined) return undefined;
@@ -69,7 +44,7 @@ export function addRequestsCommand(program: Command, terminal: Terminal): void {
           limit,
         }),
       );
-      const rows = list.map(requestJson);
+      const rows = list.map(operatorRequestDocument);
       const text = new TerminalText();
       output(terminal, options.json === true, rows, () =>
         rows.length === 0
@@ -95,7 +70,7 @@ export function addRequestsCommand(program: Command, terminal: Terminal): void {
         throw new UsageError(`a request id is a UUID, got "${uuid}"`);
       const found = await (await openServer(terminal)).withServices((s) => s.approvals.findForOperator(id));
       if (found === undefined) throw new NotFoundError(`no approval request ${id}`);
-      const r = requestJson(found);
+      const r = operatorRequestDocument(found);
       const text = new TerminalText();
       output(terminal, options.json === true, r, () =>
         text.output([

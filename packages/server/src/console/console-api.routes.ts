@@ -5,6 +5,8 @@ import type { ConsoleSettings } from './console.routes.js';
 import { type ConsoleSite, consoleSite } from './console-access.js';
 import { registerConsoleDataRoutes } from './console-data.routes.js';
 import { registerConsoleSessionRoutes } from './console-session.routes.js';
+import { registerOverviewRoutes } from './overview.routes.js';
+import { registerRequestRoutes } from './requests.routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -38,5 +40,8 @@ export async function registerConsoleApi(
     });
     registerConsoleSessionRoutes(scope, options);
     registerConsoleDataRoutes(scope, options);
+    const { overview, approvals, bus } = scope.services;
+    registerOverviewRoutes(scope, overview);
+    registerRequestRoutes(scope, { approvals, bus, clock: options.clock });
   });
 }

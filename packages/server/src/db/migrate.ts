@@ -11,6 +11,7 @@ import * as history from './migrations/0008-history.js';
 import * as auditLog from './migrations/0009-audit-log.js';
 import * as operators from './migrations/0010-operators.js';
 import * as appDisabled from './migrations/0011-app-disabled.js';
+import * as verificationCounts from './migrations/0012-verification-counts.js';
 import type { Store } from './store.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -25,6 +26,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-audit-log': auditLog,
   '0010-operators': operators,
   '0011-app-disabled': appDisabled,
+  '0012-verification-counts': verificationCounts,
 };
 
 export class MigrationError extends OperatorError {

@@ -34,6 +34,7 @@ export interface Database {
   operator_recovery_codes: OperatorRecoveryCodeTable;
   operator_sessions: OperatorSessionTable;
   operator_challenges: OperatorChallengeTable;
+  verification_counts: VerificationCountTable;
 }
 
 export interface MetaTable {
@@ -401,4 +402,18 @@ export interface OperatorChallengeTable {
   purpose: string;
   operator_id: string | null;
   expires_at: number;
+}
+
+/**
+ * Verifications of one app in one minute (0012): `kind` `totp` (`/protected/json/verify`) or `sms` (a phone
+ * verification's check, or a sent code accepted by verify); `outcome` `accepted`, `refused` or `locked` (a
+ * refusal that locked the user).
+ */
+export interface VerificationCountTable {
+  app_id: number;
+  /** The minute's start, epoch ms. */
+  minute: number;
+  kind: string;
+  outcome: string;
+  count: number;
 }

@@ -37,6 +37,17 @@ export interface ClaimedCallback {
   readonly at: number;
 }
 
+/**
+ * A request was created or became final, for whoever watches every app's requests (the console's feed). Its
+ * ids let a watcher skip what its filter leaves out before it reads the request.
+ */
+export interface RequestChanged {
+  readonly type: 'changed';
+  readonly uuid: string;
+  readonly appId: number;
+  readonly userId: number;
+}
+
 /** Every event of the service, by the kind of topic it travels on. */
 export type ServiceEvents = {
   user: UserEvent;
@@ -48,6 +59,7 @@ export type ServiceEvents = {
   /** A message was queued: this instance's message worker need not wait for its next look. */
   messages: { readonly type: 'queued' };
   approvals: RequestCreated;
+  requests: RequestChanged;
 };
 
 /** Topics: what a device's stream, an app's long poll and the background workers listen to. */
@@ -59,4 +71,6 @@ export const topics = {
   messages: 'messages',
   /** Every new approval request, for the push notifier. */
   approvals: 'approvals',
+  /** Every request created or made final, on every instance: the console's feed. */
+  requests: 'requests',
 } as const;

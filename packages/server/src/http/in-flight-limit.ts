@@ -2,6 +2,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AuthyError } from '../errors/authy-error.js';
 import { clientAddress } from './client-address.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route answers with an event stream: it counts against the streams' budget, not the requests'. */
+    stream?: boolean;
+  }
+}
+
 export interface InFlightLimits {
   /** Requests served at once, everyone together (long polls included). */
   readonly requests: number;
@@ -53,7 +60,8 @@ interface Ticket {
 }
 
 /**
- * The in-flight guard of R78 and D13. Every request counts against a global cap (requests, or event streams)
+ * The in-flight guard of R78 and D13. Every request counts against a global cap (requests, or event streams:
+ * the routes ending in `/events` and those configured `stream: true`)
  * from its arrival until its answer closes; past the cap it is answered 429 / 60003 at once, before its body
  * is read or its key is checked. Besides, each request counts against one holder's budget:
  *
@@ -85,7 +93,7 @@ export function installInFlightLimit(fastify: FastifyInstance, limits: InFlightL
   fastify.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions.url;
     if (route !== undefined && PROBES.has(route)) return;
-    const stream = route?.endsWith('/events') === true;
+    const stream = route?.endsWith('/events') === true || request.routeOptions.config.stream === true;
     if (stream ? streams >= limits.streams : requests >= limits.requests) {
       const cap = stream ? 'the service holds its most event streams' : 'the service holds its most requests';
       throw busy(cap, request);

@@ -175,16 +175,22 @@ export class PhoneService {
       new AuthyError('60023', { message: `No pending verifications for ${displayNumber(phone)} found.` });
     if (row === undefined || row.state !== 'pending' || row.expires_at <= now) throw none();
     const attempts = await this.repository.countCheck(row.id, MAX_CHECKS, now);
-    if (attempts === undefined) throw none();
+    if (attempts === undefined) {
+      // Out of tries or just expired: a check refused, for the Overview.
+      await this.repository.counted(app.id, 'refused', now);
+      throw none();
+    }
     if (
       constantTimeEqual(row.code_digest, this.digest(app, phone, code)) &&
       (await this.repository.markVerified(row.id))
     ) {
+      await this.repository.counted(app.id, 'accepted', now);
       this.usage.count(app.id, 'auths');
       return;
     }
     const exhausted = attempts >= MAX_CHECKS;
     if (exhausted) await this.repository.setState(row.id, 'failed');
+    await this.repository.counted(app.id, 'refused', now);
     throw new AuthyError('60022', { event: exhausted ? 'authn_login_fail_max' : 'authn_login_fail' });
   }
 

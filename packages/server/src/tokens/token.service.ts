@@ -11,7 +11,7 @@ import type { SendGuard } from '../messaging/send-guard.js';
 import type { AppUser } from '../users/app-user.js';
 import { maskForMessage, parsePhone } from '../users/phone-number.js';
 import type { UserService } from '../users/user.service.js';
-import type { TokenRepository } from './token.repository.js';
+import type { Tallied, TokenRepository } from './token.repository.js';
 
 /** D3: the first lock lasts 15 minutes, each further one twice as long (capped at 2^10 times). */
 const FIRST_LOCK_MS = 15 * 60_000;
@@ -39,6 +39,17 @@ const tokenInvalid = (event: SecurityEvent = 'authn_login_fail') =>
 /** A valid code used again (R25): the app hears it as 60019, the log as `authn_token_reuse`. */
 const tokenReused = () =>
   new AuthyError('60019', { extra: { token: 'is invalid' }, event: 'authn_token_reuse' });
+
+/**
+ * How the Overview counts a verify: a code sent by SMS or voice accepted is `sms`; everything else is `totp`
+ * (a refused token cannot tell which code it meant to be). A refusal that locked the user is `locked`.
+ */
+const tallied: Tallied<'totp' | 'sms' | AuthyError> = (result) => {
+  if (result.state === 'locked') return { kind: 'totp', outcome: 'refused' };
+  const { value } = result;
+  if (!(value instanceof AuthyError)) return { kind: value, outcome: 'accepted' };
+  return { kind: 'totp', outcome: value.event === 'authn_login_lock' ? 'locked' : 'refused' };
+};
 
 export interface TokenServiceOptions {
   readonly repository: TokenRepository;
@@ -111,7 +122,7 @@ export class TokenService {
     const user = { appId: app.id, userId };
     const now = this.clock.now();
     const maxFailures = policy.maxFailures;
-    const result = await this.repository.attempt(app.id, userId, now, async (attempt, session) => {
+    const result = await this.repository.attempt(app.id, userId, now, tallied, async (attempt, session) => {
       if (attempt.failedCount > maxFailures) {
         const until = await session.lock(this.lockEnd(now, attempt.lockCount));
         return this.lockedError(until, now, 'authn_login_lock');

@@ -41,6 +41,7 @@ const OWNERS: Record<string, string> = {
   send_budgets: 'messaging/send-budget.repository.ts',
   usage_monthly: 'apps/usage.repository.ts',
   users: 'users/user.repository.ts',
+  verification_counts: 'overview/verification-count.repository.ts',
   webhook_attempts: 'webhooks/webhook-event.repository.ts',
   webhook_events: 'webhooks/webhook-event.repository.ts',
 };
