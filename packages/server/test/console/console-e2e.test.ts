@@ -210,11 +210,7 @@ describe('the operator console in Chromium', { timeout: 60_000 }, () => {
       answerFor(device, await pendingOf(uuid), 'approved'),
     );
     expect(answered.status).toBe(200);
-    await admin.waitForFunction(
-      (id) =>
-        document.querySelector(`tbody tr[data-uuid="${id}"]`)?.textContent?.includes('approved') ?? false,
-      uuid,
-    );
+    await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain('approved');
     await row.getByRole('link').first().click();
     await admin.getByText(/^Receipt verified/).waitFor();
     await expectNoSeriousAxeFinding(admin);
