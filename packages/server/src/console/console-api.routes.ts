@@ -4,9 +4,9 @@ import type { Clock } from '../lib/clock.js';
 import type { ConsoleSettings } from './console.routes.js';
 import { type ConsoleSite, consoleSite } from './console-access.js';
 import { registerConsoleDataRoutes } from './console-data.routes.js';
+import { registerOverviewRoutes } from './console-overview.routes.js';
+import { registerRequestRoutes } from './console-requests.routes.js';
 import { registerConsoleSessionRoutes } from './console-session.routes.js';
-import { registerOverviewRoutes } from './overview.routes.js';
-import { registerRequestRoutes } from './requests.routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -7,15 +7,21 @@ const MAX_ID = 2_147_483_647;
 /** An app's or a user's id in a path or a query: digits, no leading zero, within the store's range. */
 export const StoreId = Type.Integer({ minimum: 1, maximum: MAX_ID });
 
-/** An id the service made (a device, a callback event): a UUID. */
-export const Uuid = Type.String({
-  pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
-});
+const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 
-/** An ISO 8601 time in a query, read to milliseconds by `timeOf`. */
+/** An id the service made (a device, a callback event): a UUID. */
+export const Uuid = Type.String({ pattern: UUID_PATTERN });
+
+/** Whether a path segment is a UUID, for a route that answers 404 rather than 400 to anything else. */
+export const isUuid = (text: string): boolean => new RegExp(UUID_PATTERN).test(text);
+
+/**
+ * An ISO 8601 time in a query, read to milliseconds by `timeOf`: a date (midnight UTC), or a date and time
+ * with its zone (`Z` or `±hh:mm`) — a time without a zone would be read in the server's own.
+ */
 export const IsoTime = Type.String({
   maxLength: 40,
-  pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})?)?$',
+  pattern: '^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2}))?$',
 });
 
 /**

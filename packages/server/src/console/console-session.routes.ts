@@ -17,6 +17,7 @@ import {
   sessionIdOf,
   setSessionCookie,
 } from './console-access.js';
+import { Uuid } from './console-input.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const operatorJson = (operator: Operator) => ({
@@ -55,7 +56,7 @@ const newOperatorBody = bodyOf(
 );
 const operatorParams = paramsOf(
   Type.Object({
-    id: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' }),
+    id: Uuid,
   }),
 );
 

@@ -9,22 +9,12 @@ import { topics } from '../events/service-events.js';
 import { queryOf } from '../http/request-input.js';
 import type { Clock } from '../lib/clock.js';
 import { consoleAccess, consoleSessionOf } from './console-access.js';
+import { DEFAULT_LIMIT, IsoTime, isUuid, Limit, StoreId, timeOf } from './console-input.js';
 
-/** How many requests one list answers at most, and by default. */
-export const MAX_LIST = 500;
-const DEFAULT_LIST = 50;
 /** A comment on an open feed this often keeps proxies from closing it as idle. */
 const HEARTBEAT_MS = 15_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const Status = Type.Union(APPROVAL_STATUSES.map((status) => Type.Literal(status)));
-/** An app id or an Authy id. */
-const StoreId = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
-/** An ISO 8601 time with a date, hours and minutes, and a zone (`Z` or `±hh:mm`). */
-const IsoTime = Type.String({
-  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$',
-  maxLength: 40,
-});
 
 const listQuery = queryOf(
   Type.Object({
@@ -33,7 +23,7 @@ const listQuery = queryOf(
     status: Type.Optional(Status),
     since: Type.Optional(IsoTime),
     until: Type.Optional(IsoTime),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIST })),
+    limit: Type.Optional(Limit),
   }),
 );
 
@@ -44,14 +34,6 @@ const feedQuery = queryOf(
     status: Type.Optional(Status),
   }),
 );
-
-/** A time parameter read as ms; refused when its calendar date does not exist. */
-function timeParameter(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  if (!Number.isFinite(ms)) throw invalidParameter(name, 'is not a time');
-  return ms;
-}
 
 export interface RequestRoutesOptions {
   readonly approvals: ApprovalService;
@@ -72,8 +54,8 @@ export function registerRequestRoutes(fastify: FastifyInstance, options: Request
     { schema: { hide: true }, preHandler: consoleAccess('read') },
     async (request) => {
       const query = listQuery(request);
-      const since = timeParameter('since', query.since);
-      const until = timeParameter('until', query.until);
+      const since = query.since === undefined ? undefined : timeOf('since', query.since);
+      const until = query.until === undefined ? undefined : timeOf('until', query.until);
       if (since !== undefined && until !== undefined && until <= since)
         throw invalidParameter('until', 'must be after since');
       const list = await approvals.listForOperator({
@@ -82,7 +64,7 @@ export function registerRequestRoutes(fastify: FastifyInstance, options: Request
         ...(query.status !== undefined && { status: query.status }),
         ...(since !== undefined && { since }),
         ...(until !== undefined && { until }),
-        limit: query.limit ?? DEFAULT_LIST,
+        limit: query.limit ?? DEFAULT_LIMIT,
       });
       return { requests: list.map(operatorRequestDocument) };
     },
@@ -181,7 +163,7 @@ export function registerRequestRoutes(fastify: FastifyInstance, options: Request
     { schema: { hide: true }, preHandler: consoleAccess('read') },
     async (request) => {
       const uuid = request.params.uuid.toLowerCase();
-      const found = UUID.test(uuid) ? await approvals.findForOperator(uuid) : undefined;
+      const found = isUuid(uuid) ? await approvals.findForOperator(uuid) : undefined;
       if (found === undefined) throw new AuthyError('60049');
       return { request: operatorRequestDocument(found) };
     },
