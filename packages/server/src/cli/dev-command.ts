@@ -193,11 +193,19 @@ export function addDevCommand(program: Command, terminal: Terminal): void {
       });
       const run = (command: string) =>
         `${commandPrefix(dataDir, terminal.env, keyFile)}npx countersign ${command}`;
+      // The setup link names the service's address, which the shell's environment may not hold.
+      const publicUrl =
+        terminal.env.PUBLIC_URL === config.publicUrl ? '' : `PUBLIC_URL=${shellWord(config.publicUrl)} `;
       const commands = [
         ['outbox', 'codes sent by SMS or voice'],
         ['apps list', 'apps and their settings'],
         ['webhooks list', 'callbacks and every delivery attempt'],
-      ].map(([command = '', what = '']) => ({ text: run(command), what }));
+      ]
+        .map(([command = '', what = '']) => ({ text: run(command), what }))
+        .concat({
+          text: `${publicUrl}${run('operators add you@example.com --role admin')}`,
+          what: 'a setup link to sign in to the console',
+        });
       const width = Math.max(...commands.map((c) => c.text.length));
       terminal.out(
         [
@@ -206,6 +214,7 @@ export function addDevCommand(program: Command, terminal: Terminal): void {
           '',
           ...(bank === undefined ? [] : [line('Bank demo', bank.url)]),
           line('Authenticator', `${config.publicUrl}/authenticator/`),
+          line('Console', `${config.publicUrl}/console/`),
           line('API reference', `${config.publicUrl}/docs`),
           line('Service', `${config.publicUrl}/`),
           '',

@@ -981,11 +981,19 @@ describe('countersign dev', STARTS_A_SERVER, () => {
       });
       await waitFor(running, 'the dev API key', () => KEY_LINE.test(running.output.stdout));
       const commands = printedCommands(running.output.stdout);
-      expect(commands).toHaveLength(3);
+      expect(commands).toHaveLength(4);
       for (const command of commands) {
-        expect(command).toMatch(/npx countersign (outbox|apps list|webhooks list)$/);
+        expect(command).toMatch(
+          /npx countersign (outbox|apps list|webhooks list|operators add you@example\.com --role admin)$/,
+        );
         const result = await shell(command, dir, shellEnv);
         expect({ command, ...result, stdout: '' }).toEqual({ command, code: 0, stdout: '', stderr: '' });
+        // The console's setup link names the running service, whatever the shell's environment says.
+        if (command.includes('operators add')) {
+          const console = `http://localhost:${new URL(running.url).port}/console/`;
+          expect(running.output.stdout).toContain(`  Console:        ${console}\n`);
+          expect(result.stdout).toMatch(new RegExp(`\n  ${console}#/setup/[A-Za-z0-9_-]{43}\n$`));
+        }
       }
       if (data !== undefined)
         expect(commands[0]).toBe(`DATABASE_URL=sqlite:${data}/countersign.db npx countersign outbox`);
