@@ -34,6 +34,7 @@ import { SendBudgetRepository } from '../messaging/send-budget.repository.js';
 import { SendGuard } from '../messaging/send-guard.js';
 import { createTwilioProvider } from '../messaging/twilio-provider.js';
 import { SecurityEventRepository } from '../operations/security-event.repository.js';
+import type { SecurityLog } from '../operations/security-log.js';
 import { OperatorRepository } from '../operators/operator.repository.js';
 import { OperatorService } from '../operators/operator.service.js';
 import { OverviewRepository } from '../overview/overview.repository.js';
@@ -88,6 +89,8 @@ export interface Services {
   readonly messageQueue: MessageQueueRepository;
   /** The callback outbox: its events and their deliveries. */
   readonly webhookEvents: WebhookEventRepository;
+  /** Where security events are recorded: their table and the audit chain. */
+  readonly securityLog: SecurityLog;
   /** The security events recorded (R84), for operators to read. */
   readonly securityEvents: SecurityEventRepository;
   /** The console's Overview: the service's figures over a recent range. */
@@ -209,6 +212,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     ...sending,
     repository: new TokenRepository(store, userRepository, verificationCounts),
     users,
+    securityLog,
     answeringDevices: async (app, userId) => (await devices.answeringDevices(app, userId)).length,
   });
   const phones = new PhoneService({
@@ -251,6 +255,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     bus,
     push,
     webhookEvents,
+    securityLog,
     securityEvents,
     overview: new OverviewService(new OverviewRepository(store), verificationCounts, clock),
     startPush: (log) =>

@@ -32,6 +32,8 @@ export interface ApiCallers<A extends { readonly id: number }> {
   policyOf(caller: A): { readonly queryKeyAllowed: boolean; readonly sandbox: boolean };
   /** Counts a call the gate let through (usage statistics). */
   counted(caller: A): void;
+  /** Hears of a call refused for the caller's rate (a security event, once a window). */
+  limited(caller: A): void;
 }
 
 export interface ApiGateOptions<A extends { readonly id: number }> {
@@ -110,6 +112,7 @@ export function createApiGate<A extends { readonly id: number }>(options: ApiGat
       shares.chargeApp(request, app.id);
       const wait = await limiter.hit(`app:${app.id}`, clock.now());
       if (wait > 0) {
+        callers.limited(app);
         throw new AuthyError('60003', {
           headers: { 'retry-after': String(wait) },
           event: 'excess_rate_limit_exceeded',

@@ -8,6 +8,7 @@ import { AuthyError, type SecurityEvent, userNotFound } from '../errors/authy-er
 import type { Clock } from '../lib/clock.js';
 import { type Channel, MessagingError, type MessagingProvider } from '../messaging/messaging-provider.js';
 import type { SendGuard } from '../messaging/send-guard.js';
+import type { SecurityLog } from '../operations/security-log.js';
 import type { AppUser } from '../users/app-user.js';
 import { maskForMessage, parsePhone } from '../users/phone-number.js';
 import type { UserService } from '../users/user.service.js';
@@ -61,6 +62,8 @@ export interface TokenServiceOptions {
   readonly clock: Clock;
   readonly usage: UsageCounter;
   readonly settings: TokenSettings;
+  /** A lockout is a security event (`user.locked`). */
+  readonly securityLog: SecurityLog;
   /** Live devices of the user that answer this app: with one, SMS is not needed unless forced. */
   readonly answeringDevices: (app: App, userId: number) => Promise<number>;
 }
@@ -77,6 +80,7 @@ export class TokenService {
   private readonly usage: UsageCounter;
   private readonly settings: TokenSettings;
   private readonly answeringDevices: (app: App, userId: number) => Promise<number>;
+  private readonly securityLog: SecurityLog;
 
   constructor(options: TokenServiceOptions) {
     this.repository = options.repository;
@@ -89,6 +93,7 @@ export class TokenService {
     this.usage = options.usage;
     this.settings = options.settings;
     this.answeringDevices = options.answeringDevices;
+    this.securityLog = options.securityLog;
   }
 
   private codeDigest(user: Pick<AppUser, 'appId' | 'userId'>, action: string, code: string): string {
@@ -158,6 +163,17 @@ export class TokenService {
     if (result.state === 'unknown') throw unknownUser(userNotFound());
     if (result.state === 'locked') throw this.lockedError(result.lockedUntil, now, 'authn_login_fail_max');
     // A refusal is returned, not thrown, so that what the attempt wrote (its count, a lock) is committed.
+    if (result.value instanceof AuthyError && result.value.event === 'authn_login_lock') {
+      await this.securityLog.record({
+        id: this.random.uuid(),
+        type: 'user.locked',
+        appId: app.id,
+        userId,
+        deviceId: null,
+        detail: { failures: maxFailures + 1 },
+        now,
+      });
+    }
     if (result.value instanceof AuthyError) throw result.value;
     this.usage.count(app.id, 'auths');
     return { channel: result.value };
