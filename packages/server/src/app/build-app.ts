@@ -34,7 +34,6 @@ import { HealthRepository } from '../operations/health.repository.js';
 import { registerHealthRoutes } from '../operations/health.routes.js';
 import { createLogger } from '../operations/logger.js';
 import { createMetrics, type Metrics } from '../operations/metrics.js';
-import { rateLimitEvents } from '../operations/rate-limit-events.js';
 import { REQUEST_ID_HEADER, requestIdOf } from '../operations/request-id.js';
 import { registerPhoneRoutes } from '../phones/phone.routes.js';
 import { registerJwksRoute } from '../receipts/jwks.routes.js';
@@ -234,17 +233,19 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
       authenticate: (apiKey) => services.apps.authenticate(apiKey),
       policyOf,
       counted: (app) => services.usage.count(app.id, 'api_calls'),
-      limited: (
-        (record) => (app: App) =>
-          record(app.id)
-      )(
-        rateLimitEvents({
-          securityLog: services.securityLog,
-          random: deps.random ?? cryptoRandom,
-          clock,
-          log: fastify.log,
-        }),
-      ),
+      // The refusal answers at once; its event is written beside it.
+      limited: (app) =>
+        void services.windowedEvents
+          .record(`app.rate_limited:${app.id}`, {
+            type: 'app.rate_limited',
+            appId: app.id,
+            userId: null,
+            deviceId: null,
+            detail: {},
+          })
+          .catch((error: unknown) =>
+            fastify.log.error({ err: error }, 'could not record a rate limit event'),
+          ),
     },
     limiter,
     clock,

@@ -35,6 +35,10 @@ import { SendGuard } from '../messaging/send-guard.js';
 import { createTwilioProvider } from '../messaging/twilio-provider.js';
 import { SecurityEventRepository } from '../operations/security-event.repository.js';
 import type { SecurityLog } from '../operations/security-log.js';
+import {
+  type WindowedSecurityEvents,
+  windowedSecurityEvents,
+} from '../operations/windowed-security-events.js';
 import { OperatorRepository } from '../operators/operator.repository.js';
 import { OperatorService } from '../operators/operator.service.js';
 import { OverviewRepository } from '../overview/overview.repository.js';
@@ -91,6 +95,8 @@ export interface Services {
   readonly webhookEvents: WebhookEventRepository;
   /** Where security events are recorded: their table and the audit chain. */
   readonly securityLog: SecurityLog;
+  /** Security events that may come in floods (rate limits, refused answers), recorded once a minute per key. */
+  readonly windowedEvents: WindowedSecurityEvents;
   /** The security events recorded (R84), for operators to read. */
   readonly securityEvents: SecurityEventRepository;
   /** The console's Overview: the service's figures over a recent range. */
@@ -195,7 +201,9 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     clock,
     publicUrl: config.publicUrl,
   });
+  const windowedEvents = windowedSecurityEvents({ securityLog, random, clock });
   const answering = new AnsweringService({
+    refusals: windowedEvents,
     approvals,
     users,
     receipts,
@@ -256,6 +264,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     push,
     webhookEvents,
     securityLog,
+    windowedEvents,
     securityEvents,
     overview: new OverviewService(new OverviewRepository(store), verificationCounts, clock),
     startPush: (log) =>

@@ -7,6 +7,7 @@ import type { Random } from '../crypto/random.js';
 import { AuthyError } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
 import type { SecurityLog } from '../operations/security-log.js';
+import type { WindowedSecurityEvents } from '../operations/windowed-security-events.js';
 import type { ReceiptSigner } from '../receipts/receipt-signer.js';
 import type { UserService } from '../users/user.service.js';
 import { type Device, type DeviceRequest, servedScope, serves } from './device.js';
@@ -62,6 +63,8 @@ export interface AnsweringServiceOptions {
   /** Checks an answer's passkey assertion against its app's setting (D14). */
   readonly userVerification: Pick<UserVerificationService, 'check'>;
   readonly securityLog: SecurityLog;
+  /** Refused answers are security events, the first of each device in a minute. */
+  readonly refusals: WindowedSecurityEvents;
   readonly random: Random;
   readonly clock: Clock;
   /** The service's public URL: the issuer of receipts. */
@@ -122,15 +125,31 @@ export class AnsweringService {
     )
       throw requestNotFound(request !== undefined);
     const now = clock.now();
-    const document = verifiedAnswer(device, request, input, now);
-    if (request.status !== 'pending') throw notAnswerable(request.status);
-    if (request.expiresAt !== null && request.expiresAt <= now) throw notAnswerable('expired');
-    const uv = await this.options.userVerification.check(
-      device,
-      request.userVerification,
-      document,
-      input.assertion,
-    );
+    let document: AnswerDocument;
+    let uv: Awaited<ReturnType<AnsweringServiceOptions['userVerification']['check']>>;
+    try {
+      document = verifiedAnswer(device, request, input, now);
+      if (request.status !== 'pending') throw notAnswerable(request.status);
+      if (request.expiresAt !== null && request.expiresAt <= now) throw notAnswerable('expired');
+      uv = await this.options.userVerification.check(
+        device,
+        request.userVerification,
+        document,
+        input.assertion,
+      );
+    } catch (error) {
+      // An answer too late is no one's fault; a forged, mismatched or unverified one is worth an event.
+      if (error instanceof AuthyError && error.code !== '60079') {
+        await this.options.refusals.record(`device.answer_refused:${device.id}`, {
+          type: 'device.answer_refused',
+          appId: request.appId,
+          userId: request.userId,
+          deviceId: device.id,
+          detail: { uuid: request.uuid, error_code: error.code, message: error.message },
+        });
+      }
+      throw error;
+    }
     const { status, reason } = outcome(request, document);
     const receipt = await this.options.receipts.sign({
       iss: this.options.publicUrl,

@@ -5,11 +5,13 @@ import type { App } from '../../src/apps/app.js';
 import { stepAt, totpCode } from '../../src/crypto/totp.js';
 import { signedInOperator } from '../support/console-session.js';
 import { call, startTestServer, type TestServer, testClock } from '../support/harness.js';
+import { answerFor, deviceCall, enrollWithLink, type PendingRequest } from '../support/test-device.js';
 
 let server: TestServer;
 /** A service whose apps may make 5 calls a minute, on a clock the test moves. */
 let limited: TestServer;
-const clock = testClock(Date.UTC(2026, 11, 6, 10, 0, 0));
+// The start of a minute, just past: the events of one minute are told from the next by the test's own moves.
+const clock = testClock(Math.floor(Date.now() / 60_000) * 60_000 + 1_000);
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -87,5 +89,52 @@ describe('security events for the console', () => {
         async () => (await listed('app.rate_limited', limited)).filter((e) => e.app_id === created.id).length,
       )
       .toBe(2);
+  });
+
+  it('a refused answer (here, for something the device was not shown) is one device.answer_refused a minute', async () => {
+    const created = await limited.createApp({ name: 'Answer Bank' });
+    const registered = await call(limited, 'POST', '/protected/json/users/new', {
+      key: created.apiKey,
+      json: { user: { email: 'answers@example.com', cellphone: '5095550143', country_code: '1' } },
+    });
+    const userId = (registered.body.user as { id: number }).id;
+    const enrollment = await call(limited, 'POST', `/protected/json/users/${userId}/enrollments`, {
+      key: created.apiKey,
+    });
+    const device = await enrollWithLink(
+      limited,
+      (enrollment.body.enrollment as { url: string }).url,
+      'Phone',
+    );
+    const request = await call(limited, 'POST', `/onetouch/json/users/${userId}/approval_requests`, {
+      key: created.apiKey,
+      json: { message: 'Transfer $500', details: { To: 'bob' } },
+    });
+    const uuid = (request.body.approval_request as { uuid: string }).uuid;
+    const listedRequests = await deviceCall(limited, device, 'GET', '/device/v1/requests');
+    const pending = (listedRequests.body.requests as PendingRequest[]).find(
+      (r) => r.uuid === uuid,
+    ) as PendingRequest;
+    for (let i = 0; i < 3; i += 1) {
+      const forged = answerFor(device, { ...pending, message: 'Transfer $5' }, 'approved');
+      const refused = await deviceCall(limited, device, 'POST', `/device/v1/requests/${uuid}/answer`, forged);
+      expect(refused.status).toBe(400);
+      expect(refused.body.error_code).toBe('60080');
+    }
+    const events = (await listed('device.answer_refused', limited)).filter((e) => e.user_id === userId);
+    expect(events).toEqual([
+      expect.objectContaining({
+        app_id: created.id,
+        detail: expect.objectContaining({ uuid, error_code: '60080' }),
+      }),
+    ]);
+    const answered = await deviceCall(
+      limited,
+      device,
+      'POST',
+      `/device/v1/requests/${uuid}/answer`,
+      answerFor(device, pending, 'approved'),
+    );
+    expect(answered.status).toBe(200);
   });
 });
