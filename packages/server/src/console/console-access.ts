@@ -50,7 +50,7 @@ export function setSessionCookie(
   session: OpenedSession,
   now: number,
 ): void {
-  const maxAge = Math.max(0, Math.floor((session.expiresAt - now) / 1000));
+  const maxAge = Math.max(0, Math.ceil((session.expiresAt - now) / 1000));
   reply.header(
     'set-cookie',
     `${cookieName(site)}=${session.id}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${site.secure ? '; Secure' : ''}`,

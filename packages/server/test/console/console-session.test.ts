@@ -330,3 +330,35 @@ describe('sign-in attempts', () => {
     expect(statuses.filter((s) => s !== 401 && s !== 429)).toEqual([]);
   });
 });
+
+describe('over HTTPS', () => {
+  it('the cookie is __Host- prefixed and Secure, and a foreign origin is refused', async () => {
+    const secure = await startTestServer({ env: { PUBLIC_URL: 'https://console.example.com' } });
+    try {
+      const operator = await signedInOperator(secure, 'admin', { fresh: true });
+      expect(operator.cookie).toMatch(/^__Host-countersign_console=[A-Za-z0-9_-]{43}$/);
+      const added = await secure.app.services.operators.add('tls@example.com', 'viewer');
+      const token = added.setupUrl.split('#/setup/')[1] as string;
+      expect(added.setupUrl.startsWith('https://console.example.com/console/#/setup/')).toBe(true);
+      const options = await call(secure, 'POST', '/console/api/setup/options', { json: { token } });
+      const passkey = new SoftwarePasskey('https://console.example.com');
+      const setup = await call(secure, 'POST', '/console/api/setup', {
+        json: { token, response: passkey.register((options.body as { options: never }).options) },
+      });
+      expect(setup.headers.get('set-cookie')).toMatch(
+        /^__Host-countersign_console=[A-Za-z0-9_-]{43}; Path=\/; Max-Age=43200; HttpOnly; SameSite=Strict; Secure$/,
+      );
+      // The plain name is not read over HTTPS: a cookie planted without the prefix opens nothing.
+      const planted = cookieOf(setup).replace('__Host-', '');
+      expect(
+        (await call(secure, 'GET', '/console/api/session', { headers: { cookie: planted } })).status,
+      ).toBe(401);
+      const foreign = await call(secure, 'POST', '/console/api/sign-in/options', {
+        headers: { origin: 'http://console.example.com' },
+      });
+      expect(foreign.status).toBe(403);
+    } finally {
+      await secure.close();
+    }
+  });
+});
