@@ -74,18 +74,19 @@ function changeOf(
   callbacksOff: boolean,
 ): SettingsChange {
   const changed = (name: keyof FormFields) => fields[name] !== (initial ?? NEW_APP_FIELDS)[name];
+  // A new app gets what the form shows of these even when left as they were.
+  const sent = (name: keyof FormFields) => initial === undefined || changed(name);
   const change: SettingsChange = {};
-  if (initial === undefined || changed('name')) change.name = fields.name.trim();
-  if (initial === undefined || changed('number_matching')) change.number_matching = fields.number_matching;
-  if (initial === undefined || changed('token_length')) change.token_length = Number(fields.token_length);
+  if (sent('name')) change.name = fields.name.trim();
+  if (sent('number_matching')) change.number_matching = fields.number_matching;
+  if (sent('token_length')) change.token_length = Number(fields.token_length);
   // Setting the URL again is what turns callbacks back on after the receiver answered 410.
   if (changed('callback_url') || callbacksOff) change.callback_url = fields.callback_url.trim();
-  if (initial === undefined || changed('callback_expired')) change.callback_expired = fields.callback_expired;
+  if (sent('callback_expired')) change.callback_expired = fields.callback_expired;
   if (changed('sms_per_hour')) change.sms_per_hour = budget(fields.sms_per_hour);
   if (changed('sms_per_day')) change.sms_per_day = budget(fields.sms_per_day);
   if (changed('sms_countries')) change.sms_countries = parseCountries(fields.sms_countries);
-  if (initial === undefined || changed('user_verification'))
-    change.user_verification = fields.user_verification;
+  if (sent('user_verification')) change.user_verification = fields.user_verification;
   return change;
 }
 

@@ -9,6 +9,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSOLE_CSP } from '../../src/console/console-app.routes.js';
+import { stepAt, totpCode } from '../../src/crypto/totp.js';
 import { axeFindings } from '../support/axe.js';
 import { screenshot, watchPolicy } from '../support/browser.js';
 import { call } from '../support/harness.js';
@@ -277,6 +278,9 @@ describe('the console against the real service', () => {
     const { email } = await setUp(page, 'admin');
     await page.goto(`${origin}/console/#/apps`);
     await heading(page, 'Apps').waitFor();
+    // The page has read all it reads: what ends the session is the change below, not a late read.
+    await page.getByRole('region', { name: 'Apps' }).locator('tbody tr').first().waitFor();
+    await page.waitForLoadState('networkidle');
     // The session is over on the server (idle past its end), while the page still shows the form.
     await (await sessionsOf(email)).set({ expires_at: 0 }).execute();
     await page.getByLabel('Name', { exact: true }).fill('Another app');
@@ -346,8 +350,8 @@ describe('the console against the real service', () => {
     await expect(page.locator('main button').count()).resolves.toBe(0);
   });
 
-  it('an admin revokes a device after confirming, and the user page shows it revoked', async () => {
-    const { page } = await open();
+  it('an admin unlocks a user locked out by wrong codes, and revokes a device after confirming', async () => {
+    const { page, calls } = await open();
     await setUp(page, 'admin');
     const other = await newUser('2015550177');
     const link = await call(suite.server, 'POST', `/protected/json/users/${other}/enrollments`, {
@@ -358,9 +362,28 @@ describe('the console against the real service', () => {
       (link.body.enrollment as { url: string }).url,
       'Old phone',
     );
+    // Wrong TOTP codes through the Authy API until the user is locked out (the app's policy: 10).
+    const seed = await suite.server.app.services.users.seed({ appId: bank.id, userId: other });
+    const near = new Set([-1, 0, 1].map((d) => totpCode(seed, stepAt(Date.now()) + d, 7)));
+    let wrong = 1_000_000;
+    while (near.has(String(wrong))) wrong += 1;
+    for (let i = 0; i < 10; i += 1) {
+      const refused = await call(suite.server, 'GET', `/protected/json/verify/${wrong}/${other}`, {
+        key: bank.apiKey,
+      });
+      expect(refused.status).toBe(401);
+    }
+
     await page.goto(`${origin}/console/#/users/${other}`);
     await heading(page, `User ${other}`).waitFor();
     await page.getByText('+1 XXX-XXX-0177').waitFor();
+    await page.locator('.status-locked').waitFor();
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    await page.locator('.status-unlocked').waitFor();
+    expect(JSON.parse(calls.find((c) => c.path === `/users/${other}/unlock`)?.body ?? '')).toEqual({
+      app_id: bank.id,
+    });
+
     await page.getByRole('button', { name: 'Revoke' }).click();
     await page.locator('.status-revoked').waitFor();
     const stored = await suite.server.db
