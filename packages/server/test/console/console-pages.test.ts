@@ -45,7 +45,11 @@ beforeAll(async () => {
       `GET /console/ answered ${served.status}: build it first (npm run build -w @countersign/console)`,
     );
   }
-  bank = await suite.server.createApp({ name: APP_NAME });
+  // Its callbacks go to a host that does not resolve: each request leaves a callback event and failed attempts.
+  bank = await suite.server.createApp({
+    name: APP_NAME,
+    callbackUrl: 'https://callbacks.example.test/countersign',
+  });
   userId = await newUser('2015550101');
   const link = await call(suite.server, 'POST', `/protected/json/users/${userId}/enrollments`, {
     key: bank.apiKey,
@@ -152,7 +156,10 @@ const heading = (page: Page, name: string | RegExp) => page.getByRole('heading',
  * A new operator of `role`, added as `countersign operators add` does, who opens the setup link and registers
  * a passkey in the page; answers with the recovery codes the page showed, the session signed in.
  */
-async function setUp(page: Page, role: 'admin' | 'viewer'): Promise<{ email: string; codes: string[] }> {
+async function setUp(
+  page: Page,
+  role: 'admin' | 'viewer',
+): Promise<{ email: string; codes: string[]; token: string }> {
   operators += 1;
   const email = `ops${operators}@example.test`;
   const added = await suite.server.app.services.operators.add(email, role);
@@ -171,7 +178,7 @@ async function setUp(page: Page, role: 'admin' | 'viewer'): Promise<{ email: str
     .allTextContents();
   await page.getByRole('button', { name: 'I have saved them' }).click();
   await heading(page, 'Overview').waitFor();
-  return { email, codes };
+  return { email, codes, token };
 }
 
 /** The session's CSRF token, as the page reads it. */
@@ -181,8 +188,8 @@ async function csrfOf(context: BrowserContext): Promise<string> {
   return ((await session.json()) as { csrf_token: string }).csrf_token;
 }
 
-/** The operator's sessions as stored, by email. */
-async function sessionsOf(email: string) {
+/** An update of the operator's stored sessions (by email), as the time that passes would make it. */
+async function updateSessionsOf(email: string) {
   const operator = await suite.server.db
     .selectFrom('operators')
     .select('id')
@@ -194,11 +201,17 @@ async function sessionsOf(email: string) {
 describe('the console against the real service', () => {
   it('setup registers a passkey and shows ten codes once; sign-out, passkey sign-in; a key rotation runs the step-up and is retried, every change carrying the CSRF token', async () => {
     const { context, page, calls, problems, refused } = await open();
-    const { email, codes } = await setUp(page, 'admin');
+    const { email, codes, token } = await setUp(page, 'admin');
     expect(codes).toHaveLength(10);
     expect(new Set(codes).size).toBe(10);
     // Shown once: the codes are nowhere once saved, and the setup link is spent.
     await expect(page.getByText(codes[0] as string).count()).resolves.toBe(0);
+    const again = await open();
+    await again.page.goto(`${origin}/console/#/setup/${token}`);
+    await heading(again.page, 'Set up your console account').waitFor();
+    await again.page.getByRole('alert').filter({ hasText: /\S/ }).waitFor();
+    await expect(again.page.getByRole('button', { name: 'Register a passkey' }).count()).resolves.toBe(0);
+    await again.context.close();
     await expect(page.getByRole('navigation', { name: 'Console' }).getByRole('link').count()).resolves.toBe(
       9,
     );
@@ -210,7 +223,7 @@ describe('the console against the real service', () => {
     await heading(page, 'Overview').waitFor();
 
     // The passkey's freshness has lapsed (five minutes, as the service keeps it): a rotation needs a step-up.
-    await (await sessionsOf(email)).set({ fresh_until: 0 }).execute();
+    await (await updateSessionsOf(email)).set({ fresh_until: 0 }).execute();
     const csrf = await csrfOf(context);
     await page.goto(`${origin}/console/#/apps/${bank.id}`);
     await heading(page, APP_NAME).waitFor();
@@ -282,7 +295,7 @@ describe('the console against the real service', () => {
     await page.getByRole('region', { name: 'Apps' }).locator('tbody tr').first().waitFor();
     await page.waitForLoadState('networkidle');
     // The session is over on the server (idle past its end), while the page still shows the form.
-    await (await sessionsOf(email)).set({ expires_at: 0 }).execute();
+    await (await updateSessionsOf(email)).set({ expires_at: 0 }).execute();
     await page.getByLabel('Name', { exact: true }).fill('Another app');
     await page.getByRole('button', { name: 'Create the app' }).click();
     await heading(page, 'Sign in').waitFor();
@@ -491,6 +504,7 @@ describe('the console against the real service', () => {
       ['#/requests', 'Requests', 'Requests, newest first'],
       [`#/users/${userId}`, `User ${userId}`, undefined],
       ['#/outbox', 'Outbox', 'Outbox'],
+      ['#/callbacks', 'Callbacks', 'Callbacks'],
       ['#/security', 'Security events', 'Security events, newest first'],
       ['#/audit', 'Audit log', 'Audit entries'],
       ['#/operators', 'Operators', 'Operators'],
@@ -516,7 +530,13 @@ describe('the console against the real service', () => {
       expect((await axeFindings(page)).blocking, hash).toEqual([]);
       await screenshot(page, 'console', `320-${hash.slice(2).replace('/', '-')}`);
     }
-    // The search's results, a table of real rows too.
+    // A callback's attempts, and the search's results: tables of real rows too.
+    await page.goto(`${origin}/console/#/callbacks`);
+    await page.getByRole('region', { name: 'Callbacks' }).locator('tbody a').first().click();
+    await heading(page, 'Callback').waitFor();
+    await page.getByRole('region', { name: 'Attempts' }).locator('tbody tr').first().waitFor();
+    expect((await axeFindings(page)).blocking, '#/callbacks/:id').toEqual([]);
+
     await page.goto(`${origin}/console/#/users`);
     await heading(page, 'Users').waitFor();
     await page.getByLabel('Authy id, email or phone').fill(String(userId));
