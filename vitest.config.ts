@@ -24,6 +24,8 @@ const SQLITE_ONLY: Record<string, string> = {
   'console/console-app.test.ts': 'serving the console page, which reads nothing from the store',
   'console/console-e2e.test.ts':
     'the console in Chromium; console-session, console-data and console-live run its routes on both',
+  'console/console-pages.test.ts':
+    "the console's pages in Chromium; console-data, console-live and console-session test its API on both",
   'cli/try-on-phone.test.ts': "the README's Caddy recipe; cli/cli.test.ts runs dev and serve on both",
   'front-door/front-door.test.ts': 'the page at /, which reads nothing from the store',
   'reference/api-reference.test.ts': 'the API reference page, which reads nothing from the store',

@@ -1,6 +1,6 @@
 // The overview document (`GET /console/api/overview?range=`) and how its series become charts. Its exact
-// shape is designed alongside the API; everything that reads it is here, so a change of shape is a change
-// of this file only.
+// shape is `overviewDocument` in the server (docs/console-api.md); everything that reads it is here, so a
+// change of shape is a change of this file only.
 
 export const RANGES = ['hour', 'day', 'week'] as const;
 export type Range = (typeof RANGES)[number];

@@ -1,12 +1,20 @@
 import { useState } from 'preact/hooks';
 import { call, get } from '../api.js';
-import { CopyButton, ErrorNote, LoadState, PageHeading, Time, useAction } from '../components/common.js';
+import {
+  CopyButton,
+  ErrorNote,
+  LoadState,
+  PageHeading,
+  ScrollTable,
+  Time,
+  useAction,
+} from '../components/common.js';
 import { ShownText } from '../components/shown-text.js';
 import { useLoad } from '../hooks/use-load.js';
 import { href } from '../router.js';
 import { useIsAdmin } from '../session.js';
-import type { AppDoc, AppSettings } from '../types.js';
-import { AppSettingsForm, AppSettingsList, NEW_APP } from './app-settings-form.js';
+import type { AppDoc, SettingsChange } from '../types.js';
+import { AppSettingsForm, AppSettingsList } from './app-settings-form.js';
 
 /** An API key, shown once with a way to copy it. */
 function KeyOnce({ apiKey }: { apiKey: string }) {
@@ -30,7 +38,7 @@ export function AppsPage() {
   const [created, setCreated] = useState<{ app: AppDoc; api_key: string } | undefined>();
   const [formKey, setFormKey] = useState(0);
 
-  const create = async (settings: AppSettings) => {
+  const create = async (settings: SettingsChange) => {
     const answer = await call<{ app: AppDoc; api_key: string }>('POST', '/apps', settings);
     setCreated(answer);
     setFormKey((n) => n + 1);
@@ -42,7 +50,7 @@ export function AppsPage() {
       <PageHeading>Apps</PageHeading>
       <LoadState loading={apps.loading} error={apps.error} />
       {apps.data !== undefined && (
-        <table class="table">
+        <ScrollTable label="Apps">
           <caption class="visually-hidden">Apps</caption>
           <thead>
             <tr>
@@ -68,7 +76,7 @@ export function AppsPage() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </ScrollTable>
       )}
       {apps.data?.apps.length === 0 && <p>No apps yet.</p>}
       {admin && (
@@ -85,7 +93,7 @@ export function AppsPage() {
               <KeyOnce apiKey={created.api_key} />
             </>
           )}
-          <AppSettingsForm key={formKey} initial={NEW_APP} submitLabel="Create the app" onSave={create} />
+          <AppSettingsForm key={formKey} submitLabel="Create the app" onSave={create} />
         </section>
       )}
     </>
@@ -104,7 +112,7 @@ export function AppDetail({ id }: { id: string }) {
   const app = loaded.data?.app;
   const path = `/apps/${encodeURIComponent(id)}`;
 
-  const save = async (settings: AppSettings) => {
+  const save = async (settings: SettingsChange) => {
     setSaved(undefined);
     const answer = await call<{ app: AppDoc }>('PATCH', path, settings);
     loaded.set(answer);
@@ -142,17 +150,24 @@ export function AppDetail({ id }: { id: string }) {
                 , disabled <Time at={app.disabled_at} />
               </>
             ) : null}
-            {app.key_grace_until ? (
-              <>
-                ; the previous key works until <Time at={app.key_grace_until} />
-              </>
-            ) : null}
+            , profile {app.profile}
           </p>
+          {app.callback_disabled && (
+            <p class="notice">
+              Callbacks are off: the receiver answered 410 Gone. Saving the settings sets the callback URL
+              again and turns them back on.
+            </p>
+          )}
           <section class="panel" aria-labelledby="settings-heading">
             <h2 id="settings-heading">Settings</h2>
             {admin ? (
               <>
-                <AppSettingsForm key={app.id} initial={app} submitLabel="Save the settings" onSave={save} />
+                <AppSettingsForm
+                  key={JSON.stringify(app)}
+                  initial={app}
+                  submitLabel="Save the settings"
+                  onSave={save}
+                />
                 <p role="status">{saved}</p>
               </>
             ) : (

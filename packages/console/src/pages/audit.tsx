@@ -1,14 +1,11 @@
 import { useState } from 'preact/hooks';
 import { API, get } from '../api.js';
-import { LoadState, PageHeading, Time } from '../components/common.js';
+import { LoadState, PageHeading, ScrollTable, Time } from '../components/common.js';
 import { ShownText } from '../components/shown-text.js';
 import { useLoad } from '../hooks/use-load.js';
-import type { AuditEntry } from '../types.js';
+import type { AuditEntry, AuditVerdict } from '../types.js';
 
 const EMPTY = { action: '', actor: '', target_id: '', after: '' };
-
-/** A change's before or after, as compact JSON text (never markup). */
-const json = (value: unknown) => (value === undefined || value === null ? '' : JSON.stringify(value));
 
 /** The audit log: who changed what, when and from where; whether its chain verifies; an export. */
 export function AuditPage() {
@@ -16,7 +13,7 @@ export function AuditPage() {
   const [filters, setFilters] = useState(EMPTY);
   const loaded = useLoad(
     () =>
-      get<{ entries: AuditEntry[]; verified: { ok: boolean; reason?: string } }>('/audit', {
+      get<{ entries: AuditEntry[]; verified: AuditVerdict }>('/audit', {
         ...filters,
         after: filters.after === '' ? '' : new Date(filters.after).toISOString(),
         limit: '200',
@@ -65,14 +62,14 @@ export function AuditPage() {
       {verified !== undefined && (
         <p role="status" class={verified.ok ? 'verified' : 'error'}>
           {verified.ok
-            ? 'The log’s chain verifies: no entry was changed or removed.'
-            : `The log’s chain does not verify${verified.reason ? `: ${verified.reason}` : '.'}`}
+            ? `The log’s chain verifies: no entry was changed or removed (${verified.entries} entries, up to ${verified.last_seq}).`
+            : `The log’s chain does not verify: ${verified.message}.`}
         </p>
       )}
       <LoadState loading={loaded.loading && loaded.data === undefined} error={loaded.error} />
       {loaded.data?.entries.length === 0 && <p>No entries.</p>}
       {loaded.data !== undefined && loaded.data.entries.length > 0 && (
-        <table class="table">
+        <ScrollTable label="Audit entries">
           <caption class="visually-hidden">Audit entries</caption>
           <thead>
             <tr>
@@ -85,8 +82,8 @@ export function AuditPage() {
             </tr>
           </thead>
           <tbody>
-            {loaded.data.entries.map((entry, index) => (
-              <tr key={entry.seq ?? index}>
+            {loaded.data.entries.map((entry) => (
+              <tr key={entry.seq}>
                 <td>
                   <Time at={entry.at} />
                 </td>
@@ -97,27 +94,29 @@ export function AuditPage() {
                   <ShownText text={entry.action} />
                 </td>
                 <td>
-                  <ShownText text={entry.target_id} />
+                  <ShownText
+                    text={entry.target_type === null ? null : `${entry.target_type} ${entry.target_id ?? ''}`}
+                  />
                 </td>
                 <td>
-                  <ShownText text={entry.source} />
+                  <ShownText text={entry.from} />
                 </td>
                 <td class="change">
-                  {entry.before !== undefined && entry.before !== null && (
+                  {entry.before !== null && (
                     <div>
-                      Before: <ShownText text={json(entry.before)} />
+                      Before: <ShownText text={JSON.stringify(entry.before)} />
                     </div>
                   )}
-                  {entry.after !== undefined && entry.after !== null && (
+                  {entry.after !== null && (
                     <div>
-                      After: <ShownText text={json(entry.after)} />
+                      After: <ShownText text={JSON.stringify(entry.after)} />
                     </div>
                   )}
                 </td>
               </tr>
             ))}
           </tbody>
-        </table>
+        </ScrollTable>
       )}
     </>
   );

@@ -1,6 +1,14 @@
 import { useState } from 'preact/hooks';
 import { call, get } from '../api.js';
-import { ErrorNote, LoadState, PageHeading, Status, Time, useAction } from '../components/common.js';
+import {
+  ErrorNote,
+  LoadState,
+  PageHeading,
+  ScrollTable,
+  Status,
+  Time,
+  useAction,
+} from '../components/common.js';
 import { ShownText } from '../components/shown-text.js';
 import { useLoad } from '../hooks/use-load.js';
 import { href } from '../router.js';
@@ -46,6 +54,8 @@ export function CallbacksPage() {
             <option value="pending">Pending</option>
             <option value="delivered">Delivered</option>
             <option value="failed">Failed</option>
+            <option value="skipped">Skipped</option>
+            <option value="disabled">Disabled</option>
           </select>
         </div>
         <button type="submit" class="button">
@@ -55,12 +65,13 @@ export function CallbacksPage() {
       <LoadState loading={loaded.loading && loaded.data === undefined} error={loaded.error} />
       {loaded.data?.callbacks.length === 0 && <p>No callbacks.</p>}
       {loaded.data !== undefined && loaded.data.callbacks.length > 0 && (
-        <table class="table">
+        <ScrollTable label="Callbacks">
           <caption class="visually-hidden">Callbacks</caption>
           <thead>
             <tr>
               <th scope="col">Created</th>
               <th scope="col">App</th>
+              <th scope="col">Request</th>
               <th scope="col">Event</th>
               <th scope="col">State</th>
               <th scope="col">Attempts</th>
@@ -76,16 +87,17 @@ export function CallbacksPage() {
                 </td>
                 <td>{callback.app_id}</td>
                 <td>
-                  <ShownText text={callback.event} />
+                  <a href={href('requests', callback.uuid)}>{callback.uuid}</a>
                 </td>
+                <td>{callback.status}</td>
                 <td>
                   <Status status={callback.state} />
                 </td>
-                <td>{callback.attempts ?? '—'}</td>
+                <td>{callback.attempts}</td>
               </tr>
             ))}
           </tbody>
-        </table>
+        </ScrollTable>
       )}
     </>
   );
@@ -128,27 +140,29 @@ export function CallbackDetail({ id }: { id: string }) {
               </dd>
             </div>
             <div>
-              <dt>URL</dt>
+              <dt>Request</dt>
               <dd>
-                <ShownText text={callback.url} />
+                <a href={href('requests', callback.uuid)}>{callback.uuid}</a>
               </dd>
             </div>
             <div>
               <dt>Event</dt>
+              <dd>{callback.status}</dd>
+            </div>
+            <div>
+              <dt>Last answer</dt>
+              <dd>{callback.last_status ?? '—'}</dd>
+            </div>
+            <div>
+              <dt>Last error</dt>
               <dd>
-                <ShownText text={callback.event} />
+                <ShownText text={callback.last_error} />
               </dd>
             </div>
             <div>
               <dt>Next attempt</dt>
               <dd>
                 <Time at={callback.next_attempt_at} />
-              </dd>
-            </div>
-            <div>
-              <dt>Delivered</dt>
-              <dd>
-                <Time at={callback.delivered_at} />
               </dd>
             </div>
           </dl>
@@ -165,9 +179,10 @@ export function CallbackDetail({ id }: { id: string }) {
           {loaded.data.attempts.length === 0 ? (
             <p>None yet.</p>
           ) : (
-            <table class="table">
+            <ScrollTable label="Attempts">
               <thead>
                 <tr>
+                  <th scope="col">Attempt</th>
                   <th scope="col">At</th>
                   <th scope="col">HTTP status</th>
                   <th scope="col">Error</th>
@@ -175,20 +190,21 @@ export function CallbackDetail({ id }: { id: string }) {
                 </tr>
               </thead>
               <tbody>
-                {loaded.data.attempts.map((attempt, index) => (
-                  <tr key={`${attempt.at}-${index}`}>
+                {loaded.data.attempts.map((attempt) => (
+                  <tr key={attempt.attempt}>
+                    <td>{attempt.attempt}</td>
                     <td>
-                      <Time at={attempt.at} />
+                      <Time at={attempt.attempted_at} />
                     </td>
-                    <td>{attempt.status ?? '—'}</td>
+                    <td>{attempt.status_code ?? '—'}</td>
                     <td>
                       <ShownText text={attempt.error} />
                     </td>
-                    <td>{attempt.duration_ms == null ? '—' : `${attempt.duration_ms} ms`}</td>
+                    <td>{attempt.duration_ms} ms</td>
                   </tr>
                 ))}
               </tbody>
-            </table>
+            </ScrollTable>
           )}
         </>
       )}

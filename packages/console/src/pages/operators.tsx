@@ -1,9 +1,17 @@
 import { useContext, useState } from 'preact/hooks';
 import { call, get } from '../api.js';
-import { CopyButton, ErrorNote, LoadState, PageHeading, Time, useAction } from '../components/common.js';
+import {
+  CopyButton,
+  ErrorNote,
+  LoadState,
+  PageHeading,
+  ScrollTable,
+  Time,
+  useAction,
+} from '../components/common.js';
 import { useLoad } from '../hooks/use-load.js';
 import { SessionContext, useIsAdmin } from '../session.js';
-import type { OperatorRow, Role } from '../types.js';
+import type { OperatorRef, OperatorRow, Role } from '../types.js';
 
 /** The operators; an admin adds one (and is given the setup link to pass on) or removes one. */
 export function OperatorsPage() {
@@ -21,7 +29,7 @@ export function OperatorsPage() {
   const add = (event: Event) => {
     event.preventDefault();
     void adding.run(async () => {
-      const answer = await call<{ operator: OperatorRow; setup_url: string; expires_at: string }>(
+      const answer = await call<{ operator: OperatorRef; setup_url: string; expires_at: string }>(
         'POST',
         '/operators',
         { email: email.trim(), role },
@@ -48,7 +56,7 @@ export function OperatorsPage() {
       <LoadState loading={loaded.loading && loaded.data === undefined} error={loaded.error} />
       <ErrorNote error={removing.error} />
       {loaded.data !== undefined && (
-        <table class="table">
+        <ScrollTable label="Operators">
           <caption class="visually-hidden">Operators</caption>
           <thead>
             <tr>
@@ -91,7 +99,7 @@ export function OperatorsPage() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </ScrollTable>
       )}
       {admin && (
         <section class="panel" aria-labelledby="add-operator-heading">

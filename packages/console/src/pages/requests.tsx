@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { API, get } from '../api.js';
-import { LoadState, PageHeading, Status, Time } from '../components/common.js';
+import { LoadState, PageHeading, ScrollTable, Status, Time } from '../components/common.js';
 import { ShownDetails, ShownText } from '../components/shown-text.js';
 import { useLoad } from '../hooks/use-load.js';
 import type { ReceiptCheck } from '../receipt.js';
@@ -68,6 +68,8 @@ export function RequestsPage() {
     source.addEventListener('error', () =>
       setFeed(source.readyState === EventSource.CLOSED ? 'closed' : 'connecting'),
     );
+    // The service may have missed changes (its event bus listened again): the list is read again.
+    source.addEventListener('resync', () => loaded.reload());
     source.addEventListener('request', (event) => {
       let request: RequestDoc;
       try {
@@ -146,7 +148,7 @@ export function RequestsPage() {
       <LoadState loading={loaded.loading && loaded.data === undefined} error={loaded.error} />
       {loaded.data !== undefined && requests.length === 0 && <p>No requests.</p>}
       {requests.length > 0 && (
-        <table class="table">
+        <ScrollTable label="Requests, newest first">
           <caption class="visually-hidden">Requests, newest first</caption>
           <thead>
             <tr>
@@ -169,7 +171,7 @@ export function RequestsPage() {
                   </a>
                 </td>
                 <td>
-                  <ShownText text={request.app_name ?? String(request.app_id)} />
+                  <ShownText text={request.app_name} />
                 </td>
                 <td>
                   <a href={href('users', request.authy_id)}>{request.authy_id}</a>
@@ -180,7 +182,7 @@ export function RequestsPage() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </ScrollTable>
       )}
     </>
   );
@@ -205,6 +207,8 @@ export function RequestDetail({ uuid }: { uuid: string }) {
       };
     }
   }, [request]);
+  // Whether the user was verified is what the service signed in the receipt, read once the receipt verifies.
+  const verifiedUv = check?.ok === true ? check.payload.uv : undefined;
   return (
     <>
       <p class="crumbs">
@@ -231,7 +235,7 @@ export function RequestDetail({ uuid }: { uuid: string }) {
               <dt>App</dt>
               <dd>
                 <a href={href('apps', request.app_id)}>
-                  <ShownText text={request.app_name ?? String(request.app_id)} />
+                  <ShownText text={request.app_name} />
                 </a>
               </dd>
             </div>
@@ -261,12 +265,6 @@ export function RequestDetail({ uuid }: { uuid: string }) {
             </p>
             <h3>Details</h3>
             <ShownDetails details={request.details} />
-            {request.hidden_details !== undefined && Object.keys(request.hidden_details).length > 0 && (
-              <>
-                <h3>Hidden details (not shown to the user)</h3>
-                <ShownDetails details={request.hidden_details} />
-              </>
-            )}
           </section>
           <section aria-labelledby="answer-heading">
             <h2 id="answer-heading">The answer</h2>
@@ -277,13 +275,16 @@ export function RequestDetail({ uuid }: { uuid: string }) {
                 <div>
                   <dt>Answered</dt>
                   <dd>
-                    <Time at={request.answered_at ?? request.updated_at} />
+                    <Time at={request.answered_at} />
                   </dd>
                 </div>
                 <div>
                   <dt>Device</dt>
                   <dd>
-                    <ShownText text={request.device_id} />
+                    <ShownText text={request.device_name} />{' '}
+                    <span class="muted">
+                      <ShownText text={request.device_id} />
+                    </span>
                   </dd>
                 </div>
                 <div>
@@ -294,7 +295,7 @@ export function RequestDetail({ uuid }: { uuid: string }) {
                 </div>
                 <div>
                   <dt>User verified</dt>
-                  <dd>{request.uv === true ? 'Yes' : request.uv === false ? 'No' : '—'}</dd>
+                  <dd>{verifiedUv === undefined ? '—' : verifiedUv ? 'Yes' : 'No'}</dd>
                 </div>
               </dl>
             )}

@@ -1,22 +1,24 @@
 import { useState } from 'preact/hooks';
 import { get } from '../api.js';
-import { LoadState, PageHeading, Time } from '../components/common.js';
+import { LoadState, PageHeading, ScrollTable, Time } from '../components/common.js';
 import { ShownText } from '../components/shown-text.js';
 import { useLoad } from '../hooks/use-load.js';
 import type { SecurityEvent } from '../types.js';
 
 const EMPTY = { type: '', app_id: '', user_id: '' };
+/** Events a page; a full page may have older ones behind it. */
+const PAGE = 50;
 
 /** Security events (refused keys, lockouts, "not me" answers…), filtered and paged back in time. */
 export function SecurityPage() {
   const [draft, setDraft] = useState(EMPTY);
   const [filters, setFilters] = useState({ ...EMPTY, before: '' });
   const loaded = useLoad(
-    () => get<{ events: SecurityEvent[] }>('/security-events', filters),
+    () => get<{ events: SecurityEvent[] }>('/security-events', { ...filters, limit: String(PAGE) }),
     JSON.stringify(filters),
   );
   const events = loaded.data?.events ?? [];
-  const oldest = events.at(-1);
+  const oldest = events.length === PAGE ? events.at(-1) : undefined;
   const field = (name: keyof typeof EMPTY) => (event: Event) =>
     setDraft({ ...draft, [name]: (event.currentTarget as HTMLInputElement).value });
   return (
@@ -49,7 +51,7 @@ export function SecurityPage() {
       <LoadState loading={loaded.loading && loaded.data === undefined} error={loaded.error} />
       {loaded.data !== undefined && events.length === 0 && <p>No events.</p>}
       {events.length > 0 && (
-        <table class="table">
+        <ScrollTable label="Security events, newest first">
           <caption class="visually-hidden">Security events, newest first</caption>
           <thead>
             <tr>
@@ -57,15 +59,15 @@ export function SecurityPage() {
               <th scope="col">Type</th>
               <th scope="col">App</th>
               <th scope="col">User</th>
-              <th scope="col">Address</th>
-              <th scope="col">Reason</th>
+              <th scope="col">Device</th>
+              <th scope="col">Detail</th>
             </tr>
           </thead>
           <tbody>
-            {events.map((event, index) => (
-              <tr key={event.id ?? index}>
+            {events.map((event) => (
+              <tr key={event.id}>
                 <td>
-                  <Time at={event.at ?? event.created_at} />
+                  <Time at={event.created_at} />
                 </td>
                 <td>
                   <ShownText text={event.type} />
@@ -73,21 +75,23 @@ export function SecurityPage() {
                 <td>{event.app_id ?? '—'}</td>
                 <td>{event.user_id ?? '—'}</td>
                 <td>
-                  <ShownText text={event.ip} />
+                  <ShownText text={event.device_id} />
                 </td>
-                <td>
-                  <ShownText text={event.reason} />
+                <td class="change">
+                  <ShownText
+                    text={Object.keys(event.detail).length === 0 ? null : JSON.stringify(event.detail)}
+                  />
                 </td>
               </tr>
             ))}
           </tbody>
-        </table>
+        </ScrollTable>
       )}
-      {oldest !== undefined && (oldest.at ?? oldest.created_at) !== undefined && (
+      {oldest !== undefined && (
         <button
           type="button"
           class="button-quiet"
-          onClick={() => setFilters({ ...filters, before: String(oldest.at ?? oldest.created_at) })}
+          onClick={() => setFilters({ ...filters, before: oldest.created_at })}
         >
           Older events
         </button>

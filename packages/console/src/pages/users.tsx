@@ -1,6 +1,14 @@
 import { useState } from 'preact/hooks';
 import { call, get } from '../api.js';
-import { ErrorNote, LoadState, PageHeading, Status, Time, useAction } from '../components/common.js';
+import {
+  ErrorNote,
+  LoadState,
+  PageHeading,
+  ScrollTable,
+  Status,
+  Time,
+  useAction,
+} from '../components/common.js';
 import { ShownText } from '../components/shown-text.js';
 import { useLoad } from '../hooks/use-load.js';
 import { href } from '../router.js';
@@ -48,25 +56,24 @@ function UserResults({ query }: { query: string }) {
         {found.data !== undefined && `${found.data.users.length} found.`}
       </p>
       {found.data !== undefined && found.data.users.length > 0 && (
-        <table class="table">
+        <ScrollTable label="Users found">
           <thead>
             <tr>
               <th scope="col">Authy id</th>
               <th scope="col">App</th>
               <th scope="col">Email</th>
               <th scope="col">Phone</th>
+              <th scope="col">State</th>
             </tr>
           </thead>
           <tbody>
             {found.data.users.map((user) => (
-              <tr key={`${user.authy_id}-${user.app_id ?? ''}`}>
+              <tr key={`${user.authy_id}-${user.app_id}`}>
                 <td>
                   <a href={href('users', user.authy_id)}>{user.authy_id}</a>
                 </td>
                 <td>
-                  <ShownText
-                    text={user.app_name ?? (user.app_id === undefined ? null : String(user.app_id))}
-                  />
+                  <ShownText text={user.app_name} />
                 </td>
                 <td>
                   <ShownText text={user.email} />
@@ -74,10 +81,13 @@ function UserResults({ query }: { query: string }) {
                 <td>
                   <ShownText text={user.phone} />
                 </td>
+                <td>
+                  <Status status={user.locked ? 'locked' : 'unlocked'} />
+                </td>
               </tr>
             ))}
           </tbody>
-        </table>
+        </ScrollTable>
       )}
     </section>
   );
@@ -93,9 +103,9 @@ export function UserDetail({ id }: { id: string }) {
   const action = useAction();
   const user = loaded.data?.user;
 
-  const unlock = () =>
+  const unlock = (appId: number) =>
     action.run(async () => {
-      await call('POST', `${path}/unlock`, {});
+      await call<{ unlocked: number }>('POST', `${path}/unlock`, { app_id: appId });
       loaded.reload();
     });
   const revoke = (deviceId: string) =>
@@ -129,12 +139,6 @@ export function UserDetail({ id }: { id: string }) {
         <>
           <dl class="pairs">
             <div>
-              <dt>Email</dt>
-              <dd>
-                <ShownText text={user.email} />
-              </dd>
-            </div>
-            <div>
               <dt>Phone</dt>
               <dd>
                 <ShownText text={phone ?? user.phone} />{' '}
@@ -152,25 +156,36 @@ export function UserDetail({ id }: { id: string }) {
               {user.apps.map((link) => (
                 <li key={link.app_id}>
                   <a href={href('apps', link.app_id)}>
-                    <ShownText text={link.app_name ?? `App ${link.app_id}`} />
+                    <ShownText text={link.app_name} />
                   </a>{' '}
-                  {link.locked ? (
+                  <ShownText text={link.email} />{' '}
+                  {link.locked_until !== null ? (
                     <>
-                      <Status status="locked" />
-                      {link.locked_until && (
-                        <>
-                          {' '}
-                          until <Time at={link.locked_until} />
-                        </>
-                      )}
+                      <Status status="locked" /> until <Time at={link.locked_until} />
                       {admin && (
-                        <button type="button" class="button-quiet" disabled={action.busy} onClick={unlock}>
+                        <button
+                          type="button"
+                          class="button-quiet"
+                          disabled={action.busy}
+                          onClick={() => unlock(link.app_id)}
+                        >
                           Unlock
                         </button>
                       )}
                     </>
                   ) : (
                     <Status status="unlocked" />
+                  )}{' '}
+                  <span class="muted">
+                    {link.failed_attempts} failed {link.failed_attempts === 1 ? 'attempt' : 'attempts'}
+                    {link.pending_requests > 0 &&
+                      `, ${link.pending_requests} pending ${link.pending_requests === 1 ? 'request' : 'requests'}`}
+                  </span>
+                  {link.pushes_paused_until !== null && (
+                    <span class="muted">
+                      {' '}
+                      (pushes paused until <Time at={link.pushes_paused_until} />)
+                    </span>
                   )}
                   {admin && (
                     <button
@@ -191,8 +206,8 @@ export function UserDetail({ id }: { id: string }) {
             {user.devices.length === 0 && <p>No devices.</p>}
             <ul class="rows">
               {user.devices.map((device) => (
-                <li key={device.id}>
-                  <ShownText text={device.name ?? device.platform ?? device.id} />{' '}
+                <li key={device.device_id}>
+                  <ShownText text={device.name} /> <span class="muted">({device.platform})</span>{' '}
                   <span class="muted">
                     last seen <Time at={device.last_seen_at} />
                   </span>{' '}
@@ -204,7 +219,7 @@ export function UserDetail({ id }: { id: string }) {
                         type="button"
                         class="button-danger"
                         disabled={action.busy}
-                        onClick={() => revoke(device.id)}
+                        onClick={() => revoke(device.device_id)}
                       >
                         Revoke
                       </button>
@@ -214,21 +229,6 @@ export function UserDetail({ id }: { id: string }) {
               ))}
             </ul>
           </section>
-          {user.pending_requests !== undefined && user.pending_requests.length > 0 && (
-            <section aria-labelledby="pending-heading">
-              <h2 id="pending-heading">Pending requests</h2>
-              <ul class="rows">
-                {user.pending_requests.map((request) => (
-                  <li key={request.uuid}>
-                    <a href={href('requests', request.uuid)}>
-                      <ShownText text={request.message} />
-                    </a>{' '}
-                    <Time at={request.created_at} />
-                  </li>
-                ))}
-              </ul>
-            </section>
-          )}
         </>
       )}
     </>

@@ -239,8 +239,8 @@ describe('the console in Chromium, signed out', () => {
 
   /**
    * Opens `/console/` in a fresh context that reaches nothing but the service, collecting page errors,
-   * console errors and what the CSP refused. The session route answers as the service does for a browser
-   * with no session; until the console's API is merged in, its 404 is replaced by the contract's 401.
+   * console errors and what the CSP refused. The service answers its session route 401 (no session), as it
+   * does for any browser not signed in.
    */
   async function visit(colorScheme: 'light' | 'dark', viewport = { width: 1280, height: 800 }) {
     const context = await browser.newContext({ colorScheme, viewport, locale: 'en-US' });
@@ -253,21 +253,6 @@ describe('the console in Chromium, signed out', () => {
         return route.abort();
       },
     );
-    await context.route(`${server.url}/console/api/session`, async (route) => {
-      const response = await route.fetch();
-      if (response.status() !== 404) return route.fulfill({ response });
-      const signedOut = 'No session: sign in';
-      return route.fulfill({
-        status: 401,
-        contentType: 'application/json',
-        body: JSON.stringify({
-          message: signedOut,
-          success: false,
-          errors: { message: signedOut },
-          error_code: '60040',
-        }),
-      });
-    });
     const page = await context.newPage();
     const problems: string[] = [];
     page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
