@@ -191,7 +191,7 @@ describe('the operator console in Chromium', { timeout: 60_000 }, () => {
     );
 
     await admin.goto(`${suite.origin}/console/#/requests`);
-    await admin.getByRole('heading', { name: 'Approval requests' }).waitFor();
+    await admin.getByRole('heading', { name: 'Requests', exact: true }).waitFor();
     const created = await call(suite.server, 'POST', `/onetouch/json/users/${userId}/approval_requests`, {
       key: app.key,
       json: { message: 'Transfer $500 to bob@example.com', details: { Account: '1234' } },
