@@ -1,10 +1,18 @@
 #!/usr/bin/env node
-// Draws the authenticator's PNG icons (a white check in a ring on the brand blue) with node:zlib only, so
-// the repository needs no image tools. Run it after changing the design: `node scripts/make-icons.mjs`.
+// Draws the web apps' PNG icons (a white check in a ring on a colour) with node:zlib only, so the repository
+// needs no image tools. Run it after changing the design: `npm run icons` in the authenticator (the brand
+// blue, into its public/) or in the console (`--color 15,118,110 --out public`: teal, into the console's).
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
 import { deflateSync } from 'node:zlib';
 
-const BLUE = [29, 78, 216];
+const { values } = parseArgs({ options: { color: { type: 'string' }, out: { type: 'string' } } });
+const COLOR = (values.color ?? '29,78,216').split(',').map(Number);
+if (COLOR.length !== 3 || COLOR.some((c) => !Number.isInteger(c) || c < 0 || c > 255)) {
+  throw new Error(`--color is R,G,B (each 0 to 255), got "${values.color}"`);
+}
 const WHITE = [255, 255, 255];
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -90,14 +98,17 @@ function draw(size, { safe, rounded }) {
       );
       const mark = Math.max(ring, cover((stroke - 0.05) * scale));
       const i = (y * size + x) * 4;
-      for (let c = 0; c < 3; c++) out[i + c] = Math.round(BLUE[c] * (1 - mark) + WHITE[c] * mark);
+      for (let c = 0; c < 3; c++) out[i + c] = Math.round(COLOR[c] * (1 - mark) + WHITE[c] * mark);
       out[i + 3] = Math.round(255 * background);
     }
   }
   return png(size, out);
 }
 
-const folder = new URL('../public/', import.meta.url);
+const folder =
+  values.out === undefined
+    ? new URL('../public/', import.meta.url)
+    : pathToFileURL(`${resolve(values.out)}/`);
 writeFileSync(new URL('icon-192.png', folder), draw(192, { safe: 1, rounded: true }));
 writeFileSync(new URL('icon-512.png', folder), draw(512, { safe: 1, rounded: true }));
 writeFileSync(new URL('icon-maskable-512.png', folder), draw(512, { safe: 0.8, rounded: false }));
