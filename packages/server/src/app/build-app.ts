@@ -47,6 +47,8 @@ import { createServices, type ServiceDeps, type Services } from './services.js';
 
 /** Sign-in attempts to the console a client address may make in a minute. */
 const CONSOLE_SIGN_INS_PER_MINUTE = 30;
+/** How often the verification counts counted in memory are stored. */
+const TALLY_FLUSH_MS = 5_000;
 /** How often the service signs the audit chain's head. */
 const AUDIT_HEAD_EVERY_MS = 5 * 60_000;
 /** What lies outside the process. Tests swap any of them. */
@@ -330,6 +332,14 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
         .catch((error: unknown) => fastify.log.error({ err: error }, 'signing the audit head failed')),
     AUDIT_HEAD_EVERY_MS,
   ).unref();
+  // The Overview's verification counts, kept in memory, are stored every few seconds (and when it reads them).
+  const tallyFlush = setInterval(
+    () =>
+      void services.tally
+        .flush()
+        .catch((error: unknown) => fastify.log.error({ err: error }, 'storing verification counts failed')),
+    TALLY_FLUSH_MS,
+  ).unref();
   const nonceSweep = setInterval(() => {
     void services.devices.forgetOldNonces().catch(() => undefined);
     void services.guard.forgetEnded().catch(() => undefined);
@@ -340,6 +350,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   let idleSweep: NodeJS.Timeout | undefined;
   fastify.addHook('preClose', async () => {
     clearInterval(nonceSweep);
+    clearInterval(tallyFlush);
     clearInterval(headSigning);
     clearInterval(sweeper);
     // The server closes the connections idle when it stops; a keep-alive connection whose answer is
@@ -352,6 +363,9 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     await webhooks.stop();
     await messages.stop();
     await services.usage.stop();
+    await services.tally
+      .flush()
+      .catch((error: unknown) => fastify.log.error({ err: error }, 'storing verification counts failed'));
     await ownBus?.close();
   });
   return fastify;

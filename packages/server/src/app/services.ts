@@ -44,6 +44,7 @@ import { OperatorService } from '../operators/operator.service.js';
 import { OverviewRepository } from '../overview/overview.repository.js';
 import { OverviewService } from '../overview/overview.service.js';
 import { VerificationCountRepository } from '../overview/verification-count.repository.js';
+import { BufferedVerificationTally } from '../overview/verification-tally.js';
 import { PhoneService } from '../phones/phone.service.js';
 import { PhoneVerificationRepository } from '../phones/phone-verification.repository.js';
 import { startPushNotifier } from '../push/push-notifier.js';
@@ -101,6 +102,8 @@ export interface Services {
   readonly securityEvents: SecurityEventRepository;
   /** The console's Overview: the service's figures over a recent range. */
   readonly overview: OverviewService;
+  /** The verifications counted in memory for the Overview, stored every few seconds. */
+  readonly tally: BufferedVerificationTally;
   /** Starts pushing each new request to the devices of its user; returns a function that stops. */
   startPush(log: Log): () => void;
 }
@@ -214,18 +217,21 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     publicUrl: config.publicUrl,
   });
   const verificationCounts = new VerificationCountRepository(store);
+  const tally = new BufferedVerificationTally(verificationCounts);
   /** What the services that send codes share. */
   const sending = { messaging, guard, keys, random, clock, usage, settings };
   const tokens = new TokenService({
     ...sending,
-    repository: new TokenRepository(store, userRepository, verificationCounts),
+    repository: new TokenRepository(store, userRepository),
+    tally,
     users,
     securityLog,
     answeringDevices: async (app, userId) => (await devices.answeringDevices(app, userId)).length,
   });
   const phones = new PhoneService({
     ...sending,
-    repository: new PhoneVerificationRepository(store, verificationCounts),
+    repository: new PhoneVerificationRepository(store),
+    tally,
   });
   const operators = new OperatorService({
     repository: new OperatorRepository(store),
@@ -266,7 +272,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     securityLog,
     windowedEvents,
     securityEvents,
-    overview: new OverviewService(new OverviewRepository(store), verificationCounts, clock),
+    overview: new OverviewService(new OverviewRepository(store), verificationCounts, tally, clock),
+    tally,
     startPush: (log) =>
       startPushNotifier({
         bus,

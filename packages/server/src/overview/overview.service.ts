@@ -51,6 +51,8 @@ export class OverviewService {
     private readonly repository: OverviewRepository,
     /** The verification counters, which only the Overview reads: it says when they are old. */
     private readonly counters: { forgetBefore(before: number): Promise<number> },
+    /** This instance's verifications not yet stored: stored before the figures are read. */
+    private readonly tally: { flush(): Promise<void> },
     private readonly clock: Clock,
   ) {}
 
@@ -66,6 +68,7 @@ export class OverviewService {
   }
 
   async overview(range: OverviewRange): Promise<Overview> {
+    await this.tally.flush();
     const now = this.clock.now();
     const cut = OverviewService.bucketsOf(range, now);
     const [approvals, verifications, codes, callbacks, events, answered] = await Promise.all([

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
-import type { VerificationOutcome, VerificationTally } from '../overview/verification-tally.js';
 
 export interface PhoneVerificationRow {
   id: string;
@@ -16,17 +15,8 @@ export interface PhoneVerificationRow {
 export class PhoneVerificationRepository {
   private readonly db: Kysely<Database>;
 
-  constructor(
-    store: Store,
-    /** Where each check's outcome is counted (the Overview's counters). */
-    private readonly tally: VerificationTally,
-  ) {
+  constructor(store: Store) {
     this.db = store.db;
-  }
-
-  /** Counts a check of the app's verification code as accepted or refused, in its minute. */
-  async counted(appId: number, outcome: VerificationOutcome, now: number): Promise<void> {
-    await this.db.executeQuery(this.tally.countOf({ appId, kind: 'sms', outcome, at: now }).compile());
   }
 
   async countStarts(appId: number, countryCode: string, phone: string, since: number): Promise<number> {

@@ -7,6 +7,7 @@ import { AuthyError, invalidParameter } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
 import { type Channel, MessagingError, type MessagingProvider } from '../messaging/messaging-provider.js';
 import type { SendGuard } from '../messaging/send-guard.js';
+import type { VerificationTally } from '../overview/verification-tally.js';
 import { groupDigits, type PhoneNumber, parseCallingCode } from '../users/phone-number.js';
 import { readPhone } from '../users/phone-rule.js';
 import type { PhoneVerificationRepository } from './phone-verification.repository.js';
@@ -60,6 +61,8 @@ export interface PhoneServiceOptions {
   readonly clock: Clock;
   readonly usage: UsageCounter;
   readonly settings: PhoneSettings;
+  /** Where each check's outcome is counted (the Overview's counters). */
+  readonly tally: VerificationTally;
 }
 
 /** Phone verification (send a code, check it) and phone information. */
@@ -73,7 +76,10 @@ export class PhoneService {
   private readonly usage: UsageCounter;
   private readonly settings: PhoneSettings;
 
+  private readonly tally: VerificationTally;
+
   constructor(options: PhoneServiceOptions) {
+    this.tally = options.tally;
     this.repository = options.repository;
     this.messaging = options.messaging;
     this.guard = options.guard;
@@ -177,20 +183,20 @@ export class PhoneService {
     const attempts = await this.repository.countCheck(row.id, MAX_CHECKS, now);
     if (attempts === undefined) {
       // Out of tries or just expired: a check refused, for the Overview.
-      await this.repository.counted(app.id, 'refused', now);
+      this.tally.count({ appId: app.id, kind: 'sms', outcome: 'refused', at: now });
       throw none();
     }
     if (
       constantTimeEqual(row.code_digest, this.digest(app, phone, code)) &&
       (await this.repository.markVerified(row.id))
     ) {
-      await this.repository.counted(app.id, 'accepted', now);
+      this.tally.count({ appId: app.id, kind: 'sms', outcome: 'accepted', at: now });
       this.usage.count(app.id, 'auths');
       return;
     }
     const exhausted = attempts >= MAX_CHECKS;
     if (exhausted) await this.repository.setState(row.id, 'failed');
-    await this.repository.counted(app.id, 'refused', now);
+    this.tally.count({ appId: app.id, kind: 'sms', outcome: 'refused', at: now });
     throw new AuthyError('60022', { event: exhausted ? 'authn_login_fail_max' : 'authn_login_fail' });
   }
 

@@ -2,7 +2,6 @@ import type { Kysely, Transaction } from 'kysely';
 import { boundOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
-import type { Verification, VerificationTally } from '../overview/verification-tally.js';
 
 /** The user's verify state, read by the statement that counted the attempt. */
 export interface OpenAttempt {
@@ -35,11 +34,6 @@ export type AttemptResult<T> =
   | { state: 'open'; value: T }
   | { state: 'locked'; lockedUntil: number }
   | { state: 'unknown' };
-
-/** How a verify is counted for the Overview, from what its attempt ended with; `undefined`: not at all. */
-export type Tallied<T> = (
-  result: { state: 'open'; value: T } | { state: 'locked' },
-) => Pick<Verification, 'kind' | 'outcome'> | undefined;
 
 /**
  * The verify state kept on the user's link to its app (`app_users`: failures, locks, the last TOTP step
@@ -82,8 +76,6 @@ export class TokenRepository {
     store: Store,
     /** The verify state on the user's link (the users repository). */
     private readonly state: VerifyState,
-    /** Where each verify's outcome is counted (the Overview's counters). */
-    private readonly tally: VerificationTally,
   ) {
     const db = store.db;
     this.db = db;
@@ -107,28 +99,20 @@ export class TokenRepository {
    * unit ends (PostgreSQL's row lock; SQLite has one writer), so concurrent verifies of one user take turns:
    * at most the limit of wrong codes is ever evaluated, and a replay of a code just accepted is told apart
    * from a guess (and forgiven) even when 50 arrive at once. A user not linked to the app reads as
-   * `unknown`; a locked one as `locked`, and neither runs `evaluate`. The outcome `tallied` names is
-   * counted by the unit's last statement (`VerificationTally`).
+   * `unknown`; a locked one as `locked`, and neither runs `evaluate`.
    */
   async attempt<T>(
     appId: number,
     userId: number,
     now: number,
-    tallied: Tallied<T>,
     evaluate: (attempt: OpenAttempt, session: AttemptSession) => Promise<T>,
   ): Promise<AttemptResult<T>> {
     return this.db.transaction().execute(async (tx) => {
-      const counted = async (result: Exclude<AttemptResult<T>, { state: 'unknown' }>) => {
-        const outcome = tallied(result);
-        if (outcome !== undefined)
-          await tx.executeQuery(this.tally.countOf({ appId, at: now, ...outcome }).compile());
-        return result;
-      };
       const attempt = await this.state.countAttempt(tx, appId, userId, now);
       if (attempt === undefined) {
         const lockedUntil = await this.state.lockedUntil(tx, appId, userId);
         if (lockedUntil === undefined) return { state: 'unknown' };
-        return counted({ state: 'locked', lockedUntil: lockedUntil ?? now });
+        return { state: 'locked', lockedUntil: lockedUntil ?? now };
       }
       const session: AttemptSession = {
         acceptStep: (step) => this.state.acceptStep(tx, appId, userId, step),
@@ -153,7 +137,7 @@ export class TokenRepository {
         },
         lock: async (until) => (await this.state.lock(tx, appId, userId, until, now)) ?? until,
       };
-      return counted({ state: 'open', value: await evaluate(attempt, session) });
+      return { state: 'open', value: await evaluate(attempt, session) };
     });
   }
 

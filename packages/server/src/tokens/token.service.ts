@@ -9,10 +9,11 @@ import type { Clock } from '../lib/clock.js';
 import { type Channel, MessagingError, type MessagingProvider } from '../messaging/messaging-provider.js';
 import type { SendGuard } from '../messaging/send-guard.js';
 import type { SecurityLog } from '../operations/security-log.js';
+import type { Verification, VerificationTally } from '../overview/verification-tally.js';
 import type { AppUser } from '../users/app-user.js';
 import { maskForMessage, parsePhone } from '../users/phone-number.js';
 import type { UserService } from '../users/user.service.js';
-import type { Tallied, TokenRepository } from './token.repository.js';
+import type { AttemptResult, TokenRepository } from './token.repository.js';
 
 /** D3: the first lock lasts 15 minutes, each further one twice as long (capped at 2^10 times). */
 const FIRST_LOCK_MS = 15 * 60_000;
@@ -45,7 +46,9 @@ const tokenReused = () =>
  * How the Overview counts a verify: a code sent by SMS or voice accepted is `sms`; everything else is `totp`
  * (a refused token cannot tell which code it meant to be). A refusal that locked the user is `locked`.
  */
-const tallied: Tallied<'totp' | 'sms' | AuthyError> = (result) => {
+const tallied = (
+  result: Exclude<AttemptResult<'totp' | 'sms' | AuthyError>, { state: 'unknown' }>,
+): Pick<Verification, 'kind' | 'outcome'> => {
   if (result.state === 'locked') return { kind: 'totp', outcome: 'refused' };
   const { value } = result;
   if (!(value instanceof AuthyError)) return { kind: value, outcome: 'accepted' };
@@ -64,6 +67,8 @@ export interface TokenServiceOptions {
   readonly settings: TokenSettings;
   /** A lockout is a security event (`user.locked`). */
   readonly securityLog: SecurityLog;
+  /** Where each verify's outcome is counted (the Overview's counters). */
+  readonly tally: VerificationTally;
   /** Live devices of the user that answer this app: with one, SMS is not needed unless forced. */
   readonly answeringDevices: (app: App, userId: number) => Promise<number>;
 }
@@ -81,6 +86,7 @@ export class TokenService {
   private readonly settings: TokenSettings;
   private readonly answeringDevices: (app: App, userId: number) => Promise<number>;
   private readonly securityLog: SecurityLog;
+  private readonly tally: VerificationTally;
 
   constructor(options: TokenServiceOptions) {
     this.repository = options.repository;
@@ -94,6 +100,7 @@ export class TokenService {
     this.settings = options.settings;
     this.answeringDevices = options.answeringDevices;
     this.securityLog = options.securityLog;
+    this.tally = options.tally;
   }
 
   private codeDigest(user: Pick<AppUser, 'appId' | 'userId'>, action: string, code: string): string {
@@ -127,7 +134,7 @@ export class TokenService {
     const user = { appId: app.id, userId };
     const now = this.clock.now();
     const maxFailures = policy.maxFailures;
-    const result = await this.repository.attempt(app.id, userId, now, tallied, async (attempt, session) => {
+    const result = await this.repository.attempt(app.id, userId, now, async (attempt, session) => {
       if (attempt.failedCount > maxFailures) {
         const until = await session.lock(this.lockEnd(now, attempt.lockCount));
         return this.lockedError(until, now, 'authn_login_lock');
@@ -161,6 +168,7 @@ export class TokenService {
       return tokenInvalid();
     });
     if (result.state === 'unknown') throw unknownUser(userNotFound());
+    this.tally.count({ appId: app.id, at: now, ...tallied(result) });
     if (result.state === 'locked') throw this.lockedError(result.lockedUntil, now, 'authn_login_fail_max');
     // A refusal is returned, not thrown, so that what the attempt wrote (its count, a lock) is committed.
     if (result.value instanceof AuthyError && result.value.event === 'authn_login_lock') {
