@@ -26,11 +26,9 @@ export class VerificationCountRepository {
         })),
       )
       .onConflict((oc) =>
-        oc
-          .columns(['app_id', 'minute', 'kind', 'outcome'])
-          .doUpdateSet({
-            count: sql`${sql.ref('verification_counts.count')} + ${sql.ref('excluded.count')}`,
-          }),
+        oc.columns(['app_id', 'minute', 'kind', 'outcome']).doUpdateSet({
+          count: sql`${sql.ref('verification_counts.count')} + ${sql.ref('excluded.count')}`,
+        }),
       )
       .execute();
   }
