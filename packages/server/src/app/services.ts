@@ -2,6 +2,7 @@ import { ApprovalRepository } from '../approvals/approval.repository.js';
 import { ApprovalService } from '../approvals/approval.service.js';
 import { AppRepository } from '../apps/app.repository.js';
 import { AppService } from '../apps/app.service.js';
+import { KEY_CACHE_TTL_MS, KeyCache } from '../apps/key-cache.js';
 import { UsageRepository } from '../apps/usage.repository.js';
 import { UsageCounter } from '../apps/usage-counter.js';
 import { AuditRepository } from '../audit/audit.repository.js';
@@ -22,6 +23,7 @@ import { EnrollmentService } from '../devices/enrollment.service.js';
 import { PasskeyRepository } from '../devices/passkey.repository.js';
 import { UserVerificationService } from '../devices/user-verification.service.js';
 import { createMemoryEventBus, type EventBus } from '../events/event-bus.js';
+import { topics } from '../events/service-events.js';
 import { type Clock, systemClock } from '../lib/clock.js';
 import type { Log } from '../lib/log.js';
 import { createConsoleProvider } from '../messaging/console-provider.js';
@@ -127,7 +129,23 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     (config.messaging.provider === 'twilio' ? createTwilioProvider(config.messaging) : outboxProvider);
   const messaging = routeSandboxToOutbox(configured, outboxProvider);
   const usage = new UsageCounter(new UsageRepository(store), clock);
-  const apps = new AppService({ repository: new AppRepository(store), keys, box, random, clock });
+  const appRepository = new AppRepository(store);
+  // R4′: exact on SQLite (checked against other processes' commits on every call), at most 1 s old where
+  // instances share the database; every change of an app, here or announced by another instance, drops it.
+  const keyCache = new KeyCache({
+    dataVersion: () => appRepository.dataVersion(),
+    ttlMs: store.shared ? KEY_CACHE_TTL_MS : undefined,
+  });
+  bus.subscribe(topics.apps, () => keyCache.clear());
+  const apps = new AppService({
+    repository: appRepository,
+    keys,
+    box,
+    random,
+    clock,
+    cache: keyCache,
+    settleMs: store.shared ? KEY_CACHE_TTL_MS : 0,
+  });
   const webhookEvents = new WebhookEventRepository(store);
   const approvalRepository = new ApprovalRepository(store, webhookEvents);
   const userRepository = new UserRepository(store, [

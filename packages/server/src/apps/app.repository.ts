@@ -2,7 +2,10 @@ import type { Kysely, Selectable } from 'kysely';
 import { compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
 import type { AppTable, Database } from '../db/schema.js';
+import type { Publication } from '../events/event-bus.js';
+import { topics } from '../events/service-events.js';
 import { type App, isNumberMatching, isProfile, isUserVerification } from './app.js';
+import type { KeyHolder } from './key-cache.js';
 
 export type AppRow = Selectable<AppTable>;
 
@@ -46,6 +49,14 @@ export interface NewAppRow {
   created_at: number;
 }
 
+/**
+ * What every change of an app or its keys announces, in its transaction: each instance's key cache drops
+ * what it kept (R4′). On PostgreSQL it reaches the other instances by NOTIFY when the change commits.
+ */
+const changedApp = (appId: number): Publication[] => [
+  { topic: topics.apps, event: { type: 'changed', appId } },
+];
+
 /** The only code that reads and writes apps and their keys. */
 export class AppRepository {
   /** Every API call makes this lookup: compiled once. */
@@ -56,15 +67,18 @@ export class AppRepository {
   private readonly webhookSecret;
 
   private readonly db: Kysely<Database>;
+  private readonly store: Store<Publication>;
 
-  constructor(store: Store) {
+  constructor(store: Store<Publication>) {
     const db = store.db;
     this.db = db;
+    this.store = store;
     this.byKeyDigest = compiledOnce(store, (digest: string, now: number) =>
       db
         .selectFrom('api_keys')
         .innerJoin('apps', 'apps.id', 'api_keys.app_id')
         .selectAll('apps')
+        .select('api_keys.expires_at as key_expires_at')
         .where('api_keys.digest', '=', digest)
         // A disabled app's keys are unknown keys: the caller gets the one answer every key failure gets (R1).
         .where('apps.disabled_at', 'is', null)
@@ -116,10 +130,17 @@ export class AppRepository {
     });
   }
 
-  /** The app whose live key has this digest, unless it is disabled. */
-  async findByKeyDigest(digest: string, now: number): Promise<App | undefined> {
+  /** The app whose live key has this digest, unless it is disabled, and when that key ends. */
+  async findByKeyDigest(digest: string, now: number): Promise<KeyHolder | undefined> {
     const [row] = (await this.byKeyDigest(digest, now)).rows;
-    return row === undefined ? undefined : toApp(row);
+    if (row === undefined) return undefined;
+    const { key_expires_at, ...app } = row;
+    return { app: toApp(app), keyExpiresAt: key_expires_at === null ? null : Number(key_expires_at) };
+  }
+
+  /** Moves when another process commits to the database (`Store.dataVersion`): the key cache's check. */
+  dataVersion(): number | undefined {
+    return this.store.dataVersion();
   }
 
   async findById(id: number): Promise<App | undefined> {
@@ -150,7 +171,7 @@ export class AppRepository {
     now: number,
     oldKeysExpireAt: number,
   ): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await this.store.change(async (tx) => {
       await tx
         .updateTable('api_keys')
         .set({ expires_at: oldKeysExpireAt })
@@ -161,24 +182,31 @@ export class AppRepository {
         .insertInto('api_keys')
         .values({ app_id: appId, digest: key.digest, key_ct: key.keyCt, created_at: now, expires_at: null })
         .execute();
+      return { value: undefined, events: changedApp(appId) };
     });
   }
 
   /** Turns an app's callback off (its receiver answered 410 Gone); setting its URL again turns it back on. */
   async disableCallback(id: number, now: number): Promise<void> {
-    await this.db.updateTable('apps').set({ callback_disabled_at: now }).where('id', '=', id).execute();
+    await this.store.change(async (tx) => {
+      await tx.updateTable('apps').set({ callback_disabled_at: now }).where('id', '=', id).execute();
+      return { value: undefined, events: changedApp(id) };
+    });
   }
 
   /**
    * Disables the app at `now`, once: an app disabled already keeps its first time. `undefined`: no such app.
    */
   async disable(id: number, now: number): Promise<App | undefined> {
-    await this.db
-      .updateTable('apps')
-      .set({ disabled_at: now, updated_at: now })
-      .where('id', '=', id)
-      .where('disabled_at', 'is', null)
-      .execute();
+    await this.store.change(async (tx) => {
+      await tx
+        .updateTable('apps')
+        .set({ disabled_at: now, updated_at: now })
+        .where('id', '=', id)
+        .where('disabled_at', 'is', null)
+        .execute();
+      return { value: undefined, events: changedApp(id) };
+    });
     return this.findById(id);
   }
 
@@ -202,12 +230,15 @@ export class AppRepository {
     },
     now: number,
   ): Promise<App | undefined> {
-    const row = await this.db
-      .updateTable('apps')
-      .set({ ...changes, updated_at: now })
-      .where('id', '=', id)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await this.store.change(async (tx) => {
+      const updated = await tx
+        .updateTable('apps')
+        .set({ ...changes, updated_at: now })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      return { value: updated, events: updated === undefined ? [] : changedApp(id) };
+    });
     return row === undefined ? undefined : toApp(row);
   }
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { displayTextProblem, revealInvisible } from '@countersign/protocol';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { hmacHex } from '../crypto/digest.js';
@@ -8,6 +9,7 @@ import type { Clock } from '../lib/clock.js';
 import { OperatorError } from '../lib/operator-error.js';
 import { type App, type NumberMatching, type Profile, policyOf, type UserVerification } from './app.js';
 import type { AppRepository } from './app.repository.js';
+import type { KeyCache } from './key-cache.js';
 
 export interface NewApp {
   name: string;
@@ -114,6 +116,14 @@ export interface AppServiceOptions {
   readonly box: SecretBox;
   readonly random: Random;
   readonly clock: Clock;
+  /** Keys already looked up (R4′); without it every call reads its key from the store. */
+  readonly cache?: KeyCache;
+  /**
+   * How long another instance may still accept a key this one revoked (its cache's age bound): a rotation
+   * without grace and a disabling return only once it has passed, so that success means "refused
+   * everywhere" (R4′). 0 where no other instance can hold one (SQLite).
+   */
+  readonly settleMs?: number;
 }
 
 /** Apps and their keys: created and changed by the operator, looked up on every API call. */
@@ -123,6 +133,8 @@ export class AppService {
   private readonly box: SecretBox;
   private readonly random: Random;
   private readonly clock: Clock;
+  private readonly cache: KeyCache | undefined;
+  private readonly settleMs: number;
 
   constructor(options: AppServiceOptions) {
     this.repository = options.repository;
@@ -130,6 +142,18 @@ export class AppService {
     this.box = options.box;
     this.random = options.random;
     this.clock = options.clock;
+    this.cache = options.cache;
+    this.settleMs = options.settleMs ?? 0;
+  }
+
+  /**
+   * After a change that must take a key out of service everywhere: this instance's cache drops it at once
+   * (the change's announcement did so already, this is for a bus that failed to), then the others' bound
+   * passes.
+   */
+  private async settled(): Promise<void> {
+    this.cache?.clear();
+    if (this.settleMs > 0) await sleep(this.settleMs);
   }
 
   /** The lookup digest of an API key: HMAC-SHA-256 with the server pepper (D5). */
@@ -169,10 +193,23 @@ export class AppService {
     return { app, apiKey: key.apiKey, webhookSecret };
   }
 
-  /** The app a key belongs to, or `undefined` for a missing, unknown or expired key. */
+  /**
+   * The app a key belongs to, or `undefined` for a missing, unknown, expired or disabled app's key. Keys
+   * found are kept by digest (`KeyCache`, R4′); a kept key's end is checked against now on every call.
+   */
   async authenticate(apiKey: string): Promise<App | undefined> {
     if (apiKey === '' || apiKey.length > 200) return undefined;
-    return this.repository.findByKeyDigest(this.keyDigest(apiKey), this.clock.now());
+    const digest = this.keyDigest(apiKey);
+    const now = this.clock.now();
+    const cache = this.cache;
+    if (cache === undefined) return (await this.repository.findByKeyDigest(digest, now))?.app;
+    const kept = cache.lookup(digest, now);
+    if (kept !== undefined) return kept;
+    const ticket = cache.ticket();
+    const holder = await this.repository.findByKeyDigest(digest, now);
+    if (holder === undefined) return undefined;
+    cache.keep(ticket, digest, holder);
+    return holder.app;
   }
 
   list(): Promise<App[]> {
@@ -183,18 +220,24 @@ export class AppService {
     return this.repository.findById(id);
   }
 
-  /** Issues a new key; older keys stay valid for `graceSeconds` (0: they stop at once). */
+  /**
+   * Issues a new key; older keys stay valid for `graceSeconds` (0: they stop at once, and on a shared store
+   * it returns once every instance refuses them, R4′).
+   */
   async rotateKey(appId: number, graceSeconds = 0): Promise<{ app: App; apiKey: string } | undefined> {
     const app = await this.repository.findById(appId);
     if (app === undefined) return undefined;
     const key = this.newKey();
     const now = this.clock.now();
     await this.repository.rotateKey(appId, key, now, now + graceSeconds * 1000);
+    // With a grace, every cache checks the old keys' end itself; without, they must be refused everywhere.
+    if (graceSeconds * 1000 < this.settleMs) await this.settled();
+    else this.cache?.clear();
     return { app, apiKey: key.apiKey };
   }
 
   async update(appId: number, changes: AppChanges): Promise<App | undefined> {
-    return this.repository.update(
+    const updated = await this.repository.update(
       appId,
       {
         ...(changes.name !== undefined && { name: checkName(changes.name) }),
@@ -217,19 +260,25 @@ export class AppService {
       },
       this.clock.now(),
     );
+    this.cache?.clear();
+    return updated;
   }
 
   /**
    * Takes the app out of service: from now on its API keys are refused as unknown ones (401, 60001), so an
-   * app whose key leaked can be stopped at once. Its users, devices and requests stay. `undefined`: no app.
+   * app whose key leaked can be stopped at once; on a shared store it returns once every instance refuses
+   * them (R4′). Its users, devices and requests stay. `undefined`: no app.
    */
-  disable(appId: number): Promise<App | undefined> {
-    return this.repository.disable(appId, this.clock.now());
+  async disable(appId: number): Promise<App | undefined> {
+    const disabled = await this.repository.disable(appId, this.clock.now());
+    await this.settled();
+    return disabled;
   }
 
   /** Turns the app's callback off: its receiver answered 410 Gone at `now` (R51). */
-  disableCallback(appId: number, now: number): Promise<void> {
-    return this.repository.disableCallback(appId, now);
+  async disableCallback(appId: number, now: number): Promise<void> {
+    await this.repository.disableCallback(appId, now);
+    this.cache?.clear();
   }
 
   /** The newest live API key in clear: for signing Authy callbacks (D5) and for `countersign dev`. */

@@ -23,6 +23,8 @@ export interface StoreAdapter {
   readonly writesInWith: boolean;
   /** Runs a query compiled once (`compiledOnce`). */
   run<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
+  /** See `Store.dataVersion`. */
+  dataVersion(): number | undefined;
   /** Locks the rows a query selects for the transaction, skipping rows another transaction holds. */
   lockForUpdateSkipLocked<DB, TB extends keyof DB, O>(
     query: SelectQueryBuilder<DB, TB, O>,
@@ -74,6 +76,13 @@ export interface Store<P = never> {
   readonly shared: boolean;
   /** Runs a query compiled once (`compiledOnce`, `boundOnce`). */
   run<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
+  /**
+   * A number that moves whenever another connection (another process: the command line beside the service)
+   * commits to the database, read at once without a statement of the service's own: SQLite's
+   * `PRAGMA data_version`. Changes made through this store do not move it. `undefined` where the database
+   * has no such cheap mark (PostgreSQL, or a store over a Kysely instance made elsewhere).
+   */
+  dataVersion(): number | undefined;
   /**
    * The rows a worker claims: locked with `FOR UPDATE SKIP LOCKED` where rows lock (PostgreSQL), so workers of
    * several instances take disjoint rows instead of waiting on each other (R76); as they are where one writer
@@ -154,6 +163,7 @@ function storeWith<P>(db: Kysely<Database>, adapter: StoreAdapter, announcer: An
     db,
     shared: adapter.shared,
     run: (query) => adapter.run(query),
+    dataVersion: () => adapter.dataVersion(),
     lockForUpdateSkipLocked: (query) => adapter.lockForUpdateSkipLocked(query),
     serially: (lock, work) => adapter.serially(lock, work),
     change,

@@ -60,6 +60,8 @@ export type ServiceEvents = {
   messages: { readonly type: 'queued' };
   approvals: RequestCreated;
   requests: RequestChanged;
+  /** An app or its keys changed: every instance drops the keys it keeps in memory (R4′). */
+  apps: { readonly type: 'changed'; readonly appId: number };
 };
 
 /** Topics: what a device's stream, an app's long poll and the background workers listen to. */
@@ -73,4 +75,6 @@ export const topics = {
   approvals: 'approvals',
   /** Every request created or made final, on every instance: the console's feed. */
   requests: 'requests',
+  /** Every change of an app or its keys, on every instance: the key caches. */
+  apps: 'apps',
 } as const;

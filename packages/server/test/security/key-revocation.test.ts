@@ -1,7 +1,8 @@
 /**
  * R4: rotation and immediate revocation on every instance. Three instances share one database (on SQLite,
- * one file; on PostgreSQL, one database); no instance caches a key, so the next call after a revocation is
- * refused by each of them.
+ * one file; on PostgreSQL, one database). Each keeps the keys it used (R4′): on SQLite another instance's
+ * commit moves the data version, and on PostgreSQL the rotation returns only once every cache's bound has
+ * passed, so the next call after a revocation is refused by each of them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { P } from '../api/helpers.js';

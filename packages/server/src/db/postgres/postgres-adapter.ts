@@ -47,6 +47,8 @@ export function postgresAdapter(db: Kysely<Database>, pool: pg.Pool | undefined)
     shared: true,
     writesInWith: true,
     run,
+    // No cheap mark of other instances' commits: the key cache bounds its entries' age instead (R4′).
+    dataVersion: () => undefined,
     lockForUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
     // A transaction-scoped advisory lock named by the lock's text: released at commit or rollback, by every
     // instance's transactions alike.

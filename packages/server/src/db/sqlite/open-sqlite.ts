@@ -18,7 +18,13 @@ export function openSqlite(path: string): Store {
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(database) }) });
-  return createStore(db, sqliteAdapter(db));
+  // On Kysely's one connection: it moves when another connection commits, never for this one's own commits.
+  // better-sqlite3 runs it synchronously, so it never interleaves with a statement in progress.
+  const dataVersion = database.prepare('PRAGMA data_version').pluck();
+  return createStore(
+    db,
+    sqliteAdapter(db, () => dataVersion.get() as number),
+  );
 }
 
 /** Distinct SQL texts kept prepared: the service has a few dozen; `in (…)` lists add some more. */

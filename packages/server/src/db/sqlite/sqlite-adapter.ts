@@ -7,13 +7,16 @@ const ONE_INSTANCE =
 
 /**
  * SQLite's ways: one process, one writer at a time. Queries compiled once go through Kysely, whose one
- * connection finds their prepared statements by SQL text (`open-sqlite.ts`).
+ * connection finds their prepared statements by SQL text (`open-sqlite.ts`). `dataVersion` reads
+ * `PRAGMA data_version` on that same connection; without it (a Kysely instance made elsewhere) the store
+ * has no cheap mark of other processes' commits.
  */
-export function sqliteAdapter(db: Kysely<Database>): StoreAdapter {
+export function sqliteAdapter(db: Kysely<Database>, dataVersion?: () => number): StoreAdapter {
   return {
     shared: false,
     writesInWith: false,
     run: (query) => db.executeQuery(query),
+    dataVersion: () => dataVersion?.(),
     // One writer at a time: the transaction that claims rows holds the whole database until it commits.
     lockForUpdateSkipLocked: (query) => query,
     // Kysely's SQLite connection is one, held for the whole callback; `BEGIN IMMEDIATE` takes the write lock
