@@ -64,7 +64,12 @@ export function RequestsPage() {
       if (filters[name] !== '') query.set(name, filters[name]);
     }
     const source = new EventSource(`${API}/requests/feed?${query.toString()}`);
-    source.addEventListener('open', () => setFeed('open'));
+    // The feed hears only what happens after it opened, and the list was read before: read it again at each
+    // (re)opening, so that nothing that happened in between is missed.
+    source.addEventListener('open', () => {
+      setFeed('open');
+      loaded.reload();
+    });
     source.addEventListener('error', () =>
       setFeed(source.readyState === EventSource.CLOSED ? 'closed' : 'connecting'),
     );

@@ -781,12 +781,13 @@ describe('the service worker', () => {
     });
     await cdp.send('ServiceWorker.enable');
     const uuid = '6f1d0c0e-8a2b-4c3d-9e4f-0a1b2c3d4e5f';
-    await cdp.send('ServiceWorker.deliverPushMessage', {
-      origin: server.url,
-      registrationId: await registrationId,
-      // A payload that (wrongly) carries content: the worker must still show only its neutral words.
-      data: JSON.stringify({ type: 'request', uuid, message: 'Transfer $500 to bob@example.com' }),
-    });
+    const deliver = async () =>
+      cdp.send('ServiceWorker.deliverPushMessage', {
+        origin: server.url,
+        registrationId: await registrationId,
+        // A payload that (wrongly) carries content: the worker must still show only its neutral words.
+        data: JSON.stringify({ type: 'request', uuid, message: 'Transfer $500 to bob@example.com' }),
+      });
 
     const notifications = async () =>
       page.evaluate(async () => {
@@ -797,14 +798,25 @@ describe('the service worker', () => {
           data: n.data,
         }));
       });
-    // A loaded machine can take seconds to wake the service worker: wait as long as for a live request.
-    await eventually(notifications, 2 * LIVE_MS).toEqual([
+    // A loaded machine can take seconds to wake the service worker, and DevTools has been seen to drop a push
+    // delivered while the worker was starting (CI): the push is delivered again, up to three times, until
+    // the notification shows. Its tag makes a second delivery replace the first notification, not add one.
+    let shown: Awaited<ReturnType<typeof notifications>> = [];
+    for (let delivery = 0; delivery < 3 && shown.length === 0; delivery += 1) {
+      await deliver();
+      const until = Date.now() + LIVE_MS;
+      while (shown.length === 0 && Date.now() < until) {
+        shown = await notifications();
+        if (shown.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    expect(shown).toEqual([
       { title: 'New request to review', body: 'Open Countersign to approve or deny it.', data: { uuid } },
     ]);
-    await eventually(
-      () => page.evaluate(() => (globalThis as unknown as InPage).workerMessages),
-      2 * LIVE_MS,
-    ).toEqual([{ type: 'push', uuid }]);
+    // Every push the worker handled told the open window, with the uuid and nothing of the payload's text.
+    const messages = () => page.evaluate(() => (globalThis as unknown as InPage).workerMessages ?? []);
+    await eventually(async () => (await messages()).length > 0, 2 * LIVE_MS).toBe(true);
+    for (const message of await messages()) expect(message).toEqual({ type: 'push', uuid });
     await cdp.detach();
-  });
+  }, 60_000); // three deliveries of 8 s at most, then the window's message
 });

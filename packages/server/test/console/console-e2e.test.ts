@@ -192,6 +192,8 @@ describe('the operator console in Chromium', { timeout: 60_000 }, () => {
 
     await admin.goto(`${suite.origin}/console/#/requests`);
     await admin.getByRole('heading', { name: 'Requests', exact: true }).waitFor();
+    // Once the feed is open, what happens arrives by it alone (the list is not read again until it reopens).
+    await expect.poll(() => admin.locator('#live-count').textContent(), { timeout: 10_000 }).toMatch(/^Live/);
     const created = await call(suite.server, 'POST', `/onetouch/json/users/${userId}/approval_requests`, {
       key: app.key,
       json: { message: 'Transfer $500 to bob@example.com', details: { Account: '1234' } },
