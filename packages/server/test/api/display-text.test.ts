@@ -178,6 +178,9 @@ beforeAll(async () => {
     json: { country_code: '1', phone_number: PHONE },
   });
   expect(started.status, started.text).toBe(200);
+  // The enrollment's code goes out through the message queue: sent now, so that no test's before-and-after
+  // snapshot sees the worker write the outbox in between (CI, PostgreSQL run).
+  await server.app.messages.drain();
   const id = started.body.enrollment_id as string;
   phoneEnrollment = {
     id,
