@@ -33,7 +33,10 @@ const { values: options } = parseArgs({
     stored: { type: 'string', default: '1000000' },
     waits: { type: 'string', default: '10000' },
     samples: { type: 'string', default: '1000' },
-    /** Comma-separated subset of: status, create, verify (or throughput: all three), latency, memory, store. */
+    /**
+     * Comma-separated subset of: status, create, verify, answer (or throughput: all four), latency, memory,
+     * store.
+     */
     only: { type: 'string', default: 'throughput,latency,memory,store' },
     /** Write the server's CPU profile (--cpu-prof) into this folder. */
     profile: { type: 'string' },
@@ -52,7 +55,7 @@ const SAMPLES = Number(options.samples);
 const ONLY = new Set(
   options.only
     .split(',')
-    .flatMap((name) => (name === 'throughput' ? ['status', 'create', 'verify'] : [name])),
+    .flatMap((name) => (name === 'throughput' ? ['status', 'create', 'verify', 'answer'] : [name])),
 );
 const STARTED = Date.now();
 /** The machine's own server, used when it answers and no other is given. */
@@ -175,7 +178,7 @@ async function runDialect(dialect, postgresUrl) {
       ];
     };
 
-    if (['status', 'create', 'verify', 'store'].some((name) => ONLY.has(name))) {
+    if (['status', 'create', 'verify', 'answer', 'store'].some((name) => ONLY.has(name))) {
       figures.baseline = await measure('baseline', empty);
       log(`${dialect}: baseline ${figures.baseline.rps} req/s, ${figures.baseline.cpu_us} µs CPU each`);
     }
@@ -258,6 +261,48 @@ async function runDialect(dialect, postgresUrl) {
         load(base, { ...settings, amount, expect: 401, requests: verifies(0, wrong) }),
       );
       log(`${dialect}: verify refused ${figures.verify_refused.rps} req/s`);
+    }
+
+    if (ONLY.has('answer')) {
+      // A request is answered once, so every answer in the run is to a request of its own, signed ahead by
+      // the device it was pushed to: one enrolled device per user, ten pending requests each (the limit).
+      // The answers are signed just before the run that sends them (a device request is good for 60 s).
+      // A first run of 300 warms up and tells how many the timed run needs, as the verify does.
+      let nextPhone = 40_000;
+      const signedAnswers = async (count) => {
+        const owners = Math.ceil(count / 10);
+        const registered = await server.call('registerUsers', {
+          appId: bank.id,
+          from: nextPhone,
+          count: owners,
+        });
+        nextPhone += owners;
+        const devices = await pool(owners, 8, (i) => enrollDevice(base, bank.apiKey, registered[i].userId));
+        await pool(owners * 10, 16, (k) => createOne(registered[k % owners]));
+        const answers = [];
+        for (const device of devices)
+          for (const pending of await device.pending()) answers.push(device.approval(pending));
+        return answers;
+      };
+      const sending = (answers) => {
+        let next = 0;
+        return [{ setupRequest: (req) => ({ ...req, ...answers[next++ % answers.length] }) }];
+      };
+      const settings = { connections: CONNECTIONS };
+      const warmAnswers = await signedAnswers(300);
+      const warm = await load(base, {
+        ...settings,
+        amount: warmAnswers.length,
+        requests: sending(warmAnswers),
+      });
+      const answers = await signedAnswers(Math.ceil(warm.rps * DURATION * 1.2));
+      figures.device_answer = await phase('device_answer', () =>
+        load(base, { ...settings, amount: answers.length, requests: sending(answers) }),
+      );
+      log(
+        `${dialect}: device answer ${figures.device_answer.rps} req/s, ` +
+          `${figures.device_answer.cpu_us} µs CPU each`,
+      );
     }
 
     if (ONLY.has('latency')) {

@@ -48,8 +48,11 @@ export async function enrollDevice(base, apiKey, userId) {
       const path = '/device/v1/requests';
       return (await ok(base, 'GET', path, { headers: signed('GET', path) })).requests;
     },
-    /** Signs and sends an approval; resolves with the response (its `at` is when it arrived). */
-    approve(pendingRequest) {
+    /**
+     * A signed approval of a pending request, ready to send: method, path, headers and body (a device
+     * request carries a fresh timestamp and nonce, so it must be sent within the service's window).
+     */
+    approval(pendingRequest) {
       const document = {
         purpose: 'countersign-answer',
         uuid: pendingRequest.uuid,
@@ -69,10 +72,17 @@ export async function enrollDevice(base, apiKey, userId) {
       };
       const body = JSON.stringify({ document, signature: signText(privateKey, canonicalJson(document)) });
       const path = `/device/v1/requests/${pendingRequest.uuid}/answer`;
-      return request(base, 'POST', path, {
+      return {
+        method: 'POST',
+        path,
         headers: { ...signed('POST', path, body), 'content-type': 'application/json' },
         body,
-      });
+      };
+    },
+    /** Signs and sends an approval; resolves with the response (its `at` is when it arrived). */
+    approve(pendingRequest) {
+      const { method, path, headers, body } = this.approval(pendingRequest);
+      return request(base, method, path, { headers, body });
     },
   };
 }
