@@ -51,6 +51,8 @@ export interface AnswerableRequest {
   readonly appProfile: string;
   /** The app's user verification setting (D14), as it stands when the device answers. */
   readonly userVerification: UserVerification;
+  /** Whether the app takes callbacks of answers, as it stands when the device answers (a URL, not turned off). */
+  readonly answerCallbacks: boolean;
   readonly message: string;
   readonly details: Record<string, string>;
   readonly createdAt: number;

@@ -14,7 +14,7 @@ import type {
   OperatorRequest,
   RecordedAnswer,
 } from './approval-request.js';
-import type { CallbackOutbox } from './callback-outbox.js';
+import type { CallbackEvent, CallbackOutbox } from './callback-outbox.js';
 
 export interface ApprovalRow {
   uuid: string;
@@ -71,6 +71,8 @@ export interface HistoryQuery {
 /** An answer as it is stored: the device's, and how its callback event is written. */
 export interface StoredAnswer extends RecordedAnswer {
   readonly eventId: string;
+  /** `skipped` when the app takes no callback of the answer (`AnswerableRequest.answerCallbacks`). */
+  readonly eventState: CallbackEvent['state'];
   /** The callback event is leased to this instance's worker until then (`ClaimedCallback`). */
   readonly callbackLockedUntil: number;
 }
@@ -217,6 +219,7 @@ export class ApprovalRepository {
         receipt: string,
         now: number,
         eventId: string,
+        eventState: CallbackEvent['state'],
         lockedUntil: number,
       ) => ({
         change: db
@@ -235,7 +238,8 @@ export class ApprovalRepository {
           .where('status', '=', 'pending')
           .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
           .returning(['app_id', 'uuid']),
-        next: (after) => callbacks.eventOf(after, { id: eventId, status, now, lockedUntil }),
+        next: (after) =>
+          callbacks.eventOf(after, { id: eventId, status, state: eventState, now, lockedUntil }),
       }),
     );
     // Expired on read only while pending and past its time: one row changed = this reader expired it.
@@ -247,7 +251,14 @@ export class ApprovalRepository {
         .where('status', '=', 'pending')
         .where('expires_at', '<=', now)
         .returning(['app_id', 'uuid']),
-      next: (after) => callbacks.eventOf(after, { id: eventId, status: 'expired', now, lockedUntil: null }),
+      next: (after) =>
+        callbacks.eventOf(after, {
+          id: eventId,
+          status: 'expired',
+          state: 'pending',
+          now,
+          lockedUntil: null,
+        }),
     }));
   }
 
@@ -308,6 +319,7 @@ export class ApprovalRepository {
         answer.receipt,
         answer.now,
         answer.eventId,
+        answer.eventState,
         answer.callbackLockedUntil,
       ],
       events,
@@ -345,7 +357,7 @@ export class ApprovalRepository {
         .returning(['uuid', 'app_id', 'user_id'])
         .execute();
       for (const row of rows) {
-        const event = { id: eventId(), status: 'expired', now, lockedUntil: null } as const;
+        const event = { id: eventId(), status: 'expired', state: 'pending', now, lockedUntil: null } as const;
         const changed = changedRow(tx, { app_id: row.app_id, uuid: row.uuid });
         await tx.executeQuery(this.callbacks.eventOf(changed, event).compile());
       }
@@ -515,6 +527,8 @@ export class ApprovalRepository {
         'apps.name as current_app_name',
         'apps.profile',
         'apps.user_verification',
+        'apps.callback_url',
+        'apps.callback_disabled_at',
         'approval_requests.message',
         'approval_requests.details',
         'approval_requests.created_at',
@@ -534,6 +548,8 @@ function toAnswerable(row: {
   current_app_name: string;
   profile: string;
   user_verification: string;
+  callback_url: string | null;
+  callback_disabled_at: number | null;
   message: string;
   details: string;
   created_at: number;
@@ -549,6 +565,7 @@ function toAnswerable(row: {
     appName: row.app_name ?? row.current_app_name,
     appProfile: row.profile,
     userVerification: row.user_verification as UserVerification,
+    answerCallbacks: row.callback_url !== null && row.callback_disabled_at === null,
     message: row.message,
     details: JSON.parse(row.details) as Record<string, string>,
     createdAt: Number(row.created_at),

@@ -321,13 +321,19 @@ export class ApprovalService {
     const eventId = this.random.uuid();
     const won = await this.repository.answer(
       request.uuid,
-      { ...answer, eventId, callbackLockedUntil: answer.now + this.callbackLeaseMs },
+      {
+        ...answer,
+        eventId,
+        eventState: request.answerCallbacks ? 'pending' : 'skipped',
+        callbackLockedUntil: answer.now + this.callbackLeaseMs,
+      },
       finalEvents(request, answer.status),
     );
     if (!won) {
       const fresh = await this.repository.findAnswerable(request.uuid);
       throw notAnswerable(fresh?.status === 'pending' ? 'expired' : (fresh?.status ?? 'expired'));
     }
+    if (!request.answerCallbacks) return;
     this.bus.publish(topics.webhooks, {
       type: 'claimed',
       id: eventId,

@@ -10,6 +10,11 @@ export interface ChangedRequest {
 export interface CallbackEvent {
   readonly id: string;
   readonly status: 'approved' | 'denied' | 'expired';
+  /**
+   * `pending`: to deliver. `skipped`: written already settled, when the writer knows the app takes no
+   * callback of it (nothing to send, so no worker reads the app, the request and its keys for it).
+   */
+  readonly state: 'pending' | 'skipped';
   readonly now: number;
   /** Leased to the worker of the writing instance until then, which delivers it at once; `null`: to any worker. */
   readonly lockedUntil: number | null;

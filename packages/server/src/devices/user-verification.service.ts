@@ -174,13 +174,16 @@ export class UserVerificationService {
     act: { readonly approval: boolean; readonly challenge: string },
     assertion: AuthenticationResponseJSON | undefined,
   ): Promise<UvOutcome> {
-    const passkey = await this.options.repository.find(device.id);
     if (assertion === undefined) {
       if (!act.approval) return { uv: false, uv_missing: 'denial' };
       if (setting === 'off') return { uv: false, uv_missing: 'not_requested' };
-      if (setting === 'required' || passkey !== undefined) throw uvRequired();
+      if (setting === 'required') throw uvRequired();
+      // Preferred: needed only from a device that registered a passkey. Read only here: most answers need
+      // no passkey, and the read is one statement on the answer's path.
+      if ((await this.options.repository.find(device.id)) !== undefined) throw uvRequired();
       return { uv: false, uv_missing: 'no_passkey' };
     }
+    const passkey = await this.options.repository.find(device.id);
     if (passkey === undefined) throw uvFailed('the device registered no passkey');
     if (assertion.id !== passkey.credentialId) throw uvFailed('not the device’s passkey');
     let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;

@@ -92,7 +92,7 @@ export class WebhookEventRepository implements CallbackOutbox {
             'changed.app_id',
             'changed.uuid',
             eb.cast<string>(eb.val(event.status), 'text').as('status'),
-            eb.cast<string>(eb.val('pending'), 'text').as('state'),
+            eb.cast<string>(eb.val(event.state), 'text').as('state'),
             eb.cast<number>(eb.val(0), 'integer').as('attempts'),
             eb.cast<number>(eb.val(event.now), 'bigint').as('next_attempt_at'),
             eb.cast<number | null>(eb.val(event.lockedUntil), 'bigint').as('locked_until'),

@@ -39,13 +39,13 @@ interface Setup {
   path: string;
 }
 
-async function setup(options: { callbackExpired?: boolean } = {}): Promise<Setup> {
+async function setup(options: { callbackExpired?: boolean; withoutCallback?: boolean } = {}): Promise<Setup> {
   phone += 1;
   const path = `/callbacks/${phone}`;
   const created = await server.createApp({
     name: 'Callback Bank',
-    callbackUrl: `${receiver.url}${path}`,
-    ...options,
+    callbackUrl: options.withoutCallback === true ? null : `${receiver.url}${path}`,
+    ...(options.callbackExpired !== undefined && { callbackExpired: options.callbackExpired }),
   });
   const user = await call(server, 'POST', '/protected/json/users/new', {
     key: created.apiKey,
@@ -227,6 +227,44 @@ describe('callbacks (spec 6, D5, D6, R45, R46, R50)', () => {
     await approve(s);
     await new Promise((r) => setTimeout(r, 600));
     expect(deliveriesTo(s.path)).toHaveLength(3);
+  });
+
+  it('an answer for an app that takes no callbacks is recorded as skipped at once, and nothing is sent; once the app has a callback URL, the next answer is delivered', async () => {
+    const s = await setup({ withoutCallback: true });
+    const skipped = await approve(s);
+    const eventsOf = () =>
+      server.db
+        .selectFrom('webhook_events')
+        .select(['uuid', 'status', 'state', 'attempts'])
+        .where('app_id', '=', s.appId)
+        .orderBy('created_at')
+        .execute();
+    // Written with the answer, in its statement: no worker claims, reads or settles it afterwards.
+    expect(await eventsOf()).toEqual([{ uuid: skipped, status: 'approved', state: 'skipped', attempts: 0 }]);
+    server.app.webhooks.wake();
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await eventsOf())[0]).toMatchObject({ state: 'skipped', attempts: 0 });
+    const attempts = await server.db
+      .selectFrom('webhook_attempts')
+      .innerJoin('webhook_events', 'webhook_events.id', 'webhook_attempts.event_id')
+      .select('webhook_attempts.event_id')
+      .where('webhook_events.app_id', '=', s.appId)
+      .execute();
+    expect(attempts).toEqual([]);
+    expect(deliveriesTo(s.path)).toHaveLength(0);
+
+    await server.app.services.apps.update(s.appId, { callbackUrl: `${receiver.url}${s.path}` });
+    const delivered = await approve(s);
+    const [delivery] = await waitForPath(s.path, 1);
+    expect(delivery?.body).toMatchObject({ uuid: delivered, status: 'approved' });
+    await expect
+      .poll(async () => (await eventsOf())[1])
+      .toMatchObject({
+        uuid: delivered,
+        state: 'delivered',
+        attempts: 1,
+      });
+    expect(deliveriesTo(s.path)).toHaveLength(1);
   });
 
   it('expiry is marked within a second; the callback goes only to apps that opted in', async () => {
