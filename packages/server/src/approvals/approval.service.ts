@@ -40,6 +40,11 @@ export interface NewApprovalRequest {
 }
 
 const hiddenContext = (uuid: string) => `approval_requests.hidden_details_ct:${uuid}`;
+/**
+ * What `hidden_details_ct` holds when a request has no hidden details: nothing to seal, so nothing to open
+ * on every status read and callback (a sealed value is never empty: it starts with its version).
+ */
+const NO_HIDDEN_DETAILS = '';
 const notFound = () => new AuthyError('60049');
 
 function asStrings(values: Record<string, string | number | boolean>): Record<string, string> {
@@ -152,7 +157,10 @@ export class ApprovalService {
         app_name: app.name,
         message: input.message,
         details: JSON.stringify(details),
-        hidden_details_ct: this.box.seal(JSON.stringify(hiddenDetails), hiddenContext(uuid)),
+        hidden_details_ct:
+          Object.keys(hiddenDetails).length === 0
+            ? NO_HIDDEN_DETAILS
+            : this.box.seal(JSON.stringify(hiddenDetails), hiddenContext(uuid)),
         logos: logos === null ? null : JSON.stringify(logos),
         seconds_to_expire: seconds,
         expires_at: expiresAt,
@@ -357,10 +365,13 @@ export class ApprovalService {
       userEmail: row.email,
       message: row.message,
       details: JSON.parse(row.details) as Record<string, string>,
-      hiddenDetails: JSON.parse(this.box.open(row.hidden_details_ct, hiddenContext(row.uuid))) as Record<
-        string,
-        string
-      >,
+      hiddenDetails:
+        row.hidden_details_ct === NO_HIDDEN_DETAILS
+          ? {}
+          : (JSON.parse(this.box.open(row.hidden_details_ct, hiddenContext(row.uuid))) as Record<
+              string,
+              string
+            >),
       logos: row.logos === null ? null : (JSON.parse(row.logos) as Logo[]),
       secondsToExpire: Number(row.seconds_to_expire),
       expiresAt: row.expires_at === null ? null : Number(row.expires_at),

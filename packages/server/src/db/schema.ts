@@ -115,6 +115,7 @@ export interface ApprovalRequestTable {
   user_id: number;
   message: string;
   details: string;
+  /** Sealed hidden details, or `''` when the request has none (nothing to seal). */
   hidden_details_ct: string;
   logos: string | null;
   seconds_to_expire: number;

@@ -149,6 +149,27 @@ describe('OneTouch approval requests (spec 4.11, 4.12; D2, R33)', () => {
     expect((await status(uuid)).body.approval_request).toMatchObject({ hidden_details: { secret: canary } });
   });
 
+  it('a request without hidden details stores nothing sealed for them, and reads back with empty hidden details', async () => {
+    for (const body of [{ message: 'Log in' }, { message: 'Log in', hidden_details: {} }]) {
+      const uuid = uuidOf(await create(body));
+      const row = await server.db
+        .selectFrom('approval_requests')
+        .select('hidden_details_ct')
+        .where('uuid', '=', uuid)
+        .executeTakeFirstOrThrow();
+      expect(row.hidden_details_ct).toBe('');
+      expect((await status(uuid)).body.approval_request).toMatchObject({ hidden_details: {} });
+    }
+    // One with hidden details is sealed as before (the version prefix of a sealed value).
+    const sealed = uuidOf(await create({ message: 'Log in', hidden_details: { ip: '10.0.0.9' } }));
+    const row = await server.db
+      .selectFrom('approval_requests')
+      .select('hidden_details_ct')
+      .where('uuid', '=', sealed)
+      .executeTakeFirstOrThrow();
+    expect(row.hidden_details_ct).toMatch(/^v1\./);
+  });
+
   it('an unknown or malformed uuid is 404 / 60049', async () => {
     for (const uuid of ['00000000-0000-4000-8000-000000000000', 'nope']) {
       const response = await status(uuid);
