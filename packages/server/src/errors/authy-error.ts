@@ -82,7 +82,15 @@ export class AuthyError extends Error {
   readonly reason: string | undefined;
 
   constructor(code: AuthyErrorCode, options: AuthyErrorOptions = {}) {
-    super(options.message ?? DEFINITIONS[code].message);
+    // An answer to the caller, not a fault: its stack is never shown or logged, and capturing one was the
+    // dearest part of a refused verify.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(options.message ?? DEFINITIONS[code].message);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
     this.code = code;
     this.status = options.status ?? DEFINITIONS[code].status;
     this.fields = options.fields ?? {};
