@@ -1,12 +1,28 @@
 import type { PublicJwk } from '@countersign/protocol';
-import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable, SelectQueryBuilder } from 'kysely';
 import { compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
 import type { Database, DeviceTable } from '../db/schema.js';
 import type { Publication } from '../events/event-bus.js';
 import type { Device, Platform } from './device.js';
 
-function toDevice(row: Selectable<DeviceTable>): Device {
+/** A device's columns, and whether it registered a passkey: what every read of a device selects. */
+function withPasskeyFlag<O>(query: SelectQueryBuilder<Database, 'devices', O>) {
+  return query
+    .selectAll('devices')
+    .select((eb) =>
+      eb
+        .exists(
+          eb
+            .selectFrom('device_passkeys')
+            .select('device_passkeys.device_id')
+            .whereRef('device_passkeys.device_id', '=', 'devices.id'),
+        )
+        .as('has_passkey'),
+    );
+}
+
+function toDevice(row: Selectable<DeviceTable> & { has_passkey: unknown }): Device {
   return {
     id: row.id,
     userId: Number(row.user_id),
@@ -17,6 +33,8 @@ function toDevice(row: Selectable<DeviceTable>): Device {
     createdAt: Number(row.created_at),
     lastSeenAt: row.last_seen_at === null ? null : Number(row.last_seen_at),
     revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+    // SQLite answers 0 or 1, PostgreSQL a boolean.
+    hasPasskey: row.has_passkey === true || Number(row.has_passkey) === 1,
   };
 }
 
@@ -32,7 +50,7 @@ function answering(eb: ExpressionBuilder<Database, 'devices'>, appId: number, ph
 
 /** The only code that reads and writes devices, enrollments and device nonces. */
 /** A device as it is added: not yet seen, not revoked. */
-export type NewDevice = Omit<Device, 'lastSeenAt' | 'revokedAt'>;
+export type NewDevice = Omit<Device, 'lastSeenAt' | 'revokedAt' | 'hasPasskey'>;
 
 export class DeviceRepository {
   /**
@@ -60,7 +78,7 @@ export class DeviceRepository {
       );
     this.targets = { withPhoneDevices: targets(true), ownOnly: targets(false) };
     this.byId = compiledOnce(store, (id: string) =>
-      db.selectFrom('devices').selectAll().where('id', '=', id),
+      withPasskeyFlag(db.selectFrom('devices')).where('devices.id', '=', id),
     );
     this.nonce = compiledOnce(store, (deviceId: string, nonce: string, expiresAt: number) =>
       db
@@ -96,9 +114,7 @@ export class DeviceRepository {
   }
 
   async listForUser(userId: number): Promise<Device[]> {
-    const rows = await this.db
-      .selectFrom('devices')
-      .selectAll()
+    const rows = await withPasskeyFlag(this.db.selectFrom('devices'))
       .where('user_id', '=', userId)
       .where('revoked_at', 'is', null)
       .orderBy('created_at')
@@ -111,7 +127,7 @@ export class DeviceRepository {
    * requests (enrolled by its link, or enrolled by phone for a user it registered).
    */
   async listForOperator(query: { userId?: number; appId?: number }): Promise<Device[]> {
-    let select = this.db.selectFrom('devices').selectAll();
+    let select = withPasskeyFlag(this.db.selectFrom('devices'));
     if (query.userId !== undefined) select = select.where('user_id', '=', query.userId);
     const appId = query.appId;
     if (appId !== undefined)
@@ -130,9 +146,7 @@ export class DeviceRepository {
 
   /** Live devices of a user that may answer an app's requests (D8). */
   async listAnswering(userId: number, appId: number, phoneDevicesAccepted: boolean): Promise<Device[]> {
-    const rows = await this.db
-      .selectFrom('devices')
-      .selectAll()
+    const rows = await withPasskeyFlag(this.db.selectFrom('devices'))
       .where('user_id', '=', userId)
       .where('revoked_at', 'is', null)
       .where((eb) => answering(eb, appId, phoneDevicesAccepted))

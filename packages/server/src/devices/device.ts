@@ -17,6 +17,8 @@ export interface Device {
   readonly createdAt: number;
   readonly lastSeenAt: number | null;
   readonly revokedAt: number | null;
+  /** Whether it registered a passkey for user verification (D14), as read with the device. */
+  readonly hasPasskey: boolean;
 }
 
 /** A request as a device sees it: never the hidden details, never the number-match code. */

@@ -178,7 +178,7 @@ export class EnrollmentService {
     });
     return {
       deviceId: device.id,
-      accounts: await accountsOf({ ...device, lastSeenAt: null, revokedAt: null }, users),
+      accounts: await accountsOf({ ...device, lastSeenAt: null, revokedAt: null, hasPasskey: false }, users),
     };
   }
 }

@@ -178,9 +178,8 @@ export class UserVerificationService {
       if (!act.approval) return { uv: false, uv_missing: 'denial' };
       if (setting === 'off') return { uv: false, uv_missing: 'not_requested' };
       if (setting === 'required') throw uvRequired();
-      // Preferred: needed only from a device that registered a passkey. Read only here: most answers need
-      // no passkey, and the read is one statement on the answer's path.
-      if ((await this.options.repository.find(device.id)) !== undefined) throw uvRequired();
+      // Preferred: needed only from a device that registered a passkey (read with the device).
+      if (device.hasPasskey) throw uvRequired();
       return { uv: false, uv_missing: 'no_passkey' };
     }
     const passkey = await this.options.repository.find(device.id);
