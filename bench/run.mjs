@@ -41,6 +41,11 @@ const { values: options } = parseArgs({
     /** Write the server's CPU profile (--cpu-prof) into this folder. */
     profile: { type: 'string' },
     build: { type: 'boolean', default: true },
+    /**
+     * PostgreSQL's `synchronous_commit` for the bench's database (`on`, the server's default, or `off`): to
+     * measure what waiting for each commit's flush costs. The service never turns it off itself.
+     */
+    'synchronous-commit': { type: 'string', default: 'on' },
     out: { type: 'string', default: join(ROOT, 'bench', 'results') },
   },
 });
@@ -70,6 +75,10 @@ async function throwawayPostgres(adminUrl) {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`create database ${name}`);
+  if (options['synchronous-commit'] !== 'on')
+    await admin.query(
+      `alter database ${name} set synchronous_commit = ${pg.escapeLiteral(options['synchronous-commit'])}`,
+    );
   await admin.end();
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
@@ -459,6 +468,7 @@ const report = {
     load_average_after: round(os.loadavg()[0], 2),
   },
   settings: {
+    postgres_synchronous_commit: options['synchronous-commit'],
     duration_s: DURATION,
     connections: CONNECTIONS,
     stored: STORED,

@@ -116,6 +116,14 @@ export function renderMarkdown(report) {
     `${report.generated_at} · \`${report.command}\` · ${m.cpus} × ${m.cpu} · Node ${m.node} · ` +
       `${report.seconds} s · load average ${m.load_average_before} before, ${m.load_average_after} after`,
     '',
+    ...(report.settings?.postgres_synchronous_commit !== undefined &&
+    report.settings.postgres_synchronous_commit !== 'on'
+      ? [
+          `**PostgreSQL ran with \`synchronous_commit = ${report.settings.postgres_synchronous_commit}\`**: a ` +
+            "measurement of the commit's flush, not the service's setting (it runs with the server's default, `on`).",
+          '',
+        ]
+      : []),
     `| figure | target | ${columns.map(dialectName).join(' | ')} |`,
     `| --- | --- | ${columns.map(() => '---').join(' | ')} |`,
   ];
