@@ -163,4 +163,44 @@ describe('a query compiled once holds its build function to the contract when it
       })),
     ).toThrow(/^compiledOnce: value 2 of 2 never reaches the query/);
   });
+
+  it('a query compiled once never runs inside another caller’s open transaction: it waits its turn, and neither reads nor joins what that transaction rolls back', async () => {
+    const count = compiledOnce(compiler, (prefix: string) =>
+      db
+        .selectFrom('meta')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('key', 'like', prefix),
+    );
+    const insert = compiledOnce(compiler, (key: string, value: string) =>
+      db.insertInto('meta').values({ key, value }),
+    );
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let inserted: () => void = () => undefined;
+    const insertedInside = new Promise<void>((resolve) => {
+      inserted = resolve;
+    });
+    const rolledBack = db
+      .transaction()
+      .execute(async (tx) => {
+        await tx.insertInto('meta').values({ key: 'tx:inside', value: 'uncommitted' }).execute();
+        inserted();
+        await gate;
+        throw new Error('roll back');
+      })
+      .catch((error: Error) => error.message);
+    await insertedInside;
+    // Asked while the transaction is open (and, on SQLite, holds the one connection).
+    const read = count('tx:%');
+    const written = insert('tx:outside', 'committed');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    expect(await rolledBack).toBe('roll back');
+    expect(Number((await read).rows[0]?.n)).toBe(0);
+    await written;
+    const rows = await db.selectFrom('meta').select(['key', 'value']).where('key', 'like', 'tx:%').execute();
+    expect(rows).toEqual([{ key: 'tx:outside', value: 'committed' }]);
+  });
 });

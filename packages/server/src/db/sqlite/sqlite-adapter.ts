@@ -1,22 +1,45 @@
-import { type Kysely, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, type QueryResult, sql } from 'kysely';
 import type { Database } from '../schema.js';
 import type { StoreAdapter } from '../store.js';
 
 const ONE_INSTANCE =
   'a SQLite store has one instance: it cannot notify others (use the in-process event bus)';
 
+/** What the file's own connection offers beside Kysely (`open-sqlite.ts`). */
+export interface SqliteConnectionAccess {
+  /** `PRAGMA data_version` on Kysely's connection. */
+  dataVersion(): number;
+  /**
+   * Runs a compiled query at once on Kysely's connection, as Kysely's driver would, when no transaction is
+   * open on it; `undefined` when one is (the query must then wait its turn through Kysely).
+   */
+  runNow<R>(query: CompiledQuery<R>): QueryResult<R> | undefined;
+}
+
 /**
- * SQLite's ways: one process, one writer at a time. Queries compiled once go through Kysely, whose one
- * connection finds their prepared statements by SQL text (`open-sqlite.ts`). `dataVersion` reads
- * `PRAGMA data_version` on that same connection; without it (a Kysely instance made elsewhere) the store
- * has no cheap mark of other processes' commits.
+ * SQLite's ways: one process, one writer at a time. Queries compiled once run on the file's one connection
+ * at once when no transaction holds it (`access.runNow`: the statement runs to its end synchronously, so it
+ * can never land inside another caller's transaction), else through Kysely, whose connection finds their
+ * prepared statements by SQL text (`open-sqlite.ts`). `dataVersion` reads `PRAGMA data_version` on that same
+ * connection. Without `access` (a Kysely instance made elsewhere) every query goes through Kysely and the
+ * store has no cheap mark of other processes' commits.
  */
-export function sqliteAdapter(db: Kysely<Database>, dataVersion?: () => number): StoreAdapter {
+export function sqliteAdapter(db: Kysely<Database>, access?: SqliteConnectionAccess): StoreAdapter {
   return {
     shared: false,
     writesInWith: false,
-    run: (query) => db.executeQuery(query),
-    dataVersion: () => dataVersion?.(),
+    run: (query) => {
+      if (access !== undefined) {
+        try {
+          const result = access.runNow(query);
+          if (result !== undefined) return Promise.resolve(result);
+        } catch (error) {
+          return Promise.reject(error);
+        }
+      }
+      return db.executeQuery(query);
+    },
+    dataVersion: () => access?.dataVersion(),
     // One writer at a time: the transaction that claims rows holds the whole database until it commits.
     lockForUpdateSkipLocked: (query) => query,
     // Kysely's SQLite connection is one, held for the whole callback; `BEGIN IMMEDIATE` takes the write lock
