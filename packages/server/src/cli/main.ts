@@ -5,6 +5,7 @@ import { addAuditCommand } from './audit-command.js';
 import { addDevCommand } from './dev-command.js';
 import { addDeviceCommand } from './device-command.js';
 import { addDevicesCommand } from './devices-command.js';
+import { migrationPlanText } from './migration-plan-text.js';
 import { addOperatorsCommand } from './operators-command.js';
 import { openServer, output, processTerminal, type Terminal, UsageError } from './output.js';
 import { addRequestsCommand } from './requests-command.js';
@@ -45,14 +46,25 @@ export function buildProgram(terminal: Terminal): Command {
   program
     .command('migrate')
     .description('bring the database schema up to date')
+    .option('--dry-run', 'say what would change, and change nothing')
     .option('--json', 'print one JSON document')
     .action(async (options) => {
       const { loadConfig } = await import('../config/load-config.js');
       const { openDatabase } = await import('../db/database.js');
-      const { migrateToLatest } = await import('../db/migrate.js');
+      const { migrateToLatest, migrationPlan } = await import('../db/migrate.js');
       const config = loadConfig(terminal.env);
       const db = openDatabase(config.databaseUrl);
       try {
+        if (options.dryRun === true) {
+          const { state, pending } = await migrationPlan(db);
+          output(
+            terminal,
+            options.json === true,
+            { current: state.current, latest: state.latest, pending },
+            () => migrationPlanText(state, pending),
+          );
+          return;
+        }
         const applied = await migrateToLatest(db);
         output(terminal, options.json === true, { applied }, () =>
           applied.length === 0 ? 'The schema is up to date.' : `Applied: ${applied.join(', ')}`,
