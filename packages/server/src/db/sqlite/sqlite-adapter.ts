@@ -34,6 +34,9 @@ export function sqliteAdapter(db: Kysely<Database>, dataVersion?: () => number):
           throw error;
         }
       }),
+    // `AUTOINCREMENT` (`autoId`): a row inserted with an id larger than any before moves `sqlite_sequence`
+    // with it, in the same transaction; the next id the database gives is above it.
+    keepIdsAbove: async () => undefined,
     notifyInTransaction: async () => {
       throw new TypeError(ONE_INSTANCE);
     },
