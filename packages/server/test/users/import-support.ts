@@ -86,10 +86,14 @@ export async function importFile(
 }
 
 /**
- * Every row of every table of the database, each table's rows in a fixed order (SQLite's `sqlite_sequence`,
- * which numbers new users, included): equal snapshots mean nothing was written.
+ * Every row of every table of the server's database, each table's rows in a fixed order (SQLite's
+ * `sqlite_sequence`, which numbers new users, included): equal snapshots mean nothing was written. The
+ * service's counts of earlier calls, which it writes a second later, are written first.
  */
-export async function everyTable(db: Kysely<Database>): Promise<Record<string, string[]>> {
+export async function everyTable(server: TestServer): Promise<Record<string, string[]>> {
+  await server.app.services.usage.flush();
+  await server.app.services.tally.flush();
+  const db: Kysely<Database> = server.db;
   const names =
     TEST_DIALECT === 'sqlite'
       ? await sql<{

@@ -1,7 +1,9 @@
 // `countersign users import` (issue 20, part 1) against the store a running service uses: what each row
 // becomes, every kind of refused row, the dry run, the re-run, and an import that fails half-way — on SQLite
 // and PostgreSQL alike.
+import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { call, startTestServer, type TestServer } from '../support/harness.js';
@@ -168,7 +170,7 @@ describe('users import is all or nothing, and idempotent', () => {
       { authy_id: 4_200_009, email: emailOf(209), cellphone: phoneOf(200), country_code: '1' },
       { authy_id: 4_200_010, email: emailOf(210), cellphone: phoneOf(210), country_code: 'US' },
     ];
-    const before = await everyTable(server.db);
+    const before = await everyTable(server);
     const { result, report } = await importFile(server, bank.id, writeCsv(server, 'refused.csv', rows));
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('countersign: 8 of 10 rows refused: nothing was imported\n');
@@ -192,16 +194,16 @@ describe('users import is all or nothing, and idempotent', () => {
       expect(result.stdout).not.toContain(phoneOf(i).replace(/\D/g, '').slice(3));
       expect(result.stdout).not.toContain(phoneOf(i).slice(4));
     }
-    expect(await everyTable(server.db)).toStrictEqual(before);
+    expect(await everyTable(server)).toStrictEqual(before);
   });
 
   it('a dry run reports what the import will do and writes nothing', async () => {
     const users = fileUsers(300, 50, 4_300_000);
     const file = writeCsv(server, 'dry.csv', users);
-    const before = await everyTable(server.db);
+    const before = await everyTable(server);
     const dry = await importFile(server, bank.id, file, ['--dry-run']);
     expect(dry.result.code).toBe(0);
-    expect(await everyTable(server.db)).toStrictEqual(before);
+    expect(await everyTable(server)).toStrictEqual(before);
     expect(dry.report).toEqual({
       app_id: bank.id,
       dry_run: true,
@@ -220,7 +222,7 @@ describe('users import is all or nothing, and idempotent', () => {
 
   it('a dry run of a file with refused rows exits 1 with the same report and writes nothing', async () => {
     const users = [...fileUsers(400, 2, 4_400_000), ...fileUsers(400, 1, 4_500_000)];
-    const before = await everyTable(server.db);
+    const before = await everyTable(server);
     const { result, report } = await importFile(server, bank.id, writeCsv(server, 'dry-bad.csv', users), [
       '--dry-run',
     ]);
@@ -233,13 +235,13 @@ describe('users import is all or nothing, and idempotent', () => {
         message: 'line 2 has the same phone number +1 XXX-XXX-0400',
       },
     ]);
-    expect(await everyTable(server.db)).toStrictEqual(before);
+    expect(await everyTable(server)).toStrictEqual(before);
   });
 
   it('running the same import again changes nothing, the audit log included', async () => {
     const file = writeCsv(server, 'again.csv', fileUsers(500, 40, 4_500_000));
     expect((await importFile(server, bank.id, file)).report).toMatchObject({ written: true, created: 40 });
-    const before = await everyTable(server.db);
+    const before = await everyTable(server);
     const again = await importFile(server, bank.id, file);
     expect(again.result.code).toBe(0);
     expect(again.report).toMatchObject({
@@ -249,7 +251,7 @@ describe('users import is all or nothing, and idempotent', () => {
       emails_updated: 0,
       unchanged: 40,
     });
-    expect(await everyTable(server.db)).toStrictEqual(before);
+    expect(await everyTable(server)).toStrictEqual(before);
   });
 
   it('an import that fails half-way (a constraint violated by a row late in the file) leaves nothing behind', async () => {
@@ -267,7 +269,7 @@ describe('users import is all or nothing, and idempotent', () => {
         when (new.user_id = ${sql.lit(late)}) execute function refuse_late()`.execute(server.db);
     }
     try {
-      const before = await everyTable(server.db);
+      const before = await everyTable(server);
       const result = await runCli(
         ['users', 'import', writeCsv(server, 'late.csv', users), '--app', String(bank.id), '--json'],
         cliEnv(server),
@@ -277,7 +279,7 @@ describe('users import is all or nothing, and idempotent', () => {
       expect(result.stderr).toMatch(
         /^countersign: the import failed and nothing was imported: .*injected failure\n$/,
       );
-      expect(await everyTable(server.db)).toStrictEqual(before);
+      expect(await everyTable(server)).toStrictEqual(before);
     } finally {
       if (TEST_DIALECT === 'sqlite') await sql`drop trigger refuse_late`.execute(server.db);
       else {
@@ -288,6 +290,84 @@ describe('users import is all or nothing, and idempotent', () => {
     // Without the failure, the same file imports whole.
     const { report } = await importFile(server, bank.id, writeCsv(server, 'late-again.csv', users));
     expect(report).toMatchObject({ written: true, created: 2_000 });
+  });
+});
+
+describe('users import and a registration of one of its numbers by another connection', () => {
+  it('a number registered by another connection after the dry run, or while the import runs, fails the import, which leaves nothing behind', async () => {
+    const users = fileUsers(3_000, 500, 5_000_000);
+    const contested = phoneOf(3_000 + 450).replace(/\D/g, '');
+    const file = writeCsv(server, 'contested.csv', users);
+    const before = await everyTable(server);
+    const ours = { namespace: 'live', country_code: '1', phone: contested, created_at: 1 };
+    if (TEST_DIALECT === 'postgres') {
+      // The other connection's row is not yet committed when the import reads: the import finds the number
+      // free, then waits on that row when it inserts it, and fails once the other transaction commits.
+      const other = new pg.Client({ connectionString: server.config.databaseUrl });
+      // Another connection watches: a transaction reads pg_stat_activity once and keeps what it read.
+      const watcher = new pg.Client({ connectionString: server.config.databaseUrl });
+      await other.connect();
+      await watcher.connect();
+      try {
+        await other.query('begin');
+        await other.query(
+          'insert into users (namespace, country_code, phone, created_at) values ($1, $2, $3, $4)',
+          [ours.namespace, ours.country_code, ours.phone, ours.created_at],
+        );
+        const running = runCli(['users', 'import', file, '--app', String(bank.id), '--json'], cliEnv(server));
+        let waiting = false;
+        for (let i = 0; i < 400 && !waiting; i++) {
+          const { rows } = await watcher.query(
+            "select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'",
+          );
+          waiting = (rows[0] as { n: number }).n > 0;
+          if (!waiting) await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        expect(waiting).toBe(true);
+        await other.query('commit');
+        const result = await running;
+        expect(result.code).toBe(1);
+        expect(result.stdout).toBe('');
+        expect(result.stderr).toMatch(
+          /^countersign: the import failed and nothing was imported: .*users_phone/,
+        );
+        await other.query('delete from users where namespace = $1 and phone = $2', [
+          ours.namespace,
+          contested,
+        ]);
+      } finally {
+        await other.end();
+        await watcher.end();
+      }
+    } else {
+      // One writer at a time: no other connection can write while the import's transaction runs. What can
+      // happen is a registration between the dry run and the import: the import reads again in its
+      // transaction, finds the number taken, and refuses that row.
+      const dry = await importFile(server, bank.id, file, ['--dry-run']);
+      expect(dry.report).toMatchObject({ created: 500, refused: [] });
+      const other = new SQLite(server.config.databaseUrl.slice('sqlite:'.length));
+      try {
+        other
+          .prepare('insert into users (namespace, country_code, phone, created_at) values (?, ?, ?, ?)')
+          .run(ours.namespace, ours.country_code, ours.phone, ours.created_at);
+        const { result, report } = await importFile(server, bank.id, file);
+        expect(result.code).toBe(1);
+        expect(report).toMatchObject({ written: false, created: 499 });
+        expect(report.refused).toEqual([
+          expect.objectContaining({ line: 452, reason: 'phone_bound_to_another_id' }),
+        ]);
+        // Gone again, and SQLite's numbering of users with it: the tables are as before.
+        other.prepare('delete from users where namespace = ? and phone = ?').run(ours.namespace, contested);
+        const seq = (before.sqlite_sequence ?? [])
+          .map((row) => JSON.parse(row) as { name: string; seq: number })
+          .find((row) => row.name === 'users')?.seq;
+        if (seq === undefined) other.prepare("delete from sqlite_sequence where name = 'users'").run();
+        else other.prepare("update sqlite_sequence set seq = ? where name = 'users'").run(seq);
+      } finally {
+        other.close();
+      }
+    }
+    expect(await everyTable(server)).toStrictEqual(before);
   });
 });
 
