@@ -94,7 +94,7 @@ export class UserImport {
   async run(app: App, rows: readonly ImportRow[], dryRun: boolean): Promise<ImportReport> {
     const { repository } = this.options;
     if (dryRun) return repository.read(async (reads) => report(await this.plan(app, rows, reads), false));
-    return repository.write(async (writes) => {
+    const done = await repository.write(async (writes) => {
       const plan = await this.plan(app, rows, writes);
       if (plan.refused.length > 0 || plan.actions.every((a) => a.action === 'unchanged'))
         return report(plan, false);
@@ -117,9 +117,11 @@ export class UserImport {
       await writes.insertLinks(app.id, links, now);
       for (const { row } of plan.actions.filter((a) => a.action === 'email'))
         await writes.setEmail(app.id, row.identity.id, row.email);
-      this.options.usage.count(app.id, 'users', links.length);
       return report(plan, true);
     });
+    // Counted once committed, as users/new counts each link it creates.
+    if (done.written) this.options.usage.count(app.id, 'users', done.created + done.linked);
+    return done;
   }
 
   /** Reads each row, then decides it against the file's other rows and the store. */
@@ -196,7 +198,7 @@ export class UserImport {
           'id_bound_to_another_phone',
           known.namespace === namespace
             ? `Authy id ${known.id} is the phone number ${masked(known)}`
-            : `Authy id ${known.id} is a phone number of another app's sandbox or of the live apps`,
+            : `Authy id ${known.id} is a phone number of another app’s sandbox or of the live apps`,
         );
       } else if (owner !== undefined && owner.id !== row.identity.id) {
         refuse(

@@ -155,6 +155,34 @@ describe('users import writes what users/new writes, with the file’s ids', () 
   });
 });
 
+describe('users import into a sandbox app', () => {
+  it('reads numbers by the sandbox rule, in the app’s own namespace: a live user’s id is another number there', async () => {
+    const sandbox = await server.createApp({ name: 'Import Sandbox', profile: 'sandbox' });
+    const rows: FileUser[] = [
+      { authy_id: 4_700_001, email: 'test@example.com', cellphone: '111-111-1111', country_code: '1' },
+      { authy_id: 4_000_000, email: emailOf(0), cellphone: phoneOf(0), country_code: '1' },
+    ];
+    const { result, report } = await importFile(server, sandbox.id, writeCsv(server, 'sandbox.csv', rows));
+    expect(result.code).toBe(1);
+    expect(report.refused).toEqual([
+      {
+        line: 3,
+        authy_id: '4000000',
+        reason: 'id_bound_to_another_phone',
+        message: 'Authy id 4000000 is a phone number of another app’s sandbox or of the live apps',
+      },
+    ]);
+    const alone = await importFile(server, sandbox.id, writeCsv(server, 'sandbox-one.csv', rows.slice(0, 1)));
+    expect(alone.report).toMatchObject({ written: true, created: 1 });
+    const identity = await server.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', 4_700_001)
+      .executeTakeFirstOrThrow();
+    expect(identity).toMatchObject({ namespace: `sandbox:${sandbox.id}`, phone: '1111111111' });
+  });
+});
+
 describe('users import is all or nothing, and idempotent', () => {
   it('every kind of refused row is reported by line and reason, never with a full phone number, and nothing is written', async () => {
     const taken = await register(bank.apiKey, phoneOf(200), emailOf(200));
