@@ -19,10 +19,13 @@ export type RefusalReason =
   | 'id_bound_to_another_phone'
   | 'phone_bound_to_another_id';
 
-/** A refused row: its line, its id as written, why, and a sentence that never holds the phone number in full. */
+/**
+ * A refused row: its line, its id (`null` when it is not one: the column may hold anything, a phone number
+ * too, and is not echoed), why, and a sentence that never holds the phone number in full.
+ */
 export interface RefusedRow {
   readonly line: number;
-  readonly authyId: string;
+  readonly authyId: string | null;
   readonly reason: RefusalReason;
   readonly message: string;
 }
@@ -129,7 +132,12 @@ export class UserImport {
     const namespace = namespaceOf(app);
     const refused: RefusedRow[] = [];
     const refuse = (row: ImportRow, reason: RefusalReason, message: string) =>
-      refused.push({ line: row.line, authyId: row.authyId, reason, message });
+      refused.push({
+        line: row.line,
+        authyId: reason === 'malformed_id' ? null : row.authyId,
+        reason,
+        message,
+      });
     const good: ReadRow[] = [];
     const lineOfId = new Map<number, number>();
     const lineOfPhone = new Map<string, number>();

@@ -67,7 +67,7 @@ export interface ImportDocument {
   emails_updated: number;
   unchanged: number;
   highest_id: number | null;
-  refused: { line: number; authy_id: string; reason: string; message: string }[];
+  refused: { line: number; authy_id: string | null; reason: string; message: string }[];
 }
 
 /** Runs `countersign users import FILE --app ID --json [extra…]`; gives the result and its report. */

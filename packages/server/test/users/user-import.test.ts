@@ -188,7 +188,8 @@ describe('users import is all or nothing, and idempotent', () => {
     const taken = await register(bank.apiKey, phoneOf(200), emailOf(200));
     const rows: FileUser[] = [
       { authy_id: 4_200_001, email: emailOf(201), cellphone: phoneOf(201), country_code: '1' },
-      { authy_id: 'twelve', email: emailOf(202), cellphone: phoneOf(202), country_code: '1' },
+      // Columns swapped in an export: the number is in the id column; the report does not echo it.
+      { authy_id: '5095550202', email: emailOf(202), cellphone: phoneOf(202), country_code: '1' },
       { authy_id: 4_200_003, email: emailOf(203), cellphone: '12', country_code: '1' },
       { authy_id: 4_200_004, email: emailOf(204), cellphone: phoneOf(204), country_code: '999' },
       { authy_id: 4_200_005, email: 'not an email', cellphone: phoneOf(205), country_code: '1' },
@@ -204,7 +205,7 @@ describe('users import is all or nothing, and idempotent', () => {
     expect(result.stderr).toBe('countersign: 8 of 10 rows refused: nothing was imported\n');
     // The header is line 1: the file's n-th user is on line n + 1.
     expect(report.refused.map((r) => [r.line, r.authy_id, r.reason])).toEqual([
-      [3, 'twelve', 'malformed_id'],
+      [3, null, 'malformed_id'],
       [4, '4200003', 'malformed_phone'],
       [5, '4200004', 'malformed_phone'],
       [6, '4200005', 'malformed_email'],
@@ -218,7 +219,7 @@ describe('users import is all or nothing, and idempotent', () => {
     expect(report.refused[6]?.message).toBe(`Authy id ${taken} is the phone number +1 XXX-XXX-0200`);
     expect(report.refused[7]?.message).toBe(`the phone number +1 XXX-XXX-0200 is Authy id ${taken}`);
     expect(report).toMatchObject({ written: false, rows: 10, created: 2 });
-    for (const i of [200, 201, 206, 208, 209, 210]) {
+    for (const i of [200, 201, 202, 206, 208, 209, 210]) {
       expect(result.stdout).not.toContain(phoneOf(i).replace(/\D/g, '').slice(3));
       expect(result.stdout).not.toContain(phoneOf(i).slice(4));
     }
