@@ -57,7 +57,6 @@ import { TokenService } from '../tokens/token.service.js';
 import { UserRepository } from '../users/user.repository.js';
 import { UserService } from '../users/user.service.js';
 import { UserImport } from '../users/user-import.js';
-import { UserImportRepository } from '../users/user-import.repository.js';
 import { WebhookEventRepository } from '../webhooks/webhook-event.repository.js';
 import { callbackLeaseMs } from '../webhooks/webhook-worker.js';
 
@@ -273,7 +272,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     apps,
     users,
     userImport: new UserImport({
-      repository: new UserImportRepository(store),
+      repository: userRepository,
       users,
       usage,
       clock,

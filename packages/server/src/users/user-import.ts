@@ -6,9 +6,9 @@ import { readEmail } from './email.js';
 import type { ImportRow } from './import-file.js';
 import { maskForStatus } from './phone-number.js';
 import { readPhone } from './phone-rule.js';
+import type { ImportReads, KnownIdentity, NewLink, UserRepository } from './user.repository.js';
 import { namespaceOf, type UserService } from './user.service.js';
 import { readUserId } from './user-id.js';
-import type { ImportReads, KnownIdentity, NewLink, UserImportRepository } from './user-import.repository.js';
 
 /** Why a row of an import file is refused. */
 export type RefusalReason =
@@ -78,7 +78,7 @@ function callingCodeOf(text: string): string {
 }
 
 export interface UserImportOptions {
-  readonly repository: UserImportRepository;
+  readonly repository: Pick<UserRepository, 'readForImport' | 'writeImport'>;
   readonly users: Pick<UserService, 'newSeed'>;
   readonly usage: UsageCounter;
   readonly clock: Clock;
@@ -96,8 +96,9 @@ export class UserImport {
   /** Checks every row and, unless `dryRun` or a row is refused, writes them all in one transaction. */
   async run(app: App, rows: readonly ImportRow[], dryRun: boolean): Promise<ImportReport> {
     const { repository } = this.options;
-    if (dryRun) return repository.read(async (reads) => report(await this.plan(app, rows, reads), false));
-    const done = await repository.write(async (writes) => {
+    if (dryRun)
+      return repository.readForImport(async (reads) => report(await this.plan(app, rows, reads), false));
+    const done = await repository.writeImport(async (writes) => {
       const plan = await this.plan(app, rows, writes);
       if (plan.refused.length > 0 || plan.actions.every((a) => a.action === 'unchanged'))
         return report(plan, false);
