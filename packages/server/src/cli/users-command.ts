@@ -67,9 +67,11 @@ function importSummary(report: ImportReport, dryRun: boolean): string {
       `${report.refused.length} of ${report.rows} rows refused: nothing was imported.`,
     ].join('\n');
   const highest = report.highestId === null ? '' : `; highest Authy id ${report.highestId}`;
-  return dryRun
-    ? `Dry run: ${report.rows} rows would import (${counts})${highest}. Nothing was written.`
-    : `Imported ${report.rows} rows (${counts})${highest}.`;
+  if (report.rows === 0) return 'The file has no rows: nothing to import.';
+  if (dryRun) return `Dry run: ${report.rows} rows would import (${counts})${highest}. Nothing was written.`;
+  return report.written
+    ? `Imported ${report.rows} rows (${counts})${highest}.`
+    : `Nothing to change: the ${report.rows} rows are imported already${highest}.`;
 }
 
 /** The command line as the audit log names it. */

@@ -280,6 +280,12 @@ describe('users import is all or nothing, and idempotent', () => {
       emails_updated: 0,
       unchanged: 40,
     });
+    const told = await runCli(['users', 'import', file, '--app', String(bank.id)], cliEnv(server));
+    expect(told).toEqual({
+      code: 0,
+      stdout: 'Nothing to change: the 40 rows are imported already; highest Authy id 4500539.\n',
+      stderr: '',
+    });
     expect(await everyTable(server)).toStrictEqual(before);
   });
 
