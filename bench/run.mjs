@@ -33,11 +33,13 @@ const { values: options } = parseArgs({
     stored: { type: 'string', default: '1000000' },
     waits: { type: 'string', default: '10000' },
     samples: { type: 'string', default: '1000' },
+    /** Users generated for the import rate. */
+    imports: { type: 'string', default: '20000' },
     /**
      * Comma-separated subset of: status, create, verify, answer (or throughput: all four), latency, memory,
-     * store.
+     * store, import.
      */
-    only: { type: 'string', default: 'throughput,latency,memory,store' },
+    only: { type: 'string', default: 'throughput,latency,memory,store,import' },
     /** Write the server's CPU profile (--cpu-prof) into this folder. */
     profile: { type: 'string' },
     build: { type: 'boolean', default: true },
@@ -57,6 +59,7 @@ const LIGHT = 2;
 const STORED = Number(options.stored);
 const WAITS = Number(options.waits);
 const SAMPLES = Number(options.samples);
+const IMPORTS = Number(options.imports);
 const ONLY = new Set(
   options.only
     .split(',')
@@ -370,6 +373,17 @@ async function runDialect(dialect, postgresUrl) {
       }
     }
 
+    if (ONLY.has('import')) {
+      // Once, on an idle server: one transaction of IMPORTS users, as `countersign users import` writes it.
+      figures.import = await phase('import', async () => {
+        const done = await server.call('importUsers', { count: IMPORTS });
+        return { ...done, ok: done.users };
+      });
+      log(
+        `${dialect}: import ${figures.import.users} users in ${figures.import.ms} ms, ${figures.import.users_per_s} users/s`,
+      );
+    }
+
     if (ONLY.has('store')) figures.baseline_end = await measure('baseline_end', empty);
     return { dialect, available: true, figures };
   } finally {
@@ -474,6 +488,7 @@ const report = {
     stored: STORED,
     waits: WAITS,
     samples: SAMPLES,
+    imports: IMPORTS,
   },
   targets: TARGETS,
   results,

@@ -7,6 +7,8 @@
 // command line) and for measurements only the process itself can take (its memory, its CPU time, the waits it holds).
 import { buildApp, loadConfig, migrateToLatest, openDatabase } from '@countersign/server';
 import { checkMasterKey } from '@countersign/server/dist/db/master-key-check.js';
+import { importUsers } from '@countersign/server/dist/operators/operator-actions.js';
+import { readImportFile } from '@countersign/server/dist/users/import-file.js';
 import { sql } from 'kysely';
 import { pool } from './lib/pool.mjs';
 
@@ -127,6 +129,31 @@ const ops = {
       const seed = await app.services.users.seed({ appId, userId });
       return { userId, seed };
     });
+  },
+  /**
+   * Imports `count` generated users into a new app as `countersign users import FILE --app ID` does (the
+   * file read, then the same operator action and service, in one transaction), timing both; the numbers
+   * are their own (area codes the bench users never have) and the ids far above theirs.
+   */
+  async importUsers({ count: n }) {
+    const created = await app.services.apps.create({ name: 'Bench Import', callbackUrl: null });
+    const areas = ['415', '617', '702', '206'];
+    const lines = ['authy_id,email,cellphone,country_code'];
+    for (let i = 0; i < n; i++) {
+      const cellphone = `${areas[Math.floor(i / 10_000) % areas.length]}-555-${String(i % 10_000).padStart(4, '0')}`;
+      lines.push(`${100_000_000 + 3 * i},import${i}@bench.example,${cellphone},1`);
+    }
+    const text = `${lines.join('\n')}\n`;
+    const started = performance.now();
+    const rows = readImportFile(text, 'csv');
+    const report = await importUsers(app.services, { actor: 'bench', from: 'bench' }, created.app.id, rows, {
+      dryRun: false,
+      file: 'bench.csv',
+    });
+    const ms = performance.now() - started;
+    if (report === 'no_app' || !report.written || report.created !== n)
+      throw new Error(`the import did not write ${n} users: ${JSON.stringify(report).slice(0, 300)}`);
+    return { users: n, ms: Math.round(ms), users_per_s: Math.round(n / (ms / 1000)) };
   },
   fill,
   count,

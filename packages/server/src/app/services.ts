@@ -56,6 +56,7 @@ import { TokenRepository } from '../tokens/token.repository.js';
 import { TokenService } from '../tokens/token.service.js';
 import { UserRepository } from '../users/user.repository.js';
 import { UserService } from '../users/user.service.js';
+import { UserImport } from '../users/user-import.js';
 import { WebhookEventRepository } from '../webhooks/webhook-event.repository.js';
 import { callbackLeaseMs } from '../webhooks/webhook-worker.js';
 
@@ -73,6 +74,8 @@ export interface ServiceDeps {
 export interface Services {
   readonly apps: AppService;
   readonly users: UserService;
+  /** `countersign users import`: an app's users with the Authy ids it already stores. */
+  readonly userImport: UserImport;
   readonly tokens: TokenService;
   readonly approvals: ApprovalService;
   readonly phones: PhoneService;
@@ -268,6 +271,12 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   return {
     apps,
     users,
+    userImport: new UserImport({
+      repository: userRepository,
+      users,
+      usage,
+      clock,
+    }),
     tokens,
     approvals,
     phones,

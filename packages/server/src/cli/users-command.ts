@@ -1,6 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
-import { type Actor, deleteUser, unlockUser } from '../operators/operator-actions.js';
+import { OperatorError } from '../lib/operator-error.js';
+import { type Actor, deleteUser, importUsers, unlockUser } from '../operators/operator-actions.js';
 import { type DeviceDocument, userDocument, userLinkDocument } from '../operators/user-document.js';
+import { formatOfFile, type ImportFormat, readImportFile } from '../users/import-file.js';
+import type { ImportReport } from '../users/user-import.js';
 import { cliActor } from './cli-actor.js';
 import {
   idOption,
@@ -20,6 +25,54 @@ export function describeDevice(d: DeviceDocument, text: TerminalText): string {
 }
 
 const authyId = (value: string) => storeId('an Authy id', value);
+
+/** `users import` refused rows: the report says which and why; nothing was written. Exit code 1. */
+export class ImportRefusedError extends OperatorError {
+  override readonly name = 'ImportRefusedError';
+}
+
+/** The store refused the import's writes: it rolled back. Exit code 1. */
+export class ImportFailedError extends OperatorError {
+  override readonly name = 'ImportFailedError';
+}
+
+/** The import's report as `--json` prints it. */
+function importDocument(appId: number, dryRun: boolean, report: ImportReport) {
+  return {
+    app_id: appId,
+    dry_run: dryRun,
+    written: report.written,
+    rows: report.rows,
+    created: report.created,
+    linked: report.linked,
+    emails_updated: report.emailsUpdated,
+    unchanged: report.unchanged,
+    highest_id: report.highestId,
+    refused: report.refused.map((r) => ({
+      line: r.line,
+      authy_id: r.authyId,
+      reason: r.reason,
+      message: r.message,
+    })),
+  };
+}
+
+function importSummary(report: ImportReport, dryRun: boolean): string {
+  const counts =
+    `${report.created} new, ${report.linked} linked to an existing identity, ` +
+    `${report.emailsUpdated} emails updated, ${report.unchanged} unchanged`;
+  if (report.refused.length > 0)
+    return [
+      ...report.refused.map((r) => `line ${r.line}: ${r.reason}: ${r.message}`),
+      `${report.refused.length} of ${report.rows} rows refused: nothing was imported.`,
+    ].join('\n');
+  const highest = report.highestId === null ? '' : `; highest Authy id ${report.highestId}`;
+  if (report.rows === 0) return 'The file has no rows: nothing to import.';
+  if (dryRun) return `Dry run: ${report.rows} rows would import (${counts})${highest}. Nothing was written.`;
+  return report.written
+    ? `Imported ${report.rows} rows (${counts})${highest}.`
+    : `Nothing to change: the ${report.rows} rows are imported already${highest}.`;
+}
 
 /** The command line as the audit log names it. */
 const fromCli = (): Actor => ({ actor: cliActor(), from: 'cli' });
@@ -60,6 +113,54 @@ export function addUsersCommand(program: Command, terminal: Terminal): void {
               ),
             ),
       );
+    });
+
+  users
+    .command('import')
+    .description(
+      "import an app's users keeping their Authy ids: columns authy_id, email, cellphone, country_code; all or nothing",
+    )
+    .argument('<file>')
+    .requiredOption('--app <id>', 'the app the users belong to')
+    .option(
+      '--format <format>',
+      'csv (a header row names the columns) or jsonl; by default from the file name',
+    )
+    .option('--dry-run', 'check every row and report, writing nothing')
+    .option('--json', 'print one JSON document')
+    .action(async (file: string, options) => {
+      const appId = idOption('--app', options.app) as number;
+      const format = options.format === undefined ? formatOfFile(file) : String(options.format);
+      if (format !== 'csv' && format !== 'jsonl')
+        throw new UsageError(`--format is csv or jsonl, got "${format}"`);
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (error) {
+        throw new NotFoundError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+      }
+      const rows = readImportFile(text, format as ImportFormat);
+      const dryRun = options.dryRun === true;
+      const server = await openServer(terminal);
+      const report = await server
+        .withServices((s) => importUsers(s, fromCli(), appId, rows, { dryRun, file: basename(file) }))
+        .catch((error: unknown) => {
+          // The store refused a write (a row another process wrote meanwhile, a constraint): the transaction
+          // rolled back.
+          if (error instanceof OperatorError) throw error;
+          throw new ImportFailedError(
+            `the import failed and nothing was imported: ${(error as Error).message}`,
+          );
+        });
+      if (report === 'no_app') throw new NotFoundError(`no app with id ${appId}`);
+      // The report goes to stdout either way; when rows are refused, the exit code says nothing was imported.
+      output(terminal, options.json === true, importDocument(appId, dryRun, report), () =>
+        importSummary(report, dryRun),
+      );
+      if (report.refused.length > 0)
+        throw new ImportRefusedError(
+          `${report.refused.length} of ${report.rows} rows refused: nothing was imported`,
+        );
     });
 
   users

@@ -34,6 +34,8 @@ export interface StoreAdapter {
    * sharing the database.
    */
   serially<T>(lock: string, work: (tx: Kysely<Database>) => Promise<T>): Promise<T>;
+  /** See `Store.keepIdsAbove`. */
+  keepIdsAbove(tx: Kysely<Database>, table: IdTable, id: number): Promise<void>;
   /** Sends `notifications` from the transaction `tx`: they go out when it commits, and never if it rolls back. */
   notifyInTransaction(tx: Transaction<Database>, notifications: Notifications): Promise<void>;
   /**
@@ -43,6 +45,9 @@ export interface StoreAdapter {
   runNotifying<R>(query: CompiledQuery<R>, notifications: Notifications): Promise<R[]>;
   destroy(): Promise<void>;
 }
+
+/** The tables whose integer primary key `id` the database numbers (`autoId`) and a caller may also choose. */
+export type IdTable = 'users';
 
 /** A statement built for a store to run (`Store.followedChange`, `Store.run` once compiled). */
 export type Statement = Compilable<unknown>;
@@ -98,6 +103,14 @@ export interface Store<P = never> {
    * begins (`BEGIN IMMEDIATE`) where one writer runs at a time (SQLite). It announces nothing.
    */
   serially<T>(lock: string, work: (tx: Kysely<Database>) => Promise<T>): Promise<T>;
+  /**
+   * Makes the ids the database gives next in `table` greater than `id`, in the transaction `tx` that wrote
+   * rows with ids of its own choosing (an import keeping Authy ids): never lowers them. SQLite's
+   * `AUTOINCREMENT` already keeps the largest id ever inserted (`sqlite_sequence`, in the inserting
+   * transaction); PostgreSQL's identity sequence is moved with `setval`, which, like every sequence change
+   * there, is not undone if the transaction rolls back (ids then only skip a range).
+   */
+  keepIdsAbove(tx: Kysely<Database>, table: IdTable, id: number): Promise<void>;
   /**
    * Runs `work` in one transaction and announces the change with the publications it returns: delivered if
    * and once it commits, never if it rolls back.
@@ -166,6 +179,7 @@ function storeWith<P>(db: Kysely<Database>, adapter: StoreAdapter, announcer: An
     dataVersion: () => adapter.dataVersion(),
     lockForUpdateSkipLocked: (query) => adapter.lockForUpdateSkipLocked(query),
     serially: (lock, work) => adapter.serially(lock, work),
+    keepIdsAbove: (tx, table, id) => adapter.keepIdsAbove(tx, table, id),
     change,
     changeOne,
     followedChange<

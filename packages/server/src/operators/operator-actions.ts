@@ -2,7 +2,9 @@ import type { App } from '../apps/app.js';
 import type { AppService } from '../apps/app.service.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { DeviceService } from '../devices/device.service.js';
+import type { ImportRow } from '../users/import-file.js';
 import type { UserService } from '../users/user.service.js';
+import type { ImportReport, UserImport } from '../users/user-import.js';
 
 /**
  * Who acts, for the audit log: `cli:<os user>` from `cli`, or `operator:<email>` from the console's client
@@ -80,4 +82,44 @@ export async function revokeDevice(s: OperatorActionSources, who: Actor, deviceI
     await s.audit.record({ ...who, action: 'device.revoke', target: { type: 'device', id: deviceId } });
   }
   return revoked;
+}
+
+/** What an import reads and where it reports. */
+export interface ImportSources {
+  readonly apps: Pick<AppService, 'find'>;
+  readonly userImport: Pick<UserImport, 'run'>;
+  readonly audit: AuditTrail;
+}
+
+/**
+ * Imports an app's users with their Authy ids (`countersign users import`). A written import is audited with
+ * its counts, never a phone number or an email; a dry run, or one refused, wrote nothing and records nothing.
+ */
+export async function importUsers(
+  s: ImportSources,
+  who: Actor,
+  appId: number,
+  rows: readonly ImportRow[],
+  options: { dryRun: boolean; file: string },
+): Promise<ImportReport | 'no_app'> {
+  const app = await s.apps.find(appId);
+  if (app === undefined) return 'no_app';
+  const report = await s.userImport.run(app, rows, options.dryRun);
+  if (report.written) {
+    await s.audit.record({
+      ...who,
+      action: 'user.import',
+      target: { type: 'app', id: String(appId) },
+      after: {
+        file: options.file,
+        rows: report.rows,
+        created: report.created,
+        linked: report.linked,
+        emails_updated: report.emailsUpdated,
+        unchanged: report.unchanged,
+        highest_id: report.highestId,
+      },
+    });
+  }
+  return report;
 }

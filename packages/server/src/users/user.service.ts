@@ -7,17 +7,14 @@ import { totpUri } from '../crypto/totp.js';
 import { AuthyError, userNotFound } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
 import type { AppUser } from './app-user.js';
+import { readEmail } from './email.js';
 import { parseCallingCode } from './phone-number.js';
 import { readPhone } from './phone-rule.js';
 import type { AppLink, OperatorLink, UserRepository } from './user.repository.js';
+import { readUserId } from './user-id.js';
 
 export const ACTIVITY_TYPES = ['password_reset', 'banned', 'unbanned', 'cookie_login'] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
-
-const EMAIL = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u;
-const USER_ID = /^[1-9]\d{0,9}$/;
-/** The largest id the `integer` id columns hold (PostgreSQL's is 32 bits): any larger id is unknown, not an error. */
-const MAX_USER_ID = 2_147_483_647;
 
 const seedContext = (appId: number, userId: number) => `app_users.totp_seed_ct:${appId}:${userId}`;
 
@@ -59,15 +56,16 @@ export class UserService {
   /** Registers a user for an app; the same phone gives the same id. Throws 400 / 60027 naming each bad field. */
   async register(app: App, input: Registration): Promise<number> {
     const fields: Record<string, string> = {};
-    const email = input.email.trim();
-    if (email.length > 254 || !EMAIL.test(email)) fields.email = 'is invalid';
+    const email = readEmail(input.email);
+    if (email === undefined) fields.email = 'is invalid';
     const countryCode = parseCallingCode(input.countryCode);
     // Authy's sandbox called every bad field "is invalid" (docs/sandbox.md).
     if (countryCode === undefined)
       fields.country_code = policyOf(app).sandbox ? 'is invalid' : 'is not supported';
     const phone = countryCode === undefined ? undefined : readPhone(app, input.cellphone, countryCode);
     if (countryCode !== undefined && (phone === undefined || !phone.valid)) fields.cellphone = 'is invalid';
-    if (Object.keys(fields).length > 0 || phone === undefined) throw new AuthyError('60027', { fields });
+    if (Object.keys(fields).length > 0 || phone === undefined || email === undefined)
+      throw new AuthyError('60027', { fields });
 
     const { userId, created } = await this.repository.register(
       {
@@ -78,10 +76,15 @@ export class UserService {
         appId: app.id,
         now: this.clock.now(),
       },
-      (id) => this.box.seal(this.random.bytes(20).toString('hex'), seedContext(app.id, id)),
+      (id) => this.newSeed(app.id, id),
     );
     if (created) this.usage.count(app.id, 'users');
     return userId;
+  }
+
+  /** A new TOTP seed for the user's link to the app, sealed under the master key and bound to that link. */
+  newSeed(appId: number, userId: number): string {
+    return this.box.seal(this.random.bytes(20).toString('hex'), seedContext(appId, userId));
   }
 
   /** The app's user named by a path parameter; anything else is 404 / 60026, whoever owns it (R7). */
@@ -96,9 +99,10 @@ export class UserService {
    * not (404 60026), like an unknown one.
    */
   idOf(idParam: string | undefined): number {
-    if (idParam === undefined || !USER_ID.test(idParam) || Number(idParam) > MAX_USER_ID)
-      throw userNotFound();
-    return Number(idParam);
+    // Any larger id than the store holds is unknown, not an error.
+    const id = idParam === undefined ? undefined : readUserId(idParam);
+    if (id === undefined) throw userNotFound();
+    return id;
   }
 
   /** The user's TOTP seed for the user's app, hex encoded. */
@@ -184,8 +188,7 @@ export class UserService {
   search(query: { appId?: number; text?: string; limit: number }): Promise<OperatorLink[]> {
     const { text } = query;
     // Only a number that can be a user id is looked up as one (a phone number's digits are not).
-    const userId =
-      text !== undefined && USER_ID.test(text) && Number(text) <= MAX_USER_ID ? Number(text) : undefined;
+    const userId = text === undefined ? undefined : readUserId(text);
     return this.repository.search({ ...query, ...(userId !== undefined && { userId }) });
   }
 

@@ -57,6 +57,12 @@ export function postgresAdapter(db: Kysely<Database>, pool: pg.Pool | undefined)
         await sql`select pg_advisory_xact_lock(hashtext(${lock}))`.execute(tx);
         return work(tx);
       }),
+    // Only ever forward: a sequence already past `id` (ids given since, or an earlier import) stays.
+    async keepIdsAbove(tx, table, id) {
+      await sql`
+        select setval(seq, ${id}) from (select pg_get_serial_sequence(${table}, 'id')::regclass as seq) as s
+        where ${id} > coalesce(pg_sequence_last_value(seq), 0)`.execute(tx);
+    },
     async notifyInTransaction(tx, { channel, payloads }) {
       await sql`select pg_notify(${channel}, payload) from unnest(${payloads}::text[]) as payload`.execute(
         tx,

@@ -57,6 +57,9 @@ export function sqliteAdapter(db: Kysely<Database>, access?: SqliteConnectionAcc
           throw error;
         }
       }),
+    // `AUTOINCREMENT` (`autoId`): a row inserted with an id larger than any before moves `sqlite_sequence`
+    // with it, in the same transaction; the next id the database gives is above it.
+    keepIdsAbove: async () => undefined,
     notifyInTransaction: async () => {
       throw new TypeError(ONE_INSTANCE);
     },
