@@ -12,6 +12,7 @@ import * as auditLog from './migrations/0009-audit-log.js';
 import * as operators from './migrations/0010-operators.js';
 import * as appDisabled from './migrations/0011-app-disabled.js';
 import * as verificationCounts from './migrations/0012-verification-counts.js';
+import * as verify from './migrations/0013-verify.js';
 import type { Store } from './store.js';
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -27,6 +28,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-operators': operators,
   '0011-app-disabled': appDisabled,
   '0012-verification-counts': verificationCounts,
+  '0013-verify': verify,
 };
 
 export class MigrationError extends OperatorError {
