@@ -43,23 +43,30 @@ export function invalidTwilioParameter(name: string, problem: string): AuthyErro
 }
 
 /**
- * What every `/v2` route can answer besides its own: a bad body (400, 413, 415), a key refused (401), a
- * sandbox app on a server without sandboxes (403), an unknown SID (404), a method the path does not answer
- * (405), an `Accept` without JSON (406), the limits (429), the database away (503).
+ * What every `/v2` route can answer besides its own: a bad parameter or a malformed request (400), a key
+ * refused (401), a sandbox app on a server without sandboxes (403), a method the path does not answer
+ * (405), an `Accept` without JSON (406), a request too slow (408), the limits (429), headers too large
+ * (431), the database away (503).
  */
 const COMMON: readonly TwilioRefusal[] = [
-  { code: '60002', status: 400 },
   { code: '60200' },
   { code: '60001' },
   { code: '60031' },
-  { code: '20404' },
   { code: '60002', status: 405 },
   { code: '60002', status: 406 },
-  { code: '60002', status: 413 },
-  { code: '60002', status: 415 },
+  { code: '60002', status: 408 },
   { code: '60003' },
+  { code: '60002', status: 431 },
   { code: '60000', status: 503 },
 ];
+/** What a route that may carry a body adds: not a form or JSON object (400), too large (413), another media type (415). */
+const BODY: readonly TwilioRefusal[] = [
+  { code: '60002', status: 400 },
+  { code: '60002', status: 413 },
+  { code: '60002', status: 415 },
+];
+/** What a path with SIDs adds: an unknown SID, or none (404), one over the router's length limit (414). */
+const PATH: readonly TwilioRefusal[] = [{ code: '20404' }, { code: '60002', status: 414 }];
 
 /** The statuses whose refusal the HTTP parser may write before any route runs: those carry Authy's envelope. */
 const PARSER_STATUSES = new Set([400, 408, 431]);
@@ -81,21 +88,26 @@ function twilioEnvelopeSchema(codes: readonly number[]): Record<string, unknown>
 
 function documented(route: VerifyRoute<TSchema, unknown>): Record<number, unknown> {
   const byStatus = new Map<number, { twilio: Set<number>; names: Set<string> }>();
-  for (const refusal of [...COMMON, ...route.refusals, { code: '60002' as const, status: 408 }]) {
+  const refusals = [
+    ...COMMON,
+    // Fastify reads a DELETE's body too (and refuses one it cannot read).
+    ...(route.method === 'GET' ? [] : BODY),
+    ...(route.url.includes(':') ? PATH : []),
+    ...route.refusals,
+  ];
+  for (const refusal of refusals) {
     const status = refusal.status ?? definitionOf(refusal.code).status;
-    const error = new AuthyError(refusal.code, { status });
-    const envelope = twilioEnvelope(error);
+    const envelope = twilioEnvelope(new AuthyError(refusal.code, { status }));
     const entry = byStatus.get(status) ?? { twilio: new Set(), names: new Set() };
     entry.twilio.add(envelope.code);
-    entry.names.add(
-      `\`${envelope.code}\` ${twilioEnvelope(new AuthyError(refusal.code, { status })).message}`,
-    );
+    entry.names.add(`\`${envelope.code}\` ${envelope.message}`);
     byStatus.set(status, entry);
   }
   const out: Record<number, unknown> = {};
   out[route.status] =
     route.response === null
-      ? { description: STATUS_CODES[route.status] }
+      ? // fastify-swagger documents a `null` schema as a response without content.
+        { type: 'null', description: STATUS_CODES[route.status] }
       : {
           description: STATUS_CODES[route.status],
           content: { 'application/json': { schema: route.response } },

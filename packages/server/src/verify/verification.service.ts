@@ -251,10 +251,9 @@ export class VerificationService {
       if (row.status === 'pending' && row.checks >= MAX_CHECKS && row.expiresAt > now) throw spent();
       throw notFound(path);
     }
-    if (
-      constantTimeEqual(row.codeDigest, this.digest(row.sid, code)) &&
-      (await repository.settle(row.sid, 'approved', now))
-    ) {
+    if (constantTimeEqual(row.codeDigest, this.digest(row.sid, code))) {
+      // A concurrent check with the same code approved it first: this one finds it no longer pending.
+      if (!(await repository.settle(row.sid, 'approved', now))) throw notFound(path);
       tally.count({ appId: app.id, kind: 'sms', outcome: 'accepted', at: now });
       this.options.usage.count(app.id, 'auths');
       return this.shown({ ...row, status: 'approved', checks, updatedAt: now }, service);
