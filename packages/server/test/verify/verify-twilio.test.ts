@@ -1,6 +1,7 @@
 // Drives the running service's Twilio Verify v2 API (`/v2`) with the real `twilio` npm package (6.x), pointed at
 // loopback through its `httpClient` option, and asserts on exactly what the package hands back: its camelCase
 // instances and its `RestException`s.
+import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.mjs';
 import { call, startTestServer, type TestServer, testClock } from '../support/harness.js';
@@ -78,6 +79,13 @@ describe('accounts and auth', () => {
       more_info: 'https://www.twilio.com/docs/errors/20003',
       status: 401,
     });
+  });
+
+  it('a plain client whose `verify.baseUrl` is the service works too, with no HTTP client of the test’s', async () => {
+    const plain = twilio(account.accountSid, account.apiKey);
+    plain.verify.baseUrl = server.url;
+    const created = await plain.verify.v2.services.create({ friendlyName: 'Base URL' });
+    expect((await plain.verify.v2.services(created.sid).fetch()).friendlyName).toBe('Base URL');
   });
 
   it('the Authy routes keep the Authy envelope, and the Account SID is no Authy key', async () => {
