@@ -381,6 +381,10 @@ describe('verifications and checks', () => {
     const started = await verify.verifications.create({ to, channel: 'sms' });
     expect((await verify.verifications(started.sid).fetch()).to).toBe(to);
     expect((await verify.verifications(to).fetch()).sid).toBe(started.sid);
+    // The number in the path reaches no log line (R85); the SID does.
+    const logged = server.logs.join('');
+    expect(logged).toContain(`/Verifications/${started.sid}`);
+    expect(logged).not.toContain(to.slice(2));
 
     const canceled = await verify.verifications(started.sid).update({ status: 'canceled' });
     expect([canceled.sid, canceled.status, canceled.valid]).toEqual([started.sid, 'canceled', false]);
