@@ -15,7 +15,8 @@ import * as verificationCounts from './migrations/0012-verification-counts.js';
 import * as verify from './migrations/0013-verify.js';
 import type { Store } from './store.js';
 
-const MIGRATIONS: Record<string, Migration> = {
+/** Every migration by name, in order (tests migrate to a point between them). */
+export const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-devices': devices,
   '0003-webhooks': webhooks,
