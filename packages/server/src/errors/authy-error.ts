@@ -123,4 +123,9 @@ export function invalidParameter(name: string, problem: string): AuthyError {
   });
 }
 
+/** A Verify v2 parameter the caller must fix, in Twilio's words: 400 / 60200, naming the parameter. */
+export function invalidTwilioParameter(name: string, problem: string): AuthyError {
+  return new AuthyError('60200', { message: `Invalid parameter \`${name}\`: ${problem}` });
+}
+
 export const userNotFound = (): AuthyError => new AuthyError('60026');

@@ -1,11 +1,16 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import type { Static, TSchema } from 'typebox';
-import { AuthyError, type AuthyErrorCode, definitionOf } from '../errors/authy-error.js';
+import {
+  AuthyError,
+  type AuthyErrorCode,
+  definitionOf,
+  invalidTwilioParameter,
+} from '../errors/authy-error.js';
 import { compileInput, type InputProblem } from './input.js';
 import { envelopeSchema } from './responses.js';
 import type { ApiGate } from './route.js';
-import { twilioEnvelope } from './twilio-envelope.js';
+import { twilioEnvelope, VERIFY_PREFIX } from './twilio-envelope.js';
 
 /** What a Verify v2 handler receives: validated input, the calling app, the path parameters. */
 export interface VerifyRouteContext<T, A> {
@@ -35,11 +40,6 @@ export interface VerifyRoute<S extends TSchema, A> {
   /** What the route itself refuses with, besides what every `/v2` route can (key, limits, body, 404). */
   readonly refusals: readonly TwilioRefusal[];
   handle(context: VerifyRouteContext<Static<S>, A>): Promise<Record<string, unknown> | undefined>;
-}
-
-/** A parameter the caller must fix, in Twilio's words: 400 / 60200. */
-export function invalidTwilioParameter(name: string, problem: string): AuthyError {
-  return new AuthyError('60200', { message: `Invalid parameter \`${name}\`: ${problem}` });
 }
 
 /**
@@ -152,7 +152,7 @@ export function addVerifyRoute<S extends TSchema, A>(
   };
   fastify.route({
     method: route.method,
-    url: `/v2${route.url}`,
+    url: `${VERIFY_PREFIX}${route.url}`,
     schema,
     handler: async (request, reply) => {
       const body = request.body;

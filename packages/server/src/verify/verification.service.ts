@@ -3,7 +3,7 @@ import type { UsageCounter } from '../apps/usage-counter.js';
 import { constantTimeEqual, hmacHex } from '../crypto/digest.js';
 import type { ServiceKeys } from '../crypto/master-key.js';
 import type { Random } from '../crypto/random.js';
-import { AuthyError } from '../errors/authy-error.js';
+import { AuthyError, invalidTwilioParameter } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
 import { type Channel, MessagingError, type MessagingProvider } from '../messaging/messaging-provider.js';
 import type { SendGuard } from '../messaging/send-guard.js';
@@ -91,9 +91,7 @@ export class VerificationService {
   private phone(to: string): PhoneNumber {
     const phone = parseE164(to);
     if (phone === undefined || !phone.valid) {
-      throw new AuthyError('60200', {
-        message: `Invalid parameter \`To\`: ${to.length > 20 ? 'too long' : 'not a valid E.164 phone number'}`,
-      });
+      throw invalidTwilioParameter('To', 'is not a valid phone number in E.164 (+15017122661)');
     }
     return phone;
   }

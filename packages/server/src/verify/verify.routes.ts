@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { type Static, Type } from 'typebox';
 import type { App } from '../apps/app.js';
+import { invalidTwilioParameter } from '../errors/authy-error.js';
 import type { ApiGate } from '../http/route.js';
 import { DisplayText } from '../http/schemas.js';
-import { addVerifyRoute, invalidTwilioParameter } from '../http/twilio-route.js';
+import { addVerifyRoute } from '../http/twilio-route.js';
 import type { VerificationService } from './verification.service.js';
 import {
   type DocumentContext,
