@@ -88,6 +88,49 @@ describe('accounts and auth', () => {
     expect((await plain.verify.v2.services(created.sid).fetch()).friendlyName).toBe('Base URL');
   });
 
+  it('bad credentials on /v2 and bad Authy keys count toward one throttle per address: past it 429 / 20429 with Retry-After, valid credentials still served (R5)', async () => {
+    const limit = 4;
+    const throttled = await startTestServer({
+      clock: testClock(),
+      env: { COUNTERSIGN_KEY_FAILURE_LIMIT: String(limit) },
+    });
+    try {
+      const app = await throttled.createApp({ name: 'Throttled' });
+      const good = twilioClient(throttled, app.accountSid, app.apiKey);
+      const created = await good.verify.v2.services.create({ friendlyName: 'Throttled' });
+      // Two bad Authy keys and two bad Basic credentials (one a right key under another SID) fill the budget.
+      for (const bad of ['bad-key-1', 'bad-key-2']) {
+        expect((await call(throttled, 'GET', '/protected/json/app/details', { key: bad })).status).toBe(401);
+      }
+      const wrongKey = await restError(
+        twilioClient(throttled, app.accountSid, 'bad').verify.v2.services.list(),
+      );
+      const wrongSid = await restError(
+        twilioClient(throttled, other.accountSid, app.apiKey).verify.v2.services.list(),
+      );
+      expect([wrongKey.status, wrongSid.status]).toEqual([401, 401]);
+
+      const refused = await restError(
+        twilioClient(throttled, app.accountSid, 'bad-again').verify.v2.services.list(),
+      );
+      expect([refused.status, refused.code, refused.moreInfo]).toEqual([
+        429,
+        20429,
+        'https://www.twilio.com/docs/errors/20429',
+      ]);
+      const raw = await call(throttled, 'GET', '/v2/Services', {
+        headers: { authorization: `Basic ${Buffer.from(`${app.accountSid}:bad`).toString('base64')}` },
+      });
+      expect(raw.status).toBe(429);
+      expect(Number(raw.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      const authy = await call(throttled, 'GET', '/protected/json/app/details', { key: 'bad-key-3' });
+      expect([authy.status, authy.body.error_code]).toEqual([429, '60003']);
+      expect((await good.verify.v2.services(created.sid).fetch()).sid).toBe(created.sid);
+    } finally {
+      await throttled.close();
+    }
+  });
+
   it('the Authy routes keep the Authy envelope, and the Account SID is no Authy key', async () => {
     const authy = await call(server, 'GET', '/protected/json/app/details', { key: account.accountSid });
     expect(authy.status).toBe(401);
