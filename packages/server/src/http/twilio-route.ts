@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import type { FastifyInstance, FastifySchema } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import type { Static, TSchema } from 'typebox';
 import {
   AuthyError,
@@ -17,6 +17,8 @@ export interface VerifyRouteContext<T, A> {
   readonly input: T;
   readonly app: A;
   readonly params: Readonly<Record<string, string>>;
+  /** For a log line of the request's own (a security event that is not a refusal). */
+  readonly request: FastifyRequest;
 }
 
 /** A refusal a `/v2` route documents: a Twilio code, or a shared code (which the envelope renames). */
@@ -167,6 +169,7 @@ export function addVerifyRoute<S extends TSchema, A>(
         input: result.value,
         app,
         params: request.params as Record<string, string>,
+        request,
       });
       reply.header('cache-control', 'no-store').status(route.status);
       return route.status === 204 ? reply.send() : reply.send(output);

@@ -334,7 +334,7 @@ export function registerVerifyRoutes(
     status: 200,
     response: CheckDocument,
     refusals: [{ code: '60202' }],
-    handle: async ({ input, app, params }) => {
+    handle: async ({ input, app, params, request }) => {
       const service = await serviceOf(app, params.ServiceSid);
       if (input.To === undefined && input.VerificationSid === undefined) {
         throw invalidTwilioParameter('To', 'either To or VerificationSid is required');
@@ -345,6 +345,18 @@ export function registerVerifyRoutes(
         { to: input.To, verificationSid: input.VerificationSid },
         input.Code,
       );
+      if (checked.status !== 'approved') {
+        // R84: a wrong code is a failed login, though Twilio answers it 200 (the fifth spends the verification).
+        request.log.warn(
+          {
+            event: checked.status === 'max_attempts_reached' ? 'authn_login_fail_max' : 'authn_login_fail',
+            status: 200,
+            reason: 'wrong verification code',
+            ip: request.ip,
+          },
+          'security event',
+        );
+      }
       return verificationCheckDocument(checked, context(app));
     },
   });

@@ -384,12 +384,24 @@ describe('verifications and checks', () => {
     await verify.verifications.create({ to, channel: 'sms' });
     const { code } = await codeSentTo(server, to);
     const wrong = code === '000000' ? '111111' : '000000';
+    const logFrom = server.logs.length;
     const statuses = [];
     for (let i = 0; i < 5; i++)
       statuses.push((await verify.verificationChecks.create({ to, code: wrong })).status);
     expect(statuses).toEqual(['pending', 'pending', 'pending', 'pending', 'max_attempts_reached']);
     const spent = await restError(verify.verificationChecks.create({ to, code }));
     expect([spent.status, spent.code, spent.message]).toEqual([429, 60202, 'Max check attempts reached']);
+    // Each wrong code is a security event (R84), and the spent verification's refusal too.
+    const events = server.logs
+      .slice(logFrom)
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.msg === 'security event')
+      .map((line) => [line.event, line.status]);
+    expect(events).toEqual([
+      ...Array(4).fill(['authn_login_fail', 200]),
+      ['authn_login_fail_max', 200],
+      ['authn_login_fail_max', 429],
+    ]);
   });
 
   it('five sends to a number in ten minutes, then 429 / 60203; a pending verification is sent again under its SID', async () => {
