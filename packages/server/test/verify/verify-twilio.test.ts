@@ -3,6 +3,7 @@
 // instances and its `RestException`s.
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MessagingError, type OutgoingMessage } from '../../src/messaging/messaging-provider.js';
 import { freePort } from '../support/free-port.mjs';
 import { call, startTestServer, type TestServer, testClock } from '../support/harness.js';
 import { codeSentTo, messagesTo, restError, twilioClient } from './twilio-support.js';
@@ -521,6 +522,38 @@ describe('verifications and checks', () => {
     expect(without.lookup).toEqual({});
   });
 
+  it('a number outside the app’s countries is 400 / 21408 and nothing is sent (the Authy side’s country rule)', async () => {
+    const app = await server.createApp({ name: 'Canada Only', smsCountries: ['CA'] });
+    const canadian = twilioClient(server, app.accountSid, app.apiKey);
+    const service = await canadian.verify.v2.services.create({ friendlyName: 'Canada Only' });
+    const to = newNumber();
+    const refused = await restError(
+      canadian.verify.v2.services(service.sid).verifications.create({ to, channel: 'sms' }),
+    );
+    expect([refused.status, refused.code]).toEqual([400, 21408]);
+    expect(await messagesTo(server, to)).toBe(0);
+  });
+
+  it('deleting a service deletes its verifications', async () => {
+    const service = await newService();
+    const started = await client.verify.v2
+      .services(service.sid)
+      .verifications.create({ to: newNumber(), channel: 'sms' });
+    await client.verify.v2.services(service.sid).remove();
+    const rows = await server.db
+      .selectFrom('verify_verifications')
+      .select('sid')
+      .where('sid', '=', started.sid)
+      .execute();
+    expect(rows).toEqual([]);
+    const sends = await server.db
+      .selectFrom('verify_sends')
+      .select('sid')
+      .where('verification_sid', '=', started.sid)
+      .execute();
+    expect(sends).toEqual([]);
+  });
+
   it('the code is stored only as a digest: no row of the store holds it', async () => {
     const service = await newService();
     const to = newNumber();
@@ -533,5 +566,39 @@ describe('verifications and checks', () => {
       .executeTakeFirstOrThrow();
     expect(row.code_digest).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(row)).not.toContain(code);
+  });
+});
+
+describe('the provider down', () => {
+  it('a send the provider refuses is 503 / 20503 and counts toward no limit: five sends still go out after it (R75)', async () => {
+    const messaging = {
+      name: 'switchable',
+      down: true,
+      sent: [] as OutgoingMessage[],
+      async send(message: OutgoingMessage) {
+        if (this.down) throw new MessagingError('provider is down');
+        this.sent.push(message);
+      },
+    };
+    const flaky = await startTestServer({ messaging });
+    try {
+      const app = await flaky.createApp({ name: 'Flaky' });
+      const flakyClient = twilioClient(flaky, app.accountSid, app.apiKey);
+      const service = await flakyClient.verify.v2.services.create({ friendlyName: 'Flaky' });
+      const verify = flakyClient.verify.v2.services(service.sid);
+      const to = newNumber();
+      for (let i = 0; i < 5; i++) {
+        const down = await restError(verify.verifications.create({ to, channel: 'sms' }));
+        expect([down.status, down.code]).toEqual([503, 20503]);
+      }
+      messaging.down = false;
+      for (let i = 0; i < 5; i++)
+        expect((await verify.verifications.create({ to, channel: 'sms' })).status).toBe('pending');
+      const spent = await restError(verify.verifications.create({ to, channel: 'sms' }));
+      expect(spent.code).toBe(60203);
+      expect(messaging.sent.filter((m) => m.to === to)).toHaveLength(5);
+    } finally {
+      await flaky.close();
+    }
   });
 });
