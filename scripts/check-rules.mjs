@@ -148,6 +148,7 @@ export const VERIFIERS = [
   'packages/server/src/phones/phone.service.ts',
   'packages/server/src/devices/enrollment.service.ts',
   'packages/server/src/devices/answering.service.ts',
+  'packages/server/src/verify/verification.service.ts',
   'packages/client/src/authy/verify-authy-callback.ts',
   'packages/client/src/standard-webhooks/verify-standard-webhook.ts',
 ];

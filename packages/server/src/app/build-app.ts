@@ -15,7 +15,8 @@ import { registerDeviceRoutes } from '../devices/device.routes.js';
 import { createPostgresEventBus, type PostgresEventBus } from '../events/postgres-event-bus.js';
 import { registerFrontDoor } from '../front-door/front-door.routes.js';
 import { installContentNegotiation } from '../http/accept.js';
-import { createApiGate } from '../http/api-gate.js';
+import { type ApiCallers, type ApiGateOptions, createApiGate } from '../http/api-gate.js';
+import { basicCredentials } from '../http/basic-credentials.js';
 import { installErrorHandling, sendClientError, sendFrameworkError } from '../http/error-handler.js';
 import { parseForm } from '../http/form-parser.js';
 import { installInFlightLimit } from '../http/in-flight-limit.js';
@@ -40,6 +41,7 @@ import { registerJwksRoute } from '../receipts/jwks.routes.js';
 import { registerApiReference } from '../reference/api-reference.routes.js';
 import { registerTokenRoutes } from '../tokens/token.routes.js';
 import { registerUserRoutes } from '../users/user.routes.js';
+import { registerVerifyRoutes } from '../verify/verify.routes.js';
 import { type CallbackSender, createCallbackSender } from '../webhooks/callback-sender.js';
 import { parseAllowList } from '../webhooks/ssrf-guard.js';
 import { WebhookWorker } from '../webhooks/webhook-worker.js';
@@ -230,31 +232,34 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     signInLimiter: countedLimiter(CONSOLE_SIGN_INS_PER_MINUTE),
     settings: config,
   });
-  const gate = createApiGate<App>({
-    callers: {
-      authenticate: (apiKey) => services.apps.authenticate(apiKey),
-      policyOf,
-      counted: (app) => services.usage.count(app.id, 'api_calls'),
-      // The refusal answers at once; its event is written beside it.
-      limited: (app) =>
-        void services.windowedEvents
-          .record(`app.rate_limited:${app.id}`, {
-            type: 'app.rate_limited',
-            appId: app.id,
-            userId: null,
-            deviceId: null,
-            detail: {},
-          })
-          .catch((error: unknown) =>
-            fastify.log.error({ err: error }, 'could not record a rate limit event'),
-          ),
-    },
+  const callers: ApiCallers<App> = {
+    authenticate: (apiKey) => services.apps.authenticate(apiKey),
+    policyOf,
+    counted: (app) => services.usage.count(app.id, 'api_calls'),
+    // The refusal answers at once; its event is written beside it.
+    limited: (app) =>
+      void services.windowedEvents
+        .record(`app.rate_limited:${app.id}`, {
+          type: 'app.rate_limited',
+          appId: app.id,
+          userId: null,
+          deviceId: null,
+          detail: {},
+        })
+        .catch((error: unknown) => fastify.log.error({ err: error }, 'could not record a rate limit event')),
+  };
+  const door: ApiGateOptions<App> = {
+    callers,
     limiter,
     clock,
     sandboxAllowed: config.sandboxAllowed,
     shares,
+    // One count of bad keys per address, whichever API they were sent to (R5).
     keyFailures: createKeyFailureThrottle(config.keyFailuresPerMinute),
-  });
+  };
+  const gate = createApiGate<App>(door);
+  // Twilio Verify v2 (`/v2`): the same door, with the key as the password of HTTP Basic auth.
+  const verifyGate = createApiGate<App>({ ...door, credentials: basicCredentials });
   registerUserRoutes(fastify, gate, services.users, {
     answeringDevices: (app, userId) => services.devices.answeringDevices(app, userId),
     platforms: PLATFORMS,
@@ -271,6 +276,11 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     bus: services.bus,
     pushPublicKey: services.push.publicKey,
     shares,
+  });
+  registerVerifyRoutes(fastify, verifyGate, {
+    services: services.verifyServices,
+    verifications: services.verifications,
+    publicUrl: config.publicUrl,
   });
   registerJwksRoute(fastify, services.receipts);
   registerAppRoutes(fastify, gate, {

@@ -57,6 +57,10 @@ import { TokenService } from '../tokens/token.service.js';
 import { UserRepository } from '../users/user.repository.js';
 import { UserService } from '../users/user.service.js';
 import { UserImport } from '../users/user-import.js';
+import { VerificationRepository } from '../verify/verification.repository.js';
+import { VerificationService } from '../verify/verification.service.js';
+import { VerifyServiceRepository } from '../verify/verify-service.repository.js';
+import { VerifyServices } from '../verify/verify-service.service.js';
 import { WebhookEventRepository } from '../webhooks/webhook-event.repository.js';
 import { callbackLeaseMs } from '../webhooks/webhook-worker.js';
 
@@ -109,6 +113,9 @@ export interface Services {
   readonly overview: OverviewService;
   /** The verifications counted in memory for the Overview, stored every few seconds. */
   readonly tally: BufferedVerificationTally;
+  /** Twilio Verify v2: the apps' services, and their verifications (issue 19). */
+  readonly verifyServices: VerifyServices;
+  readonly verifications: VerificationService;
   /** Starts pushing each new request to the devices of its user; returns a function that stops. */
   startPush(log: Log): () => void;
 }
@@ -254,6 +261,12 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     repository: new PhoneVerificationRepository(store),
     tally,
   });
+  const verifications = new VerificationService({
+    ...sending,
+    repository: new VerificationRepository(store),
+    tally,
+    codeTtlSeconds: config.codeTtlSeconds,
+  });
   const operators = new OperatorService({
     repository: new OperatorRepository(store),
     keys,
@@ -301,6 +314,8 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     securityEvents,
     overview: new OverviewService(new OverviewRepository(store), verificationCounts, tally, clock),
     tally,
+    verifyServices: new VerifyServices(new VerifyServiceRepository(store), random, clock),
+    verifications,
     startPush: (log) =>
       startPushNotifier({
         bus,

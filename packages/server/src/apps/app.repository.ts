@@ -31,6 +31,7 @@ export function toApp(row: AppRow): App {
     smsCountries: row.sms_countries === null ? null : Object.freeze(row.sms_countries.split(',')),
     userVerification: row.user_verification,
     disabledAt: row.disabled_at === null ? null : Number(row.disabled_at),
+    accountSid: row.account_sid,
     createdAt: Number(row.created_at),
   };
 }
@@ -46,6 +47,7 @@ export interface NewAppRow {
   sms_per_day: number | null;
   sms_countries: string | null;
   user_verification: string;
+  account_sid: string;
   created_at: number;
 }
 

@@ -183,6 +183,8 @@ export class AppService {
         sms_per_day: checkBudget('SMS per day', input.smsPerDay),
         sms_countries: checkCountries(input.smsCountries),
         user_verification: input.userVerification ?? policyOf({ profile }).defaultUserVerification,
+        // Not a secret (Twilio prints it in every URL), but unguessable: another account's is never hit by chance.
+        account_sid: `AC${this.random.bytes(16).toString('hex')}`,
         created_at: this.clock.now(),
       },
       (appId) => ({

@@ -34,6 +34,8 @@ export interface App {
   readonly userVerification: UserVerification;
   /** When an operator disabled the app (its keys are refused from then on); `null` while it is in service. */
   readonly disabledAt: number | null;
+  /** The Twilio-style Account SID (`AC` + 32 hex): the user name of HTTP Basic auth on `/v2` (issue 19). */
+  readonly accountSid: string;
   readonly createdAt: number;
 }
 

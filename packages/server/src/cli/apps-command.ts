@@ -166,6 +166,7 @@ export function addAppsCommand(program: Command, terminal: Terminal): void {
         () =>
           [
             `Created app ${created.app.id} "${created.app.name}" (${created.app.profile}).`,
+            `Account SID:    ${created.app.accountSid} (Twilio Verify v2 at /v2: the user name, the key its password)`,
             `API key:        ${created.apiKey}`,
             `Webhook secret: ${created.webhookSecret}`,
             'Keep both safe: they are shown only now.',

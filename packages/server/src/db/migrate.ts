@@ -12,6 +12,7 @@ import * as auditLog from './migrations/0009-audit-log.js';
 import * as operators from './migrations/0010-operators.js';
 import * as appDisabled from './migrations/0011-app-disabled.js';
 import * as verificationCounts from './migrations/0012-verification-counts.js';
+import * as verify from './migrations/0013-verify.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
@@ -70,9 +71,14 @@ const KNOWN: Readonly<Record<string, KnownMigration>> = {
     migration: verificationCounts,
     summary: 'verifications counted per app and minute (the Overview)',
   },
+  '0013-verify': {
+    migration: verify,
+    summary: "Twilio Verify v2: each app's Account SID; services, verifications and their sends",
+  },
 };
 
-const MIGRATIONS: Record<string, Migration> = Object.fromEntries(
+/** Every migration by name, in order (tests migrate to a point between them). */
+export const MIGRATIONS: Record<string, Migration> = Object.fromEntries(
   Object.entries(KNOWN).map(([name, known]) => [name, known.migration]),
 );
 

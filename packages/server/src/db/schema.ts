@@ -35,6 +35,9 @@ export interface Database {
   operator_sessions: OperatorSessionTable;
   operator_challenges: OperatorChallengeTable;
   verification_counts: VerificationCountTable;
+  verify_services: VerifyServiceTable;
+  verify_verifications: VerifyVerificationTable;
+  verify_sends: VerifySendTable;
 }
 
 export interface MetaTable {
@@ -63,6 +66,8 @@ export interface AppTable {
   user_verification: string;
   /** When an operator disabled the app: its keys are refused from then on; `null` while it is in service. */
   disabled_at: number | null;
+  /** The Twilio-style Account SID (`AC` + 32 hex): the Basic-auth user name of `/v2` (issue 19). */
+  account_sid: string;
 }
 
 export interface ApiKeyTable {
@@ -417,4 +422,56 @@ export interface VerificationCountTable {
   kind: string;
   outcome: string;
   count: number;
+}
+
+/** A Twilio Verify v2 service (`VA…`) of one app (issue 19). Flags are 0 or 1. */
+export interface VerifyServiceTable {
+  seq: Generated<number>;
+  sid: string;
+  app_id: number;
+  friendly_name: string;
+  code_length: number;
+  lookup_enabled: number;
+  skip_sms_to_landlines: number;
+  do_not_share_warning_enabled: number;
+  custom_code_enabled: number;
+  push_include_date: number;
+  push_apn_credential_sid: string | null;
+  push_fcm_credential_sid: string | null;
+  totp_issuer: string | null;
+  totp_time_step: number;
+  totp_code_length: number;
+  totp_skew: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A Verify v2 verification (`VE…`): the code only as a peppered HMAC (R66). */
+export interface VerifyVerificationTable {
+  sid: string;
+  service_sid: string;
+  app_id: number;
+  /** E.164. */
+  recipient: string;
+  channel: string;
+  /** `pending`, `approved`, `canceled`, `max_attempts_reached` (`expired` is read from `expires_at`). */
+  status: string;
+  code_digest: string;
+  /** Checks made against it, at most five. */
+  checks: number;
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
+}
+
+/** One code sent for a verification: the per-number send limit counts these. */
+export interface VerifySendTable {
+  /** The order the sends were made in (times can be equal). */
+  seq: Generated<number>;
+  sid: string;
+  verification_sid: string;
+  service_sid: string;
+  recipient: string;
+  channel: string;
+  sent_at: number;
 }

@@ -1,4 +1,7 @@
-/** Every failure the API reports, by its Authy error code. */
+/**
+ * Every failure the API reports, by its Authy error code, and the Twilio Verify codes of `/v2` (which the
+ * error handler writes in Twilio's envelope, `twilioEnvelope`).
+ */
 const DEFINITIONS = {
   '60000': { status: 400, message: 'An error occurred' },
   '60001': { status: 401, message: 'Invalid API key' },
@@ -29,6 +32,13 @@ const DEFINITIONS = {
   '60079': { status: 409, message: 'Approval request is no longer pending' },
   '60080': { status: 400, message: 'The answer does not match the approval request' },
   '60123': { status: 403, message: 'Secret is no longer available' },
+  // Twilio's codes, raised by the Verify v2 routes (`/v2`) only and sent in Twilio's envelope there.
+  '20003': { status: 401, message: 'Authenticate' },
+  '20404': { status: 404, message: 'The requested resource was not found' },
+  '60200': { status: 400, message: 'Invalid parameter' },
+  '60202': { status: 429, message: 'Max check attempts reached' },
+  '60203': { status: 429, message: 'Max send attempts reached' },
+  '60205': { status: 400, message: 'SMS is not supported by landline phone number' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type AuthyErrorCode = keyof typeof DEFINITIONS;
@@ -119,6 +129,11 @@ export function invalidParameter(name: string, problem: string): AuthyError {
     message: `Invalid parameter: ${name} - ${problem}`,
     fields: { [name]: problem },
   });
+}
+
+/** A Verify v2 parameter the caller must fix, in Twilio's words: 400 / 60200, naming the parameter. */
+export function invalidTwilioParameter(name: string, problem: string): AuthyError {
+  return new AuthyError('60200', { message: `Invalid parameter \`${name}\`: ${problem}` });
 }
 
 export const userNotFound = (): AuthyError => new AuthyError('60026');

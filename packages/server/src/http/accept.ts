@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { AuthyError } from '../errors/authy-error.js';
 
 /** The paths of the API; the documentation and the web authenticator serve HTML and are not concerned. */
-const API = /^\/(?:protected|onetouch|device)\//;
+const API = /^\/(?:protected|onetouch|device|v2)\//;
 
 function matches(range: string, type: string): boolean {
   if (range === '*/*' || range === '*') return true;

@@ -36,8 +36,29 @@ export interface ApiCallers<A extends { readonly id: number }> {
   limited(caller: A): void;
 }
 
+/**
+ * The credentials a call carries: its API key, whether it came in the query string, and (HTTP Basic on
+ * `/v2`) a user name the key's holder must match, compared in constant time by `matches`.
+ */
+export interface CallCredentials<A> {
+  readonly key: unknown;
+  readonly inQuery: boolean;
+  readonly matches?: (caller: A) => boolean;
+}
+
+/** The Authy routes' credentials: `X-Authy-API-Key`, else an `api_key` parameter (D10). */
+function authyCredentials<A>(request: FastifyRequest, merged: Record<string, unknown>): CallCredentials<A> {
+  const header = request.headers['x-authy-api-key'];
+  if (typeof header === 'string' && header !== '') return { key: header, inQuery: false };
+  const query = request.query as Record<string, unknown>;
+  const key = merged.api_key;
+  return { key, inQuery: query !== null && typeof query === 'object' && query.api_key === key };
+}
+
 export interface ApiGateOptions<A extends { readonly id: number }> {
   readonly callers: ApiCallers<A>;
+  /** Where a call's key is (default: the Authy routes' places). */
+  readonly credentials?: (request: FastifyRequest, merged: Record<string, unknown>) => CallCredentials<A>;
   readonly limiter: RateLimiter;
   readonly clock: Clock;
   /** Whether sandbox apps may call this server (`COUNTERSIGN_SANDBOX`). */
@@ -64,18 +85,12 @@ export function createApiGate<A extends { readonly id: number }>(options: ApiGat
     request: FastifyRequest,
     merged: Record<string, unknown>,
   ): Promise<A | { refused: string }> {
-    const header = request.headers['x-authy-api-key'];
-    const query = request.query as Record<string, unknown>;
-    let key: unknown = header;
-    let inQuery = false;
-    if (typeof header !== 'string' || header === '') {
-      key = merged.api_key;
-      inQuery = query !== null && typeof query === 'object' && query.api_key === key;
-    }
+    const { key, inQuery, matches } = (options.credentials ?? authyCredentials<A>)(request, merged);
     if (key === undefined || key === '') return { refused: 'no API key' };
     if (typeof key !== 'string') return { refused: 'the API key is not one string' };
     const app = await callers.authenticate(key);
     if (app === undefined) return { refused: 'no app holds this API key (unknown, rotated out or revoked)' };
+    if (matches !== undefined && !matches(app)) return { refused: 'the user name is not the key holder’s' };
     if (inQuery && !callers.policyOf(app).queryKeyAllowed) {
       // The app is named in the log: its key went into a URL and should be rotated.
       bindLog(request, { appId: app.id });

@@ -3,6 +3,12 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isStoreUnavailable } from '../db/store-unavailable.js';
 import { AuthyError } from '../errors/authy-error.js';
+import { isVerifyUrl, twilioEnvelope } from './twilio-envelope.js';
+
+/** The envelope of the request's route family: Twilio's on `/v2` (the Verify v2 API), Authy's elsewhere. */
+function bodyOf(request: FastifyRequest, error: AuthyError): object {
+  return isVerifyUrl(request.url) ? twilioEnvelope(error) : error.toBody();
+}
 
 function fromFramework(error: FastifyError): AuthyError | undefined {
   switch (error.code) {
@@ -23,9 +29,9 @@ function fromFramework(error: FastifyError): AuthyError | undefined {
  * Errors the router raises before any route runs (a path parameter over the length limit, a malformed
  * escape in the URL). Given to Fastify as `frameworkErrors`, so these answers carry the envelope too.
  */
-export function sendFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+export function sendFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const known = fromFramework(error) ?? new AuthyError('60002');
-  reply.status(known.status).send(known.toBody());
+  reply.status(known.status).send(bodyOf(request, known));
 }
 
 const CLIENT_ERRORS: Record<string, { status: number; message: string }> = {
@@ -59,7 +65,10 @@ export function sendClientError(error: Error & { code?: string }, socket: Socket
   socket.destroy();
 }
 
-/** The one place that turns errors into responses: the Authy envelope, never a stack trace (R89). */
+/**
+ * The one place that turns errors into responses: the Authy envelope, or Twilio's on the Verify v2 routes
+ * (`/v2`), never a stack trace (R89).
+ */
 export function installErrorHandling(fastify: FastifyInstance): void {
   fastify.setErrorHandler((error: FastifyError, request, reply) => {
     const known = error instanceof AuthyError ? error : fromFramework(error);
@@ -67,12 +76,12 @@ export function installErrorHandling(fastify: FastifyInstance): void {
       // The database is away (restarting, failing over): nothing was accepted, and a retry may succeed.
       request.log.warn({ err: error }, 'store unavailable');
       const unavailable = new AuthyError('60000', { status: 503, message: 'Service unavailable' });
-      return reply.status(503).header('retry-after', '1').send(unavailable.toBody());
+      return reply.status(503).header('retry-after', '1').send(bodyOf(request, unavailable));
     }
     if (known === undefined) {
       request.log.error({ err: error }, 'unhandled error');
       const internal = new AuthyError('60000', { status: 500, message: 'Internal server error' });
-      return reply.status(500).send(internal.toBody());
+      return reply.status(500).send(bodyOf(request, internal));
     }
     if (known.status >= 500) request.log.warn({ code: known.code }, known.message);
     // R84: who tried what and from where; the app id is on the request's logger once its key was accepted.
@@ -88,7 +97,7 @@ export function installErrorHandling(fastify: FastifyInstance): void {
         'security event',
       );
     }
-    return reply.status(known.status).headers(known.headers).send(known.toBody());
+    return reply.status(known.status).headers(known.headers).send(bodyOf(request, known));
   });
   fastify.setNotFoundHandler((request, reply) => {
     const allowed = allowedMethods(request);
@@ -99,8 +108,12 @@ export function installErrorHandling(fastify: FastifyInstance): void {
             message: `Method not allowed: this path answers ${allowed.join(', ')}`,
             headers: { allow: allowed.join(', ') },
           })
-        : new AuthyError('60000', { status: 404, message: 'Not found' });
-    return reply.status(error.status).headers(error.headers).send(error.toBody());
+        : isVerifyUrl(request.url)
+          ? new AuthyError('20404', {
+              message: `The requested resource ${request.url.split('?')[0]} was not found`,
+            })
+          : new AuthyError('60000', { status: 404, message: 'Not found' });
+    return reply.status(error.status).headers(error.headers).send(bodyOf(request, error));
   });
 }
 

@@ -21,6 +21,8 @@ const SECRET_NAMES = new Set([
   'phone_number',
   'cellphone',
   'email',
+  // Verify v2's phone number (`To`).
+  'to',
 ]);
 
 /** Whether a query parameter is secret once decoded: `api_key`, `api_key[…]`, `user[email]`, `hidden_details[x]`. */
@@ -33,7 +35,8 @@ function isSecretParameter(rawName: string): boolean {
 
 /**
  * Removes secrets from a URL before it is logged or stored: `api_key` values (D10), codes, hidden details,
- * phone numbers and emails, and the token in `/verify/{token}/{id}` (R85), however they are spelled:
+ * phone numbers and emails, the token in `/verify/{token}/{id}` and the number in Verify v2's
+ * `/Verifications/{To}` (R85), however they are spelled:
  * `api%5Fkey=…` and `/%76erify/…` reach the API gate and the verify route too, so names are compared once
  * decoded.
  */
@@ -41,7 +44,12 @@ export function redactUrl(url: string): string {
   const start = url.indexOf('?');
   const segments = (start === -1 ? url : url.slice(0, start)).split('/');
   for (let i = 0; i < segments.length - 1; i++) {
-    if (decoded(segments[i] ?? '').toLowerCase() === 'verify') segments[i + 1] = '[redacted]';
+    const name = decoded(segments[i] ?? '').toLowerCase();
+    if (name === 'verify') segments[i + 1] = '[redacted]';
+    // Verify v2 reads a verification by its phone number too (`/Verifications/+15017122661`); a SID stays.
+    if (name === 'verifications' && !/^VE[0-9a-f]{32}$/.test(segments[i + 1] ?? '')) {
+      segments[i + 1] = '[redacted]';
+    }
   }
   const path = segments.join('/');
   if (start === -1) return path;

@@ -30,6 +30,8 @@ export function appDocument(app: App, server: ServerBudgets) {
     sms_countries: app.smsCountries ?? 'all',
     user_verification: app.userVerification,
     disabled_at: isoTime(app.disabledAt),
+    /** The Basic-auth user name of the Twilio Verify v2 API (`/v2`), with the API key as the password. */
+    account_sid: app.accountSid,
     created_at: isoTime(app.createdAt),
   };
 }

@@ -131,7 +131,7 @@ export async function registerApiReference(fastify: FastifyInstance): Promise<vo
         title: 'Countersign API',
         version: '0.1.0',
         description:
-          'The Authy REST API, self-hosted, and its extensions. Parameters may arrive in the query string or in the body, as JSON or as a form (`user[email]=…`), whatever the method. Every answer is compact JSON; every refusal is the Authy envelope `{message, success:false, errors:{message,…}, error_code}` with a string `error_code`.',
+          'The Authy REST API, self-hosted, and its extensions. Parameters may arrive in the query string or in the body, as JSON or as a form (`user[email]=…`), whatever the method. Every answer is compact JSON; every refusal is the Authy envelope `{message, success:false, errors:{message,…}, error_code}` with a string `error_code`. The Twilio Verify v2 routes (`/v2`, tag `verify v2`) take Twilio’s PascalCase form fields and HTTP Basic auth, and refuse in Twilio’s envelope `{code, message, more_info, status}`.',
       },
       tags: [
         { name: 'users', description: 'An app’s users: register, status, remove, activities, TOTP secrets' },
@@ -142,11 +142,22 @@ export async function registerApiReference(fastify: FastifyInstance): Promise<vo
         { name: 'devices', description: 'Enrollment links for Countersign’s authenticator' },
         { name: 'device protocol', description: 'What the authenticator calls (docs/device-protocol.md)' },
         { name: 'operations', description: 'Liveness, readiness and the keys that verify receipts' },
+        {
+          name: 'verify v2',
+          description:
+            'Twilio Verify v2, as the `twilio` npm package calls it (first slice: services, verifications, checks). Form fields in PascalCase; refusals in Twilio’s envelope `{code, message, more_info, status}`.',
+        },
       ],
       components: {
         securitySchemes: {
           apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-Authy-API-Key' },
           apiKeyQuery: { type: 'apiKey', in: 'query', name: 'api_key' },
+          accountSidAndKey: {
+            type: 'http',
+            scheme: 'basic',
+            description:
+              'Twilio Verify v2 (`/v2`): the app’s Account SID as the user name, its API key as the password',
+          },
         },
       },
     },

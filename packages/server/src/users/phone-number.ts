@@ -48,6 +48,17 @@ export function parsePhone(cellphone: string, countryCode: string): PhoneNumber 
   };
 }
 
+/**
+ * Reads a number in E.164 (`+15017122661`), as Twilio's `To` takes it: a plus, a calling code and at most
+ * 15 digits in all, nothing else. `undefined` when it is not written so or is not a possible number.
+ */
+export function parseE164(text: string): PhoneNumber | undefined {
+  if (!/^\+[1-9]\d{1,14}$/.test(text)) return undefined;
+  const parsed = parsePhoneNumberFromString(text);
+  if (parsed === undefined || !parsed.isPossible()) return undefined;
+  return parsePhone(text, parsed.countryCallingCode);
+}
+
 /** `2015550123` → `201-555-0123`, as Authy's messages wrote numbers. */
 export function groupDigits(national: string): string {
   if (national.length <= 4) return national;

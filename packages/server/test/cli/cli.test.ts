@@ -238,6 +238,7 @@ const invalidKey = {
 };
 
 const APP_FIELDS = [
+  'account_sid',
   'callback_disabled',
   'callback_expired',
   'callback_url',
@@ -268,6 +269,7 @@ interface AppJson {
   sms_countries: 'all' | string[];
   user_verification: string;
   disabled_at: string | null;
+  account_sid: string;
   created_at: string;
 }
 interface CreatedJson extends AppJson {
@@ -359,8 +361,10 @@ describe('countersign apps', STARTS_A_SERVER, () => {
       sms_countries: 'all',
       user_verification: 'preferred',
       disabled_at: null,
+      account_sid: created.account_sid,
       created_at: created.created_at,
     });
+    expect(created.account_sid).toMatch(/^AC[0-9a-f]{32}$/);
     const createdAt = Date.parse(created.created_at);
     expect(new Date(createdAt).toISOString()).toBe(created.created_at);
     expect(createdAt).toBeGreaterThanOrEqual(before);
@@ -383,8 +387,11 @@ describe('countersign apps', STARTS_A_SERVER, () => {
       sms_countries: 'all',
       user_verification: 'preferred',
       disabled_at: null,
+      account_sid: defaults.account_sid,
       created_at: defaults.created_at,
     });
+    expect(defaults.account_sid).toMatch(/^AC[0-9a-f]{32}$/);
+    expect(defaults.account_sid).not.toBe(created.account_sid);
     expect(defaults.api_key).not.toBe(created.api_key);
 
     const server = await serve();

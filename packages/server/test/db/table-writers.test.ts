@@ -42,6 +42,9 @@ const OWNERS: Record<string, string> = {
   usage_monthly: 'apps/usage.repository.ts',
   users: 'users/user.repository.ts',
   verification_counts: 'overview/verification-count.repository.ts',
+  verify_sends: 'verify/verification.repository.ts',
+  verify_services: 'verify/verify-service.repository.ts',
+  verify_verifications: 'verify/verification.repository.ts',
   webhook_attempts: 'webhooks/webhook-event.repository.ts',
   webhook_events: 'webhooks/webhook-event.repository.ts',
 };

@@ -73,7 +73,9 @@ export interface TestServer {
   /** Every log line the service wrote, as text. */
   readonly logs: string[];
   /** Creates an app through the service; returns its id and API key. */
-  createApp(input?: Partial<NewApp>): Promise<{ id: number; apiKey: string; webhookSecret: string }>;
+  createApp(
+    input?: Partial<NewApp>,
+  ): Promise<{ id: number; apiKey: string; webhookSecret: string; accountSid: string }>;
   close(): Promise<void>;
 }
 
@@ -129,7 +131,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logs,
     async createApp(input = {}) {
       const created = await app.services.apps.create({ name: 'Test Bank', ...input });
-      return { id: created.app.id, apiKey: created.apiKey, webhookSecret: created.webhookSecret };
+      return {
+        id: created.app.id,
+        apiKey: created.apiKey,
+        webhookSecret: created.webhookSecret,
+        accountSid: created.app.accountSid,
+      };
     },
     async close() {
       await app.close();

@@ -1,0 +1,118 @@
+import type { Verification } from './verification.service.js';
+import type { VerifyService } from './verify-service.js';
+
+/** Twilio's time format: ISO 8601 in UTC to the second (`2026-11-26T12:00:00Z`). */
+export function twilioTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Where the resources live: the service's public URL and the account they belong to. */
+export interface DocumentContext {
+  /** `PUBLIC_URL` + `/v2`. */
+  readonly base: string;
+  readonly accountSid: string;
+}
+
+/** A service as Twilio's API shows it (the `twilio` package reads these snake_case fields). */
+export function serviceDocument(service: VerifyService, context: DocumentContext) {
+  const url = `${context.base}/Services/${service.sid}`;
+  return {
+    sid: service.sid,
+    account_sid: context.accountSid,
+    friendly_name: service.friendlyName,
+    code_length: service.codeLength,
+    lookup_enabled: service.lookupEnabled,
+    psd2_enabled: false,
+    skip_sms_to_landlines: service.skipSmsToLandlines,
+    dtmf_input_required: false,
+    tts_name: null,
+    do_not_share_warning_enabled: service.doNotShareWarningEnabled,
+    custom_code_enabled: service.customCodeEnabled,
+    push: {
+      include_date: service.push.includeDate,
+      apn_credential_sid: service.push.apnCredentialSid,
+      fcm_credential_sid: service.push.fcmCredentialSid,
+    },
+    totp: {
+      issuer: service.totp.issuer,
+      time_step: service.totp.timeStep,
+      code_length: service.totp.codeLength,
+      skew: service.totp.skew,
+    },
+    default_template_sid: null,
+    verify_event_subscription_enabled: false,
+    date_created: twilioTime(service.createdAt),
+    date_updated: twilioTime(service.updatedAt),
+    url,
+    links: {
+      verification_checks: `${url}/VerificationCheck`,
+      verifications: `${url}/Verifications`,
+    },
+  };
+}
+
+function common(verification: Verification, context: DocumentContext) {
+  return {
+    sid: verification.sid,
+    service_sid: verification.serviceSid,
+    account_sid: context.accountSid,
+    to: verification.to,
+    channel: verification.channel,
+    status: verification.status,
+    valid: verification.status === 'approved',
+    amount: null,
+    payee: null,
+    date_created: twilioTime(verification.createdAt),
+    date_updated: twilioTime(verification.updatedAt),
+  };
+}
+
+/** A verification as Twilio's API shows it. */
+export function verificationDocument(verification: Verification, context: DocumentContext) {
+  return {
+    ...common(verification, context),
+    lookup:
+      verification.lineType === undefined
+        ? {}
+        : {
+            carrier: {
+              error_code: null,
+              name: null,
+              mobile_country_code: null,
+              mobile_network_code: null,
+              type: verification.lineType,
+            },
+          },
+    send_code_attempts: verification.sends.map((send) => ({
+      attempt_sid: send.sid,
+      channel: send.channel,
+      time: twilioTime(send.sentAt),
+    })),
+    sna: null,
+    url: `${context.base}/Services/${verification.serviceSid}/Verifications/${verification.sid}`,
+  };
+}
+
+/** A verification check's answer as Twilio's API shows it. */
+export function verificationCheckDocument(verification: Verification, context: DocumentContext) {
+  return { ...common(verification, context), sna_attempts_error_codes: [] };
+}
+
+/** Twilio's page `meta`: where this page, the first and the next are (no previous: pages run forward). */
+export function pageMeta(
+  key: string,
+  listUrl: string,
+  page: { number: number; size: number; nextToken: string | undefined; token: string | undefined },
+) {
+  const at = (number: number, token: string | undefined) =>
+    `${listUrl}?PageSize=${page.size}&Page=${number}${token === undefined ? '' : `&PageToken=${token}`}`;
+  return {
+    page: page.number,
+    page_size: page.size,
+    first_page_url: at(0, undefined),
+    previous_page_url: null,
+    url: at(page.number, page.token),
+    next_page_url: page.nextToken === undefined ? null : at(page.number + 1, page.nextToken),
+    key,
+  };
+}
