@@ -33,13 +33,14 @@ const toFactor = (row: FactorRow): VerifyFactor => ({
   updatedAt: Number(row.updated_at),
 });
 
-const toChallenge = (row: ChallengeRow): VerifyChallenge => ({
+/** A challenge as read at `now`: a pending one past its expiration date reads `expired`. */
+const toChallenge = (row: ChallengeRow, now: number): VerifyChallenge => ({
   sid: row.sid,
   entitySid: row.entity_sid,
   serviceSid: row.service_sid,
   identity: row.identity,
   factorSid: row.factor_sid,
-  status: row.status === 'approved' ? 'approved' : 'pending',
+  status: row.status === 'approved' ? 'approved' : Number(row.expires_at) <= now ? 'expired' : 'pending',
   createdAt: Number(row.created_at),
   updatedAt: Number(row.updated_at),
   respondedAt: row.responded_at === null ? null : Number(row.responded_at),
@@ -203,33 +204,43 @@ export class FactorRepository {
       .select(['e.service_sid', 'e.identity']);
   }
 
-  async findChallenge(appId: number, entitySid: string, sid: string): Promise<VerifyChallenge | undefined> {
+  async findChallenge(
+    appId: number,
+    entitySid: string,
+    sid: string,
+    now: number,
+  ): Promise<VerifyChallenge | undefined> {
     const row = await this.challenges()
       .where('c.app_id', '=', appId)
       .where('c.entity_sid', '=', entitySid)
       .where('c.sid', '=', sid)
       .executeTakeFirst();
-    return row === undefined ? undefined : toChallenge(row);
+    return row === undefined ? undefined : toChallenge(row, now);
   }
 
   async pageChallenges(
     appId: number,
     entitySid: string,
-    filter: { factorSid?: string | undefined; status?: string | undefined },
+    filter: { factorSid?: string | undefined; status?: VerifyChallenge['status'] | undefined },
     after: number,
     size: number,
+    now: number,
   ) {
     let query = this.challenges()
       .where('c.app_id', '=', appId)
       .where('c.entity_sid', '=', entitySid)
       .where('c.seq', '>', after);
     if (filter.factorSid !== undefined) query = query.where('c.factor_sid', '=', filter.factorSid);
-    if (filter.status !== undefined) query = query.where('c.status', '=', filter.status);
+    if (filter.status === 'approved') query = query.where('c.status', '=', 'approved');
+    if (filter.status === 'pending')
+      query = query.where('c.status', '=', 'pending').where('c.expires_at', '>', now);
+    if (filter.status === 'expired')
+      query = query.where('c.status', '=', 'pending').where('c.expires_at', '<=', now);
     const rows = await query
       .orderBy('c.seq')
       .limit(size + 1)
       .execute();
-    return paged(rows, size, toChallenge);
+    return paged(rows, size, (row) => toChallenge(row, now));
   }
 
   /**

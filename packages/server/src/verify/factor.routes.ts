@@ -90,7 +90,7 @@ const ChallengeDocument = Type.Object({
   date_updated: Time,
   date_responded: Type.Union([Time, Type.Null()]),
   expiration_date: Time,
-  status: Type.Union([Type.Literal('pending'), Type.Literal('approved')]),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('expired')]),
   responded_reason: Type.Null(),
   details: Type.Null(),
   hidden_details: Type.Null(),
@@ -361,7 +361,9 @@ export function registerFactorRoutes(
     input: Type.Object({
       ...Paging.properties,
       FactorSid: Type.Optional(Type.String({ pattern: '^YF[0-9a-f]{32}$' })),
-      Status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('approved')])),
+      Status: Type.Optional(
+        Type.Union([Type.Literal('pending'), Type.Literal('approved'), Type.Literal('expired')]),
+      ),
     }),
     params: EntityParams,
     status: 200,

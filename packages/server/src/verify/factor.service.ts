@@ -190,7 +190,7 @@ export class FactorService {
 
   /**
    * A challenge of a verified TOTP factor answered by `authPayload`: `approved` for a right code of a step
-   * not accepted before, else `pending` (Twilio's answer to a wrong code). A locked factor is 429 / 60202 and
+   * not accepted before, else `pending` (Twilio's answer to a wrong code), `expired` once past its five minutes. A locked factor is 429 / 60202 and
    * makes no challenge.
    */
   async challenge(
@@ -205,14 +205,14 @@ export class FactorService {
     if (factor.status !== 'verified') throw invalidTwilioParameter('FactorSid', 'the factor is not verified');
     const sid = newSid('YC', this.options.random);
     const outcome = await this.check(app, entity, factorSid, authPayload, sid);
-    const made = await this.repository.findChallenge(app.id, entity.sid, sid);
+    const made = await this.repository.findChallenge(app.id, entity.sid, sid, this.options.clock.now());
     if (made === undefined)
       throw notFound(`/Services/${entity.serviceSid}/Entities/${entity.identity}/Challenges/${sid}`);
     return { challenge: made, outcome };
   }
 
   async fetchChallenge(app: App, entity: VerifyEntity, sid: string): Promise<VerifyChallenge> {
-    const challenge = await this.repository.findChallenge(app.id, entity.sid, sid);
+    const challenge = await this.repository.findChallenge(app.id, entity.sid, sid, this.options.clock.now());
     if (challenge === undefined) {
       throw notFound(`/Services/${entity.serviceSid}/Entities/${entity.identity}/Challenges/${sid}`);
     }
@@ -222,11 +222,11 @@ export class FactorService {
   pageChallenges(
     app: App,
     entity: VerifyEntity,
-    filter: { factorSid?: string | undefined; status?: string | undefined },
+    filter: { factorSid?: string | undefined; status?: VerifyChallenge['status'] | undefined },
     after: number,
     size: number,
   ) {
-    return this.repository.pageChallenges(app.id, entity.sid, filter, after, size);
+    return this.repository.pageChallenges(app.id, entity.sid, filter, after, size, this.options.clock.now());
   }
 
   /**

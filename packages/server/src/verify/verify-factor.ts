@@ -28,14 +28,14 @@ export interface VerifyFactor {
   readonly updatedAt: number;
 }
 
-/** A challenge (`YC…`) of a TOTP factor: one code checked, `approved` or left `pending`. */
+/** A challenge (`YC…`) of a TOTP factor: one code checked, `approved`, or left `pending` until it expires. */
 export interface VerifyChallenge {
   readonly sid: string;
   readonly entitySid: string;
   readonly serviceSid: string;
   readonly identity: string;
   readonly factorSid: string;
-  readonly status: 'pending' | 'approved';
+  readonly status: 'pending' | 'approved' | 'expired';
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly respondedAt: number | null;

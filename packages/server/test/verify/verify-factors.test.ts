@@ -343,6 +343,87 @@ describe('TOTP challenges', () => {
   });
 });
 
+describe('logs', () => {
+  it('a wrong code and a replay are security events in the log; no line holds the binding secret or the typed code', async () => {
+    const service = await newService();
+    const { entity, factor, secret } = await verifiedTotp(service.sid);
+    const before = server.logs.length;
+    const code = rfc6238(secret);
+    const typed = `${wrong(code)}`;
+    await entity.challenges.create({ factorSid: factor.sid, authPayload: typed });
+    await entity.challenges.create({ factorSid: factor.sid, authPayload: code });
+    await entity.challenges.create({ factorSid: factor.sid, authPayload: code });
+    const lines = server.logs.slice(before);
+    expect(lines.some((l) => l.includes('"event":"authn_login_fail"'))).toBe(true);
+    expect(lines.some((l) => l.includes('"event":"authn_token_reuse"'))).toBe(true);
+    for (const line of server.logs) {
+      expect(line).not.toContain(secret);
+      expect(line).not.toContain(`AuthPayload=${typed}`);
+      expect(line).not.toContain(`"AuthPayload":"${code}"`);
+    }
+  });
+});
+
+describe('lifetimes and rows', () => {
+  it('a pending challenge expires after five minutes: fetch and the Status filter say expired', async () => {
+    const service = await newService();
+    const { entity, factor, secret } = await verifiedTotp(service.sid);
+    const pending = await entity.challenges.create({
+      factorSid: factor.sid,
+      authPayload: wrong(rfc6238(secret)),
+    });
+    const approved = await entity.challenges.create({ factorSid: factor.sid, authPayload: rfc6238(secret) });
+    expect([pending.status, approved.status]).toEqual(['pending', 'approved']);
+    expect(pending.expirationDate.getTime() - pending.dateCreated.getTime()).toBe(300_000);
+    clock.advance(300_000);
+    expect((await entity.challenges(pending.sid).fetch()).status).toBe('expired');
+    expect((await entity.challenges(approved.sid).fetch()).status).toBe('approved');
+    expect((await entity.challenges.list({ status: 'expired' })).map((c) => c.sid)).toEqual([pending.sid]);
+    expect(await entity.challenges.list({ status: 'pending' })).toEqual([]);
+  });
+
+  it('a sealed seed copied into another factor does not open: the check fails closed and approves nothing', async () => {
+    const service = await newService();
+    const first = await verifiedTotp(service.sid);
+    const second = await verifiedTotp(service.sid);
+    const { seed_ct } = await server.db
+      .selectFrom('verify_factors')
+      .select('seed_ct')
+      .where('sid', '=', first.factor.sid)
+      .executeTakeFirstOrThrow();
+    await server.db
+      .updateTable('verify_factors')
+      .set({ seed_ct })
+      .where('sid', '=', second.factor.sid)
+      .execute();
+    const refused = await restError(
+      second.entity.challenges.create({ factorSid: second.factor.sid, authPayload: rfc6238(first.secret) }),
+    );
+    expect(refused.status).toBe(500);
+    expect(await second.entity.challenges.list()).toEqual([]);
+  });
+
+  it('deleting the service deletes its entities, factors and challenges', async () => {
+    const service = await newService();
+    const { entity, factor, secret } = await verifiedTotp(service.sid);
+    await entity.challenges.create({ factorSid: factor.sid, authPayload: rfc6238(secret) });
+    await client.verify.v2.services(service.sid).remove();
+    const left = await Promise.all(
+      (['verify_factors', 'verify_challenges'] as const).map((table) =>
+        server.db.selectFrom(table).selectAll().where('sid', 'like', '%').execute(),
+      ),
+    );
+    expect(left.flat().filter((row) => JSON.stringify(row).includes(factor.sid))).toEqual([]);
+    expect(
+      await server.db
+        .selectFrom('verify_entities')
+        .selectAll()
+        .where('service_sid', '=', service.sid)
+        .execute(),
+    ).toEqual([]);
+  });
+});
+
 describe('tenant isolation', () => {
   it('another account’s, or another entity’s, entity, factor and challenge SIDs answer as unknown ones (404 / 20404)', async () => {
     const service = await newService();
