@@ -116,7 +116,11 @@ const ServiceDocument = Type.Object({
   date_created: Time,
   date_updated: Time,
   url: Type.String(),
-  links: Type.Object({ verification_checks: Type.String(), verifications: Type.String() }),
+  links: Type.Object({
+    verification_checks: Type.String(),
+    verifications: Type.String(),
+    entities: Type.String(),
+  }),
 });
 const Status = Type.Union(
   ['pending', 'approved', 'canceled', 'max_attempts_reached', 'expired'].map((s) => Type.Literal(s)),

@@ -89,6 +89,7 @@ describe('entities', () => {
     const service = await newService();
     const verify = client.verify.v2.services(service.sid);
     const identity = newIdentity();
+    expect(service.links).toMatchObject({ entities: `${server.url}/v2/Services/${service.sid}/Entities` });
     const created = await verify.entities.create({ identity });
     expect(created.sid).toMatch(SID('YE'));
     expect([created.identity, created.serviceSid, created.accountSid]).toEqual([
