@@ -97,10 +97,18 @@ export class FactorRepository {
     this.db = store.db;
   }
 
+  /** Makes the entity, or answers the one the service already has of that identity (even made concurrently). */
   async insertEntity(row: NewEntityRow): Promise<VerifyEntity> {
-    return toEntity(
-      await this.db.insertInto('verify_entities').values(row).returningAll().executeTakeFirstOrThrow(),
-    );
+    const inserted = await this.db
+      .insertInto('verify_entities')
+      .values(row)
+      .onConflict((oc) => oc.columns(['service_sid', 'identity']).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted !== undefined) return toEntity(inserted);
+    const found = await this.findEntity(row.app_id, row.service_sid, row.identity);
+    if (found === undefined) throw new Error('an entity conflicted and then could not be read');
+    return found;
   }
 
   async findEntity(appId: number, serviceSid: string, identity: string): Promise<VerifyEntity | undefined> {

@@ -117,6 +117,21 @@ describe('entities', () => {
     }
   });
 
+  it('concurrent creates of one identity, and of its first factors, make one entity', async () => {
+    const service = await newService();
+    const verify = client.verify.v2.services(service.sid);
+    const identity = newIdentity();
+    const made = await Promise.all([
+      ...Array.from({ length: 5 }, () => verify.entities.create({ identity })),
+      ...Array.from({ length: 3 }, () =>
+        verify.entities(identity).newFactors.create({ friendlyName: 'x', factorType: 'totp' }),
+      ),
+    ]);
+    const entitySids = new Set(made.map((m) => ('entitySid' in m ? m.entitySid : m.sid)));
+    expect(entitySids.size).toBe(1);
+    expect((await verify.entities(identity).factors.list()).length).toBe(3);
+  });
+
   it('an identity outside 8–64 of A-Z a-z 0-9 - _ is 400 / 60200 on create and 404 in a path', async () => {
     const service = await newService();
     const verify = client.verify.v2.services(service.sid);
