@@ -41,6 +41,7 @@ import { registerJwksRoute } from '../receipts/jwks.routes.js';
 import { registerApiReference } from '../reference/api-reference.routes.js';
 import { registerTokenRoutes } from '../tokens/token.routes.js';
 import { registerUserRoutes } from '../users/user.routes.js';
+import { registerFactorRoutes } from '../verify/factor.routes.js';
 import { registerVerifyRoutes } from '../verify/verify.routes.js';
 import { type CallbackSender, createCallbackSender } from '../webhooks/callback-sender.js';
 import { parseAllowList } from '../webhooks/ssrf-guard.js';
@@ -280,6 +281,11 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   registerVerifyRoutes(fastify, verifyGate, {
     services: services.verifyServices,
     verifications: services.verifications,
+    publicUrl: config.publicUrl,
+  });
+  registerFactorRoutes(fastify, verifyGate, {
+    services: services.verifyServices,
+    factors: services.verifyFactors,
     publicUrl: config.publicUrl,
   });
   registerJwksRoute(fastify, services.receipts);

@@ -57,6 +57,8 @@ import { TokenService } from '../tokens/token.service.js';
 import { UserRepository } from '../users/user.repository.js';
 import { UserService } from '../users/user.service.js';
 import { UserImport } from '../users/user-import.js';
+import { FactorRepository } from '../verify/factor.repository.js';
+import { FactorService } from '../verify/factor.service.js';
 import { VerificationRepository } from '../verify/verification.repository.js';
 import { VerificationService } from '../verify/verification.service.js';
 import { VerifyServiceRepository } from '../verify/verify-service.repository.js';
@@ -115,6 +117,8 @@ export interface Services {
   readonly tally: BufferedVerificationTally;
   /** Twilio Verify v2: the apps' services, and their verifications (issue 19). */
   readonly verifyServices: VerifyServices;
+  /** Verify v2 entities, TOTP factors and challenges. */
+  readonly verifyFactors: FactorService;
   readonly verifications: VerificationService;
   /** Starts pushing each new request to the devices of its user; returns a function that stops. */
   startPush(log: Log): () => void;
@@ -315,6 +319,13 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     overview: new OverviewService(new OverviewRepository(store), verificationCounts, tally, clock),
     tally,
     verifyServices: new VerifyServices(new VerifyServiceRepository(store), random, clock),
+    verifyFactors: new FactorService({
+      repository: new FactorRepository(store),
+      box,
+      random,
+      clock,
+      securityLog,
+    }),
     verifications,
     startPush: (log) =>
       startPushNotifier({

@@ -26,13 +26,25 @@ export function totpCode(
 }
 
 /** An `otpauth://totp/…` URI for third-party authenticator apps. */
-export function totpUri(options: { seedHex: string; issuer: string; label: string; digits: number }): string {
+export function totpUri(options: {
+  seedHex: string;
+  issuer: string;
+  label: string;
+  digits: number;
+  algorithm?: 'SHA1' | 'SHA256' | 'SHA512';
+  periodSeconds?: number;
+}): string {
   return new TOTP({
     issuer: options.issuer,
     label: options.label,
     secret: Secret.fromHex(options.seedHex),
-    algorithm: 'SHA1',
+    algorithm: options.algorithm ?? 'SHA1',
     digits: options.digits,
-    period: TOTP_PERIOD_SECONDS,
+    period: options.periodSeconds ?? TOTP_PERIOD_SECONDS,
   }).toString();
+}
+
+/** A seed as authenticator apps take it by hand: RFC 4648 base32, unpadded. */
+export function base32Seed(seedHex: string): string {
+  return Secret.fromHex(seedHex).base32;
 }

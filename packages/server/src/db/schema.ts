@@ -38,6 +38,9 @@ export interface Database {
   verify_services: VerifyServiceTable;
   verify_verifications: VerifyVerificationTable;
   verify_sends: VerifySendTable;
+  verify_entities: VerifyEntityTable;
+  verify_factors: VerifyFactorTable;
+  verify_challenges: VerifyChallengeTable;
 }
 
 export interface MetaTable {
@@ -474,4 +477,56 @@ export interface VerifySendTable {
   recipient: string;
   channel: string;
   sent_at: number;
+}
+
+/** A Verify v2 entity (`YE…`): the app's identity for one of its users, under one service. */
+export interface VerifyEntityTable {
+  seq: Generated<number>;
+  sid: string;
+  service_sid: string;
+  app_id: number;
+  identity: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A Verify v2 TOTP factor (`YF…`): its seed sealed under the master key, bound to the factor's SID. */
+export interface VerifyFactorTable {
+  seq: Generated<number>;
+  sid: string;
+  entity_sid: string;
+  app_id: number;
+  friendly_name: string;
+  /** `totp` (push factors are not in this slice). */
+  factor_type: string;
+  /** `unverified` until a right code is given, then `verified`. */
+  status: string;
+  seed_ct: string;
+  /** `sha1`, `sha256` or `sha512`. */
+  alg: string;
+  code_length: number;
+  time_step: number;
+  skew: number;
+  /** The last TOTP step accepted, `null` before the first: each step is accepted once. */
+  last_step: number | null;
+  failed_count: number;
+  lock_count: number;
+  locked_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A Verify v2 challenge (`YC…`) of a TOTP factor: one code checked. */
+export interface VerifyChallengeTable {
+  seq: Generated<number>;
+  sid: string;
+  entity_sid: string;
+  factor_sid: string;
+  app_id: number;
+  /** `pending` or `approved`. */
+  status: string;
+  created_at: number;
+  updated_at: number;
+  responded_at: number | null;
+  expires_at: number;
 }

@@ -13,10 +13,9 @@ import type { Verification, VerificationTally } from '../overview/verification-t
 import type { AppUser } from '../users/app-user.js';
 import { maskForMessage, parsePhone } from '../users/phone-number.js';
 import type { UserService } from '../users/user.service.js';
+import { lockEnd } from './lockout.js';
 import type { AttemptResult, TokenRepository } from './token.repository.js';
 
-/** D3: the first lock lasts 15 minutes, each further one twice as long (capped at 2^10 times). */
-const FIRST_LOCK_MS = 15 * 60_000;
 const TOKEN = /^[0-9]{6,10}$/;
 const SANDBOX_TOKEN = '0000000';
 
@@ -188,7 +187,7 @@ export class TokenService {
   }
 
   private lockEnd(now: number, lockCount: number): number {
-    return now + FIRST_LOCK_MS * 2 ** Math.min(lockCount, 10);
+    return lockEnd(now, lockCount);
   }
 
   private lockedError(until: number, now: number, event: SecurityEvent): AuthyError {

@@ -47,6 +47,7 @@ export function serviceDocument(service: VerifyService, context: DocumentContext
     links: {
       verification_checks: `${url}/VerificationCheck`,
       verifications: `${url}/Verifications`,
+      entities: `${url}/Entities`,
     },
   };
 }

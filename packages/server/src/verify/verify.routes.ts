@@ -65,7 +65,8 @@ function changesOf(input: Static<typeof ServiceSettings>): VerifyServiceChanges 
   };
 }
 
-const Sid = (prefix: string, what: string) =>
+/** A SID in a path, as the OpenAPI document shows it. */
+export const Sid = (prefix: string, what: string) =>
   Type.String({
     description: `${what} (\`${prefix}\` and 32 hex digits)`,
     examples: [`${prefix}${'0'.repeat(32)}`],
@@ -77,14 +78,16 @@ const VerificationParams = Type.Object({
     description: 'The verification SID (`VE…`), or the `To` number of its newest verification',
   }),
 });
-const Paging = Type.Object({
+/** The paging query of a list, as the `twilio` package sends it. */
+export const Paging = Type.Object({
   PageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   Page: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
   PageToken: Type.Optional(Type.String({ pattern: '^PA[0-9]{1,15}$' })),
 });
 
-const Time = Type.String({ format: 'date-time' });
-const NullableString = Type.Union([Type.String(), Type.Null()]);
+/** Twilio's time format in a response. */
+export const Time = Type.String({ format: 'date-time' });
+export const NullableString = Type.Union([Type.String(), Type.Null()]);
 const ServiceDocument = Type.Object({
   sid: Type.String(),
   account_sid: Type.String(),
@@ -113,7 +116,11 @@ const ServiceDocument = Type.Object({
   date_created: Time,
   date_updated: Time,
   url: Type.String(),
-  links: Type.Object({ verification_checks: Type.String(), verifications: Type.String() }),
+  links: Type.Object({
+    verification_checks: Type.String(),
+    verifications: Type.String(),
+    entities: Type.String(),
+  }),
 });
 const Status = Type.Union(
   ['pending', 'approved', 'canceled', 'max_attempts_reached', 'expired'].map((s) => Type.Literal(s)),
@@ -154,17 +161,21 @@ const CheckDocument = Type.Object({
   ...VerificationCommon,
   sna_attempts_error_codes: Type.Array(Type.Never()),
 });
-const PageMeta = Type.Object({
-  page: Type.Integer(),
-  page_size: Type.Integer(),
-  first_page_url: Type.String(),
-  previous_page_url: Type.Null(),
-  url: Type.String(),
-  next_page_url: NullableString,
-  key: Type.Literal('services'),
-});
+/** A page's `meta` of the list whose items are under `key`. */
+export const pageMetaSchema = (key: string) =>
+  Type.Object({
+    page: Type.Integer(),
+    page_size: Type.Integer(),
+    first_page_url: Type.String(),
+    previous_page_url: Type.Null(),
+    url: Type.String(),
+    next_page_url: NullableString,
+    key: Type.Literal(key),
+  });
+const PageMeta = pageMetaSchema('services');
 
-const DEFAULT_PAGE_SIZE = 50;
+/** Twilio's page size when the caller gives none. */
+export const DEFAULT_PAGE_SIZE = 50;
 
 /**
  * The Twilio Verify v2 API under `/v2` (issue 19, first slice): services, verifications and checks, as the

@@ -1269,6 +1269,87 @@ describe('every answer validates against the document (R11)', () => {
     await v2('POST', one, 404, 'Status=canceled', { ...at, Sid: vsid });
   });
 
+  it('verify v2: entities, TOTP factors and TOTP challenges, with their refusals', async () => {
+    const auth = basic(accountSid, key);
+    const v2 = (
+      method: string,
+      path: string,
+      status: number,
+      form?: string,
+      params?: Record<string, string>,
+    ) =>
+      probe(
+        server,
+        {
+          method,
+          path: `/v2${path}`,
+          headers: auth,
+          ...(form !== undefined && { form }),
+          ...(params && { params }),
+        },
+        status,
+      );
+    const noContent = async (path: string, operation: string) => {
+      const gone = await exchange(server, 'DELETE', path, auth);
+      expect([gone.status, gone.text]).toEqual([204, '']);
+      const seen = contract.seen.get(operation) ?? new Set<string>();
+      contract.seen.set(operation, seen.add('204'));
+    };
+    const service = (await v2('POST', '/Services', 201, 'FriendlyName=Factor+Bank')).sid as string;
+    const at = { ServiceSid: service, Identity: 'contract-user-1' };
+    const entities = '/Services/{ServiceSid}/Entities';
+    await v2('POST', entities, 201, 'Identity=contract-user-1', { ServiceSid: service });
+    await v2('POST', entities, 400, 'Identity=short', { ServiceSid: service });
+    await v2('GET', entities, 200, undefined, { ServiceSid: service });
+    const entity = `${entities}/{Identity}`;
+    await v2('GET', entity, 200, undefined, at);
+    await v2('GET', entity, 404, undefined, { ...at, Identity: 'nobody-at-all' });
+
+    const factors = `${entity}/Factors`;
+    const made = await v2('POST', factors, 201, 'FriendlyName=Phone&FactorType=totp', at);
+    const uri = (made.binding as { uri: string }).uri;
+    await v2('POST', factors, 400, 'FriendlyName=Phone&FactorType=push', at);
+    await v2('GET', factors, 200, undefined, at);
+    const factor = `${factors}/{Sid}`;
+    const fat = { ...at, Sid: made.sid as string };
+    await v2('GET', factor, 200, undefined, fat);
+    await v2('GET', factor, 404, undefined, { ...at, Sid: `YF${'f'.repeat(32)}` });
+    await v2('POST', factor, 200, `AuthPayload=${totpNow(uri, clock.now())}`, fat);
+    await v2('POST', factor, 400, 'AuthPayload=abc', fat);
+
+    const challenges = `${entity}/Challenges`;
+    clock.advance(30_000);
+    const approved = await v2(
+      'POST',
+      challenges,
+      201,
+      `FactorSid=${made.sid}&AuthPayload=${totpNow(uri, clock.now())}`,
+      at,
+    );
+    expect(approved.status).toBe('approved');
+    await v2('POST', challenges, 400, `FactorSid=${made.sid}&AuthPayload=x`, at);
+    await v2('GET', challenges, 200, undefined, at);
+    await v2('GET', `${challenges}/{Sid}`, 200, undefined, { ...at, Sid: approved.sid as string });
+    await v2('GET', `${challenges}/{Sid}`, 404, undefined, { ...at, Sid: `YC${'f'.repeat(32)}` });
+    // Ten wrong codes lock the factor: the eleventh try is 429 / 60202.
+    for (let i = 0; i < 10; i++)
+      await v2('POST', challenges, 201, `FactorSid=${made.sid}&AuthPayload=00000`, at);
+    const locked = await v2('POST', challenges, 429, `FactorSid=${made.sid}&AuthPayload=000000`, at);
+    expect(locked.code).toBe(60202);
+    expect((await v2('POST', factor, 429, 'AuthPayload=000000', fat)).code).toBe(60202);
+
+    await noContent(
+      `/v2/Services/${service}/Entities/contract-user-1/Factors/${made.sid}`,
+      'DELETE /v2/Services/{ServiceSid}/Entities/{Identity}/Factors/{Sid}',
+    );
+    await v2('DELETE', factor, 404, undefined, fat);
+    await noContent(
+      `/v2/Services/${service}/Entities/contract-user-1`,
+      'DELETE /v2/Services/{ServiceSid}/Entities/{Identity}',
+    );
+    await v2('DELETE', entity, 404, undefined, at);
+  });
+
   it('what any route answers before its handler: a wrong key, a bad body, a wrong method or Accept, too large, a path too long or empty', async () => {
     const huge = 'a'.repeat(BODY_LIMIT + 1);
     const paths = new Map<string, string[]>();

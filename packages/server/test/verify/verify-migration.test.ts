@@ -1,5 +1,5 @@
-// Migration 0013 (issue 19) on both databases: apps made before it get an Account SID each, and the
-// migration goes down and up again (R81).
+// Migrations 0013 and 0015 (issue 19) on both databases: apps made before 0013 get an Account SID each, and
+// each migration goes down and up again (R81).
 import { Migrator, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Store } from '../../src/db/database.js';
@@ -48,11 +48,29 @@ describe('migration 0013-verify', () => {
       sql`update apps set account_sid = ${sids[0]} where account_sid = ${sids[1]}`.execute(store.db),
     ).rejects.toThrow();
 
-    const down = await steps.migrateDown();
+    // Down to just before it: the later migrations go first, then 0013 itself.
+    const down = await steps.migrateTo('0012-verification-counts');
     expect(down.error).toBeUndefined();
-    expect(down.results?.map((r) => [r.migrationName, r.status])).toEqual([['0013-verify', 'Success']]);
+    expect(down.results?.at(-1)).toMatchObject({ migrationName: '0013-verify', status: 'Success' });
     expect((await steps.migrateToLatest()).error).toBeUndefined();
     const again = await store.db.selectFrom('verify_services').selectAll().execute();
     expect(again).toEqual([]);
+  });
+});
+
+describe('migration 0015-verify-factors', () => {
+  it('makes the entity, factor and challenge tables, and goes down and up again (R81)', async () => {
+    database = await createTestDatabase();
+    store = openDatabase(database.url);
+    const steps = migrator(store);
+    expect((await steps.migrateToLatest()).error).toBeUndefined();
+    const down = await steps.migrateTo('0013-verify');
+    expect(down.error).toBeUndefined();
+    expect(down.results?.at(-1)).toMatchObject({ migrationName: '0015-verify-factors', status: 'Success' });
+    await expect(sql`select count(*) from verify_factors`.execute(store.db)).rejects.toThrow();
+    expect((await steps.migrateToLatest()).error).toBeUndefined();
+    for (const table of ['verify_entities', 'verify_factors', 'verify_challenges'] as const) {
+      expect(await store.db.selectFrom(table).selectAll().execute()).toEqual([]);
+    }
   });
 });

@@ -1,0 +1,322 @@
+import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import type { Store } from '../db/database.js';
+import type { Database, VerifyChallengeTable, VerifyEntityTable, VerifyFactorTable } from '../db/schema.js';
+import type { SeqPage, TotpAlg, VerifyChallenge, VerifyEntity, VerifyFactor } from './verify-factor.js';
+
+type EntityRow = Selectable<VerifyEntityTable>;
+type FactorRow = Selectable<VerifyFactorTable> & { service_sid: string; identity: string };
+type ChallengeRow = Selectable<VerifyChallengeTable> & { service_sid: string; identity: string };
+
+const toEntity = (row: EntityRow): VerifyEntity => ({
+  sid: row.sid,
+  serviceSid: row.service_sid,
+  identity: row.identity,
+  createdAt: Number(row.created_at),
+  updatedAt: Number(row.updated_at),
+});
+
+const toFactor = (row: FactorRow): VerifyFactor => ({
+  sid: row.sid,
+  entitySid: row.entity_sid,
+  serviceSid: row.service_sid,
+  identity: row.identity,
+  friendlyName: row.friendly_name,
+  factorType: 'totp',
+  status: row.status === 'verified' ? 'verified' : 'unverified',
+  config: {
+    alg: row.alg as TotpAlg,
+    codeLength: Number(row.code_length),
+    timeStep: Number(row.time_step),
+    skew: Number(row.skew),
+  },
+  createdAt: Number(row.created_at),
+  updatedAt: Number(row.updated_at),
+});
+
+/** A challenge as read at `now`: a pending one past its expiration date reads `expired`. */
+const toChallenge = (row: ChallengeRow, now: number): VerifyChallenge => ({
+  sid: row.sid,
+  entitySid: row.entity_sid,
+  serviceSid: row.service_sid,
+  identity: row.identity,
+  factorSid: row.factor_sid,
+  status: row.status === 'approved' ? 'approved' : Number(row.expires_at) <= now ? 'expired' : 'pending',
+  createdAt: Number(row.created_at),
+  updatedAt: Number(row.updated_at),
+  respondedAt: row.responded_at === null ? null : Number(row.responded_at),
+  expiresAt: Number(row.expires_at),
+});
+
+function paged<R extends { seq: number }, T>(rows: R[], size: number, map: (row: R) => T): SeqPage<T> {
+  const shown = rows.slice(0, size);
+  return { items: shown.map(map), nextAfter: rows.length > size ? Number(shown.at(-1)?.seq) : undefined };
+}
+
+/** A factor's TOTP state, read by the statement that counted the attempt. */
+export interface FactorAttempt {
+  /** Failures counted so far, this attempt included. */
+  readonly failedCount: number;
+  readonly lockCount: number;
+  readonly seedCt: string;
+  readonly alg: TotpAlg;
+  readonly codeLength: number;
+  readonly timeStep: number;
+  readonly skew: number;
+}
+
+/** What a check may do while it holds the factor's attempt: each runs inside the attempt's transaction. */
+export interface FactorSession {
+  /** Accepts a step (only if no step at or after it was accepted), verifies the factor, clears the failures. */
+  acceptStep(step: number): Promise<boolean>;
+  /** Takes back this attempt's count: it proved a code, it was not a guess (D12). */
+  forgive(): Promise<void>;
+  /** Locks until `until` and clears the failure count. */
+  lock(until: number): Promise<void>;
+  /** Records a challenge of the factor in the same unit. */
+  insertChallenge(row: NewChallengeRow): Promise<void>;
+}
+
+export type FactorAttemptResult<T> =
+  | { state: 'open'; value: T }
+  | { state: 'locked'; lockedUntil: number }
+  | { state: 'unknown' };
+
+export type NewEntityRow = Omit<EntityRow, 'seq'>;
+export type NewFactorRow = Omit<Selectable<VerifyFactorTable>, 'seq'>;
+export type NewChallengeRow = Omit<Selectable<VerifyChallengeTable>, 'seq'>;
+
+/**
+ * The only code that reads and writes Verify entities, factors and challenges. Every statement names the app,
+ * and every lookup the service and the identity in the path: another account's (or entity's) SID finds
+ * nothing, exactly as an unknown one (D8).
+ */
+export class FactorRepository {
+  private readonly db: Kysely<Database>;
+
+  constructor(store: Store) {
+    this.db = store.db;
+  }
+
+  /** Makes the entity, or answers the one the service already has of that identity (even made concurrently). */
+  async insertEntity(row: NewEntityRow): Promise<VerifyEntity> {
+    const inserted = await this.db
+      .insertInto('verify_entities')
+      .values(row)
+      .onConflict((oc) => oc.columns(['service_sid', 'identity']).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted !== undefined) return toEntity(inserted);
+    const found = await this.findEntity(row.app_id, row.service_sid, row.identity);
+    if (found === undefined) throw new Error('an entity conflicted and then could not be read');
+    return found;
+  }
+
+  async findEntity(appId: number, serviceSid: string, identity: string): Promise<VerifyEntity | undefined> {
+    const row = await this.db
+      .selectFrom('verify_entities')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .where('service_sid', '=', serviceSid)
+      .where('identity', '=', identity)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toEntity(row);
+  }
+
+  async pageEntities(appId: number, serviceSid: string, after: number, size: number) {
+    const rows = await this.db
+      .selectFrom('verify_entities')
+      .selectAll()
+      .where('app_id', '=', appId)
+      .where('service_sid', '=', serviceSid)
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(size + 1)
+      .execute();
+    return paged(rows, size, toEntity);
+  }
+
+  /** Removes an entity and (by cascade) its factors and challenges; `false`: there is no such entity. */
+  async removeEntity(appId: number, entitySid: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('verify_entities')
+      .where('app_id', '=', appId)
+      .where('sid', '=', entitySid)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  private factors() {
+    return this.db
+      .selectFrom('verify_factors as f')
+      .innerJoin('verify_entities as e', 'e.sid', 'f.entity_sid')
+      .selectAll('f')
+      .select(['e.service_sid', 'e.identity']);
+  }
+
+  async insertFactor(row: NewFactorRow, entity: VerifyEntity): Promise<VerifyFactor> {
+    const inserted = await this.db
+      .insertInto('verify_factors')
+      .values(row)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toFactor({ ...inserted, service_sid: entity.serviceSid, identity: entity.identity });
+  }
+
+  async findFactor(appId: number, entitySid: string, sid: string): Promise<VerifyFactor | undefined> {
+    const row = await this.factors()
+      .where('f.app_id', '=', appId)
+      .where('f.entity_sid', '=', entitySid)
+      .where('f.sid', '=', sid)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toFactor(row);
+  }
+
+  async pageFactors(appId: number, entitySid: string, after: number, size: number) {
+    const rows = await this.factors()
+      .where('f.app_id', '=', appId)
+      .where('f.entity_sid', '=', entitySid)
+      .where('f.seq', '>', after)
+      .orderBy('f.seq')
+      .limit(size + 1)
+      .execute();
+    return paged(rows, size, toFactor);
+  }
+
+  async renameFactor(appId: number, entitySid: string, sid: string, friendlyName: string, now: number) {
+    const result = await this.db
+      .updateTable('verify_factors')
+      .set({ friendly_name: friendlyName, updated_at: now })
+      .where('app_id', '=', appId)
+      .where('entity_sid', '=', entitySid)
+      .where('sid', '=', sid)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Removes a factor and (by cascade) its challenges; `false`: the entity has no such factor. */
+  async removeFactor(appId: number, entitySid: string, sid: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('verify_factors')
+      .where('app_id', '=', appId)
+      .where('entity_sid', '=', entitySid)
+      .where('sid', '=', sid)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) === 1;
+  }
+
+  private challenges() {
+    return this.db
+      .selectFrom('verify_challenges as c')
+      .innerJoin('verify_entities as e', 'e.sid', 'c.entity_sid')
+      .selectAll('c')
+      .select(['e.service_sid', 'e.identity']);
+  }
+
+  async findChallenge(
+    appId: number,
+    entitySid: string,
+    sid: string,
+    now: number,
+  ): Promise<VerifyChallenge | undefined> {
+    const row = await this.challenges()
+      .where('c.app_id', '=', appId)
+      .where('c.entity_sid', '=', entitySid)
+      .where('c.sid', '=', sid)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toChallenge(row, now);
+  }
+
+  async pageChallenges(
+    appId: number,
+    entitySid: string,
+    filter: { factorSid?: string | undefined; status?: VerifyChallenge['status'] | undefined },
+    after: number,
+    size: number,
+    now: number,
+  ) {
+    let query = this.challenges()
+      .where('c.app_id', '=', appId)
+      .where('c.entity_sid', '=', entitySid)
+      .where('c.seq', '>', after);
+    if (filter.factorSid !== undefined) query = query.where('c.factor_sid', '=', filter.factorSid);
+    if (filter.status === 'approved') query = query.where('c.status', '=', 'approved');
+    if (filter.status === 'pending')
+      query = query.where('c.status', '=', 'pending').where('c.expires_at', '>', now);
+    if (filter.status === 'expired')
+      query = query.where('c.status', '=', 'pending').where('c.expires_at', '<=', now);
+    const rows = await query
+      .orderBy('c.seq')
+      .limit(size + 1)
+      .execute();
+    return paged(rows, size, (row) => toChallenge(row, now));
+  }
+
+  /**
+   * Runs one check of a code against a factor as one unit (R15, R16, D12), as the Authy side's
+   * `TokenRepository.attempt` does for a user: the attempt is counted before `evaluate` sees the code, by the
+   * conditional statement that also reads the seed and holds the factor's row until the unit ends, so
+   * concurrent checks take turns. A factor not of the entity reads as `unknown`; a locked one as `locked`.
+   */
+  async attempt<T>(
+    appId: number,
+    entitySid: string,
+    sid: string,
+    now: number,
+    evaluate: (attempt: FactorAttempt, session: FactorSession) => Promise<T>,
+  ): Promise<FactorAttemptResult<T>> {
+    return this.db.transaction().execute(async (tx) => {
+      const mine = (q: Transaction<Database>) =>
+        q
+          .updateTable('verify_factors')
+          .where('app_id', '=', appId)
+          .where('entity_sid', '=', entitySid)
+          .where('sid', '=', sid);
+      const counted = await mine(tx)
+        .set({ failed_count: sql`failed_count + 1` })
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+        .returning(['failed_count', 'lock_count', 'seed_ct', 'alg', 'code_length', 'time_step', 'skew'])
+        .executeTakeFirst();
+      if (counted === undefined) {
+        const row = await tx
+          .selectFrom('verify_factors')
+          .select('locked_until')
+          .where('app_id', '=', appId)
+          .where('entity_sid', '=', entitySid)
+          .where('sid', '=', sid)
+          .executeTakeFirst();
+        if (row === undefined) return { state: 'unknown' };
+        return { state: 'locked', lockedUntil: Number(row.locked_until ?? now) };
+      }
+      const session: FactorSession = {
+        acceptStep: async (step) => {
+          const accepted = await mine(tx)
+            .set({ last_step: step, status: 'verified', failed_count: 0, lock_count: 0, updated_at: now })
+            .where((eb) => eb.or([eb('last_step', 'is', null), eb('last_step', '<', step)]))
+            .executeTakeFirst();
+          return Number(accepted.numUpdatedRows) === 1;
+        },
+        forgive: async () => {
+          await mine(tx).set({ failed_count: sql`failed_count - 1` }).where('failed_count', '>', 0).execute();
+        },
+        lock: async (until) => {
+          await mine(tx)
+            .set({ locked_until: until, lock_count: sql`lock_count + 1`, failed_count: 0 })
+            .execute();
+        },
+        insertChallenge: async (row) => {
+          await tx.insertInto('verify_challenges').values(row).execute();
+        },
+      };
+      const attempt: FactorAttempt = {
+        failedCount: Number(counted.failed_count),
+        lockCount: Number(counted.lock_count),
+        seedCt: counted.seed_ct,
+        alg: counted.alg as TotpAlg,
+        codeLength: Number(counted.code_length),
+        timeStep: Number(counted.time_step),
+        skew: Number(counted.skew),
+      };
+      return { state: 'open', value: await evaluate(attempt, session) };
+    });
+  }
+}
