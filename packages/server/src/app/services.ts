@@ -20,6 +20,8 @@ import { AnsweringService } from '../devices/answering.service.js';
 import { DeviceRepository } from '../devices/device.repository.js';
 import { DeviceService } from '../devices/device.service.js';
 import { EnrollmentService } from '../devices/enrollment.service.js';
+import { InvitationRepository } from '../devices/invitation.repository.js';
+import { InvitationService } from '../devices/invitation.service.js';
 import { PasskeyRepository } from '../devices/passkey.repository.js';
 import { UserVerificationService } from '../devices/user-verification.service.js';
 import { createMemoryEventBus, type EventBus } from '../events/event-bus.js';
@@ -87,6 +89,8 @@ export interface Services {
   readonly usage: UsageCounter;
   readonly devices: DeviceService;
   readonly enrollment: EnrollmentService;
+  /** Enrollment invitations: bringing imported users' devices over (issue 20, D15). */
+  readonly invitations: InvitationService;
   readonly admissions: AdmissionService;
   readonly answering: AnsweringService;
   readonly userVerification: UserVerificationService;
@@ -203,10 +207,11 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     clock,
     pushAllow: config.pushAllow,
   });
+  const messages = new MessageQueue(messageQueue, clock, bus);
   const enrollment = new EnrollmentService({
     repository: deviceRepository,
     users,
-    messages: new MessageQueue(messageQueue, clock, bus),
+    messages,
     guard,
     securityLog,
     keys,
@@ -300,6 +305,15 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     guard,
     devices,
     enrollment,
+    invitations: new InvitationService({
+      repository: new InvitationRepository(store),
+      messages,
+      guard,
+      keys,
+      random,
+      clock,
+      publicUrl: config.publicUrl,
+    }),
     admissions,
     answering,
     userVerification,
