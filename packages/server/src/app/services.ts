@@ -208,8 +208,10 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     pushAllow: config.pushAllow,
   });
   const messages = new MessageQueue(messageQueue, clock, bus);
+  const invitationRepository = new InvitationRepository(store);
   const enrollment = new EnrollmentService({
     repository: deviceRepository,
+    invitations: invitationRepository,
     users,
     messages,
     guard,
@@ -306,7 +308,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     devices,
     enrollment,
     invitations: new InvitationService({
-      repository: new InvitationRepository(store),
+      repository: invitationRepository,
       messages,
       guard,
       keys,

@@ -18,6 +18,13 @@ export interface LiveInvitation {
   readonly expiresAt: number;
 }
 
+/** A live invitation with what the device shows of it, and the phone its code goes to. */
+export interface InvitationDetail extends LiveInvitation {
+  readonly appName: string;
+  readonly countryCode: string;
+  readonly phone: string;
+}
+
 /** The counts `enrollments status` prints. */
 export interface InvitationCounts {
   readonly invited: number;
@@ -121,18 +128,34 @@ export class InvitationRepository {
       .execute();
   }
 
-  /** The invitation a token's digest names, while it is live: not expired, not used. */
-  async findLive(digest: string, now: number): Promise<LiveInvitation | undefined> {
+  /** The invitation a token's digest names, while it is live (not expired, not used), with its app and phone. */
+  async findLive(digest: string, now: number): Promise<InvitationDetail | undefined> {
     const row = await this.db
       .selectFrom('enrollment_invitations')
-      .select(['app_id', 'user_id', 'expires_at'])
-      .where('token_digest', '=', digest)
-      .where('enrolled_at', 'is', null)
-      .where('expires_at', '>', now)
+      .innerJoin('apps', 'apps.id', 'enrollment_invitations.app_id')
+      .innerJoin('users', 'users.id', 'enrollment_invitations.user_id')
+      .select([
+        'enrollment_invitations.app_id',
+        'enrollment_invitations.user_id',
+        'enrollment_invitations.expires_at',
+        'apps.name',
+        'users.country_code',
+        'users.phone',
+      ])
+      .where('enrollment_invitations.token_digest', '=', digest)
+      .where('enrollment_invitations.enrolled_at', 'is', null)
+      .where('enrollment_invitations.expires_at', '>', now)
       .executeTakeFirst();
     return row === undefined
       ? undefined
-      : { appId: Number(row.app_id), userId: Number(row.user_id), expiresAt: Number(row.expires_at) };
+      : {
+          appId: Number(row.app_id),
+          userId: Number(row.user_id),
+          expiresAt: Number(row.expires_at),
+          appName: row.name,
+          countryCode: row.country_code,
+          phone: row.phone,
+        };
   }
 
   /** Uses an invitation once: one conditional statement, so that only one caller ever gets it. */
