@@ -3,7 +3,8 @@
 // enrolls once under concurrency; the code's budgets hold; and the real `authy-client` reaches the device
 // the invited user enrolled — on SQLite and PostgreSQL alike.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalJson } from '@countersign/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -211,5 +212,55 @@ describe('an invitation names the app and the user; the phone’s code binds', (
     expect(await messagesTo(server, e164Of(phoneOf(5)))).toBe(5);
     const refused = await enroll(enrollment(token, code).body);
     expect(refused.status).toBe(401);
+  });
+
+  it('countersign device enroll takes an invitation link, says who invites, asks for the texted code, and enrolls', async () => {
+    const token = await invited(6);
+    const dir = mkdtempSync(join(tmpdir(), 'countersign-invite-cli-'));
+    try {
+      const questions: string[] = [];
+      const enrolled = await runCli(
+        [
+          'device',
+          'enroll',
+          `${server.url}/authenticator/#invite=${token}`,
+          '--state',
+          join(dir, 'state'),
+          '--json',
+        ],
+        {},
+        {
+          ask: async (question) => {
+            questions.push(question);
+            return (await lastMessageTo(server, e164Of(phoneOf(6)))).code;
+          },
+        },
+      );
+      expect(enrolled.code, enrolled.stderr).toBe(0);
+      expect(questions).toEqual([
+        `Invite Bank invited you to approve its sign-ins and payments with this device. We texted a code to +1 XXX-XXX-${phoneOf(6).slice(-4)}. Code: `,
+      ]);
+      expect(JSON.parse(enrolled.stdout)).toMatchObject({
+        accounts: [{ app_id: app.id, app_name: 'Invite Bank', authy_id: idOf(6) }],
+      });
+      // Used: the same link again fails, and leaves no account behind.
+      const again = await runCli(
+        [
+          'device',
+          'enroll',
+          `${server.url}/authenticator/#invite=${token}`,
+          '--state',
+          join(dir, 'state'),
+          '--json',
+        ],
+        {},
+        { ask: async () => '000000' },
+      );
+      expect(again.code).not.toBe(0);
+      const accounts = await runCli(['device', 'accounts', '--state', join(dir, 'state'), '--json'], {});
+      expect(JSON.parse(accounts.stdout)).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
