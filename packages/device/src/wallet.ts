@@ -184,6 +184,12 @@ export class Wallet {
     return { account, enrollment };
   }
 
+  /** What an app's invitation link is (D15): the inviting app, the masked phone, the expiry. Writes nothing. */
+  openInvitation(url: string): Promise<Invitation> {
+    const id = newId();
+    return this.#device(id, this.#storage.scope(scopeOf(id))).openInvitation(url);
+  }
+
   /**
    * Enrolls with an app's invitation (D15) under a new key pair in a scope of its own: shows what the link
    * is, has the code texted to the invited phone, asks `code` for it, and enrolls. A failure leaves nothing.
