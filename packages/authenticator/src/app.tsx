@@ -2,6 +2,7 @@ import type { Device, Wallet, WalletAccount } from '@countersign/device';
 import { revealInvisible } from '@countersign/protocol';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { takeAdmissionLink } from './admission-link.js';
+import { AcceptInvitation } from './components/accept-invitation.js';
 import { AccountList } from './components/account-list.js';
 import { AddAccount } from './components/add-account.js';
 import { BackupPanel } from './components/backup-panel.js';
@@ -21,6 +22,7 @@ import { useNow } from './hooks/use-now.js';
 import { usePendingRequests } from './hooks/use-pending-requests.js';
 import { type Reach, type ReachReport, useReach } from './hooks/use-reach.js';
 import { t } from './i18n/i18n.js';
+import { takeInvitationLink } from './invitation-link.js';
 
 type Setup =
   | { readonly state: 'loading' }
@@ -181,6 +183,8 @@ export function App({ wallet }: { wallet: Wallet }) {
   const [reach, reportReach] = useReach(useNow(5_000));
   /** An admission link opened here (`#admit=…`): this device is joining another's accounts. */
   const [joining, setJoining] = useState<string | null>(null);
+  /** An app's invitation opened here (`#invite=…`, D15). */
+  const [inviting, setInviting] = useState<string | null>(null);
   const mainRef = useRef<HTMLElement>(null);
 
   const changed = useCallback(() => setAccountsVersion((version) => version + 1), []);
@@ -238,6 +242,22 @@ export function App({ wallet }: { wallet: Wallet }) {
     window.addEventListener('hashchange', admit);
     return () => window.removeEventListener('hashchange', admit);
   }, []);
+
+  useEffect(() => {
+    const invite = () => {
+      const opened = takeInvitationLink();
+      if (opened !== null) setInviting(opened);
+    };
+    invite();
+    window.addEventListener('hashchange', invite);
+    return () => window.removeEventListener('hashchange', invite);
+  }, []);
+
+  const invited = useCallback(() => {
+    setInviting(null);
+    setSetup({ state: 'ready' });
+    changed();
+  }, [changed]);
 
   const joined = useCallback(() => {
     setJoining(null);
@@ -300,6 +320,9 @@ export function App({ wallet }: { wallet: Wallet }) {
         )}
       </div>
       <main id="main" ref={mainRef}>
+        {inviting !== null && (
+          <AcceptInvitation wallet={wallet} link={inviting} onEnrolled={invited} announce={announce} />
+        )}
         {joining !== null && (
           <JoinDevice wallet={wallet} link={joining} onJoined={joined} announce={announce} />
         )}

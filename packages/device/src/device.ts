@@ -15,8 +15,12 @@ import { DeviceError } from './device-error.js';
 import { type ServiceCall, type Signer, send, sendJson } from './http/service-call.js';
 import { parseAdmissionLink } from './protocol/admission-link.js';
 import { type AnswerChoice, answerDocument, signAnswer } from './protocol/answer-document.js';
-import { parseEnrollmentLink } from './protocol/enrollment-link.js';
-import { linkEnrollmentProof, phoneEnrollmentProof } from './protocol/enrollment-proof.js';
+import { parseEnrollmentLink, parseInvitationLink } from './protocol/enrollment-link.js';
+import {
+  invitationEnrollmentProof,
+  linkEnrollmentProof,
+  phoneEnrollmentProof,
+} from './protocol/enrollment-proof.js';
 import {
   readAccounts,
   readAdmissionApproval,
@@ -29,6 +33,7 @@ import {
   readEnrollment,
   readEvent,
   readHistory,
+  readInvitation,
   readKeySet,
   readPasskeyOptions,
   readPasskeyRegistration,
@@ -49,6 +54,7 @@ import type {
   Enrollment,
   HistoryEntry,
   HistoryPage,
+  Invitation,
   PendingRequest,
   PhoneEnrollment,
   PushSubscriptionJson,
@@ -165,6 +171,41 @@ export class Device {
         name: this.#name,
         platform: this.#platform,
         proof: await linkEnrollmentProof(keys.privateKey, token, publicKey),
+      }),
+    );
+    return this.#enrolled(server, readEnrollment(body));
+  }
+
+  /** What an invitation link `{PUBLIC_URL}/authenticator/#invite={TOKEN}` is (D15): the app, the masked phone. */
+  async openInvitation(url: string): Promise<Invitation> {
+    const { server, invitation } = parseInvitationLink(url);
+    return readInvitation(
+      await sendJson(this.#call(server, 'GET', `/device/v1/invitations/${encodeURIComponent(invitation)}`)),
+    );
+  }
+
+  /** Asks the service to text the invitation's code to the invited user's phone. */
+  async requestInvitationCode(url: string): Promise<void> {
+    const { server, invitation } = parseInvitationLink(url);
+    await sendJson(
+      this.#call(server, 'POST', `/device/v1/invitations/${encodeURIComponent(invitation)}/code`, {}),
+    );
+  }
+
+  /** Enrolls with an invitation and the code its phone received; the device then answers the inviting app. */
+  async enrollWithInvitation(url: string, code: string): Promise<Enrollment> {
+    await this.#refuseIfEnrolled();
+    const { server, invitation } = parseInvitationLink(url);
+    const keys = await this.#keyPair();
+    const publicKey = await exportPublicJwk(keys.publicKey);
+    const body = await sendJson(
+      this.#call(server, 'POST', '/device/v1/enrollments', {
+        invitation,
+        code,
+        public_key: publicKey,
+        name: this.#name,
+        platform: this.#platform,
+        proof: await invitationEnrollmentProof(keys.privateKey, invitation, code, publicKey),
       }),
     );
     return this.#enrolled(server, readEnrollment(body));

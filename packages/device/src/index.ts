@@ -28,8 +28,18 @@ export {
 export { DeviceError, type DeviceErrorCode } from './device-error.js';
 export { parseAdmissionLink } from './protocol/admission-link.js';
 export { type AnswerChoice, answerDocument, signAnswer } from './protocol/answer-document.js';
-export { type EnrollmentLink, parseEnrollmentLink } from './protocol/enrollment-link.js';
-export { linkEnrollmentProof, phoneEnrollmentProof } from './protocol/enrollment-proof.js';
+export {
+  type EnrollmentLink,
+  type InvitationLink,
+  isInvitationLink,
+  parseEnrollmentLink,
+  parseInvitationLink,
+} from './protocol/enrollment-link.js';
+export {
+  invitationEnrollmentProof,
+  linkEnrollmentProof,
+  phoneEnrollmentProof,
+} from './protocol/enrollment-proof.js';
 export { signedRequestHeaders } from './protocol/signed-request.js';
 export type {
   Account,
@@ -46,6 +56,7 @@ export type {
   Enrollment,
   HistoryEntry,
   HistoryPage,
+  Invitation,
   PendingRequest,
   PhoneEnrollment,
   PushSubscriptionJson,

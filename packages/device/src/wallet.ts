@@ -11,6 +11,7 @@ import type {
   AdmissionOutcome,
   Enrollment,
   HistoryEntry,
+  Invitation,
   PendingRequest,
   TotpParameters,
 } from './protocol/wire.js';
@@ -171,6 +172,40 @@ export class Wallet {
     let enrollment: Enrollment;
     try {
       enrollment = await device.enrollWithLink(url);
+    } catch (caught) {
+      await forget(scope);
+      this.#devices.delete(id);
+      throw caught;
+    }
+    const entry: Entry = { kind: 'countersign', id, label: null, scope: scopeOf(id) };
+    await this.#update((entries) => [...entries, entry]);
+    const account = await this.#describe(entry);
+    if (account === undefined) throw new TypeError('an enrollment just made is missing from its storage');
+    return { account, enrollment };
+  }
+
+  /** What an app's invitation link is (D15): the inviting app, the masked phone, the expiry. Writes nothing. */
+  openInvitation(url: string): Promise<Invitation> {
+    const id = newId();
+    return this.#device(id, this.#storage.scope(scopeOf(id))).openInvitation(url);
+  }
+
+  /**
+   * Enrolls with an app's invitation (D15) under a new key pair in a scope of its own: shows what the link
+   * is, has the code texted to the invited phone, asks `code` for it, and enrolls. A failure leaves nothing.
+   */
+  async enrollWithInvitation(
+    url: string,
+    code: (invitation: Invitation) => Promise<string>,
+  ): Promise<{ account: WalletAccount; enrollment: Enrollment }> {
+    const id = newId();
+    const scope = this.#storage.scope(scopeOf(id));
+    const device = this.#device(id, scope);
+    let enrollment: Enrollment;
+    try {
+      const invitation = await device.openInvitation(url);
+      await device.requestInvitationCode(url);
+      enrollment = await device.enrollWithInvitation(url, (await code(invitation)).trim());
     } catch (caught) {
       await forget(scope);
       this.#devices.delete(id);

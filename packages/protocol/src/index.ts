@@ -35,7 +35,11 @@ export {
   type RefusedCharacter,
   revealInvisible,
 } from './display-text.js';
-export { linkEnrollmentDocument, phoneEnrollmentDocument } from './enrollment-proof.js';
+export {
+  invitationEnrollmentDocument,
+  linkEnrollmentDocument,
+  phoneEnrollmentDocument,
+} from './enrollment-proof.js';
 export { readEventStream, type ServerSentEvent } from './event-stream.js';
 export { base64url, decodeBase64url, utf8 } from './lib/base64url.js';
 export type { PublicJwk } from './public-jwk.js';

@@ -8,6 +8,7 @@ import { common } from './common.js';
 import { devices } from './devices.js';
 import { errors } from './errors.js';
 import { history } from './history.js';
+import { invitation } from './invitation.js';
 import { requests } from './requests.js';
 import { settings } from './settings.js';
 import { setup } from './setup.js';
@@ -28,6 +29,7 @@ export const NAMESPACES = {
   backup,
   admission,
   history,
+  invitation,
 } satisfies Record<string, Catalog>;
 
 /** The first of the browser's languages that the authenticator speaks (`es-MX` → `es`), else English. */

@@ -32,3 +32,41 @@ export function parseEnrollmentLink(url: string): EnrollmentLink {
   }
   return { server: parsed.origin, token };
 }
+
+/** What an invitation link names (D15): the service, and the invitation's token (which enrolls nothing alone). */
+export interface InvitationLink {
+  /** The link's origin. */
+  server: string;
+  /** B64U of 32 random bytes. */
+  invitation: string;
+}
+
+/** Whether a URL is an invitation link (`#invite=…`) rather than an enrollment link. */
+export function isInvitationLink(url: string): boolean {
+  try {
+    return new URLSearchParams(new URL(url).hash.slice(1)).has('invite');
+  } catch {
+    return false;
+  }
+}
+
+/** Reads `{PUBLIC_URL}/authenticator/#invite={TOKEN}`, an app's invitation to enroll a device. */
+export function parseInvitationLink(url: string): InvitationLink {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new DeviceError('invalid_link', 'the invitation link is not a URL');
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new DeviceError('invalid_link', 'the invitation link is not an http(s) URL');
+  }
+  if (!/^\/authenticator\/?$/.test(parsed.pathname)) {
+    throw new DeviceError('invalid_link', 'the invitation link does not point at /authenticator/');
+  }
+  const invitation = new URLSearchParams(parsed.hash.slice(1)).get('invite');
+  if (invitation === null || !/^[A-Za-z0-9_-]{43}$/.test(invitation)) {
+    throw new DeviceError('invalid_link', 'the invitation link carries no invitation (#invite=…)');
+  }
+  return { server: parsed.origin, invitation };
+}

@@ -1,5 +1,6 @@
 import {
   canonicalJson,
+  invitationEnrollmentDocument,
   linkEnrollmentDocument,
   type PublicJwk,
   phoneEnrollmentDocument,
@@ -23,4 +24,14 @@ export function phoneEnrollmentProof(
   publicKey: PublicJwk,
 ): Promise<string> {
   return sign(privateKey, canonicalJson(phoneEnrollmentDocument(enrollmentId, code, publicKey)));
+}
+
+/** The proof of possession for an invitation's enrollment (D15): SIG(JCS(`invitationEnrollmentDocument`)). */
+export function invitationEnrollmentProof(
+  privateKey: CryptoKey,
+  invitation: string,
+  code: string,
+  publicKey: PublicJwk,
+): Promise<string> {
+  return sign(privateKey, canonicalJson(invitationEnrollmentDocument(invitation, code, publicKey)));
 }

@@ -15,6 +15,7 @@ import type {
   Enrollment,
   HistoryEntry,
   HistoryPage,
+  Invitation,
   PendingRequest,
   PhoneEnrollment,
   ReceiptKeySet,
@@ -111,6 +112,17 @@ export function readAccounts(body: unknown): Account[] {
 export function readEnrollment(body: unknown): Enrollment {
   const from = fields(body, 'an enrollment answer');
   return { device_id: text(from, 'device_id', 'an enrollment answer'), accounts: readAccounts(body) };
+}
+
+/** `{"app_name": NAME, "phone": MASKED, "expires_at": ISO, "success": true}` */
+export function readInvitation(body: unknown): Invitation {
+  const what = 'an invitation';
+  const from = fields(body, what);
+  return {
+    app_name: text(from, 'app_name', what),
+    phone: text(from, 'phone', what),
+    expires_at: text(from, 'expires_at', what),
+  };
 }
 
 /** `{"enrollment_id": ID, "expires_at": ISO, "success": true}` */

@@ -24,6 +24,14 @@ export type Enrollment = {
   accounts: Account[];
 };
 
+/** An app's invitation to enroll (D15), as the device shows it: never the phone number in full. */
+export type Invitation = {
+  app_name: string;
+  /** Masked: `+1 XXX-XXX-0123`. */
+  phone: string;
+  expires_at: string;
+};
+
 /** A started phone enrollment: a code went to the phone. */
 export type PhoneEnrollment = {
   enrollment_id: string;

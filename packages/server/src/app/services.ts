@@ -20,6 +20,8 @@ import { AnsweringService } from '../devices/answering.service.js';
 import { DeviceRepository } from '../devices/device.repository.js';
 import { DeviceService } from '../devices/device.service.js';
 import { EnrollmentService } from '../devices/enrollment.service.js';
+import { InvitationRepository } from '../devices/invitation.repository.js';
+import { InvitationService } from '../devices/invitation.service.js';
 import { PasskeyRepository } from '../devices/passkey.repository.js';
 import { UserVerificationService } from '../devices/user-verification.service.js';
 import { createMemoryEventBus, type EventBus } from '../events/event-bus.js';
@@ -89,6 +91,8 @@ export interface Services {
   readonly usage: UsageCounter;
   readonly devices: DeviceService;
   readonly enrollment: EnrollmentService;
+  /** Enrollment invitations: bringing imported users' devices over (issue 20, D15). */
+  readonly invitations: InvitationService;
   readonly admissions: AdmissionService;
   readonly answering: AnsweringService;
   readonly userVerification: UserVerificationService;
@@ -207,10 +211,13 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     clock,
     pushAllow: config.pushAllow,
   });
+  const messages = new MessageQueue(messageQueue, clock, bus);
+  const invitationRepository = new InvitationRepository(store);
   const enrollment = new EnrollmentService({
     repository: deviceRepository,
+    invitations: invitationRepository,
     users,
-    messages: new MessageQueue(messageQueue, clock, bus),
+    messages,
     guard,
     securityLog,
     keys,
@@ -304,6 +311,15 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     guard,
     devices,
     enrollment,
+    invitations: new InvitationService({
+      repository: invitationRepository,
+      messages,
+      guard,
+      keys,
+      random,
+      clock,
+      publicUrl: config.publicUrl,
+    }),
     admissions,
     answering,
     userVerification,

@@ -11,6 +11,7 @@ import {
   createBackup,
   DeviceError,
   type HistoryEntry,
+  isInvitationLink,
   mergeHistory,
   parseOtpauthUri,
   type ReceiptProblem,
@@ -425,10 +426,27 @@ export function addDeviceCommand(program: Command, terminal: Terminal): void {
   stateOptions(
     device
       .command('enroll')
-      .description("enroll with an app's enrollment link, as a new account with a key of its own")
-      .argument('<url>', '{PUBLIC_URL}/authenticator/#enroll=TOKEN'),
+      .description(
+        "enroll with an app's enrollment link, or with its invitation and the code texted to the phone (read from standard input), as a new account with a key of its own",
+      )
+      .argument('<url>', '{PUBLIC_URL}/authenticator/#enroll=TOKEN or #invite=TOKEN'),
   ).action(async (url: string, options: StateOptions) => {
-    const { account, enrollment } = await withWallet(options, (w) => w.enrollWithLink(url));
+    const { account, enrollment } = await withWallet(options, (w) =>
+      isInvitationLink(url)
+        ? w.enrollWithInvitation(url, async (invitation) => {
+            const text = new TerminalText();
+            const question =
+              `${text.show(invitation.app_name)} invited you to approve its sign-ins and payments with this device. ` +
+              `We texted a code to ${text.show(invitation.phone)}. Code: `;
+            if (terminal.ask !== undefined) return terminal.ask(question);
+            terminal.err(`${question}\n`);
+            const typed = (await terminal.input?.())?.split(/\r?\n/)[0]?.trim();
+            if (typed === undefined || typed === '')
+              throw new UsageError('an invitation needs the code texted to the phone on standard input');
+            return typed;
+          })
+        : w.enrollWithLink(url),
+    );
     // TOTP seeds stay in the state folder: `device codes` shows codes, never seeds.
     const accounts = enrollment.accounts.map(({ app_id, app_name, authy_id }) => ({
       app_id,

@@ -5,6 +5,7 @@ import { addAuditCommand } from './audit-command.js';
 import { addDevCommand } from './dev-command.js';
 import { addDeviceCommand } from './device-command.js';
 import { addDevicesCommand } from './devices-command.js';
+import { addEnrollmentsCommand } from './enrollments-command.js';
 import { migrationPlanText } from './migration-plan-text.js';
 import { addOperatorsCommand } from './operators-command.js';
 import { openServer, output, processTerminal, type Terminal, UsageError } from './output.js';
@@ -111,6 +112,7 @@ export function buildProgram(terminal: Terminal): Command {
   addDevCommand(program, terminal);
   addDeviceCommand(program, terminal);
   addUsersCommand(program, terminal);
+  addEnrollmentsCommand(program, terminal);
   addDevicesCommand(program, terminal);
   addRequestsCommand(program, terminal);
   addAuditCommand(program, terminal);

@@ -13,6 +13,7 @@ import * as operators from './migrations/0010-operators.js';
 import * as appDisabled from './migrations/0011-app-disabled.js';
 import * as verificationCounts from './migrations/0012-verification-counts.js';
 import * as verify from './migrations/0013-verify.js';
+import * as enrollmentInvitations from './migrations/0014-enrollment-invitations.js';
 import * as verifyFactors from './migrations/0015-verify-factors.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
@@ -75,6 +76,10 @@ const KNOWN: Readonly<Record<string, KnownMigration>> = {
   '0013-verify': {
     migration: verify,
     summary: "Twilio Verify v2: each app's Account SID; services, verifications and their sends",
+  },
+  '0014-enrollment-invitations': {
+    migration: enrollmentInvitations,
+    summary: "enrollment invitations: one link per app and user, to bring an imported user's device over",
   },
   '0015-verify-factors': {
     migration: verifyFactors,

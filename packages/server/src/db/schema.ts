@@ -16,6 +16,7 @@ export interface Database {
   devices: DeviceTable;
   enrollments: EnrollmentTable;
   phone_enrollments: PhoneEnrollmentTable;
+  enrollment_invitations: EnrollmentInvitationTable;
   device_nonces: DeviceNonceTable;
   security_events: SecurityEventTable;
   webhook_events: WebhookEventTable;
@@ -207,6 +208,20 @@ export interface EnrollmentTable {
   created_at: number;
   expires_at: number;
   used_at: number | null;
+}
+
+/** An invitation to enroll a device (D15): one per app and user; inviting again replaces it. */
+export interface EnrollmentInvitationTable {
+  app_id: number;
+  user_id: number;
+  token_digest: string;
+  created_at: number;
+  expires_at: number;
+  /** 'sms' | 'export' */
+  via: string;
+  /** 'queued' | 'sent' | 'failed' | 'exported' */
+  send_state: string;
+  enrolled_at: number | null;
 }
 
 export interface PhoneEnrollmentTable {

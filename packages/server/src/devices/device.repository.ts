@@ -241,6 +241,32 @@ export class DeviceRepository {
       .execute();
   }
 
+  /**
+   * Writes the code of an invitation's enrollment (D15), replacing the one before it: one row per
+   * invitation, a new code with its own tries and ten minutes each time the device asks for one.
+   */
+  async replacePhoneEnrollment(row: {
+    id: string;
+    userId: number | null;
+    digest: string;
+    now: number;
+    expiresAt: number;
+  }): Promise<void> {
+    const values = {
+      user_id: row.userId,
+      code_digest: row.digest,
+      attempts: 0,
+      created_at: row.now,
+      expires_at: row.expiresAt,
+      used_at: null,
+    };
+    await this.db
+      .insertInto('phone_enrollments')
+      .values({ id: row.id, ...values })
+      .onConflict((oc) => oc.column('id').doUpdateSet(values))
+      .execute();
+  }
+
   /** Counts one try at a phone enrollment; `undefined` once it is used, expired or out of tries. */
   async tryPhoneEnrollment(
     id: string,

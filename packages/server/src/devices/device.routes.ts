@@ -299,24 +299,92 @@ export function registerDeviceRoutes(
     return device;
   };
 
+  const Token = Type.String({ minLength: 40, maxLength: 100, pattern: B64U });
   const enrollBody = bodyOf(
-    Type.Object({ token: Type.String({ minLength: 40, maxLength: 100, pattern: B64U }), ...Enrollment }),
+    Type.Union([
+      Type.Object({ token: Token, ...Enrollment }, { additionalProperties: false }),
+      Type.Object(
+        { invitation: Token, code: Type.String({ pattern: '^[0-9]{6}$' }), ...Enrollment },
+        { additionalProperties: false },
+      ),
+    ]),
   );
-  const enrollSchema = deviceRoute('Enroll a device with an app’s enrollment link', {
-    body: enrollBody.schema,
-    response: success('The device is enrolled', Enrolled),
-    refusals: ['60034'],
-  });
+  const enrollSchema = deviceRoute(
+    'Enroll a device with an app’s enrollment link, or with an invitation and the code sent to the phone',
+    {
+      body: enrollBody.schema,
+      response: success('The device is enrolled', Enrolled),
+      refusals: ['60034', '60035', '60036'],
+    },
+  );
   fastify.post('/device/v1/enrollments', { schema: enrollSchema }, async (request) => {
     const body = enrollBody(request);
-    const enrolled = await enrollment.enrollWithToken(body.token, {
+    const input = {
       publicKey: body.public_key,
       name: body.name,
       platform: body.platform,
       proof: body.proof,
-    });
+    };
+    const enrolled =
+      'invitation' in body
+        ? await enrollment.enrollWithInvitation(body.invitation, body.code, input)
+        : await enrollment.enrollWithToken(body.token, input);
     return { device_id: enrolled.deviceId, accounts: enrolled.accounts, success: true };
   });
+
+  const InvitationParams = Type.Object({ invitation: Token });
+  const codeBody = bodyOf(Type.Object({}, { additionalProperties: false }));
+  /** Unknown, expired and used invitations get one answer (D15). */
+  const unknownInvitation = (token: string) => {
+    if (!/^[A-Za-z0-9_-]{40,100}$/.test(token))
+      throw new AuthyError('60035', { message: 'The invitation is unknown, used or expired' });
+  };
+  fastify.get<{ Params: { invitation: string } }>(
+    '/device/v1/invitations/:invitation',
+    {
+      schema: deviceRoute(
+        'What an enrollment invitation is: the inviting app, the masked phone, the expiry',
+        {
+          params: InvitationParams,
+          response: success(
+            'A live invitation',
+            Type.Object({
+              app_name: Type.String(),
+              phone: Type.String({ description: 'Masked: the last four digits only' }),
+              expires_at: Time,
+              success: Type.Literal(true),
+            }),
+          ),
+          refusals: ['60035'],
+        },
+      ),
+    },
+    async (request) => {
+      unknownInvitation(request.params.invitation);
+      const shown = await enrollment.describeInvitation(request.params.invitation);
+      return { app_name: shown.appName, phone: shown.phone, expires_at: iso(shown.expiresAt), success: true };
+    },
+  );
+  fastify.post<{ Params: { invitation: string } }>(
+    '/device/v1/invitations/:invitation/code',
+    {
+      schema: deviceRoute('Send the code that enrolls with an invitation to the invited user’s phone', {
+        params: InvitationParams,
+        body: codeBody.schema,
+        response: success(
+          'The code is on its way (within the phone’s enrollment budgets)',
+          Type.Object({ expires_at: Time, success: Type.Literal(true) }),
+        ),
+        refusals: ['60035'],
+      }),
+    },
+    async (request) => {
+      codeBody(request);
+      unknownInvitation(request.params.invitation);
+      const sent = await enrollment.sendInvitationCode(request.params.invitation);
+      return { expires_at: iso(sent.expiresAt), success: true };
+    },
+  );
 
   const phoneBody = bodyOf(
     Type.Object({

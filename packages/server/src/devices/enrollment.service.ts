@@ -1,5 +1,6 @@
 import {
   canonicalJson,
+  invitationEnrollmentDocument,
   linkEnrollmentDocument,
   type PublicJwk,
   phoneEnrollmentDocument,
@@ -14,12 +15,13 @@ import type { Clock } from '../lib/clock.js';
 import type { MessageQueue } from '../messaging/message-queue.js';
 import type { SendGuard } from '../messaging/send-guard.js';
 import type { SecurityLog } from '../operations/security-log.js';
-import { parsePhone } from '../users/phone-number.js';
+import { maskForStatus, parsePhone } from '../users/phone-number.js';
 import type { UserService } from '../users/user.service.js';
 import type { Platform } from './device.js';
 import type { DeviceRepository } from './device.repository.js';
 import { type Account, accountsOf } from './device-accounts.js';
 import { parsePublicJwk, toKeyObject, verifySignature } from './device-key.js';
+import type { InvitationRepository } from './invitation.repository.js';
 
 const ENROLLMENT_TTL_MS = 10 * 60_000;
 const PHONE_ENROLLMENT_TRIES = 5;
@@ -39,6 +41,8 @@ export interface Enrolled {
 
 export interface EnrollmentServiceOptions {
   readonly repository: DeviceRepository;
+  /** Enrollment invitations (D15): the device side reads and uses them. */
+  readonly invitations: InvitationRepository;
   readonly users: UserService;
   /** Where the phone's code goes out (the background message worker). */
   readonly messages: MessageQueue;
@@ -146,11 +150,96 @@ export class EnrollmentService {
     return this.createDevice(attempt.userId, null, jwk, input);
   }
 
+  /** Where an invitation's code is kept: one phone enrollment per invitation, not a UUID (no phone route takes it). */
+  private invitationCodeId(digest: string): string {
+    return `invitation:${digest.slice(0, 32)}`;
+  }
+
+  /** A live invitation, or the one refusal for unknown, expired and used links alike (D15). */
+  private async liveInvitation(token: string) {
+    const digest = this.digest('invitation', token);
+    const found = await this.options.invitations.findLive(digest, this.options.clock.now());
+    if (found === undefined)
+      throw new AuthyError('60035', { message: 'The invitation is unknown, used or expired' });
+    return { digest, ...found };
+  }
+
+  /** What a device shows on opening an invitation: the inviting app, the masked phone, the expiry. */
+  async describeInvitation(token: string) {
+    const found = await this.liveInvitation(token);
+    return {
+      appName: found.appName,
+      phone: `+${found.countryCode} ${maskForStatus(found.phone)}`,
+      expiresAt: found.expiresAt,
+    };
+  }
+
+  /**
+   * Sends the code that binds an invitation's enrollment to the user's phone (D15): the phone-enrollment
+   * code path, its ten minutes and its budgets (R22, R26). Past a budget nothing is sent and the code can
+   * never complete; asking again replaces the code.
+   */
+  async sendInvitationCode(token: string): Promise<{ expiresAt: number }> {
+    const { repository, guard, messages, random, clock, codeTtlMs } = this.options;
+    const found = await this.liveInvitation(token);
+    const e164 = `+${found.countryCode}${found.phone}`;
+    const admitted = await guard.admitEnrollment(e164);
+    const id = this.invitationCodeId(found.digest);
+    const code = random.digits(6);
+    const now = clock.now();
+    const expiresAt = now + codeTtlMs;
+    await repository.replacePhoneEnrollment({
+      id,
+      userId: admitted ? found.userId : null,
+      digest: this.digest(`invitation-code:${id}`, code),
+      now,
+      expiresAt,
+    });
+    await messages.enqueue(
+      {
+        appId: null,
+        channel: 'sms',
+        to: e164,
+        body: `Your Countersign device code is ${code}`,
+        sandbox: false,
+      },
+      { expiresAt, decoy: !admitted },
+    );
+    return { expiresAt };
+  }
+
+  /**
+   * Enrolls a device with an invitation and the code its phone received (D15), as the app-initiated kind
+   * (D8): the code's tries are counted, then the code and the invitation are each used once.
+   */
+  async enrollWithInvitation(token: string, code: string, input: EnrollmentInput): Promise<Enrolled> {
+    const { repository, invitations, clock } = this.options;
+    const jwk = checkProof(input.publicKey, input.proof, (key) =>
+      invitationEnrollmentDocument(token, code, key),
+    );
+    const found = await this.liveInvitation(token);
+    const id = this.invitationCodeId(found.digest);
+    const now = clock.now();
+    const attempt = await repository.tryPhoneEnrollment(id, PHONE_ENROLLMENT_TRIES, now);
+    if (attempt === undefined) throw new AuthyError('60034');
+    if (
+      !constantTimeEqual(attempt.digest, this.digest(`invitation-code:${id}`, code)) ||
+      attempt.userId !== found.userId
+    ) {
+      throw new AuthyError('60036', { event: 'authn_login_fail' });
+    }
+    if (!(await repository.usePhoneEnrollment(id, now))) throw new AuthyError('60034');
+    const used = await invitations.use(found.digest, now);
+    if (used === undefined) throw new AuthyError('60034');
+    return this.createDevice(used.userId, used.appId, jwk, input, 'invitation');
+  }
+
   private async createDevice(
     userId: number,
     enrolledAppId: number | null,
     jwk: PublicJwk,
     input: EnrollmentInput,
+    method?: 'invitation',
   ): Promise<Enrolled> {
     const { repository, users, securityLog, random, clock } = this.options;
     const device = {
@@ -172,7 +261,7 @@ export class EnrollmentService {
       detail: {
         name: input.name,
         platform: input.platform,
-        method: enrolledAppId === null ? 'phone' : 'link',
+        method: method ?? (enrolledAppId === null ? 'phone' : 'link'),
       },
       now: device.createdAt,
     });

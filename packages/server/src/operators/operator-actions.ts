@@ -2,6 +2,8 @@ import type { App } from '../apps/app.js';
 import type { AppService } from '../apps/app.service.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { DeviceService } from '../devices/device.service.js';
+import type { InvitationVia } from '../devices/invitation.js';
+import type { InvitationOutcome, InvitationService } from '../devices/invitation.service.js';
 import type { ImportRow } from '../users/import-file.js';
 import type { UserService } from '../users/user.service.js';
 import type { ImportReport, UserImport } from '../users/user-import.js';
@@ -122,4 +124,46 @@ export async function importUsers(
     });
   }
   return report;
+}
+
+/** What an invitation run reads and where it reports. */
+export interface InvitationSources {
+  readonly apps: Pick<AppService, 'find'>;
+  readonly invitations: Pick<InvitationService, 'invite' | 'notEnrolled'>;
+  readonly audit: AuditTrail;
+}
+
+/**
+ * Invites an app's users to enroll a device (`countersign enrollments invite`): the users given, or every
+ * user of the app without a live device answering it. Audited with its counts, never a phone number, an
+ * email or a link.
+ */
+export async function inviteUsers(
+  s: InvitationSources,
+  who: Actor,
+  appId: number,
+  users: readonly number[] | 'not_enrolled',
+  options: { via: InvitationVia; validDays: number },
+): Promise<InvitationOutcome[] | 'no_app'> {
+  const app = await s.apps.find(appId);
+  if (app === undefined) return 'no_app';
+  const ids = users === 'not_enrolled' ? await s.invitations.notEnrolled(app) : users;
+  const outcomes = await s.invitations.invite(app, ids, options);
+  const count = (state: InvitationOutcome['state']) => outcomes.filter((o) => o.state === state).length;
+  await s.audit.record({
+    ...who,
+    action: 'enrollment.invite',
+    target: { type: 'app', id: String(appId) },
+    after: {
+      via: options.via,
+      valid_days: options.validDays,
+      chosen: users === 'not_enrolled' ? 'not_enrolled' : 'file',
+      users: outcomes.length,
+      queued: count('queued'),
+      exported: count('exported'),
+      failed: count('failed'),
+      not_in_app: count('not_in_app'),
+    },
+  });
+  return outcomes;
 }

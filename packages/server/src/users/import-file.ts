@@ -131,3 +131,23 @@ function readCsv(text: string): ImportRow[] {
   const at = new Map(IMPORT_COLUMNS.map((column) => [column, names.indexOf(column)]));
   return records.map(({ line, fields }) => rowOf(line, (column) => fields[at.get(column) ?? -1] ?? ''));
 }
+
+/** An Authy id as a list names it, with its line, unchecked. */
+export interface ListedId {
+  readonly line: number;
+  readonly authyId: string;
+}
+
+/**
+ * Reads a list of Authy ids: the `authy_id` column of a CSV file with a header row (an import file, say),
+ * or else one id a line.
+ */
+export function readIdList(text: string): ListedId[] {
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const records = [...csvRecords(body)].filter((r) => r.fields.join('').trim() !== '');
+  const header = records[0]?.fields.map((name) => name.trim().toLowerCase());
+  const column = header?.indexOf('authy_id') ?? -1;
+  if (column >= 0)
+    return records.slice(1).map(({ line, fields }) => ({ line, authyId: (fields[column] ?? '').trim() }));
+  return records.map(({ line, fields }) => ({ line, authyId: fields.join(',').trim() }));
+}

@@ -184,6 +184,7 @@ const ANY_PARAMS = {
   id: '1',
   uuid: '00000000-0000-4000-8000-000000000000',
   token: '0000000',
+  invitation: 'A'.repeat(43),
   ServiceSid: `VA${'0'.repeat(32)}`,
   Sid: `VE${'0'.repeat(32)}`,
 };
@@ -207,6 +208,7 @@ const lastCode = () => /(\d+)$/.exec(messaging.sent.at(-1)?.body ?? '')?.[1] ?? 
 let clock: TestClock;
 let server: TestServer;
 let key = '';
+let appId = 0;
 let accountSid = '';
 let phone = 2125550300;
 const nextPhone = () => {
@@ -267,7 +269,7 @@ beforeAll(async () => {
     push: { publicKey: 'BPushKeyOfTheTestService_0123456789', send: async () => 'sent' },
     env: { COUNTERSIGN_SEND_LIMIT: '2' },
   });
-  ({ apiKey: key, accountSid } = await server.createApp({ name: 'Contract Bank' }));
+  ({ apiKey: key, accountSid, id: appId } = await server.createApp({ name: 'Contract Bank' }));
   document = await fetchDocument(server);
   contract = createContract(document);
 });
@@ -845,6 +847,71 @@ describe('every answer validates against the document (R11)', () => {
     expect(unknown.error_code, JSON.stringify(unknown)).toBe('60034');
     expect((await complete(code)).success).toBe(true);
 
+    // By an invitation (D15): the link names the user, the code sent to the phone binds.
+    const contractApp = await server.app.services.apps.find(appId);
+    if (contractApp === undefined) throw new Error('no contract app');
+    const [invitation] = await server.app.services.invitations.invite(contractApp, [await register()], {
+      via: 'export',
+      validDays: 1,
+    });
+    const invitationToken = /#invite=([A-Za-z0-9_-]+)$/.exec(invitation?.link ?? '')?.[1] ?? '';
+    const invitationPath = { params: { invitation: invitationToken } };
+    await probe(
+      server,
+      { method: 'GET', path: '/device/v1/invitations/{invitation}', ...invitationPath },
+      200,
+    );
+    await probe(
+      server,
+      { method: 'POST', path: '/device/v1/invitations/{invitation}/code', ...invitationPath, json: {} },
+      200,
+    );
+    await server.app.messages.drain();
+    const invitationCode = lastCode();
+    const invited = newKeyPair();
+    const byInvitation = (code: string) => ({
+      invitation: invitationToken,
+      code,
+      public_key: invited.publicJwk,
+      name: 'Invited',
+      platform: 'web',
+      proof: signText(
+        invited.privateKey,
+        canonicalJson({
+          purpose: 'countersign-invitation-enrollment',
+          invitation: invitationToken,
+          code,
+          public_key: invited.publicJwk,
+        }),
+      ),
+    });
+    const wrongCode = invitationCode === '000000' ? '111111' : '000000';
+    await probe(
+      server,
+      { method: 'POST', path: '/device/v1/enrollments', json: byInvitation(wrongCode) },
+      401,
+    );
+    await probe(
+      server,
+      { method: 'POST', path: '/device/v1/enrollments', json: byInvitation(invitationCode) },
+      200,
+    );
+    await probe(
+      server,
+      { method: 'POST', path: '/device/v1/enrollments', json: byInvitation(invitationCode) },
+      404,
+    );
+    await probe(
+      server,
+      { method: 'GET', path: '/device/v1/invitations/{invitation}', ...invitationPath },
+      404,
+    );
+    await probe(
+      server,
+      { method: 'POST', path: '/device/v1/invitations/{invitation}/code', ...invitationPath, json: {} },
+      404,
+    );
+
     for (const path of [
       '/device/v1/accounts',
       '/device/v1/requests',
@@ -1380,14 +1447,24 @@ describe('every answer validates against the document (R11)', () => {
           {
             ...base,
             key,
-            params: { id: '9'.repeat(300), uuid: 'f'.repeat(300), token: '1', ServiceSid: 'V'.repeat(300) },
+            params: {
+              id: '9'.repeat(300),
+              uuid: 'f'.repeat(300),
+              token: '1',
+              invitation: 'i'.repeat(300),
+              ServiceSid: 'V'.repeat(300),
+            },
           },
           414,
         );
         // `..` makes a path the router does not know.
         const unknown = await probe(
           server,
-          { ...base, key, params: { id: '..', uuid: '..', token: '..', ServiceSid: '..', Sid: '..' } },
+          {
+            ...base,
+            key,
+            params: { id: '..', uuid: '..', token: '..', invitation: '..', ServiceSid: '..', Sid: '..' },
+          },
           404,
         );
         if (isVerify(path)) expect(unknown.code).toBe(20404);

@@ -105,7 +105,13 @@ const DEVICE_ROUTES: Operation[] = [
     path: '/device/v1/enrollments',
     input: {
       type: 'object',
-      properties: { token: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' }, ...ENROLLMENT },
+      // A link's token, or an invitation and its code (D15).
+      properties: {
+        token: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' },
+        invitation: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' },
+        code: { type: 'string', pattern: '^[0-9]{6}$' },
+        ...ENROLLMENT,
+      },
     },
     jsonOnly: true,
   },
@@ -125,6 +131,13 @@ const DEVICE_ROUTES: Operation[] = [
     method: 'POST',
     path: '/device/v1/phone-enrollments/{id}/complete',
     input: { type: 'object', properties: { code: { type: 'string', pattern: '^[0-9]{6}$' }, ...ENROLLMENT } },
+    jsonOnly: true,
+  },
+  { method: 'GET', path: '/device/v1/invitations/{invitation}', input: { type: 'object' } },
+  {
+    method: 'POST',
+    path: '/device/v1/invitations/{invitation}/code',
+    input: { type: 'object' },
     jsonOnly: true,
   },
   { method: 'GET', path: '/device/v1/accounts', input: { type: 'object' }, device: true },
