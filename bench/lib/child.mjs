@@ -29,6 +29,9 @@ export function startServer({ databaseUrl, logFile, profileDir, env = {} }) {
       // figure holds open; raised, they still run on every request.
       COUNTERSIGN_MAX_IN_FLIGHT: '20000',
       COUNTERSIGN_MAX_STREAMS: '20000',
+      // One app holds every wait of the memory figure: its fair share (D13, a quarter by default) is the
+      // whole, and still computed on every request.
+      COUNTERSIGN_APP_SHARE: '1',
       COUNTERSIGN_WEBHOOK_ALLOW: '127.0.0.1/32',
       HOST: '127.0.0.1',
       PORT: '0',
