@@ -64,7 +64,8 @@ describe('migration 0015-verify-factors', () => {
     store = openDatabase(database.url);
     const steps = migrator(store);
     expect((await steps.migrateToLatest()).error).toBeUndefined();
-    const down = await steps.migrateTo('0013-verify');
+    // Down to just before it (0014 came from another branch and sorts before it).
+    const down = await steps.migrateTo('0014-enrollment-invitations');
     expect(down.error).toBeUndefined();
     expect(down.results?.at(-1)).toMatchObject({ migrationName: '0015-verify-factors', status: 'Success' });
     await expect(sql`select count(*) from verify_factors`.execute(store.db)).rejects.toThrow();
