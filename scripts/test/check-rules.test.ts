@@ -126,7 +126,7 @@ const PLANTS: Plant[] = [
     rule: 'requirement-citations-resolve',
     what: 'a comment and a doc cite numbers the requirement list does not define',
     files: (copy) => ({
-      'packages/server/src/planted.ts': `// What ${join2('R', '91')} and ${join2('D', '15')} ask.\nexport const planted = 1;\n`,
+      'packages/server/src/planted.ts': `// What ${join2('R', '91')} and ${join2('D', '99')} ask.\nexport const planted = 1;\n`,
       'docs/security.md': `${read(copy, 'docs/security.md')}\n| ${join2('R', '0')} | ✅ | nothing |\n`,
     }),
     expected: [

@@ -27,6 +27,7 @@ const OWNERS: Record<string, string> = {
   operator_challenges: 'operators/operator.repository.ts',
   device_admissions: 'devices/admission.repository.ts',
   device_nonces: 'devices/device.repository.ts',
+  enrollment_invitations: 'devices/invitation.repository.ts',
   device_passkeys: 'devices/passkey.repository.ts',
   devices: 'devices/device.repository.ts',
   enrollments: 'devices/device.repository.ts',
