@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type Static, Type } from 'typebox';
+import { Type } from 'typebox';
 import type { App } from '../apps/app.js';
 import { invalidTwilioParameter } from '../errors/authy-error.js';
 import type { ApiGate } from '../http/route.js';
@@ -7,8 +7,8 @@ import { DisplayText } from '../http/schemas.js';
 import { addVerifyRoute } from '../http/twilio-route.js';
 import type { CodeOutcome, FactorService } from './factor.service.js';
 import { challengeDocument, entityDocument, factorDocument, newFactorDocument } from './factor-documents.js';
-import { DEFAULT_PAGE_SIZE, NullableString, Paging, pageMetaSchema, Sid, Time } from './verify.routes.js';
-import { type DocumentContext, pageMeta } from './verify-documents.js';
+import { NullableString, Paging, pageMetaSchema, Sid, Time } from './verify.routes.js';
+import { type DocumentContext, pageMeta, pageStart } from './verify-documents.js';
 import { notFound, type VerifyServices } from './verify-service.service.js';
 import { isSid } from './verify-sid.js';
 
@@ -100,9 +100,6 @@ const ChallengeDocument = Type.Object({
   links: Type.Object({ notifications: Type.String() }),
 });
 
-const afterOf = (input: Static<typeof Paging>) =>
-  input.PageToken === undefined ? 0 : Number(input.PageToken.slice(2));
-
 /** R84: a wrong or replayed TOTP code is a failed login, though Twilio answers it 200. */
 function logOutcome(request: FastifyRequest, outcome: CodeOutcome | undefined): void {
   if (outcome === undefined || outcome === 'accepted') return;
@@ -179,16 +176,11 @@ export function registerFactorRoutes(
     refusals: [],
     handle: async ({ input, app, params }) => {
       const service = await serviceOf(app, params.ServiceSid);
-      const size = input.PageSize ?? DEFAULT_PAGE_SIZE;
-      const page = await factors.pageEntities(app, service, afterOf(input), size);
+      const { after, size } = pageStart(input);
+      const page = await factors.pageEntities(app, service, after, size);
       return {
         entities: page.items.map((e) => entityDocument(e, context(app))),
-        meta: pageMeta('entities', entitiesUrl(service.sid), {
-          number: input.Page ?? 0,
-          size,
-          token: input.PageToken,
-          nextToken: page.nextAfter === undefined ? undefined : `PA${page.nextAfter}`,
-        }),
+        meta: pageMeta('entities', entitiesUrl(service.sid), input, page.nextAfter),
       };
     },
   });
@@ -266,19 +258,15 @@ export function registerFactorRoutes(
     refusals: [],
     handle: async ({ input, app, params }) => {
       const { service, entity } = await entityOf(app, params);
-      const size = input.PageSize ?? DEFAULT_PAGE_SIZE;
-      const page = await factors.pageFactors(app, entity, afterOf(input), size);
+      const { after, size } = pageStart(input);
+      const page = await factors.pageFactors(app, entity, after, size);
       return {
         factors: page.items.map((f) => factorDocument(f, context(app))),
         meta: pageMeta(
           'factors',
           `${entitiesUrl(service.sid)}/${encodeURIComponent(entity.identity)}/Factors`,
-          {
-            number: input.Page ?? 0,
-            size,
-            token: input.PageToken,
-            nextToken: page.nextAfter === undefined ? undefined : `PA${page.nextAfter}`,
-          },
+          input,
+          page.nextAfter,
         ),
       };
     },
@@ -371,12 +359,12 @@ export function registerFactorRoutes(
     refusals: [],
     handle: async ({ input, app, params }) => {
       const { service, entity } = await entityOf(app, params);
-      const size = input.PageSize ?? DEFAULT_PAGE_SIZE;
+      const { after, size } = pageStart(input);
       const page = await factors.pageChallenges(
         app,
         entity,
         { factorSid: input.FactorSid, status: input.Status },
-        afterOf(input),
+        after,
         size,
       );
       return {
@@ -384,12 +372,8 @@ export function registerFactorRoutes(
         meta: pageMeta(
           'challenges',
           `${entitiesUrl(service.sid)}/${encodeURIComponent(entity.identity)}/Challenges`,
-          {
-            number: input.Page ?? 0,
-            size,
-            token: input.PageToken,
-            nextToken: page.nextAfter === undefined ? undefined : `PA${page.nextAfter}`,
-          },
+          input,
+          page.nextAfter,
         ),
       };
     },

@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Store } from '../db/database.js';
-import type { Database } from '../db/schema.js';
+import type { Database, VerifyVerificationTable } from '../db/schema.js';
 
 /** A verification as stored; `status` never says `expired` (that is read from `expiresAt`). */
 export interface VerificationRow {
@@ -36,18 +36,7 @@ const COLUMNS = [
   'expires_at',
 ] as const;
 
-function toRow(row: {
-  sid: string;
-  service_sid: string;
-  recipient: string;
-  channel: string;
-  status: string;
-  code_digest: string;
-  checks: number;
-  created_at: number;
-  updated_at: number;
-  expires_at: number;
-}): VerificationRow {
+function toRow(row: Omit<Selectable<VerifyVerificationTable>, 'app_id'>): VerificationRow {
   return {
     sid: row.sid,
     serviceSid: row.service_sid,

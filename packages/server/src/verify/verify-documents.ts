@@ -99,21 +99,41 @@ export function verificationCheckDocument(verification: Verification, context: D
   return { ...common(verification, context), sna_attempts_error_codes: [] };
 }
 
-/** Twilio's page `meta`: where this page, the first and the next are (no previous: pages run forward). */
-export function pageMeta(
-  key: string,
-  listUrl: string,
-  page: { number: number; size: number; nextToken: string | undefined; token: string | undefined },
-) {
-  const at = (number: number, token: string | undefined) =>
-    `${listUrl}?PageSize=${page.size}&Page=${number}${token === undefined ? '' : `&PageToken=${token}`}`;
+/** Twilio's page size when the caller gives none. */
+export const DEFAULT_PAGE_SIZE = 50;
+
+/** A list request's paging, as the package sends it. */
+export interface PageRequest {
+  readonly Page?: number | undefined;
+  readonly PageSize?: number | undefined;
+  /** `PA` and the last key of the page before: pages run forward by key. */
+  readonly PageToken?: string | undefined;
+}
+
+/** Where a requested page starts (after this key; 0: at the first) and how many it holds. */
+export function pageStart(request: PageRequest): { after: number; size: number } {
   return {
-    page: page.number,
-    page_size: page.size,
+    after: request.PageToken === undefined ? 0 : Number(request.PageToken.slice(2)),
+    size: request.PageSize ?? DEFAULT_PAGE_SIZE,
+  };
+}
+
+/**
+ * Twilio's page `meta` of the page `request` asked for: where it, the first and the next are (no previous:
+ * pages run forward). `nextAfter`: the last key of this page when there is a next one.
+ */
+export function pageMeta(key: string, listUrl: string, request: PageRequest, nextAfter: number | undefined) {
+  const { size } = pageStart(request);
+  const number = request.Page ?? 0;
+  const at = (page: number, token: string | undefined) =>
+    `${listUrl}?PageSize=${size}&Page=${page}${token === undefined ? '' : `&PageToken=${token}`}`;
+  return {
+    page: number,
+    page_size: size,
     first_page_url: at(0, undefined),
     previous_page_url: null,
-    url: at(page.number, page.token),
-    next_page_url: page.nextToken === undefined ? null : at(page.number + 1, page.nextToken),
+    url: at(number, request.PageToken),
+    next_page_url: nextAfter === undefined ? null : at(number + 1, `PA${nextAfter}`),
     key,
   };
 }

@@ -9,6 +9,7 @@ import type { VerificationService } from './verification.service.js';
 import {
   type DocumentContext,
   pageMeta,
+  pageStart,
   serviceDocument,
   verificationCheckDocument,
   verificationDocument,
@@ -174,9 +175,6 @@ export const pageMetaSchema = (key: string) =>
   });
 const PageMeta = pageMetaSchema('services');
 
-/** Twilio's page size when the caller gives none. */
-export const DEFAULT_PAGE_SIZE = 50;
-
 /**
  * The Twilio Verify v2 API under `/v2` (issue 19, first slice): services, verifications and checks, as the
  * `twilio` npm package calls them. HTTP Basic auth with the app's Account SID and API key; Twilio's envelope
@@ -218,17 +216,11 @@ export function registerVerifyRoutes(
     response: Type.Object({ services: Type.Array(ServiceDocument), meta: PageMeta }),
     refusals: [],
     handle: async ({ input, app }) => {
-      const size = input.PageSize ?? DEFAULT_PAGE_SIZE;
-      const after = input.PageToken === undefined ? 0 : Number(input.PageToken.slice(2));
+      const { after, size } = pageStart(input);
       const page = await services.page(app.id, after, size);
       return {
         services: page.services.map((s) => serviceDocument(s, context(app))),
-        meta: pageMeta('services', `${base}/Services`, {
-          number: input.Page ?? 0,
-          size,
-          token: input.PageToken,
-          nextToken: page.nextAfter === undefined ? undefined : `PA${page.nextAfter}`,
-        }),
+        meta: pageMeta('services', `${base}/Services`, input, page.nextAfter),
       };
     },
   });
