@@ -1,5 +1,6 @@
 import { type App, policyOf } from '../apps/app.js';
 import type { Random } from '../crypto/random.js';
+import { sealedContext } from '../crypto/sealed-values.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { AuthyError, invalidParameter } from '../errors/authy-error.js';
 import type { EventBus, Publication } from '../events/event-bus.js';
@@ -39,7 +40,7 @@ export interface NewApprovalRequest {
   secondsToExpire: number | undefined;
 }
 
-const hiddenContext = (uuid: string) => `approval_requests.hidden_details_ct:${uuid}`;
+const hiddenContext = sealedContext.hiddenDetails;
 /**
  * What `hidden_details_ct` holds when a request has no hidden details: nothing to seal, so nothing to open
  * on every status read and callback (a sealed value is never empty: it starts with its version).

@@ -4,6 +4,7 @@ import { isSupportedCountry } from 'libphonenumber-js/max';
 import { hmacHex } from '../crypto/digest.js';
 import type { ServiceKeys } from '../crypto/master-key.js';
 import type { Random } from '../crypto/random.js';
+import { sealedContext } from '../crypto/sealed-values.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Clock } from '../lib/clock.js';
 import { OperatorError } from '../lib/operator-error.js';
@@ -50,8 +51,8 @@ export class AppSettingError extends OperatorError {
   override readonly exitCode = 2;
 }
 
-const keyContext = (digest: string) => `api_keys.key_ct:${digest}`;
-const webhookContext = (appId: number) => `apps.webhook_secret_ct:${appId}`;
+const keyContext = sealedContext.apiKey;
+const webhookContext = sealedContext.webhookSecret;
 
 /**
  * An app's name is shown on every device that answers for it, so it is display text (D11); the name as

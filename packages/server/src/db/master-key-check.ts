@@ -1,11 +1,12 @@
 import { deriveServiceKeys } from '../crypto/master-key.js';
+import { metaContext } from '../crypto/sealed-values.js';
 import { createSecretBox, SecretBoxError } from '../crypto/secret-box.js';
 import { OperatorError } from '../lib/operator-error.js';
 import type { Store } from './database.js';
 import { MetaRepository } from './meta.repository.js';
 
 const CHECK_KEY = 'master_key_check';
-const CHECK_CONTEXT = 'meta.master_key_check';
+const CHECK_CONTEXT = metaContext(CHECK_KEY);
 
 export class WrongMasterKeyError extends OperatorError {
   override readonly name = 'WrongMasterKeyError';

@@ -1,4 +1,5 @@
 import type { Random } from '../crypto/random.js';
+import { sealedContext } from '../crypto/sealed-values.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Store } from '../db/database.js';
 import type { Channel } from './messaging-provider.js';
@@ -18,7 +19,7 @@ export interface QueueEntry {
   readonly expiresAt: number;
 }
 
-const context = (id: string) => `message_queue.message_ct:${id}`;
+const context = sealedContext.queuedMessage;
 
 /** The queue of messages the background worker sends. Recipient and text are sealed together, bound to the row. */
 export class MessageQueueRepository {

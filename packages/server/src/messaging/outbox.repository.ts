@@ -1,4 +1,5 @@
 import type { Random } from '../crypto/random.js';
+import { sealedContext } from '../crypto/sealed-values.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Store } from '../db/database.js';
 
@@ -11,7 +12,7 @@ export interface OutboxEntry {
   createdAt: number;
 }
 
-const context = (id: string) => `outbox.body_ct:${id}`;
+const context = sealedContext.outboxBody;
 
 /** Messages of the console provider. Bodies hold codes, so they are sealed like every other secret. */
 export class OutboxRepository {

@@ -1,3 +1,4 @@
+import { sealedContext } from '../crypto/sealed-values.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { EventBus } from '../events/event-bus.js';
 import { type RequestCreated, topics } from '../events/service-events.js';
@@ -8,7 +9,7 @@ import type { PushSender, PushSubscription } from './push-sender.js';
 /** Longest TTL a push service is asked to keep a message (requests that never expire). */
 const MAX_TTL_SECONDS = 24 * 60 * 60;
 
-export const subscriptionContext = (deviceId: string) => `devices.push_subscription_ct:${deviceId}`;
+export const subscriptionContext = sealedContext.pushSubscription;
 
 /** Where a new request's push goes, as the devices and users features know it. */
 export interface PushTargets {

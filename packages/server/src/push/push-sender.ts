@@ -1,4 +1,5 @@
 import webPush from 'web-push';
+import { metaContext } from '../crypto/sealed-values.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { KeptValues } from '../db/meta.js';
 
@@ -18,7 +19,7 @@ export interface PushSender {
 }
 
 const META_KEY = 'vapid_keys';
-const CONTEXT = 'meta.vapid_keys';
+const CONTEXT = metaContext(META_KEY);
 
 /** Loads the service's VAPID keys, making them (sealed under the master key) on first start. */
 export async function loadVapidKeys(

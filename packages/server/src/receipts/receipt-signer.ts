@@ -1,10 +1,11 @@
 import { createPrivateKey, type JsonWebKey, sign } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
+import { metaContext } from '../crypto/sealed-values.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { KeptValues } from '../db/meta.js';
 
 const META_KEY = 'receipt_signing_key';
-const CONTEXT = 'meta.receipt_signing_key';
+const CONTEXT = metaContext(META_KEY);
 
 /** Signs receipts with the service's ES256 key; publishes the public half as a JWKS (R28, receipts). */
 export interface ReceiptSigner {

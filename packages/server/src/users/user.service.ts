@@ -2,6 +2,7 @@ import QRCode from 'qrcode';
 import { type App, policyOf } from '../apps/app.js';
 import type { UsageCounter } from '../apps/usage-counter.js';
 import type { Random } from '../crypto/random.js';
+import { sealedContext } from '../crypto/sealed-values.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { totpUri } from '../crypto/totp.js';
 import { AuthyError, userNotFound } from '../errors/authy-error.js';
@@ -16,7 +17,7 @@ import { readUserId } from './user-id.js';
 export const ACTIVITY_TYPES = ['password_reset', 'banned', 'unbanned', 'cookie_login'] as const;
 export type ActivityType = (typeof ACTIVITY_TYPES)[number];
 
-const seedContext = (appId: number, userId: number) => `app_users.totp_seed_ct:${appId}:${userId}`;
+const seedContext = sealedContext.appUserSeed;
 
 /** The namespace an app's users live in: one shared identity space, but each sandbox app has its own. */
 export function namespaceOf(app: App): string {

@@ -1,6 +1,7 @@
 import { type App, policyOf } from '../apps/app.js';
 import { constantTimeEqual } from '../crypto/digest.js';
 import type { Random } from '../crypto/random.js';
+import { sealedContext } from '../crypto/sealed-values.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { base32Seed, stepAt, totpCode, totpUri } from '../crypto/totp.js';
 import { AuthyError, invalidTwilioParameter, type SecurityEvent } from '../errors/authy-error.js';
@@ -37,7 +38,7 @@ export type CodeOutcome = 'accepted' | 'replayed' | 'wrong' | 'locked-now';
 type AttemptOutcome = CodeOutcome | { readonly lockedUntil: number };
 
 /** The factor's seed is bound to its row: a sealed seed copied into another factor does not open. */
-const seedContext = (appId: number, factorSid: string) => `verify-factor-seed:${appId}:${factorSid}`;
+const seedContext = sealedContext.verifyFactorSeed;
 
 export interface FactorServiceOptions {
   readonly repository: FactorRepository;
