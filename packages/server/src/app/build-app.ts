@@ -325,6 +325,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     bus: services.bus,
     clock,
     log: fastify.log,
+    settled: (messageId, outcome) => services.invitations.settleSend(messageId, outcome),
   });
   messages.start();
   fastify.decorate('messages', messages);

@@ -221,6 +221,8 @@ export interface EnrollmentInvitationTable {
   via: string;
   /** 'queued' | 'sent' | 'failed' | 'exported' */
   send_state: string;
+  /** The queued message carrying an SMS invitation's link, until the worker reports how it went. */
+  message_id: string | null;
   enrolled_at: number | null;
 }
 

@@ -101,6 +101,8 @@ export class InvitationRepository {
     expiresAt: number;
     via: InvitationVia;
     sendState: SendState;
+    /** The queued message that carries the link (an SMS invitation). */
+    messageId: string | null;
   }): Promise<void> {
     const values = {
       token_digest: row.digest,
@@ -108,6 +110,7 @@ export class InvitationRepository {
       expires_at: row.expiresAt,
       via: row.via,
       send_state: row.sendState,
+      message_id: row.messageId,
       enrolled_at: null,
     };
     await this.db
@@ -121,10 +124,23 @@ export class InvitationRepository {
   async setSendState(appId: number, userId: number, digest: string, state: SendState): Promise<void> {
     await this.db
       .updateTable('enrollment_invitations')
-      .set({ send_state: state })
+      .set({ send_state: state, message_id: null })
       .where('app_id', '=', appId)
       .where('user_id', '=', userId)
       .where('token_digest', '=', digest)
+      .execute();
+  }
+
+  /**
+   * Records how the message carrying an invitation's link ended, once: an invitation replaced since names
+   * another message (or none), and is left alone.
+   */
+  async settleSend(messageId: string, outcome: Extract<SendState, 'sent' | 'failed'>): Promise<void> {
+    await this.db
+      .updateTable('enrollment_invitations')
+      .set({ send_state: outcome, message_id: null })
+      .where('message_id', '=', messageId)
+      .where('send_state', '=', 'queued')
       .execute();
   }
 

@@ -4,7 +4,8 @@ import type { ServiceKeys } from '../crypto/master-key.js';
 import type { Random } from '../crypto/random.js';
 import { AuthyError } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
-import type { MessageQueue } from '../messaging/message-queue.js';
+import type { EnqueueOptions, MessageQueue } from '../messaging/message-queue.js';
+import type { SendOutcome } from '../messaging/message-worker.js';
 import type { SendGuard } from '../messaging/send-guard.js';
 import { maskForStatus, parsePhone } from '../users/phone-number.js';
 import type { InvitationVia, SendState } from './invitation.js';
@@ -111,11 +112,14 @@ export class InvitationService {
           expiresAt,
           via: 'export',
           sendState: 'exported',
+          messageId: null,
         });
         outcomes.push({ ...base, state: 'exported', link: this.linkOf(token), reason: null });
         continue;
       }
-      // Written first, so the link the SMS carries works as soon as it arrives.
+      // Written first, so the link the SMS carries works as soon as it arrives, naming the message before it
+      // exists, so the worker's outcome finds the invitation however soon it comes.
+      const messageId = random.uuid();
       await repository.upsert({
         appId: app.id,
         userId: authyId,
@@ -124,13 +128,13 @@ export class InvitationService {
         expiresAt,
         via: 'sms',
         sendState: 'queued',
+        messageId,
       });
-      const reason = await this.sendLink(
-        app,
-        invitee,
-        this.linkOf(token),
-        Math.min(expiresAt, now + SMS_SEND_WINDOW_MS),
-      );
+      const reason = await this.sendLink(app, invitee, this.linkOf(token), {
+        id: messageId,
+        expiresAt: Math.min(expiresAt, now + SMS_SEND_WINDOW_MS),
+        decoy: false,
+      });
       if (reason !== null) await repository.setSendState(app.id, authyId, digest, 'failed');
       outcomes.push({ ...base, state: reason === null ? 'queued' : 'failed', link: null, reason });
     }
@@ -138,7 +142,12 @@ export class InvitationService {
   }
 
   /** Queues the link's SMS within the app's budgets; the refusal's sentence when a budget or country refuses. */
-  private async sendLink(app: App, invitee: Invitee, link: string, sendBy: number): Promise<string | null> {
+  private async sendLink(
+    app: App,
+    invitee: Invitee,
+    link: string,
+    message: EnqueueOptions,
+  ): Promise<string | null> {
     const e164 = `+${invitee.countryCode}${invitee.phone}`;
     try {
       await this.options.guard.admit(
@@ -158,7 +167,7 @@ export class InvitationService {
         body: `${app.name} invites you to approve its sign-ins with Countersign: ${link}`,
         sandbox: policyOf(app).sandbox,
       },
-      { expiresAt: sendBy, decoy: false },
+      message,
     );
     return null;
   }
@@ -166,6 +175,11 @@ export class InvitationService {
   /** The app's users with no live device answering it. */
   notEnrolled(app: App): Promise<number[]> {
     return this.options.repository.notEnrolled(app.id, policyOf(app).phoneDevicesAccepted);
+  }
+
+  /** Records how the worker's send of an invitation's SMS ended (`MessageWorker`'s `settled`). */
+  settleSend(messageId: string, outcome: SendOutcome): Promise<void> {
+    return this.options.repository.settleSend(messageId, outcome);
   }
 
   /** The app's invitations counted. */

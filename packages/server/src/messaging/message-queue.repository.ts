@@ -30,6 +30,8 @@ export class MessageQueueRepository {
   ) {}
 
   async insert(entry: {
+    /** A new one when not given. */
+    id?: string | undefined;
     appId: number | null;
     channel: Channel;
     state: QueueState;
@@ -39,7 +41,7 @@ export class MessageQueueRepository {
     now: number;
     expiresAt: number;
   }): Promise<void> {
-    const id = this.random.uuid();
+    const id = entry.id ?? this.random.uuid();
     await this.store.db
       .insertInto('message_queue')
       .values({

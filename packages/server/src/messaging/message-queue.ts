@@ -13,6 +13,11 @@ export interface EnqueueOptions {
    * as one that sends (R90), and nothing of the number is kept.
    */
   readonly decoy: boolean;
+  /**
+   * The message's id, for a caller that records it before the message is written (an SMS invitation, which the
+   * worker's outcome reaches by it: the worker may send the message before `enqueue` returns).
+   */
+  readonly id?: string;
 }
 
 /** Hands messages to the background worker (`MessageWorker`): the request does not wait for the provider. */
@@ -25,6 +30,7 @@ export class MessageQueue {
 
   async enqueue(message: OutgoingMessage, options: EnqueueOptions): Promise<void> {
     await this.repository.insert({
+      id: options.id,
       appId: message.appId,
       channel: message.channel,
       state: options.decoy ? 'decoy' : 'queued',

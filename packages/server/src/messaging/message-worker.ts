@@ -14,7 +14,15 @@ export interface MessageWorkerOptions {
   log: Log;
   /** How often the worker looks for due messages when nothing woke it. */
   intervalMs?: number;
+  /**
+   * Told how each message (not a decoy) ended: sent, or given up (its send window closed before a send
+   * succeeded). Enrollment invitations count their failed sends by it.
+   */
+  settled?: (messageId: string, outcome: SendOutcome) => Promise<void>;
 }
+
+/** How a queued message ended. */
+export type SendOutcome = 'sent' | 'failed';
 
 /** A claim outlives the slowest provider call (Twilio's is cut after 10 s), so no two workers send one message. */
 const LEASE_MS = 60_000;
@@ -95,7 +103,8 @@ export class MessageWorker {
   private async deliver(entry: QueueEntry): Promise<void> {
     const { queue, provider, clock, log } = this.options;
     const now = clock.now();
-    if (entry.state !== 'queued' || entry.expiresAt <= now) return queue.remove(entry.id);
+    if (entry.state !== 'queued') return queue.remove(entry.id);
+    if (entry.expiresAt <= now) return this.end(entry, 'failed');
     const { to, body } = queue.open(entry);
     try {
       await provider.send({ appId: entry.appId, channel: entry.channel, to, body, sandbox: entry.sandbox });
@@ -112,8 +121,16 @@ export class MessageWorker {
         },
         'message not sent',
       );
-      return next < entry.expiresAt ? queue.retry(entry.id, attempt, next) : queue.remove(entry.id);
+      return next < entry.expiresAt ? queue.retry(entry.id, attempt, next) : this.end(entry, 'failed');
     }
-    await queue.remove(entry.id);
+    await this.end(entry, 'sent');
+  }
+
+  /** Removes a message that has ended, then reports how; a report that fails is logged, the pass goes on. */
+  private async end(entry: QueueEntry, outcome: SendOutcome): Promise<void> {
+    await this.options.queue.remove(entry.id);
+    await this.options.settled?.(entry.id, outcome).catch((error: unknown) => {
+      this.options.log.error({ err: error, messageId: entry.id, outcome }, 'message outcome not recorded');
+    });
   }
 }
