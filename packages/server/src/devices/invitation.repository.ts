@@ -189,23 +189,32 @@ export class InvitationRepository {
       : { appId: Number(row.app_id), userId: Number(row.user_id), expiresAt: Number(row.expires_at) };
   }
 
-  /** The app's invitations counted: live, enrolled, expired unused, and refused sends not enrolled. */
+  /**
+   * The app's invitations counted: enrolled; of the rest, failed sends; of the rest, expired unused; the rest
+   * live. Counted by the database, however many users the app has.
+   */
   async counts(appId: number, now: number): Promise<InvitationCounts> {
-    const rows = await this.db
+    const row = await this.db
       .selectFrom('enrollment_invitations')
-      .select(['expires_at', 'send_state', 'enrolled_at'])
       .where('app_id', '=', appId)
-      .execute();
-    let invited = 0;
-    let enrolled = 0;
-    let expired = 0;
-    let failed = 0;
-    for (const r of rows) {
-      if (r.enrolled_at !== null) enrolled++;
-      else if (r.send_state === 'failed') failed++;
-      else if (Number(r.expires_at) <= now) expired++;
-      else invited++;
-    }
-    return { invited, enrolled, expired, failed };
+      .select((eb) => {
+        const count = (when: Parameters<typeof eb.case>[0]) =>
+          eb.fn.coalesce(eb.fn.sum<number>(eb.case().when(when).then(1).else(0).end()), eb.lit(0));
+        const notEnrolled = eb('enrolled_at', 'is', null);
+        const notFailed = eb('send_state', '!=', 'failed');
+        return [
+          count(eb('enrolled_at', 'is not', null)).as('enrolled'),
+          count(eb.and([notEnrolled, eb('send_state', '=', 'failed')])).as('failed'),
+          count(eb.and([notEnrolled, notFailed, eb('expires_at', '<=', now)])).as('expired'),
+          count(eb.and([notEnrolled, notFailed, eb('expires_at', '>', now)])).as('invited'),
+        ];
+      })
+      .executeTakeFirstOrThrow();
+    return {
+      invited: Number(row.invited),
+      enrolled: Number(row.enrolled),
+      expired: Number(row.expired),
+      failed: Number(row.failed),
+    };
   }
 }
