@@ -67,6 +67,8 @@ export interface AppDoc extends AppSettings {
   /** The service stopped calling the URL back (it kept failing) until it is changed. */
   readonly callback_disabled: boolean;
   readonly disabled_at: string | null;
+  /** The Basic-auth user name of the Twilio Verify v2 API (`/v2`), with the app's API key as the password. */
+  readonly account_sid: string;
   readonly created_at: string;
 }
 

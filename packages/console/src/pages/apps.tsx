@@ -152,6 +152,10 @@ export function AppDetail({ id }: { id: string }) {
             ) : null}
             , profile {app.profile}
           </p>
+          <p class="muted">
+            Account SID <code>{app.account_sid}</code>: the user name of the Twilio Verify API (
+            <code>/v2</code>), with the app's API key as the password.
+          </p>
           {app.callback_disabled && (
             <p class="notice">
               Callbacks are off: the receiver answered 410 Gone. Saving the settings sets the callback URL

@@ -27,7 +27,7 @@ const APP_NAME = 'Countersign Bank';
 
 let suite: PasskeySuite;
 let origin: string;
-let bank: { id: number; apiKey: string };
+let bank: { id: number; apiKey: string; accountSid: string };
 let userId: number;
 let device: TestDevice;
 /** A request the device approved: it has a receipt. */
@@ -353,6 +353,8 @@ describe('the console against the real service', () => {
     await page.goto(`${origin}/console/#/apps/${bank.id}`);
     await heading(page, APP_NAME).waitFor();
     await page.getByText('Code length').waitFor();
+    // The app's Account SID, which /v2 clients need beside the key (issue 19).
+    await expect(page.locator('main code').first().textContent()).resolves.toBe(bank.accountSid);
     await expect(page.locator('main input, main select, main button').count()).resolves.toBe(0);
     await page.goto(`${origin}/console/#/apps`);
     await heading(page, 'Apps').waitFor();
