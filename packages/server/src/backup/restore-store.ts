@@ -1,4 +1,5 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { openDatabase, sqliteFileOf } from '../db/database.js';
 import { type SchemaState, SchemaTooNewError, schemaState, schemaStateOf } from '../db/migrate.js';
 import { dumpedRows, restoreDatabase, toolMajor } from '../db/postgres/postgres-tools.js';
@@ -101,6 +102,7 @@ async function restoreSqlite(target: string, file: string, masterKey: Buffer): P
   }
   if (integrity !== 'ok') throw new BackupError(`${file} is damaged: ${integrity}`);
   // The copy is made and checked beside the target, then put in place: a refused restore leaves nothing.
+  mkdirSync(dirname(resolve(target)), { recursive: true });
   const partial = partialFile(target);
   try {
     await copySqlite(file, partial.path);

@@ -301,4 +301,32 @@ describe(`the restore drill (${TEST_DIALECT})`, () => {
       await target.drop();
     }
   });
+  if (TEST_DIALECT === 'postgres') {
+    it('without pg_dump on PATH, says so and names the alternative, writing nothing', async () => {
+      const missing = join(dir, 'no-pg-dump.dump');
+      const result = await runCli(['backup', missing], {
+        ...envOf({ url: source.config.databaseUrl }),
+        PATH: join(dir, 'nothing-here'),
+      });
+      expect(result.code).toBe(1);
+      expect(result.stderr.split('\n').at(-2)).toBe(
+        'countersign: pg_dump is not on PATH: install it, or back up PostgreSQL with the server\'s own means instead: base backups (pg_basebackup) and WAL archiving (point-in-time recovery), as the README\'s "Backups" section describes',
+      );
+      expect(existsSync(missing)).toBe(false);
+    });
+  } else {
+    it('refuses to back up a SQLite file that does not exist, creating none', async () => {
+      const absent = join(dir, 'absent.db');
+      const result = await runCli(
+        ['backup', join(dir, 'absent.backup.db')],
+        envOf({ url: `sqlite:${absent}` }),
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr.split('\n').at(-2)).toBe(
+        `countersign: there is no database at ${absent} (DATABASE_URL)`,
+      );
+      expect(existsSync(absent)).toBe(false);
+      expect(existsSync(join(dir, 'absent.backup.db'))).toBe(false);
+    });
+  }
 });
