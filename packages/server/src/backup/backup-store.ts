@@ -5,7 +5,7 @@ import { openSqlite } from '../db/sqlite/open-sqlite.js';
 import { copySqlite, settleSqliteCopy } from '../db/sqlite/sqlite-copy.js';
 import { type StoreSummary, summarizeStore } from '../db/store-summary.js';
 import { BackupError, POSTGRES_ALTERNATIVE } from './backup-error.js';
-import { partialFile } from './partial-file.js';
+import { existing, partialFile } from './partial-file.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -23,8 +23,7 @@ export interface BackupMade extends StoreSummary {
  * one snapshot whose counts are the ones reported. The master key is not in it.
  */
 export async function backupStore(databaseUrl: string, file: string, env: Env): Promise<BackupMade> {
-  if (existsSync(file))
-    throw new BackupError(`${file} exists: a backup never writes over a file; name a new one`);
+  if (existsSync(file)) throw existing(file);
   const sqlite = sqliteFileOf(databaseUrl);
   const made =
     sqlite === undefined ? await backupPostgres(databaseUrl, file, env) : await backupSqlite(sqlite, file);

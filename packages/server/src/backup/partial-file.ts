@@ -18,6 +18,11 @@ export interface PartialFile {
   discard(): void;
 }
 
+/** The error of a file that a backup or a restore would have written over. */
+export function existing(file: string): BackupError {
+  return new BackupError(`${file} exists: a backup never writes over a file; name a new one`);
+}
+
 /** A temporary file for `file` in its folder (so that it is put in place without a copy). */
 export function partialFile(file: string): PartialFile {
   if (!existsSync(dirname(file) === '' ? '.' : dirname(file)))
@@ -37,8 +42,7 @@ export function partialFile(file: string): PartialFile {
         linkSync(path, file);
       } catch (error) {
         discard();
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST')
-          throw new BackupError(`${file} exists: a backup never writes over a file; name a new one`);
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw existing(file);
         throw error;
       }
       discard();

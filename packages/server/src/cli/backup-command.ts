@@ -1,4 +1,3 @@
-import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import type { Config } from '../config/load-config.js';
 import { output, type Terminal } from './output.js';
@@ -7,7 +6,7 @@ import { output, type Terminal } from './output.js';
 function keyOrigin(
   config: Config,
   env: Terminal['env'],
-  devKeyFile: string,
+  devKeyFile: string | undefined,
 ): { source: string; file?: string; text: string } {
   if (config.masterKeySource === 'env')
     return { source: 'COUNTERSIGN_MASTER_KEY', text: 'the environment variable COUNTERSIGN_MASTER_KEY' };
@@ -19,7 +18,7 @@ function keyOrigin(
       text: `the file ${file} (COUNTERSIGN_MASTER_KEY_FILE)`,
     };
   }
-  const file = join(dirname(config.databaseUrl.slice('sqlite:'.length)), devKeyFile);
+  const file = String(devKeyFile);
   return { source: 'dev-file', file, text: `the file ${file} beside the database (countersign dev's key)` };
 }
 
@@ -38,10 +37,10 @@ export function addBackupCommands(program: Command, terminal: Terminal): void {
     .argument('<file>', 'the backup to write: a new file, never one that exists')
     .option('--json', 'print one JSON document')
     .action(async (file: string, options) => {
-      const { DEV_MASTER_KEY_FILE, loadConfig } = await import('../config/load-config.js');
+      const { devMasterKeyFile, loadConfig } = await import('../config/load-config.js');
       const { backupStore } = await import('../backup/backup-store.js');
       const config = loadConfig(terminal.env);
-      const key = keyOrigin(config, terminal.env, DEV_MASTER_KEY_FILE);
+      const key = keyOrigin(config, terminal.env, devMasterKeyFile(config.databaseUrl));
       // Said before anything is copied, so that nobody finds out at restore time.
       terminal.err(
         `countersign: the backup is useless without the master key, which it does not hold: this store's key comes from ${key.text}. ` +
@@ -76,10 +75,10 @@ export function addBackupCommands(program: Command, terminal: Terminal): void {
     .argument('<file>', 'a backup made by countersign backup')
     .option('--json', 'print one JSON document')
     .action(async (file: string, options) => {
-      const { DEV_MASTER_KEY_FILE, loadConfig } = await import('../config/load-config.js');
+      const { devMasterKeyFile, loadConfig } = await import('../config/load-config.js');
       const { restoreStore, RestoreCheckError } = await import('../backup/restore-store.js');
       const config = loadConfig(terminal.env);
-      const key = keyOrigin(config, terminal.env, DEV_MASTER_KEY_FILE);
+      const key = keyOrigin(config, terminal.env, devMasterKeyFile(config.databaseUrl));
       terminal.err(
         `countersign: a backup opens only under the master key it was made with; the key comes from ${key.text}.\n`,
       );
