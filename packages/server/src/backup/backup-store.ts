@@ -20,17 +20,29 @@ export interface BackupMade extends StoreSummary {
  * Copies the store of `databaseUrl` into the new file `file` while the service keeps serving: one consistent
  * state of it, written under a temporary name and put in place when complete. Never writes over a file.
  * SQLite: the online backup API, one file. PostgreSQL: `pg_dump --format=custom` (from `PATH` in `env`), of
- * one snapshot whose counts are the ones reported. The master key is not in it.
+ * one snapshot whose counts are the ones reported. The master key is not in it: whether `masterKey` opens
+ * the copy is reported (`keyOpens`), so that the key kept with it is known to be the right one.
  */
-export async function backupStore(databaseUrl: string, file: string, env: Env): Promise<BackupMade> {
+export async function backupStore(
+  databaseUrl: string,
+  file: string,
+  masterKey: Buffer,
+  env: Env,
+): Promise<BackupMade> {
   if (existsSync(file)) throw existing(file);
   const sqlite = sqliteFileOf(databaseUrl);
   const made =
-    sqlite === undefined ? await backupPostgres(databaseUrl, file, env) : await backupSqlite(sqlite, file);
+    sqlite === undefined
+      ? await backupPostgres(databaseUrl, file, masterKey, env)
+      : await backupSqlite(sqlite, file, masterKey);
   return { file, bytes: statSync(file).size, ...made };
 }
 
-async function backupSqlite(path: string, file: string): Promise<StoreSummary & { dialect: 'sqlite' }> {
+async function backupSqlite(
+  path: string,
+  file: string,
+  masterKey: Buffer,
+): Promise<StoreSummary & { dialect: 'sqlite' }> {
   if (!existsSync(path)) throw new BackupError(`there is no database at ${path} (DATABASE_URL)`);
   const partial = partialFile(file);
   try {
@@ -38,7 +50,7 @@ async function backupSqlite(path: string, file: string): Promise<StoreSummary & 
     const copy = openSqlite(partial.path);
     let summary: StoreSummary;
     try {
-      summary = await summarizeStore(copy);
+      summary = await summarizeStore(copy, masterKey);
     } finally {
       await copy.destroy();
     }
@@ -54,6 +66,7 @@ async function backupSqlite(path: string, file: string): Promise<StoreSummary & 
 async function backupPostgres(
   url: string,
   file: string,
+  masterKey: Buffer,
   env: Env,
 ): Promise<StoreSummary & { dialect: 'postgres' }> {
   const tool = await toolMajor('pg_dump', env);
@@ -74,7 +87,7 @@ async function backupPostgres(
       const dumped = dumpDatabase(url, partial.path, snapshot, env);
       // Read while pg_dump runs, in the snapshot it dumps: the counts are the dump's. Both settle before the
       // snapshot's transaction ends.
-      const results = await Promise.allSettled([summarizeStore(inSnapshot), dumped]);
+      const results = await Promise.allSettled([summarizeStore(inSnapshot, masterKey), dumped]);
       for (const result of results) if (result.status === 'rejected') throw result.reason;
       return (results[0] as PromiseFulfilledResult<StoreSummary>).value;
     });

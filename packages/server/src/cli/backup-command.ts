@@ -46,7 +46,12 @@ export function addBackupCommands(program: Command, terminal: Terminal): void {
         `countersign: the backup is useless without the master key, which it does not hold: this store's key comes from ${key.text}. ` +
           'Keep a copy of the key apart from the backups (whoever holds both holds every secret in them).\n',
       );
-      const made = await backupStore(config.databaseUrl, file, terminal.env);
+      const made = await backupStore(config.databaseUrl, file, config.masterKey, terminal.env);
+      if (made.keyOpens === false) {
+        terminal.err(
+          `countersign: warning: the configured master key (from ${key.text}) is not this store's key: it does not open the backup. Find the key the service runs with, and keep that one.\n`,
+        );
+      }
       output(
         terminal,
         options.json === true,
@@ -58,6 +63,7 @@ export function addBackupCommands(program: Command, terminal: Terminal): void {
           rows: made.rows,
           master_key: {
             in_backup: false,
+            opens_backup: made.keyOpens ?? null,
             source: key.source,
             ...(key.file !== undefined && { file: key.file }),
           },

@@ -1,3 +1,4 @@
+import { masterKeyOpens } from './master-key-check.js';
 import { schemaState } from './migrate.js';
 import type { Store } from './store.js';
 import { StoreContentsRepository } from './store-contents.repository.js';
@@ -23,14 +24,23 @@ export interface StoreSummary {
   readonly schemaVersion: string | null;
   /** The rows of each of `MAIN_TABLES` that the store has, by table. */
   readonly rows: Readonly<Record<string, number>>;
+  /**
+   * Whether the master key given opens the store's check value (`masterKeyOpens`); `undefined` when none was
+   * given, or the store has no check value yet.
+   */
+  readonly keyOpens?: boolean | undefined;
 }
 
-/** The schema version and main row counts of `store` (or of a transaction's snapshot of it). */
-export async function summarizeStore(store: Pick<Store, 'db'>): Promise<StoreSummary> {
+/**
+ * The schema version and main row counts of `store` (or of a transaction's snapshot of it), and whether
+ * `masterKey`, if given, is its key. Reads only.
+ */
+export async function summarizeStore(store: Pick<Store, 'db'>, masterKey?: Buffer): Promise<StoreSummary> {
   const state = await schemaState(store);
   return {
     schemaVersion: state.current,
     rows: await new StoreContentsRepository(store).rowCounts(MAIN_TABLES),
+    ...(masterKey !== undefined && { keyOpens: await masterKeyOpens(store, masterKey) }),
   };
 }
 

@@ -150,7 +150,7 @@ describe(`the restore drill (${TEST_DIALECT})`, () => {
       file,
       dialect: TEST_DIALECT,
       schema_version: expect.stringMatching(/^\d{4}-/),
-      master_key: { in_backup: false, source: 'COUNTERSIGN_MASTER_KEY' },
+      master_key: { in_backup: false, opens_backup: true, source: 'COUNTERSIGN_MASTER_KEY' },
     });
     expect(backup.bytes).toBe(readFileSync(file).length);
     expect(rows).toMatchObject({ apps: 2, api_keys: 2, users: 3, app_users: 3, devices: 3 });
@@ -168,6 +168,24 @@ describe(`the restore drill (${TEST_DIALECT})`, () => {
       `countersign: ${file} exists: a backup never writes over a file; name a new one`,
     );
     expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('says so when the configured master key does not open the backup it made', async () => {
+    const other = join(dir, TEST_DIALECT === 'sqlite' ? 'other-key.db' : 'other-key.dump');
+    const result = await runCli(
+      ['backup', other, '--json'],
+      envOf({ url: source.config.databaseUrl }, WRONG_KEY),
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr.split('\n').at(-2)).toBe(
+      "countersign: warning: the configured master key (from the environment variable COUNTERSIGN_MASTER_KEY) is not this store's key: it does not open the backup. Find the key the service runs with, and keep that one.",
+    );
+    expect((JSON.parse(result.stdout) as { master_key: unknown }).master_key).toEqual({
+      in_backup: false,
+      opens_backup: false,
+      source: 'COUNTERSIGN_MASTER_KEY',
+    });
+    rmSync(other);
   });
 
   it('restores into an empty store, checking that every sealed value opens under the master key', async () => {
