@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { OperatorError } from '../lib/operator-error.js';
 import { addAppsCommand } from './apps-command.js';
 import { addAuditCommand } from './audit-command.js';
+import { addBackupCommands } from './backup-command.js';
 import { addDevCommand } from './dev-command.js';
 import { addDeviceCommand } from './device-command.js';
 import { addDevicesCommand } from './devices-command.js';
@@ -75,6 +76,7 @@ export function buildProgram(terminal: Terminal): Command {
       }
     });
 
+  addBackupCommands(program, terminal);
   addAppsCommand(program, terminal);
 
   program

@@ -146,6 +146,12 @@ function sqliteFile(databaseUrl: string): string | undefined {
   return databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : undefined;
 }
 
+/** Where `countersign dev` keeps the master key of the SQLite database of `databaseUrl`; `undefined` for PostgreSQL. */
+export function devMasterKeyFile(databaseUrl: string): string | undefined {
+  const database = sqliteFile(databaseUrl);
+  return database === undefined ? undefined : join(dirname(database), DEV_MASTER_KEY_FILE);
+}
+
 function readMasterKey(env: Env, databaseUrl: string): { key: Buffer; source: Config['masterKeySource'] } {
   const inline = env.COUNTERSIGN_MASTER_KEY;
   let file = env.COUNTERSIGN_MASTER_KEY_FILE;
@@ -153,7 +159,7 @@ function readMasterKey(env: Env, databaseUrl: string): { key: Buffer; source: Co
   const database = sqliteFile(databaseUrl);
   if ((inline === undefined || inline === '') && (file === undefined || file === '')) {
     // `countersign dev`'s folder: every command run there finds the key that dev made.
-    const devFile = database === undefined ? undefined : join(dirname(database), DEV_MASTER_KEY_FILE);
+    const devFile = devMasterKeyFile(databaseUrl);
     if (devFile !== undefined && existsSync(devFile)) {
       file = devFile;
       source = 'dev-file';

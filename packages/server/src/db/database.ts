@@ -19,6 +19,11 @@ function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
 }
 
+/** The SQLite file a `DATABASE_URL` names (`sqlite:PATH`), or `undefined` for any other URL. */
+export function sqliteFileOf(url: string): string | undefined {
+  return url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : undefined;
+}
+
 /**
  * Opens the store named by `DATABASE_URL`: `sqlite:PATH` or `postgres://…`. The caller owns it and calls
  * `destroy()`.

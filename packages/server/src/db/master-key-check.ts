@@ -4,6 +4,7 @@ import { createSecretBox, SecretBoxError } from '../crypto/secret-box.js';
 import { OperatorError } from '../lib/operator-error.js';
 import type { Store } from './database.js';
 import { MetaRepository } from './meta.repository.js';
+import { SealedValuesRepository } from './sealed-values.repository.js';
 
 const CHECK_KEY = 'master_key_check';
 const CHECK_CONTEXT = metaContext(CHECK_KEY);
@@ -27,6 +28,25 @@ export async function checkMasterKey(store: Store, masterKey: Buffer): Promise<v
     if (error instanceof SecretBoxError) {
       throw new WrongMasterKeyError('COUNTERSIGN_MASTER_KEY is not the key this database was created with');
     }
+    throw error;
+  }
+}
+
+/**
+ * Whether `masterKey` opens the store's sealed check value, reading only: `undefined` when the store has none
+ * yet (no instance has started on it). For a copy of a store (a backup), which must not be written.
+ */
+export async function masterKeyOpens(
+  store: Pick<Store, 'db'>,
+  masterKey: Buffer,
+): Promise<boolean | undefined> {
+  const sealed = await new SealedValuesRepository(store).metaValue(CHECK_KEY);
+  if (sealed === undefined) return undefined;
+  try {
+    createSecretBox(deriveServiceKeys(masterKey).encryption).open(sealed, CHECK_CONTEXT);
+    return true;
+  } catch (error) {
+    if (error instanceof SecretBoxError) return false;
     throw error;
   }
 }

@@ -132,16 +132,23 @@ export async function schemaState(store: Pick<Store, 'db'>): Promise<SchemaState
   const applied = tables.some((t) => t.name === DEFAULT_MIGRATION_TABLE)
     ? (
         await sql<{ name: string }>`select name from ${sql.table(DEFAULT_MIGRATION_TABLE)}`.execute(store.db)
-      ).rows
-        .map((row) => row.name)
-        .sort()
+      ).rows.map((row) => row.name)
     : [];
-  const done = new Set(applied);
+  return schemaStateOf(applied);
+}
+
+/**
+ * The schema state of a database whose applied migrations are `applied` (read from a backup before it is
+ * restored, say), as `schemaState` reads it from a store.
+ */
+export function schemaStateOf(applied: readonly string[]): SchemaState {
+  const sorted = [...applied].sort();
+  const done = new Set(sorted);
   return {
-    current: applied.at(-1) ?? null,
+    current: sorted.at(-1) ?? null,
     latest: LATEST_SCHEMA,
     pending: Object.keys(KNOWN).filter((name) => !done.has(name)),
-    unknown: applied.filter((name) => KNOWN[name] === undefined),
+    unknown: sorted.filter((name) => KNOWN[name] === undefined),
   };
 }
 
