@@ -54,6 +54,7 @@ import { PhoneVerificationRepository } from '../phones/phone-verification.reposi
 import { startPushNotifier } from '../push/push-notifier.js';
 import { createWebPushSender, loadVapidKeys, type PushSender } from '../push/push-sender.js';
 import { loadReceiptSigner, type ReceiptSigner } from '../receipts/receipt-signer.js';
+import { Pruner } from '../retention/pruner.js';
 import { TokenRepository } from '../tokens/token.repository.js';
 import { TokenService } from '../tokens/token.service.js';
 import { UserRepository } from '../users/user.repository.js';
@@ -124,6 +125,8 @@ export interface Services {
   /** Verify v2 entities, TOTP factors and challenges. */
   readonly verifyFactors: FactorService;
   readonly verifications: VerificationService;
+  /** Deletes rows past their retention: in the background of every instance, and for `countersign prune`. */
+  readonly pruner: Pruner;
   /** Starts pushing each new request to the devices of its user; returns a function that stops. */
   startPush(log: Log): () => void;
 }
@@ -343,6 +346,28 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       securityLog,
     }),
     verifications,
+    pruner: new Pruner({
+      days: config.retention,
+      clock,
+      targets: {
+        requests: {
+          prune: (before, limit) => approvalRepository.pruneFinished(before, limit),
+          count: (before) => approvalRepository.countFinished(before),
+        },
+        outbox: {
+          prune: (before, limit) => outbox.pruneBefore(before, limit),
+          count: (before) => outbox.countBefore(before),
+        },
+        callbacks: {
+          prune: (before, limit) => webhookEvents.pruneSettled(before, limit),
+          count: (before) => webhookEvents.countSettled(before),
+        },
+        security_events: {
+          prune: (before, limit) => securityEvents.pruneBefore(before, limit),
+          count: (before) => securityEvents.countBefore(before),
+        },
+      },
+    }),
     startPush: (log) =>
       startPushNotifier({
         bus,

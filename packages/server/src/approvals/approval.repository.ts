@@ -378,6 +378,49 @@ export class ApprovalRepository {
       .execute();
   }
 
+  /**
+   * The finished requests written before `before` (retention): never a pending one, which its app may still
+   * read, nor one whose callback is still to be delivered, which the callback reads when it is sent.
+   */
+  private finishedBefore(before: number) {
+    return this.db
+      .selectFrom('approval_requests')
+      .where('created_at', '<', before)
+      .where('status', '!=', 'pending')
+      .where('uuid', 'not in', (eb) =>
+        eb
+          .selectFrom('webhook_events')
+          .select('webhook_events.uuid')
+          .where('webhook_events.state', '=', 'pending'),
+      );
+  }
+
+  /**
+   * Deletes up to `limit` finished requests written before `before`, oldest first, with their receipts.
+   * Instances pruning at once take disjoint rows (`lockForUpdateSkipLocked`); a range of `created_at`'s index.
+   */
+  async pruneFinished(before: number, limit: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('approval_requests')
+      .where(
+        'uuid',
+        'in',
+        this.store.lockForUpdateSkipLocked(
+          this.finishedBefore(before).select('uuid').orderBy('created_at').limit(limit),
+        ),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** How many requests `pruneFinished` would delete at `before`. */
+  async countFinished(before: number): Promise<number> {
+    const row = await this.finishedBefore(before)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** Pending, unexpired requests of a user, oldest first (at most 100): what the user's devices may answer. */
   async pendingForUser(userId: number, now: number): Promise<AnswerableRequest[]> {
     const rows = await this.answerableQuery()

@@ -36,6 +36,39 @@ export class OutboxRepository {
       .execute();
   }
 
+  /**
+   * Deletes up to `limit` messages written before `before`, oldest first (retention); instances pruning at
+   * once take disjoint rows.
+   */
+  async pruneBefore(before: number, limit: number): Promise<number> {
+    const result = await this.store.db
+      .deleteFrom('outbox')
+      .where(
+        'id',
+        'in',
+        this.store.lockForUpdateSkipLocked(
+          this.store.db
+            .selectFrom('outbox')
+            .select('id')
+            .where('created_at', '<', before)
+            .orderBy('created_at')
+            .limit(limit),
+        ),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** How many messages `pruneBefore` would delete at `before`. */
+  async countBefore(before: number): Promise<number> {
+    const row = await this.store.db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('created_at', '<', before)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   /** The newest `limit` messages, oldest first. */
   async list(limit: number): Promise<OutboxEntry[]> {
     const rows = await this.store.db

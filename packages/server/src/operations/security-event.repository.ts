@@ -27,7 +27,7 @@ export interface SecurityEventEntry {
 export class SecurityEventRepository implements SecurityLog {
   private readonly db: Kysely<Database>;
 
-  constructor(store: Store) {
+  constructor(private readonly store: Store) {
     this.db = store.db;
   }
 
@@ -44,6 +44,39 @@ export class SecurityEventRepository implements SecurityLog {
         created_at: event.now,
       })
       .execute();
+  }
+
+  /**
+   * Deletes up to `limit` events recorded before `before`, oldest first (retention); instances pruning at
+   * once take disjoint rows. The audit chain keeps its own copy, pruned by `audit prune` alone.
+   */
+  async pruneBefore(before: number, limit: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('security_events')
+      .where(
+        'id',
+        'in',
+        this.store.lockForUpdateSkipLocked(
+          this.db
+            .selectFrom('security_events')
+            .select('id')
+            .where('created_at', '<', before)
+            .orderBy('created_at')
+            .limit(limit),
+        ),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** How many events `pruneBefore` would delete at `before`. */
+  async countBefore(before: number): Promise<number> {
+    const row = await this.db
+      .selectFrom('security_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('created_at', '<', before)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
   /** Events newest first, filtered; ties in time by id, so that pages never swap two events. */

@@ -230,6 +230,42 @@ export class WebhookEventRepository implements CallbackOutbox {
     }));
   }
 
+  /**
+   * Deletes up to `limit` settled events (delivered, failed, skipped: never a pending one) written before
+   * `before`, oldest first, with their attempts (the foreign key cascades). Instances pruning at once take
+   * disjoint rows, and a worker's claim on an event locks it, so an event being delivered is never taken.
+   */
+  async pruneSettled(before: number, limit: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('webhook_events')
+      .where(
+        'id',
+        'in',
+        this.store.lockForUpdateSkipLocked(
+          this.settledBefore(before).select('id').orderBy('created_at').limit(limit),
+        ),
+      )
+      // A redelivery may have queued the event again since the statement's snapshot began.
+      .where('state', '!=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** How many events `pruneSettled` would delete at `before`. */
+  async countSettled(before: number): Promise<number> {
+    const row = await this.settledBefore(before)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  private settledBefore(before: number) {
+    return this.db
+      .selectFrom('webhook_events')
+      .where('created_at', '<', before)
+      .where('state', '!=', 'pending');
+  }
+
   async countDue(now: number): Promise<number> {
     const row = await this.db
       .selectFrom('webhook_events')
