@@ -421,6 +421,28 @@ export class ApprovalRepository {
     return Number(row.n);
   }
 
+  /** Every request of the user, oldest first, in one app or all (`users export`): hidden details sealed. */
+  async allOfUser(userId: number, appId?: number): Promise<ApprovalRow[]> {
+    let select = this.db
+      .selectFrom('approval_requests')
+      .innerJoin('app_users', (join) =>
+        join
+          .onRef('app_users.app_id', '=', 'approval_requests.app_id')
+          .onRef('app_users.user_id', '=', 'approval_requests.user_id'),
+      )
+      .selectAll('approval_requests')
+      .select('app_users.email')
+      .where('approval_requests.user_id', '=', userId);
+    if (appId !== undefined) select = select.where('approval_requests.app_id', '=', appId);
+    return select.orderBy('approval_requests.created_at').orderBy('approval_requests.uuid').execute();
+  }
+
+  /** Deletes every request of the user, in every app, in the transaction `tx` that erases the user. */
+  async eraseUser(tx: Transaction<Database>, userId: number): Promise<number> {
+    const result = await tx.deleteFrom('approval_requests').where('user_id', '=', userId).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   /** Pending, unexpired requests of a user, oldest first (at most 100): what the user's devices may answer. */
   async pendingForUser(userId: number, now: number): Promise<AnswerableRequest[]> {
     const rows = await this.answerableQuery()

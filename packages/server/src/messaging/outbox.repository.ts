@@ -1,6 +1,8 @@
+import type { Selectable, Transaction } from 'kysely';
 import type { Random } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Store } from '../db/database.js';
+import type { Database, OutboxTable } from '../db/schema.js';
 
 export interface OutboxEntry {
   id: string;
@@ -69,6 +71,19 @@ export class OutboxRepository {
     return Number(row.n);
   }
 
+  /** Every message to `recipient` (E.164), oldest first, in one app or all (`users export`). */
+  async to(recipient: string, appId?: number): Promise<OutboxEntry[]> {
+    let select = this.store.db.selectFrom('outbox').selectAll().where('recipient', '=', recipient);
+    if (appId !== undefined) select = select.where('app_id', '=', appId);
+    return (await select.orderBy('seq').execute()).map((r) => this.toEntry(r));
+  }
+
+  /** Deletes every message to `recipient` (E.164), in the transaction `tx` that erases its person. */
+  async eraseRecipient(tx: Transaction<Database>, recipient: string): Promise<number> {
+    const result = await tx.deleteFrom('outbox').where('recipient', '=', recipient).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   /** The newest `limit` messages, oldest first. */
   async list(limit: number): Promise<OutboxEntry[]> {
     const rows = await this.store.db
@@ -77,13 +92,17 @@ export class OutboxRepository {
       .orderBy('seq', 'desc')
       .limit(limit)
       .execute();
-    return rows.reverse().map((r) => ({
+    return rows.reverse().map((r) => this.toEntry(r));
+  }
+
+  private toEntry(r: Selectable<OutboxTable>): OutboxEntry {
+    return {
       id: r.id,
       appId: r.app_id === null ? null : Number(r.app_id),
       channel: r.channel,
       to: r.recipient,
       body: this.box.open(r.body_ct, context(r.id)),
       createdAt: Number(r.created_at),
-    }));
+    };
   }
 }

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { CallbackEvent, CallbackOutbox, ChangedRequest } from '../approvals/callback-outbox.js';
 import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
@@ -264,6 +264,23 @@ export class WebhookEventRepository implements CallbackOutbox {
       .selectFrom('webhook_events')
       .where('created_at', '<', before)
       .where('state', '!=', 'pending');
+  }
+
+  /**
+   * Deletes the callback events (and their attempts) of every request of the user, pending ones too, in the
+   * transaction `tx` that erases the user, before the requests go: nothing is sent about an erased person.
+   */
+  async eraseForUser(tx: Transaction<Database>, userId: number): Promise<number> {
+    const result = await tx
+      .deleteFrom('webhook_events')
+      .where('uuid', 'in', (eb) =>
+        eb
+          .selectFrom('approval_requests')
+          .select('approval_requests.uuid')
+          .where('approval_requests.user_id', '=', userId),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async countDue(now: number): Promise<number> {
