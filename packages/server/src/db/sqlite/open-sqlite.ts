@@ -7,8 +7,8 @@ import { createStore, type Store } from '../store.js';
 import { sqliteAdapter } from './sqlite-adapter.js';
 
 /**
- * Opens (and creates) the SQLite file at `path`: WAL, foreign keys on, and a busy timeout so that the
- * command line and a running service can share the file.
+ * Opens (and creates) the SQLite file at `path`: WAL, foreign keys on, deleted content zeroed, and a busy
+ * timeout so that the command line and a running service can share the file.
  */
 export function openSqlite(path: string): Store {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
