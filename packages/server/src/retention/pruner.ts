@@ -34,12 +34,6 @@ export interface PrunerOptions {
   readonly targets: Readonly<Record<RetentionKind, PruneTarget>>;
   readonly days: RetentionDays;
   readonly clock: Clock;
-  /** Rows one statement deletes: small, so that no statement holds its locks (or SQLite's writer) for long. */
-  readonly batchSize?: number;
-  /** The pause between two batches, which leaves the database to the requests being served. */
-  readonly pauseMs?: number;
-  /** Waits `ms` (a test passes one that does not). */
-  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** Which setting keeps each kind. */
@@ -51,14 +45,16 @@ const SETTING: Readonly<Record<RetentionKind, keyof RetentionDays>> = {
 };
 
 const DAY_MS = 86_400_000;
-const DEFAULT_BATCH = 500;
-const DEFAULT_PAUSE_MS = 20;
+/** Rows one statement deletes: few, so that no statement holds its locks (or SQLite's writer) for long. */
+const BATCH = 500;
+/** The pause between two batches, which leaves the database to the requests being served. */
+const PAUSE_MS = 20;
 /** Batches of one kind in a background run: at most 10 000 rows a minute per kind, the rest next minute. */
 const BACKGROUND_BATCHES = 20;
 /** Batches of one kind in `countersign prune`: far more than any backlog needs, but an end all the same. */
 const COMMAND_BATCHES = 1_000_000;
 
-const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+const pause = () => new Promise<void>((resolve) => setTimeout(resolve, PAUSE_MS));
 
 /**
  * Deletes rows past their age (`COUNTERSIGN_RETAIN_*_DAYS`): finished requests, outbox messages, settled
@@ -75,16 +71,14 @@ export class Pruner {
 
   /**
    * Prunes every kind once: up to `maxBatches` batches each (every row past its age, for the command), or
-   * only counts them (`dryRun`). Ages are measured from the run's start. `batchSize` overrides the
-   * configured one (a test that wants many batches of few rows).
+   * only counts them (`dryRun`). Ages are measured from the run's start. `batchSize` (500) is for a test
+   * that wants many batches of few rows.
    */
   async run(
     options: { dryRun?: boolean; maxBatches?: number; batchSize?: number } = {},
   ): Promise<PruneResult[]> {
     const { targets, clock } = this.options;
-    const batchSize = options.batchSize ?? this.options.batchSize ?? DEFAULT_BATCH;
-    const pauseMs = this.options.pauseMs ?? DEFAULT_PAUSE_MS;
-    const sleep = this.options.sleep ?? sleepFor;
+    const batchSize = options.batchSize ?? BATCH;
     const maxBatches = options.maxBatches ?? COMMAND_BATCHES;
     const now = clock.now();
     const results: PruneResult[] = [];
@@ -103,7 +97,7 @@ export class Pruner {
       let rows = 0;
       let complete = false;
       for (let batch = 0; batch < maxBatches && !this.stopped; batch += 1) {
-        if (batch > 0) await sleep(pauseMs);
+        if (batch > 0) await pause();
         const deleted = await target.prune(before, batchSize);
         rows += deleted;
         // A short batch is the end of the rows past their age (or of those no other instance holds).
