@@ -52,6 +52,8 @@ import { createServices, type ServiceDeps, type Services } from './services.js';
 const CONSOLE_SIGN_INS_PER_MINUTE = 30;
 /** How often the verification counts counted in memory are stored. */
 const TALLY_FLUSH_MS = 5_000;
+/** How often the pruner takes its share of the rows past their retention. */
+const PRUNE_EVERY_MS = 60_000;
 /** How often the service signs the audit chain's head. */
 const AUDIT_HEAD_EVERY_MS = 5 * 60_000;
 /** What lies outside the process. Tests swap any of them. */
@@ -64,6 +66,8 @@ export interface Deps extends ServiceDeps {
    * by its own calls (expiry on read still holds).
    */
   readonly expirySweepMs?: number;
+  /** How often the pruner deletes rows past their retention (every minute); `0` runs none. */
+  readonly pruneEveryMs?: number;
 }
 
 declare module 'fastify' {
@@ -362,6 +366,9 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     void services.guard.forgetEnded().catch(() => undefined);
     void services.overview.forgetOldCounts().catch(() => undefined);
   }, 60_000).unref();
+  // Rows past their retention go a few batches a minute, on every instance (they take disjoint rows).
+  const pruneEveryMs = deps.pruneEveryMs ?? PRUNE_EVERY_MS;
+  if (pruneEveryMs > 0) services.pruner.start(pruneEveryMs, fastify.log);
   // Shutdown (R83): before the server stops taking connections, stop taking background work; once the
   // requests in flight are answered, finish the deliveries in flight, write the counters, stop listening.
   let idleSweep: NodeJS.Timeout | undefined;
@@ -370,6 +377,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     clearInterval(tallyFlush);
     clearInterval(headSigning);
     clearInterval(sweeper);
+    await services.pruner.stop();
     // The server closes the connections idle when it stops; a keep-alive connection whose answer is
     // still being written (a long poll just told to answer) goes idle later and would hold the shutdown.
     idleSweep = setInterval(() => fastify.server.closeIdleConnections(), 50).unref();

@@ -45,6 +45,7 @@ import {
 } from '../operations/windowed-security-events.js';
 import { OperatorRepository } from '../operators/operator.repository.js';
 import { OperatorService } from '../operators/operator.service.js';
+import type { ExportSources } from '../operators/user-export.js';
 import { OverviewRepository } from '../overview/overview.repository.js';
 import { OverviewService } from '../overview/overview.service.js';
 import { VerificationCountRepository } from '../overview/verification-count.repository.js';
@@ -54,6 +55,7 @@ import { PhoneVerificationRepository } from '../phones/phone-verification.reposi
 import { startPushNotifier } from '../push/push-notifier.js';
 import { createWebPushSender, loadVapidKeys, type PushSender } from '../push/push-sender.js';
 import { loadReceiptSigner, type ReceiptSigner } from '../receipts/receipt-signer.js';
+import { Pruner } from '../retention/pruner.js';
 import { TokenRepository } from '../tokens/token.repository.js';
 import { TokenService } from '../tokens/token.service.js';
 import { UserRepository } from '../users/user.repository.js';
@@ -124,6 +126,10 @@ export interface Services {
   /** Verify v2 entities, TOTP factors and challenges. */
   readonly verifyFactors: FactorService;
   readonly verifications: VerificationService;
+  /** Where a person's own copy of their data is read from (`users export`). */
+  readonly userExport: ExportSources;
+  /** Deletes rows past their retention: in the background of every instance, and for `countersign prune`. */
+  readonly pruner: Pruner;
   /** Starts pushing each new request to the devices of its user; returns a function that stops. */
   startPush(log: Log): () => void;
 }
@@ -166,9 +172,28 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   });
   const webhookEvents = new WebhookEventRepository(store);
   const approvalRepository = new ApprovalRepository(store, webhookEvents);
-  const userRepository = new UserRepository(store, [
-    (tx, appId, userId) => approvalRepository.withdrawAll(tx, appId, userId),
-  ]);
+  const deviceRepository = new DeviceRepository(store);
+  const messageQueue = new MessageQueueRepository(store, box, random);
+  const securityEvents = new SecurityEventRepository(store);
+  const phoneVerifications = new PhoneVerificationRepository(store);
+  const verifyVerifications = new VerificationRepository(store);
+  const userRepository = new UserRepository(
+    store,
+    [(tx, appId, userId) => approvalRepository.withdrawAll(tx, appId, userId)],
+    // Erasing a person (issue 21): every place their data lives, in one transaction; callbacks before the
+    // requests they name.
+    {
+      callbacks: (tx, person) => webhookEvents.eraseForUser(tx, person.userId),
+      requests: (tx, person) => approvalRepository.eraseUser(tx, person.userId),
+      devices: (tx, person) => deviceRepository.eraseUser(tx, person.userId),
+      messages: (tx, person) => outbox.eraseRecipient(tx, person.e164),
+      queued_messages: (tx, person) => messageQueue.eraseRecipient(tx, person.e164),
+      phone_verifications: (tx, person) =>
+        phoneVerifications.erasePhone(tx, person.countryCode, person.phone),
+      verify_verifications: (tx, person) => verifyVerifications.eraseRecipient(tx, person.e164),
+      security_events: (tx, person) => securityEvents.eraseUser(tx, person.userId),
+    },
+  );
   const users = new UserService({ repository: userRepository, box, random, clock, usage });
   const settings = {
     codeTtlSeconds: config.codeTtlSeconds,
@@ -177,7 +202,6 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   const kept = new MetaRepository(store);
   const receipts = await loadReceiptSigner(kept, box);
   const audit = new AuditLog({ repository: new AuditRepository(store), signer: receipts, random, clock });
-  const securityEvents = new SecurityEventRepository(store);
   const securityLog = auditedSecurityLog(securityEvents, audit);
   const guard = new SendGuard({
     budgets: new SendBudgetRepository(store),
@@ -191,7 +215,6 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       phonePerHour: config.smsPerPhoneHour,
     },
   });
-  const messageQueue = new MessageQueueRepository(store, box, random);
   const approvals = new ApprovalService({
     repository: approvalRepository,
     users,
@@ -201,7 +224,6 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     bus,
     callbackLeaseMs: callbackLeaseMs(config.webhookTimeoutSeconds * 1000),
   });
-  const deviceRepository = new DeviceRepository(store);
   const devices = new DeviceService({
     repository: deviceRepository,
     users,
@@ -269,12 +291,12 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   });
   const phones = new PhoneService({
     ...sending,
-    repository: new PhoneVerificationRepository(store),
+    repository: phoneVerifications,
     tally,
   });
   const verifications = new VerificationService({
     ...sending,
-    repository: new VerificationRepository(store),
+    repository: verifyVerifications,
     tally,
     codeTtlSeconds: config.codeTtlSeconds,
   });
@@ -343,6 +365,41 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       securityLog,
     }),
     verifications,
+    userExport: {
+      identity: (userId) => userRepository.identity(userId),
+      links: (userId) => userRepository.operatorLinksOf(userId),
+      devices: (userId, appId) =>
+        deviceRepository.listForOperator({ userId, ...(appId !== undefined && { appId }) }),
+      requests: (userId, appId) => approvals.allOfUser(userId, appId),
+      activities: (userId, appId) => userRepository.activitiesOf(userId, appId),
+      messages: (e164, appId) => outbox.to(e164, appId),
+      phoneVerifications: (countryCode, phone, appId) =>
+        phoneVerifications.ofPhone(countryCode, phone, appId),
+      verifyVerifications: (e164, appId) => verifyVerifications.toRecipient(e164, appId),
+      securityEvents: (userId, appId) => securityEvents.ofUser(userId, appId),
+    },
+    pruner: new Pruner({
+      days: config.retention,
+      clock,
+      targets: {
+        requests: {
+          prune: (before, limit) => approvalRepository.pruneFinished(before, limit),
+          count: (before) => approvalRepository.countFinished(before),
+        },
+        outbox: {
+          prune: (before, limit) => outbox.pruneBefore(before, limit),
+          count: (before) => outbox.countBefore(before),
+        },
+        callbacks: {
+          prune: (before, limit) => webhookEvents.pruneSettled(before, limit),
+          count: (before) => webhookEvents.countSettled(before),
+        },
+        security_events: {
+          prune: (before, limit) => securityEvents.pruneBefore(before, limit),
+          count: (before) => securityEvents.countBefore(before),
+        },
+      },
+    }),
     startPush: (log) =>
       startPushNotifier({
         bus,

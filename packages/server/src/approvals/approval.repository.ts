@@ -378,6 +378,71 @@ export class ApprovalRepository {
       .execute();
   }
 
+  /**
+   * The finished requests written before `before` (retention): never a pending one, which its app may still
+   * read, nor one whose callback is still to be delivered, which the callback reads when it is sent.
+   */
+  private finishedBefore(before: number) {
+    return this.db
+      .selectFrom('approval_requests')
+      .where('created_at', '<', before)
+      .where('status', '!=', 'pending')
+      .where('uuid', 'not in', (eb) =>
+        eb
+          .selectFrom('webhook_events')
+          .select('webhook_events.uuid')
+          .where('webhook_events.state', '=', 'pending'),
+      );
+  }
+
+  /**
+   * Deletes up to `limit` finished requests written before `before`, oldest first, with their receipts.
+   * Instances pruning at once take disjoint rows (`lockForUpdateSkipLocked`); a range of `created_at`'s index.
+   */
+  async pruneFinished(before: number, limit: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('approval_requests')
+      .where(
+        'uuid',
+        'in',
+        this.store.lockForUpdateSkipLocked(
+          this.finishedBefore(before).select('uuid').orderBy('created_at').limit(limit),
+        ),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** How many requests `pruneFinished` would delete at `before`. */
+  async countFinished(before: number): Promise<number> {
+    const row = await this.finishedBefore(before)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** Every request of the user, oldest first, in one app or all (`users export`): hidden details sealed. */
+  async allOfUser(userId: number, appId?: number): Promise<ApprovalRow[]> {
+    let select = this.db
+      .selectFrom('approval_requests')
+      .innerJoin('app_users', (join) =>
+        join
+          .onRef('app_users.app_id', '=', 'approval_requests.app_id')
+          .onRef('app_users.user_id', '=', 'approval_requests.user_id'),
+      )
+      .selectAll('approval_requests')
+      .select('app_users.email')
+      .where('approval_requests.user_id', '=', userId);
+    if (appId !== undefined) select = select.where('approval_requests.app_id', '=', appId);
+    return select.orderBy('approval_requests.created_at').orderBy('approval_requests.uuid').execute();
+  }
+
+  /** Deletes every request of the user, in every app, in the transaction `tx` that erases the user. */
+  async eraseUser(tx: Transaction<Database>, userId: number): Promise<number> {
+    const result = await tx.deleteFrom('approval_requests').where('user_id', '=', userId).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   /** Pending, unexpired requests of a user, oldest first (at most 100): what the user's devices may answer. */
   async pendingForUser(userId: number, now: number): Promise<AnswerableRequest[]> {
     const rows = await this.answerableQuery()

@@ -269,6 +269,11 @@ export class ApprovalService {
     return row === undefined ? undefined : this.toRequest(row);
   }
 
+  /** Every request of the user, oldest first, hidden details opened: for the person's own copy (`users export`). */
+  async allOfUser(userId: number, appId?: number): Promise<ApprovalRequest[]> {
+    return (await this.repository.allOfUser(userId, appId)).map((row) => this.toRequest(row));
+  }
+
   /** Expires every pending request past its time (the sweeper's tick); returns how many. */
   async expireDue(limit = 500): Promise<number> {
     const expired = await this.repository.expireDue(

@@ -10,6 +10,7 @@ import { addEnrollmentsCommand } from './enrollments-command.js';
 import { migrationPlanText } from './migration-plan-text.js';
 import { addOperatorsCommand } from './operators-command.js';
 import { openServer, output, processTerminal, type Terminal, UsageError } from './output.js';
+import { addPruneCommand } from './prune-command.js';
 import { addRequestsCommand } from './requests-command.js';
 import { addUsersCommand } from './users-command.js';
 import { addWebhooksCommand } from './webhooks-command.js';
@@ -119,6 +120,7 @@ export function buildProgram(terminal: Terminal): Command {
   addRequestsCommand(program, terminal);
   addAuditCommand(program, terminal);
   addOperatorsCommand(program, terminal);
+  addPruneCommand(program, terminal);
   return program;
 }
 

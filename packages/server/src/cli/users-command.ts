@@ -2,8 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { OperatorError } from '../lib/operator-error.js';
-import { type Actor, deleteUser, importUsers, unlockUser } from '../operators/operator-actions.js';
+import { type Actor, deleteUser, eraseUser, importUsers, unlockUser } from '../operators/operator-actions.js';
 import { type DeviceDocument, userDocument, userLinkDocument } from '../operators/user-document.js';
+import { exportUser } from '../operators/user-export.js';
 import { formatOfFile, type ImportFormat, readImportFile } from '../users/import-file.js';
 import type { ImportReport } from '../users/user-import.js';
 import { cliActor } from './cli-actor.js';
@@ -235,6 +236,67 @@ export function addUsersCommand(program: Command, terminal: Terminal): void {
         options.json === true,
         { authy_id: userId, app_id: appId, deleted: true },
         () => `Removed user ${userId} from app ${appId}.`,
+      );
+    });
+
+  users
+    .command('export')
+    .description(
+      "everything stored about a user (the data subject's access request): phone, emails, devices, requests with their details, verifications, messages, security events",
+    )
+    .argument('<authy-id>')
+    .option('--app <id>', "only this app's part")
+    .option('--json', 'print one JSON document')
+    .action(async (id: string, options) => {
+      const userId = authyId(id);
+      const appId = idOption('--app', options.app);
+      const exported = await (await openServer(terminal)).withServices((s) =>
+        exportUser(s.userExport, userId, appId),
+      );
+      if (exported === undefined)
+        throw new NotFoundError(
+          `no user with Authy id ${userId}${appId === undefined ? '' : ` in app ${appId}`}`,
+        );
+      const text = new TerminalText();
+      const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+      output(terminal, options.json === true, exported, () =>
+        text.output([
+          `User ${exported.authy_id}, phone ${exported.e164}: ${count(exported.apps.length, 'app')}, ` +
+            `${count(exported.devices.length, 'device')}, ${count(exported.requests.length, 'request')}, ` +
+            `${count(exported.verifications.length, 'verification')}, ${count(exported.messages.length, 'message')}, ` +
+            `${count(exported.security_events.length, 'security event')}.`,
+          ...exported.apps.map((a) => `  app ${a.app_id} ${text.show(a.app_name)}: ${text.show(a.email)}`),
+          'Add --json for every field.',
+        ]),
+      );
+    });
+
+  users
+    .command('erase')
+    .description(
+      "erase a user's personal data everywhere it lives, in every app: phone, emails, devices, requests, callbacks, messages, verifications, security events (audited without the data)",
+    )
+    .argument('<authy-id>')
+    .option('--yes', 'really erase')
+    .option('--json', 'print one JSON document')
+    .action(async (id: string, options) => {
+      const userId = authyId(id);
+      if (options.yes !== true) throw new UsageError('erasing a user cannot be undone: add --yes');
+      const erased = await (await openServer(terminal)).withServices((s) => eraseUser(s, fromCli(), userId));
+      if (erased === undefined) throw new NotFoundError(`no user with Authy id ${userId}`);
+      output(
+        terminal,
+        options.json === true,
+        { authy_id: userId, erased: erased.counts, files_cleared: erased.cleared },
+        () =>
+          [
+            `Erased user ${userId}: ${Object.entries(erased.counts)
+              .map(([what, n]) => `${n} ${what.replaceAll('_', ' ')}`)
+              .join(', ')}.`,
+            erased.cleared
+              ? 'No copy of the erased rows is left in the database file.'
+              : "The database keeps copies of the erased rows in its files until it reclaims their space (PostgreSQL: vacuum; its WAL and backups until they are recycled; SQLite: the write-ahead log's next checkpoint). See the README's erasure runbook.",
+          ].join('\n'),
       );
     });
 }

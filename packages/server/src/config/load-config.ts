@@ -75,7 +75,29 @@ export interface Config {
   readonly metricsPort: number | null;
   /** How long a shutdown (SIGTERM) waits for requests in flight before it cuts them (`SHUTDOWN_TIMEOUT`). */
   readonly shutdownTimeoutSeconds: number;
+  /** Days finished rows are kept before the pruner deletes them; `0` keeps them forever (issue 21). */
+  readonly retention: RetentionDays;
 }
+
+/**
+ * Days each kind of finished row is kept (`COUNTERSIGN_RETAIN_*_DAYS`), counted from when it was written;
+ * `0` keeps it forever.
+ */
+export interface RetentionDays {
+  /** Finished approval requests, with their receipts (`…_REQUESTS_DAYS`). */
+  readonly requests: number;
+  /** Messages of the console provider: recipients and sealed bodies (`…_OUTBOX_DAYS`). */
+  readonly outbox: number;
+  /** Settled callback events and their delivery attempts; never a pending one (`…_CALLBACKS_DAYS`). */
+  readonly callbacks: number;
+  /** Security events (`…_SECURITY_EVENTS_DAYS`); the audit chain keeps its own copy under `audit prune`. */
+  readonly securityEvents: number;
+}
+
+/** A person's choice for data that is kept to investigate and answer questions: a quarter. */
+const DEFAULT_RETENTION_DAYS = 90;
+/** A hundred years: as good as forever, and far from overflowing a time in milliseconds. */
+const MAX_RETENTION_DAYS = 36_500;
 
 export class ConfigError extends OperatorError {
   override readonly name = 'ConfigError';
@@ -223,6 +245,17 @@ function readMessaging(env: Env): MessagingConfig {
   throw new ConfigError(`COUNTERSIGN_MESSAGING must be "console" or "twilio", got "${provider}"`);
 }
 
+function readRetention(env: Env): RetentionDays {
+  const days = (name: string) =>
+    integer(env, `COUNTERSIGN_RETAIN_${name}_DAYS`, DEFAULT_RETENTION_DAYS, 0, MAX_RETENTION_DAYS);
+  return {
+    requests: days('REQUESTS'),
+    outbox: days('OUTBOX'),
+    callbacks: days('CALLBACKS'),
+    securityEvents: days('SECURITY_EVENTS'),
+  };
+}
+
 /** Reads and validates the configuration. Throws `ConfigError` with a message an operator can act on. */
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 8080, 0, 65535);
@@ -276,6 +309,7 @@ export function loadConfig(env: Env = process.env): Config {
         ? null
         : integer(env, 'METRICS_PORT', 0, 0, 65535),
     shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT', 20, 1, 600),
+    retention: Object.freeze(readRetention(env)),
     pushAllow: Object.freeze(
       (env.COUNTERSIGN_PUSH_ALLOW ?? '')
         .split(',')

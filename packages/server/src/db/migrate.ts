@@ -15,6 +15,7 @@ import * as verificationCounts from './migrations/0012-verification-counts.js';
 import * as verify from './migrations/0013-verify.js';
 import * as enrollmentInvitations from './migrations/0014-enrollment-invitations.js';
 import * as verifyFactors from './migrations/0015-verify-factors.js';
+import * as retention from './migrations/0020-retention.js';
 import * as invitationSends from './migrations/0021-invitation-sends.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
@@ -85,6 +86,15 @@ const KNOWN: Readonly<Record<string, KnownMigration>> = {
   '0015-verify-factors': {
     migration: verifyFactors,
     summary: 'Twilio Verify v2: entities, TOTP factors (sealed seeds, last step, lockout) and challenges',
+  },
+  '0020-retention': {
+    migration: retention,
+    summary: 'retention: requests, callback events and security events indexed by when they were written',
+    heavy: [
+      { table: 'approval_requests', work: 'builds an index over every row' },
+      { table: 'webhook_events', work: 'builds an index over every row' },
+      { table: 'security_events', work: 'builds an index over every row' },
+    ],
   },
   '0021-invitation-sends': {
     migration: invitationSends,

@@ -36,6 +36,11 @@ export interface StoreAdapter {
   serially<T>(lock: string, work: (tx: Kysely<Database>) => Promise<T>): Promise<T>;
   /** See `Store.keepIdsAbove`. */
   keepIdsAbove(tx: Kysely<Database>, table: IdTable, id: number): Promise<void>;
+  /**
+   * After a transaction that erased personal data: removes from the database's files what they still keep of
+   * the rows it deleted, where the database can; `true` when nothing of them is left there.
+   */
+  clearDeleted(): Promise<boolean>;
   /** Sends `notifications` from the transaction `tx`: they go out when it commits, and never if it rolls back. */
   notifyInTransaction(tx: Transaction<Database>, notifications: Notifications): Promise<void>;
   /**
@@ -136,6 +141,12 @@ export interface Store<P = never> {
   >(
     build: (...values: A) => FollowedChange<C, UT, TB>,
   ): (values: A, events: readonly P[]) => Promise<boolean>;
+  /**
+   * Runs `work` in one transaction that erases personal data, then clears what the database's files keep of
+   * the rows it deleted (`StoreAdapter.clearDeleted`): `cleared` says whether nothing of them is left there.
+   * It announces nothing.
+   */
+  erase<T>(work: (tx: Transaction<Database>) => Promise<T>): Promise<{ value: T; cleared: boolean }>;
   /** The same store, announcing its changes through `announcer` (the event bus). */
   announcing<Q>(announcer: Announcer<Q>): Store<Q>;
   /** Closes every connection. */
@@ -208,6 +219,10 @@ function storeWith<P>(db: Kysely<Database>, adapter: StoreAdapter, announcer: An
           await tx.executeQuery(next(changedRow(tx, row)).compile());
           return { value: true, events };
         });
+    },
+    async erase(work) {
+      const value = await db.transaction().execute(work);
+      return { value, cleared: await adapter.clearDeleted() };
     },
     announcing: (next) => storeWith(db, adapter, next),
     destroy: () => adapter.destroy(),

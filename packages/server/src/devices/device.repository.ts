@@ -1,5 +1,5 @@
 import type { PublicJwk } from '@countersign/protocol';
-import type { ExpressionBuilder, Kysely, Selectable, SelectQueryBuilder } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable, SelectQueryBuilder, Transaction } from 'kysely';
 import { compiledOnce } from '../db/compiled-once.js';
 import type { Store } from '../db/database.js';
 import type { Database, DeviceTable } from '../db/schema.js';
@@ -106,6 +106,17 @@ export class DeviceRepository {
         revoked_at: null,
       })
       .execute();
+  }
+
+  /**
+   * Deletes the user's devices (their passkeys and admissions go with them) and enrollments, in the
+   * transaction `tx` that erases the user; gives the devices deleted.
+   */
+  async eraseUser(tx: Transaction<Database>, userId: number): Promise<number> {
+    await tx.deleteFrom('enrollments').where('user_id', '=', userId).execute();
+    await tx.deleteFrom('phone_enrollments').where('user_id', '=', userId).execute();
+    const result = await tx.deleteFrom('devices').where('user_id', '=', userId).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async find(id: string): Promise<Device | undefined> {

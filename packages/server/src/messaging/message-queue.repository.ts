@@ -1,7 +1,9 @@
+import type { Transaction } from 'kysely';
 import type { Random } from '../crypto/random.js';
 import { sealedContext } from '../crypto/sealed-values.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Store } from '../db/database.js';
+import type { Database } from '../db/schema.js';
 import type { Channel } from './messaging-provider.js';
 
 /** `queued`: to be sent. `decoy`: written like a message, dropped unsent (R90). */
@@ -58,6 +60,23 @@ export class MessageQueueRepository {
         created_at: entry.now,
       })
       .execute();
+  }
+
+  /**
+   * Deletes the messages still queued for `recipient` (E.164), in the transaction `tx` that erases its person.
+   * The recipient is sealed: every queued message is opened (the queue holds minutes of messages, no more).
+   */
+  async eraseRecipient(tx: Transaction<Database>, recipient: string): Promise<number> {
+    const rows = await tx.selectFrom('message_queue').select(['id', 'message_ct']).execute();
+    const ids = rows
+      .filter((row) => {
+        const sealed = JSON.parse(this.box.open(row.message_ct, context(row.id))) as { to: string };
+        return sealed.to === recipient;
+      })
+      .map((row) => row.id);
+    if (ids.length === 0) return 0;
+    const result = await tx.deleteFrom('message_queue').where('id', 'in', ids).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   /** The recipient and text of a queued message. */

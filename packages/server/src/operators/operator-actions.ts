@@ -74,6 +74,33 @@ export async function deleteUser(
   return 'deleted';
 }
 
+/** What an erasure changes and where it reports. */
+export interface ErasureSources {
+  readonly users: Pick<UserService, 'erase'>;
+  readonly audit: AuditTrail;
+}
+
+/**
+ * Erases a person everywhere their data lives (`countersign users erase`, issue 21): every app's link, their
+ * requests and callbacks, devices, messages, verifications and security events. Audited with the Authy id
+ * and the counts only: the entry holds none of the data it erased. `undefined`: no such user.
+ */
+export async function eraseUser(
+  s: ErasureSources,
+  who: Actor,
+  userId: number,
+): Promise<{ counts: Record<string, number>; cleared: boolean } | undefined> {
+  const erased = await s.users.erase(userId);
+  if (erased === undefined) return undefined;
+  await s.audit.record({
+    ...who,
+    action: 'user.erase',
+    target: { type: 'user', id: String(userId) },
+    after: { ...erased.counts, files_cleared: erased.cleared },
+  });
+  return erased;
+}
+
 /**
  * Revokes a device as its user would from another device: its streams close and its next signed call is
  * refused. `false`: no such device, or revoked already (nothing recorded).

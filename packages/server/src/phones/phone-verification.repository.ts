@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 
@@ -9,6 +9,15 @@ export interface PhoneVerificationRow {
   attempts: number;
   state: string;
   expires_at: number;
+}
+
+/** A phone verification as its person's copy of their data shows it. */
+export interface PhoneVerificationRecord {
+  readonly id: string;
+  readonly appId: number;
+  readonly via: string;
+  readonly state: string;
+  readonly createdAt: number;
 }
 
 /** The only code that reads and writes phone verifications. */
@@ -123,5 +132,33 @@ export class PhoneVerificationRepository {
       .where('state', '=', 'pending')
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Every verification of the number, oldest first, in one app or all (`users export`): never a code. */
+  async ofPhone(countryCode: string, phone: string, appId?: number): Promise<PhoneVerificationRecord[]> {
+    let select = this.db
+      .selectFrom('phone_verifications')
+      .select(['id', 'app_id', 'via', 'state', 'created_at'])
+      .where('country_code', '=', countryCode)
+      .where('phone', '=', phone);
+    if (appId !== undefined) select = select.where('app_id', '=', appId);
+    const rows = await select.orderBy('created_at').orderBy('id').execute();
+    return rows.map((r) => ({
+      id: r.id,
+      appId: Number(r.app_id),
+      via: r.via,
+      state: r.state,
+      createdAt: Number(r.created_at),
+    }));
+  }
+
+  /** Deletes every verification of the number, in the transaction `tx` that erases its person. */
+  async erasePhone(tx: Transaction<Database>, countryCode: string, phone: string): Promise<number> {
+    const result = await tx
+      .deleteFrom('phone_verifications')
+      .where('country_code', '=', countryCode)
+      .where('phone', '=', phone)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 }

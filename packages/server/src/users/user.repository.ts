@@ -26,6 +26,40 @@ function toAppUser(row: LinkRow): AppUser {
  */
 export type OnUnlink = (tx: Transaction<Database>, appId: number, userId: number) => Promise<void>;
 
+/** A person being erased (`users erase`): their Authy id and their phone number as each table keys it. */
+export interface ErasedPerson {
+  readonly userId: number;
+  readonly countryCode: string;
+  /** The national number, digits only. */
+  readonly phone: string;
+  /** `+{cc}{national}`: how messages and Verify v2 name the number. */
+  readonly e164: string;
+}
+
+/**
+ * Deletes what another feature keeps about a person, in the transaction that erases the person (issue 21):
+ * gives the number of rows (of its kind) deleted.
+ */
+export type OnErase = (tx: Transaction<Database>, person: ErasedPerson) => Promise<number>;
+
+/** A user's identity as their own copy of their data shows it (`users export`). */
+export interface Identity {
+  readonly userId: number;
+  readonly namespace: string;
+  readonly countryCode: string;
+  readonly phone: string;
+  readonly createdAt: number;
+}
+
+/** An activity an app registered for its user (`POST …/users/{id}/register_activity`). */
+export interface Activity {
+  readonly appId: number;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+  readonly userIp: string | null;
+  readonly createdAt: number;
+}
+
 /**
  * The only code that writes users and their per-app links (`users`, `app_users`): for `users/new` and the
  * operator's commands, and for `countersign users import`, which writes them with the ids of its file.
@@ -175,6 +209,11 @@ export class UserRepository {
     private readonly store: Store,
     /** Run in the transaction that removes a user's link to an app, before the link goes. */
     private readonly onUnlink: readonly OnUnlink[] = [],
+    /**
+     * Run in order in the transaction that erases a person, before the identity and its links go; each names
+     * the count it gives in the erasure's report.
+     */
+    private readonly onErase: Readonly<Record<string, OnErase>> = {},
   ) {
     const db = store.db;
     this.db = db;
@@ -325,6 +364,71 @@ export class UserRepository {
       if (links === undefined) await tx.deleteFrom('users').where('id', '=', userId).execute();
       return Number(result.numDeletedRows) === 1;
     });
+  }
+
+  /**
+   * Erases a person everywhere (`users erase`, issue 21): what other features keep (`onErase`), every app link
+   * with its seed, codes and activities, and the identity with its devices, enrollments, admissions and
+   * invitations (the foreign keys cascade), in one transaction, then as much of the deleted rows as the
+   * database can clear from its files (`Store.erase`). `undefined`: no such user.
+   */
+  async erase(userId: number): Promise<{ counts: Record<string, number>; cleared: boolean } | undefined> {
+    const { value, cleared } = await this.store.erase(async (tx) => {
+      const user = await tx
+        .selectFrom('users')
+        .select(['country_code', 'phone'])
+        .where('id', '=', userId)
+        .executeTakeFirst();
+      if (user === undefined) return undefined;
+      const person: ErasedPerson = {
+        userId,
+        countryCode: user.country_code,
+        phone: user.phone,
+        e164: `+${user.country_code}${user.phone}`,
+      };
+      const counts: Record<string, number> = {};
+      for (const [name, erase] of Object.entries(this.onErase)) counts[name] = await erase(tx, person);
+      const links = await tx.deleteFrom('app_users').where('user_id', '=', userId).executeTakeFirst();
+      counts.apps = Number(links.numDeletedRows);
+      await tx.deleteFrom('users').where('id', '=', userId).execute();
+      return counts;
+    });
+    return value === undefined ? undefined : { counts: value, cleared };
+  }
+
+  /** The identity with this Authy id, or `undefined`. */
+  async identity(userId: number): Promise<Identity | undefined> {
+    const row = await this.db
+      .selectFrom('users')
+      .select(['id', 'namespace', 'country_code', 'phone', 'created_at'])
+      .where('id', '=', userId)
+      .executeTakeFirst();
+    return row === undefined
+      ? undefined
+      : {
+          userId: Number(row.id),
+          namespace: row.namespace,
+          countryCode: row.country_code,
+          phone: row.phone,
+          createdAt: Number(row.created_at),
+        };
+  }
+
+  /** The activities apps registered for the user, oldest first, in one app or all. */
+  async activitiesOf(userId: number, appId?: number): Promise<Activity[]> {
+    let select = this.db
+      .selectFrom('activities')
+      .select(['app_id', 'type', 'data', 'user_ip', 'created_at'])
+      .where('user_id', '=', userId);
+    if (appId !== undefined) select = select.where('app_id', '=', appId);
+    const rows = await select.orderBy('created_at').orderBy('id').execute();
+    return rows.map((r) => ({
+      appId: Number(r.app_id),
+      type: r.type,
+      data: JSON.parse(r.data) as Record<string, unknown>,
+      userIp: r.user_ip,
+      createdAt: Number(r.created_at),
+    }));
   }
 
   async addActivity(activity: {

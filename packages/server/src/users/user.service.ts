@@ -11,7 +11,7 @@ import type { AppUser } from './app-user.js';
 import { readEmail } from './email.js';
 import { parseCallingCode } from './phone-number.js';
 import { readPhone } from './phone-rule.js';
-import type { AppLink, OperatorLink, UserRepository } from './user.repository.js';
+import type { Activity, AppLink, Identity, OperatorLink, UserRepository } from './user.repository.js';
 import { readUserId } from './user-id.js';
 
 export const ACTIVITY_TYPES = ['password_reset', 'banned', 'unbanned', 'cookie_login'] as const;
@@ -204,5 +204,23 @@ export class UserService {
    */
   unlock(userId: number, appId?: number): Promise<number> {
     return this.repository.unlock(userId, appId);
+  }
+
+  /** The identity with this Authy id (its phone in full), or `undefined`: for the person's own copy. */
+  identity(userId: number): Promise<Identity | undefined> {
+    return this.repository.identity(userId);
+  }
+
+  /** The activities apps registered for the user, oldest first, in one app or all. */
+  activitiesOf(userId: number, appId?: number): Promise<Activity[]> {
+    return this.repository.activitiesOf(userId, appId);
+  }
+
+  /**
+   * Erases the person everywhere their data lives (`UserRepository.erase`); gives the rows deleted by kind,
+   * and whether the database's files keep no copy of them. `undefined`: no such user.
+   */
+  erase(userId: number): Promise<{ counts: Record<string, number>; cleared: boolean } | undefined> {
+    return this.repository.erase(userId);
   }
 }

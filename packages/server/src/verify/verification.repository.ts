@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Store } from '../db/database.js';
 import type { Database, VerifyVerificationTable } from '../db/schema.js';
 
@@ -219,5 +219,26 @@ export class VerificationRepository {
       .where('expires_at', '>', now)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Every verification of the number (E.164), oldest first, in one app or all (`users export`). */
+  async toRecipient(to: string, appId?: number): Promise<Array<VerificationRow & { appId: number }>> {
+    let select = this.db
+      .selectFrom('verify_verifications')
+      .select([...COLUMNS, 'app_id'])
+      .where('recipient', '=', to);
+    if (appId !== undefined) select = select.where('app_id', '=', appId);
+    const rows = await select.orderBy('created_at').orderBy('sid').execute();
+    return rows.map((row) => ({ ...toRow(row), appId: Number(row.app_id) }));
+  }
+
+  /**
+   * Deletes every verification of the number (E.164) and every send to it, in the transaction `tx` that erases
+   * its person; gives the verifications deleted.
+   */
+  async eraseRecipient(tx: Transaction<Database>, to: string): Promise<number> {
+    await tx.deleteFrom('verify_sends').where('recipient', '=', to).execute();
+    const result = await tx.deleteFrom('verify_verifications').where('recipient', '=', to).executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 }

@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { CallbackEvent, CallbackOutbox, ChangedRequest } from '../approvals/callback-outbox.js';
 import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
@@ -228,6 +228,59 @@ export class WebhookEventRepository implements CallbackOutbox {
       statusCode: row.status_code === null ? null : Number(row.status_code),
       error: row.error,
     }));
+  }
+
+  /**
+   * Deletes up to `limit` settled events (delivered, failed, skipped: never a pending one) written before
+   * `before`, oldest first, with their attempts (the foreign key cascades). Instances pruning at once take
+   * disjoint rows, and a worker's claim on an event locks it, so an event being delivered is never taken.
+   */
+  async pruneSettled(before: number, limit: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('webhook_events')
+      .where(
+        'id',
+        'in',
+        this.store.lockForUpdateSkipLocked(
+          this.settledBefore(before).select('id').orderBy('created_at').limit(limit),
+        ),
+      )
+      // A redelivery may have queued the event again since the statement's snapshot began.
+      .where('state', '!=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  /** How many events `pruneSettled` would delete at `before`. */
+  async countSettled(before: number): Promise<number> {
+    const row = await this.settledBefore(before)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  private settledBefore(before: number) {
+    return this.db
+      .selectFrom('webhook_events')
+      .where('created_at', '<', before)
+      .where('state', '!=', 'pending');
+  }
+
+  /**
+   * Deletes the callback events (and their attempts) of every request of the user, pending ones too, in the
+   * transaction `tx` that erases the user, before the requests go: nothing is sent about an erased person.
+   */
+  async eraseForUser(tx: Transaction<Database>, userId: number): Promise<number> {
+    const result = await tx
+      .deleteFrom('webhook_events')
+      .where('uuid', 'in', (eb) =>
+        eb
+          .selectFrom('approval_requests')
+          .select('approval_requests.uuid')
+          .where('approval_requests.user_id', '=', userId),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   async countDue(now: number): Promise<number> {

@@ -63,6 +63,9 @@ export function postgresAdapter(db: Kysely<Database>, pool: pg.Pool | undefined)
         select setval(seq, ${id}) from (select pg_get_serial_sequence(${table}, 'id')::regclass as seq) as s
         where ${id} > coalesce(pg_sequence_last_value(seq), 0)`.execute(tx);
     },
+    // A deleted row's old version stays in its table's pages until vacuum reclaims the space (autovacuum, soon
+    // after), and in the write-ahead log and base backups until they are recycled: not in this call's power.
+    clearDeleted: async () => false,
     async notifyInTransaction(tx, { channel, payloads }) {
       await sql`select pg_notify(${channel}, payload) from unnest(${payloads}::text[]) as payload`.execute(
         tx,

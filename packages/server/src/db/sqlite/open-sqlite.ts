@@ -7,8 +7,8 @@ import { createStore, type Store } from '../store.js';
 import { sqliteAdapter } from './sqlite-adapter.js';
 
 /**
- * Opens (and creates) the SQLite file at `path`: WAL, foreign keys on, and a busy timeout so that the
- * command line and a running service can share the file.
+ * Opens (and creates) the SQLite file at `path`: WAL, foreign keys on, deleted content zeroed, and a busy
+ * timeout so that the command line and a running service can share the file.
  */
 export function openSqlite(path: string): Store {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
@@ -17,6 +17,9 @@ export function openSqlite(path: string): Store {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
+  // A deleted or rewritten row is overwritten with zeros in the file, not left in its free space: erasing a
+  // person (`users erase`) and retention must remove the data, not only the row.
+  database.pragma('secure_delete = ON');
   const statements = reusingStatements(database);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statements }) });
   // On Kysely's one connection: it moves when another connection commits, never for this one's own commits.

@@ -60,6 +60,15 @@ export function sqliteAdapter(db: Kysely<Database>, access?: SqliteConnectionAcc
     // `AUTOINCREMENT` (`autoId`): a row inserted with an id larger than any before moves `sqlite_sequence`
     // with it, in the same transaction; the next id the database gives is above it.
     keepIdsAbove: async () => undefined,
+    // Deleted content is zeroed as it is deleted where `secure_delete` is on (`openSqlite` turns it on), but the
+    // pages as they were before stay in the write-ahead log until a checkpoint copies the new ones over the
+    // file and the log is truncated. A connection reading an older snapshot (busy) keeps the log for now.
+    async clearDeleted() {
+      const secure = await sql<{ secure_delete: number }>`pragma secure_delete`.execute(db);
+      if (Number(secure.rows[0]?.secure_delete) !== 1) return false;
+      const checkpoint = await sql<{ busy: number }>`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+      return Number(checkpoint.rows[0]?.busy) === 0;
+    },
     notifyInTransaction: async () => {
       throw new TypeError(ONE_INSTANCE);
     },
