@@ -10,6 +10,7 @@ import { migrationPlanText } from './migration-plan-text.js';
 import { addOperatorsCommand } from './operators-command.js';
 import { openServer, output, processTerminal, type Terminal, UsageError } from './output.js';
 import { addRequestsCommand } from './requests-command.js';
+import { addSigningKeyCommand } from './signing-key-command.js';
 import { addUsersCommand } from './users-command.js';
 import { addWebhooksCommand } from './webhooks-command.js';
 
@@ -117,6 +118,7 @@ export function buildProgram(terminal: Terminal): Command {
   addRequestsCommand(program, terminal);
   addAuditCommand(program, terminal);
   addOperatorsCommand(program, terminal);
+  addSigningKeyCommand(program, terminal);
   return program;
 }
 
