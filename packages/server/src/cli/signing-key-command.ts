@@ -4,6 +4,8 @@ import { cliActor } from './cli-actor.js';
 import { openServer, output, type Terminal, UsageError } from './output.js';
 
 const DAY_MS = 86_400_000;
+/** How long a key that no longer signs stays published, unless the rotation says otherwise. */
+const DEFAULT_OVERLAP_DAYS = 30;
 /** Ten years: an overlap past it is a typo, not a plan. */
 const MAX_OVERLAP_DAYS = 3_650;
 
@@ -20,11 +22,14 @@ function keyLine(key: SigningKeyInfo): string {
   return `${key.kid}  ${key.state.padEnd(9)}  created ${iso(key.createdAt)}${until}`;
 }
 
-/** `--overlap-days N`: how long the key before stays published, 1 to 3650 days. */
+/**
+ * `--overlap-days N`: how long the key before stays published, 0 to 3650 days. 0 is for a key that leaked:
+ * it leaves the key set at once, and receipts it signed stop verifying.
+ */
 function overlapDays(value: unknown): number {
   const text = String(value);
-  if (!/^[1-9]\d{0,3}$/.test(text) || Number(text) > MAX_OVERLAP_DAYS) {
-    throw new UsageError(`--overlap-days is a number of days from 1 to ${MAX_OVERLAP_DAYS}, got "${text}"`);
+  if (!/^(0|[1-9]\d{0,3})$/.test(text) || Number(text) > MAX_OVERLAP_DAYS) {
+    throw new UsageError(`--overlap-days is a number of days from 0 to ${MAX_OVERLAP_DAYS}, got "${text}"`);
   }
   return Number(text);
 }
@@ -50,7 +55,11 @@ export function addSigningKeyCommand(program: Command, terminal: Terminal): void
     .description(
       'make a new key the signing key; the one before stays published for --overlap-days, then retires',
     )
-    .option('--overlap-days <n>', 'how long receipts signed by the key before still verify', '30')
+    .option(
+      '--overlap-days <n>',
+      'how long receipts signed by the key before still verify (0: a leaked key, gone at once)',
+      String(DEFAULT_OVERLAP_DAYS),
+    )
     .option('--json', 'print one JSON document')
     .action(async (options) => {
       const days = overlapDays(options.overlapDays);

@@ -19,8 +19,6 @@ const keyContext = (kid: string) => `signing_keys.key_ct:${kid}`;
  * the command line rotated them (R4′'s bound for app keys, and what a rotation waits out before it returns).
  */
 export const SIGNING_KEY_TTL_MS = 1_000;
-/** How long a key that no longer signs stays published, unless the rotation says otherwise. */
-export const DEFAULT_OVERLAP_DAYS = 30;
 
 /** Signs receipts with the service's ES256 key; publishes the public halves as a JWKS (R28, receipts). */
 export interface ReceiptSigner {

@@ -273,13 +273,21 @@ describe('countersign signing-key rotate', () => {
     for (const secret of [oldPrivate.d, opened[1]?.d]) expect(log).not.toContain(String(secret));
   });
 
-  it('refuses an overlap that is not 1 to 3650 days, and changes nothing', async () => {
+  it('--overlap-days 0 (a leaked key) takes the old key out of the JWKS at once', async () => {
     const server = await start();
-    for (const days of ['0', '-1', 'abc', '3651', '1.5']) {
+    const rotated = await rotate(server, '--overlap-days', '0');
+    expect(Date.parse(rotated.previous.retire_at)).toBeLessThanOrEqual(Date.now());
+    server.clock.set(Date.now());
+    expect((await jwksOf(server)).keys.map((k) => k.kid)).toEqual([rotated.active.kid]);
+  });
+
+  it('refuses an overlap that is not 0 to 3650 days, and changes nothing', async () => {
+    const server = await start();
+    for (const days of ['-1', 'abc', '3651', '1.5', '01', '']) {
       const result = await runCli(['signing-key', 'rotate', '--overlap-days', days], envOf(server));
       expect(result.code).toBe(2);
       expect(result.stderr).toBe(
-        `countersign: --overlap-days is a number of days from 1 to 3650, got "${days}"\n`,
+        `countersign: --overlap-days is a number of days from 0 to 3650, got "${days}"\n`,
       );
     }
     expect(await server.db.selectFrom('signing_keys').select('kid').execute()).toHaveLength(1);
