@@ -294,6 +294,41 @@ describe('countersign signing-key rotate', () => {
   });
 });
 
+describe('signing keys at rest', () => {
+  it("a sealed key copied into another key's row does not open: answers and the JWKS fail closed, and the request stays pending", async () => {
+    database = await createTestDatabase();
+    const server = await start({ shared: database });
+    const s = await setUp(server, { name: APP_NAME });
+    await rotate(server);
+    // What an attacker with write access to the database would try: the old row made to hold the signing
+    // key's sealed private key. Written on a connection of its own, as another process would.
+    const other = openDatabase(database.url);
+    const rows = await other.db.selectFrom('signing_keys').selectAll().orderBy('generation').execute();
+    await other.db
+      .updateTable('signing_keys')
+      .set({ key_ct: rows[1]?.key_ct ?? '' })
+      .where('kid', '=', rows[0]?.kid ?? '')
+      .execute();
+    await other.destroy();
+    // The instance reads its keys again, as on any announcement (SQLite's data version moved already).
+    server.app.services.receipts.changed();
+
+    const { uuid } = await s.client.createApprovalRequest(s.userId, { message: MESSAGE, details: DETAILS });
+    await expect(answer(server, s.device, uuid, 'approved')).rejects.toThrow(
+      /the answer was refused: .*60000/,
+    );
+    expect((await s.client.getApprovalRequest(uuid)).status).toBe('pending');
+    const jwks = await fetch(`${server.url}/.well-known/jwks.json`);
+    expect(jwks.status).toBe(500);
+    expect(await jwks.json()).toEqual({
+      message: 'Internal server error',
+      success: false,
+      errors: { message: 'Internal server error' },
+      error_code: '60000',
+    });
+  });
+});
+
 describe('countersign signing-key list', () => {
   it('shows every key with its kid, creation, state and retire time, the signing one first', async () => {
     const server = await start();
