@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { SigningKeyInfo } from '../receipts/receipt-signer.js';
+import type { SigningKeyInfo } from '../receipts/signing-keys.js';
 import { cliActor } from './cli-actor.js';
 import { openServer, output, type Terminal, UsageError } from './output.js';
 
@@ -87,7 +87,9 @@ export function addSigningKeyCommand(program: Command, terminal: Terminal): void
         () =>
           [
             `Receipts are signed with key ${rotated.active.kid} now.`,
-            `Key ${rotated.previous.kid} stays published until ${iso(rotated.previous.retireAt)}: receipts it signed verify until then.`,
+            rotated.previous.state === 'retired'
+              ? `Key ${rotated.previous.kid} is retired: receipts it signed no longer verify against the key set.`
+              : `Key ${rotated.previous.kid} stays published until ${iso(rotated.previous.retireAt)}: receipts it signed verify until then.`,
           ].join('\n'),
       );
     });

@@ -276,6 +276,7 @@ describe('countersign signing-key rotate', () => {
   it('--overlap-days 0 (a leaked key) takes the old key out of the JWKS at once', async () => {
     const server = await start();
     const rotated = await rotate(server, '--overlap-days', '0');
+    expect(rotated.previous.state).toBe('retired');
     expect(Date.parse(rotated.previous.retire_at)).toBeLessThanOrEqual(Date.now());
     server.clock.set(Date.now());
     expect((await jwksOf(server)).keys.map((k) => k.kid)).toEqual([rotated.active.kid]);
