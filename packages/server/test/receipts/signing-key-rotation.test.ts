@@ -17,11 +17,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { deriveServiceKeys } from '../../src/crypto/master-key.js';
 import { createSecretBox } from '../../src/crypto/secret-box.js';
 import { openDatabase } from '../../src/db/database.js';
+import { MetaRepository } from '../../src/db/meta.repository.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { createMemoryEventBus } from '../../src/events/event-bus.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { SigningKeyRepository } from '../../src/receipts/signing-key.repository.js';
+import { SigningKeys } from '../../src/receipts/signing-keys.js';
 import { answer, type SdkSetup, setUp } from '../sdk/sdk-support.js';
 import { runCli } from '../support/cli.js';
 import { startTestServer, type TestClock, type TestServer, testClock } from '../support/harness.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, openTestStore, type TestDatabase } from '../support/test-database.js';
 
 const MASTER_KEY = 'a'.repeat(32) + 'b'.repeat(32);
 const DAY_MS = 86_400_000;
@@ -291,6 +296,43 @@ describe('countersign signing-key rotate', () => {
       );
     }
     expect(await server.db.selectFrom('signing_keys').select('kid').execute()).toHaveLength(1);
+  });
+});
+
+describe('how old the keys an instance signs with may be', () => {
+  it('with an age bound (PostgreSQL), an instance signs with the keys it read until they are that old, then with the rotation; an announcement makes it read at once', async () => {
+    const t = await openTestStore();
+    try {
+      let now = 0;
+      // One connection, and a bus nobody listens to: only the bound (or `changed`) tells of a rotation.
+      const store = t.store.announcing(createMemoryEventBus().announcer);
+      const instance = (ttlMs: number) =>
+        SigningKeys.load({
+          repository: new SigningKeyRepository(store),
+          kept: new MetaRepository(t.store),
+          box,
+          clock: systemClock,
+          ttlMs,
+          monotonic: () => now,
+        });
+      const a = await instance(1_000);
+      const b = await instance(1_000);
+      const first = kidOf(await a.sign({}));
+      const rotated = await b.rotate(DAY_MS);
+      now = 999;
+      expect(kidOf(await a.sign({}))).toBe(first);
+      expect((await a.jwks()).keys.map((k) => k.kid)).toEqual([first]);
+      now = 1_000;
+      expect(kidOf(await a.sign({}))).toBe(rotated.active.kid);
+      expect((await a.jwks()).keys.map((k) => k.kid)).toEqual([rotated.active.kid, first]);
+
+      const again = await b.rotate(DAY_MS);
+      expect(kidOf(await a.sign({}))).toBe(rotated.active.kid);
+      a.changed();
+      expect(kidOf(await a.sign({}))).toBe(again.active.kid);
+    } finally {
+      await t.close();
+    }
   });
 });
 
