@@ -21,7 +21,7 @@ import { MetaRepository } from '../../src/db/meta.repository.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { createMemoryEventBus } from '../../src/events/event-bus.js';
 import { systemClock } from '../../src/lib/clock.js';
-import { SigningKeyRepository } from '../../src/receipts/signing-key.repository.js';
+import { type Rotation, SigningKeyRepository } from '../../src/receipts/signing-key.repository.js';
 import { SigningKeys } from '../../src/receipts/signing-keys.js';
 import { answer, type SdkSetup, setUp } from '../sdk/sdk-support.js';
 import { runCli } from '../support/cli.js';
@@ -214,27 +214,59 @@ describe('countersign signing-key rotate', () => {
     expect((await jwksOf(b)).keys.map((k) => k.kid)).toEqual([again.active.kid, rotated.active.kid, first]);
   });
 
-  it('of two rotations at once exactly one wins; the other changes nothing and says why', async () => {
-    const server = await start();
-    const [oldKid] = (await jwksOf(server)).keys.map((k) => k.kid);
-    const results = await Promise.all(
-      [1, 2].map(() => runCli(['signing-key', 'rotate', '--json'], envOf(server))),
-    );
-    expect(results.map((r) => r.code).sort()).toEqual([0, 1]);
-    const lost = results.find((r) => r.code === 1);
-    expect(lost?.stderr).toBe(
-      'countersign: another rotation changed the signing key meanwhile: list the keys, then decide\n',
-    );
-    const won = JSON.parse(results.find((r) => r.code === 0)?.stdout ?? '') as { active: { kid: string } };
-    const rows = await server.db
-      .selectFrom('signing_keys')
-      .select(['kid', 'generation'])
-      .orderBy('generation')
-      .execute();
-    expect(rows.map((r) => [r.kid, Number(r.generation)])).toEqual([
-      [oldKid, 1],
-      [won.active.kid, 2],
-    ]);
+  it('of two rotations from one signing key exactly one wins, however they interleave; the other changes nothing and says why', async () => {
+    const t = await openTestStore();
+    try {
+      const store = t.store.announcing(createMemoryEventBus().announcer);
+      const repository = new SigningKeyRepository(store);
+      const load = (keys: SigningKeyRepository) =>
+        SigningKeys.load({
+          repository: keys,
+          kept: new MetaRepository(store),
+          box,
+          clock: systemClock,
+          ttlMs: undefined,
+        });
+      const other = await load(repository);
+      // A rotation that read the keys, and another one that commits before it writes.
+      const late = await load(
+        new (class extends SigningKeyRepository {
+          override async rotate(rotation: Rotation): Promise<boolean> {
+            await other.rotate(DAY_MS);
+            return super.rotate(rotation);
+          }
+        })(store),
+      );
+      await expect(late.rotate(DAY_MS)).rejects.toThrow(
+        'another rotation changed the signing key meanwhile: list the keys, then decide',
+      );
+      const rows = await repository.all();
+      expect(rows.map((r) => [r.generation, r.retire_at === null])).toEqual([
+        [2, true],
+        [1, false],
+      ]);
+
+      // The one conditional statement, twice at once from the same signing key.
+      const won = await Promise.all(
+        ['k-a', 'k-b'].map((kid) =>
+          repository.rotate({
+            from: 2,
+            retireAt: 5,
+            retiredKeyCt: rows[0]?.key_ct ?? '',
+            next: { kid, generation: 3, key_ct: `sealed:${kid}`, created_at: 2 },
+          }),
+        ),
+      );
+      expect(won.filter(Boolean)).toHaveLength(1);
+      const winner = won[0] === true ? 'k-a' : 'k-b';
+      expect((await repository.all()).map((r) => [r.kid, r.generation, r.retire_at])).toEqual([
+        [winner, 3, null],
+        [rows[0]?.kid, 2, 5],
+        [rows[1]?.kid, 1, rows[1]?.retire_at],
+      ]);
+    } finally {
+      await t.close();
+    }
   });
 
   it("erases the old key's private half in the rotation, keeps every public half sealed, and is audited with the kids only", async () => {
