@@ -54,7 +54,8 @@ import { PhoneService } from '../phones/phone.service.js';
 import { PhoneVerificationRepository } from '../phones/phone-verification.repository.js';
 import { startPushNotifier } from '../push/push-notifier.js';
 import { createWebPushSender, loadVapidKeys, type PushSender } from '../push/push-sender.js';
-import { loadReceiptSigner, type ReceiptSigner } from '../receipts/receipt-signer.js';
+import { SigningKeyRepository } from '../receipts/signing-key.repository.js';
+import { SIGNING_KEY_TTL_MS, SigningKeys } from '../receipts/signing-keys.js';
 import { Pruner } from '../retention/pruner.js';
 import { TokenRepository } from '../tokens/token.repository.js';
 import { TokenService } from '../tokens/token.service.js';
@@ -98,7 +99,8 @@ export interface Services {
   readonly admissions: AdmissionService;
   readonly answering: AnsweringService;
   readonly userVerification: UserVerificationService;
-  readonly receipts: ReceiptSigner;
+  /** The receipt signing keys: what signs receipts and audit heads, the JWKS, and their rotation. */
+  readonly receipts: SigningKeys;
   /** The tamper-evident audit log: operator actions and security events in one signed hash chain. */
   readonly audit: AuditLog;
   /** The console's operators, their passkeys and sessions. */
@@ -200,7 +202,17 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     sendLimitPer10Minutes: config.sendLimitPer10Minutes,
   };
   const kept = new MetaRepository(store);
-  const receipts = await loadReceiptSigner(kept, box);
+  // Like the key cache (R4′): exact on SQLite by the data version, at most 1 s old where instances share the
+  // database; a rotation announced here or by another instance is read at once.
+  const receipts = await SigningKeys.load({
+    repository: new SigningKeyRepository(store),
+    kept,
+    box,
+    clock,
+    ttlMs: store.shared ? SIGNING_KEY_TTL_MS : undefined,
+    settleMs: store.shared ? SIGNING_KEY_TTL_MS : 0,
+  });
+  bus.subscribe(topics.signingKeys, () => receipts.changed());
   const audit = new AuditLog({ repository: new AuditRepository(store), signer: receipts, random, clock });
   const securityLog = auditedSecurityLog(securityEvents, audit);
   const guard = new SendGuard({

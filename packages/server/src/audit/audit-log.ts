@@ -1,4 +1,4 @@
-import { compactVerify, importJWK, type JWK } from 'jose';
+import { type CompactVerifyGetKey, compactVerify, createLocalJWKSet } from 'jose';
 import { constantTimeEqual } from '../crypto/digest.js';
 import type { Random } from '../crypto/random.js';
 import type { Clock } from '../lib/clock.js';
@@ -128,12 +128,13 @@ export class AuditLog implements AuditTrail {
   /**
    * Walks the chain from its first entry: recomputes every hash, follows every `prev_hash` and checks that
    * `seq` has no gap; then checks every signed head's signature against the service's public key and that it
-   * names the entry at its seq. Stops at the first fault.
+   * names the entry at its seq. Stops at the first fault. A head is verified with the key its `kid` names
+   * among every key the service ever signed with: one signed before a rotation stays signed by the key of
+   * its time, retired or not.
    */
   async verify(): Promise<AuditVerdict> {
     const { repository } = this.options;
-    const [key] = this.options.signer.jwks().keys;
-    const publicKey = await importJWK(key as JWK, 'ES256');
+    const publicKey = createLocalJWKSet(await this.options.signer.verificationKeys());
     // After a prune the chain starts at its checkpoint, whose signature vouches for the entry it names.
     const checkpoint = await repository.checkpoint();
     if (checkpoint !== undefined && !(await signs(checkpoint, publicKey, CHECKPOINT_TYP)))
@@ -197,11 +198,7 @@ export class AuditLog implements AuditTrail {
 }
 
 /** Whether `head.jws` is the service's signature, as `typ`, of exactly this head. */
-async function signs(
-  head: SignedHead,
-  key: Awaited<ReturnType<typeof importJWK>>,
-  typ: string,
-): Promise<boolean> {
+async function signs(head: SignedHead, key: CompactVerifyGetKey, typ: string): Promise<boolean> {
   try {
     const { payload, protectedHeader } = await compactVerify(head.jws, key, { algorithms: ['ES256'] });
     if (protectedHeader.typ !== typ) return false;

@@ -12,6 +12,7 @@ import { addOperatorsCommand } from './operators-command.js';
 import { openServer, output, processTerminal, type Terminal, UsageError } from './output.js';
 import { addPruneCommand } from './prune-command.js';
 import { addRequestsCommand } from './requests-command.js';
+import { addSigningKeyCommand } from './signing-key-command.js';
 import { addUsersCommand } from './users-command.js';
 import { addWebhooksCommand } from './webhooks-command.js';
 
@@ -121,6 +122,7 @@ export function buildProgram(terminal: Terminal): Command {
   addAuditCommand(program, terminal);
   addOperatorsCommand(program, terminal);
   addPruneCommand(program, terminal);
+  addSigningKeyCommand(program, terminal);
   return program;
 }
 

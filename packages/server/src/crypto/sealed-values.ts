@@ -15,6 +15,7 @@ export const sealedContext = {
   queuedMessage: (id: string) => `message_queue.message_ct:${id}`,
   pushSubscription: (deviceId: string) => `devices.push_subscription_ct:${deviceId}`,
   verifyFactorSeed: (appId: number, factorSid: string) => `verify-factor-seed:${appId}:${factorSid}`,
+  signingKey: (kid: string) => `signing_keys.key_ct:${kid}`,
 } as const;
 
 /** A column of sealed values. */
@@ -89,9 +90,19 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
     context: (r) => sealedContext.verifyFactorSeed(integer(r.app_id), text(r.sid)),
     absent: [],
   },
+  {
+    table: 'signing_keys',
+    column: 'key_ct',
+    key: ['kid'],
+    context: (r) => sealedContext.signingKey(text(r.kid)),
+    absent: [],
+  },
 ];
 
-/** Sealed values kept in the `meta` table, by key; each is sealed with the context `meta.<key>`. */
+/**
+ * Sealed values kept in the `meta` table, by key; each is sealed with the context `meta.<key>`.
+ * `receipt_signing_key` is only in a store made before 0019, until its first start moves it into `signing_keys`.
+ */
 export const SEALED_META = ['master_key_check', 'receipt_signing_key', 'vapid_keys'] as const;
 
 /** The associated data of a sealed `meta` value. */

@@ -24,8 +24,12 @@ export class MetaRepository implements KeptValues {
     return won;
   }
 
-  private async value(key: string): Promise<string | undefined> {
+  async value(key: string): Promise<string | undefined> {
     const row = await this.db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
     return row?.value;
+  }
+
+  async forget(key: string): Promise<void> {
+    await this.db.deleteFrom('meta').where('key', '=', key).execute();
   }
 }

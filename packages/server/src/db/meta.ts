@@ -5,4 +5,8 @@ export interface KeptValues {
    * once agree on one value: the first one kept wins, and the others read it.
    */
   valueOrKeep(key: string, make: () => string | Promise<string>): Promise<string>;
+  /** The value kept under `key`, or `undefined`. */
+  value(key: string): Promise<string | undefined>;
+  /** Removes the value kept under `key`, if any: a value moved elsewhere. */
+  forget(key: string): Promise<void>;
 }

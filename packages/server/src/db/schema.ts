@@ -42,11 +42,25 @@ export interface Database {
   verify_entities: VerifyEntityTable;
   verify_factors: VerifyFactorTable;
   verify_challenges: VerifyChallengeTable;
+  signing_keys: SigningKeyTable;
 }
 
 export interface MetaTable {
   key: string;
   value: string;
+}
+
+/**
+ * A receipt signing key (issue 21, item 3): the highest `generation` signs; an older one is published until
+ * `retire_at`, then kept for `audit verify`. `key_ct`: its JWK sealed under the master key, private only while
+ * it signs.
+ */
+export interface SigningKeyTable {
+  kid: string;
+  generation: number;
+  key_ct: string;
+  created_at: number;
+  retire_at: number | null;
 }
 
 export interface AppTable {

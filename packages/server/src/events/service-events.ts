@@ -62,6 +62,8 @@ export type ServiceEvents = {
   requests: RequestChanged;
   /** An app or its keys changed: every instance drops the keys it keeps in memory (R4′). */
   apps: { readonly type: 'changed'; readonly appId: number };
+  /** The receipt signing keys changed (a rotation): every instance reads them again. */
+  'signing-keys': { readonly type: 'rotated' };
 };
 
 /** Topics: what a device's stream, an app's long poll and the background workers listen to. */
@@ -77,4 +79,6 @@ export const topics = {
   requests: 'requests',
   /** Every change of an app or its keys, on every instance: the key caches. */
   apps: 'apps',
+  /** A rotation of the receipt signing keys, on every instance: the signers read the keys again. */
+  signingKeys: 'signing-keys',
 } as const;

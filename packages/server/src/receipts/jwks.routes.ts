@@ -9,7 +9,7 @@ const JWKS_ROUTE = {
   tags: ['operations'],
   response: responses(
     success(
-      'The receipt key: ES256 on P-256',
+      'The receipt keys, ES256 on P-256: the signing key first, then older ones until they retire',
       Type.Object({
         keys: Type.Array(
           Type.Object({
@@ -28,9 +28,12 @@ const JWKS_ROUTE = {
   ),
 };
 
-/** `/.well-known/jwks.json`: the keys an app verifies receipts with, cacheable for five minutes. */
+/**
+ * `/.well-known/jwks.json`: the keys an app verifies receipts with, cacheable for five minutes. After a
+ * rotation it holds the new key and the ones before until their overlap ends.
+ */
 export function registerJwksRoute(fastify: FastifyInstance, receipts: Pick<ReceiptSigner, 'jwks'>): void {
   fastify.get('/.well-known/jwks.json', { schema: JWKS_ROUTE }, async (_request, reply) =>
-    reply.header('cache-control', 'public, max-age=300').send(receipts.jwks()),
+    reply.header('cache-control', 'public, max-age=300').send(await receipts.jwks()),
   );
 }

@@ -40,6 +40,7 @@ const OWNERS: Record<string, string> = {
   rate_limits: 'http/rate-limit.repository.ts',
   security_events: 'operations/security-event.repository.ts',
   send_budgets: 'messaging/send-budget.repository.ts',
+  signing_keys: 'receipts/signing-key.repository.ts',
   usage_monthly: 'apps/usage.repository.ts',
   users: 'users/user.repository.ts',
   verification_counts: 'overview/verification-count.repository.ts',
