@@ -91,8 +91,11 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   },
 ];
 
-/** Sealed values kept in the `meta` table, by key; each is sealed with the context `meta.<key>`. */
-export const SEALED_META = ['master_key_check', 'receipt_signing_key', 'vapid_keys'] as const;
+/**
+ * Sealed values kept in the `meta` table, by key; each is sealed with the context `meta.<key>`. `pepper` is the
+ * store's HMAC pepper, kept so that a master-key rotation leaves every digest valid (D16).
+ */
+export const SEALED_META = ['master_key_check', 'pepper', 'receipt_signing_key', 'vapid_keys'] as const;
 
 /** The associated data of a sealed `meta` value. */
 export const metaContext = (key: (typeof SEALED_META)[number]) => `meta.${key}`;

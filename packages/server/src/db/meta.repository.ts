@@ -24,8 +24,23 @@ export class MetaRepository implements KeptValues {
     return won;
   }
 
-  private async value(key: string): Promise<string | undefined> {
+  /** The value kept under `key`, if any. */
+  async value(key: string): Promise<string | undefined> {
     const row = await this.db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
     return row?.value;
+  }
+
+  /** Keeps `put` and removes `remove`, in one transaction. */
+  async write(put: Readonly<Record<string, string>>, remove: readonly string[] = []): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      for (const [key, value] of Object.entries(put)) {
+        await tx
+          .insertInto('meta')
+          .values({ key, value })
+          .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+          .execute();
+      }
+      if (remove.length > 0) await tx.deleteFrom('meta').where('key', 'in', remove).execute();
+    });
   }
 }
