@@ -38,7 +38,8 @@ export class SealedValueRepository {
   }
 
   /**
-   * Re-seals, in one transaction, the next `limit` values of `column` after the key `after` (in key order) that
+   * Re-seals, in one transaction (on SQLite one that holds the write lock from its first read, so it never fails
+   * to upgrade a read to a write), the next `limit` values of `column` after the key `after` (in key order) that
    * do not start with `prefix`, each by `reseal`. Rows another transaction holds are skipped (PostgreSQL's `FOR
    * UPDATE SKIP LOCKED`), and each row is rewritten only if it still holds the value read (a conditional update),
    * so a concurrent writer is never overwritten; a later pass finds what was skipped. Returns the last key read
@@ -51,7 +52,8 @@ export class SealedValueRepository {
     limit: number,
     reseal: (row: SealedRow) => string,
   ): Promise<{ last: SealedRow['key'] | undefined; changed: number }> {
-    return this.db.transaction().execute(async (tx) => {
+    return this.store.serially('master-key-rotation', async (store) => {
+      const tx = store as unknown as Kysely<Tables>;
       const rows = await this.store
         .lockForUpdateSkipLocked(
           tx
@@ -59,7 +61,7 @@ export class SealedValueRepository {
             .select([...column.key, column.column])
             .where((eb) => this.needsSealing(column, prefix, eb.ref(column.column)))
             .$if(after !== undefined, (q) => q.where((eb) => afterKey(eb, column.key, after ?? {})))
-            .orderBy(column.key.map((k) => sql.ref(k)))
+            .$call((q) => column.key.reduce((ordered, k) => ordered.orderBy(k), q))
             .limit(limit),
         )
         .execute();
