@@ -30,6 +30,17 @@ export class MetaRepository implements KeptValues {
     return row?.value;
   }
 
+  /** Replaces the value under `key` if it still is `expected` (a concurrent writer wins); returns whether it did. */
+  async replaceIf(key: string, expected: string, next: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('meta')
+      .set({ value: next })
+      .where('key', '=', key)
+      .where('value', '=', expected)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   /** Keeps `put` and removes `remove`, in one transaction. */
   async write(put: Readonly<Record<string, string>>, remove: readonly string[] = []): Promise<void> {
     await this.db.transaction().execute(async (tx) => {

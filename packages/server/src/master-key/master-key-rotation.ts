@@ -90,7 +90,7 @@ export async function rotateMasterKey(store: Store, options: RotationOptions): P
     deriveServiceKeys(options.newKey).encryption,
     olds.map((key) => deriveServiceKeys(key).encryption),
   );
-  const resealed = await resealAll(new SealedValueRepository(store), box, options);
+  const resealed = await resealAll(new SealedValueRepository(store), meta, box, options);
   await meta.write(
     from === undefined || from === to || retired.includes(from)
       ? {}
@@ -102,6 +102,7 @@ export async function rotateMasterKey(store: Store, options: RotationOptions): P
 
 async function resealAll(
   repository: SealedValueRepository,
+  meta: MetaRepository,
   box: SecretBox,
   options: RotationOptions,
 ): Promise<Record<string, number>> {
@@ -138,11 +139,11 @@ async function resealAll(
     const context = metaContext(key);
     let changed = 0;
     for (let pass = 1; ; pass++) {
-      const sealed = await repository.metaValue(key);
+      const sealed = await meta.value(key);
       if (sealed === undefined || sealed.startsWith(prefix)) break;
       if (pass > MAX_PASSES) throw new RotationError(`${where} keeps changing under the rotation`);
       const next = box.seal(opened(box, sealed, context, where), context);
-      if (await repository.replaceMetaValue(key, sealed, next)) changed++;
+      if (await meta.replaceIf(key, sealed, next)) changed++;
     }
     options.onBatch?.(where, changed);
     resealed[where] = changed;

@@ -27,8 +27,9 @@ export interface SealedRow {
 type Tables = Record<string, Record<string, string | number | null>>;
 
 /**
- * The only code that reads and rewrites sealed values wherever they are: every column of `SEALED_COLUMNS` and
- * every sealed `meta` value, for a master-key rotation (D16).
+ * The only code that rewrites sealed values in every table that holds them (`SEALED_COLUMNS`), for a master-key
+ * rotation (D16). It writes each value in place and nothing else of a row, so the tables' owners
+ * (table-writers) stay theirs; sealed `meta` values go through `MetaRepository`, the owner of `meta`.
  */
 export class SealedValueRepository {
   private readonly db: Kysely<Tables>;
@@ -97,23 +98,6 @@ export class SealedValueRepository {
       .where((eb) => this.needsSealing(column, prefix, eb.ref(column.column)))
       .executeTakeFirstOrThrow();
     return Number(row.n);
-  }
-
-  /** The sealed `meta` value under `key`, if any. */
-  async metaValue(key: string): Promise<string | undefined> {
-    const row = await this.db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
-    return row === undefined ? undefined : String(row.value);
-  }
-
-  /** Replaces the `meta` value under `key` if it still is `sealed`; returns whether it did. */
-  async replaceMetaValue(key: string, sealed: string, next: string): Promise<boolean> {
-    const result = await this.db
-      .updateTable('meta')
-      .set({ value: next })
-      .where('key', '=', key)
-      .where('value', '=', sealed)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
   }
 
   /** Values that are sealed (not one of the column's `absent` values) and do not start with `prefix`. */
