@@ -22,7 +22,7 @@ export function addMasterKeyCommand(program: Command, terminal: Terminal): void 
       const { parseMasterKey } = await import('../crypto/master-key.js');
       const { openDatabase } = await import('../db/database.js');
       const { migrateToLatest } = await import('../db/migrate.js');
-      const { rotateMasterKey } = await import('../master-key/master-key-rotation.js');
+      const { rotateMasterKey } = await import('../db/master-key-rotation.js');
       const config = loadConfig(terminal.env);
       let newKey: Buffer;
       try {

@@ -1,6 +1,6 @@
 import { type Expression, type ExpressionBuilder, type Kysely, type SqlBool, sql } from 'kysely';
 import type { SealedColumn } from '../crypto/sealed-values.js';
-import type { Store } from '../db/database.js';
+import type { Store } from './database.js';
 
 /** Rows whose key comes after `after` in key order: a row value comparison where the key has several columns. */
 function afterKey(

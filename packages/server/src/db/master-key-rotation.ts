@@ -1,7 +1,8 @@
 import { deriveServiceKeys, masterKeyBox, masterKeyId } from '../crypto/master-key.js';
 import { metaContext, SEALED_COLUMNS, SEALED_META } from '../crypto/sealed-values.js';
 import { createSecretBox, type SecretBox, SecretBoxError } from '../crypto/secret-box.js';
-import type { Store } from '../db/database.js';
+import { OperatorError } from '../lib/operator-error.js';
+import type { Store } from './database.js';
 import {
   checkValue,
   loadServiceKeys,
@@ -10,9 +11,8 @@ import {
   ROTATION_META,
   type RotationState,
   WrongMasterKeyError,
-} from '../db/master-key-check.js';
-import { MetaRepository } from '../db/meta.repository.js';
-import { OperatorError } from '../lib/operator-error.js';
+} from './master-key-check.js';
+import { MetaRepository } from './meta.repository.js';
 import { type SealedRow, SealedValueRepository } from './sealed-value.repository.js';
 
 /** A rotation that cannot go on: another one runs, a value opens under no key given, values keep coming back. */
