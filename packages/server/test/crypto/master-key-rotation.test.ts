@@ -293,3 +293,113 @@ describe('master key rotation (issue 21, D16)', () => {
     expect(sms.status, sms.text).toBe(200);
   }, 120_000);
 });
+
+describe('master-key rotate, the command (D16)', () => {
+  it('refuses what would break a rotation, resumes one stopped before its first value, and run again re-seals nothing; the retired key starts nothing', async () => {
+    database = await createTestDatabase();
+    dir = mkdtempSync(join(tmpdir(), 'countersign-rotation-'));
+    const [oldKey, newKey, otherKey] = [0, 1, 2].map(() => randomBytes(32).toString('hex')) as [
+      string,
+      string,
+      string,
+    ];
+    const files = {
+      new: join(dir, 'new.key'),
+      other: join(dir, 'other.key'),
+      old: join(dir, 'old.key'),
+      bad: join(dir, 'bad.key'),
+    };
+    writeFileSync(files.new, newKey);
+    writeFileSync(files.other, otherKey);
+    writeFileSync(files.old, oldKey);
+    writeFileSync(files.bad, 'not a key');
+    const oldId = masterKeyId(Buffer.from(oldKey, 'hex'));
+    const newId = masterKeyId(Buffer.from(newKey, 'hex'));
+    const base = { PATH: process.env.PATH ?? '', DATABASE_URL: database.url };
+    const created = await runCli(['apps', 'create', '--name', 'Rotation Bank', '--json'], {
+      ...base,
+      COUNTERSIGN_MASTER_KEY: oldKey,
+    });
+    expect(created.code, created.stderr).toBe(0);
+
+    const bad = await runCli(['master-key', 'rotate', '--new-key-file', files.bad], {
+      ...base,
+      COUNTERSIGN_MASTER_KEY: oldKey,
+    });
+    expect(bad).toMatchObject({ code: 2, stdout: '' });
+    expect(bad.stderr).toContain('--new-key-file: it must hold 64 hexadecimal characters');
+
+    // A rotation recorded as started, as one killed before its first batch leaves the store.
+    const store = openDatabase(database.url);
+    try {
+      await store.db
+        .insertInto('meta')
+        .values({ key: 'master_key_rotation', value: JSON.stringify({ from: oldId, to: newId }) })
+        .execute();
+      await expect(checkMasterKey(store, Buffer.from(newKey, 'hex'))).rejects.toThrow(
+        `a master key rotation to this key (key id ${newId}) is in progress: until it finishes, also set COUNTERSIGN_PREVIOUS_MASTER_KEY to the key being retired (key id ${oldId})`,
+      );
+      await expect(
+        checkMasterKey(store, Buffer.from(newKey, 'hex'), Buffer.from(oldKey, 'hex')),
+      ).resolves.toBeUndefined();
+    } finally {
+      await store.destroy();
+    }
+    const both = { ...base, COUNTERSIGN_MASTER_KEY: newKey, COUNTERSIGN_PREVIOUS_MASTER_KEY: oldKey };
+    const other = await runCli(['master-key', 'rotate', '--new-key-file', files.other], both);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain(
+      `a rotation to key id ${newId} is in progress: run the command again with that key's file to finish it`,
+    );
+
+    // Resumed from the old key's environment: every value moves, and the old key is retired.
+    const resumed = await runCli(['master-key', 'rotate', '--new-key-file', files.new, '--json'], {
+      ...base,
+      COUNTERSIGN_MASTER_KEY: oldKey,
+    });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const result = JSON.parse(resumed.stdout) as {
+      from: string;
+      to: string;
+      resealed: Record<string, number>;
+      total: number;
+    };
+    expect(result).toMatchObject({
+      from: oldId,
+      to: newId,
+      resealed: {
+        'apps.webhook_secret_ct': 1,
+        'api_keys.key_ct': 1,
+        'app_users.totp_seed_ct': 0,
+        'meta.master_key_check': 1,
+        'meta.pepper': 1,
+        'meta.receipt_signing_key': 1,
+      },
+    });
+    expect(result.total).toBe(Object.values(result.resealed).reduce((sum, n) => sum + n, 0));
+
+    // Run again with the new key alone: nothing left to re-seal, nothing retired.
+    const again = await runCli(['master-key', 'rotate', '--new-key-file', files.new, '--json'], {
+      ...base,
+      COUNTERSIGN_MASTER_KEY: newKey,
+    });
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ from: null, to: newId, total: 0 });
+
+    const listed = await runCli(['apps', 'list', '--json'], { ...base, COUNTERSIGN_MASTER_KEY: newKey });
+    expect(listed.code, listed.stderr).toBe(0);
+    expect((JSON.parse(listed.stdout) as { name: string }[]).map((a) => a.name)).toEqual(['Rotation Bank']);
+    const retired = `COUNTERSIGN_MASTER_KEY is a retired master key (key id ${oldId})`;
+    const byOld = await runCli(['apps', 'list', '--json'], { ...base, COUNTERSIGN_MASTER_KEY: oldKey });
+    expect(byOld.code).toBe(1);
+    expect(byOld.stderr).toContain(retired);
+    const back = await runCli(['master-key', 'rotate', '--new-key-file', files.old], {
+      ...base,
+      COUNTERSIGN_MASTER_KEY: newKey,
+    });
+    expect(back.code).toBe(1);
+    expect(back.stderr).toContain(
+      `the new key (key id ${oldId}) was retired by an earlier rotation: make a new key`,
+    );
+  });
+});
