@@ -8,13 +8,13 @@ function afterKey(
   key: readonly string[],
   after: Readonly<Record<string, string | number>>,
 ): Expression<SqlBool> {
-  const [first, second] = key;
-  if (first === undefined) throw new TypeError('a sealed column names at least one key column');
-  if (second === undefined || key.length > 2) {
-    if (key.length > 2) throw new TypeError('a sealed column names at most two key columns');
-    return eb(first, '>', after[first] ?? null);
+  const [first, second, ...more] = key;
+  if (first === undefined || more.length > 0) {
+    throw new TypeError('a sealed column names one or two key columns');
   }
-  return eb(eb.refTuple(first, second), '>', eb.tuple(after[first] ?? null, after[second] ?? null));
+  return second === undefined
+    ? eb(first, '>', after[first] ?? null)
+    : eb(eb.refTuple(first, second), '>', eb.tuple(after[first] ?? null, after[second] ?? null));
 }
 
 /** A row of a sealed column: the values of its key columns, and its sealed value. */
