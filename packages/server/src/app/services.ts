@@ -9,10 +9,9 @@ import { AuditRepository } from '../audit/audit.repository.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { auditedSecurityLog } from '../audit/audited-security-log.js';
 import type { Config } from '../config/load-config.js';
-import { deriveServiceKeys } from '../crypto/master-key.js';
 import { cryptoRandom, type Random } from '../crypto/random.js';
-import { createSecretBox } from '../crypto/secret-box.js';
 import type { Store } from '../db/database.js';
+import { loadServiceKeys } from '../db/master-key-check.js';
 import { MetaRepository } from '../db/meta.repository.js';
 import { AdmissionRepository } from '../devices/admission.repository.js';
 import { AdmissionService } from '../devices/admission.service.js';
@@ -143,8 +142,7 @@ export interface Services {
 export async function createServices(config: Config, deps: ServiceDeps): Promise<Services> {
   const clock = deps.clock ?? systemClock;
   const random = deps.random ?? cryptoRandom;
-  const keys = deriveServiceKeys(config.masterKey);
-  const box = createSecretBox(keys.encryption);
+  const { box, keys } = await loadServiceKeys(deps.db, config.masterKey, config.previousMasterKey);
   const bus = deps.bus ?? createMemoryEventBus();
   // Every change made through the store is announced on the bus, with the change.
   const store = deps.db.announcing(bus.announcer);

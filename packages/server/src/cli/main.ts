@@ -7,6 +7,7 @@ import { addDevCommand } from './dev-command.js';
 import { addDeviceCommand } from './device-command.js';
 import { addDevicesCommand } from './devices-command.js';
 import { addEnrollmentsCommand } from './enrollments-command.js';
+import { addMasterKeyCommand } from './master-key-command.js';
 import { migrationPlanText } from './migration-plan-text.js';
 import { addOperatorsCommand } from './operators-command.js';
 import { openServer, output, processTerminal, type Terminal, UsageError } from './output.js';
@@ -123,6 +124,7 @@ export function buildProgram(terminal: Terminal): Command {
   addOperatorsCommand(program, terminal);
   addPruneCommand(program, terminal);
   addSigningKeyCommand(program, terminal);
+  addMasterKeyCommand(program, terminal);
   return program;
 }
 

@@ -12,7 +12,7 @@ export async function withServices<T>(config: Config, use: (services: Services) 
   const store = openDatabase(config.databaseUrl);
   try {
     await migrateToLatest(store);
-    await checkMasterKey(store, config.masterKey);
+    await checkMasterKey(store, config.masterKey, config.previousMasterKey);
     const services = await createServices(config, { db: store });
     const result = await use(services);
     await services.usage.stop();

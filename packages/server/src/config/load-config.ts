@@ -27,6 +27,11 @@ export interface Config {
    * keeps beside its SQLite database, found because nothing else named a key.
    */
   readonly masterKeySource: 'env' | 'file' | 'dev-file';
+  /**
+   * The master key being retired while `countersign master-key rotate` runs (`COUNTERSIGN_PREVIOUS_MASTER_KEY` or
+   * `…_FILE`; D16): values it sealed still open, and nothing is sealed with it.
+   */
+  readonly previousMasterKey?: Buffer | undefined;
   readonly logLevel: string;
   /** `json` (one JSON document a line, for machines) or `pretty` (for a person at a terminal; `countersign dev`). */
   readonly logFormat: 'json' | 'pretty';
@@ -202,6 +207,33 @@ function readMasterKey(env: Env, databaseUrl: string): { key: Buffer; source: Co
   }
 }
 
+/** The master key being retired during a rotation, when one is configured (D16). */
+function readPreviousMasterKey(env: Env, masterKey: Buffer): Buffer | undefined {
+  const inline = env.COUNTERSIGN_PREVIOUS_MASTER_KEY;
+  const file = env.COUNTERSIGN_PREVIOUS_MASTER_KEY_FILE;
+  if ((inline === undefined || inline === '') && (file === undefined || file === '')) return undefined;
+  let text: string;
+  try {
+    text = inline !== undefined && inline !== '' ? inline : readFileSync(file as string, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read COUNTERSIGN_PREVIOUS_MASTER_KEY_FILE: ${(error as Error).message}`);
+  }
+  let key: Buffer;
+  try {
+    key = parseMasterKey(text);
+  } catch {
+    throw new ConfigError(
+      'COUNTERSIGN_PREVIOUS_MASTER_KEY must be 32 bytes written as 64 hexadecimal characters',
+    );
+  }
+  if (key.equals(masterKey)) {
+    throw new ConfigError(
+      'COUNTERSIGN_PREVIOUS_MASTER_KEY is the same key as COUNTERSIGN_MASTER_KEY: it names the key being retired',
+    );
+  }
+  return key;
+}
+
 /** A command that prints a new master key. */
 const MAKE_KEY = 'openssl rand -hex 32';
 
@@ -284,6 +316,7 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl,
     masterKey: masterKey.key,
     masterKeySource: masterKey.source,
+    previousMasterKey: readPreviousMasterKey(env, masterKey.key),
     logLevel: env.LOG_LEVEL ?? 'info',
     logFormat,
     messaging: Object.freeze(readMessaging(env)),

@@ -1,4 +1,5 @@
 import { hkdfSync } from 'node:crypto';
+import { createSecretBox, keyId, type SecretBox } from './secret-box.js';
 
 /** Keys derived from the operator's master key, each for one purpose only. */
 export interface ServiceKeys {
@@ -24,4 +25,17 @@ export function deriveServiceKeys(master: Buffer): ServiceKeys {
   const derive = (info: string) =>
     Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `countersign/${info}`, 32));
   return Object.freeze({ encryption: derive('encryption/v1'), pepper: derive('pepper/v1') });
+}
+
+/** The id a master key's sealed values carry (`keyId` of its encryption key): public, and reveals nothing of it. */
+export function masterKeyId(master: Buffer): string {
+  return keyId(deriveServiceKeys(master).encryption);
+}
+
+/** The secret box of a service: seals with `master`, and also opens what `previous` sealed (D16). */
+export function masterKeyBox(master: Buffer, previous?: Buffer): SecretBox {
+  return createSecretBox(
+    deriveServiceKeys(master).encryption,
+    previous === undefined ? [] : [deriveServiceKeys(previous).encryption],
+  );
 }

@@ -101,9 +101,10 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
 
 /**
  * Sealed values kept in the `meta` table, by key; each is sealed with the context `meta.<key>`.
+ * `pepper` is the store's HMAC pepper, kept so that a master-key rotation leaves every digest valid (D16).
  * `receipt_signing_key` is only in a store made before 0019, until its first start moves it into `signing_keys`.
  */
-export const SEALED_META = ['master_key_check', 'receipt_signing_key', 'vapid_keys'] as const;
+export const SEALED_META = ['master_key_check', 'pepper', 'receipt_signing_key', 'vapid_keys'] as const;
 
 /** The associated data of a sealed `meta` value. */
 export const metaContext = (key: (typeof SEALED_META)[number]) => `meta.${key}`;

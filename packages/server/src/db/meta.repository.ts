@@ -24,6 +24,7 @@ export class MetaRepository implements KeptValues {
     return won;
   }
 
+  /** The value kept under `key`, if any. */
   async value(key: string): Promise<string | undefined> {
     const row = await this.db.selectFrom('meta').select('value').where('key', '=', key).executeTakeFirst();
     return row?.value;
@@ -31,5 +32,30 @@ export class MetaRepository implements KeptValues {
 
   async forget(key: string): Promise<void> {
     await this.db.deleteFrom('meta').where('key', '=', key).execute();
+  }
+
+  /** Replaces the value under `key` if it still is `expected` (a concurrent writer wins); returns whether it did. */
+  async replaceIf(key: string, expected: string, next: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('meta')
+      .set({ value: next })
+      .where('key', '=', key)
+      .where('value', '=', expected)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Keeps `put` and removes `remove`, in one transaction. */
+  async write(put: Readonly<Record<string, string>>, remove: readonly string[] = []): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      for (const [key, value] of Object.entries(put)) {
+        await tx
+          .insertInto('meta')
+          .values({ key, value })
+          .onConflict((oc) => oc.column('key').doUpdateSet({ value }))
+          .execute();
+      }
+      if (remove.length > 0) await tx.deleteFrom('meta').where('key', 'in', remove).execute();
+    });
   }
 }

@@ -27,7 +27,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let metrics: MetricsServer | undefined;
   try {
     await migrateToLatest(db);
-    await checkMasterKey(db, config.masterKey);
+    await checkMasterKey(db, config.masterKey, config.previousMasterKey);
     app = await buildApp(config, { db });
     await app.listen({ host: config.host, port: config.port });
     if (config.metricsPort !== null) {

@@ -167,7 +167,7 @@ describe('OneTouch approval requests (spec 4.11, 4.12; D2, R33)', () => {
       .select('hidden_details_ct')
       .where('uuid', '=', sealed)
       .executeTakeFirstOrThrow();
-    expect(row.hidden_details_ct).toMatch(/^v1\./);
+    expect(row.hidden_details_ct).toMatch(/^v2\.[\w-]{8}\.[\w-]+\.[\w-]+\.[\w-]+$/);
   });
 
   it('an unknown or malformed uuid is 404 / 60049', async () => {

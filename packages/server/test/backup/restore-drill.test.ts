@@ -208,7 +208,7 @@ describe(`the restore drill (${TEST_DIALECT})`, () => {
     };
     expect(sealed.unopened).toBe(0);
     expect(Object.fromEntries(sealed.places.map((p) => [p.place, p.values]))).toMatchObject({
-      meta: 2,
+      meta: 3,
       'signing_keys.key_ct': 1,
       'api_keys.key_ct': 2,
       'apps.webhook_secret_ct': 2,
@@ -287,7 +287,7 @@ describe(`the restore drill (${TEST_DIALECT})`, () => {
       );
       const error = result.stderr.split('\n').at(-2) as string;
       expect(error).toContain(
-        `sealed values of the backup do not open under the configured master key: meta (2 of 2), app_users.totp_seed_ct (${rows.app_users} of ${rows.app_users}), api_keys.key_ct (2 of 2), apps.webhook_secret_ct (2 of 2), signing_keys.key_ct (1 of 1)`,
+        `sealed values of the backup do not open under the configured master key: meta (3 of 3), app_users.totp_seed_ct (${rows.app_users} of ${rows.app_users}), api_keys.key_ct (2 of 2), apps.webhook_secret_ct (2 of 2), signing_keys.key_ct (1 of 1)`,
       );
       // SQLite checks the copy before putting it in place: the target stays empty.
       if (TEST_DIALECT === 'sqlite') expect(await target.isEmpty()).toBe(true);

@@ -51,6 +51,7 @@ describe('walking every sealed value of a store (issue 21)', () => {
     expect(whole.filter((id) => id.startsWith('apps.webhook_secret_ct:'))).toHaveLength(secrets.length);
     expect(whole.filter((id) => id.startsWith('meta:'))).toEqual([
       'meta:master_key_check',
+      'meta:pepper',
       'meta:vapid_keys',
     ]);
     // The receipt signing key lives in its own table since 0019 (one key until a rotation).

@@ -346,7 +346,7 @@ describe('console provider', () => {
     const rows = await server.db.selectFrom('outbox').select(['id', 'body_ct']).execute();
     expect(rows).toHaveLength(1);
     const sealed = rows[0]?.body_ct ?? '';
-    expect(sealed).toMatch(/^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(sealed).toMatch(/^v2\.[\w-]{8}\.[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(sealed).not.toContain(code);
     expect(sealed).not.toContain('verification code');
 

@@ -52,7 +52,7 @@ describe('R2: API keys are strong, stored as a peppered HMAC and a sealed copy o
       expect(row.digest).toMatch(/^[0-9a-f]{64}$/);
       expect(row.digest).not.toBe(createHash('sha256').update(apiKey).digest('hex'));
       expect(JSON.stringify(row)).not.toContain(apiKey);
-      expect(row.key_ct).toMatch(/^v1\./);
+      expect(row.key_ct).toMatch(/^v2\.[\w-]{8}\.[\w-]+\.[\w-]+\.[\w-]+$/);
     }
     expect(keys.size).toBe(20);
   });

@@ -107,7 +107,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   const store = openDatabase(config.databaseUrl);
   await migrateToLatest(store);
-  await checkMasterKey(store, config.masterKey);
+  await checkMasterKey(store, config.masterKey, config.previousMasterKey);
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {

@@ -236,7 +236,7 @@ describe('TOTP factors', () => {
       .selectAll()
       .where('sid', '=', factor.sid)
       .executeTakeFirstOrThrow();
-    expect(row.seed_ct).toMatch(/^v1\./);
+    expect(row.seed_ct).toMatch(/^v2\.[\w-]{8}\.[\w-]+\.[\w-]+\.[\w-]+$/);
     for (const shown of [JSON.stringify(row), JSON.stringify(row).toUpperCase()]) {
       expect(shown).not.toContain(secret);
       expect(shown.toLowerCase()).not.toContain(hex);
