@@ -65,6 +65,9 @@ import { VerificationRepository } from '../verify/verification.repository.js';
 import { VerificationService } from '../verify/verification.service.js';
 import { VerifyServiceRepository } from '../verify/verify-service.repository.js';
 import { VerifyServices } from '../verify/verify-service.service.js';
+import { VerifyWebhookRepository } from '../verify/verify-webhook.repository.js';
+import { VerifyWebhooks } from '../verify/verify-webhook.service.js';
+import { parseAllowList } from '../webhooks/ssrf-guard.js';
 import { WebhookEventRepository } from '../webhooks/webhook-event.repository.js';
 import { callbackLeaseMs } from '../webhooks/webhook-worker.js';
 
@@ -123,6 +126,8 @@ export interface Services {
   readonly verifyServices: VerifyServices;
   /** Verify v2 entities, TOTP factors and challenges. */
   readonly verifyFactors: FactorService;
+  /** Verify v2 webhooks of the services, where their factor and challenge events go. */
+  readonly verifyWebhooks: VerifyWebhooks;
   readonly verifications: VerificationService;
   /** Starts pushing each new request to the devices of its user; returns a function that stops. */
   startPush(log: Log): () => void;
@@ -166,6 +171,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
   });
   const webhookEvents = new WebhookEventRepository(store);
   const approvalRepository = new ApprovalRepository(store, webhookEvents);
+  const verifyWebhookRepository = new VerifyWebhookRepository(store, webhookEvents, random);
   const userRepository = new UserRepository(store, [
     (tx, appId, userId) => approvalRepository.withdrawAll(tx, appId, userId),
   ]);
@@ -336,11 +342,17 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     tally,
     verifyServices: new VerifyServices(new VerifyServiceRepository(store), random, clock),
     verifyFactors: new FactorService({
-      repository: new FactorRepository(store),
+      repository: new FactorRepository(store, verifyWebhookRepository),
       box,
       random,
       clock,
       securityLog,
+    }),
+    verifyWebhooks: new VerifyWebhooks({
+      repository: verifyWebhookRepository,
+      random,
+      clock,
+      allow: parseAllowList(config.webhookAllow),
     }),
     verifications,
     startPush: (log) =>
