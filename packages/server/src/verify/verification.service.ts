@@ -22,6 +22,8 @@ const SEND_WINDOW_MS = 10 * 60_000;
 
 /** Verify's statuses, `expired` read from the expiry. */
 export type VerificationStatus = 'pending' | 'approved' | 'canceled' | 'max_attempts_reached' | 'expired';
+/** The statuses after which Twilio deletes a verification: a fetch finds it no more. */
+const FINISHED: ReadonlySet<VerificationStatus> = new Set(['approved', 'canceled', 'expired']);
 
 /** A verification as the API shows it. */
 export interface Verification {
@@ -190,9 +192,14 @@ export class VerificationService {
       : text;
   }
 
-  /** The verification with this SID, or the newest of the number `sidOrTo`, in this service; else 404. */
+  /**
+   * The verification with this SID, or the newest of the number `sidOrTo`, in this service; else 404. One that
+   * is finished (approved, canceled or expired) is 404 too, as Twilio deletes it then.
+   */
   async fetch(app: App, service: VerifyService, sidOrTo: string): Promise<Verification> {
-    return this.shown(await this.find(app, service, sidOrTo), service);
+    const shown = await this.shown(await this.find(app, service, sidOrTo), service);
+    if (FINISHED.has(shown.status)) throw notFound(`/Services/${service.sid}/Verifications/${sidOrTo}`);
+    return shown;
   }
 
   private async find(app: App, service: VerifyService, sidOrTo: string): Promise<VerificationRow> {

@@ -334,7 +334,13 @@ describe('verifications and checks', () => {
 
     const again = await restError(verify.verificationChecks.create({ to, code: sent.code }));
     expect([again.status, again.code]).toEqual([404, 20404]);
-    expect((await verify.verifications(started.sid).fetch()).status).toBe('approved');
+    // Approved, it is finished: Twilio deletes it, and a fetch by SID or by number is 404 / 20404.
+    for (const gone of [
+      await restError(verify.verifications(started.sid).fetch()),
+      await restError(verify.verifications(to).fetch()),
+    ]) {
+      expect([gone.status, gone.code]).toEqual([404, 20404]);
+    }
   });
 
   it('the right code is accepted once even under 10 concurrent checks', async () => {
@@ -449,6 +455,8 @@ describe('verifications and checks', () => {
     const { code } = await codeSentTo(server, to);
     const late = await restError(verify.verificationChecks.create({ to, code }));
     expect([late.status, late.code]).toEqual([404, 20404]);
+    const fetched = await restError(verify.verifications(started.sid).fetch());
+    expect([fetched.status, fetched.code]).toEqual([404, 20404]);
 
     const other = newNumber();
     const second = await verify.verifications.create({ to: other, channel: 'sms' });
@@ -456,14 +464,15 @@ describe('verifications and checks', () => {
     expect([approved.status, approved.valid]).toEqual(['approved', true]);
   });
 
-  it('a code expires with its time (10 minutes): then fetch says expired and a check is 404', async () => {
+  it('a code expires with its time (10 minutes): then a fetch and a check are 404', async () => {
     const service = await newService();
     const verify = client.verify.v2.services(service.sid);
     const to = newNumber();
     const started = await verify.verifications.create({ to, channel: 'sms' });
     const { code } = await codeSentTo(server, to);
     clock.advance(600_000);
-    expect((await verify.verifications(started.sid).fetch()).status).toBe('expired');
+    const expired = await restError(verify.verifications(started.sid).fetch());
+    expect([expired.status, expired.code]).toEqual([404, 20404]);
     const refused = await restError(verify.verificationChecks.create({ to, code }));
     expect([refused.status, refused.code]).toEqual([404, 20404]);
   });
