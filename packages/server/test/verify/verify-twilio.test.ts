@@ -436,6 +436,41 @@ describe('verifications and checks', () => {
     expect((await verify.verificationChecks.create({ to, code })).status).toBe('approved');
   });
 
+  it('ten concurrent sends to one number: exactly five go out, the rest are 429 (60212 when a concurrent send took the room, else 60203)', async () => {
+    // An app of its own: the file's other calls spend nothing of its per-minute limit or its share.
+    const own = await server.createApp({ name: 'Race Bank' });
+    const ownClient = twilioClient(server, own.accountSid, own.apiKey);
+    const service = await ownClient.verify.v2.services.create({ friendlyName: 'Race Bank' });
+    const verify = ownClient.verify.v2.services(service.sid);
+    const to = newNumber();
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        verify.verifications.create({ to, channel: 'sms' }).then(
+          (made) => ({ sid: made.sid, code: 0 }),
+          (error: { status: number; code: number }) => ({ sid: '', code: error.code, status: error.status }),
+        ),
+      ),
+    );
+    const sent = outcomes.filter((o) => o.code === 0);
+    const refused = outcomes.filter((o) => o.code !== 0);
+    expect(sent).toHaveLength(5);
+    // One verification, sent again: the same SID every time.
+    expect(new Set(sent.map((o) => o.sid)).size).toBe(1);
+    for (const o of refused) {
+      expect(o).toMatchObject({ status: 429 });
+      expect([60203, 60212]).toContain(o.code);
+    }
+    expect(await messagesTo(server, to)).toBe(5);
+    const rows = await server.db
+      .selectFrom('verify_sends')
+      .select('sid')
+      .where('recipient', '=', to)
+      .execute();
+    expect(rows).toHaveLength(5);
+    const after = await restError(verify.verifications.create({ to, channel: 'sms' }));
+    expect([after.status, after.code]).toEqual([429, 60203]);
+  });
+
   it('fetch by SID and by number; update cancels or approves a pending verification once, then 404', async () => {
     const service = await newService();
     const verify = client.verify.v2.services(service.sid);
