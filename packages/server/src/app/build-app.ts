@@ -43,6 +43,7 @@ import { registerTokenRoutes } from '../tokens/token.routes.js';
 import { registerUserRoutes } from '../users/user.routes.js';
 import { registerFactorRoutes } from '../verify/factor.routes.js';
 import { registerVerifyRoutes } from '../verify/verify.routes.js';
+import { registerVerifyWebhookRoutes } from '../verify/verify-webhook.routes.js';
 import { type CallbackSender, createCallbackSender } from '../webhooks/callback-sender.js';
 import { parseAllowList } from '../webhooks/ssrf-guard.js';
 import { WebhookWorker } from '../webhooks/webhook-worker.js';
@@ -292,6 +293,11 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     factors: services.verifyFactors,
     publicUrl: config.publicUrl,
   });
+  registerVerifyWebhookRoutes(fastify, verifyGate, {
+    services: services.verifyServices,
+    webhooks: services.verifyWebhooks,
+    publicUrl: config.publicUrl,
+  });
   registerJwksRoute(fastify, services.receipts);
   registerAppRoutes(fastify, gate, {
     usage: new UsageRepository(deps.db),
@@ -312,6 +318,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     events: services.webhookEvents,
     apps: services.apps,
     approvals: services.approvals,
+    verifyWebhooks: services.verifyWebhooks,
     send:
       deps.callbackSender ??
       createCallbackSender(parseAllowList(config.webhookAllow), config.webhookTimeoutSeconds * 1000),

@@ -67,6 +67,9 @@ import { VerificationRepository } from '../verify/verification.repository.js';
 import { VerificationService } from '../verify/verification.service.js';
 import { VerifyServiceRepository } from '../verify/verify-service.repository.js';
 import { VerifyServices } from '../verify/verify-service.service.js';
+import { VerifyWebhookRepository } from '../verify/verify-webhook.repository.js';
+import { VerifyWebhooks } from '../verify/verify-webhook.service.js';
+import { parseAllowList } from '../webhooks/ssrf-guard.js';
 import { WebhookEventRepository } from '../webhooks/webhook-event.repository.js';
 import { callbackLeaseMs } from '../webhooks/webhook-worker.js';
 
@@ -126,6 +129,8 @@ export interface Services {
   readonly verifyServices: VerifyServices;
   /** Verify v2 entities, TOTP factors and challenges. */
   readonly verifyFactors: FactorService;
+  /** Verify v2 webhooks of the services, where their factor and challenge events go. */
+  readonly verifyWebhooks: VerifyWebhooks;
   readonly verifications: VerificationService;
   /** Where a person's own copy of their data is read from (`users export`). */
   readonly userExport: ExportSources;
@@ -194,6 +199,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
       security_events: (tx, person) => securityEvents.eraseUser(tx, person.userId),
     },
   );
+  const verifyWebhookRepository = new VerifyWebhookRepository(store, webhookEvents, random);
   const users = new UserService({ repository: userRepository, box, random, clock, usage });
   const settings = {
     codeTtlSeconds: config.codeTtlSeconds,
@@ -368,11 +374,17 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     tally,
     verifyServices: new VerifyServices(new VerifyServiceRepository(store), random, clock),
     verifyFactors: new FactorService({
-      repository: new FactorRepository(store),
+      repository: new FactorRepository(store, verifyWebhookRepository),
       box,
       random,
       clock,
       securityLog,
+    }),
+    verifyWebhooks: new VerifyWebhooks({
+      repository: verifyWebhookRepository,
+      random,
+      clock,
+      allow: parseAllowList(config.webhookAllow),
     }),
     verifications,
     userExport: {

@@ -43,6 +43,7 @@ export interface Database {
   verify_factors: VerifyFactorTable;
   verify_challenges: VerifyChallengeTable;
   signing_keys: SigningKeyTable;
+  verify_webhooks: VerifyWebhookTable;
 }
 
 export interface MetaTable {
@@ -279,6 +280,10 @@ export interface WebhookEventTable {
   last_error: string | null;
   created_at: number;
   updated_at: number;
+  /** The Verify v2 webhook (`YW…`) the event goes to; `null`: the app's Authy callback. */
+  webhook_sid: string | null;
+  /** A Verify v2 event's form fields as JSON (without `sent_date`, set at each send); `null` on the Authy side. */
+  payload: string | null;
 }
 
 export interface WebhookAttemptTable {
@@ -560,4 +565,20 @@ export interface VerifyChallengeTable {
   updated_at: number;
   responded_at: number | null;
   expires_at: number;
+}
+
+/** A Verify v2 webhook (`YW…`) of a service: where its events go, and which. */
+export interface VerifyWebhookTable {
+  seq: Generated<number>;
+  sid: string;
+  service_sid: string;
+  app_id: number;
+  friendly_name: string;
+  /** The event types it takes, comma-separated (`*`: every one). */
+  event_types: string;
+  webhook_url: string;
+  /** `enabled` or `disabled`. */
+  status: string;
+  created_at: number;
+  updated_at: number;
 }

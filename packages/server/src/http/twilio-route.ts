@@ -131,6 +131,19 @@ function documented(route: VerifyRoute<TSchema, unknown>): Record<number, unknow
 }
 
 /**
+ * The `twilio` package sends a list as one form field per item (`EventTypes=a&EventTypes=b`), so a list of
+ * one arrives as a plain field: it is made a list of one wherever the schema asks for a list.
+ */
+function listsOfOne(raw: Record<string, unknown>, schema: TSchema): Record<string, unknown> {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  for (const [name, property] of Object.entries(properties)) {
+    const value = raw[name];
+    if (property.type === 'array' && typeof value === 'string') raw[name] = [value];
+  }
+  return raw;
+}
+
+/**
  * Registers a Twilio Verify v2 route under `/v2`: HTTP Basic auth through the gate (the Account SID and the
  * API key), one schema for validation and the OpenAPI entry, Twilio's envelope on every refusal (written
  * by the error handler, like every error).
@@ -163,7 +176,7 @@ export function addVerifyRoute<S extends TSchema, A>(
           ? (body as Record<string, unknown>)
           : ((request.query ?? {}) as Record<string, unknown>);
       const app = await gate.admit(request, {});
-      const result = validate({ ...raw });
+      const result = validate(listsOfOne({ ...raw }, route.input));
       if (!result.ok) throw invalid(result.error);
       const output = await route.handle({
         input: result.value,

@@ -1,5 +1,6 @@
+import { twilioTime } from '../lib/twilio-time.js';
 import type { NewFactor } from './factor.service.js';
-import { type DocumentContext, twilioTime } from './verify-documents.js';
+import type { DocumentContext } from './verify-documents.js';
 import type { VerifyChallenge, VerifyEntity, VerifyFactor } from './verify-factor.js';
 
 const entityUrl = (context: DocumentContext, serviceSid: string, identity: string) =>

@@ -1,7 +1,10 @@
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { Store } from '../db/database.js';
 import type { Database, VerifyChallengeTable, VerifyEntityTable, VerifyFactorTable } from '../db/schema.js';
+import type { Publication } from '../events/event-bus.js';
+import type { VerifyEvent } from './verify-event.js';
 import type { SeqPage, TotpAlg, VerifyChallenge, VerifyEntity, VerifyFactor } from './verify-factor.js';
+import type { VerifyWebhookRepository } from './verify-webhook.repository.js';
 
 type EntityRow = Selectable<VerifyEntityTable>;
 type FactorRow = Selectable<VerifyFactorTable> & { service_sid: string; identity: string };
@@ -57,6 +60,7 @@ export interface FactorAttempt {
   /** Failures counted so far, this attempt included. */
   readonly failedCount: number;
   readonly lockCount: number;
+  readonly friendlyName: string;
   readonly seedCt: string;
   readonly alg: TotpAlg;
   readonly codeLength: number;
@@ -66,14 +70,17 @@ export interface FactorAttempt {
 
 /** What a check may do while it holds the factor's attempt: each runs inside the attempt's transaction. */
 export interface FactorSession {
-  /** Accepts a step (only if no step at or after it was accepted), verifies the factor, clears the failures. */
-  acceptStep(step: number): Promise<boolean>;
+  /**
+   * Accepts a step (only if no step at or after it was accepted) and clears the failures; an `unverified`
+   * factor becomes `verified`, and then (only then) `verified` is recorded.
+   */
+  acceptStep(step: number, verified: VerifyEvent): Promise<boolean>;
   /** Takes back this attempt's count: it proved a code, it was not a guess (D12). */
   forgive(): Promise<void>;
   /** Locks until `until` and clears the failure count. */
   lock(until: number): Promise<void>;
-  /** Records a challenge of the factor in the same unit. */
-  insertChallenge(row: NewChallengeRow): Promise<void>;
+  /** Records a challenge of the factor in the same unit, and its event if it has one (`challenge.approved`). */
+  insertChallenge(row: NewChallengeRow, event: VerifyEvent | undefined): Promise<void>;
 }
 
 export type FactorAttemptResult<T> =
@@ -84,6 +91,8 @@ export type FactorAttemptResult<T> =
 export type NewEntityRow = Omit<EntityRow, 'seq'>;
 export type NewFactorRow = Omit<Selectable<VerifyFactorTable>, 'seq'>;
 export type NewChallengeRow = Omit<Selectable<VerifyChallengeTable>, 'seq'>;
+/** What an event of a factor about to be removed says besides the factor, which its removal reads. */
+export type FactorEventContext = Omit<VerifyEvent, 'type' | 'factor' | 'challenge'>;
 
 /**
  * The only code that reads and writes Verify entities, factors and challenges. Every statement names the app,
@@ -93,7 +102,11 @@ export type NewChallengeRow = Omit<Selectable<VerifyChallengeTable>, 'seq'>;
 export class FactorRepository {
   private readonly db: Kysely<Database>;
 
-  constructor(store: Store) {
+  constructor(
+    private readonly store: Store<Publication>,
+    /** Where factor and challenge events go, in the transaction of their change. */
+    private readonly webhooks: VerifyWebhookRepository,
+  ) {
     this.db = store.db;
   }
 
@@ -135,14 +148,45 @@ export class FactorRepository {
     return paged(rows, size, toEntity);
   }
 
-  /** Removes an entity and (by cascade) its factors and challenges; `false`: there is no such entity. */
-  async removeEntity(appId: number, entitySid: string): Promise<boolean> {
-    const result = await this.db
-      .deleteFrom('verify_entities')
-      .where('app_id', '=', appId)
-      .where('sid', '=', entitySid)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows) === 1;
+  /**
+   * Removes an entity and (by cascade) its factors and challenges, recording `factor.deleted` for each factor
+   * in the same transaction; `false`: there is no such entity.
+   */
+  async removeEntity(appId: number, entitySid: string, context: FactorEventContext): Promise<boolean> {
+    return this.store.change(async (tx) => {
+      const factors = await tx
+        .selectFrom('verify_factors')
+        .select(['sid', 'friendly_name', 'factor_type'])
+        .where('app_id', '=', appId)
+        .where('entity_sid', '=', entitySid)
+        .orderBy('seq')
+        .execute();
+      const result = await tx
+        .deleteFrom('verify_entities')
+        .where('app_id', '=', appId)
+        .where('sid', '=', entitySid)
+        .executeTakeFirst();
+      if (Number(result.numDeletedRows) !== 1) return { value: false, events: [] };
+      const events: Publication[] = [];
+      for (const factor of factors) events.push(...(await this.factorDeleted(tx, factor, context)));
+      return { value: true, events };
+    });
+  }
+
+  private factorDeleted(
+    tx: Kysely<Database>,
+    factor: { sid: string; friendly_name: string; factor_type: string },
+    context: FactorEventContext,
+  ): Promise<Publication[]> {
+    return this.webhooks.recordEvent(tx, {
+      ...context,
+      type: 'factor.deleted',
+      factor: {
+        sid: factor.sid,
+        type: factor.factor_type === 'push' ? 'push' : 'totp',
+        friendlyName: factor.friendly_name,
+      },
+    });
   }
 
   private factors() {
@@ -153,13 +197,19 @@ export class FactorRepository {
       .select(['e.service_sid', 'e.identity']);
   }
 
-  async insertFactor(row: NewFactorRow, entity: VerifyEntity): Promise<VerifyFactor> {
-    const inserted = await this.db
-      .insertInto('verify_factors')
-      .values(row)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return toFactor({ ...inserted, service_sid: entity.serviceSid, identity: entity.identity });
+  /** Makes the factor and records `created` (`factor.created`) with it. */
+  async insertFactor(row: NewFactorRow, entity: VerifyEntity, created: VerifyEvent): Promise<VerifyFactor> {
+    return this.store.change(async (tx) => {
+      const inserted = await tx
+        .insertInto('verify_factors')
+        .values(row)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return {
+        value: toFactor({ ...inserted, service_sid: entity.serviceSid, identity: entity.identity }),
+        events: await this.webhooks.recordEvent(tx, created),
+      };
+    });
   }
 
   async findFactor(appId: number, entitySid: string, sid: string): Promise<VerifyFactor | undefined> {
@@ -193,15 +243,27 @@ export class FactorRepository {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  /** Removes a factor and (by cascade) its challenges; `false`: the entity has no such factor. */
-  async removeFactor(appId: number, entitySid: string, sid: string): Promise<boolean> {
-    const result = await this.db
-      .deleteFrom('verify_factors')
-      .where('app_id', '=', appId)
-      .where('entity_sid', '=', entitySid)
-      .where('sid', '=', sid)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows) === 1;
+  /**
+   * Removes a factor and (by cascade) its challenges, recording `factor.deleted` in the same transaction;
+   * `false`: the entity has no such factor.
+   */
+  async removeFactor(
+    appId: number,
+    entitySid: string,
+    sid: string,
+    context: FactorEventContext,
+  ): Promise<boolean> {
+    return this.store.change(async (tx) => {
+      const removed = await tx
+        .deleteFrom('verify_factors')
+        .where('app_id', '=', appId)
+        .where('entity_sid', '=', entitySid)
+        .where('sid', '=', sid)
+        .returning(['sid', 'friendly_name', 'factor_type'])
+        .executeTakeFirst();
+      if (removed === undefined) return { value: false, events: [] };
+      return { value: true, events: await this.factorDeleted(tx, removed, context) };
+    });
   }
 
   private challenges() {
@@ -264,7 +326,9 @@ export class FactorRepository {
     now: number,
     evaluate: (attempt: FactorAttempt, session: FactorSession) => Promise<T>,
   ): Promise<FactorAttemptResult<T>> {
-    return this.db.transaction().execute(async (tx) => {
+    return this.store.change<FactorAttemptResult<T>>(async (tx) => {
+      // What the unit records for the webhooks, announced once it commits.
+      const events: Publication[] = [];
       const mine = (q: Transaction<Database>) =>
         q
           .updateTable('verify_factors')
@@ -274,7 +338,16 @@ export class FactorRepository {
       const counted = await mine(tx)
         .set({ failed_count: sql`failed_count + 1` })
         .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
-        .returning(['failed_count', 'lock_count', 'seed_ct', 'alg', 'code_length', 'time_step', 'skew'])
+        .returning([
+          'failed_count',
+          'lock_count',
+          'friendly_name',
+          'seed_ct',
+          'alg',
+          'code_length',
+          'time_step',
+          'skew',
+        ])
         .executeTakeFirst();
       if (counted === undefined) {
         const row = await tx
@@ -284,16 +357,27 @@ export class FactorRepository {
           .where('entity_sid', '=', entitySid)
           .where('sid', '=', sid)
           .executeTakeFirst();
-        if (row === undefined) return { state: 'unknown' };
-        return { state: 'locked', lockedUntil: Number(row.locked_until ?? now) };
+        if (row === undefined) return { value: { state: 'unknown' }, events };
+        return {
+          value: { state: 'locked', lockedUntil: Number(row.locked_until ?? now) },
+          events,
+        };
       }
       const session: FactorSession = {
-        acceptStep: async (step) => {
+        acceptStep: async (step, verified) => {
           const accepted = await mine(tx)
-            .set({ last_step: step, status: 'verified', failed_count: 0, lock_count: 0, updated_at: now })
+            .set({ last_step: step, failed_count: 0, lock_count: 0, updated_at: now })
             .where((eb) => eb.or([eb('last_step', 'is', null), eb('last_step', '<', step)]))
             .executeTakeFirst();
-          return Number(accepted.numUpdatedRows) === 1;
+          if (Number(accepted.numUpdatedRows) !== 1) return false;
+          // Verified once: the one statement that moves it from `unverified` reports it.
+          const first = await mine(tx)
+            .set({ status: 'verified' })
+            .where('status', '=', 'unverified')
+            .executeTakeFirst();
+          if (Number(first.numUpdatedRows) === 1)
+            events.push(...(await this.webhooks.recordEvent(tx, verified)));
+          return true;
         },
         forgive: async () => {
           await mine(tx).set({ failed_count: sql`failed_count - 1` }).where('failed_count', '>', 0).execute();
@@ -303,20 +387,23 @@ export class FactorRepository {
             .set({ locked_until: until, lock_count: sql`lock_count + 1`, failed_count: 0 })
             .execute();
         },
-        insertChallenge: async (row) => {
+        insertChallenge: async (row, event) => {
           await tx.insertInto('verify_challenges').values(row).execute();
+          if (event !== undefined) events.push(...(await this.webhooks.recordEvent(tx, event)));
         },
       };
       const attempt: FactorAttempt = {
         failedCount: Number(counted.failed_count),
         lockCount: Number(counted.lock_count),
+        friendlyName: counted.friendly_name,
         seedCt: counted.seed_ct,
         alg: counted.alg as TotpAlg,
         codeLength: Number(counted.code_length),
         timeStep: Number(counted.time_step),
         skew: Number(counted.skew),
       };
-      return { state: 'open', value: await evaluate(attempt, session) };
+      const value = await evaluate(attempt, session);
+      return { value: { state: 'open', value }, events };
     });
   }
 }

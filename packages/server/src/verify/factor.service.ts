@@ -8,7 +8,8 @@ import { AuthyError, invalidTwilioParameter, type SecurityEvent } from '../error
 import type { Clock } from '../lib/clock.js';
 import type { SecurityLog } from '../operations/security-log.js';
 import { lockEnd } from '../tokens/lockout.js';
-import type { FactorRepository } from './factor.repository.js';
+import type { FactorEventContext, FactorRepository } from './factor.repository.js';
+import type { VerifyEvent } from './verify-event.js';
 import type { TotpAlg, VerifyChallenge, VerifyEntity, VerifyFactor } from './verify-factor.js';
 import type { VerifyService } from './verify-service.js';
 import { notFound } from './verify-service.service.js';
@@ -88,8 +89,9 @@ export class FactorService {
     return this.repository.pageEntities(app.id, service.sid, after, size);
   }
 
+  /** Removes the entity and its factors: each factor's `factor.deleted` is recorded with the removal. */
   async removeEntity(app: App, entity: VerifyEntity): Promise<void> {
-    if (!(await this.repository.removeEntity(app.id, entity.sid))) {
+    if (!(await this.repository.removeEntity(app.id, entity.sid, this.eventContext(app, entity)))) {
       throw notFound(`/Services/${entity.serviceSid}/Entities/${entity.identity}`);
     }
   }
@@ -132,6 +134,11 @@ export class FactorService {
         updated_at: now,
       },
       entity,
+      {
+        ...this.eventContext(app, entity, now),
+        type: 'factor.created',
+        factor: { sid, type: 'totp', friendlyName },
+      },
     );
     const uri = totpUri({
       seedHex,
@@ -183,8 +190,9 @@ export class FactorService {
     return { factor: await this.factor(app, entity, sid), outcome };
   }
 
+  /** Removes the factor, recording its `factor.deleted` with the removal. */
   async removeFactor(app: App, entity: VerifyEntity, sid: string): Promise<void> {
-    if (!(await this.repository.removeFactor(app.id, entity.sid, sid))) {
+    if (!(await this.repository.removeFactor(app.id, entity.sid, sid, this.eventContext(app, entity)))) {
       throw notFound(`/Services/${entity.serviceSid}/Entities/${entity.identity}/Factors/${sid}`);
     }
   }
@@ -250,19 +258,30 @@ export class FactorService {
       factorSid,
       now,
       async (attempt, session) => {
+        const event = (type: VerifyEvent['type']): VerifyEvent => ({
+          ...this.eventContext(app, entity, now),
+          type,
+          factor: { sid: factorSid, type: 'totp', friendlyName: attempt.friendlyName },
+          ...(type.startsWith('challenge.') &&
+            challengeSid !== undefined && { challenge: { sid: challengeSid, details: null } }),
+        });
         const record = async (approved: boolean) => {
           if (challengeSid === undefined) return;
-          await session.insertChallenge({
-            sid: challengeSid,
-            entity_sid: entity.sid,
-            factor_sid: factorSid,
-            app_id: app.id,
-            status: approved ? 'approved' : 'pending',
-            created_at: now,
-            updated_at: now,
-            responded_at: approved ? now : null,
-            expires_at: now + CHALLENGE_TTL_MS,
-          });
+          await session.insertChallenge(
+            {
+              sid: challengeSid,
+              entity_sid: entity.sid,
+              factor_sid: factorSid,
+              app_id: app.id,
+              status: approved ? 'approved' : 'pending',
+              created_at: now,
+              updated_at: now,
+              responded_at: approved ? now : null,
+              expires_at: now + CHALLENGE_TTL_MS,
+            },
+            // A TOTP challenge is approved or left pending (a wrong code): only approval is an event.
+            approved ? event('challenge.approved') : undefined,
+          );
         };
         if (attempt.failedCount > maxFailures) {
           const until = lockEnd(now, attempt.lockCount);
@@ -277,7 +296,7 @@ export class FactorService {
           if (constantTimeEqual(expected, code) && matched === undefined) matched = step;
         }
         if (matched !== undefined) {
-          if (await session.acceptStep(matched)) {
+          if (await session.acceptStep(matched, event('factor.verified'))) {
             await record(true);
             return 'accepted' as AttemptOutcome;
           }
@@ -314,6 +333,17 @@ export class FactorService {
       });
     }
     return result.value as CodeOutcome;
+  }
+
+  /** What every event of the entity's factors says of where it happened, and when (default: now). */
+  private eventContext(app: App, entity: VerifyEntity, at = this.options.clock.now()): FactorEventContext {
+    return {
+      appId: app.id,
+      accountSid: app.accountSid,
+      serviceSid: entity.serviceSid,
+      identity: entity.identity,
+      at,
+    };
   }
 
   private lockedError(until: number, now: number, event: SecurityEvent): AuthyError {

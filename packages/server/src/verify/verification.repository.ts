@@ -51,6 +51,14 @@ function toRow(row: Omit<Selectable<VerifyVerificationTable>, 'app_id'>): Verifi
   };
 }
 
+/** What a start writes: a new code for the number's pending verification, or a new verification. */
+export type SendPlan =
+  | {
+      readonly resend: VerificationRow;
+      readonly change: { codeDigest: string; channel: string; expiresAt: number };
+    }
+  | { readonly insert: Omit<VerificationRow, 'status' | 'checks' | 'updatedAt'> & { appId: number } };
+
 /**
  * The only code that reads and writes Verify verifications and their sends. Every read names the app and
  * the service, so a SID of another account's finds nothing (D8).
@@ -58,13 +66,18 @@ function toRow(row: Omit<Selectable<VerifyVerificationTable>, 'app_id'>): Verifi
 export class VerificationRepository {
   private readonly db: Kysely<Database>;
 
-  constructor(store: Store) {
+  constructor(private readonly store: Store) {
     this.db = store.db;
   }
 
   /** Codes sent to `to` by the service since `since` (the send limit counts them). */
-  async countSends(serviceSid: string, to: string, since: number): Promise<number> {
-    const row = await this.db
+  async countSends(
+    serviceSid: string,
+    to: string,
+    since: number,
+    db: Kysely<Database> = this.db,
+  ): Promise<number> {
+    const row = await db
       .selectFrom('verify_sends')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('service_sid', '=', serviceSid)
@@ -86,8 +99,13 @@ export class VerificationRepository {
   }
 
   /** The newest verification of a number in the service, whatever its status. */
-  async latestTo(appId: number, serviceSid: string, to: string): Promise<VerificationRow | undefined> {
-    const row = await this.db
+  async latestTo(
+    appId: number,
+    serviceSid: string,
+    to: string,
+    db: Kysely<Database> = this.db,
+  ): Promise<VerificationRow | undefined> {
+    const row = await db
       .selectFrom('verify_verifications')
       .select(COLUMNS)
       .where('app_id', '=', appId)
@@ -110,52 +128,82 @@ export class VerificationRepository {
     return rows.map((r) => ({ sid: r.sid, channel: r.channel, sentAt: Number(r.sent_at) }));
   }
 
-  /** Stores a new pending verification and its first send, in one transaction. */
-  async insert(
+  /**
+   * Sends a code to `to` as one unit with the count of the number's sends, which no other start for the number
+   * interleaves with (`Store.serially`, on every instance): at most `max` sends are made in the window, however
+   * many starts race. `plan` says what to write given the number's newest verification: a new code for it
+   * (`resend`) or a new verification (`insert`); a resend of one that stopped being pending meanwhile is
+   * planned again without it. `limited`: the window was full.
+   */
+  async startSend(
+    key: { appId: number; serviceSid: string; to: string },
+    window: { since: number; max: number },
+    send: SendAttempt,
+    plan: (latest: VerificationRow | undefined) => SendPlan,
+  ): Promise<{ limited: true } | { limited: false; row: VerificationRow }> {
+    return this.store.serially(`verify-sends:${key.serviceSid}:${key.to}`, async (tx) => {
+      if ((await this.countSends(key.serviceSid, key.to, window.since, tx)) >= window.max)
+        return { limited: true };
+      const first = plan(await this.latestTo(key.appId, key.serviceSid, key.to, tx));
+      if ('resend' in first && (await this.resend(tx, first.resend, first.change, send)))
+        return {
+          limited: false,
+          row: { ...first.resend, ...first.change, updatedAt: send.sentAt },
+        };
+      const fresh = 'insert' in first ? first : plan(undefined);
+      if (!('insert' in fresh)) throw new TypeError('a plan without a verification must insert one');
+      await this.insert(tx, fresh.insert, send);
+      const { appId: _appId, ...row } = fresh.insert;
+      return { limited: false, row: { ...row, status: 'pending', checks: 0, updatedAt: row.createdAt } };
+    });
+  }
+
+  /** Stores a new pending verification and its first send, in the transaction `tx`. */
+  private async insert(
+    tx: Kysely<Database>,
     row: Omit<VerificationRow, 'status' | 'checks' | 'updatedAt'> & { appId: number },
     send: SendAttempt,
   ): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      await tx
-        .insertInto('verify_verifications')
-        .values({
-          sid: row.sid,
-          service_sid: row.serviceSid,
-          app_id: row.appId,
-          recipient: row.to,
-          channel: row.channel,
-          status: 'pending',
-          code_digest: row.codeDigest,
-          checks: 0,
-          created_at: row.createdAt,
-          updated_at: row.createdAt,
-          expires_at: row.expiresAt,
-        })
-        .execute();
-      await tx
-        .insertInto('verify_sends')
-        .values({
-          sid: send.sid,
-          verification_sid: row.sid,
-          service_sid: row.serviceSid,
-          recipient: row.to,
-          channel: send.channel,
-          sent_at: send.sentAt,
-        })
-        .execute();
-    });
+    await tx
+      .insertInto('verify_verifications')
+      .values({
+        sid: row.sid,
+        service_sid: row.serviceSid,
+        app_id: row.appId,
+        recipient: row.to,
+        channel: row.channel,
+        status: 'pending',
+        code_digest: row.codeDigest,
+        checks: 0,
+        created_at: row.createdAt,
+        updated_at: row.createdAt,
+        expires_at: row.expiresAt,
+      })
+      .execute();
+    await tx
+      .insertInto('verify_sends')
+      .values({
+        sid: send.sid,
+        verification_sid: row.sid,
+        service_sid: row.serviceSid,
+        recipient: row.to,
+        channel: send.channel,
+        sent_at: send.sentAt,
+      })
+      .execute();
   }
 
   /**
    * Sends a pending verification's code again with a new code (its digest replaces the old one, which stops
    * working) and a new expiry; `false` when it is no longer pending. The send is recorded with it.
    */
-  async resend(
+  private async resend(
+    tx: Kysely<Database>,
     verification: VerificationRow,
     change: { codeDigest: string; channel: string; expiresAt: number },
     send: SendAttempt,
   ): Promise<boolean> {
-    return this.db.transaction().execute(async (tx) => {
+    {
       const result = await tx
         .updateTable('verify_verifications')
         .set({
@@ -181,7 +229,7 @@ export class VerificationRepository {
         })
         .execute();
       return true;
-    });
+    }
   }
 
   /** Forgets a send the provider refused: a failed send counts toward no limit (R75). */

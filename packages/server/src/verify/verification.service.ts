@@ -9,7 +9,12 @@ import { type Channel, MessagingError, type MessagingProvider } from '../messagi
 import type { SendGuard } from '../messaging/send-guard.js';
 import type { VerificationTally } from '../overview/verification-tally.js';
 import { type PhoneNumber, parseE164 } from '../users/phone-number.js';
-import type { SendAttempt, VerificationRepository, VerificationRow } from './verification.repository.js';
+import type {
+  SendAttempt,
+  SendPlan,
+  VerificationRepository,
+  VerificationRow,
+} from './verification.repository.js';
 import type { VerifyService } from './verify-service.js';
 import { notFound } from './verify-service.service.js';
 import { isSid, newSid } from './verify-sid.js';
@@ -22,6 +27,8 @@ const SEND_WINDOW_MS = 10 * 60_000;
 
 /** Verify's statuses, `expired` read from the expiry. */
 export type VerificationStatus = 'pending' | 'approved' | 'canceled' | 'max_attempts_reached' | 'expired';
+/** The statuses after which Twilio deletes a verification: a fetch finds it no more. */
+const FINISHED: ReadonlySet<VerificationStatus> = new Set(['approved', 'canceled', 'expired']);
 
 /** A verification as the API shows it. */
 export interface Verification {
@@ -116,7 +123,8 @@ export class VerificationService {
   /**
    * Sends a code to `To`. A pending verification of the number in this service is sent again (same SID, a new
    * code); otherwise a new one starts. Refused: a landline by SMS (60205), a sixth send in ten minutes
-   * (60203), the app's countries and budgets (as on the Authy side). A send the provider refuses is given
+   * (60203, or 60212 when sends made at the same time filled the window after this one counted), the app's
+   * countries and budgets (as on the Authy side). A send the provider refuses is given
    * back: it counts toward no limit (R75).
    */
   async start(app: App, service: VerifyService, input: StartVerification): Promise<Verification> {
@@ -131,35 +139,38 @@ export class VerificationService {
     const code = random.digits(service.codeLength);
     const send: SendAttempt = { sid: newSid('VL', random), channel: input.channel, sentAt: now };
     const expiresAt = now + this.options.codeTtlSeconds * 1000;
-    const latest = await repository.latestTo(app.id, service.sid, phone.e164);
-    let row: VerificationRow;
-    if (
-      latest !== undefined &&
-      latest.status === 'pending' &&
-      latest.expiresAt > now &&
-      (await repository.resend(
-        latest,
-        { codeDigest: this.digest(latest.sid, code), channel: input.channel, expiresAt },
-        send,
-      ))
-    ) {
-      row = { ...latest, channel: input.channel, expiresAt, updatedAt: now };
-    } else {
-      const sid = newSid('VE', random);
-      row = {
-        sid,
-        serviceSid: service.sid,
-        to: phone.e164,
-        channel: input.channel,
-        status: 'pending',
-        codeDigest: this.digest(sid, code),
-        checks: 0,
-        createdAt: now,
-        updatedAt: now,
-        expiresAt,
-      };
-      await repository.insert({ ...row, appId: app.id }, send);
+    const started = await repository.startSend(
+      { appId: app.id, serviceSid: service.sid, to: phone.e164 },
+      { since: now - SEND_WINDOW_MS, max: MAX_SENDS },
+      send,
+      (latest): SendPlan => {
+        if (latest !== undefined && latest.status === 'pending' && latest.expiresAt > now) {
+          return {
+            resend: latest,
+            change: { codeDigest: this.digest(latest.sid, code), channel: input.channel, expiresAt },
+          };
+        }
+        const sid = newSid('VE', random);
+        return {
+          insert: {
+            sid,
+            appId: app.id,
+            serviceSid: service.sid,
+            to: phone.e164,
+            channel: input.channel,
+            codeDigest: this.digest(sid, code),
+            createdAt: now,
+            expiresAt,
+          },
+        };
+      },
+    );
+    if (started.limited) {
+      // The count above had room: requests for the number made at the same time took it (Twilio's 60212).
+      await guard.refund(charge);
+      throw new AuthyError('60212', { event: 'excess_rate_limit_exceeded' });
     }
+    const row = started.row;
     try {
       await messaging.send({
         appId: app.id,
@@ -190,9 +201,14 @@ export class VerificationService {
       : text;
   }
 
-  /** The verification with this SID, or the newest of the number `sidOrTo`, in this service; else 404. */
+  /**
+   * The verification with this SID, or the newest of the number `sidOrTo`, in this service; else 404. One that
+   * is finished (approved, canceled or expired) is 404 too, as Twilio deletes it then.
+   */
   async fetch(app: App, service: VerifyService, sidOrTo: string): Promise<Verification> {
-    return this.shown(await this.find(app, service, sidOrTo), service);
+    const shown = await this.shown(await this.find(app, service, sidOrTo), service);
+    if (FINISHED.has(shown.status)) throw notFound(`/Services/${service.sid}/Verifications/${sidOrTo}`);
+    return shown;
   }
 
   private async find(app: App, service: VerifyService, sidOrTo: string): Promise<VerificationRow> {

@@ -1,10 +1,7 @@
+import { twilioTime } from '../lib/twilio-time.js';
 import type { Verification } from './verification.service.js';
 import type { VerifyService } from './verify-service.js';
-
-/** Twilio's time format: ISO 8601 in UTC to the second (`2026-11-26T12:00:00Z`). */
-export function twilioTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+import type { VerifyWebhook } from './verify-webhook.js';
 
 /** Where the resources live: the service's public URL and the account they belong to. */
 export interface DocumentContext {
@@ -135,5 +132,23 @@ export function pageMeta(key: string, listUrl: string, request: PageRequest, nex
     url: at(number, request.PageToken),
     next_page_url: nextAfter === undefined ? null : at(number + 1, `PA${nextAfter}`),
     key,
+  };
+}
+
+/** A service's webhook as Twilio's API shows it. */
+export function webhookDocument(webhook: VerifyWebhook, context: DocumentContext) {
+  return {
+    sid: webhook.sid,
+    service_sid: webhook.serviceSid,
+    account_sid: context.accountSid,
+    friendly_name: webhook.friendlyName,
+    event_types: [...webhook.eventTypes],
+    status: webhook.status,
+    version: 'v2' as const,
+    webhook_url: webhook.webhookUrl,
+    webhook_method: 'POST' as const,
+    date_created: twilioTime(webhook.createdAt),
+    date_updated: twilioTime(webhook.updatedAt),
+    url: `${context.base}/Services/${webhook.serviceSid}/Webhooks/${webhook.sid}`,
   };
 }

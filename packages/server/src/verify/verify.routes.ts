@@ -281,7 +281,7 @@ export function registerVerifyRoutes(
     params: ServiceParams,
     status: 201,
     response: VerificationDocument,
-    refusals: [{ code: '60203' }, { code: '60205' }, { code: '60013' }, { code: '60015' }],
+    refusals: [{ code: '60203' }, { code: '60212' }, { code: '60205' }, { code: '60013' }, { code: '60015' }],
     handle: async ({ input, app, params }) => {
       const service = await serviceOf(app, params.ServiceSid);
       const verification = await verifications.start(app, service, {

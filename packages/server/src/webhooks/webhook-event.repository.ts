@@ -3,6 +3,7 @@ import type { CallbackEvent, CallbackOutbox, ChangedRequest } from '../approvals
 import type { Store } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 import type { AfterChange, Statement } from '../db/store.js';
+import type { VerifyDelivery, VerifyEventOutbox } from './verify-delivery.js';
 
 export interface WebhookEvent {
   id: string;
@@ -16,6 +17,10 @@ export interface WebhookEvent {
   lastError: string | null;
   createdAt: number;
   updatedAt: number;
+  /** The Verify v2 webhook (`YW…`) it goes to; `null`: the app's Authy callback. */
+  webhookSid: string | null;
+  /** A Verify event's form fields as JSON, but `sent_date`; `null` on the Authy side. */
+  payload: string | null;
 }
 
 /** One attempt to deliver a callback event, as recorded. */
@@ -39,6 +44,8 @@ type Row = {
   last_error: string | null;
   created_at: number;
   updated_at: number;
+  webhook_sid: string | null;
+  payload: string | null;
 };
 
 function toEvent(row: Row): WebhookEvent {
@@ -54,14 +61,17 @@ function toEvent(row: Row): WebhookEvent {
     lastError: row.last_error,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+    webhookSid: row.webhook_sid,
+    payload: row.payload,
   };
 }
 
 /**
  * The only code that writes callback events and their attempts: the outbox the approval state machine
- * writes to (`CallbackOutbox`), claiming due events, recording attempts and outcomes.
+ * (`CallbackOutbox`) and Verify's factors and challenges (`VerifyEventOutbox`) write to, claiming due events,
+ * recording attempts and outcomes.
  */
-export class WebhookEventRepository implements CallbackOutbox {
+export class WebhookEventRepository implements CallbackOutbox, VerifyEventOutbox {
   private readonly db: Kysely<Database>;
 
   constructor(private readonly store: Store) {
@@ -101,6 +111,32 @@ export class WebhookEventRepository implements CallbackOutbox {
           ]),
       )
       .returning('id');
+  }
+
+  /** Verify events, one row per webhook, in the caller's transaction: to any worker, due at once. */
+  async writeDeliveries(tx: Kysely<Database>, deliveries: readonly VerifyDelivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    await tx
+      .insertInto('webhook_events')
+      .values(
+        deliveries.map((d) => ({
+          id: d.id,
+          app_id: d.appId,
+          uuid: d.subjectSid,
+          status: d.type,
+          state: 'pending',
+          attempts: 0,
+          next_attempt_at: d.at,
+          locked_until: null,
+          last_status: null,
+          last_error: null,
+          created_at: d.at,
+          updated_at: d.at,
+          webhook_sid: d.webhookSid,
+          payload: JSON.stringify(d.fields),
+        })),
+      )
+      .execute();
   }
 
   /**

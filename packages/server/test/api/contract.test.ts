@@ -1417,6 +1417,54 @@ describe('every answer validates against the document (R11)', () => {
     await v2('DELETE', entity, 404, undefined, at);
   });
 
+  it('verify v2: webhooks, with their refusals', async () => {
+    const auth = basic(accountSid, key);
+    const v2 = (
+      method: string,
+      path: string,
+      status: number,
+      form?: string,
+      params?: Record<string, string>,
+    ) =>
+      probe(
+        server,
+        {
+          method,
+          path: `/v2${path}`,
+          headers: auth,
+          ...(form !== undefined && { form }),
+          ...(params && { params }),
+        },
+        status,
+      );
+    const service = (await v2('POST', '/Services', 201, 'FriendlyName=Hook+Bank')).sid as string;
+    const webhooks = '/Services/{ServiceSid}/Webhooks';
+    const at = { ServiceSid: service };
+    const form = 'FriendlyName=Events&EventTypes=factor.verified&EventTypes=challenge.approved';
+    const made = await v2('POST', webhooks, 201, `${form}&WebhookUrl=https%3A%2F%2Fexample.com%2Fhook`, at);
+    expect(made.event_types).toEqual(['factor.verified', 'challenge.approved']);
+    await v2('POST', webhooks, 400, `${form}&WebhookUrl=http%3A%2F%2F10.0.0.1%2F`, at);
+    await v2(
+      'POST',
+      webhooks,
+      400,
+      'FriendlyName=x&EventTypes=nope&WebhookUrl=https%3A%2F%2Fexample.com',
+      at,
+    );
+    await v2('GET', webhooks, 200, undefined, at);
+    const webhook = `${webhooks}/{Sid}`;
+    const wat = { ...at, Sid: made.sid as string };
+    await v2('GET', webhook, 200, undefined, wat);
+    await v2('GET', webhook, 404, undefined, { ...at, Sid: `YW${'f'.repeat(32)}` });
+    expect((await v2('POST', webhook, 200, 'Status=disabled&EventTypes=*', wat)).event_types).toEqual(['*']);
+    await v2('POST', webhook, 400, 'Version=v1', wat);
+    const gone = await exchange(server, 'DELETE', `/v2/Services/${service}/Webhooks/${made.sid}`, auth);
+    expect([gone.status, gone.text]).toEqual([204, '']);
+    const operation = 'DELETE /v2/Services/{ServiceSid}/Webhooks/{Sid}';
+    contract.seen.set(operation, (contract.seen.get(operation) ?? new Set<string>()).add('204'));
+    await v2('DELETE', webhook, 404, undefined, wat);
+  });
+
   it('what any route answers before its handler: a wrong key, a bad body, a wrong method or Accept, too large, a path too long or empty', async () => {
     const huge = 'a'.repeat(BODY_LIMIT + 1);
     const paths = new Map<string, string[]>();

@@ -50,6 +50,7 @@ const OWNERS: Record<string, string> = {
   verify_sends: 'verify/verification.repository.ts',
   verify_services: 'verify/verify-service.repository.ts',
   verify_verifications: 'verify/verification.repository.ts',
+  verify_webhooks: 'verify/verify-webhook.repository.ts',
   webhook_attempts: 'webhooks/webhook-event.repository.ts',
   webhook_events: 'webhooks/webhook-event.repository.ts',
 };

@@ -334,7 +334,13 @@ describe('verifications and checks', () => {
 
     const again = await restError(verify.verificationChecks.create({ to, code: sent.code }));
     expect([again.status, again.code]).toEqual([404, 20404]);
-    expect((await verify.verifications(started.sid).fetch()).status).toBe('approved');
+    // Approved, it is finished: Twilio deletes it, and a fetch by SID or by number is 404 / 20404.
+    for (const gone of [
+      await restError(verify.verifications(started.sid).fetch()),
+      await restError(verify.verifications(to).fetch()),
+    ]) {
+      expect([gone.status, gone.code]).toEqual([404, 20404]);
+    }
   });
 
   it('the right code is accepted once even under 10 concurrent checks', async () => {
@@ -430,6 +436,41 @@ describe('verifications and checks', () => {
     expect((await verify.verificationChecks.create({ to, code })).status).toBe('approved');
   });
 
+  it('ten concurrent sends to one number: exactly five go out, the rest are 429 (60212 when a concurrent send took the room, else 60203)', async () => {
+    // An app of its own: the file's other calls spend nothing of its per-minute limit or its share.
+    const own = await server.createApp({ name: 'Race Bank' });
+    const ownClient = twilioClient(server, own.accountSid, own.apiKey);
+    const service = await ownClient.verify.v2.services.create({ friendlyName: 'Race Bank' });
+    const verify = ownClient.verify.v2.services(service.sid);
+    const to = newNumber();
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        verify.verifications.create({ to, channel: 'sms' }).then(
+          (made) => ({ sid: made.sid, code: 0 }),
+          (error: { status: number; code: number }) => ({ sid: '', code: error.code, status: error.status }),
+        ),
+      ),
+    );
+    const sent = outcomes.filter((o) => o.code === 0);
+    const refused = outcomes.filter((o) => o.code !== 0);
+    expect(sent).toHaveLength(5);
+    // One verification, sent again: the same SID every time.
+    expect(new Set(sent.map((o) => o.sid)).size).toBe(1);
+    for (const o of refused) {
+      expect(o).toMatchObject({ status: 429 });
+      expect([60203, 60212]).toContain(o.code);
+    }
+    expect(await messagesTo(server, to)).toBe(5);
+    const rows = await server.db
+      .selectFrom('verify_sends')
+      .select('sid')
+      .where('recipient', '=', to)
+      .execute();
+    expect(rows).toHaveLength(5);
+    const after = await restError(verify.verifications.create({ to, channel: 'sms' }));
+    expect([after.status, after.code]).toEqual([429, 60203]);
+  });
+
   it('fetch by SID and by number; update cancels or approves a pending verification once, then 404', async () => {
     const service = await newService();
     const verify = client.verify.v2.services(service.sid);
@@ -449,6 +490,8 @@ describe('verifications and checks', () => {
     const { code } = await codeSentTo(server, to);
     const late = await restError(verify.verificationChecks.create({ to, code }));
     expect([late.status, late.code]).toEqual([404, 20404]);
+    const fetched = await restError(verify.verifications(started.sid).fetch());
+    expect([fetched.status, fetched.code]).toEqual([404, 20404]);
 
     const other = newNumber();
     const second = await verify.verifications.create({ to: other, channel: 'sms' });
@@ -456,14 +499,15 @@ describe('verifications and checks', () => {
     expect([approved.status, approved.valid]).toEqual(['approved', true]);
   });
 
-  it('a code expires with its time (10 minutes): then fetch says expired and a check is 404', async () => {
+  it('a code expires with its time (10 minutes): then a fetch and a check are 404', async () => {
     const service = await newService();
     const verify = client.verify.v2.services(service.sid);
     const to = newNumber();
     const started = await verify.verifications.create({ to, channel: 'sms' });
     const { code } = await codeSentTo(server, to);
     clock.advance(600_000);
-    expect((await verify.verifications(started.sid).fetch()).status).toBe('expired');
+    const expired = await restError(verify.verifications(started.sid).fetch());
+    expect([expired.status, expired.code]).toEqual([404, 20404]);
     const refused = await restError(verify.verificationChecks.create({ to, code }));
     expect([refused.status, refused.code]).toEqual([404, 20404]);
   });

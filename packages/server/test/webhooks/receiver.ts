@@ -30,7 +30,10 @@ export async function startReceiver(port = 0): Promise<{
         path: request.url ?? '',
         headers: request.headers,
         raw,
-        body: JSON.parse(raw) as Record<string, unknown>,
+        // Verify webhooks are forms, as Twilio posts them; Authy callbacks are JSON.
+        body: String(request.headers['content-type']).startsWith('application/x-www-form-urlencoded')
+          ? Object.fromEntries(new URLSearchParams(raw))
+          : (JSON.parse(raw) as Record<string, unknown>),
       };
       state.deliveries.push(delivery);
       const { status, headers } = state.answer(delivery);
