@@ -262,6 +262,24 @@ export class ApprovalService {
     return this.toRequest(row);
   }
 
+  /**
+   * Sends a pending request's push again (Verify v2's Notifications): the request as it stands, its push
+   * re-sent only if it is still pending.
+   */
+  async renotify(app: App, uuid: string): Promise<ApprovalRequest> {
+    const request = await this.status(app, uuid);
+    if (request.status !== 'pending') return request;
+    this.bus.publish(topics.approvals, {
+      type: 'created',
+      uuid: request.uuid,
+      appId: app.id,
+      userId: request.userId,
+      expiresAt: request.expiresAt,
+      phoneDevicesAccepted: policyOf(app).phoneDevicesAccepted,
+    });
+    return request;
+  }
+
   /** A request as a callback reports it, or `undefined` when it is gone (its user was removed). */
   async forCallback(appId: number, uuid: string): Promise<ApprovalRequest | undefined> {
     const row = await this.repository.find(appId, uuid);
