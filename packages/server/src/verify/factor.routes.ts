@@ -52,10 +52,10 @@ const ChallengeStatus = Type.Union([
   Type.Literal('denied'),
   Type.Literal('expired'),
 ]);
-/** A push challenge's fields at most, and their sizes: what an approval request's details allow. */
+/** A push challenge's fields at most, and their sizes (Twilio's limits). */
 const MAX_FIELDS = 20;
-const FIELD_LABEL = 64;
-const FIELD_VALUE = 512;
+const FIELD_LABEL = 36;
+const FIELD_VALUE = 128;
 const MESSAGE = 256;
 
 const EntityDocument = Type.Object({
@@ -201,8 +201,8 @@ function readFields(raw: string | readonly string[] | undefined): ChallengeField
   });
 }
 
-/** `HiddenDetails`: a JSON object of strings, numbers and booleans (the app's own, never shown). */
-function readHiddenDetails(raw: string | undefined): Record<string, string | number | boolean> {
+/** `HiddenDetails`: a JSON object of strings (Twilio's rule; the app's own, never shown to the device). */
+function readHiddenDetails(raw: string | undefined): Record<string, string> {
   if (raw === undefined) return {};
   let parsed: unknown;
   try {
@@ -212,10 +212,9 @@ function readHiddenDetails(raw: string | undefined): Record<string, string | num
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
     throw invalidTwilioParameter('HiddenDetails', 'must be a JSON object');
-  const out: Record<string, string | number | boolean> = {};
+  const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(parsed)) {
-    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean')
-      throw invalidTwilioParameter('HiddenDetails', 'values must be strings, numbers or booleans');
+    if (typeof value !== 'string') throw invalidTwilioParameter('HiddenDetails', 'values must be strings');
     out[key] = value;
   }
   return out;
@@ -469,7 +468,7 @@ export function registerFactorRoutes(
         }),
       ),
       HiddenDetails: Type.Optional(
-        Type.String({ maxLength: 16_384, description: 'A JSON object, never shown to the device' }),
+        Type.String({ maxLength: 1024, description: 'A JSON object of strings, never shown to the device' }),
       ),
       ExpirationDate: Type.Optional(
         Type.String({
