@@ -353,30 +353,31 @@ describe('tenant isolation', () => {
     const theirs = otherClient.verify.v2.services(service.sid);
     const notFound = (path: string) => [404, 20404, `The requested resource ${path} was not found`];
     const sid = (prefix: string) => `${prefix}${'0'.repeat(32)}`;
-    const cases: Array<[PromiseLike<unknown>, string]> = [
+    const cases: Array<[() => PromiseLike<unknown>, string]> = [
       // To the other account, my service is a service it does not have, whatever is asked under it...
-      [theirs.accessTokens(token.sid).fetch(), `/Services/${service.sid}`],
-      [theirs.accessTokens.create({ identity, factorType: 'push' }), `/Services/${service.sid}`],
-      [theirs.entities(identity).factors(factor.sid).fetch(), `/Services/${service.sid}`],
-      [theirs.entities(identity).factors(factor.sid).remove(), `/Services/${service.sid}`],
-      [theirs.entities(identity).challenges(challenge.sid).fetch(), `/Services/${service.sid}`],
+      [() => theirs.accessTokens(token.sid).fetch(), `/Services/${service.sid}`],
+      [() => theirs.accessTokens.create({ identity, factorType: 'push' }), `/Services/${service.sid}`],
+      [() => theirs.entities(identity).factors(factor.sid).fetch(), `/Services/${service.sid}`],
+      [() => theirs.entities(identity).factors(factor.sid).remove(), `/Services/${service.sid}`],
+      [() => theirs.entities(identity).challenges(challenge.sid).fetch(), `/Services/${service.sid}`],
       [
-        theirs.entities(identity).challenges.create({ factorSid: factor.sid, 'details.message': 'Hi?' }),
+        () =>
+          theirs.entities(identity).challenges.create({ factorSid: factor.sid, 'details.message': 'Hi?' }),
         `/Services/${service.sid}`,
       ],
       [
-        theirs.entities(identity).challenges(challenge.sid).notifications.create(),
+        () => theirs.entities(identity).challenges(challenge.sid).notifications.create(),
         `/Services/${service.sid}`,
       ],
       // ...exactly as a service nobody has is to me.
-      [client.verify.v2.services(sid('VA')).accessTokens(token.sid).fetch(), `/Services/${sid('VA')}`],
+      [() => client.verify.v2.services(sid('VA')).accessTokens(token.sid).fetch(), `/Services/${sid('VA')}`],
       [
-        client.verify.v2.services(service.sid).accessTokens(sid('YK')).fetch(),
+        () => client.verify.v2.services(service.sid).accessTokens(sid('YK')).fetch(),
         `/Services/${service.sid}/AccessTokens/${sid('YK')}`,
       ],
     ];
     for (const [call, path] of cases) {
-      const refused = await restError(call);
+      const refused = await restError(call());
       expect([refused.status, refused.code, refused.message]).toEqual(notFound(path));
     }
     // Another account's own service does not reach my entity's factor or challenge either.
@@ -384,11 +385,11 @@ describe('tenant isolation', () => {
     const theirEntity = otherClient.verify.v2.services(theirService.sid).entities(identity);
     await otherClient.verify.v2.services(theirService.sid).entities.create({ identity });
     for (const call of [
-      theirEntity.factors(factor.sid).fetch(),
-      theirEntity.challenges(challenge.sid).fetch(),
-      theirEntity.challenges.create({ factorSid: factor.sid, 'details.message': 'Hi?' }),
+      () => theirEntity.factors(factor.sid).fetch(),
+      () => theirEntity.challenges(challenge.sid).fetch(),
+      () => theirEntity.challenges.create({ factorSid: factor.sid, 'details.message': 'Hi?' }),
     ]) {
-      const refused = await restError(call);
+      const refused = await restError(call());
       expect([refused.status, refused.code]).toEqual([404, 20404]);
     }
     // Nothing of theirs changed mine.
