@@ -39,7 +39,6 @@ const DEFINITIONS = {
   '60202': { status: 429, message: 'Max check attempts reached' },
   '60203': { status: 429, message: 'Max send attempts reached' },
   '60205': { status: 400, message: 'SMS is not supported by landline phone number' },
-  '60318': { status: 403, message: 'Factor is unverified' },
   '60323': { status: 403, message: 'Challenge expired' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

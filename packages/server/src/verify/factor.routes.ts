@@ -480,7 +480,7 @@ export function registerFactorRoutes(
     params: EntityParams,
     status: 201,
     response: ChallengeDocument,
-    refusals: [{ code: '60202' }, { code: '60318' }],
+    refusals: [{ code: '60202' }],
     handle: async ({ input, app, params, request }) => {
       const { entity } = await entityOf(app, params);
       if (input.AuthPayload !== undefined) {

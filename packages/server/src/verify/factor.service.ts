@@ -345,7 +345,7 @@ export class FactorService {
         'AuthPayload',
         'is for a totp factor; a push factor takes Details.Message',
       );
-    if (factor.status !== 'verified') throw new AuthyError('60318');
+    if (factor.status !== 'verified') throw invalidTwilioParameter('FactorSid', 'the factor is not verified');
     const sid = newSid('YC', this.options.random);
     const outcome = await this.check(app, entity, factorSid, authPayload, sid);
     const made = await this.repository.findChallenge(app.id, entity.sid, sid, this.options.clock.now());
