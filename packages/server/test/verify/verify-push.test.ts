@@ -90,7 +90,7 @@ describe('access tokens', () => {
   it('refuses a factor type other than push, a ttl out of 60..300 and a bad identity with 400 / 60200', async () => {
     const verify = client.verify.v2.services((await newService()).sid);
     for (const refused of [
-      await restError(verify.accessTokens.create({ identity: newIdentity(), factorType: 'totp' })),
+      await restError(verify.accessTokens.create({ identity: newIdentity(), factorType: 'totp' as 'push' })),
       await restError(verify.accessTokens.create({ identity: newIdentity(), factorType: 'push', ttl: 59 })),
       await restError(verify.accessTokens.create({ identity: newIdentity(), factorType: 'push', ttl: 301 })),
       await restError(verify.accessTokens.create({ identity: 'short', factorType: 'push' })),
