@@ -1,8 +1,12 @@
 // Drives Verify v2 push (access tokens, push factors, push challenges, notifications) with the real `twilio`
 // package (6.x), pointed at loopback, and the device side with the device core (`@countersign/device`): the
 // token's link is what the device enrolls with, and a push challenge is what it is asked to approve.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Device, DeviceError, memoryStorage } from '@countersign/device';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
 import { freePort } from '../support/free-port.mjs';
 import { startTestServer, type TestServer, testClock } from '../support/harness.js';
 import { restError, twilioClient } from './twilio-support.js';
@@ -159,6 +163,27 @@ describe('push factors', () => {
     );
     expect(refused).toBeInstanceOf(DeviceError);
     expect((refused as DeviceError).status).toBe(401);
+  });
+
+  it('`countersign device enroll` takes the token as it is, and becomes the push factor', async () => {
+    const service = await newService();
+    const verify = client.verify.v2.services(service.sid);
+    const identity = newIdentity();
+    const token = await verify.accessTokens.create({ identity, factorType: 'push' });
+    const dir = mkdtempSync(join(tmpdir(), 'countersign-verify-push-'));
+    try {
+      const result = await runCli(
+        ['device', 'enroll', token.token, '--state', join(dir, 'state'), '--json'],
+        {},
+      );
+      expect([result.code, result.stderr]).toEqual([0, '']);
+      const enrolled = JSON.parse(result.stdout) as { accounts: Array<{ app_name: string }> };
+      expect(enrolled.accounts.map((a) => a.app_name)).toEqual(['Acme Bank']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const factors = await verify.entities(identity).factors.list();
+    expect(factors.map((f) => [f.factorType, f.status])).toEqual([['push', 'verified']]);
   });
 
   it('without a friendly name the factor is named after the device', async () => {
