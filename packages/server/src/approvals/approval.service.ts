@@ -254,6 +254,7 @@ export class ApprovalService {
         { uuid: row.uuid, appId: Number(row.app_id), userId: Number(row.user_id) },
         'expired',
       );
+      // verify-webhooks: challenge.expired, when this request carries a Verify v2 push challenge.
       if (await this.repository.expire(row.uuid, now, this.random.uuid(), events)) this.wakeCallbacks();
       const fresh = await this.repository.find(app.id, id);
       if (fresh === undefined) throw notFound();
@@ -294,6 +295,7 @@ export class ApprovalService {
       () => this.random.uuid(),
       (request) => finalEvents(request, 'expired'),
     );
+    // verify-webhooks: challenge.expired, for each of these requests that carries a Verify v2 push challenge.
     if (expired.length > 0) this.wakeCallbacks();
     return expired.length;
   }
@@ -359,6 +361,8 @@ export class ApprovalService {
       const fresh = await this.repository.findAnswerable(request.uuid);
       throw notAnswerable(fresh?.status === 'pending' ? 'expired' : (fresh?.status ?? 'expired'));
     }
+    // verify-webhooks: challenge.approved | challenge.denied, when this request carries a Verify v2 push
+    // challenge (verify_challenges.approval_uuid = request.uuid).
     if (!request.answerCallbacks) return;
     this.bus.publish(topics.webhooks, {
       type: 'claimed',
