@@ -134,7 +134,13 @@ export class FactorService {
     if (!(await this.repository.removeEntity(app.id, entity.sid))) {
       throw notFound(`/Services/${entity.serviceSid}/Entities/${entity.identity}`);
     }
-    if (entity.userId !== null) await this.options.users.remove(app, String(entity.userId));
+    if (entity.userId === null) return;
+    try {
+      await this.options.users.remove(app, String(entity.userId));
+    } catch (error) {
+      // Removed on the Authy side meanwhile: nothing is left to remove.
+      if (!(error instanceof AuthyError && error.code === '60026')) throw error;
+    }
   }
 
   /** The app's user behind the entity, made (and linked, once) the first time a device needs one. */

@@ -8,7 +8,7 @@ import { Device, DeviceError, memoryStorage } from '@countersign/device';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { freePort } from '../support/free-port.mjs';
-import { startTestServer, type TestServer, testClock } from '../support/harness.js';
+import { call, startTestServer, type TestServer, testClock } from '../support/harness.js';
 import { restError, twilioClient } from './twilio-support.js';
 
 const clock = testClock();
@@ -423,6 +423,24 @@ describe('tenant isolation', () => {
       (await client.verify.v2.services(service.sid).entities(identity).challenges(challenge.sid).fetch())
         .status,
     ).toBe('pending');
+  });
+
+  it('the entity’s user removed on the Authy side takes the push factor with it; a new token enrolls again', async () => {
+    const service = await newService();
+    const { identity, device } = await pushFactor(service.sid);
+    const [held] = await device.accounts();
+    if (held === undefined) throw new Error('no account');
+    const removed = await call(server, 'POST', `/protected/json/users/${held.authy_id}/remove`, {
+      key: account.apiKey,
+    });
+    expect(removed.status).toBe(200);
+    const verify = client.verify.v2.services(service.sid);
+    expect(await verify.entities(identity).factors.list()).toEqual([]);
+    const token = await verify.accessTokens.create({ identity, factorType: 'push' });
+    await newDevice().enrollWithLink(token.token);
+    const factors = await verify.entities(identity).factors.list();
+    expect(factors.map((f) => [f.factorType, f.status])).toEqual([['push', 'verified']]);
+    expect(await verify.entities(identity).remove()).toBe(true);
   });
 
   it('deleting the entity removes its factors, challenges and user: the device is revoked', async () => {
