@@ -263,6 +263,10 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     clock,
     publicUrl: config.publicUrl,
     codeTtlMs: config.codeTtlSeconds * 1000,
+    // A Verify v2 access token's link makes the entity's push factor (the factor service is made below).
+    onLinkEnrolled: async (enrolled) => {
+      await verifyFactors.pushFactorEnrolled(enrolled);
+    },
   });
   const userVerification = new UserVerificationService({
     repository: new PasskeyRepository(store),
@@ -292,6 +296,17 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     random,
     clock,
     publicUrl: config.publicUrl,
+  });
+  const verifyFactors = new FactorService({
+    repository: new FactorRepository(store, verifyWebhookRepository),
+    box,
+    random,
+    clock,
+    securityLog,
+    users,
+    enrollment,
+    approvals,
+    devices,
   });
   const verificationCounts = new VerificationCountRepository(store);
   const tally = new BufferedVerificationTally(verificationCounts);
@@ -373,13 +388,7 @@ export async function createServices(config: Config, deps: ServiceDeps): Promise
     overview: new OverviewService(new OverviewRepository(store), verificationCounts, tally, clock),
     tally,
     verifyServices: new VerifyServices(new VerifyServiceRepository(store), random, clock),
-    verifyFactors: new FactorService({
-      repository: new FactorRepository(store, verifyWebhookRepository),
-      box,
-      random,
-      clock,
-      securityLog,
-    }),
+    verifyFactors,
     verifyWebhooks: new VerifyWebhooks({
       repository: verifyWebhookRepository,
       random,

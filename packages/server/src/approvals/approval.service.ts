@@ -255,12 +255,31 @@ export class ApprovalService {
         { uuid: row.uuid, appId: Number(row.app_id), userId: Number(row.user_id) },
         'expired',
       );
+      // Not yet reported to Verify webhooks (issue 19, open): challenge.expired, when this request carries a Verify v2 push challenge.
       if (await this.repository.expire(row.uuid, now, this.random.uuid(), events)) this.wakeCallbacks();
       const fresh = await this.repository.find(app.id, id);
       if (fresh === undefined) throw notFound();
       return this.toRequest(fresh);
     }
     return this.toRequest(row);
+  }
+
+  /**
+   * Sends a pending request's push again (Verify v2's Notifications): the request as it stands, its push
+   * re-sent only if it is still pending.
+   */
+  async renotify(app: App, uuid: string): Promise<ApprovalRequest> {
+    const request = await this.status(app, uuid);
+    if (request.status !== 'pending') return request;
+    this.bus.publish(topics.approvals, {
+      type: 'created',
+      uuid: request.uuid,
+      appId: app.id,
+      userId: request.userId,
+      expiresAt: request.expiresAt,
+      phoneDevicesAccepted: policyOf(app).phoneDevicesAccepted,
+    });
+    return request;
   }
 
   /** A request as a callback reports it, or `undefined` when it is gone (its user was removed). */
@@ -282,6 +301,7 @@ export class ApprovalService {
       () => this.random.uuid(),
       (request) => finalEvents(request, 'expired'),
     );
+    // Not yet reported to Verify webhooks (issue 19, open): challenge.expired, for each of these requests that carries a Verify v2 push challenge.
     if (expired.length > 0) this.wakeCallbacks();
     return expired.length;
   }
@@ -347,6 +367,8 @@ export class ApprovalService {
       const fresh = await this.repository.findAnswerable(request.uuid);
       throw notAnswerable(fresh?.status === 'pending' ? 'expired' : (fresh?.status ?? 'expired'));
     }
+    // Not yet reported to Verify webhooks (issue 19, open): challenge.approved | challenge.denied, when this request carries a Verify v2 push
+    // challenge (verify_challenges.approval_uuid = request.uuid).
     if (!request.answerCallbacks) return;
     this.bus.publish(topics.webhooks, {
       type: 'claimed',

@@ -15,6 +15,7 @@ import * as verificationCounts from './migrations/0012-verification-counts.js';
 import * as verify from './migrations/0013-verify.js';
 import * as enrollmentInvitations from './migrations/0014-enrollment-invitations.js';
 import * as verifyFactors from './migrations/0015-verify-factors.js';
+import * as verifyPush from './migrations/0016-verify-push.js';
 import * as verifyWebhooks from './migrations/0017-verify-webhooks.js';
 import * as masterKeyRotation from './migrations/0018-master-key-rotation.js';
 import * as signingKeys from './migrations/0019-signing-keys.js';
@@ -89,6 +90,11 @@ const KNOWN: Readonly<Record<string, KnownMigration>> = {
   '0015-verify-factors': {
     migration: verifyFactors,
     summary: 'Twilio Verify v2: entities, TOTP factors (sealed seeds, last step, lockout) and challenges',
+  },
+  '0016-verify-push': {
+    migration: verifyPush,
+    summary:
+      "Twilio Verify v2 push: access tokens, push factors (a device each), push challenges (an approval request each), an entity's user",
   },
   '0017-verify-webhooks': {
     migration: verifyWebhooks,

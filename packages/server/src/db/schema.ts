@@ -44,6 +44,7 @@ export interface Database {
   verify_challenges: VerifyChallengeTable;
   signing_keys: SigningKeyTable;
   verify_webhooks: VerifyWebhookTable;
+  verify_access_tokens: VerifyAccessTokenTable;
 }
 
 export interface MetaTable {
@@ -522,6 +523,8 @@ export interface VerifyEntityTable {
   service_sid: string;
   app_id: number;
   identity: string;
+  /** The app's user that the entity's devices enroll for, made the first time a push factor is asked for. */
+  user_id: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -550,6 +553,8 @@ export interface VerifyFactorTable {
   locked_until: number | null;
   created_at: number;
   updated_at: number;
+  /** A push factor's device; `null` for a TOTP factor (a push factor's TOTP columns hold `''` and zeros). */
+  device_id: string | null;
 }
 
 /** A Verify v2 challenge (`YC…`) of a TOTP factor: one code checked. */
@@ -564,6 +569,25 @@ export interface VerifyChallengeTable {
   created_at: number;
   updated_at: number;
   responded_at: number | null;
+  expires_at: number;
+  /** A push challenge's approval request, whose status it reports; `null` for a TOTP challenge. */
+  approval_uuid: string | null;
+}
+
+/**
+ * A Verify v2 access token (`YK…`) for a push factor: the single-use enrollment link it carries, by digest
+ * only, and the factor its enrollment made (`factor_sid`, set once).
+ */
+export interface VerifyAccessTokenTable {
+  seq: Generated<number>;
+  sid: string;
+  entity_sid: string;
+  app_id: number;
+  enrollment_digest: string;
+  factor_friendly_name: string | null;
+  ttl: number;
+  factor_sid: string | null;
+  created_at: number;
   expires_at: number;
 }
 

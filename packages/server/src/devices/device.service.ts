@@ -68,9 +68,17 @@ export class DeviceService {
    * its streams close and its next signed call is refused. `false`: no such device, or already revoked.
    */
   async revokeByOperator(id: string): Promise<boolean> {
+    return this.revokeAs(id, 'operator');
+  }
+
+  /**
+   * Revokes a device for whoever `by` names (`operator`, `verify_factor` when its Verify push factor is
+   * deleted): its streams close and its next signed call is refused. `false`: no such device, or revoked.
+   */
+  async revokeAs(id: string, by: string): Promise<boolean> {
     const device = await this.options.repository.find(id);
     if (device === undefined || device.revokedAt !== null) return false;
-    return this.revokeOne(device, 'operator');
+    return this.revokeOne(device, by);
   }
 
   /** Devices for an operator (`countersign devices list`), revoked ones too. */

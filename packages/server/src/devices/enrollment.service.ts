@@ -33,6 +33,19 @@ export interface EnrollmentInput {
   proof: string;
 }
 
+/**
+ * Told of each device enrolled with an app's link, after it is stored: the Verify v2 push factor of an
+ * access token's link is made here (the listener is the verify feature's; devices know nothing of it).
+ */
+export type LinkEnrolledListener = (enrolled: {
+  readonly enrollmentDigest: string;
+  readonly appId: number;
+  readonly userId: number;
+  readonly deviceId: string;
+  readonly deviceName: string;
+  readonly now: number;
+}) => Promise<void>;
+
 /** A device just enrolled: its id, and the accounts it holds. */
 export interface Enrolled {
   readonly deviceId: string;
@@ -55,6 +68,8 @@ export interface EnrollmentServiceOptions {
   readonly publicUrl: string;
   /** How long a phone's enrollment code lives. */
   readonly codeTtlMs: number;
+  /** Told of each enrollment with an app's link (Verify v2 push factors). */
+  readonly onLinkEnrolled?: LinkEnrolledListener;
 }
 
 /** Enrolling devices: by a link an app hands its user, or by a code sent to the phone (D8). */
@@ -65,33 +80,38 @@ export class EnrollmentService {
     return hmacHex(this.options.keys.pepper, `${purpose}:${value}`);
   }
 
-  /** An enrollment link for one of the app's users: single use, 256 bits, ten minutes (R26). */
-  async createEnrollmentLink(app: App, idParam: string | undefined) {
+  /**
+   * An enrollment link for one of the app's users: single use, 256 bits, ten minutes (R26) or `ttlMs` if
+   * shorter. `digest` is what the link is stored under (a Verify access token records it).
+   */
+  async createEnrollmentLink(app: App, idParam: string | undefined, options: { ttlMs?: number } = {}) {
     const { repository, users, random, clock, publicUrl } = this.options;
     const user = await users.find(app, idParam);
     const token = random.bytes(32).toString('base64url');
     const now = clock.now();
-    const expiresAt = now + ENROLLMENT_TTL_MS;
-    await repository.insertEnrollment({
-      digest: this.digest('enrollment', token),
-      appId: app.id,
-      userId: user.userId,
-      now,
-      expiresAt,
-    });
+    const expiresAt = now + Math.min(options.ttlMs ?? ENROLLMENT_TTL_MS, ENROLLMENT_TTL_MS);
+    const digest = this.digest('enrollment', token);
+    await repository.insertEnrollment({ digest, appId: app.id, userId: user.userId, now, expiresAt });
     const url = `${publicUrl}/authenticator/#enroll=${token}`;
-    return { url, qrCode: await QRCode.toDataURL(url, { margin: 1, width: 300 }), expiresAt };
+    return { url, qrCode: await QRCode.toDataURL(url, { margin: 1, width: 300 }), expiresAt, digest };
   }
 
   /** Enrolls a device with an app's link; the proof shows it holds the key (R27). */
   async enrollWithToken(token: string, input: EnrollmentInput): Promise<Enrolled> {
     const jwk = checkProof(input.publicKey, input.proof, (key) => linkEnrollmentDocument(token, key));
-    const enrollment = await this.options.repository.useEnrollment(
-      this.digest('enrollment', token),
-      this.options.clock.now(),
-    );
+    const digest = this.digest('enrollment', token);
+    const enrollment = await this.options.repository.useEnrollment(digest, this.options.clock.now());
     if (enrollment === undefined) throw new AuthyError('60034');
-    return this.createDevice(enrollment.userId, enrollment.appId, jwk, input);
+    const enrolled = await this.createDevice(enrollment.userId, enrollment.appId, jwk, input);
+    await this.options.onLinkEnrolled?.({
+      enrollmentDigest: digest,
+      appId: enrollment.appId,
+      userId: enrollment.userId,
+      deviceId: enrolled.deviceId,
+      deviceName: input.name,
+      now: this.options.clock.now(),
+    });
+    return enrolled;
   }
 
   /**

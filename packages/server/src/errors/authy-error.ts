@@ -40,6 +40,7 @@ const DEFINITIONS = {
   '60203': { status: 429, message: 'Max send attempts reached' },
   '60205': { status: 400, message: 'SMS is not supported by landline phone number' },
   '60212': { status: 429, message: 'Too many concurrent requests for phone number' },
+  '60323': { status: 403, message: 'Challenge expired' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type AuthyErrorCode = keyof typeof DEFINITIONS;

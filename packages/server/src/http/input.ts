@@ -41,6 +41,11 @@ function normalise(value: unknown, schema: Record<string, unknown>): unknown {
     return /^-?\d{1,15}$/.test(value) ? Number(value) : value;
   if (schema.type === 'string' && typeof value === 'number') return String(value);
   if (schema.type === 'array') return normaliseList(value, schema);
+  // One value or a list (Verify's `Details.Fields`): repeated form keys make a hash, read as the list.
+  if (Array.isArray(schema.anyOf) && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const list = (schema.anyOf as Record<string, unknown>[]).find((branch) => branch.type === 'array');
+    if (list !== undefined) return normaliseList(value, list);
+  }
   if (schema.type !== 'object' || value === null || typeof value !== 'object' || Array.isArray(value))
     return value;
   const properties = (schema.properties ?? {}) as Record<string, Record<string, unknown>>;

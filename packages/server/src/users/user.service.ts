@@ -83,6 +83,27 @@ export class UserService {
     return userId;
   }
 
+  /**
+   * The app's user behind a Verify v2 entity (its push factors' devices enroll for it): an identity of its
+   * own, in the app's `verify:` namespace with the entity's SID where a phone would be, so that no phone
+   * enrollment, import or other app ever reaches it (D8 names people by phone; an entity has none).
+   */
+  async linkVerifyEntity(app: App, entitySid: string): Promise<number> {
+    const { userId, created } = await this.repository.register(
+      {
+        namespace: `verify:${app.id}`,
+        countryCode: '',
+        phone: entitySid,
+        email: '',
+        appId: app.id,
+        now: this.clock.now(),
+      },
+      (id) => this.newSeed(app.id, id),
+    );
+    if (created) this.usage.count(app.id, 'users');
+    return userId;
+  }
+
   /** A new TOTP seed for the user's link to the app, sealed under the master key and bound to that link. */
   newSeed(appId: number, userId: number): string {
     return this.box.seal(this.random.bytes(20).toString('hex'), seedContext(appId, userId));

@@ -1,7 +1,13 @@
 import { twilioTime } from '../lib/twilio-time.js';
 import type { NewFactor } from './factor.service.js';
 import type { DocumentContext } from './verify-documents.js';
-import type { VerifyChallenge, VerifyEntity, VerifyFactor } from './verify-factor.js';
+import type {
+  VerifyAccessToken,
+  VerifyChallenge,
+  VerifyEntity,
+  VerifyFactor,
+  VerifyNotification,
+} from './verify-factor.js';
 
 const entityUrl = (context: DocumentContext, serviceSid: string, identity: string) =>
   `${context.base}/Services/${serviceSid}/Entities/${encodeURIComponent(identity)}`;
@@ -34,12 +40,16 @@ export function factorDocument(factor: VerifyFactor, context: DocumentContext) {
     friendly_name: factor.friendlyName,
     status: factor.status,
     factor_type: factor.factorType,
-    config: {
-      alg: factor.config.alg,
-      skew: factor.config.skew,
-      code_length: factor.config.codeLength,
-      time_step: factor.config.timeStep,
-    },
+    config:
+      factor.factorType === 'totp'
+        ? {
+            alg: factor.config.alg,
+            skew: factor.config.skew,
+            code_length: factor.config.codeLength,
+            time_step: factor.config.timeStep,
+          }
+        : // The authenticator is no Twilio SDK; its pushes are Web Push, which Twilio has no name for.
+          { sdk_version: null, app_id: null, notification_platform: 'none', notification_token: null },
     metadata: null,
     url: `${entityUrl(context, factor.serviceSid, factor.identity)}/Factors/${factor.sid}`,
   };
@@ -66,11 +76,50 @@ export function challengeDocument(challenge: VerifyChallenge, context: DocumentC
     expiration_date: twilioTime(challenge.expiresAt),
     status: challenge.status,
     responded_reason: null,
-    details: null,
-    hidden_details: null,
+    details:
+      challenge.details === null
+        ? null
+        : {
+            message: challenge.details.message,
+            fields: challenge.details.fields.map((f) => ({ label: f.label, value: f.value })),
+            date: twilioTime(challenge.createdAt),
+          },
+    hidden_details: challenge.hiddenDetails,
     metadata: null,
-    factor_type: 'totp' as const,
+    factor_type: challenge.factorType,
     url,
     links: { notifications: `${url}/Notifications` },
+  };
+}
+
+/** An access token as Twilio's API shows it; `link` (the token itself) only in the answer that made it. */
+export function accessTokenDocument(token: VerifyAccessToken, link: string | null, context: DocumentContext) {
+  return {
+    sid: token.sid,
+    account_sid: context.accountSid,
+    service_sid: token.serviceSid,
+    entity_identity: token.identity,
+    factor_type: 'push' as const,
+    factor_friendly_name: token.factorFriendlyName,
+    token: link,
+    url: `${context.base}/Services/${token.serviceSid}/AccessTokens/${token.sid}`,
+    ttl: token.ttl,
+    date_created: twilioTime(token.createdAt),
+  };
+}
+
+/** A push challenge's notification as Twilio's API shows it. */
+export function notificationDocument(notification: VerifyNotification, context: DocumentContext) {
+  const { challenge } = notification;
+  return {
+    sid: notification.sid,
+    account_sid: context.accountSid,
+    service_sid: challenge.serviceSid,
+    entity_sid: challenge.entitySid,
+    identity: challenge.identity,
+    challenge_sid: challenge.sid,
+    priority: 'high' as const,
+    ttl: notification.ttl,
+    date_created: twilioTime(notification.createdAt),
   };
 }

@@ -1,53 +1,108 @@
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { Store } from '../db/database.js';
-import type { Database, VerifyChallengeTable, VerifyEntityTable, VerifyFactorTable } from '../db/schema.js';
+import type {
+  Database,
+  VerifyAccessTokenTable,
+  VerifyChallengeTable,
+  VerifyEntityTable,
+  VerifyFactorTable,
+} from '../db/schema.js';
 import type { Publication } from '../events/event-bus.js';
 import type { VerifyEvent } from './verify-event.js';
-import type { SeqPage, TotpAlg, VerifyChallenge, VerifyEntity, VerifyFactor } from './verify-factor.js';
+import type {
+  ChallengeStatus,
+  SeqPage,
+  TotpAlg,
+  VerifyAccessToken,
+  VerifyChallenge,
+  VerifyEntity,
+  VerifyFactor,
+} from './verify-factor.js';
 import type { VerifyWebhookRepository } from './verify-webhook.repository.js';
 
 type EntityRow = Selectable<VerifyEntityTable>;
 type FactorRow = Selectable<VerifyFactorTable> & { service_sid: string; identity: string };
-type ChallengeRow = Selectable<VerifyChallengeTable> & { service_sid: string; identity: string };
+type ChallengeRow = Selectable<VerifyChallengeTable> & {
+  service_sid: string;
+  identity: string;
+  /** The approval request's status and answer time, for a push challenge. */
+  approval_status: string | null;
+  approval_processed_at: number | null;
+};
 
 const toEntity = (row: EntityRow): VerifyEntity => ({
   sid: row.sid,
   serviceSid: row.service_sid,
   identity: row.identity,
+  userId: row.user_id === null ? null : Number(row.user_id),
   createdAt: Number(row.created_at),
   updatedAt: Number(row.updated_at),
 });
 
-const toFactor = (row: FactorRow): VerifyFactor => ({
-  sid: row.sid,
-  entitySid: row.entity_sid,
-  serviceSid: row.service_sid,
-  identity: row.identity,
-  friendlyName: row.friendly_name,
-  factorType: 'totp',
-  status: row.status === 'verified' ? 'verified' : 'unverified',
-  config: {
-    alg: row.alg as TotpAlg,
-    codeLength: Number(row.code_length),
-    timeStep: Number(row.time_step),
-    skew: Number(row.skew),
-  },
-  createdAt: Number(row.created_at),
-  updatedAt: Number(row.updated_at),
-});
+const toFactor = (row: FactorRow): VerifyFactor => {
+  const base = {
+    sid: row.sid,
+    entitySid: row.entity_sid,
+    serviceSid: row.service_sid,
+    identity: row.identity,
+    friendlyName: row.friendly_name,
+    status: row.status === 'verified' ? ('verified' as const) : ('unverified' as const),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+  if (row.device_id !== null) return { ...base, factorType: 'push', deviceId: row.device_id };
+  return {
+    ...base,
+    factorType: 'totp',
+    config: {
+      alg: row.alg as TotpAlg,
+      codeLength: Number(row.code_length),
+      timeStep: Number(row.time_step),
+      skew: Number(row.skew),
+    },
+  };
+};
 
-/** A challenge as read at `now`: a pending one past its expiration date reads `expired`. */
-const toChallenge = (row: ChallengeRow, now: number): VerifyChallenge => ({
+/**
+ * A challenge as read at `now`: a pending one past its expiration date reads `expired`. A push challenge
+ * reads its approval request's status; its details are the approval service's to add.
+ */
+const toChallenge = (row: ChallengeRow, now: number): VerifyChallenge => {
+  const raw = row.approval_uuid === null ? row.status : (row.approval_status ?? 'expired');
+  const status: ChallengeStatus =
+    raw === 'approved' || raw === 'denied' || raw === 'expired'
+      ? raw
+      : Number(row.expires_at) <= now
+        ? 'expired'
+        : 'pending';
+  const responded = row.approval_uuid === null ? row.responded_at : row.approval_processed_at;
+  return {
+    sid: row.sid,
+    entitySid: row.entity_sid,
+    serviceSid: row.service_sid,
+    identity: row.identity,
+    factorSid: row.factor_sid,
+    factorType: row.approval_uuid === null ? 'totp' : 'push',
+    status,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    respondedAt: responded === null || status === 'expired' ? null : Number(responded),
+    expiresAt: Number(row.expires_at),
+    approvalUuid: row.approval_uuid,
+    details: null,
+    hiddenDetails: null,
+  };
+};
+
+const toAccessToken = (
+  row: Selectable<VerifyAccessTokenTable> & { service_sid: string; identity: string },
+): VerifyAccessToken => ({
   sid: row.sid,
-  entitySid: row.entity_sid,
   serviceSid: row.service_sid,
   identity: row.identity,
-  factorSid: row.factor_sid,
-  status: row.status === 'approved' ? 'approved' : Number(row.expires_at) <= now ? 'expired' : 'pending',
+  factorFriendlyName: row.factor_friendly_name,
+  ttl: Number(row.ttl),
   createdAt: Number(row.created_at),
-  updatedAt: Number(row.updated_at),
-  respondedAt: row.responded_at === null ? null : Number(row.responded_at),
-  expiresAt: Number(row.expires_at),
 });
 
 function paged<R extends { seq: number }, T>(rows: R[], size: number, map: (row: R) => T): SeqPage<T> {
@@ -93,6 +148,7 @@ export type NewFactorRow = Omit<Selectable<VerifyFactorTable>, 'seq'>;
 export type NewChallengeRow = Omit<Selectable<VerifyChallengeTable>, 'seq'>;
 /** What an event of a factor about to be removed says besides the factor, which its removal reads. */
 export type FactorEventContext = Omit<VerifyEvent, 'type' | 'factor' | 'challenge'>;
+export type NewAccessTokenRow = Omit<Selectable<VerifyAccessTokenTable>, 'seq' | 'factor_sid'>;
 
 /**
  * The only code that reads and writes Verify entities, factors and challenges. Every statement names the app,
@@ -189,12 +245,15 @@ export class FactorRepository {
     });
   }
 
+  /** Factors with their entity's path names; a push factor whose device was revoked is gone. */
   private factors() {
     return this.db
       .selectFrom('verify_factors as f')
       .innerJoin('verify_entities as e', 'e.sid', 'f.entity_sid')
+      .leftJoin('devices as d', 'd.id', 'f.device_id')
       .selectAll('f')
-      .select(['e.service_sid', 'e.identity']);
+      .select(['e.service_sid', 'e.identity'])
+      .where((eb) => eb.or([eb('f.device_id', 'is', null), eb('d.revoked_at', 'is', null)]));
   }
 
   /** Makes the factor and records `created` (`factor.created`) with it. */
@@ -270,8 +329,14 @@ export class FactorRepository {
     return this.db
       .selectFrom('verify_challenges as c')
       .innerJoin('verify_entities as e', 'e.sid', 'c.entity_sid')
+      .leftJoin('approval_requests as a', 'a.uuid', 'c.approval_uuid')
       .selectAll('c')
-      .select(['e.service_sid', 'e.identity']);
+      .select([
+        'e.service_sid',
+        'e.identity',
+        'a.status as approval_status',
+        'a.processed_at as approval_processed_at',
+      ]);
   }
 
   async findChallenge(
@@ -291,7 +356,7 @@ export class FactorRepository {
   async pageChallenges(
     appId: number,
     entitySid: string,
-    filter: { factorSid?: string | undefined; status?: VerifyChallenge['status'] | undefined },
+    filter: { factorSid?: string | undefined; status?: ChallengeStatus | undefined },
     after: number,
     size: number,
     now: number,
@@ -301,16 +366,102 @@ export class FactorRepository {
       .where('c.entity_sid', '=', entitySid)
       .where('c.seq', '>', after);
     if (filter.factorSid !== undefined) query = query.where('c.factor_sid', '=', filter.factorSid);
-    if (filter.status === 'approved') query = query.where('c.status', '=', 'approved');
-    if (filter.status === 'pending')
-      query = query.where('c.status', '=', 'pending').where('c.expires_at', '>', now);
+    // A push challenge's status is its approval request's (a request gone with its user reads expired).
+    const raw = sql<string>`case when c.approval_uuid is null then c.status else coalesce(a.status, 'expired') end`;
+    if (filter.status === 'approved' || filter.status === 'denied')
+      query = query.where(raw, '=', filter.status);
+    if (filter.status === 'pending') query = query.where(raw, '=', 'pending').where('c.expires_at', '>', now);
     if (filter.status === 'expired')
-      query = query.where('c.status', '=', 'pending').where('c.expires_at', '<=', now);
+      query = query.where((eb) =>
+        eb.or([eb(raw, '=', 'expired'), eb.and([eb(raw, '=', 'pending'), eb('c.expires_at', '<=', now)])]),
+      );
     const rows = await query
       .orderBy('c.seq')
       .limit(size + 1)
       .execute();
     return paged(rows, size, (row) => toChallenge(row, now));
+  }
+
+  /** Links the entity to the app's user its devices enroll for (once: a link made first is kept). */
+  async linkUser(appId: number, entitySid: string, userId: number, now: number): Promise<number | undefined> {
+    await this.db
+      .updateTable('verify_entities')
+      .set({ user_id: userId, updated_at: now })
+      .where('app_id', '=', appId)
+      .where('sid', '=', entitySid)
+      .where('user_id', 'is', null)
+      .execute();
+    const row = await this.db
+      .selectFrom('verify_entities')
+      .select('user_id')
+      .where('app_id', '=', appId)
+      .where('sid', '=', entitySid)
+      .executeTakeFirst();
+    return row?.user_id === null || row === undefined ? undefined : Number(row.user_id);
+  }
+
+  async insertAccessToken(row: NewAccessTokenRow, entity: VerifyEntity): Promise<VerifyAccessToken> {
+    const inserted = await this.db
+      .insertInto('verify_access_tokens')
+      .values({ ...row, factor_sid: null })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toAccessToken({ ...inserted, service_sid: entity.serviceSid, identity: entity.identity });
+  }
+
+  async findAccessToken(
+    appId: number,
+    serviceSid: string,
+    sid: string,
+  ): Promise<VerifyAccessToken | undefined> {
+    const row = await this.db
+      .selectFrom('verify_access_tokens as t')
+      .innerJoin('verify_entities as e', 'e.sid', 't.entity_sid')
+      .selectAll('t')
+      .select(['e.service_sid', 'e.identity'])
+      .where('t.app_id', '=', appId)
+      .where('e.service_sid', '=', serviceSid)
+      .where('t.sid', '=', sid)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toAccessToken(row);
+  }
+
+  /**
+   * The push factor an access token's enrollment makes: the token is taken (its `factor_sid` set, once, in
+   * the statement that reads it) and the factor inserted, as one unit. `undefined`: the link was no access
+   * token's, or its factor was made already.
+   */
+  async insertPushFactor(
+    enrollmentDigest: string,
+    factor: (token: { entitySid: string; appId: number; friendlyName: string | null }) => NewFactorRow,
+  ): Promise<{ factorSid: string; appId: number } | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const token = await tx
+        .selectFrom('verify_access_tokens')
+        .select(['sid', 'entity_sid', 'app_id', 'factor_friendly_name'])
+        .where('enrollment_digest', '=', enrollmentDigest)
+        .where('factor_sid', 'is', null)
+        .executeTakeFirst();
+      if (token === undefined) return undefined;
+      const row = factor({
+        entitySid: token.entity_sid,
+        appId: Number(token.app_id),
+        friendlyName: token.factor_friendly_name,
+      });
+      const taken = await tx
+        .updateTable('verify_access_tokens')
+        .set({ factor_sid: row.sid })
+        .where('sid', '=', token.sid)
+        .where('factor_sid', 'is', null)
+        .executeTakeFirst();
+      if (Number(taken.numUpdatedRows) !== 1) return undefined;
+      await tx.insertInto('verify_factors').values(row).execute();
+      return { factorSid: row.sid, appId: Number(token.app_id) };
+    });
+  }
+
+  async insertChallenge(row: NewChallengeRow): Promise<void> {
+    await this.db.insertInto('verify_challenges').values(row).execute();
   }
 
   /**

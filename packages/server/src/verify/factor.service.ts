@@ -1,22 +1,41 @@
+import type { ApprovalService } from '../approvals/approval.service.js';
+import { CONTENT_LIMIT_BYTES } from '../approvals/approval.service.js';
+import type { ApprovalRequest } from '../approvals/approval-request.js';
 import { type App, policyOf } from '../apps/app.js';
 import { constantTimeEqual } from '../crypto/digest.js';
 import type { Random } from '../crypto/random.js';
 import { sealedContext } from '../crypto/sealed-values.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { base32Seed, stepAt, totpCode, totpUri } from '../crypto/totp.js';
+import type { DeviceService } from '../devices/device.service.js';
+import type { EnrollmentService } from '../devices/enrollment.service.js';
 import { AuthyError, invalidTwilioParameter, type SecurityEvent } from '../errors/authy-error.js';
 import type { Clock } from '../lib/clock.js';
 import type { SecurityLog } from '../operations/security-log.js';
 import { lockEnd } from '../tokens/lockout.js';
+import type { UserService } from '../users/user.service.js';
 import type { FactorEventContext, FactorRepository } from './factor.repository.js';
 import type { VerifyEvent } from './verify-event.js';
-import type { TotpAlg, VerifyChallenge, VerifyEntity, VerifyFactor } from './verify-factor.js';
+import type {
+  ChallengeField,
+  ChallengeStatus,
+  TotpAlg,
+  VerifyAccessToken,
+  VerifyChallenge,
+  VerifyEntity,
+  VerifyFactor,
+  VerifyNotification,
+} from './verify-factor.js';
 import type { VerifyService } from './verify-service.js';
 import { notFound } from './verify-service.service.js';
 import { newSid } from './verify-sid.js';
 
-/** How long a TOTP challenge stays answerable (Twilio's default for challenges). */
+/** How long a challenge stays answerable unless told (Twilio's default for challenges). */
 const CHALLENGE_TTL_MS = 5 * 60_000;
+/** The longest a push challenge may live (Twilio's limit: an hour after it is made). */
+const MAX_CHALLENGE_MS = 60 * 60_000;
+/** An access token's life in seconds when none is given, and its bounds (Twilio's). */
+export const ACCESS_TOKEN_TTL = { default: 60, min: 60, max: 300 } as const;
 const ALGORITHM = { sha1: 'SHA1', sha256: 'SHA256', sha512: 'SHA512' } as const;
 
 /** A TOTP factor's settings a create may give; absent ones follow the service's `Totp` settings. */
@@ -48,6 +67,28 @@ export interface FactorServiceOptions {
   readonly clock: Clock;
   /** A lockout is a security event (`verify_factor.locked`). */
   readonly securityLog: SecurityLog;
+  /** The app's users: an entity with push factors has one (its devices enroll for it). */
+  readonly users: UserService;
+  /** Access tokens carry the app-initiated enrollment link (D8, R26). */
+  readonly enrollment: EnrollmentService;
+  /** Push challenges are approval requests: the one approval engine. */
+  readonly approvals: ApprovalService;
+  /** A push factor deleted revokes its device. */
+  readonly devices: DeviceService;
+}
+
+/** A new access token, with the enrollment link it carries: shown in this answer only. */
+export interface NewAccessToken {
+  readonly token: VerifyAccessToken;
+  readonly link: string;
+}
+
+/** What a push challenge asks: the message and fields the device shows, the hidden details it does not. */
+export interface PushChallengeInput {
+  readonly message: string;
+  readonly fields: readonly ChallengeField[];
+  readonly hiddenDetails: Record<string, string | number | boolean>;
+  readonly expiresAt: number | undefined;
 }
 
 /**
@@ -73,6 +114,7 @@ export class FactorService {
       service_sid: service.sid,
       app_id: app.id,
       identity,
+      user_id: null,
       created_at: now,
       updated_at: now,
     });
@@ -89,11 +131,107 @@ export class FactorService {
     return this.repository.pageEntities(app.id, service.sid, after, size);
   }
 
-  /** Removes the entity and its factors: each factor's `factor.deleted` is recorded with the removal. */
+  /**
+   * Removes the entity with its factors and challenges (each factor's `factor.deleted` recorded with the removal),
+   * and its user of the app with that user's devices.
+   */
   async removeEntity(app: App, entity: VerifyEntity): Promise<void> {
     if (!(await this.repository.removeEntity(app.id, entity.sid, this.eventContext(app, entity)))) {
       throw notFound(`/Services/${entity.serviceSid}/Entities/${entity.identity}`);
     }
+    if (entity.userId === null) return;
+    try {
+      await this.options.users.remove(app, String(entity.userId));
+    } catch (error) {
+      // Removed on the Authy side meanwhile: nothing is left to remove.
+      if (!(error instanceof AuthyError && error.code === '60026')) throw error;
+    }
+  }
+
+  /** The app's user behind the entity, made (and linked, once) the first time a device needs one. */
+  private async userOf(app: App, entity: VerifyEntity): Promise<number> {
+    if (entity.userId !== null) return entity.userId;
+    const userId = await this.options.users.linkVerifyEntity(app, entity.sid);
+    // Two first access tokens at once make the same user (one identity per entity): either link stands.
+    return (await this.repository.linkUser(app.id, entity.sid, userId, this.options.clock.now())) ?? userId;
+  }
+
+  /**
+   * An access token for a push factor: the entity (made if new) gets its user of the app, and the token is
+   * an app-initiated enrollment link for that user (single use, `ttl` seconds, R26). The device that enrolls
+   * with it becomes the entity's push factor (`pushFactorEnrolled`).
+   */
+  async createAccessToken(
+    app: App,
+    service: VerifyService,
+    identity: string,
+    options: { friendlyName: string | undefined; ttl: number | undefined },
+  ): Promise<NewAccessToken> {
+    const ttl = options.ttl ?? ACCESS_TOKEN_TTL.default;
+    const entity = await this.createEntity(app, service, identity);
+    const userId = await this.userOf(app, entity);
+    const link = await this.options.enrollment.createEnrollmentLink(app, String(userId), {
+      ttlMs: ttl * 1000,
+    });
+    const token = await this.repository.insertAccessToken(
+      {
+        sid: newSid('YK', this.options.random),
+        entity_sid: entity.sid,
+        app_id: app.id,
+        enrollment_digest: link.digest,
+        factor_friendly_name: options.friendlyName ?? null,
+        ttl,
+        created_at: this.options.clock.now(),
+        expires_at: link.expiresAt,
+      },
+      entity,
+    );
+    return { token, link: link.url };
+  }
+
+  /** A service's access token (never its link), or Twilio's 404. */
+  async accessToken(app: App, service: VerifyService, sid: string): Promise<VerifyAccessToken> {
+    const token = await this.repository.findAccessToken(app.id, service.sid, sid);
+    if (token === undefined) throw notFound(`/Services/${service.sid}/AccessTokens/${sid}`);
+    return token;
+  }
+
+  /**
+   * A device enrolled with an app's link: if the link was an access token's, the entity's push factor is
+   * made, `verified` at once (the enrollment proved the device holds its key, R27, which is what Twilio's
+   * SDK does in its create and verify steps). Any other link makes nothing.
+   */
+  async pushFactorEnrolled(enrolled: {
+    enrollmentDigest: string;
+    deviceId: string;
+    deviceName: string;
+    now: number;
+  }): Promise<string | undefined> {
+    const sid = newSid('YF', this.options.random);
+    const made = await this.repository.insertPushFactor(enrolled.enrollmentDigest, (token) => ({
+      sid,
+      entity_sid: token.entitySid,
+      app_id: token.appId,
+      friendly_name: token.friendlyName ?? enrolled.deviceName,
+      factor_type: 'push',
+      status: 'verified',
+      // A push factor has no seed: the device's key is its binding.
+      seed_ct: '',
+      alg: '',
+      code_length: 0,
+      time_step: 0,
+      skew: 0,
+      last_step: null,
+      failed_count: 0,
+      lock_count: 0,
+      locked_until: null,
+      created_at: enrolled.now,
+      updated_at: enrolled.now,
+      device_id: enrolled.deviceId,
+    }));
+    if (made === undefined) return undefined;
+    // Not yet reported to Verify webhooks (issue 19, open): factor.created, then factor.verified (made.appId, made.factorSid)
+    return made.factorSid;
   }
 
   /** A new TOTP factor, `unverified`, with its seed sealed at rest and shown here once. */
@@ -132,6 +270,7 @@ export class FactorService {
         locked_until: null,
         created_at: now,
         updated_at: now,
+        device_id: null,
       },
       entity,
       {
@@ -190,8 +329,14 @@ export class FactorService {
     return { factor: await this.factor(app, entity, sid), outcome };
   }
 
-  /** Removes the factor, recording its `factor.deleted` with the removal. */
+  /**
+   * Deletes a factor and its challenges, recording its `factor.deleted` with the removal; a push factor's device
+   * is revoked first (its streams close, its next signed call is refused), so that a failure between the two
+   * never leaves a live device unlisted.
+   */
   async removeFactor(app: App, entity: VerifyEntity, sid: string): Promise<void> {
+    const factor = await this.factor(app, entity, sid);
+    if (factor.factorType === 'push') await this.options.devices.revokeAs(factor.deviceId, 'verify_factor');
     if (!(await this.repository.removeFactor(app.id, entity.sid, sid, this.eventContext(app, entity)))) {
       throw notFound(`/Services/${entity.serviceSid}/Entities/${entity.identity}/Factors/${sid}`);
     }
@@ -211,6 +356,11 @@ export class FactorService {
     const factor = await this.repository.findFactor(app.id, entity.sid, factorSid);
     if (factor === undefined)
       throw notFound(`/Services/${entity.serviceSid}/Entities/${entity.identity}/Factors/${factorSid}`);
+    if (factor.factorType !== 'totp')
+      throw invalidTwilioParameter(
+        'AuthPayload',
+        'is for a totp factor; a push factor takes Details.Message',
+      );
     if (factor.status !== 'verified') throw invalidTwilioParameter('FactorSid', 'the factor is not verified');
     const sid = newSid('YC', this.options.random);
     const outcome = await this.check(app, entity, factorSid, authPayload, sid);
@@ -220,22 +370,140 @@ export class FactorService {
     return { challenge: made, outcome };
   }
 
+  /**
+   * A push challenge: an approval request to the entity's user, shown by the authenticator as any other
+   * (message and fields as its details, hidden details sealed) and answered with the same signed answers
+   * and receipts; it lives until `expiresAt` (five minutes unless told, an hour at most).
+   */
+  async pushChallenge(
+    app: App,
+    entity: VerifyEntity,
+    factorSid: string,
+    input: PushChallengeInput,
+  ): Promise<VerifyChallenge> {
+    const factor = await this.repository.findFactor(app.id, entity.sid, factorSid);
+    if (factor === undefined)
+      throw notFound(`/Services/${entity.serviceSid}/Entities/${entity.identity}/Factors/${factorSid}`);
+    if (factor.factorType !== 'push' || entity.userId === null)
+      throw invalidTwilioParameter('AuthPayload', 'is required to challenge a totp factor');
+    const now = this.options.clock.now();
+    const expiresAt = input.expiresAt ?? now + CHALLENGE_TTL_MS;
+    const longest = Math.min(MAX_CHALLENGE_MS, policyOf(app).maxApprovalSeconds * 1000);
+    if (expiresAt <= now || expiresAt - now > longest)
+      throw invalidTwilioParameter(
+        'ExpirationDate',
+        `must be after now and at most ${longest / 60_000} minutes from now`,
+      );
+    const details: Record<string, string> = {};
+    for (const field of input.fields) {
+      if (Object.hasOwn(details, field.label))
+        throw invalidTwilioParameter('Details.Fields', `has the label "${field.label}" twice`);
+      details[field.label] = field.value;
+    }
+    const content = JSON.stringify([input.message, details, input.hiddenDetails, []]);
+    if (Buffer.byteLength(content) > CONTENT_LIMIT_BYTES)
+      throw invalidTwilioParameter(
+        'Details',
+        `with HiddenDetails must be at most ${CONTENT_LIMIT_BYTES} bytes`,
+      );
+    const request = await this.options.approvals.create(app, String(entity.userId), {
+      message: input.message,
+      details,
+      hiddenDetails: input.hiddenDetails,
+      logos: [],
+      secondsToExpire: Math.ceil((expiresAt - now) / 1000),
+    });
+    const sid = newSid('YC', this.options.random);
+    await this.repository.insertChallenge({
+      sid,
+      entity_sid: entity.sid,
+      factor_sid: factorSid,
+      app_id: app.id,
+      status: 'pending',
+      created_at: now,
+      updated_at: now,
+      responded_at: null,
+      expires_at: request.expiresAt ?? expiresAt,
+      approval_uuid: request.uuid,
+    });
+    return this.fetchChallenge(app, entity, sid);
+  }
+
   async fetchChallenge(app: App, entity: VerifyEntity, sid: string): Promise<VerifyChallenge> {
     const challenge = await this.repository.findChallenge(app.id, entity.sid, sid, this.options.clock.now());
     if (challenge === undefined) {
       throw notFound(`/Services/${entity.serviceSid}/Entities/${entity.identity}/Challenges/${sid}`);
     }
-    return challenge;
+    return this.withApproval(app, challenge);
   }
 
-  pageChallenges(
+  async pageChallenges(
     app: App,
     entity: VerifyEntity,
-    filter: { factorSid?: string | undefined; status?: VerifyChallenge['status'] | undefined },
+    filter: { factorSid?: string | undefined; status?: ChallengeStatus | undefined },
     after: number,
     size: number,
   ) {
-    return this.repository.pageChallenges(app.id, entity.sid, filter, after, size, this.options.clock.now());
+    const page = await this.repository.pageChallenges(
+      app.id,
+      entity.sid,
+      filter,
+      after,
+      size,
+      this.options.clock.now(),
+    );
+    const items: VerifyChallenge[] = [];
+    for (const challenge of page.items) items.push(await this.withApproval(app, challenge));
+    return { items, nextAfter: page.nextAfter };
+  }
+
+  /**
+   * A push challenge as its approval request stands (read through the approval service, which stores an
+   * expiry it sees): status, answer time, message, fields and hidden details. A TOTP challenge as it is.
+   */
+  private async withApproval(app: App, challenge: VerifyChallenge): Promise<VerifyChallenge> {
+    if (challenge.approvalUuid === null) return challenge;
+    let request: ApprovalRequest;
+    try {
+      request = await this.options.approvals.status(app, challenge.approvalUuid);
+    } catch (error) {
+      // The request went with its user (removed on the Authy side): the row's reading stands (expired).
+      if (error instanceof AuthyError && error.code === '60049') return challenge;
+      throw error;
+    }
+    // Not yet reported to Verify webhooks (issue 19, open): challenge.approved | challenge.denied | challenge.expired are decided in the approval
+    // engine (ApprovalService.answer, .status, .expireDue): wire the events there, finding the challenge by
+    // verify_challenges.approval_uuid (FactorRepository) — not here, where a decision is only read.
+    const answered = request.status === 'approved' || request.status === 'denied';
+    return {
+      ...challenge,
+      status: request.status,
+      updatedAt: request.updatedAt,
+      respondedAt: answered ? request.processedAt : null,
+      details: {
+        message: request.message,
+        fields: Object.entries(request.details).map(([label, value]) => ({ label, value })),
+      },
+      hiddenDetails: request.hiddenDetails,
+    };
+  }
+
+  /**
+   * Sends a pending push challenge's push again (Twilio's Notifications). An expired challenge is 403 /
+   * 60323, an answered one 400 / 60200, a TOTP one 400 / 60200.
+   */
+  async notify(app: App, entity: VerifyEntity, sid: string, ttl: number): Promise<VerifyNotification> {
+    const challenge = await this.fetchChallenge(app, entity, sid);
+    if (challenge.approvalUuid === null)
+      throw invalidTwilioParameter('ChallengeSid', 'notifications are sent for push challenges only');
+    const request =
+      challenge.status === 'pending'
+        ? await this.options.approvals.renotify(app, challenge.approvalUuid)
+        : undefined;
+    const status = request?.status ?? challenge.status;
+    if (status === 'expired') throw new AuthyError('60323');
+    if (status !== 'pending') throw invalidTwilioParameter('ChallengeSid', `the challenge is ${status}`);
+    return { sid: newSid('NT', this.options.random), challenge, ttl, createdAt: this.options.clock.now() };
   }
 
   /**
@@ -278,6 +546,7 @@ export class FactorService {
               updated_at: now,
               responded_at: approved ? now : null,
               expires_at: now + CHALLENGE_TTL_MS,
+              approval_uuid: null,
             },
             // A TOTP challenge is approved or left pending (a wrong code): only approval is an event.
             approved ? event('challenge.approved') : undefined,

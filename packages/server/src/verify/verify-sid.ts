@@ -1,7 +1,10 @@
 import type { Random } from '../crypto/random.js';
 
-/** The kinds of Twilio SIDs made: accounts, services, verifications, send attempts, entities, factors, challenges, webhooks. */
-export type SidPrefix = 'AC' | 'VA' | 'VE' | 'VL' | 'YE' | 'YF' | 'YC' | 'YW';
+/**
+ * The kinds of Twilio SIDs made: accounts, services, verifications, send attempts, entities, factors,
+ * challenges, access tokens, notifications, webhooks.
+ */
+export type SidPrefix = 'AC' | 'VA' | 'VE' | 'VL' | 'YE' | 'YF' | 'YC' | 'YK' | 'NT' | 'YW';
 
 /** A Twilio-style SID: two letters and 32 lowercase hex digits, from the CSPRNG (R68). */
 export function newSid(prefix: SidPrefix, random: Random): string {

@@ -1465,6 +1465,65 @@ describe('every answer validates against the document (R11)', () => {
     await v2('DELETE', webhook, 404, undefined, wat);
   });
 
+  it('verify v2: access tokens, push factors, push challenges and notifications, with their refusals', async () => {
+    const auth = basic(accountSid, key);
+    const v2 = (
+      method: string,
+      path: string,
+      status: number,
+      form?: string,
+      params?: Record<string, string>,
+    ) =>
+      probe(
+        server,
+        {
+          method,
+          path: `/v2${path}`,
+          headers: auth,
+          ...(form !== undefined && { form }),
+          ...(params && { params }),
+        },
+        status,
+      );
+    const service = (await v2('POST', '/Services', 201, 'FriendlyName=Push+Bank')).sid as string;
+    const tokens = '/Services/{ServiceSid}/AccessTokens';
+    const form = 'Identity=contract-push-1&FactorType=push&FactorFriendlyName=Phone';
+    const token = await v2('POST', tokens, 201, form, { ServiceSid: service });
+    await v2('POST', tokens, 400, `${form}&Ttl=5`, { ServiceSid: service });
+    await v2('GET', `${tokens}/{Sid}`, 200, undefined, { ServiceSid: service, Sid: token.sid as string });
+    await v2('GET', `${tokens}/{Sid}`, 404, undefined, { ServiceSid: service, Sid: `YK${'f'.repeat(32)}` });
+
+    await enrollWithLink(server, token.token as string);
+    const at = { ServiceSid: service, Identity: 'contract-push-1' };
+    const factors = '/Services/{ServiceSid}/Entities/{Identity}/Factors';
+    const listed = await v2('GET', factors, 200, undefined, at);
+    const factorSid = (listed.factors as Array<{ sid: string; factor_type: string }>)[0]?.sid ?? '';
+    await v2('GET', `${factors}/{Sid}`, 200, undefined, { ...at, Sid: factorSid });
+
+    const challenges = '/Services/{ServiceSid}/Entities/{Identity}/Challenges';
+    const field = encodeURIComponent(JSON.stringify({ label: 'Amount', value: '$5.00' }));
+    const hidden = encodeURIComponent(JSON.stringify({ ip: '203.0.113.7' }));
+    const pending = await v2(
+      'POST',
+      challenges,
+      201,
+      `FactorSid=${factorSid}&Details.Message=Pay%3F&Details.Fields=${field}&Details.Fields=${field.replace('Amount', 'Fee')}&HiddenDetails=${hidden}`,
+      at,
+    );
+    expect(pending.status).toBe('pending');
+    await v2('POST', challenges, 400, `FactorSid=${factorSid}`, at);
+    await v2('GET', `${challenges}/{Sid}`, 200, undefined, { ...at, Sid: pending.sid as string });
+    await v2('GET', challenges, 200, undefined, at);
+
+    const notifications = `${challenges}/{Sid}/Notifications`;
+    await v2('POST', notifications, 201, 'Ttl=60', { ...at, Sid: pending.sid as string });
+    await v2('POST', notifications, 400, 'Ttl=301', { ...at, Sid: pending.sid as string });
+    await v2('POST', notifications, 404, 'Ttl=60', { ...at, Sid: `YC${'f'.repeat(32)}` });
+    clock.advance(5 * 60_000);
+    const expired = await v2('POST', notifications, 403, 'Ttl=60', { ...at, Sid: pending.sid as string });
+    expect(expired.code).toBe(60323);
+  });
+
   it('what any route answers before its handler: a wrong key, a bad body, a wrong method or Accept, too large, a path too long or empty', async () => {
     const huge = 'a'.repeat(BODY_LIMIT + 1);
     const paths = new Map<string, string[]>();

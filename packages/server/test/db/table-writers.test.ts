@@ -44,6 +44,7 @@ const OWNERS: Record<string, string> = {
   usage_monthly: 'apps/usage.repository.ts',
   users: 'users/user.repository.ts',
   verification_counts: 'overview/verification-count.repository.ts',
+  verify_access_tokens: 'verify/factor.repository.ts',
   verify_challenges: 'verify/factor.repository.ts',
   verify_entities: 'verify/factor.repository.ts',
   verify_factors: 'verify/factor.repository.ts',
