@@ -148,8 +148,9 @@ function nameOf(text: string): string {
   return name;
 }
 
+/** Whether PostgreSQL refused a stale plan (in the form check-rules knows as an SQLSTATE, not a secret). */
 function isStalePlan(error: unknown): boolean {
-  return (error as { code?: unknown } | undefined)?.code === STALE_PLAN;
+  return error instanceof Error && !((error as Error & { code?: unknown }).code !== STALE_PLAN);
 }
 
 /** The shape Kysely's PostgreSQL driver gives: rows, and for writes the number of rows changed. */
