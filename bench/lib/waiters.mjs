@@ -7,13 +7,21 @@ import { percentiles, round } from './load.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls the server until `test(value)` holds for the value `read()` gives, or throws after `ms`. */
-export async function until(read, test, ms = 30_000) {
+/**
+ * Polls the server until `test(value)` holds for the value `read()` gives, or throws after `ms`; `explain`
+ * turns the last value into what the error says.
+ */
+export async function until(
+  read,
+  test,
+  ms = 30_000,
+  explain = (value) => `last value ${JSON.stringify(value)}`,
+) {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = await read();
     if (test(value)) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting (last value ${JSON.stringify(value)})`);
+    if (Date.now() > deadline) throw new Error(`gave up waiting (${explain(value)})`);
     await sleep(5);
   }
 }
@@ -110,14 +118,21 @@ export async function answerLatency({
   return { samples: latencies.length, ...percentiles(latencies), answer_response: percentiles(answerTimes) };
 }
 
-/** Opens one raw connection and sends a GET; resolves once the first response bytes arrive, if `firstByte`. */
-function openRaw(port, path, apiKey, firstByte) {
+/**
+ * Opens one raw connection and sends a GET; resolves once the first response bytes arrive, if `firstByte`
+ * (an event stream's head and first event), else once the request is sent (a long poll answers when it
+ * ends). A response that is not a stream's 200 (a refusal such as 429, or a long poll's early answer) is no
+ * wait: it goes to `early`, so that the caller stops instead of waiting for a wait that never registers.
+ */
+function openRaw(port, path, apiKey, firstByte, early) {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port }, () => {
       socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Authy-API-Key: ${apiKey}\r\n\r\n`);
       if (!firstByte) resolve(socket);
     });
-    socket.once('data', () => {
+    socket.once('data', (chunk) => {
+      const head = chunk.toString('latin1');
+      if (!firstByte || !head.startsWith('HTTP/1.1 200')) early.push(`${path}: ${head.slice(0, 300)}`);
       if (firstByte) resolve(socket);
     });
     socket.on('error', reject);
@@ -136,19 +151,30 @@ export async function idleWaitMemory({ server, base, apiKey, uuids, mode }) {
   const before = await server.call('waitsOpened');
   const started = performance.now();
   const sockets = [];
+  /** Responses that came before the measurement: refusals, or waits that ended at once. */
+  const early = [];
   for (let i = 0; i < uuids.length; i += 250) {
     const batch = uuids.slice(i, i + 250);
     const batchSockets = await Promise.all(
       batch.map((uuid) =>
         mode === 'stream'
-          ? openRaw(port, `/onetouch/json/approval_requests/${uuid}/events`, apiKey, true)
-          : openRaw(port, `/onetouch/json/approval_requests/${uuid}?wait=60`, apiKey, false),
+          ? openRaw(port, `/onetouch/json/approval_requests/${uuid}/events`, apiKey, true, early)
+          : openRaw(port, `/onetouch/json/approval_requests/${uuid}?wait=60`, apiKey, false, early),
       ),
     );
     sockets.push(...batchSockets);
+    // The counter counts every wait since the server started (the latency figure's too): say this phase's.
     await until(
       () => server.call('waitsOpened'),
-      (n) => n - before >= sockets.length,
+      (n) => {
+        if (early.length > 0)
+          throw new Error(`${early.length} ${mode}s were answered at once, not held; the first: ${early[0]}`);
+        return n - before >= sockets.length;
+      },
+      30_000,
+      (n) =>
+        `${n - before} of ${sockets.length} ${mode}s registered; a wait on a request that is no longer ` +
+        'pending (expired, answered) ends at once without subscribing',
     );
   }
   const openMs = performance.now() - started;

@@ -8,7 +8,7 @@ import { openSqlite } from './sqlite/open-sqlite.js';
 import { sqliteAdapter } from './sqlite/sqlite-adapter.js';
 import { createStore, type Store } from './store.js';
 
-export type { Store } from './store.js';
+export type { Store, UnitConnection } from './store.js';
 
 export class DatabaseUrlError extends OperatorError {
   override readonly name = 'DatabaseUrlError';

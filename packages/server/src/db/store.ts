@@ -25,6 +25,8 @@ export interface StoreAdapter {
   run<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
   /** See `Store.dataVersion`. */
   dataVersion(): number | undefined;
+  /** See `Store.unit`. */
+  unit<T>(work: (tx: UnitConnection) => Promise<T>): Promise<T>;
   /** Locks the rows a query selects for the transaction, skipping rows another transaction holds. */
   lockForUpdateSkipLocked<DB, TB extends keyof DB, O>(
     query: SelectQueryBuilder<DB, TB, O>,
@@ -49,6 +51,14 @@ export interface StoreAdapter {
    */
   runNotifying<R>(query: CompiledQuery<R>, notifications: Notifications): Promise<R[]>;
   destroy(): Promise<void>;
+}
+
+/**
+ * The connection a unit (`Store.unit`) runs its statements on, all inside its transaction; each statement is
+ * a query compiled once (`boundOnce`). A Kysely transaction is one too.
+ */
+export interface UnitConnection {
+  executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
 }
 
 /** The tables whose integer primary key `id` the database numbers (`autoId`) and a caller may also choose. */
@@ -93,6 +103,15 @@ export interface Store<P = never> {
    * has no such cheap mark (PostgreSQL, or a store over a Kysely instance made elsewhere).
    */
   dataVersion(): number | undefined;
+  /**
+   * Runs `work` as one transaction whose statements (compiled once) go straight to the connection it holds,
+   * without a Kysely transaction around them: for the hot paths that run a few statements as one unit (a
+   * verify). It announces nothing. SQLite runs each statement at once on its one connection, whose Kysely lock
+   * the unit holds so that no other statement lands inside; PostgreSQL runs them on a pooled connection as
+   * named prepared statements, and runs `work` once more if a migration made one of their plans stale (the
+   * transaction had rolled back: `work` must change nothing outside it).
+   */
+  unit<T>(work: (tx: UnitConnection) => Promise<T>): Promise<T>;
   /**
    * The rows a worker claims: locked with `FOR UPDATE SKIP LOCKED` where rows lock (PostgreSQL), so workers of
    * several instances take disjoint rows instead of waiting on each other (R76); as they are where one writer
@@ -188,6 +207,7 @@ function storeWith<P>(db: Kysely<Database>, adapter: StoreAdapter, announcer: An
     shared: adapter.shared,
     run: (query) => adapter.run(query),
     dataVersion: () => adapter.dataVersion(),
+    unit: (work) => adapter.unit(work),
     lockForUpdateSkipLocked: (query) => adapter.lockForUpdateSkipLocked(query),
     serially: (lock, work) => adapter.serially(lock, work),
     keepIdsAbove: (tx, table, id) => adapter.keepIdsAbove(tx, table, id),

@@ -1,6 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import { boundOnce } from '../db/compiled-once.js';
-import type { Store } from '../db/database.js';
+import type { Store, UnitConnection } from '../db/database.js';
 import type { Database } from '../db/schema.js';
 
 /** The user's verify state, read by the statement that counted the attempt. */
@@ -42,22 +42,22 @@ export type AttemptResult<T> =
 export interface VerifyState {
   /** Counts an attempt of a user who is not locked and reads what the verify needs; `undefined`: locked or unknown. */
   countAttempt(
-    tx: Transaction<Database>,
+    tx: UnitConnection,
     appId: number,
     userId: number,
     now: number,
   ): Promise<OpenAttempt | undefined>;
   /** When the user's lock ends, `null` if none is stored; `undefined`: the app has no such user. */
-  lockedUntil(tx: Transaction<Database>, appId: number, userId: number): Promise<number | null | undefined>;
+  lockedUntil(tx: UnitConnection, appId: number, userId: number): Promise<number | null | undefined>;
   /** Accepts a TOTP step (only if no step at or after it was accepted) and clears the failure count. */
-  acceptStep(tx: Transaction<Database>, appId: number, userId: number, step: number): Promise<boolean>;
+  acceptStep(tx: UnitConnection, appId: number, userId: number, step: number): Promise<boolean>;
   /** Takes back one counted failure. */
-  forgive(tx: Transaction<Database>, appId: number, userId: number): Promise<void>;
+  forgive(tx: UnitConnection, appId: number, userId: number): Promise<void>;
   /** A sent code was used: failures and locks are forgotten, and the user is confirmed. */
-  codeUsed(tx: Transaction<Database>, appId: number, userId: number): Promise<void>;
+  codeUsed(tx: UnitConnection, appId: number, userId: number): Promise<void>;
   /** Locks until `until` unless a lock runs at `now`, and clears the failure count; the lock's end, if set. */
   lock(
-    tx: Transaction<Database>,
+    tx: UnitConnection,
     appId: number,
     userId: number,
     until: number,
@@ -67,13 +67,14 @@ export interface VerifyState {
 
 /** The only code that touches one-time codes (`otp_codes`), and runs each verify as one unit. */
 export class TokenRepository {
-  /** The statement a verify runs inside its attempt, compiled once. */
+  /** The statements a verify runs inside its attempt, compiled once. */
   private readonly latest;
+  private readonly use;
 
   private readonly db: Kysely<Database>;
 
   constructor(
-    store: Store,
+    private readonly store: Store,
     /** The verify state on the user's link (the users repository). */
     private readonly state: VerifyState,
   ) {
@@ -91,6 +92,14 @@ export class TokenRepository {
         .orderBy('id', 'desc')
         .limit(1),
     );
+    this.use = boundOnce((id: number, now: number) =>
+      db
+        .updateTable('otp_codes')
+        .set({ state: 'used' })
+        .where('id', '=', id)
+        .where('state', '=', 'live')
+        .where('expires_at', '>', now),
+    );
   }
 
   /**
@@ -107,7 +116,8 @@ export class TokenRepository {
     now: number,
     evaluate: (attempt: OpenAttempt, session: AttemptSession) => Promise<T>,
   ): Promise<AttemptResult<T>> {
-    return this.db.transaction().execute(async (tx) => {
+    // A unit, not a Kysely transaction: the verify is a hot path, and its statements are compiled once.
+    return this.store.unit(async (tx) => {
       const attempt = await this.state.countAttempt(tx, appId, userId, now);
       if (attempt === undefined) {
         const lockedUntil = await this.state.lockedUntil(tx, appId, userId);
@@ -124,14 +134,8 @@ export class TokenRepository {
             : { id: Number(code.id), digest: code.code_digest, used: code.state === 'used' };
         },
         useCode: async (id) => {
-          const used = await tx
-            .updateTable('otp_codes')
-            .set({ state: 'used' })
-            .where('id', '=', id)
-            .where('state', '=', 'live')
-            .where('expires_at', '>', now)
-            .executeTakeFirst();
-          if (Number(used.numUpdatedRows) !== 1) return false;
+          const used = await tx.executeQuery(this.use(id, now));
+          if (Number(used.numAffectedRows) !== 1) return false;
           await this.state.codeUsed(tx, appId, userId);
           return true;
         },

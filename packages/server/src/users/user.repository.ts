@@ -1,7 +1,7 @@
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { UserVerification } from '../apps/app.js';
 import { boundOnce, compiledOnce } from '../db/compiled-once.js';
-import type { Store } from '../db/database.js';
+import type { Store, UnitConnection } from '../db/database.js';
 import type { AppUserTable, Database } from '../db/schema.js';
 import type { AppUser } from './app-user.js';
 
@@ -202,6 +202,8 @@ export class UserRepository {
   private readonly lockEnd;
   private readonly step;
   private readonly uncount;
+  private readonly used;
+  private readonly locking;
 
   private readonly db: Kysely<Database>;
 
@@ -264,6 +266,22 @@ export class UserRepository {
         .where('app_id', '=', appId)
         .where('user_id', '=', userId)
         .where('failed_count', '>', 0),
+    );
+    this.used = boundOnce((appId: number, userId: number) =>
+      db
+        .updateTable('app_users')
+        .set({ failed_count: 0, lock_count: 0, confirmed: 1 })
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId),
+    );
+    this.locking = boundOnce((appId: number, userId: number, until: number, now: number) =>
+      db
+        .updateTable('app_users')
+        .set({ locked_until: until, lock_count: sql`lock_count + 1`, failed_count: 0 })
+        .where('app_id', '=', appId)
+        .where('user_id', '=', userId)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+        .returning('locked_until'),
     );
   }
 
@@ -514,7 +532,7 @@ export class UserRepository {
   // The verify state on the link (`VerifyState` of the token repository), in the verify's transaction.
 
   async countAttempt(
-    tx: Transaction<Database>,
+    tx: UnitConnection,
     appId: number,
     userId: number,
     now: number,
@@ -532,47 +550,31 @@ export class UserRepository {
         };
   }
 
-  async lockedUntil(
-    tx: Transaction<Database>,
-    appId: number,
-    userId: number,
-  ): Promise<number | null | undefined> {
+  async lockedUntil(tx: UnitConnection, appId: number, userId: number): Promise<number | null | undefined> {
     const [row] = (await tx.executeQuery(this.lockEnd(appId, userId))).rows;
     return row === undefined ? undefined : row.locked_until === null ? null : Number(row.locked_until);
   }
 
-  async acceptStep(tx: Transaction<Database>, appId: number, userId: number, step: number): Promise<boolean> {
+  async acceptStep(tx: UnitConnection, appId: number, userId: number, step: number): Promise<boolean> {
     return Number((await tx.executeQuery(this.step(appId, userId, step))).numAffectedRows) === 1;
   }
 
-  async forgive(tx: Transaction<Database>, appId: number, userId: number): Promise<void> {
+  async forgive(tx: UnitConnection, appId: number, userId: number): Promise<void> {
     await tx.executeQuery(this.uncount(appId, userId));
   }
 
-  async codeUsed(tx: Transaction<Database>, appId: number, userId: number): Promise<void> {
-    await tx
-      .updateTable('app_users')
-      .set({ failed_count: 0, lock_count: 0, confirmed: 1 })
-      .where('app_id', '=', appId)
-      .where('user_id', '=', userId)
-      .execute();
+  async codeUsed(tx: UnitConnection, appId: number, userId: number): Promise<void> {
+    await tx.executeQuery(this.used(appId, userId));
   }
 
   async lock(
-    tx: Transaction<Database>,
+    tx: UnitConnection,
     appId: number,
     userId: number,
     until: number,
     now: number,
   ): Promise<number | undefined> {
-    const locked = await tx
-      .updateTable('app_users')
-      .set({ locked_until: until, lock_count: sql`lock_count + 1`, failed_count: 0 })
-      .where('app_id', '=', appId)
-      .where('user_id', '=', userId)
-      .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
-      .returning('locked_until')
-      .executeTakeFirst();
+    const [locked] = (await tx.executeQuery(this.locking(appId, userId, until, now))).rows;
     return locked?.locked_until === null || locked === undefined ? undefined : Number(locked.locked_until);
   }
 

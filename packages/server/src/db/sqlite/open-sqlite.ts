@@ -30,6 +30,8 @@ export function openSqlite(path: string): Store {
     sqliteAdapter(db, {
       dataVersion: () => dataVersion.get() as number,
       runNow: (query) => (database.inTransaction ? undefined : runStatement(statements, query)),
+      runHeld: (query) => runStatement(statements, query),
+      inTransaction: () => database.inTransaction,
     }),
   );
 }

@@ -1,6 +1,6 @@
-import { type CompiledQuery, type Kysely, type QueryResult, sql } from 'kysely';
+import { CompiledQuery, type Kysely, type QueryResult, sql } from 'kysely';
 import type { Database } from '../schema.js';
-import type { StoreAdapter } from '../store.js';
+import type { StoreAdapter, UnitConnection } from '../store.js';
 
 const ONE_INSTANCE =
   'a SQLite store has one instance: it cannot notify others (use the in-process event bus)';
@@ -14,7 +14,15 @@ export interface SqliteConnectionAccess {
    * open on it; `undefined` when one is (the query must then wait its turn through Kysely).
    */
   runNow<R>(query: CompiledQuery<R>): QueryResult<R> | undefined;
+  /** Runs a compiled query at once on Kysely's connection: only for the one who holds it (`Store.unit`). */
+  runHeld<R>(query: CompiledQuery<R>): QueryResult<R>;
+  /** Whether a transaction is open on the connection. */
+  inTransaction(): boolean;
 }
+
+const BEGIN = CompiledQuery.raw('begin');
+const COMMIT = CompiledQuery.raw('commit');
+const ROLLBACK = CompiledQuery.raw('rollback');
 
 /**
  * SQLite's ways: one process, one writer at a time. Queries compiled once run on the file's one connection
@@ -40,6 +48,33 @@ export function sqliteAdapter(db: Kysely<Database>, access?: SqliteConnectionAcc
       return db.executeQuery(query);
     },
     dataVersion: () => access?.dataVersion(),
+    // Kysely's lock on the one connection, held for the unit, keeps every other statement out: Kysely's wait
+    // for it, and `runNow` sees the transaction open. The statements themselves run at once, without
+    // Kysely's transaction object, executor and promise hops around each.
+    unit: (work) => {
+      if (access === undefined) return db.transaction().execute(work);
+      const held: UnitConnection = {
+        executeQuery: (query) => {
+          try {
+            return Promise.resolve(access.runHeld(query));
+          } catch (error) {
+            return Promise.reject(error);
+          }
+        },
+      };
+      return db.connection().execute(async () => {
+        access.runHeld(BEGIN);
+        try {
+          const value = await work(held);
+          access.runHeld(COMMIT);
+          return value;
+        } catch (error) {
+          // A failed COMMIT (the database busy past its timeout) leaves the transaction open: it goes too.
+          if (access.inTransaction()) access.runHeld(ROLLBACK);
+          throw error;
+        }
+      });
+    },
     // One writer at a time: the transaction that claims rows holds the whole database until it commits.
     lockForUpdateSkipLocked: (query) => query,
     // Kysely's SQLite connection is one, held for the whole callback; `BEGIN IMMEDIATE` takes the write lock
