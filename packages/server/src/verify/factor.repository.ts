@@ -435,14 +435,15 @@ export class FactorRepository {
     enrollmentDigest: string,
     factor: (token: { entitySid: string; appId: number; friendlyName: string | null }) => NewFactorRow,
   ): Promise<{ factorSid: string; appId: number } | undefined> {
-    return this.db.transaction().execute(async (tx) => {
+    return this.store.change(async (tx) => {
+      const none = { value: undefined, events: [] };
       const token = await tx
         .selectFrom('verify_access_tokens')
         .select(['sid', 'entity_sid', 'app_id', 'factor_friendly_name'])
         .where('enrollment_digest', '=', enrollmentDigest)
         .where('factor_sid', 'is', null)
         .executeTakeFirst();
-      if (token === undefined) return undefined;
+      if (token === undefined) return none;
       const row = factor({
         entitySid: token.entity_sid,
         appId: Number(token.app_id),
@@ -454,9 +455,28 @@ export class FactorRepository {
         .where('sid', '=', token.sid)
         .where('factor_sid', 'is', null)
         .executeTakeFirst();
-      if (Number(taken.numUpdatedRows) !== 1) return undefined;
+      if (Number(taken.numUpdatedRows) !== 1) return none;
       await tx.insertInto('verify_factors').values(row).execute();
-      return { factorSid: row.sid, appId: Number(token.app_id) };
+      // Made verified at once: both events, in the transaction that makes it.
+      const about = await tx
+        .selectFrom('verify_entities as e')
+        .innerJoin('apps as a', 'a.id', 'e.app_id')
+        .select(['e.service_sid', 'e.identity', 'a.account_sid'])
+        .where('e.sid', '=', row.entity_sid)
+        .executeTakeFirstOrThrow();
+      const event = {
+        appId: row.app_id,
+        accountSid: about.account_sid,
+        serviceSid: about.service_sid,
+        identity: about.identity,
+        factor: { sid: row.sid, type: 'push' as const, friendlyName: row.friendly_name },
+        at: row.created_at,
+      };
+      const events = [
+        ...(await this.webhooks.recordEvent(tx, { ...event, type: 'factor.created' })),
+        ...(await this.webhooks.recordEvent(tx, { ...event, type: 'factor.verified' })),
+      ];
+      return { value: { factorSid: row.sid, appId: Number(token.app_id) }, events };
     });
   }
 

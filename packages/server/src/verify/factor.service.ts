@@ -230,7 +230,6 @@ export class FactorService {
       device_id: enrolled.deviceId,
     }));
     if (made === undefined) return undefined;
-    // Not yet reported to Verify webhooks (issue 19, open): factor.created, then factor.verified (made.appId, made.factorSid)
     return made.factorSid;
   }
 

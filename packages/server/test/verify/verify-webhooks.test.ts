@@ -2,6 +2,7 @@
 // loopback, and their events received on loopback and checked with the package's own `validateRequest`, as
 // an app that moved from Twilio checks them. TOTP codes are computed here (RFC 6238 with node:crypto).
 import { createHmac } from 'node:crypto';
+import { Device, memoryStorage } from '@countersign/device';
 import { Webhook } from 'standardwebhooks';
 import twilio from 'twilio';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -423,5 +424,50 @@ describe('events', () => {
       ['factor.created', made.sid],
       ['factor.deleted', made.sid],
     ]);
+  });
+  it('a push factor made by enrolling with an access token reports factor.created and factor.verified; removed, factor.deleted', async () => {
+    const service = await newService();
+    const path = newPath();
+    const url = `${receiver.url}${path}`;
+    await client.verify.v2
+      .services(service.sid)
+      .webhooks.create({
+        friendlyName: 'Factors',
+        eventTypes: ['factor.created', 'factor.verified', 'factor.deleted'],
+        webhookUrl: url,
+      });
+    const identity = newIdentity();
+    const verify = client.verify.v2.services(service.sid);
+    const token = await verify.accessTokens.create({
+      identity,
+      factorType: 'push',
+      factorFriendlyName: 'Ada’s phone',
+    });
+    const device = new Device({
+      storage: memoryStorage(),
+      name: 'Pixel',
+      platform: 'web',
+      clock: { now: () => clock.now() },
+    });
+    await device.enrollWithLink(token.token);
+    const [factor] = await verify.entities(identity).factors.list();
+    expect(factor?.factorType).toBe('push');
+    await verify
+      .entities(identity)
+      .factors(factor?.sid as string)
+      .remove();
+    const got = await waitForPath(path, 3);
+    expect(got.map((d) => fieldsOf(d).type)).toEqual(['factor.created', 'factor.verified', 'factor.deleted']);
+    for (const delivery of got) {
+      expect(fieldsOf(delivery)).toMatchObject({
+        account_sid: account.accountSid,
+        service_sid: service.sid,
+        entity_identity: identity,
+        factor_sid: factor?.sid,
+        factor_type: 'push',
+        factor_friendly_name: 'Ada’s phone',
+      });
+      expect(twilioAccepts(delivery, url)).toBe(true);
+    }
   });
 });
