@@ -429,13 +429,11 @@ describe('events', () => {
     const service = await newService();
     const path = newPath();
     const url = `${receiver.url}${path}`;
-    await client.verify.v2
-      .services(service.sid)
-      .webhooks.create({
-        friendlyName: 'Factors',
-        eventTypes: ['factor.created', 'factor.verified', 'factor.deleted'],
-        webhookUrl: url,
-      });
+    await client.verify.v2.services(service.sid).webhooks.create({
+      friendlyName: 'Factors',
+      eventTypes: ['factor.created', 'factor.verified', 'factor.deleted'],
+      webhookUrl: url,
+    });
     const identity = newIdentity();
     const verify = client.verify.v2.services(service.sid);
     const token = await verify.accessTokens.create({
