@@ -25,6 +25,17 @@ import { answerFor, deviceCall, type PendingRequest } from '../support/test-devi
 
 const BIN = join(import.meta.dirname, '../../bin/countersign.js');
 
+/**
+ * Loaded into the killed rotation's process (`--require`): its stderr written synchronously on the descriptor as it
+ * was inherited, which blocks. Node's own `process.stderr` over a spawned child's pipe (a socket pair) never
+ * blocks: once the socket is full it queues what is written in memory, so a rotation whose progress is no longer
+ * read would carry on to its end. With this, a rotation whose progress stops being read stops at its next line.
+ */
+const BLOCKING_STDERR = `const { writeSync } = require('node:fs');
+const blocking = { write: (text) => { writeSync(2, String(text)); return true; } };
+Object.defineProperty(process, 'stderr', { configurable: true, enumerable: true, get: () => blocking });
+`;
+
 /** Runs the built command line in a child process, as an operator does. */
 function runProcess(
   args: readonly string[],
@@ -72,8 +83,18 @@ async function sealedValues(store: Store): Promise<{ where: string; sealed: stri
 let database: TestDatabase | undefined;
 let dir: string | undefined;
 const servers: { close(): Promise<void> }[] = [];
+
+/**
+ * Closes the servers one after another. On SQLite the instances of this process share its one thread, each on a
+ * connection of its own: closed together, one's last write (its usage counters) waits for the write lock another's
+ * open transaction holds, and that wait blocks the thread the holder needs to commit, until `database is locked`.
+ */
+async function closeServers(): Promise<void> {
+  for (const server of servers.splice(0)) await server.close();
+}
+
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
+  await closeServers();
   await database?.drop();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
@@ -86,6 +107,8 @@ describe('master key rotation (issue 21, D16)', () => {
     const newKey = randomBytes(32).toString('hex');
     const newKeyFile = join(dir, 'new.key');
     writeFileSync(newKeyFile, `${newKey}\n`);
+    const blockingStderr = join(dir, 'blocking-stderr.cjs');
+    writeFileSync(blockingStderr, BLOCKING_STDERR);
     const oldId = masterKeyId(Buffer.from(oldKey, 'hex'));
     const newId = masterKeyId(Buffer.from(newKey, 'hex'));
 
@@ -196,7 +219,17 @@ describe('master key rotation (issue 21, D16)', () => {
       const env = { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, ...both };
       const child = spawn(
         process.execPath,
-        [BIN, 'master-key', 'rotate', '--new-key-file', newKeyFile, '--batch', '1'],
+        [
+          '--require',
+          blockingStderr,
+          BIN,
+          'master-key',
+          'rotate',
+          '--new-key-file',
+          newKeyFile,
+          '--batch',
+          '1',
+        ],
         {
           env,
           stdio: ['ignore', 'pipe', 'pipe'],
@@ -209,8 +242,9 @@ describe('master key rotation (issue 21, D16)', () => {
       child.stderr.on('data', (chunk: Buffer) => {
         progress += String(chunk);
         if ((progress.match(/^countersign: app_users\.totp_seed_ct: 1 re-sealed$/gm) ?? []).length >= 5) {
-          // Reading stops, so the child blocks once the pipe is full (64 KiB: fewer lines than values are
-          // left) and cannot finish before the kill lands.
+          // Reading stops, so the child blocks on its stderr once the socket is full (a few hundred lines, its
+          // writes being blocking: BLOCKING_STDERR; more than two thousand values are left) and cannot finish
+          // before the kill lands, however late this process gets to run.
           child.stderr.pause();
           child.kill('SIGKILL');
         }
@@ -304,7 +338,7 @@ describe('master key rotation (issue 21, D16)', () => {
 
     // The new key alone serves the data written before: the app key authenticates (its digest's pepper is the
     // store's, D16) and a code from a seed made under the old key verifies.
-    await Promise.all(servers.splice(0).map((s) => s.close()));
+    await closeServers();
     const alone = await startTestServer({ database, env: { COUNTERSIGN_MASTER_KEY: newKey } });
     servers.push(alone);
     const user = users.at(-1) as { id: number; seed: string };
