@@ -177,6 +177,21 @@ const isVerify = (path: string) => path.startsWith('/v2/');
 const basic = (accountSid: string, apiKey: string) => ({
   authorization: `Basic ${Buffer.from(`${accountSid}:${apiKey}`).toString('base64')}`,
 });
+/** Probes a `/v2` route with `auth`: its method, path (with `{name}` parameters), status, form and parameters. */
+const verifyProbe =
+  (server: { url: string }, auth: Record<string, string>) =>
+  (method: string, path: string, status: number, form?: string, params?: Record<string, string>) =>
+    probe(
+      server,
+      {
+        method,
+        path: `/v2${path}`,
+        headers: auth,
+        ...(form !== undefined && { form }),
+        ...(params && { params }),
+      },
+      status,
+    );
 const isDevice = (path: string) => path.startsWith('/device/');
 const documents = (operation: Operation, status: number) => String(status) in operation.responses;
 /** Any value for a path parameter, for refusals that come before the route looks at it. */
@@ -1247,24 +1262,7 @@ describe('every answer validates against the document (R11)', () => {
 
   it('verify v2: services, verifications and checks, with their refusals', async () => {
     const auth = basic(accountSid, key);
-    const v2 = (
-      method: string,
-      path: string,
-      status: number,
-      form?: string,
-      params?: Record<string, string>,
-    ) =>
-      probe(
-        server,
-        {
-          method,
-          path: `/v2${path}`,
-          headers: auth,
-          ...(form !== undefined && { form }),
-          ...(params && { params }),
-        },
-        status,
-      );
+    const v2 = verifyProbe(server, auth);
     const created = await v2('POST', '/Services', 201, 'FriendlyName=Contract+Bank&CodeLength=6');
     const sid = created.sid as string;
     const at = { ServiceSid: sid };
@@ -1338,24 +1336,7 @@ describe('every answer validates against the document (R11)', () => {
 
   it('verify v2: entities, TOTP factors and TOTP challenges, with their refusals', async () => {
     const auth = basic(accountSid, key);
-    const v2 = (
-      method: string,
-      path: string,
-      status: number,
-      form?: string,
-      params?: Record<string, string>,
-    ) =>
-      probe(
-        server,
-        {
-          method,
-          path: `/v2${path}`,
-          headers: auth,
-          ...(form !== undefined && { form }),
-          ...(params && { params }),
-        },
-        status,
-      );
+    const v2 = verifyProbe(server, auth);
     const noContent = async (path: string, operation: string) => {
       const gone = await exchange(server, 'DELETE', path, auth);
       expect([gone.status, gone.text]).toEqual([204, '']);
@@ -1419,24 +1400,7 @@ describe('every answer validates against the document (R11)', () => {
 
   it('verify v2: webhooks, with their refusals', async () => {
     const auth = basic(accountSid, key);
-    const v2 = (
-      method: string,
-      path: string,
-      status: number,
-      form?: string,
-      params?: Record<string, string>,
-    ) =>
-      probe(
-        server,
-        {
-          method,
-          path: `/v2${path}`,
-          headers: auth,
-          ...(form !== undefined && { form }),
-          ...(params && { params }),
-        },
-        status,
-      );
+    const v2 = verifyProbe(server, auth);
     const service = (await v2('POST', '/Services', 201, 'FriendlyName=Hook+Bank')).sid as string;
     const webhooks = '/Services/{ServiceSid}/Webhooks';
     const at = { ServiceSid: service };
@@ -1467,24 +1431,7 @@ describe('every answer validates against the document (R11)', () => {
 
   it('verify v2: access tokens, push factors, push challenges and notifications, with their refusals', async () => {
     const auth = basic(accountSid, key);
-    const v2 = (
-      method: string,
-      path: string,
-      status: number,
-      form?: string,
-      params?: Record<string, string>,
-    ) =>
-      probe(
-        server,
-        {
-          method,
-          path: `/v2${path}`,
-          headers: auth,
-          ...(form !== undefined && { form }),
-          ...(params && { params }),
-        },
-        status,
-      );
+    const v2 = verifyProbe(server, auth);
     const service = (await v2('POST', '/Services', 201, 'FriendlyName=Push+Bank')).sid as string;
     const tokens = '/Services/{ServiceSid}/AccessTokens';
     const form = 'Identity=contract-push-1&FactorType=push&FactorFriendlyName=Phone';

@@ -1,5 +1,6 @@
 import twilio from 'twilio';
-import type { TestServer } from '../support/harness.js';
+import { freePort } from '../support/free-port.mjs';
+import { startTestServer, type TestServer } from '../support/harness.js';
 
 /** Where the `twilio` package sends Verify v2 calls. */
 export const VERIFY_HOST = 'https://verify.twilio.com';
@@ -64,4 +65,33 @@ export async function codeSentTo(
 /** How many messages the console provider wrote to `to`. */
 export async function messagesTo(server: TestServer, to: string): Promise<number> {
   return (await server.app.services.outbox.list(500)).filter((m) => m.to === to).length;
+}
+
+/** A server whose `PUBLIC_URL` is where it listens: the resources' `url`s and the next pages' links are real. */
+export async function servedAtItsPublicUrl(
+  options: Parameters<typeof startTestServer>[0] = {},
+): Promise<TestServer> {
+  const port = await freePort();
+  return startTestServer({
+    ...options,
+    port,
+    env: { PUBLIC_URL: `http://127.0.0.1:${port}`, ...options.env },
+  });
+}
+
+/**
+ * A `/v2` suite's service: served at its public URL, with two accounts (apps), "Acme Bank" and "Other Shop", and
+ * the package's client for each (the second for tenant isolation).
+ */
+export async function startVerifySuite(options: Parameters<typeof startTestServer>[0] = {}) {
+  const server = await servedAtItsPublicUrl(options);
+  const account = await server.createApp({ name: 'Acme Bank' });
+  const other = await server.createApp({ name: 'Other Shop' });
+  return {
+    server,
+    account,
+    other,
+    client: twilioClient(server, account.accountSid, account.apiKey),
+    otherClient: twilioClient(server, other.accountSid, other.apiKey),
+  };
 }

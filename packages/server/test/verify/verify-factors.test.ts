@@ -4,14 +4,12 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/free-port.mjs';
-import { startTestServer, type TestServer, testClock } from '../support/harness.js';
-import { restError, twilioClient } from './twilio-support.js';
+import { type TestServer, testClock } from '../support/harness.js';
+import { restError, startVerifySuite, type twilioClient } from './twilio-support.js';
 
 const clock = testClock();
 let server: TestServer;
 let account: { id: number; apiKey: string; accountSid: string };
-let other: { id: number; apiKey: string; accountSid: string };
 let client: ReturnType<typeof twilioClient>;
 let otherClient: ReturnType<typeof twilioClient>;
 const SID = (prefix: string) => new RegExp(`^${prefix}[0-9a-f]{32}$`);
@@ -20,12 +18,7 @@ let nextUser = 1000;
 const newIdentity = () => `user-${String(nextUser++).padStart(6, '0')}`;
 
 beforeAll(async () => {
-  const port = await freePort();
-  server = await startTestServer({ clock, port, env: { PUBLIC_URL: `http://127.0.0.1:${port}` } });
-  account = await server.createApp({ name: 'Acme Bank' });
-  other = await server.createApp({ name: 'Other Shop' });
-  client = twilioClient(server, account.accountSid, account.apiKey);
-  otherClient = twilioClient(server, other.accountSid, other.apiKey);
+  ({ server, account, client, otherClient } = await startVerifySuite({ clock }));
 });
 afterAll(async () => {
   await server?.close();

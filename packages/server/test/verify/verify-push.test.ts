@@ -7,14 +7,12 @@ import { join } from 'node:path';
 import { Device, DeviceError, memoryStorage } from '@countersign/device';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { freePort } from '../support/free-port.mjs';
-import { call, startTestServer, type TestServer, testClock } from '../support/harness.js';
-import { restError, twilioClient } from './twilio-support.js';
+import { call, type TestServer, testClock } from '../support/harness.js';
+import { restError, startVerifySuite, type twilioClient } from './twilio-support.js';
 
 const clock = testClock();
 let server: TestServer;
 let account: { id: number; apiKey: string; accountSid: string };
-let other: { id: number; apiKey: string; accountSid: string };
 let client: ReturnType<typeof twilioClient>;
 let otherClient: ReturnType<typeof twilioClient>;
 const SID = (prefix: string) => new RegExp(`^${prefix}[0-9a-f]{32}$`);
@@ -23,12 +21,7 @@ let nextUser = 1000;
 const newIdentity = () => `push-${String(nextUser++).padStart(6, '0')}`;
 
 beforeAll(async () => {
-  const port = await freePort();
-  server = await startTestServer({ clock, port, env: { PUBLIC_URL: `http://127.0.0.1:${port}` } });
-  account = await server.createApp({ name: 'Acme Bank' });
-  other = await server.createApp({ name: 'Other Shop' });
-  client = twilioClient(server, account.accountSid, account.apiKey);
-  otherClient = twilioClient(server, other.accountSid, other.apiKey);
+  ({ server, account, client, otherClient } = await startVerifySuite({ clock }));
 });
 afterAll(async () => {
   await server?.close();

@@ -4,9 +4,15 @@
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessagingError, type OutgoingMessage } from '../../src/messaging/messaging-provider.js';
-import { freePort } from '../support/free-port.mjs';
 import { call, startTestServer, type TestServer, testClock } from '../support/harness.js';
-import { codeSentTo, messagesTo, restError, twilioClient } from './twilio-support.js';
+import {
+  codeSentTo,
+  messagesTo,
+  restError,
+  servedAtItsPublicUrl,
+  startVerifySuite,
+  twilioClient,
+} from './twilio-support.js';
 
 const clock = testClock();
 let server: TestServer;
@@ -21,23 +27,11 @@ const newNumber = () => `+1212555${String(nextLine++).padStart(4, '0')}`;
 const SID = (prefix: string) => new RegExp(`^${prefix}[0-9a-f]{32}$`);
 
 beforeAll(async () => {
-  server = await servedAtItsPublicUrl({ clock });
-  account = await server.createApp({ name: 'Acme Bank' });
-  other = await server.createApp({ name: 'Other Shop' });
-  client = twilioClient(server, account.accountSid, account.apiKey);
-  otherClient = twilioClient(server, other.accountSid, other.apiKey);
+  ({ server, account, other, client, otherClient } = await startVerifySuite({ clock }));
 });
 afterAll(async () => {
   await server?.close();
 });
-
-/** A server whose `PUBLIC_URL` is where it listens: the resources' `url`s and the next pages' links are real. */
-async function servedAtItsPublicUrl(
-  options: Parameters<typeof startTestServer>[0] = {},
-): Promise<TestServer> {
-  const port = await freePort();
-  return startTestServer({ ...options, port, env: { PUBLIC_URL: `http://127.0.0.1:${port}` } });
-}
 
 const newService = (name = 'Acme Bank') => client.verify.v2.services.create({ friendlyName: name });
 
