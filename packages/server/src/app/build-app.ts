@@ -348,6 +348,8 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
           () =>
             void services.approvals
               .expireDue()
+              // Push challenges answered or expired by now are reported to Verify webhooks (issue 19).
+              .then(() => services.verifyFactors.settlePushChallenges())
               .catch((error: unknown) => fastify.log.error({ err: error }, 'expiry sweep failed')),
           sweepEveryMs,
         ).unref()

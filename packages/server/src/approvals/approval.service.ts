@@ -255,7 +255,6 @@ export class ApprovalService {
         { uuid: row.uuid, appId: Number(row.app_id), userId: Number(row.user_id) },
         'expired',
       );
-      // Not yet reported to Verify webhooks (issue 19, open): challenge.expired, when this request carries a Verify v2 push challenge.
       if (await this.repository.expire(row.uuid, now, this.random.uuid(), events)) this.wakeCallbacks();
       const fresh = await this.repository.find(app.id, id);
       if (fresh === undefined) throw notFound();
@@ -301,7 +300,6 @@ export class ApprovalService {
       () => this.random.uuid(),
       (request) => finalEvents(request, 'expired'),
     );
-    // Not yet reported to Verify webhooks (issue 19, open): challenge.expired, for each of these requests that carries a Verify v2 push challenge.
     if (expired.length > 0) this.wakeCallbacks();
     return expired.length;
   }
@@ -367,8 +365,6 @@ export class ApprovalService {
       const fresh = await this.repository.findAnswerable(request.uuid);
       throw notAnswerable(fresh?.status === 'pending' ? 'expired' : (fresh?.status ?? 'expired'));
     }
-    // Not yet reported to Verify webhooks (issue 19, open): challenge.approved | challenge.denied, when this request carries a Verify v2 push
-    // challenge (verify_challenges.approval_uuid = request.uuid).
     if (!request.answerCallbacks) return;
     this.bus.publish(topics.webhooks, {
       type: 'claimed',

@@ -21,6 +21,7 @@ import * as masterKeyRotation from './migrations/0018-master-key-rotation.js';
 import * as signingKeys from './migrations/0019-signing-keys.js';
 import * as retention from './migrations/0020-retention.js';
 import * as invitationSends from './migrations/0021-invitation-sends.js';
+import * as pushChallengeSettling from './migrations/0022-push-challenge-settling.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
@@ -120,6 +121,10 @@ const KNOWN: Readonly<Record<string, KnownMigration>> = {
   '0021-invitation-sends': {
     migration: invitationSends,
     summary: "an SMS invitation names its queued message, so that the worker's outcome reaches its counts",
+  },
+  '0022-push-challenge-settling': {
+    migration: pushChallengeSettling,
+    summary: 'Twilio Verify v2: the push challenges still to settle, indexed for the sweeper',
   },
 };
 

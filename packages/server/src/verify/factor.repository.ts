@@ -480,6 +480,83 @@ export class FactorRepository {
     });
   }
 
+  /**
+   * Settles push challenges whose approval request was answered or expired: each moves from `pending` once (a
+   * conditional update), and its `challenge.approved|denied|expired` event is recorded in the same transaction,
+   * so no outcome is reported twice or lost (a crash before the commit leaves it for the next sweep). Instances
+   * take disjoint challenges (`FOR UPDATE SKIP LOCKED` on PostgreSQL). Returns how many were settled.
+   */
+  async settlePushChallenges(limit: number): Promise<number> {
+    return this.store.change(async (tx) => {
+      const due = await tx
+        .selectFrom('verify_challenges as c')
+        .innerJoin('approval_requests as r', 'r.uuid', 'c.approval_uuid')
+        .innerJoin('verify_factors as f', 'f.sid', 'c.factor_sid')
+        .innerJoin('verify_entities as e', 'e.sid', 'c.entity_sid')
+        .innerJoin('apps as a', 'a.id', 'c.app_id')
+        .select([
+          'c.sid',
+          'c.app_id',
+          'r.status',
+          'r.updated_at',
+          'r.message',
+          'r.details',
+          'f.sid as factor_sid',
+          'f.friendly_name',
+          'e.service_sid',
+          'e.identity',
+          'a.account_sid',
+        ])
+        .where('c.status', '=', 'pending')
+        .where('r.status', 'in', ['approved', 'denied', 'expired'])
+        .where(
+          'c.sid',
+          'in',
+          this.store.lockForUpdateSkipLocked(
+            tx
+              .selectFrom('verify_challenges')
+              .select('sid')
+              .where('status', '=', 'pending')
+              .where('approval_uuid', 'is not', null)
+              .orderBy('seq')
+              .limit(limit),
+          ),
+        )
+        .execute();
+      const events: Publication[] = [];
+      for (const row of due) {
+        const status = row.status as 'approved' | 'denied' | 'expired';
+        const at = Number(row.updated_at);
+        const moved = await tx
+          .updateTable('verify_challenges')
+          .set({ status, updated_at: at, responded_at: status === 'expired' ? null : at })
+          .where('sid', '=', row.sid)
+          .where('status', '=', 'pending')
+          .executeTakeFirst();
+        if (Number(moved.numUpdatedRows) !== 1) continue;
+        const fields = Object.entries(JSON.parse(row.details) as Record<string, string>).map(
+          ([label, value]) => ({
+            label,
+            value,
+          }),
+        );
+        events.push(
+          ...(await this.webhooks.recordEvent(tx, {
+            type: `challenge.${status}`,
+            appId: Number(row.app_id),
+            accountSid: row.account_sid,
+            serviceSid: row.service_sid,
+            identity: row.identity,
+            factor: { sid: row.factor_sid, type: 'push', friendlyName: row.friendly_name },
+            challenge: { sid: row.sid, details: { message: row.message, fields } },
+            at,
+          })),
+        );
+      }
+      return { value: due.length, events };
+    });
+  }
+
   async insertChallenge(row: NewChallengeRow): Promise<void> {
     await this.db.insertInto('verify_challenges').values(row).execute();
   }

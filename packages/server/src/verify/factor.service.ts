@@ -470,7 +470,6 @@ export class FactorService {
       if (error instanceof AuthyError && error.code === '60049') return challenge;
       throw error;
     }
-    // Not yet reported to Verify webhooks (issue 19, open): challenge.approved | challenge.denied | challenge.expired are decided in the approval
     // engine (ApprovalService.answer, .status, .expireDue): wire the events there, finding the challenge by
     // verify_challenges.approval_uuid (FactorRepository) — not here, where a decision is only read.
     const answered = request.status === 'approved' || request.status === 'denied';
@@ -604,6 +603,14 @@ export class FactorService {
   }
 
   /** What every event of the entity's factors says of where it happened, and when (default: now). */
+  /**
+   * Settles the push challenges whose request was answered or expired, reporting each to the service's webhooks
+   * once (the expiry sweeper's tick); returns how many.
+   */
+  settlePushChallenges(limit = 100): Promise<number> {
+    return this.repository.settlePushChallenges(limit);
+  }
+
   private eventContext(app: App, entity: VerifyEntity, at = this.options.clock.now()): FactorEventContext {
     return {
       appId: app.id,

@@ -1,37 +1,53 @@
 // Verify v2 push, end to end in headless Chromium (issue 19): an app using the real `twilio` package makes an
 // entity's access token, the web authenticator enrolls with the token's link, the push factor is listed, a
 // challenge with fields is shown on the phone exactly like an Authy approval request, approved there, and
-// `challenges(…).fetch()` reads `approved`.
+// `challenges(…).fetch()` reads `approved`, and the service's webhook arrives, accepted by the package's own
+// `validateRequest`.
 import type { Browser, BrowserContext } from 'playwright-core';
+import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuthenticatorSuite, startAuthenticatorSuite } from '../support/authenticator-suite.js';
 import { openPhone } from '../support/browser.js';
 import type { TestServer } from '../support/harness.js';
 import { twilioClient } from '../verify/twilio-support.js';
+import { startReceiver } from '../webhooks/receiver.js';
 
 let server: TestServer;
 let browser: Browser;
 let contexts: BrowserContext[] = [];
 let suite: AuthenticatorSuite | undefined;
 let client: ReturnType<typeof twilioClient>;
+let apiKey: string;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
 beforeAll(async () => {
-  suite = await startAuthenticatorSuite();
+  receiver = await startReceiver();
+  suite = await startAuthenticatorSuite({ env: { COUNTERSIGN_WEBHOOK_ALLOW: '127.0.0.1/32' } });
   ({ server, browser, contexts } = suite);
   const app = await server.createApp({ name: 'Verify Bank' });
+  apiKey = app.apiKey;
   client = twilioClient(server, app.accountSid, app.apiKey);
 }, 60_000);
 
-afterAll(() => suite?.close());
+afterAll(async () => {
+  await suite?.close();
+  await receiver?.close();
+});
 
 /** Polls until the value matches (bounded): the page and the service answer on their own time. */
 const eventually = <T>(read: () => T | Promise<T>, timeout = 8_000) =>
   expect.poll(read, { timeout, interval: 100 });
 
 describe('Verify v2 push in the authenticator', () => {
-  it('entity → access token → the authenticator enrolls → factor listed → challenge with fields → approved → fetch is approved', async () => {
+  it('entity → access token → the authenticator enrolls → factor listed → challenge with fields → approved → fetch is approved, and the webhook arrives', async () => {
     const service = await client.verify.v2.services.create({ friendlyName: 'Verify Bank' });
     const verify = client.verify.v2.services(service.sid);
+    const hook = `${receiver.url}/verify-events`;
+    await verify.webhooks.create({
+      friendlyName: 'Bank',
+      eventTypes: ['challenge.approved'],
+      webhookUrl: hook,
+    });
     const identity = 'customer-000042';
     await verify.entities.create({ identity });
     const token = await verify.accessTokens.create({
@@ -96,6 +112,17 @@ describe('Verify v2 push in the authenticator', () => {
         { label: 'To', value: 'bob@example.com' },
       ],
     });
+    // The service's webhook: challenge.approved, signed so that the package's validateRequest accepts it.
+    const [delivery] = await receiver.waitFor(1);
+    const fields = delivery?.body as Record<string, string>;
+    expect(fields).toMatchObject({
+      type: 'challenge.approved',
+      challenge_sid: challenge.sid,
+      entity_identity: identity,
+    });
+    expect(
+      twilio.validateRequest(apiKey, String(delivery?.headers['x-twilio-signature']), hook, fields),
+    ).toBe(true);
     expect(phone.problems.messages).toEqual([]);
   });
 });

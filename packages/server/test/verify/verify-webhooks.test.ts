@@ -418,6 +418,75 @@ describe('events', () => {
       ['factor.deleted', made.sid],
     ]);
   });
+  it('push challenges report challenge.approved, denied and expired once each, settled from their requests', async () => {
+    const service = await newService();
+    const path = newPath();
+    const url = `${receiver.url}${path}`;
+    await client.verify.v2.services(service.sid).webhooks.create({
+      friendlyName: 'Challenges',
+      eventTypes: ['challenge.approved', 'challenge.denied', 'challenge.expired'],
+      webhookUrl: url,
+    });
+    const identity = newIdentity();
+    const verify = client.verify.v2.services(service.sid);
+    const token = await verify.accessTokens.create({ identity, factorType: 'push' });
+    const device = new Device({
+      storage: memoryStorage(),
+      name: 'Pixel',
+      platform: 'web',
+      clock: { now: () => clock.now() },
+    });
+    await device.enrollWithLink(token.token);
+    const entity = verify.entities(identity);
+    const [factor] = await entity.factors.list();
+    const factorSid = factor?.sid as string;
+    const ask = (message: string) =>
+      entity.challenges.create({
+        factorSid,
+        'details.message': message,
+        'details.fields': [{ label: 'Amount', value: '$5' }],
+      });
+    const approved = await ask('Pay?');
+    const denied = await ask('Sign in?');
+    const late = await ask('Later?');
+    for (const [message, answer] of [
+      ['Pay?', 'approved'],
+      ['Sign in?', 'denied'],
+    ] as const) {
+      const shown = (await device.pending()).find((r) => r.message === message);
+      if (shown === undefined) throw new Error(`${message} is not pending`);
+      await device.answer(shown, answer);
+    }
+    clock.advance(5 * 60_000);
+    const got = await waitForPath(path, 3);
+    const bySid = new Map(got.map((d) => [fieldsOf(d).challenge_sid, fieldsOf(d)]));
+    expect([...bySid.keys()].sort()).toEqual([approved.sid, denied.sid, late.sid].sort());
+    expect(bySid.get(approved.sid)?.type).toBe('challenge.approved');
+    expect(bySid.get(denied.sid)?.type).toBe('challenge.denied');
+    expect(bySid.get(late.sid)?.type).toBe('challenge.expired');
+    for (const delivery of got) {
+      expect(fieldsOf(delivery)).toMatchObject({
+        factor_sid: factorSid,
+        factor_type: 'push',
+        entity_identity: identity,
+      });
+      expect(JSON.parse(fieldsOf(delivery).challenge_details as string)).toEqual({
+        message:
+          fieldsOf(delivery).challenge_sid === approved.sid
+            ? 'Pay?'
+            : fieldsOf(delivery).challenge_sid === denied.sid
+              ? 'Sign in?'
+              : 'Later?',
+        fields: [{ label: 'Amount', value: '$5' }],
+      });
+      expect(twilioAccepts(delivery, url)).toBe(true);
+    }
+    // Settled once: later sweeps report nothing more.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(deliveriesTo(path)).toHaveLength(3);
+    expect((await entity.challenges(approved.sid).fetch()).status).toBe('approved');
+  });
+
   it('a push factor made by enrolling with an access token reports factor.created and factor.verified; removed, factor.deleted', async () => {
     const service = await newService();
     const path = newPath();
