@@ -342,18 +342,23 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
   fastify.decorate('messages', messages);
   // Expiry is enforced on every read and write; the sweeper makes it visible (events, callbacks) within a second.
   const sweepEveryMs = deps.expirySweepMs ?? 250;
-  const sweeper =
-    sweepEveryMs > 0
-      ? setInterval(
-          () =>
-            void services.approvals
-              .expireDue()
-              // Push challenges answered or expired by now are reported to Verify webhooks (issue 19).
-              .then(() => services.verifyFactors.settlePushChallenges())
-              .catch((error: unknown) => fastify.log.error({ err: error }, 'expiry sweep failed')),
-          sweepEveryMs,
-        ).unref()
-      : undefined;
+  // One sweep at a time, and the one in flight is awaited on close: none runs on a store being closed.
+  let sweeping: Promise<void> | undefined;
+  const sweep = () => {
+    if (sweeping !== undefined) return;
+    sweeping = services.approvals
+      .expireDue()
+      // Push challenges answered or expired by now are reported to Verify webhooks (issue 19).
+      .then(() => services.verifyFactors.settlePushChallenges())
+      .then(
+        () => undefined,
+        (error: unknown) => fastify.log.error({ err: error }, 'expiry sweep failed'),
+      )
+      .finally(() => {
+        sweeping = undefined;
+      });
+  };
+  const sweeper = sweepEveryMs > 0 ? setInterval(sweep, sweepEveryMs).unref() : undefined;
   // The audit chain's head is signed every five minutes (and on demand: `countersign audit sign`).
   const headSigning = setInterval(
     () =>
@@ -386,6 +391,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     clearInterval(tallyFlush);
     clearInterval(headSigning);
     clearInterval(sweeper);
+    await sweeping;
     await services.pruner.stop();
     // The server closes the connections idle when it stops; a keep-alive connection whose answer is
     // still being written (a long poll just told to answer) goes idle later and would hold the shutdown.
