@@ -61,11 +61,14 @@ export interface CompiledWithSlots<A extends readonly unknown[]> {
 
 /**
  * Compiles `build` once with placeholders and checks that every one of them became a bound value. `arity`:
- * the number of values, when `build` takes them as a rest parameter (which has no `length`).
+ * the number of values, when `build` takes them as a rest parameter (which has no `length`). `partial`: the
+ * query is one part of a unit whose whole was already checked (`Store.followedChange`), so a value may be
+ * missing from it; values used in JavaScript or inside a list are still refused.
  */
 export function compileWithSlots<A extends readonly unknown[]>(
   build: (...values: A) => Compilable<unknown>,
   arity: number = build.length,
+  partial = false,
 ): CompiledWithSlots<A> {
   const slots = Array.from({ length: arity }, (_, index) => new Slot(index));
   const compiled = build(...(slots as unknown as A)).compile();
@@ -79,7 +82,7 @@ export function compileWithSlots<A extends readonly unknown[]>(
     }
   }
   const dropped = uses.flatMap((n, index) => (n === 0 ? [index + 1] : []));
-  if (dropped.length > 0) {
+  if (dropped.length > 0 && !partial) {
     throw new TypeError(
       `compiledOnce: value ${dropped.join(', ')} of ${arity} never reaches the query: the build function ` +
         'dropped it, or used another value in its place',

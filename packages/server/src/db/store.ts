@@ -9,7 +9,7 @@ import {
   type UpdateQueryBuilder,
 } from 'kysely';
 import { type Announced, type Announcer, type Notifications, SILENT } from './announcer.js';
-import { compileWithSlots } from './compiled-once.js';
+import { type CompiledWithSlots, compileWithSlots } from './compiled-once.js';
 import type { Database } from './schema.js';
 
 /**
@@ -27,6 +27,13 @@ export interface StoreAdapter {
   dataVersion(): number | undefined;
   /** See `Store.unit`. */
   unit<T>(work: (tx: UnitConnection) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` at once as one transaction, its statements (compiled once) run synchronously, where the
+   * database runs statements synchronously and no transaction holds its connection (SQLite): nothing else
+   * can then run between them, and there is no promise, lock or Kysely transaction around each. `undefined`
+   * where it cannot (PostgreSQL; SQLite while a transaction is open): the caller runs the unit with `unit`.
+   */
+  unitNow<T>(work: (run: <R>(query: CompiledQuery<R>) => QueryResult<R>) => T): { value: T } | undefined;
   /** Locks the rows a query selects for the transaction, skipping rows another transaction holds. */
   lockForUpdateSkipLocked<DB, TB extends keyof DB, O>(
     query: SelectQueryBuilder<DB, TB, O>,
@@ -230,15 +237,52 @@ function storeWith<P>(db: Kysely<Database>, adapter: StoreAdapter, announcer: An
           (await changeOne(CompiledQuery.raw(sql, bind(values)), events)).length === 1;
       }
       // One transaction: the change, then the statement that follows, reading the changed row from a
-      // common table expression of its values.
-      return (values: A, events: readonly P[]) =>
-        change(async (tx) => {
-          const { change: update, next } = build(...values);
-          const [row] = (await tx.executeQuery(update.compile())).rows;
-          if (row === undefined) return { value: false, events: [] };
-          await tx.executeQuery(next(changedRow(tx, row)).compile());
-          return { value: true, events };
+      // common table expression of its values. Both compiled once: the change at once, the statement that
+      // follows when the first change returns its row (whose columns it reads), with the row's values bound
+      // as they are (SQLite takes them by the columns they go into). `build` was held to its contract whole
+      // above, so each part may leave out some of the values.
+      const arity = build.length;
+      const changeOnce = compileWithSlots((...values: A) => build(...values).change, arity, true);
+      let columns: readonly (keyof C & string)[] | undefined;
+      let nextOnce: CompiledWithSlots<unknown[]> | undefined;
+      const nextOf = (values: A, row: C): CompiledQuery => {
+        if (columns === undefined || nextOnce === undefined) {
+          const names = Object.keys(row) as (keyof C & string)[];
+          nextOnce = compileWithSlots(
+            (...all: unknown[]) =>
+              build(...(all.slice(0, arity) as unknown as A)).next(boundRow<C>(db, names, all.slice(arity))),
+            arity + names.length,
+            true,
+          );
+          columns = names;
+        }
+        const known = columns;
+        return CompiledQuery.raw(nextOnce.sql, nextOnce.bind([...values, ...known.map((name) => row[name])]));
+      };
+      const unit = (values: A) => {
+        const update = CompiledQuery.raw(changeOnce.sql, changeOnce.bind(values)) as CompiledQuery<C>;
+        const now = adapter.unitNow((run) => {
+          const [row] = run(update).rows;
+          if (row === undefined) return false;
+          run(nextOf(values, row));
+          return true;
         });
+        if (now !== undefined) return Promise.resolve(now.value);
+        return adapter.unit(async (tx) => {
+          const [row] = (await tx.executeQuery(update)).rows;
+          if (row === undefined) return false;
+          await tx.executeQuery(nextOf(values, row));
+          return true;
+        });
+      };
+      return async (values: A, events: readonly P[]) => {
+        // Where writing statements cannot be common table expressions, one instance uses the store (SQLite):
+        // there are no other instances to notify.
+        if (notificationsOf(events) !== undefined) throw new TypeError('followedChange: cannot notify here');
+        const changed = await unit(values);
+        if (changed && events.length > 0) announcer.committed(events);
+        return changed;
+      };
     },
     async erase(work) {
       const value = await db.transaction().execute(work);
@@ -247,6 +291,17 @@ function storeWith<P>(db: Kysely<Database>, adapter: StoreAdapter, announcer: An
     announcing: (next) => storeWith(db, adapter, next),
     destroy: () => adapter.destroy(),
   };
+}
+
+/** `WITH changed AS (SELECT ? AS column, …)` over `values`, bound as they are: for a query compiled once. */
+function boundRow<C>(
+  db: Kysely<Database>,
+  columns: readonly string[],
+  values: readonly unknown[],
+): AfterChange<C> {
+  return db.with('changed', (qc) =>
+    qc.selectNoFrom((eb) => columns.map((column, index) => eb.val(values[index]).as(column))),
+  ) as unknown as AfterChange<C>;
 }
 
 /**

@@ -99,6 +99,8 @@ export function postgresAdapter(db: Kysely<Database>, pool: pg.Pool | undefined)
         return unitOnce(pool, work, false);
       }
     },
+    // Every statement is a round trip to the server: never at once.
+    unitNow: () => undefined,
     lockForUpdateSkipLocked: (query) => query.forUpdate().skipLocked(),
     // A transaction-scoped advisory lock named by the lock's text: released at commit or rollback, by every
     // instance's transactions alike.

@@ -75,6 +75,21 @@ export function sqliteAdapter(db: Kysely<Database>, access?: SqliteConnectionAcc
         }
       });
     },
+    // At once when no transaction is open, as `run` runs one statement: better-sqlite3 runs each to its end
+    // synchronously, so no other statement can land between `begin` and `commit`.
+    unitNow: (work) => {
+      if (access === undefined || access.inTransaction()) return undefined;
+      access.runHeld(BEGIN);
+      try {
+        const value = work((query) => access.runHeld(query));
+        access.runHeld(COMMIT);
+        return { value };
+      } catch (error) {
+        // A failed COMMIT (the database busy past its timeout) leaves the transaction open: it goes too.
+        if (access.inTransaction()) access.runHeld(ROLLBACK);
+        throw error;
+      }
+    },
     // One writer at a time: the transaction that claims rows holds the whole database until it commits.
     lockForUpdateSkipLocked: (query) => query,
     // Kysely's SQLite connection is one, held for the whole callback; `BEGIN IMMEDIATE` takes the write lock
