@@ -119,6 +119,8 @@ export interface Store<P = never> {
    * transaction had rolled back: `work` must change nothing outside it).
    */
   unit<T>(work: (tx: UnitConnection) => Promise<T>): Promise<T>;
+  /** See `StoreAdapter.unitNow`: a unit run at once, or `undefined` where it cannot be. It announces nothing. */
+  unitNow<T>(work: (run: <R>(query: CompiledQuery<R>) => QueryResult<R>) => T): { value: T } | undefined;
   /**
    * The rows a worker claims: locked with `FOR UPDATE SKIP LOCKED` where rows lock (PostgreSQL), so workers of
    * several instances take disjoint rows instead of waiting on each other (R76); as they are where one writer
@@ -215,6 +217,7 @@ function storeWith<P>(db: Kysely<Database>, adapter: StoreAdapter, announcer: An
     run: (query) => adapter.run(query),
     dataVersion: () => adapter.dataVersion(),
     unit: (work) => adapter.unit(work),
+    unitNow: (work) => adapter.unitNow(work),
     lockForUpdateSkipLocked: (query) => adapter.lockForUpdateSkipLocked(query),
     serially: (lock, work) => adapter.serially(lock, work),
     keepIdsAbove: (tx, table, id) => adapter.keepIdsAbove(tx, table, id),

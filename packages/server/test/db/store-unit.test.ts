@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boundOnce, compiledOnce } from '../../src/db/compiled-once.js';
@@ -155,5 +155,88 @@ describe('a unit of statements (Store.unit): one transaction, its statements str
     await sql`alter table meta add column note text`.execute(db);
     const after = await Promise.all(Array.from({ length: 20 }, readInUnit));
     for (const rows of after) expect(rows).toEqual([{ key: 'plan', value: 'kept', note: null }]);
+  });
+});
+
+describe('a unit run at once (Store.unitNow): where statements run synchronously and the connection is free', () => {
+  let insert: (key: string, value: string) => CompiledQuery;
+  beforeAll(() => {
+    insert = boundOnce((key: string, value: string) => db.insertInto('meta').values({ key, value }));
+  });
+
+  it('SQLite runs it at once and keeps what it wrote; PostgreSQL, whose statements are round trips, never', async () => {
+    const now = units.unitNow((run) => {
+      run(insert('now:a', 'one'));
+      return run(
+        boundOnce((key: string) => db.selectFrom('meta').select('value').where('key', '=', key))('now:a'),
+      ).rows;
+    });
+    if (units.shared) {
+      expect(now).toBeUndefined();
+      expect(await metaRows('now:%')).toEqual([]);
+    } else {
+      expect(now).toEqual({ value: [{ value: 'one' }] });
+      expect(await metaRows('now:%')).toEqual([{ key: 'now:a', value: 'one' }]);
+    }
+  });
+
+  it.skipIf(process.env.COUNTERSIGN_TEST_DIALECT === 'postgres')(
+    'one that throws leaves nothing; none runs while a transaction holds the connection',
+    async () => {
+      expect(() =>
+        units.unitNow((run) => {
+          run(insert('now:b', 'one'));
+          run(insert('now:b', 'again')); // the key is taken: the unit fails here
+        }),
+      ).toThrow();
+      expect(await metaRows('now:b%')).toEqual([]);
+
+      let inside: unknown = 'not asked';
+      await db.transaction().execute(async (tx) => {
+        await tx.insertInto('meta').values({ key: 'now:c', value: 'tx' }).execute();
+        inside = units.unitNow((run) => run(insert('now:d', 'landed inside')));
+      });
+      expect(inside).toBeUndefined();
+      expect(await metaRows('now:%')).toEqual([
+        { key: 'now:a', value: 'one' },
+        { key: 'now:c', value: 'tx' },
+      ]);
+    },
+  );
+
+  it('a followed change waits for the transaction that holds the connection, then runs as one unit', async () => {
+    const renamed = units.followedChange((key: string, value: string, note: string) => ({
+      change: db.updateTable('meta').set({ value }).where('key', '=', key).returning(['key']),
+      next: (after) =>
+        after
+          .insertInto('meta')
+          .columns(['key', 'value'])
+          .expression((eb) =>
+            eb
+              .selectFrom('changed')
+              .select([
+                sql<string>`${sql.ref('changed.key')} || ':next'`.as('key'),
+                eb.val(note).as('value'),
+              ]),
+          )
+          .returning('key'),
+    }));
+    await db.insertInto('meta').values({ key: 'follow', value: 'first' }).execute();
+    let during: Promise<boolean> | undefined;
+    await db.transaction().execute(async (tx) => {
+      await tx.updateTable('meta').set({ value: 'held' }).where('key', '=', 'follow').execute();
+      during = renamed(['follow', 'second', 'noted'], []);
+      // Its statements wait for this transaction: they neither see nor change its row yet.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect((await tx.selectFrom('meta').select('value').where('key', '=', 'follow').execute())[0]).toEqual({
+        value: 'held',
+      });
+    });
+    expect(await during).toBe(true);
+    expect(await renamed(['missing', 'x', 'y'], [])).toBe(false);
+    expect(await metaRows('follow%')).toEqual([
+      { key: 'follow', value: 'second' },
+      { key: 'follow:next', value: 'noted' },
+    ]);
   });
 });
