@@ -33,7 +33,7 @@ import { systemClock } from '../lib/clock.js';
 import { MessageWorker } from '../messaging/message-worker.js';
 import { HealthRepository } from '../operations/health.repository.js';
 import { registerHealthRoutes } from '../operations/health.routes.js';
-import { createLogger } from '../operations/logger.js';
+import { createLogger, requestLoggerFactory } from '../operations/logger.js';
 import { createMetrics, type Metrics } from '../operations/metrics.js';
 import { REQUEST_ID_HEADER, requestIdOf } from '../operations/request-id.js';
 import { registerPhoneRoutes } from '../phones/phone.routes.js';
@@ -143,6 +143,8 @@ export async function buildApp(config: Config, deps: Deps): Promise<FastifyInsta
     // The framework's own request log would print URLs with `api_key` in them (D10): ours redacts.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestIdOf,
+    // A request's logger becomes a pino child when it first logs: an idle wait holds far less (bench memory).
+    childLoggerFactory: requestLoggerFactory,
   });
   // Instances sharing a store hear each other's events through it.
   const ownBus =

@@ -46,6 +46,24 @@ describe('health and request ids', () => {
     );
   });
 
+  it("a request's line names its app, bound by the API gate before its logger wrote anything", async () => {
+    const app = await server.createApp({ name: 'Logged Bank' });
+    const response = await call(server, 'GET', '/protected/json/app/details', { key: app.apiKey });
+    expect(response.status).toBe(200);
+    const id = response.headers.get('x-request-id') ?? '';
+    const lines = server.logs
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.requestId === id);
+    expect(lines).toEqual([
+      expect.objectContaining({
+        msg: 'request',
+        appId: app.id,
+        status: 200,
+        url: '/protected/json/app/details',
+      }),
+    ]);
+  });
+
   it("a caller's plain X-Request-Id is kept (a proxy's id follows the request); anything else is replaced", async () => {
     const kept = await call(server, 'GET', '/healthz', { headers: { 'x-request-id': 'lb-1234.abc_DEF' } });
     expect(kept.headers.get('x-request-id')).toBe('lb-1234.abc_DEF');
