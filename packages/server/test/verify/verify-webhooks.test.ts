@@ -77,6 +77,26 @@ function twilioAccepts(delivery: Delivery, url: string, fields = fieldsOf(delive
 }
 
 /** A TOTP factor made, verified and challenged once, then removed: every event the TOTP side has. */
+/** A device enrolled with an access token for `identity` in the service, and the push factor it became. */
+async function enrolledPush(serviceSid: string, identity: string, factorFriendlyName?: string) {
+  const verify = client.verify.v2.services(serviceSid);
+  const token = await verify.accessTokens.create({
+    identity,
+    factorType: 'push',
+    ...(factorFriendlyName !== undefined && { factorFriendlyName }),
+  });
+  const device = new Device({
+    storage: memoryStorage(),
+    name: 'Pixel',
+    platform: 'web',
+    clock: { now: () => clock.now() },
+  });
+  await device.enrollWithLink(token.token);
+  const [factor] = await verify.entities(identity).factors.list();
+  if (factor === undefined) throw new Error('enrolling with the access token made no factor');
+  return { device, factor };
+}
+
 async function totpLifecycle(serviceSid: string) {
   const identity = newIdentity();
   const entity = client.verify.v2.services(serviceSid).entities(identity);
@@ -428,18 +448,9 @@ describe('events', () => {
       webhookUrl: url,
     });
     const identity = newIdentity();
-    const verify = client.verify.v2.services(service.sid);
-    const token = await verify.accessTokens.create({ identity, factorType: 'push' });
-    const device = new Device({
-      storage: memoryStorage(),
-      name: 'Pixel',
-      platform: 'web',
-      clock: { now: () => clock.now() },
-    });
-    await device.enrollWithLink(token.token);
-    const entity = verify.entities(identity);
-    const [factor] = await entity.factors.list();
-    const factorSid = factor?.sid as string;
+    const { device, factor } = await enrolledPush(service.sid, identity);
+    const entity = client.verify.v2.services(service.sid).entities(identity);
+    const factorSid = factor.sid;
     const ask = (message: string) =>
       entity.challenges.create({
         factorSid,
@@ -497,25 +508,9 @@ describe('events', () => {
       webhookUrl: url,
     });
     const identity = newIdentity();
-    const verify = client.verify.v2.services(service.sid);
-    const token = await verify.accessTokens.create({
-      identity,
-      factorType: 'push',
-      factorFriendlyName: 'Ada’s phone',
-    });
-    const device = new Device({
-      storage: memoryStorage(),
-      name: 'Pixel',
-      platform: 'web',
-      clock: { now: () => clock.now() },
-    });
-    await device.enrollWithLink(token.token);
-    const [factor] = await verify.entities(identity).factors.list();
-    expect(factor?.factorType).toBe('push');
-    await verify
-      .entities(identity)
-      .factors(factor?.sid as string)
-      .remove();
+    const { factor } = await enrolledPush(service.sid, identity, 'Ada’s phone');
+    expect(factor.factorType).toBe('push');
+    await client.verify.v2.services(service.sid).entities(identity).factors(factor.sid).remove();
     const got = await waitForPath(path, 3);
     // Delivered at once and side by side: they may arrive in any order (as the README says).
     expect(got.map((d) => fieldsOf(d).type).sort()).toEqual([
@@ -528,7 +523,7 @@ describe('events', () => {
         account_sid: account.accountSid,
         service_sid: service.sid,
         entity_identity: identity,
-        factor_sid: factor?.sid,
+        factor_sid: factor.sid,
         factor_type: 'push',
         factor_friendly_name: 'Ada’s phone',
       });
