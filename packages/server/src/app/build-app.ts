@@ -29,11 +29,12 @@ import {
 } from '../http/rate-limiter.js';
 import { redactUrl } from '../http/redact.js';
 import { BODY_LIMIT, parseBody } from '../http/request-body.js';
+import { requestLoggerFactory } from '../http/request-logger.js';
 import { systemClock } from '../lib/clock.js';
 import { MessageWorker } from '../messaging/message-worker.js';
 import { HealthRepository } from '../operations/health.repository.js';
 import { registerHealthRoutes } from '../operations/health.routes.js';
-import { createLogger, requestLoggerFactory } from '../operations/logger.js';
+import { createLogger } from '../operations/logger.js';
 import { createMetrics, type Metrics } from '../operations/metrics.js';
 import { REQUEST_ID_HEADER, requestIdOf } from '../operations/request-id.js';
 import { registerPhoneRoutes } from '../phones/phone.routes.js';
