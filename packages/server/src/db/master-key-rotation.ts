@@ -13,7 +13,7 @@ import {
   WrongMasterKeyError,
 } from './master-key-check.js';
 import { MetaRepository } from './meta.repository.js';
-import { type SealedRow, SealedValueRepository } from './sealed-value.repository.js';
+import { type KeyValue, SealedValuesRepository } from './sealed-values.repository.js';
 
 /** A rotation that cannot go on: another one runs, a value opens under no key given, values keep coming back. */
 export class RotationError extends OperatorError {
@@ -90,7 +90,7 @@ export async function rotateMasterKey(store: Store, options: RotationOptions): P
     deriveServiceKeys(options.newKey).encryption,
     olds.map((key) => deriveServiceKeys(key).encryption),
   );
-  const resealed = await resealAll(new SealedValueRepository(store), meta, box, options);
+  const resealed = await resealAll(new SealedValuesRepository(store), meta, box, options);
   await meta.write(
     from === undefined || from === to || retired.includes(from)
       ? {}
@@ -101,7 +101,7 @@ export async function rotateMasterKey(store: Store, options: RotationOptions): P
 }
 
 async function resealAll(
-  repository: SealedValueRepository,
+  repository: SealedValuesRepository<Store>,
   meta: MetaRepository,
   box: SecretBox,
   options: RotationOptions,
@@ -110,13 +110,13 @@ async function resealAll(
   const resealed: Record<string, number> = {};
   for (const column of SEALED_COLUMNS) {
     const where = `${column.table}.${column.column}`;
-    const reseal = (row: SealedRow) => {
-      const context = column.context(row.key);
+    const reseal = (row: { key: readonly KeyValue[]; sealed: string }) => {
+      const context = column.context(Object.fromEntries(column.key.map((k, i) => [k, row.key[i]])));
       return box.seal(opened(box, row.sealed, context, where), context);
     };
     let changed = 0;
     for (let pass = 1; ; pass++) {
-      let after: SealedRow['key'] | undefined;
+      let after: readonly KeyValue[] | undefined;
       do {
         const batch = await repository.resealBatch(column, prefix, after, options.batch, reseal);
         changed += batch.changed;
