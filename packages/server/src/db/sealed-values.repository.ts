@@ -19,6 +19,21 @@ function afterKey(sealed: SealedColumn, after: readonly KeyValue[]): Expression<
   return sql<SqlBool>`(${sql.join(sealed.key.map((k) => sql.ref(k)))}) > (${sql.join(after)})`;
 }
 
+/** Up to `limit` rows of `sealed` (its key columns and its value) in key order, after the key `after`. */
+function inKeyOrder(
+  db: Kysely<Tables>,
+  sealed: SealedColumn,
+  after: readonly KeyValue[] | undefined,
+  limit: number,
+) {
+  return db
+    .selectFrom(sealed.table)
+    .select([...sealed.key, sealed.column])
+    .$if(after !== undefined, (q) => q.where(afterKey(sealed, after ?? [])))
+    .$call((q) => sealed.key.reduce((ordered, k) => ordered.orderBy(k), q))
+    .limit(limit);
+}
+
 /** The values of the key columns of `row`, in the catalogue's order. */
 function keyOf(sealed: SealedColumn, row: Readonly<Record<string, unknown>>): KeyValue[] {
   return sealed.key.map((k) => row[k] as KeyValue);
@@ -52,13 +67,7 @@ export class SealedValuesRepository<S extends Pick<Store, 'db'> = Pick<Store, 'd
     after: readonly KeyValue[] | undefined,
     limit: number,
   ): Promise<SealedRow[]> {
-    const rows = await this.db
-      .selectFrom(sealed.table)
-      .select([...sealed.key, sealed.column])
-      .$if(after !== undefined, (q) => q.where(afterKey(sealed, after ?? [])))
-      .$call((q) => sealed.key.reduce((ordered, k) => ordered.orderBy(k), q))
-      .limit(limit)
-      .execute();
+    const rows = await inKeyOrder(this.db, sealed, after, limit).execute();
     return rows.map((row) => ({ key: keyOf(sealed, row), value: row[sealed.column] as string | null }));
   }
 
@@ -88,13 +97,9 @@ export class SealedValuesRepository<S extends Pick<Store, 'db'> = Pick<Store, 'd
       const tx = store as unknown as Kysely<Tables>;
       const rows = await this.store
         .lockForUpdateSkipLocked(
-          tx
-            .selectFrom(column.table)
-            .select([...column.key, column.column])
-            .where((eb) => needsSealing(column, prefix, eb.ref(column.column)))
-            .$if(after !== undefined, (q) => q.where(afterKey(column, after ?? [])))
-            .$call((q) => column.key.reduce((ordered, k) => ordered.orderBy(k), q))
-            .limit(limit),
+          inKeyOrder(tx, column, after, limit).where((eb) =>
+            needsSealing(column, prefix, eb.ref(column.column)),
+          ),
         )
         .execute();
       let changed = 0;

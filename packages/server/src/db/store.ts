@@ -246,21 +246,24 @@ function storeWith<P>(db: Kysely<Database>, adapter: StoreAdapter, announcer: An
       // above, so each part may leave out some of the values.
       const arity = build.length;
       const changeOnce = compileWithSlots((...values: A) => build(...values).change, arity, true);
-      let columns: readonly (keyof C & string)[] | undefined;
-      let nextOnce: CompiledWithSlots<unknown[]> | undefined;
+      let follower:
+        | { columns: readonly (keyof C & string)[]; query: CompiledWithSlots<unknown[]> }
+        | undefined;
       const nextOf = (values: A, row: C): CompiledQuery => {
-        if (columns === undefined || nextOnce === undefined) {
-          const names = Object.keys(row) as (keyof C & string)[];
-          nextOnce = compileWithSlots(
+        if (follower === undefined) {
+          const columns = Object.keys(row) as (keyof C & string)[];
+          const query = compileWithSlots(
             (...all: unknown[]) =>
-              build(...(all.slice(0, arity) as unknown as A)).next(boundRow<C>(db, names, all.slice(arity))),
-            arity + names.length,
+              build(...(all.slice(0, arity) as unknown as A)).next(
+                boundRow<C>(db, columns, all.slice(arity)),
+              ),
+            arity + columns.length,
             true,
           );
-          columns = names;
+          follower = { columns, query };
         }
-        const known = columns;
-        return CompiledQuery.raw(nextOnce.sql, nextOnce.bind([...values, ...known.map((name) => row[name])]));
+        const { columns, query } = follower;
+        return CompiledQuery.raw(query.sql, query.bind([...values, ...columns.map((name) => row[name])]));
       };
       const unit = (values: A) => {
         const update = CompiledQuery.raw(changeOnce.sql, changeOnce.bind(values)) as CompiledQuery<C>;
