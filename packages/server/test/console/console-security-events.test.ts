@@ -111,13 +111,32 @@ describe('security events for the console', () => {
       json: { message: 'Transfer $500', details: { To: 'bob' } },
     });
     const uuid = (request.body.approval_request as { uuid: string }).uuid;
-    const listedRequests = await deviceCall(limited, device, 'GET', '/device/v1/requests');
+    // The device signs on the service's clock, which this file sets and moves, not on the wall clock: a wall
+    // clock a minute away from it would make every signed call a 401.
+    const signing = () => ({ timestamp: clock.now() });
+    const listedRequests = await deviceCall(
+      limited,
+      device,
+      'GET',
+      '/device/v1/requests',
+      undefined,
+      signing(),
+    );
     const pending = (listedRequests.body.requests as PendingRequest[]).find(
       (r) => r.uuid === uuid,
     ) as PendingRequest;
     for (let i = 0; i < 3; i += 1) {
-      const forged = answerFor(device, { ...pending, message: 'Transfer $5' }, 'approved');
-      const refused = await deviceCall(limited, device, 'POST', `/device/v1/requests/${uuid}/answer`, forged);
+      const forged = answerFor(device, { ...pending, message: 'Transfer $5' }, 'approved', {
+        signed_at: clock.now(),
+      });
+      const refused = await deviceCall(
+        limited,
+        device,
+        'POST',
+        `/device/v1/requests/${uuid}/answer`,
+        forged,
+        signing(),
+      );
       expect(refused.status).toBe(400);
       expect(refused.body.error_code).toBe('60080');
     }
@@ -133,7 +152,8 @@ describe('security events for the console', () => {
       device,
       'POST',
       `/device/v1/requests/${uuid}/answer`,
-      answerFor(device, pending, 'approved'),
+      answerFor(device, pending, 'approved', { signed_at: clock.now() }),
+      signing(),
     );
     expect(answered.status).toBe(200);
   });
